@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { parseConfig, type Config, type ConfigProblem } from './parse.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/mcpwatch.yaml';
+
+export type LoadResult =
+  | { ok: true; config: Config; warnings: ConfigProblem[]; path: string }
+  | { ok: false; problems: ConfigProblem[]; path: string };
+
+/** `--config`, else `MCPWATCH_CONFIG`, else the shipped default. */
+export function resolveConfigPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  return flag || env.MCPWATCH_CONFIG || DEFAULT_CONFIG_PATH;
+}
+
+/**
+ * Reads and validates a config file, then reads the files it names (key files, CA files), so a
+ * loaded config is complete: nothing is read from disk again until the next reload.
+ */
+export async function loadConfig(path: string, env: Readonly<Record<string, string | undefined>>): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return { ok: false, path, problems: [{ path: '(file)', message: `cannot read config file ${path}: ${describeFsError(err)}` }] };
+  }
+  const parsed = parseConfig(text, env);
+  if (!parsed.ok) {
+    // Report unreadable files too, so one run of check-config shows every problem.
+    const fileProblems = await checkReferencedFiles(parsed.raw);
+    return { ok: false, path, problems: [...parsed.problems, ...fileProblems] };
+  }
+
+  const problems: ConfigProblem[] = [];
+  const config = parsed.config;
+  for (const target of Object.values(config.targets)) {
+    if (target.apiKeyFile !== undefined) {
+      const key = await readSecretFile(target.apiKeyFile);
+      if (typeof key === 'string') {
+        if (key === '') problems.push({ path: `targets.${target.name}.apiKeyFile`, message: `${target.apiKeyFile} is empty` });
+        target.apiKey = key;
+      } else problems.push({ path: `targets.${target.name}.apiKeyFile`, message: key.error });
+    }
+    const tlsFiles: NonNullable<typeof target.tlsFiles> = {};
+    for (const [field, slot] of [['caFile', 'ca'], ['certFile', 'cert'], ['keyFile', 'key']] as const) {
+      const file = target.tls[field];
+      if (file === undefined) continue;
+      const content = await readSecretFile(file);
+      if (typeof content === 'string') tlsFiles[slot] = content;
+      else problems.push({ path: `targets.${target.name}.tls.${field}`, message: content.error });
+    }
+    if (Object.keys(tlsFiles).length > 0) target.tlsFiles = tlsFiles;
+  }
+  if (problems.length > 0) return { ok: false, path, problems };
+  return { ok: true, path, config, warnings: parsed.warnings };
+}
+
+async function checkReferencedFiles(raw: unknown): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  const targets = (raw as { targets?: unknown } | undefined)?.targets;
+  if (!targets || typeof targets !== 'object') return problems;
+  for (const [name, t] of Object.entries(targets as Record<string, unknown>)) {
+    if (!t || typeof t !== 'object') continue;
+    const file = (t as { apiKeyFile?: unknown }).apiKeyFile;
+    if (typeof file !== 'string' || file === '') continue;
+    const r = await readSecretFile(file);
+    if (typeof r !== 'string') problems.push({ path: `targets.${name}.apiKeyFile`, message: r.error });
+  }
+  return problems;
+}
+
+/** A secret file's content without the trailing newline editors and `echo` add. */
+async function readSecretFile(file: string): Promise<string | { error: string }> {
+  try {
+    return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (err) {
+    return { error: `cannot read ${file}: ${describeFsError(err)}` };
+  }
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return code ?? (err as Error).message;
+  }
+}

@@ -1,0 +1,55 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VERSION } from '../version.js';
+
+const PROBE_LABELS = ['probe', 'target', 'type'] as const;
+
+/**
+ * Every metric mcpwatch exports, created once at start-up on one Registry. Nothing registers
+ * per run or per reload; series of removed probes are removed by label.
+ */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const m = {
+    registry,
+
+    // Probe results
+    probeSuccess: new Gauge({ name: 'mcp_probe_success', help: 'Whether the last run of the probe succeeded (1) or not (0).', labelNames: PROBE_LABELS, registers }),
+    probeDuration: new Histogram({
+      name: 'mcp_probe_duration_seconds',
+      help: 'Duration of probe runs.',
+      labelNames: PROBE_LABELS,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    probeLastDuration: new Gauge({ name: 'mcp_probe_last_duration_seconds', help: 'Duration of the last run of the probe.', labelNames: PROBE_LABELS, registers }),
+    probeRuns: new Counter({ name: 'mcp_probe_runs_total', help: 'Probe runs by outcome.', labelNames: [...PROBE_LABELS, 'outcome'] as const, registers }),
+    probeLastRun: new Gauge({ name: 'mcp_probe_last_run_timestamp_seconds', help: 'When the last run of the probe ended (Unix time).', labelNames: PROBE_LABELS, registers }),
+    probeLastSuccess: new Gauge({ name: 'mcp_probe_last_success_timestamp_seconds', help: 'When the last successful run of the probe ended (Unix time).', labelNames: PROBE_LABELS, registers }),
+    probePhase: new Gauge({ name: 'mcp_probe_phase_duration_seconds', help: 'Duration of each phase of the last run of the probe.', labelNames: [...PROBE_LABELS, 'phase'] as const, registers }),
+    probeSkipped: new Counter({ name: 'mcpwatch_probe_skipped_runs_total', help: 'Scheduled runs skipped because the previous run of the probe was still in flight.', labelNames: PROBE_LABELS, registers }),
+
+    // MCP catalog and auth
+    catalogTools: new Gauge({ name: 'mcp_catalog_tools', help: 'Tools in the catalog per server prefix, from the last successful tools/list.', labelNames: [...PROBE_LABELS, 'server'] as const, registers }),
+    catalogToolPresent: new Gauge({ name: 'mcp_catalog_tool_present', help: 'Whether each expected tool was present in the last catalog (1) or not (0).', labelNames: [...PROBE_LABELS, 'tool'] as const, registers }),
+    catalogChanges: new Counter({ name: 'mcp_catalog_changes_total', help: 'Times the tool set or a tool input schema changed between runs.', labelNames: PROBE_LABELS, registers }),
+    authEnforced: new Gauge({ name: 'mcp_auth_enforced', help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).', labelNames: [...PROBE_LABELS, 'check'] as const, registers }),
+
+    // Self
+    buildInfo: new Gauge({ name: 'mcpwatch_build_info', help: 'mcpwatch version and the Node.js runtime it runs on.', labelNames: ['version', 'node_version'] as const, registers }),
+    configReloadOk: new Gauge({ name: 'mcpwatch_config_last_reload_successful', help: 'Whether the last config (re)load succeeded (1) or not (0).', registers }),
+    configReloadTime: new Gauge({ name: 'mcpwatch_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded successfully (Unix time).', registers }),
+    probesInFlight: new Gauge({ name: 'mcpwatch_probes_in_flight', help: 'Probe runs in flight now.', registers }),
+    probesQueued: new Gauge({ name: 'mcpwatch_probes_queued', help: 'Probe runs waiting for a slot (maxConcurrentProbes).', registers }),
+  };
+  m.buildInfo.set({ version: VERSION, node_version: process.version }, 1);
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;

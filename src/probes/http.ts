@@ -1,0 +1,44 @@
+import { request } from 'undici';
+import type { HttpProbeConfig } from '../config/schema.js';
+import { maskHeaders } from '../util/redact.js';
+import { checkHttpExpect } from './expect.js';
+import { bearer, joinUrl, readLimited, USER_AGENT } from './http-util.js';
+import type { ProbeFn } from './types.js';
+
+/** A plain HTTP check against a target: status, optional body expectations. */
+export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
+  const url = joinUrl(ctx.target.url, spec.path);
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...ctx.target.headers, ...spec.headers };
+  const keySent = spec.auth && ctx.target.apiKey !== undefined;
+  if (keySent) headers.authorization = bearer(ctx.target.apiKey!);
+  ctx.step(`${spec.method} ${url}`, { headers: maskHeaders(headers, ctx.redactor) });
+
+  ctx.phases.start('http');
+  const res = await request(url, {
+    method: spec.method,
+    headers,
+    ...(spec.body !== undefined && { body: spec.body }),
+    dispatcher: ctx.dispatcher,
+    signal: ctx.signal,
+  });
+  ctx.step(`response ${res.statusCode}`, { headers: maskHeaders(stringHeaders(res.headers), ctx.redactor) });
+  const body = spec.method === 'HEAD' ? { text: '', truncated: false, bytes: 0 } : await readLimited(res.body, spec.maxBodyBytes);
+  if (spec.method === 'HEAD') res.body.destroy();
+  ctx.phases.end();
+  ctx.step(`body ${body.bytes} bytes${body.truncated ? ' (truncated)' : ''}`);
+
+  return checkHttpExpect(spec.expect, {
+    status: res.statusCode,
+    headers: res.headers,
+    body: body.text,
+    bodyTruncated: body.truncated,
+    keySent,
+    target: ctx.target.name,
+  });
+};
+
+function stringHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { Probe, Target } from '../config/parse.js';
+import { runDispatcher } from '../probes/dispatcher.js';
+import { classifyError, ProbeTimeoutError } from '../probes/errors.js';
+import { hostOf } from '../probes/http-util.js';
+import { createPhaseClock } from '../probes/phases.js';
+import { PROBES } from '../probes/table.js';
+import type { ProbeContext, ProbeFn, ProbeOutput, ProbeResult, Step, Trigger } from '../probes/types.js';
+import type { Redactor } from '../util/redact.js';
+
+const MAX_STEPS = 200;
+/** How long closing a run's connections may take before the run is reported anyway. */
+const CLOSE_GRACE_MS = 1_000;
+
+export interface RunDeps {
+  target: Target;
+  logger: Logger;
+  redactor: Redactor;
+}
+
+export interface RunHandle {
+  /** Settles with the result as soon as the run ends or its time is up. */
+  result: Promise<ProbeResult>;
+  /** Settles when the probe's own work has really stopped (for no-overlap bookkeeping). */
+  settled: Promise<void>;
+}
+
+/**
+ * Runs one probe once: owns its timeout (aborting the signal), its per-run connections and
+ * turning anything thrown into an outcome. Never rejects.
+ */
+export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; cancel?: AbortSignal }): RunHandle {
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new ProbeTimeoutError(probe.timeoutMs)), probe.timeoutMs);
+  const onCancel = (): void => controller.abort(opts.cancel?.reason);
+  if (opts.cancel?.aborted) onCancel();
+  else opts.cancel?.addEventListener('abort', onCancel, { once: true });
+
+  const phases = createPhaseClock();
+  const steps: Step[] = [];
+  const logger = deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
+  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs);
+  const ctx: ProbeContext = {
+    signal: controller.signal,
+    timeoutMs: probe.timeoutMs,
+    logger,
+    target: deps.target,
+    phases,
+    dispatcher,
+    redactor: deps.redactor,
+    step(msg, data) {
+      if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
+      logger.debug(data ?? {}, msg);
+    },
+  };
+
+  const fn = PROBES[probe.type] as ProbeFn<Probe> | undefined;
+  const work: Promise<ProbeOutput> = fn
+    ? Promise.resolve().then(() => fn(probe, ctx))
+    : Promise.resolve({ outcome: 'internal_error', reason: `probe type ${probe.type} is not supported by this build` });
+  // The signal ends the run on time even if a probe ignores it.
+  const aborted = new Promise<never>((_, reject) => {
+    if (controller.signal.aborted) reject(controller.signal.reason);
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
+  const outcome = Promise.race([work, aborted]).catch((err: unknown) =>
+    classifyError(err, { signal: controller.signal, phase: phases.current, host: hostOf(deps.target) }),
+  );
+
+  const result = outcome.then(async (out): Promise<ProbeResult> => {
+    clearTimeout(timer);
+    opts.cancel?.removeEventListener('abort', onCancel);
+    const durationMs = performance.now() - t0;
+    const phaseTimes = phases.snapshot();
+    if (!controller.signal.aborted) controller.abort(new Error('run finished'));
+    await closeQuietly(dispatcher);
+    const masked = deps.redactor.maskDeep({ reason: out.reason, details: out.details, steps });
+    const res: ProbeResult = {
+      probe: probe.name,
+      type: probe.type,
+      target: probe.target,
+      outcome: out.outcome,
+      success: out.outcome === 'ok',
+      reason: masked.reason,
+      ...(masked.details && { details: masked.details }),
+      trigger: opts.trigger,
+      startedAt,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      phases: phaseTimes,
+      steps: masked.steps,
+    };
+    logger.debug({ outcome: res.outcome, durationMs: res.durationMs, reason: res.reason }, 'probe run finished');
+    return res;
+  });
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { result, settled };
+}
+
+async function closeQuietly(dispatcher: { destroy(): Promise<void> }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    dispatcher.destroy().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,182 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Config, Probe } from '../config/parse.js';
+import type { ProbeResult, Trigger } from '../probes/types.js';
+import type { Redactor } from '../util/redact.js';
+import type { Limiter } from './limiter.js';
+import { runProbe } from './run.js';
+import type { RunTracker } from './tracker.js';
+
+/** A probe whose tick is this late is reported as stalled (the scheduler no longer fires). */
+export const DEFAULT_STALL_GRACE_MS = 30_000;
+
+export interface SchedulerDeps {
+  config: Config;
+  logger: Logger;
+  redactor: Redactor;
+  limiter: Limiter;
+  tracker: RunTracker;
+  /** Called with every finished run, scheduled or manual. */
+  onResult: (result: ProbeResult, probe: Probe) => void;
+  /** Called when a tick is skipped because the previous run of that probe is still in flight. */
+  onSkip: (probe: Probe) => void;
+  /**
+   * Probes that ran under the previous config with the same definition: they keep their
+   * cadence instead of running again right after a reload. Name → start of their last run.
+   */
+  carriedOver?: ReadonlyMap<string, number>;
+  stallGraceMs?: number;
+}
+
+interface Slot {
+  probe: Probe;
+  timer?: NodeJS.Timeout;
+  task?: ScheduledTask;
+  /** When the next tick is due (epoch ms); the stall check compares against it. */
+  nextDue: number;
+}
+
+export interface SchedulerHealth {
+  running: boolean;
+  probes: number;
+  inFlight: number;
+  queued: number;
+  oldestQueuedMs: number;
+  /** Probes whose tick is overdue by more than the grace period. */
+  stalled: string[];
+}
+
+/** Owns time for one config generation: when each probe runs, never two runs of one probe at once. */
+export class Scheduler {
+  private readonly slots = new Map<string, Slot>();
+  private running = false;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    for (const probe of deps.config.probes) this.slots.set(probe.name, { probe, nextDue: Date.now() });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      const { probe } = slot;
+      const lastStart = this.deps.carriedOver?.get(probe.name);
+      if (probe.scheduleSpec.kind === 'every') {
+        const interval = probe.scheduleSpec.ms;
+        // A first run right away, unless the same probe ran recently under the previous config.
+        const delay = lastStart === undefined ? 0 : Math.max(0, lastStart + interval - now);
+        this.armEvery(slot, now + delay, interval);
+      } else {
+        const task = cron.createTask(probe.scheduleSpec.expr, () => this.onCronTick(slot), { name: `probe:${probe.name}` });
+        slot.task = task;
+        void task.start();
+        slot.nextDue = task.getNextRun()?.getTime() ?? now;
+        if (lastStart === undefined) this.tick(slot);
+      }
+    }
+    this.deps.logger.info({ probes: this.slots.size }, 'scheduler started');
+  }
+
+  /** Stops scheduling. Runs in flight are left to the tracker (aborted on shutdown, finished on reload). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const slot of this.slots.values()) {
+      if (slot.timer) clearTimeout(slot.timer);
+      if (slot.task) await slot.task.destroy();
+    }
+  }
+
+  probe(name: string): Probe | undefined {
+    return this.slots.get(name)?.probe;
+  }
+
+  /**
+   * Runs a probe now (for /probe and the MCP tool). If it is already in flight, waits for that
+   * run instead of starting a second one.
+   */
+  async runNow(name: string, trigger: Trigger = 'manual'): Promise<ProbeResult> {
+    const slot = this.slots.get(name);
+    if (!slot) throw new Error(`unknown probe "${name}"`);
+    const pending = this.deps.tracker.current(name);
+    const result = await (pending ?? this.launch(slot.probe, trigger));
+    if (!result) throw new Error('the run was cancelled: mcpwatch is shutting down or reloading');
+    return result;
+  }
+
+  health(now = Date.now()): SchedulerHealth {
+    const grace = this.deps.stallGraceMs ?? DEFAULT_STALL_GRACE_MS;
+    const stalled: string[] = [];
+    if (this.running) for (const slot of this.slots.values()) if (now > slot.nextDue + grace) stalled.push(slot.probe.name);
+    return {
+      running: this.running,
+      probes: this.slots.size,
+      inFlight: this.deps.tracker.size,
+      queued: this.deps.limiter.queued,
+      oldestQueuedMs: Math.round(this.deps.limiter.oldestWaitMs()),
+      stalled,
+    };
+  }
+
+  /** Drift-free interval timer: the k-th tick is due at first + k·interval; late ticks skip ahead. */
+  private armEvery(slot: Slot, dueAt: number, interval: number): void {
+    slot.nextDue = dueAt;
+    slot.timer = setTimeout(() => {
+      if (!this.running) return;
+      const now = Date.now();
+      let next = dueAt + interval;
+      if (next <= now) next = now + interval - ((now - dueAt) % interval);
+      this.armEvery(slot, next, interval);
+      this.tick(slot);
+    }, Math.max(0, dueAt - Date.now()));
+  }
+
+  private onCronTick(slot: Slot): void {
+    if (!this.running) return;
+    slot.nextDue = slot.task?.getNextRun()?.getTime() ?? Date.now();
+    this.tick(slot);
+  }
+
+  private tick(slot: Slot): void {
+    const { probe } = slot;
+    if (this.deps.tracker.has(probe.name)) {
+      this.deps.logger.warn({ probe: probe.name }, 'previous run still in flight: skipping this tick (is the timeout longer than the interval?)');
+      this.deps.onSkip(probe);
+      return;
+    }
+    void this.launch(probe, 'schedule');
+  }
+
+  private launch(probe: Probe, trigger: Trigger): Promise<ProbeResult | undefined> {
+    const target = this.deps.config.targets[probe.target]!;
+    return this.deps.tracker.start(probe.name, (cancel) => {
+      let settle!: () => void;
+      const settled = new Promise<void>((r) => (settle = r));
+      const result = (async (): Promise<ProbeResult | undefined> => {
+        let release: (() => void) | undefined;
+        try {
+          // The timeout clock starts when the run gets a slot, not while it queues.
+          release = await this.deps.limiter.acquire(cancel);
+        } catch {
+          settle();
+          return undefined;
+        }
+        const handle = runProbe(probe, { target, logger: this.deps.logger, redactor: this.deps.redactor }, { trigger, cancel });
+        void handle.settled.then(() => {
+          release!();
+          settle();
+        });
+        const res = await handle.result;
+        if (cancel.aborted) return undefined; // cut short by shutdown: not a finding about the gateway
+        try {
+          this.deps.onResult(res, probe);
+        } catch (err) {
+          this.deps.logger.error({ err, probe: probe.name }, 'recording a probe result failed');
+        }
+        return res;
+      })();
+      return { result, settled };
+    });
+  }
+}

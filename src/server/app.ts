@@ -1,0 +1,46 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Agent } from '../agent.js';
+import type { Logger } from '../util/logger.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { probeRoutes } from './routes/probe.js';
+import { reloadRoutes } from './routes/reload.js';
+import { statusRoutes } from './routes/status.js';
+
+export interface AppDeps {
+  agent: Agent;
+  logger: Logger;
+}
+
+/** Builds the HTTP app without listening, so tests can use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Our own onResponse hook logs requests (quietly for scrapes and health checks).
+    logController: new LogController({ disableRequestLogging: true }),
+    // A scrape or health check must never hang on a slow client.
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+    bodyLimit: 1024 * 1024,
+  });
+  // Scrapes and health checks arrive every few seconds: log them only at debug.
+  app.addHook('onResponse', async (req, reply) => {
+    const quiet = req.url.startsWith('/metrics') || req.url.startsWith('/health');
+    const level = reply.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
+    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(status).send({ error: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload'] });
+  });
+  await app.register(metricsRoutes, deps);
+  await app.register(healthRoutes, deps);
+  await app.register(statusRoutes, deps);
+  await app.register(probeRoutes, deps);
+  await app.register(reloadRoutes, deps);
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app.js';
+
+export const probeRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
+  app.get<{ Querystring: { name?: string; debug?: string } }>('/probe', async (req, reply) => {
+    const { name, debug } = req.query;
+    const names = agent.probeNames();
+    if (!name) return reply.code(400).send({ error: 'missing query parameter name', probes: names });
+    if (!names.includes(name)) return reply.code(404).send({ error: `unknown probe "${name}"`, probes: names });
+    const result = await agent.runProbe(name);
+    const { steps, ...rest } = result;
+    const body = debug === 'true' || debug === '1' ? result : rest;
+    return reply.header('cache-control', 'no-store').send(agent.redactor.maskDeep({ ...body, startedAt: new Date(result.startedAt).toISOString(), ...(body === result && { steps }) }));
+  });
+};

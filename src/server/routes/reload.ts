@@ -1,0 +1,11 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { formatProblem } from '../../config/parse.js';
+import type { AppDeps } from '../app.js';
+
+export const reloadRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
+  app.post('/-/reload', async (_req, reply) => {
+    const r = await agent.reload();
+    if (!r.ok) return reply.code(400).send({ status: 'error', errors: r.problems.map(formatProblem) });
+    return reply.send({ status: 'ok', warnings: r.warnings.map(formatProblem) });
+  });
+};

@@ -1,0 +1,102 @@
+/**
+ * Masking of key material. Everything mcpwatch prints, serves or stores passes through a
+ * Redactor: configured secrets are replaced outright, and anything shaped like a LiteLLM key
+ * (`sk-…`) or a bearer credential is masked even when mcpwatch never saw it configured
+ * (LiteLLM's own log lines echo the keys clients sent).
+ */
+
+const SK_KEY = /\bsk-[A-Za-z0-9_\-]{4,}/g;
+// Already-masked values (`***`, `sk-…abcd`, `sk-***`) are left alone, so masking twice is harmless.
+const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[^\s"',;]+/gi;
+const MIN_SECRET_LENGTH = 4;
+
+/** Keep the last four characters of long keys so an operator can tell keys apart. */
+export function maskKey(key: string): string {
+  return key.length >= 20 ? `sk-…${key.slice(-4)}` : 'sk-***';
+}
+
+export class Redactor {
+  private secrets: string[] = [];
+
+  /** Register exact secret values (API keys, tokens, sensitive header values). */
+  addSecrets(values: Iterable<string | undefined>): void {
+    for (const v of values) {
+      if (v && v.length >= MIN_SECRET_LENGTH && !this.secrets.includes(v)) this.secrets.push(v);
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  mask(text: string): string {
+    let out = text;
+    for (const s of this.secrets) {
+      if (out.includes(s)) out = out.split(s).join('***');
+    }
+    if (out.includes('sk-')) out = out.replace(SK_KEY, maskKey);
+    if (/bearer/i.test(out)) out = out.replace(BEARER, '$1 ***');
+    return out;
+  }
+
+  /** Deep copy of a JSON-like value with every string masked. */
+  maskDeep<T>(value: T): T {
+    return this.walk(value, 0) as T;
+  }
+
+  private walk(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.mask(value);
+    if (value === null || typeof value !== 'object' || depth > 32) return value;
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, depth + 1));
+    if (value instanceof Error) {
+      return { type: value.name, message: this.mask(value.message), ...(this.walk({ ...value }, depth + 1) as object) };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === 'string' && isCredentialHeader(k)) out[k] = maskCredential(v);
+      else out[k] = isSensitiveName(k) && typeof v === 'string' ? '***' : this.walk(v, depth + 1);
+    }
+    return out;
+  }
+}
+
+const SENSITIVE_NAME = /^(authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie)$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)/i;
+
+function isCredentialHeader(name: string): boolean {
+  return /^(authorization|proxy-authorization|x-litellm-api-key)$/i.test(name);
+}
+
+/** Header or field names whose values are credentials. */
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_NAME.test(name);
+}
+
+/** Copy of a header map with credential values masked, for display ("what was sent"). */
+export function maskHeaders(headers: Record<string, string>, redactor?: Redactor): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (isCredentialHeader(k)) {
+      out[k] = maskCredential(v);
+    } else if (isSensitiveName(k)) {
+      out[k] = '***';
+    } else {
+      out[k] = redactor ? redactor.mask(v) : v;
+    }
+  }
+  return out;
+}
+
+/**
+ * `Bearer sk-abc…` → `Bearer sk-…wxyz`: shows the scheme and the key's shape (is the prefix
+ * there? is it an sk- key?) without the key, which is what one debugs auth problems with.
+ */
+export function maskCredential(value: string): string {
+  const m = /^(\s*)(Bearer|Basic)(\s+)(.*)$/i.exec(value);
+  if (m) return `${m[2]} ${maskToken(m[4] ?? '')}`;
+  return maskToken(value);
+}
+
+function maskToken(token: string): string {
+  if (token === '') return '(empty)';
+  if (token === '***' || token.startsWith('sk-…') || token === 'sk-***') return token;
+  if (token.startsWith('sk-')) return maskKey(token);
+  return '***';
+}
