@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Integration tests start real processes (LiteLLM, dockerd, the agent); give them room,
     // but a hung test must still fail rather than stall CI.
     testTimeout: 60_000,

@@ -11,6 +11,11 @@ import type { Redactor } from '../util/redact.js';
 const MAX_STEPS = 200;
 /** How long closing a run's connections may take before the run is reported anyway. */
 const CLOSE_GRACE_MS = 1_000;
+/**
+ * A probe that still has not stopped this long after its run ended is abandoned: its next runs
+ * are no longer held back by it (no-overlap would otherwise block that probe for good).
+ */
+export const ABANDON_AFTER_MS = 10_000;
 
 export interface RunDeps {
   target: Target;
@@ -94,10 +99,20 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     logger.debug({ outcome: res.outcome, durationMs: res.durationMs, reason: res.reason }, 'probe run finished');
     return res;
   });
-  const settled = work.then(
-    () => undefined,
-    () => undefined,
-  );
+  const settled = new Promise<void>((resolve) => {
+    void work.then(
+      () => resolve(),
+      () => resolve(),
+    );
+    void result.then(() => {
+      const t = setTimeout(() => {
+        logger.error({ afterMs: ABANDON_AFTER_MS }, 'probe did not stop after its run ended: abandoning it (a bug in the probe)');
+        resolve();
+      }, ABANDON_AFTER_MS);
+      t.unref();
+      void work.finally(() => clearTimeout(t)).catch(() => undefined);
+    });
+  });
   return { result, settled };
 }
 

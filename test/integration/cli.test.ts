@@ -1,0 +1,129 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir, writeConfig } from '../support/agent-proc.js';
+import { TestHttpServer } from '../support/http-server.js';
+
+const KEY = 'sk-cli-SECRET-00112233445566778899';
+
+describe('mcpwatch CLI', () => {
+  let server: TestHttpServer;
+  let dir: string;
+  let cfg: string;
+
+  beforeAll(async () => {
+    server = await new TestHttpServer().start();
+    dir = tempDir();
+    cfg = writeConfig(
+      dir,
+      `targets:
+  gw:
+    url: ${server.url}
+    apiKey: \${GW_KEY}
+probes:
+  - { name: live, type: http, target: gw, path: /health/liveliness, every: 30s }
+  - { name: strict, type: http, target: gw, every: 30s, expect: { contains: "healthy" } }
+`,
+    );
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('--version and --help exit 0', async () => {
+    const v = await runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const h = await runCli(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('mcpwatch check-config [--config FILE]');
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    expect((await runCli(['--bogus'])).code).toBe(2);
+    const r = await runCli(['probe']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('probe needs exactly one probe NAME');
+  });
+
+  it('check-config: 0 for a valid file', async () => {
+    const r = await runCli(['check-config', '--config', cfg], { env: { GW_KEY: KEY } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${cfg}: OK (1 targets, 2 probes, 0 containers)\n`);
+  });
+
+  it('check-config: 1 and every problem as path: message, no stack trace', async () => {
+    const bad = writeConfig(dir, 'targets:\n  gw:\n    url: http://x\n    apiKeyFile: /nonexistent/key\nprobes:\n  - { name: a, type: http, target: nope, every: 5 }\n', 'bad.yaml');
+    const r = await runCli(['check-config', '--config', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'probes[0].target: unknown target "nope" (targets: gw)',
+      'probes[0].every: expected a duration such as 500ms, 10s or 5m',
+      'targets.gw.apiKeyFile: cannot read /nonexistent/key: no such file',
+    ]);
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('check-config: a missing variable and a missing file', async () => {
+    const r = await runCli(['check-config', '--config', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('targets.gw.apiKey: environment variable GW_KEY is not set\n');
+    const missing = await runCli(['check-config', '--config', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe(`(file): cannot read config file ${join(dir, 'nope.yaml')}: no such file\n`);
+  });
+
+  it('check-config: reads the key from apiKeyFile; an unreadable one is an error', async () => {
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, `${KEY}\n`);
+    const withFile = writeConfig(dir, `targets:\n  gw:\n    url: ${server.url}\n    apiKeyFile: ${keyFile}\n`, 'file.yaml');
+    expect((await runCli(['check-config', '--config', withFile])).code).toBe(0);
+    if (process.getuid?.() !== 0) {
+      chmodSync(keyFile, 0o000);
+      expect((await runCli(['check-config', '--config', withFile])).stdout).toContain('permission denied');
+    }
+  });
+
+  it('takes the config from MCPWATCH_CONFIG when --config is not given', async () => {
+    const r = await runCli(['check-config'], { env: { MCPWATCH_CONFIG: cfg, GW_KEY: KEY } });
+    expect(r.code).toBe(0);
+  });
+
+  it('probe NAME: 0 on success, prints what was sent (key masked) and the result', async () => {
+    const r = await runCli(['probe', 'live', '--config', cfg], { env: { GW_KEY: KEY } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`GET ${server.url}/health/liveliness`);
+    expect(r.stdout).toContain('authorization: Bearer sk-…8899');
+    expect(r.stdout).toMatch(/phases: {3}connect [\d.]+m?s, http [\d.]+m?s/);
+    expect(r.stdout).toContain('result:   OK ok: 200 OK');
+    expect(r.stdout + r.stderr).not.toContain('SECRET');
+  });
+
+  it('probe NAME --json: one JSON object; 1 when the probe fails', async () => {
+    const r = await runCli(['probe', 'strict', '--config', cfg, '--json'], { env: { GW_KEY: KEY } });
+    expect(r.code).toBe(1);
+    const obj = JSON.parse(r.stdout);
+    expect(obj).toMatchObject({ probe: 'strict', outcome: 'expectation_failed', success: false, reason: 'response body does not contain "healthy": got "I\'m alive!"'.replace("I'm", 'I am') });
+  });
+
+  it('probe: 2 for an unknown probe or a bad config', async () => {
+    const r = await runCli(['probe', 'nope', '--config', cfg], { env: { GW_KEY: KEY } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no probe named "nope"');
+    expect(r.stderr).toContain('(probes: live, strict)');
+    expect((await runCli(['probe', 'live', '--config', cfg])).code).toBe(2);
+  });
+
+  it('run: 2 on an invalid config, with the problems', async () => {
+    const bad = writeConfig(dir, 'listen: nope\n', 'badrun.yaml');
+    const r = await runCli(['run', '--config', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('listen: expected host:port');
+  });
+
+  it('the shipped default config is valid on a machine with nothing set', async () => {
+    const r = await runCli(['check-config']);
+    expect(r.code).toBe(0);
+  });
+});
