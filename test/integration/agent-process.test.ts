@@ -74,7 +74,7 @@ describe('mcpwatch run as a process', () => {
     // Still probing on the old config.
     const before = (await agent.metric('mcp_probe_runs_total', labels))!;
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_runs_total', labels))! > before + 2, 5_000, 'old config still running');
-    const health = await (await agent.get('/health')).json();
+    const health = (await (await agent.get('/health')).json()) as any;
     expect(health.status).toBe('degraded');
     expect(health.checks.config.problems).toEqual([
       'probes[0].every: invalid duration "10x" (expected a number with a unit: ms, s, m or h, e.g. 500ms, 10s, 5m)',
@@ -83,14 +83,14 @@ describe('mcpwatch run as a process', () => {
 
     const bad = await agent.get('/-/reload', { method: 'POST' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors).toHaveLength(2);
+    expect(((await bad.json()) as any).errors).toHaveLength(2);
 
     writeFileSync(cfg, good + '  - { name: second, type: http, target: gw, every: 1h }\n');
     const ok = await agent.get('/-/reload', { method: 'POST' });
     expect(ok.status).toBe(200);
     expect(await agent.metric('mcpwatch_config_last_reload_successful')).toBe(1);
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', { probe: 'second' })) === 1, 5_000, 'new probe runs');
-    expect((await (await agent.get('/health')).json()).status).toBe('ok');
+    expect(((await (await agent.get('/health')).json()) as any).status).toBe('ok');
   });
 
   it('exits 0 promptly on SIGTERM, aborting a run in flight', async () => {
@@ -148,11 +148,11 @@ describe('mcpwatch run as a process', () => {
     const before = server.requests;
     const res = await agent.get('/probe?name=a');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body).toMatchObject({ probe: 'a', outcome: 'ok', success: true, trigger: 'manual' });
     expect(body.steps).toBeUndefined();
     expect(server.requests).toBe(before + 1);
-    const debug = await (await agent.get('/probe?name=a&debug=true')).json();
+    const debug = (await (await agent.get('/probe?name=a&debug=true')).json()) as any;
     expect(debug.steps[0].msg).toBe(`GET ${server.url}/`);
     const unknown = await agent.get('/probe?name=zzz');
     expect(unknown.status).toBe(404);

@@ -13,7 +13,7 @@ async function startAgent(yaml: string, opts: { stallGraceMs?: number; maxEventL
 async function health(agent: Agent): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; message?: string }> } }> {
   const { port } = agent.address();
   const res = await fetch(`http://127.0.0.1:${port}/health`);
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 describe('/health reports mcpwatch itself', () => {

@@ -1,0 +1,37 @@
+# mcpwatch: multi-stage build on the current Node.js LTS (slim). The base is an argument so a
+# machine without registry access can build on a local image (the tests do).
+ARG NODE_IMAGE=node:26-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM ${NODE_IMAGE}
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="mcpwatch" \
+      org.opencontainers.image.description="Monitoring agent for MCP gateways (LiteLLM): MCP probes, Docker log tailing, Prometheus metrics" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/mcpwatch/mcpwatch"
+ENV NODE_ENV=production \
+    MCPWATCH_CONFIG=/etc/mcpwatch/mcpwatch.yaml \
+    MCPWATCH_STATE_DIR=/var/lib/mcpwatch \
+    MCPWATCH_HEALTH_URL=http://127.0.0.1:9464/health
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY config/mcpwatch.yaml /etc/mcpwatch/mcpwatch.yaml
+# The image's node user (uid 1000) runs mcpwatch. To tail container logs it needs read access
+# to the Docker socket: run with --group-add <gid of the socket> (see README), or use a socket proxy.
+RUN mkdir -p /var/lib/mcpwatch && chown node:node /var/lib/mcpwatch
+USER node
+VOLUME ["/var/lib/mcpwatch"]
+EXPOSE 9464
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
+ENTRYPOINT ["node", "dist/bin.js"]
+CMD ["run"]

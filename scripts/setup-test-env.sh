@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs and starts what the tests need, when it is not there yet: Debian packages (Docker
+# engine, busybox-static, Prometheus/promtool), a running dockerd with the local test image, and
+# the LiteLLM venvs (cached in ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
+# Idempotent and quick when everything is in place. Needs root for apt-get and dockerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v busybox >/dev/null || [ -x /bin/busybox ] || need+=(busybox-static)
+command -v promtool >/dev/null || need+=(prometheus)
+if ((${#need[@]})); then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+bash scripts/ensure-dockerd.sh
+
+# LiteLLM versions under test: the deployment's, and the newest one installable here.
+read -r -a versions < test/support/litellm-versions.txt
+pids=()
+for v in "${versions[@]}"; do
+  bash scripts/ensure-litellm.sh "$v" >/dev/null &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
