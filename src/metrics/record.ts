@@ -11,6 +11,7 @@ interface Series {
   servers: Set<string>;
   tools: Set<string>;
   checks: Set<string>;
+  failStreak: number;
 }
 
 /** Turns probe results into metrics. The only place that writes probe metrics. */
@@ -32,7 +33,7 @@ export class Recorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), tools: new Set(), checks: new Set() });
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
     }
@@ -56,6 +57,8 @@ export class Recorder {
     this.m.probeRuns.inc({ ...labels, outcome: result.outcome });
     this.m.probeLastRun.set(labels, endedAt);
     if (result.success) this.m.probeLastSuccess.set(labels, endedAt);
+    s.failStreak = result.success ? 0 : s.failStreak + 1;
+    this.m.probeFailStreak.set(labels, s.failStreak);
 
     const phases = new Set(Object.keys(result.phases));
     for (const phase of s.phases) if (!phases.has(phase)) this.m.probePhase.remove({ ...labels, phase });
@@ -103,7 +106,7 @@ export class Recorder {
     const s = this.series.get(name);
     if (!s) return;
     const { labels } = s;
-    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess]) g.remove(labels);
+    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess, this.m.probeFailStreak]) g.remove(labels);
     this.m.probeDuration.remove(labels);
     this.m.probeSkipped.remove(labels);
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });
