@@ -21,6 +21,11 @@ export function formatDuration(ms: number): string {
     const s = ms / 1000;
     return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
   }
+  if (ms >= 3_600_000 && ms % 60_000 === 0) {
+    const h = Math.floor(ms / 3_600_000);
+    const min = (ms % 3_600_000) / 60_000;
+    return min ? `${h}h${min}m` : `${h}h`;
+  }
   const m = Math.floor(ms / 60_000);
   const rest = Math.round((ms % 60_000) / 1000);
   return rest ? `${m}m${rest}s` : `${m}m`;

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Agent } from '../agent.js';
 import type { Logger } from '../util/logger.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { probeRoutes } from './routes/probe.js';
 import { reloadRoutes } from './routes/reload.js';
@@ -35,12 +36,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).send({ error: err.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload'] });
+    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload', '/mcp'] });
   });
   await app.register(metricsRoutes, deps);
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
   await app.register(probeRoutes, deps);
   await app.register(reloadRoutes, deps);
+  await app.register(mcpRoutes, {
+    source: deps.agent,
+    token: () => {
+      const { enabled, token } = deps.agent.currentConfig.mcpServer;
+      return enabled ? token || undefined : null;
+    },
+    logger: deps.logger,
+  });
   return app;
 }

@@ -26,6 +26,8 @@ describe('durations', () => {
     [1_500, '1.5s'],
     [90_000, '1m30s'],
     [300_000, '5m'],
+    [3_600_000, '1h'],
+    [5_400_000, '1h30m'],
   ])('formats %i', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });
 
