@@ -19,7 +19,8 @@ fi
 
 bash scripts/ensure-dockerd.sh
 
-# LiteLLM versions under test: the deployment's, and the newest one installable here.
+# LiteLLM versions under test (VERSION[@DATE], see ensure-litellm.sh): the deployment's, and the
+# newest one installable here.
 read -r -a versions < test/support/litellm-versions.txt
 pids=()
 for v in "${versions[@]}"; do

@@ -143,7 +143,12 @@ export class Agent {
     for (const probe of next.probes) {
       const old = this.config.probes.find((p) => p.name === probe.name);
       const last = this.store.peek(probe.name)?.last;
-      if (old && last && sameProbe(old, probe, this.config, next)) carriedOver.set(probe.name, last.startedAt);
+      if (old && sameProbe(old, probe, this.config, next)) {
+        if (last) carriedOver.set(probe.name, last.startedAt);
+      } else if (old) {
+        // A changed probe starts afresh: its old catalog is no baseline for the new definition.
+        this.store.get(probe.name).state = {};
+      }
     }
     const scheduler = this.newScheduler(next, carriedOver);
     this.logger.level = next.logLevel;
@@ -283,6 +288,7 @@ export class Agent {
         this.store.add(result);
         this.recorder.record(result);
       },
+      stateFor: (name) => this.store.get(name).state,
       onSkip: (probe) => {
         this.store.skipped(probe.name);
         this.recorder.skipped(probe);

@@ -102,6 +102,8 @@ const mcpFields = {
   servers: z.array(z.string().min(1)).default([]),
   /** Extra headers for this probe only, on top of the target's. */
   headers: headers.default({}),
+  /** Largest HTTP response read from the gateway (a bigger one fails the run as protocol_error). */
+  maxResponseBytes: z.number().int().min(1024).max(256 * 1024 * 1024).optional(),
 };
 
 export const httpProbeSchema = z.strictObject({
@@ -129,6 +131,8 @@ export const mcpCatalogProbeSchema = z.strictObject({
     .strictObject({
       tools: z.array(z.string().min(1)).default([]),
       minTools: z.number().int().min(0).optional(),
+      /** Every server in `servers` must contribute at least one tool. */
+      serversPresent: z.boolean().default(true),
     })
     .prefault({}),
 });

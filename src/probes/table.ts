@@ -1,10 +1,16 @@
 import type { ProbeConfig, ProbeType } from '../config/schema.js';
+import { authGuardProbe } from './auth-guard.js';
 import { httpProbe } from './http.js';
+import { mcpCallProbe } from './mcp-call.js';
+import { mcpCatalogProbe } from './mcp-catalog.js';
 import type { ProbeFn } from './types.js';
 
 type ProbeTable = { [K in ProbeType]: ProbeFn<Extract<ProbeConfig, { type: K }>> };
 
 /** One probe function per type. */
-export const PROBES: Partial<ProbeTable> = {
+export const PROBES = {
   http: httpProbe,
-};
+  mcp_catalog: mcpCatalogProbe,
+  mcp_call: mcpCallProbe,
+  auth_guard: authGuardProbe,
+} satisfies ProbeTable;

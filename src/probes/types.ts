@@ -80,6 +80,11 @@ export interface ProbeContext {
   /** A dispatcher made for this run (TLS options of the target, connect timing); closed after it. */
   readonly dispatcher: Dispatcher;
   readonly redactor: Redactor;
+  /**
+   * What this probe keeps between its runs (e.g. the last catalog), by probe name; it survives
+   * config reloads. Empty for one-off runs (`mcpwatch probe`).
+   */
+  readonly state: Record<string, unknown>;
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }

@@ -17,6 +17,8 @@ export interface ProbeRecord {
   failures: number;
   /** Runs skipped because the previous one was still in flight. */
   skipped: number;
+  /** What the probe keeps between runs (ProbeContext.state). */
+  state: Record<string, unknown>;
 }
 
 /**
@@ -51,7 +53,7 @@ export class ResultStore {
   get(probe: string): ProbeRecord {
     let rec = this.records.get(probe);
     if (!rec) {
-      rec = { history: [], runs: 0, failures: 0, skipped: 0 };
+      rec = { history: [], runs: 0, failures: 0, skipped: 0, state: {} };
       this.records.set(probe, rec);
     }
     return rec;

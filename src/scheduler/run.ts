@@ -16,11 +16,15 @@ const CLOSE_GRACE_MS = 1_000;
  * are no longer held back by it (no-overlap would otherwise block that probe for good).
  */
 export const ABANDON_AFTER_MS = 10_000;
+/** How long after its signal aborts a probe may still end with its own reason. */
+const ABORT_GRACE_MS = 100;
 
 export interface RunDeps {
   target: Target;
   logger: Logger;
   redactor: Redactor;
+  /** The probe's state kept between runs (ProbeContext.state). */
+  state?: Record<string, unknown>;
 }
 
 export interface RunHandle {
@@ -55,6 +59,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     phases,
     dispatcher,
     redactor: deps.redactor,
+    state: deps.state ?? {},
     step(msg, data) {
       if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
       logger.debug(data ?? {}, msg);
@@ -65,10 +70,12 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   const work: Promise<ProbeOutput> = fn
     ? Promise.resolve().then(() => fn(probe, ctx))
     : Promise.resolve({ outcome: 'internal_error', reason: `probe type ${probe.type} is not supported by this build` });
-  // The signal ends the run on time even if a probe ignores it.
+  // The signal ends the run on time even if a probe ignores it; a probe that honours it gets a
+  // moment to end with its own, more specific reason.
   const aborted = new Promise<never>((_, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason);
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    const later = (): void => void setTimeout(() => reject(controller.signal.reason), ABORT_GRACE_MS);
+    if (controller.signal.aborted) later();
+    else controller.signal.addEventListener('abort', later, { once: true });
   });
   const outcome = Promise.race([work, aborted]).catch((err: unknown) =>
     classifyError(err, { signal: controller.signal, phase: phases.current, host: hostOf(deps.target) }),

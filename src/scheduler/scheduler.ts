@@ -20,6 +20,8 @@ export interface SchedulerDeps {
   onResult: (result: ProbeResult, probe: Probe) => void;
   /** Called when a tick is skipped because the previous run of that probe is still in flight. */
   onSkip: (probe: Probe) => void;
+  /** The state a probe keeps between runs (ProbeContext.state), by name. */
+  stateFor?: (name: string) => Record<string, unknown>;
   /**
    * Probes that ran under the previous config with the same definition: they keep their
    * cadence instead of running again right after a reload. Name → start of their last run.
@@ -162,7 +164,11 @@ export class Scheduler {
           settle();
           return undefined;
         }
-        const handle = runProbe(probe, { target, logger: this.deps.logger, redactor: this.deps.redactor }, { trigger, cancel });
+        const handle = runProbe(
+          probe,
+          { target, logger: this.deps.logger, redactor: this.deps.redactor, ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }) },
+          { trigger, cancel },
+        );
         void handle.settled.then(() => {
           release!();
           settle();

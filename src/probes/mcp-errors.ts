@@ -1,0 +1,107 @@
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { formatDuration } from '../config/duration.js';
+import { ProbeFailure } from './errors.js';
+import { excerpt, statusText } from './expect.js';
+import type { SeenResponse } from './mcp-client.js';
+import type { Outcome, Phase, ProbeContext } from './types.js';
+
+/** What an HTTP-level rejection of an MCP request looked like. */
+export interface HttpRejection {
+  status: number;
+  body: string;
+  location?: string;
+}
+
+/** The status and body of an HTTP error the SDK raised, if it was one. */
+export function httpRejection(err: unknown, responses: readonly SeenResponse[]): HttpRejection | undefined {
+  if (!(err instanceof StreamableHTTPError || err instanceof SseError) || err.code === undefined || err.code < 100) return undefined;
+  const body = err.message.replace(/^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s, '');
+  const last = [...responses].reverse().find((r) => r.status === err.code);
+  return { status: err.code, body, ...(last?.location && { location: last.location }) };
+}
+
+/**
+ * Whether an HTTP answer means "the gateway refused this request's credentials". LiteLLM answers
+ * 401/403 in newer releases, 400 "No connected db." for an unknown key without a database, and
+ * 500 {"error":"MCP request failed"} for any auth failure in 1.77–1.85.
+ */
+export function isAuthRejection(r: HttpRejection): boolean {
+  if (r.status === 401 || r.status === 403) return true;
+  if (r.status === 400 && /no connected db|auth/i.test(r.body)) return true;
+  if (r.status === 500 && /MCP request failed/i.test(r.body)) return true;
+  return false;
+}
+
+/** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */
+export function describeHttpRejection(r: HttpRejection, ctx: ProbeContext): { outcome: Outcome; reason: string } {
+  const from = `${statusText(r.status)} from ${ctx.target.name}`;
+  const body = r.body.trim() ? `: ${excerpt(r.body)}` : '';
+  if (r.status >= 300 && r.status < 400) {
+    const to = r.location ? pathOf(r.location, ctx.target.url) : undefined;
+    const hint = to && to !== ctx.target.mcpPath ? ` — use mcpPath ${to}` : '';
+    return { outcome: 'http_error', reason: `${from}: redirect${r.location ? ` to ${r.location}` : ''}${hint}` };
+  }
+  if (r.status === 401 || r.status === 403) {
+    const noKey = ctx.target.apiKey === undefined;
+    const hint = noKey
+      ? 'no apiKey is configured for this target'
+      : /bearer/i.test(r.body)
+        ? 'key sent without "Bearer " prefix?'
+        : 'the gateway refused the key: check apiKey (is it a key this gateway knows, allowed these MCP servers?)';
+    return { outcome: 'auth_rejected', reason: `${from} — ${hint}${body}` };
+  }
+  if (r.status === 400 && /no connected db/i.test(r.body)) {
+    return { outcome: 'auth_rejected', reason: `${from} — "No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)` };
+  }
+  if (r.status === 500 && /MCP request failed/i.test(r.body)) {
+    return {
+      outcome: 'http_error',
+      reason: `${from}: "MCP request failed"${/"details":"\s*"/.test(r.body) ? '' : body} — LiteLLM 1.77–1.85 also answers auth failures like this: check the key and LiteLLM's log`,
+    };
+  }
+  if (r.status === 404) return { outcome: 'http_error', reason: `${from}: no MCP endpoint at ${ctx.target.mcpPath} — check mcpPath, and that MCP is enabled on the gateway${body}` };
+  if (r.status === 405) return { outcome: 'http_error', reason: `${from}: method not allowed at ${ctx.target.mcpPath} — check transport (streamable-http or sse)${body}` };
+  return { outcome: 'http_error', reason: `${from}${body}` };
+}
+
+/**
+ * Classifies what the MCP SDK threw. Returns undefined for errors that are not MCP-specific
+ * (network, TLS, timeouts of the run), which the generic classifier handles.
+ */
+export function classifyMcpError(err: unknown, ctx: ProbeContext, responses: readonly SeenResponse[], phase: Phase | undefined): ProbeFailure | undefined {
+  if (err instanceof ProbeFailure) return err;
+  if (ctx.signal.aborted) return undefined; // the run's timeout: the generic classifier names the phase
+  const http = httpRejection(err, responses);
+  if (http) {
+    const d = describeHttpRejection(http, ctx);
+    return new ProbeFailure(d.outcome, d.reason, { status: http.status });
+  }
+  if (err instanceof StreamableHTTPError && err.code === -1) {
+    return new ProbeFailure('protocol_error', `${ctx.target.name} did not answer as an MCP server${phase ? ` in ${phase}` : ''}: ${err.message.replace(/^Streamable HTTP error: /, '')}`);
+  }
+  if (err instanceof McpError) {
+    if (err.code === ErrorCode.RequestTimeout) return new ProbeFailure('timeout', `timeout after ${formatDuration(ctx.timeoutMs)}${phase ? ` in ${phase}` : ''}`);
+    if (err.code === ErrorCode.ConnectionClosed) return new ProbeFailure('protocol_error', `${ctx.target.name} closed the MCP connection${phase ? ` in ${phase}` : ''}`);
+    return new ProbeFailure('protocol_error', `JSON-RPC error ${err.code} from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${err.message.replace(/^MCP error -?\d+: /, '')}`);
+  }
+  const name = (err as Error | undefined)?.name;
+  if (name === 'ZodError' || name === 'SyntaxError') {
+    return new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${excerpt((err as Error).message, 160)}`);
+  }
+  return undefined;
+}
+
+/** The path of a redirect target, relative to the target's base URL when it is on the same origin. */
+function pathOf(location: string, base: string): string | undefined {
+  try {
+    const u = new URL(location, base);
+    const b = new URL(base);
+    if (u.origin !== b.origin) return undefined;
+    const prefix = b.pathname.replace(/\/+$/, '');
+    return prefix && u.pathname.startsWith(prefix) ? u.pathname.slice(prefix.length) || '/' : u.pathname;
+  } catch {
+    return undefined;
+  }
+}
