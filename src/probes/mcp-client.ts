@@ -82,6 +82,7 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
   const label = spec.label ? `[${spec.label}] ` : '';
   const responses: SeenResponse[] = [];
 
+  let closing = false;
   let fail!: (err: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
@@ -99,12 +100,19 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     responses.push(seen);
     ctx.step(`${label}response ${res.status}${res.headers.get('content-type') ? ` (${res.headers.get('content-type')})` : ''}`);
     if (!res.body) return res as unknown as Response;
-    const limited = res.body.pipeThrough(byteLimit(limit, () => {
-      const err = new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)}: stopped reading it`);
-      fail(err);
+    const isSse = /text\/event-stream/i.test(res.headers.get('content-type') ?? '');
+    // The standalone GET stream may end whenever the server likes; a response to a request may not.
+    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, method === 'POST' && isSse, (why) => {
+      const err =
+        why === 'too_large'
+          ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)}: stopped reading it`)
+          : why === 'mid_event'
+            ? new ProbeFailure('protocol_error', `the SSE stream from ${ctx.target.name} ended in the middle of an event`)
+            : new ProbeFailure('protocol_error', `the connection to ${ctx.target.name} broke while reading the response (${why.message})`);
+      if (!closing && !ctx.signal.aborted) fail(err);
       return err;
-    }));
-    return new Response(limited as ReadableStream, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+    });
+    return new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
   };
 
   const transport: Transport =
@@ -122,7 +130,6 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
         });
 
   const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
-  let closing = false;
   client.onerror = (err: Error) => {
     if (closing) return; // streams ending because we close them
     ctx.step(`${label}transport error: ${err.message}`);
@@ -197,14 +204,42 @@ function headersOf(h: unknown): Record<string, string> {
   return { ...(h as Record<string, string>) };
 }
 
-/** A stream that passes bytes through until `limit`, then errors (and stops pulling from the source). */
-function byteLimit(limit: number, onExceeded: () => Error): TransformStream<Uint8Array, Uint8Array> {
+type BodyFault = 'too_large' | 'mid_event' | Error;
+
+/**
+ * Passes a response body through, failing the run (via `onFault`) when it grows past `limit`
+ * (then it stops reading and cancels the source), when the connection breaks mid-body, or, for
+ * an SSE response, when the stream ends inside an event (a clean end is at a blank line).
+ */
+function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boolean, onFault: (why: BodyFault) => Error): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
   let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > limit) controller.error(onExceeded());
-      else controller.enqueue(chunk);
+  let tail = '';
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let r: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        controller.error(onFault(err as Error));
+        return;
+      }
+      if (r.done) {
+        if (sse && tail.trim() !== '' && !/\r?\n\r?\n$/.test(tail)) controller.error(onFault('mid_event'));
+        else controller.close();
+        return;
+      }
+      seen += r.value.byteLength;
+      if (seen > limit) {
+        controller.error(onFault('too_large'));
+        void reader.cancel().catch(() => undefined);
+        return;
+      }
+      if (sse) tail = (tail + Buffer.from(r.value).toString('latin1')).slice(-8);
+      controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
     },
   });
 }

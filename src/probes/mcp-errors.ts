@@ -56,10 +56,12 @@ export function describeHttpRejection(r: HttpRejection, ctx: ProbeContext): { ou
     return { outcome: 'auth_rejected', reason: `${from} — "No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)` };
   }
   if (r.status === 500 && /MCP request failed/i.test(r.body)) {
-    return {
-      outcome: 'http_error',
-      reason: `${from}: "MCP request failed"${/"details":"\s*"/.test(r.body) ? '' : body} — LiteLLM 1.77–1.85 also answers auth failures like this: check the key and LiteLLM's log`,
-    };
+    // LiteLLM 1.77–1.85 turns its auth exceptions (whose text is empty) into this answer; any other
+    // failure carries its message in `details`.
+    if (/"details"\s*:\s*"\s*"/.test(r.body)) {
+      return { outcome: 'auth_rejected', reason: `${from} — "MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key: check apiKey and LiteLLM's log` };
+    }
+    return { outcome: 'http_error', reason: `${from}: "MCP request failed"${body}` };
   }
   if (r.status === 404) return { outcome: 'http_error', reason: `${from}: no MCP endpoint at ${ctx.target.mcpPath} — check mcpPath, and that MCP is enabled on the gateway${body}` };
   if (r.status === 405) return { outcome: 'http_error', reason: `${from}: method not allowed at ${ctx.target.mcpPath} — check transport (streamable-http or sse)${body}` };
