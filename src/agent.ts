@@ -10,6 +10,7 @@ import { overallStatus, type Check, type HealthReport } from './health/health.js
 import { Recorder } from './metrics/record.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { ProbeCancelledError } from './probes/errors.js';
+import type { CatalogState } from './probes/mcp-catalog.js';
 import type { ProbeResult } from './probes/types.js';
 import { ResultStore } from './scheduler/history.js';
 import { Limiter } from './scheduler/limiter.js';
@@ -172,6 +173,27 @@ export class Agent {
   /** Runs one configured probe now (for /probe). */
   runProbe(name: string): Promise<ProbeResult> {
     return this.scheduler.runNow(name, 'manual');
+  }
+
+  /** The last catalog each mcp_catalog probe saw, with the last change (for the MCP tool get_catalog). */
+  catalogs(): Array<Record<string, unknown>> {
+    return this.config.probes
+      .filter((p) => p.type === 'mcp_catalog')
+      .map((p) => {
+        const rec = this.store.peek(p.name);
+        const state = (rec?.state ?? {}) as CatalogState;
+        return {
+          probe: p.name,
+          target: p.target,
+          servers: 'servers' in p ? p.servers : [],
+          seenAt: state.snapshot ? iso(state.snapshot.at) : null,
+          fingerprint: state.snapshot?.fingerprint ?? null,
+          toolsPerServer: state.toolsPerServer ?? {},
+          tools: state.tools ?? [],
+          lastChange: state.lastChange ? { ...state.lastChange, at: iso(state.lastChange.at) } : null,
+          lastOutcome: rec?.last?.outcome ?? null,
+        };
+      });
   }
 
   probeNames(): string[] {

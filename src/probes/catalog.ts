@@ -50,6 +50,9 @@ export function diffCatalogs(prev: CatalogSnapshot | undefined, next: CatalogSna
   return { changed: true, added, removed, changedSchemas };
 }
 
+/** The `server` label of tools without a server prefix (a server probed directly, not through the gateway). */
+export const NO_PREFIX = '(none)';
+
 /**
  * Tools per server prefix. LiteLLM names tools `{server}-{tool}`; with the requested servers
  * known, the longest matching alias wins (aliases may contain `-`); requested servers without
@@ -60,7 +63,7 @@ export function toolsPerServer(names: readonly string[], servers: readonly strin
   for (const s of servers) out[s] = 0;
   const known = [...servers].sort((a, b) => b.length - a.length);
   for (const name of names) {
-    const server = known.find((s) => name.startsWith(`${s}${separator}`)) ?? (name.includes(separator) ? name.slice(0, name.indexOf(separator)) : '(none)');
+    const server = known.find((s) => name.startsWith(`${s}${separator}`)) ?? (name.includes(separator) ? name.slice(0, name.indexOf(separator)) : NO_PREFIX);
     out[server] = (out[server] ?? 0) + 1;
   }
   return out;

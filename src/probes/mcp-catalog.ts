@@ -1,5 +1,5 @@
 import type { McpCatalogProbeConfig } from '../config/schema.js';
-import { diffCatalogs, snapshotCatalog, toolsPerServer, type CatalogSnapshot } from './catalog.js';
+import { diffCatalogs, NO_PREFIX, snapshotCatalog, toolsPerServer, type CatalogSnapshot } from './catalog.js';
 import { classifyMcpError } from './mcp-errors.js';
 import { listAllTools, openSession, type McpSession } from './mcp-client.js';
 import type { ProbeFn } from './types.js';
@@ -8,6 +8,9 @@ import type { ProbeFn } from './types.js';
 export interface CatalogState {
   snapshot?: CatalogSnapshot;
   tools?: string[];
+  toolsPerServer?: Record<string, number>;
+  /** The last change seen (kept until the next one). */
+  lastChange?: { at: number; added: string[]; removed: string[]; changedSchemas: string[] };
 }
 
 /** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
@@ -25,10 +28,12 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       ctx.logger.warn({ added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas }, 'tool catalog changed');
       ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, { ...diff });
     }
+    const perServer = toolsPerServer(names, spec.servers);
     state.snapshot = snapshot;
     state.tools = names;
+    state.toolsPerServer = perServer;
+    if (diff.changed) state.lastChange = { at: snapshot.at, added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas };
 
-    const perServer = toolsPerServer(names, spec.servers);
     const expectedTools = Object.fromEntries(spec.expect.tools.map((t) => [t, names.includes(t)]));
     const details = {
       catalog: { tools: names.length, toolsPerServer: perServer, fingerprint: snapshot.fingerprint, ...diff },
@@ -42,7 +47,8 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
     if (empty.length) problems.push(`server${empty.length > 1 ? 's' : ''} ${empty.join(', ')} listed no tools (LiteLLM shows a failed upstream as an empty list: check that it starts)`);
     if (spec.expect.minTools !== undefined && names.length < spec.expect.minTools) problems.push(`${names.length} tools, expected at least ${spec.expect.minTools}`);
-    const summary = `${names.length} tools (${Object.entries(perServer).map(([s, n]) => `${s}: ${n}`).join(', ') || 'none'})`;
+    const groups = Object.entries(perServer).filter(([s]) => s !== NO_PREFIX);
+    const summary = `${names.length} tools${groups.length ? ` (${groups.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}`;
     if (problems.length) return { outcome: 'expectation_failed', reason: `${problems.join('; ')} — ${summary}`, details };
     const changeNote = diff.changed ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})` : '';
     return { outcome: 'ok', reason: `${summary}${changeNote}`, details };

@@ -1,0 +1,157 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
+import { TestHttpServer } from '../support/http-server.js';
+import { inspector } from '../support/inspector.js';
+
+// mcpwatch's own MCP endpoint, driven by the SDK's client and by the MCP Inspector CLI, against
+// the agent running as a process. The gateway it watches is a local HTTP server that echoes the
+// key it receives (as LiteLLM's error messages do), so a leak would show.
+
+const KEY = 'sk-mcpserver-SECRET-00112233445566778899';
+const TOKEN = 'mcpwatch-token-SECRET-abcdef';
+
+type TextResult = { isError?: boolean; content: Array<{ type: string; text: string }> };
+
+describe('mcpwatch as an MCP server (/mcp)', () => {
+  let gw: TestHttpServer;
+  let agent: AgentProcess;
+  let url: string;
+  let client: Client;
+
+  async function connect(token?: string): Promise<Client> {
+    const c = new Client({ name: 'test', version: '1' });
+    const t = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {});
+    await c.connect(t);
+    return c;
+  }
+
+  async function call(name: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string }> {
+    const r = (await client.callTool({ name, arguments: args })) as TextResult;
+    return { isError: r.isError === true, text: r.content.map((c) => c.text).join('\n') };
+  }
+
+  beforeAll(async () => {
+    gw = await new TestHttpServer().start();
+    gw.mode = 'echo-auth';
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}/mcp`;
+    const cfg = writeConfig(
+      tempDir(),
+      `listen: 127.0.0.1:${port}
+targets:
+  gw: { url: "${gw.url}", apiKey: "\${GW_KEY}" }
+  self: { url: "http://127.0.0.1:${port}", apiKey: "\${TOKEN}", mcpPath: /mcp }
+probes:
+  - { name: gw-live, type: http, target: gw, every: 1h }
+  - name: self-catalog
+    type: mcp_catalog
+    target: self
+    every: 1h
+    expect: { tools: [get_health, get_catalog] }
+mcpServer:
+  enabled: true
+  token: \${TOKEN}
+`,
+    );
+    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY, TOKEN });
+    await agent.waitFor(async () => (await agent.metric('mcp_probe_success', { probe: 'self-catalog' })) === 1, 10_000, 'self-catalog ok');
+    client = await connect(TOKEN);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await agent?.stop();
+    await gw?.stop();
+  });
+
+  it('lists its read-only tools', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['get_health', 'list_probes', 'get_probe_result', 'run_probe', 'get_recent_auth_errors', 'get_catalog']);
+    for (const t of tools) expect(t.annotations?.readOnlyHint, t.name).toBe(true);
+  });
+
+  it('requires the bearer token', async () => {
+    await expect(connect()).rejects.toThrow(/401|Unauthorized/);
+    await expect(connect('wrong-token')).rejects.toThrow(/401|Unauthorized/);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: TOKEN }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mcpwatch"');
+  });
+
+  it('get_health: mcpwatch and the gateway in one answer', async () => {
+    const r = await call('get_health');
+    expect(r.isError).toBe(false);
+    const h = JSON.parse(r.text);
+    expect(h.mcpwatch.status).toBe('ok');
+    expect(h.summary).toMatch(/^mcpwatch ok\. 1 of 2 probes fail: gw-live \(auth_rejected: 401 Unauthorized from gw/);
+    expect(h.targets.gw).toEqual({ up: false, probes: 1, failing: ['gw-live'] });
+    expect(h.failingProbes[0]).toMatchObject({ name: 'gw-live', outcome: 'auth_rejected' });
+  });
+
+  it('list_probes and get_probe_result', async () => {
+    const list = JSON.parse((await call('list_probes')).text);
+    expect(list.map((p: { name: string; outcome: string }) => [p.name, p.outcome])).toEqual([
+      ['gw-live', 'auth_rejected'],
+      ['self-catalog', 'ok'],
+    ]);
+    const one = JSON.parse((await call('get_probe_result', { name: 'self-catalog', history: 1 })).text);
+    expect(one).toMatchObject({ name: 'self-catalog', type: 'mcp_catalog', last: { outcome: 'ok' } });
+    expect(one.history).toHaveLength(1);
+    const unknown = await call('get_probe_result', { name: 'nope' });
+    expect(unknown).toEqual({ isError: true, text: 'unknown probe "nope"; probes: gw-live, self-catalog' });
+  });
+
+  it('validates tool inputs', async () => {
+    for (const [tool, args] of [
+      ['get_probe_result', {}],
+      ['get_probe_result', { name: 'gw-live', history: 500 }],
+      ['run_probe', { name: 42 }],
+      ['get_recent_auth_errors', { origin: 'martian' }],
+    ] as const) {
+      const r = (await client.callTool({ name: tool, arguments: args as Record<string, unknown> })) as TextResult;
+      expect(r.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
+      expect(r.content[0]!.text).toMatch(/Input validation error|Invalid/);
+    }
+  });
+
+  it('run_probe runs a probe now, and at most once per 10 s per probe', async () => {
+    const before = gw.requests;
+    const first = JSON.parse((await call('run_probe', { name: 'gw-live' })).text);
+    expect(first).toMatchObject({ probe: 'gw-live', outcome: 'auth_rejected', trigger: 'manual' });
+    expect(gw.requests).toBe(before + 1);
+    const second = JSON.parse((await call('run_probe', { name: 'gw-live' })).text);
+    expect(second.note).toMatch(/^this probe ran \d+ s ago: returning that run/);
+    expect(gw.requests).toBe(before + 1);
+    expect((await call('run_probe', { name: 'nope' })).isError).toBe(true);
+  });
+
+  it('get_catalog: the last catalog seen per catalog probe', async () => {
+    const cats = JSON.parse((await call('get_catalog')).text);
+    expect(cats).toHaveLength(1);
+    expect(cats[0]).toMatchObject({ probe: 'self-catalog', target: 'self', lastOutcome: 'ok', lastChange: null });
+    expect(cats[0].tools).toContain('get_health');
+    expect(JSON.parse((await call('get_catalog', { target: 'gw' })).text)).toEqual([]);
+  });
+
+  it('never reveals a key or the token', async () => {
+    const texts = [];
+    for (const tool of ['get_health', 'list_probes', 'get_catalog']) texts.push((await call(tool)).text);
+    texts.push((await call('get_probe_result', { name: 'gw-live', history: 50 })).text);
+    texts.push((await call('run_probe', { name: 'gw-live' })).text);
+    // The gateway did receive the key, and its answer quoted it.
+    expect(gw.lastHeaders.authorization).toBe(`Bearer ${KEY}`);
+    for (const t of texts) expect(t).not.toContain('SECRET');
+    expect(texts.join('\n')).toContain('sk-…8899');
+  });
+
+  it('answers the MCP Inspector CLI (tools/list, tools/call)', async () => {
+    const list = JSON.parse(inspector(url, ['--method', 'tools/list'], { Authorization: `Bearer ${TOKEN}` }));
+    expect(list.tools.map((t: { name: string }) => t.name)).toContain('get_health');
+    const health = JSON.parse(inspector(url, ['--method', 'tools/call', '--tool-name', 'get_health'], { Authorization: `Bearer ${TOKEN}` }));
+    expect(JSON.parse(health.content[0].text).mcpwatch.status).toBe('ok');
+    const probe = JSON.parse(inspector(url, ['--method', 'tools/call', '--tool-name', 'get_probe_result', '--tool-arg', 'name=self-catalog'], { Authorization: `Bearer ${TOKEN}` }));
+    expect(JSON.parse(probe.content[0].text).last.outcome).toBe('ok');
+    expect(() => inspector(url, ['--method', 'tools/list'])).toThrow(/401|Unauthorized/);
+  });
+});
