@@ -8,7 +8,13 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+RUN npm run build
+
+# Production dependencies only, installed apart from the build's.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 ARG VERSION=0.1.0
@@ -23,7 +29,7 @@ ENV NODE_ENV=production \
     MCPWATCH_HEALTH_URL=http://127.0.0.1:9464/health
 WORKDIR /app
 COPY --from=build /app/package.json ./
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/mcpwatch.yaml /etc/mcpwatch/mcpwatch.yaml
 # The image's node user (uid 1000) runs mcpwatch. To tail container logs it needs read access
