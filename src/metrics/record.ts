@@ -36,6 +36,7 @@ export class Recorder {
       this.series.set(name, { labels, phases: new Set(), servers: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
+      if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
     }
   }
 

@@ -105,7 +105,7 @@ export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) =
     }
   }
 
-  const details = { authChecks: checks, wrongKeyPrefix: GUARD_KEY_PREFIX };
+  const details = { authChecks: checks };
   const where = `${ctx.target.name} (${ctx.target.mcpPath})`;
   if (notEnforced.length) {
     return {

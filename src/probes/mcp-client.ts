@@ -244,9 +244,9 @@ function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boole
   });
 }
 
+/** A message on a stream that is not JSON, or not JSON-RPC (what the SDK reports through onerror). */
 function isProtocolViolation(err: Error): boolean {
-  const name = err.name;
-  return name === 'ZodError' || name === 'SyntaxError' || /JSON|Unexpected token|invalid_union|invalid_type/i.test(err.message);
+  return err.name === 'ZodError' || err.name === 'SyntaxError';
 }
 
 export function shortMessage(err: unknown, max = 200): string {
