@@ -290,3 +290,11 @@ probes:
     expect(c.probes[0]!.timeoutMs).toBe(1_500);
   });
 });
+
+describe('the shipped config files', () => {
+  it.each(['config/mcpwatch.yaml', 'config/mcpwatch.compose.yaml'])('%s is valid with nothing set in the environment', async (file) => {
+    const { readFileSync } = await import('node:fs');
+    const r = parseConfig(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), {});
+    expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([]);
+  });
+});
