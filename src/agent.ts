@@ -6,6 +6,7 @@ import { loadConfig } from './config/load.js';
 import { formatProblem, type Config, type ConfigProblem, type Probe } from './config/parse.js';
 import { parseListen } from './config/schema.js';
 import { EventLoopMonitor } from './health/event-loop.js';
+import { LogService } from './logs/log-service.js';
 import { overallStatus, type Check, type HealthReport } from './health/health.js';
 import { Recorder } from './metrics/record.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -65,6 +66,7 @@ export class Agent {
   private readonly tracker = new RunTracker();
   private readonly eventLoop = new EventLoopMonitor();
   private scheduler: Scheduler;
+  private logs: LogService | undefined;
   private app: FastifyInstance | undefined;
   private loadedAt = Date.now();
   private lastReload: ReloadState;
@@ -85,6 +87,7 @@ export class Agent {
     this.metrics.configReloadTime.set(Date.now() / 1000);
     this.recorder.declare(config.probes);
     this.scheduler = this.newScheduler(config);
+    if (config.logs) this.logs = new LogService(config.logs, config.stateDir, this.metrics, logger.child({ component: 'logs' }), redactor);
   }
 
   /** Loads the config, starts the server and the scheduler. Throws ConfigError on an invalid config. */
@@ -101,6 +104,7 @@ export class Agent {
     await agent.listen();
     agent.eventLoop.start();
     agent.scheduler.start();
+    agent.logs?.start();
     logger.info({ version: VERSION, config: opts.configPath, probes: loaded.config.probes.length, targets: Object.keys(loaded.config.targets).length }, 'mcpwatch started');
     return agent;
   }
@@ -157,10 +161,21 @@ export class Agent {
     this.recorder.declare(next.probes);
     this.store.retain(new Set(next.probes.map((p) => p.name)));
     const old = this.scheduler;
+    const stateDir = this.config.stateDir;
     this.config = next;
     this.scheduler = scheduler;
     await old.stop();
     scheduler.start();
+    if (next.logs) {
+      if (this.logs) await this.logs.reload(next.logs);
+      else {
+        this.logs = new LogService(next.logs, stateDir, this.metrics, this.logger.child({ component: 'logs' }), this.redactor);
+        this.logs.start();
+      }
+    } else if (this.logs) {
+      await this.logs.stop();
+      this.logs = undefined;
+    }
 
     this.loadedAt = Date.now();
     this.lastReload = { at: Date.now(), ok: true, problems: [] };
@@ -196,6 +211,12 @@ export class Agent {
       });
   }
 
+  /** Recent log matches, newest first (for the MCP tool get_recent_auth_errors); undefined without log tailing. */
+  get recentLogMatches(): (() => ReturnType<LogService['recentMatches']>) | undefined {
+    const logs = this.logs;
+    return logs && (() => logs.recentMatches());
+  }
+
   probeNames(): string[] {
     return this.config.probes.map((p) => p.name);
   }
@@ -228,6 +249,8 @@ export class Agent {
       delay > maxDelay
         ? { status: 'fail', message: `event loop blocked for ${formatDuration(delay)} (limit ${formatDuration(maxDelay)})`, maxDelayMs: delay }
         : { status: 'ok', maxDelayMs: delay };
+
+    if (this.logs) checks.logs = this.logs.health();
 
     const targets: HealthReport['targets'] = {};
     for (const name of Object.keys(this.config.targets)) targets[name] = { up: true, probes: 0, failing: [] };
@@ -281,6 +304,7 @@ export class Agent {
           history: (rec?.history ?? []).map((h) => ({ ...h, startedAt: iso(h.startedAt) })),
         };
       }),
+      ...(this.logs && { logs: this.logs.status() }),
     });
   }
 
@@ -290,7 +314,7 @@ export class Agent {
       this.logger.info('shutting down');
       await this.scheduler.stop();
       this.tracker.abortAll(new ProbeCancelledError('mcpwatch is shutting down'));
-      await Promise.all([this.tracker.drain(3_000), this.app?.close()]);
+      await Promise.all([this.tracker.drain(3_000), this.app?.close(), this.logs?.stop()]);
       this.eventLoop.stop();
       this.logger.info('stopped');
     })();

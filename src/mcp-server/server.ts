@@ -16,7 +16,7 @@ export interface MonitoringSource {
   probeNames(): string[];
   runProbe(name: string): Promise<ProbeResult>;
   /** Recent log matches, newest first (from the log tailer). */
-  recentLogMatches?(): Array<Record<string, unknown> & { category: string; kind: string; origin: string }>;
+  readonly recentLogMatches?: (() => Array<{ category: string; kind: string; origin: string }>) | undefined;
   /** The last catalog seen per catalog probe, with the changes since the one before. */
   catalogs?(): Array<Record<string, unknown>>;
 }

@@ -39,6 +39,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     catalogChanges: new Counter({ name: 'mcp_catalog_changes_total', help: 'Times the tool set or a tool input schema changed between runs.', labelNames: PROBE_LABELS, registers }),
     authEnforced: new Gauge({ name: 'mcp_auth_enforced', help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).', labelNames: [...PROBE_LABELS, 'check'] as const, registers }),
 
+    // Log tailing
+    logLines: new Counter({ name: 'mcpwatch_log_lines_total', help: 'Log lines read from each container, by stream.', labelNames: ['container', 'stream'] as const, registers }),
+    logMatches: new Counter({
+      name: 'mcpwatch_log_matches_total',
+      help: 'Log records matched by a rule (auth, MCP and HTTP errors), by kind; origin=probe for errors mcpwatch itself provoked.',
+      labelNames: ['container', 'category', 'kind', 'origin'] as const,
+      registers,
+    }),
+    logLastMatch: new Gauge({ name: 'mcpwatch_log_last_match_timestamp_seconds', help: 'When the last record of each kind was matched (log time).', labelNames: ['container', 'category', 'kind'] as const, registers }),
+    logTailUp: new Gauge({ name: 'mcpwatch_log_tail_up', help: 'Whether the log of the container is being followed (1) or not (0).', labelNames: ['container'] as const, registers }),
+    // Registered only once log tailing is configured: without it, a 0 would raise a false alert.
+    dockerUp: new Gauge({ name: 'mcpwatch_docker_up', help: 'Whether the Docker API answers (1) or not (0).', registers: [] }),
+
     // Self
     buildInfo: new Gauge({ name: 'mcpwatch_build_info', help: 'mcpwatch version and the Node.js runtime it runs on.', labelNames: ['version', 'node_version'] as const, registers }),
     configReloadOk: new Gauge({ name: 'mcpwatch_config_last_reload_successful', help: 'Whether the last config (re)load succeeded (1) or not (0).', registers }),

@@ -7,7 +7,8 @@
 
 const SK_KEY = /\bsk-[A-Za-z0-9_\-]{4,}/g;
 // Already-masked values (`***`, `sk-…abcd`, `sk-***`) are left alone, so masking twice is harmless.
-const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[^\s"',;]+/gi;
+// A credential is at least 8 token characters: "Bearer ` prefix" (LiteLLM's own hint) is not one.
+const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[A-Za-z0-9._~+/=-]{8,}/gi;
 const MIN_SECRET_LENGTH = 4;
 
 /** Keep the last four characters of long keys so an operator can tell keys apart. */

@@ -1,0 +1,81 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CursorPosition } from './cursor.js';
+
+/** How often a container's cursor is written while lines keep coming (and always on stop). */
+export const CURSOR_SAVE_INTERVAL_MS = 1_000;
+
+interface Stored extends CursorPosition {
+  container: string;
+  savedAt: string;
+}
+
+/**
+ * Cursors on disk, one small JSON file per container name in `<stateDir>/cursors`, written
+ * atomically (temp file + rename) so a crash leaves the old or the new position, never half of one.
+ */
+export class CursorStore {
+  private readonly dir: string;
+  private readonly pending = new Map<string, CursorPosition>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(stateDir: string) {
+    this.dir = join(stateDir, 'cursors');
+  }
+
+  async load(container: string): Promise<CursorPosition | undefined> {
+    try {
+      const s = JSON.parse(await readFile(this.file(container), 'utf8')) as Partial<Stored>;
+      if (typeof s.id === 'string' && typeof s.ts === 'string' && typeof s.count === 'number') return { id: s.id, ts: s.ts, count: s.count };
+    } catch {
+      // none yet, or unreadable: treated as a first start
+    }
+    return undefined;
+  }
+
+  /** Records a position; written within CURSOR_SAVE_INTERVAL_MS. */
+  save(container: string, pos: CursorPosition): void {
+    this.pending.set(container, pos);
+    if (!this.timers.has(container)) {
+      const t = setTimeout(() => {
+        this.timers.delete(container);
+        void this.write(container);
+      }, CURSOR_SAVE_INTERVAL_MS);
+      t.unref();
+      this.timers.set(container, t);
+    }
+  }
+
+  /** Writes every pending position now (on shutdown, or when a tail stops). */
+  async flush(container?: string): Promise<void> {
+    const names = container ? [container] : [...this.pending.keys()];
+    for (const n of names) {
+      const t = this.timers.get(n);
+      if (t) clearTimeout(t);
+      this.timers.delete(n);
+      void this.write(n);
+    }
+    await this.writes;
+  }
+
+  private write(container: string): Promise<unknown> {
+    const pos = this.pending.get(container);
+    if (!pos) return this.writes;
+    this.pending.delete(container);
+    const body: Stored = { container, ...pos, savedAt: new Date().toISOString() };
+    // Serialized, so an older position never lands after a newer one.
+    this.writes = this.writes.then(async () => {
+      await mkdir(this.dir, { recursive: true });
+      const file = this.file(container);
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, `${JSON.stringify(body)}\n`);
+      await rename(tmp, file);
+    }).catch(() => undefined);
+    return this.writes;
+  }
+
+  private file(container: string): string {
+    return join(this.dir, `${encodeURIComponent(container)}.json`);
+  }
+}

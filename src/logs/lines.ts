@@ -1,0 +1,148 @@
+import type { StreamName } from './frames.js';
+
+/** A log line as mcpwatch counts it: one line the container wrote, however Docker delivered it. */
+export interface LogLine {
+  stream: StreamName;
+  /** Docker's timestamp (RFC 3339, nanoseconds), normalised by `normalizeTs`. */
+  ts: string;
+  /** The text without its timestamp, line ending and ANSI colour codes; at most `maxLineBytes`. */
+  text: string;
+  /** The line was longer than the cap: the rest was dropped (the line still counts once). */
+  truncated: boolean;
+}
+
+/** Longest line kept for matching; longer lines are cut (a 1 MB line costs 64 KiB, counts once). */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+
+// CSI sequences (colours, cursor moves) and OSC sequences (titles, links).
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+
+export function stripAnsi(s: string): string {
+  return s.includes('\x1b') ? s.replace(ANSI, '') : s;
+}
+
+/**
+ * Docker's RFC3339Nano trims trailing zeros (`.8Z`); the cursor compares timestamps, so they are
+ * brought to one form: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
+ */
+export function normalizeTs(ts: string): string {
+  const dot = ts.indexOf('.');
+  if (dot < 0) return ts.endsWith('Z') ? `${ts.slice(0, -1)}.000000000Z` : ts;
+  const frac = ts.slice(dot + 1, ts.length - 1);
+  return frac.length === 9 ? ts : `${ts.slice(0, dot)}.${frac.padEnd(9, '0').slice(0, 9)}Z`;
+}
+
+/** `2026-11-24T10:11:22.800097038Z` → `1795774282.800097038`, Docker's `since` at full precision. */
+export function tsToSince(ts: string): string {
+  const n = normalizeTs(ts);
+  const secs = Math.floor(Date.parse(`${n.slice(0, 19)}Z`) / 1000);
+  return `${secs}.${n.slice(20, 29)}`;
+}
+
+/** Epoch milliseconds of a Docker timestamp. */
+export function tsToMs(ts: string): number {
+  return Date.parse(`${ts.slice(0, 23)}Z`);
+}
+
+const TS_END = 35; // a timestamp prefix is at most 30 characters and a space
+
+function splitTimestamp(s: string): [string, string] {
+  const sp = s.indexOf(' ');
+  if (sp > 0 && sp <= TS_END && s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(sp - 1) === 90 /* Z */) return [normalizeTs(s.slice(0, sp)), s.slice(sp + 1)];
+  return ['', s];
+}
+
+interface Partial {
+  ts: string;
+  parts: string[];
+  size: number;
+  truncated: boolean;
+}
+
+/**
+ * Turns log payloads into lines, per stream. Framed mode (non-TTY): each payload is one Docker
+ * message, `TS text`, ending in `\n` unless Docker split a long line into 16 KiB parts, each with
+ * the same timestamp prefix, which are joined here. Raw mode (TTY): one byte stream of
+ * `TS text\r\n` lines, split anywhere.
+ */
+export class LineAssembler {
+  private partial: Partial | undefined;
+  private raw = '';
+  private rawTruncated = false;
+
+  constructor(
+    readonly stream: StreamName,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {}
+
+  /** Framed mode: one Docker message (or part of one). */
+  pushMessage(payload: Buffer, out: LogLine[]): void {
+    const complete = payload.length > 0 && payload[payload.length - 1] === 10;
+    const [ts, text] = splitTimestamp(payload.toString('utf8', 0, complete ? payload.length - 1 : payload.length));
+    let p = this.partial;
+    if (!p) p = this.partial = { ts, parts: [], size: 0, truncated: false };
+    if (p.size < this.maxLineBytes) {
+      const room = this.maxLineBytes - p.size;
+      if (text.length > room) {
+        p.parts.push(text.slice(0, room));
+        p.size = this.maxLineBytes;
+        p.truncated = true;
+      } else {
+        p.parts.push(text);
+        p.size += text.length;
+      }
+    } else if (text.length > 0) p.truncated = true;
+    if (complete) {
+      this.partial = undefined;
+      out.push(this.finish(p.ts, p.parts.length === 1 ? p.parts[0]! : p.parts.join(''), p.truncated));
+    }
+  }
+
+  /** Raw mode (TTY): any chunk of the stream. */
+  pushRaw(chunk: Buffer, out: LogLine[]): void {
+    let s = chunk.toString('utf8');
+    let nl = s.indexOf('\n');
+    while (nl >= 0) {
+      const piece = s.slice(0, nl);
+      const line = this.raw.length ? this.raw + this.capRaw(piece, this.raw.length) : this.capRaw(piece, 0);
+      const truncated = this.rawTruncated || piece.length + this.raw.length > this.maxLineBytes + TS_END;
+      this.raw = '';
+      this.rawTruncated = false;
+      const [ts, text] = splitTimestamp(line);
+      out.push(this.finish(ts, text.endsWith('\r') ? text.slice(0, -1) : text, truncated));
+      s = s.slice(nl + 1);
+      nl = s.indexOf('\n');
+    }
+    if (s.length) {
+      const room = this.maxLineBytes + TS_END - this.raw.length;
+      if (s.length > room) {
+        this.raw += s.slice(0, Math.max(0, room));
+        this.rawTruncated = true;
+      } else this.raw += s;
+    }
+  }
+
+  /** A line still waiting for its end (the stream stopped mid-line). */
+  flush(out: LogLine[]): void {
+    if (this.partial) {
+      const p = this.partial;
+      this.partial = undefined;
+      out.push(this.finish(p.ts, p.parts.join(''), p.truncated));
+    }
+    if (this.raw.length) {
+      const [ts, text] = splitTimestamp(this.raw);
+      this.raw = '';
+      out.push(this.finish(ts, text, this.rawTruncated));
+      this.rawTruncated = false;
+    }
+  }
+
+  private capRaw(piece: string, have: number): string {
+    const room = this.maxLineBytes + TS_END - have;
+    return piece.length > room ? piece.slice(0, Math.max(0, room)) : piece;
+  }
+
+  private finish(ts: string, text: string, truncated: boolean): LogLine {
+    return { stream: this.stream, ts, text: stripAnsi(text), truncated };
+  }
+}

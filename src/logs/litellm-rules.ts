@@ -1,0 +1,102 @@
+import type { LogRecord } from './records.js';
+import type { Rule } from './rules.js';
+
+/**
+ * The built-in `litellm` rule set, from LiteLLM's message templates (litellm/proxy/auth/
+ * user_api_key_auth.py, the MCP server manager and handlers) as seen in real 1.77 and 1.10x logs
+ * (test/fixtures/litellm).
+ */
+
+export const AUTH_KINDS = ['missing_key', 'malformed_key', 'invalid_key', 'expired_key', 'blocked_key', 'no_db', 'admin_only_route', 'auth_other'] as const;
+export const MCP_KINDS = ['upstream_list_failed', 'upstream_call_failed', 'request_failed', 'deprecated_auth_header'] as const;
+export const HTTP_STATUSES_COUNTED = (status: number): boolean => status === 401 || status === 403 || status === 429 || status >= 500;
+
+// `litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - <message>` (sic: "occured").
+const AUTH_FAILURE = /user_api_key_auth\(\): Exception occurr?ed - ?(.*)$/m;
+const AUTH_KIND: Array<[RegExp, (typeof AUTH_KINDS)[number]]> = [
+  [/No api key passed in/i, 'missing_key'],
+  [/Malformed API Key|Virtual Key expected/i, 'malformed_key'],
+  [/Expired Key/i, 'expired_key'],
+  [/Key is blocked/i, 'blocked_key'],
+  [/No connected db/i, 'no_db'],
+  [/only for MASTER KEY|Tried to access route=/i, 'admin_only_route'],
+  [/Invalid proxy server token|Unable to find token|Invalid API Key|invalid (?:user )?key/i, 'invalid_key'],
+];
+
+const LIST_FAILED =
+  /(?:Error listing tools from|Timeout while listing tools from|Connection error while listing tools from|Task cancelled while listing tools from|Failed to get tools from server|Error getting tools from server) '?([\w.-]+?)'?(?::|$|\s)|MCP client list_tools failed|Error in list_tools endpoint/;
+const CALL_FAILED = /MCP mcp_server_tool_call - error|Client operation failed for '?([\w.-]+?)'?(?::|$|\s)/;
+const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
+const REQUEST_FAILED = /Error handling MCP request/;
+const SDK_REQUEST_FAILED = /No response message received before stream closed|Stateless session crashed/;
+// An "Error handling MCP request" whose cause is an auth failure: already counted as auth.
+const AUTH_CAUSE = /user_api_key_auth|ProxyException|Malformed API Key|No api key passed|No connected db|Authentication Error|authentication_required/;
+
+function fromLiteLLM(rec: LogRecord): boolean {
+  return rec.kind === 'litellm' || rec.kind === 'json' || rec.kind === 'echo';
+}
+
+export function litellmRules(): Rule[] {
+  return [
+    {
+      // At the record's end: its `Requester IP Address:` line (the next one) tells who it was.
+      name: 'litellm_auth',
+      category: 'auth',
+      when: 'end',
+      match(rec) {
+        if (!fromLiteLLM(rec) || !rec.message.includes('Exception occ')) return undefined;
+        const m = AUTH_FAILURE.exec(rec.message);
+        if (!m) return undefined;
+        const detail = m[1] ?? '';
+        for (const [re, kind] of AUTH_KIND) if (re.test(detail)) return { kind };
+        // 1.77 logs some refusals (a wrong key without a database) with an empty message.
+        return { kind: 'auth_other' };
+      },
+    },
+    {
+      name: 'litellm_mcp_deprecated_header',
+      category: 'mcp',
+      when: 'start',
+      match: (rec) => (fromLiteLLM(rec) && DEPRECATED_HEADER.test(rec.message) ? { kind: 'deprecated_auth_header' } : undefined),
+    },
+    {
+      name: 'litellm_mcp_upstream_list',
+      category: 'mcp',
+      when: 'start',
+      match(rec) {
+        if (!fromLiteLLM(rec)) return undefined;
+        const m = LIST_FAILED.exec(rec.message);
+        return m ? { kind: 'upstream_list_failed', ...(m[1] && { server: m[1] }) } : undefined;
+      },
+    },
+    {
+      name: 'litellm_mcp_upstream_call',
+      category: 'mcp',
+      when: 'start',
+      match(rec) {
+        if (!fromLiteLLM(rec)) return undefined;
+        const m = CALL_FAILED.exec(rec.message);
+        return m ? { kind: 'upstream_call_failed', ...(m[1] && { server: m[1] }) } : undefined;
+      },
+    },
+    {
+      name: 'mcp_sdk_request_failed',
+      category: 'mcp',
+      when: 'start',
+      match: (rec) => (rec.kind === 'python' && SDK_REQUEST_FAILED.test(rec.message) ? { kind: 'request_failed' } : undefined),
+    },
+    {
+      // Decided when the record ends: its traceback tells an auth failure from an MCP one.
+      name: 'litellm_mcp_request',
+      category: 'mcp',
+      when: 'end',
+      match: (rec) => (fromLiteLLM(rec) && REQUEST_FAILED.test(rec.message) && !AUTH_CAUSE.test(rec.text) ? { kind: 'request_failed' } : undefined),
+    },
+    {
+      name: 'uvicorn_access',
+      category: 'http',
+      when: 'start',
+      match: (rec) => (rec.http && HTTP_STATUSES_COUNTED(rec.http.status) ? { kind: String(rec.http.status) } : undefined),
+    },
+  ];
+}

@@ -1,0 +1,188 @@
+import type { StreamName } from './frames.js';
+import type { LogLine } from './lines.js';
+
+/**
+ * Log records: a line that starts a record and the lines that belong to it (LiteLLM's
+ * `Requester IP Address:` line, Python tracebacks), so that one failed request is one record,
+ * however many lines it spans. Pure and incremental, one joiner per stream.
+ */
+
+export type RecordKind =
+  /** `HH:MM:SS - LiteLLM Proxy:ERROR: file.py:79 - message` (ANSI already stripped) */
+  | 'litellm'
+  /** `ERROR:LiteLLM Proxy:message`: Python's root logger repeating a LiteLLM record */
+  | 'echo'
+  /** another Python logger: `WARNING:mcp.server.lowlevel.server:…`, uvicorn's `ERROR:    …` */
+  | 'python'
+  /** uvicorn access line: `INFO:     1.2.3.4:5 - "POST /mcp/ HTTP/1.1" 401 Unauthorized` */
+  | 'access'
+  /** one JSON object (LiteLLM's JSON_LOGS) */
+  | 'json'
+  /** anything else (an upstream server's own output, banners) */
+  | 'other';
+
+export interface LogRecord {
+  stream: StreamName;
+  kind: RecordKind;
+  /** Timestamp of the first line. */
+  ts: string;
+  level?: string;
+  logger?: string;
+  /** The message: for LiteLLM records the text after `file.py:NN - `, for JSON the `message` field. */
+  message: string;
+  /** All of the record's text (first line, continuation lines, a JSON stack trace), capped. */
+  text: string;
+  /** Continuation lines joined so far. */
+  lines: number;
+  requesterIp?: string;
+  /** For access lines. */
+  http?: { method: string; path: string; status: number };
+  /** A repeat of the previous LiteLLM record by Python's root logger: not counted again. */
+  duplicate?: boolean;
+}
+
+const LEVEL = '(DEBUG|INFO|WARNING|ERROR|CRITICAL)';
+// The logger is `LiteLLM`, `LiteLLM Proxy`, `LiteLLM Router`, and in 1.10x also `LiteLLM Proxy.stdout`.
+const LITELLM_LINE = new RegExp(`^\\d\\d:\\d\\d:\\d\\d - (LiteLLM[\\w. ]*?):${LEVEL}: (\\S+) - ?(.*)$`);
+const ECHO_LINE = new RegExp(`^${LEVEL}:(LiteLLM[\\w. ]*?):(.*)$`);
+const PYTHON_LINE = new RegExp(`^${LEVEL}:(?:([\\w.]+):|\\s+)(.*)$`);
+const ACCESS = /^INFO:\s+(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
+const ACCESS_JSON = /^(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
+const REQUESTER = /Requester IP Address:\s*(\S+)/;
+// Lines that continue the record before them: tracebacks and LiteLLM's requester line.
+const CONTINUATION =
+  /^(?:\s|Traceback \(most recent call last\)|Requester IP Address:|During handling of the above exception|The above exception was the direct cause|\^|future: <|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Group)\b|$)/;
+
+/** Most text a record keeps (a long traceback is cut; the record still counts once). */
+export const MAX_RECORD_TEXT = 16 * 1024;
+/** How many recent LiteLLM records a root-logger repeat is compared with. */
+const ECHO_WINDOW = 8;
+
+export function parseRecordStart(line: LogLine): LogRecord {
+  const { text, ts, stream } = line;
+  const c = text.charCodeAt(0);
+  if (c === 123 /* { */) {
+    const rec = parseJson(line);
+    if (rec) return rec;
+  } else if (c >= 48 && c <= 57 /* 0-9 */) {
+    const m = LITELLM_LINE.exec(text);
+    if (m) return { stream, kind: 'litellm', ts, logger: m[1]!, level: m[2]!, message: m[4]!, text, lines: 1 };
+  } else if (c === 73 /* I */ && text.startsWith('INFO:')) {
+    const a = ACCESS.exec(text);
+    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a[2]!, path: a[3]!, status: Number(a[4]) }, requesterIp: hostOf(a[1]!) };
+  }
+  if (c >= 65 && c <= 90 /* A-Z */ && text.includes(':')) {
+    const e = ECHO_LINE.exec(text);
+    if (e) return { stream, kind: 'echo', ts, level: e[1]!, logger: e[2]!, message: e[3]!, text, lines: 1 };
+    const p = PYTHON_LINE.exec(text);
+    if (p) return { stream, kind: 'python', ts, level: p[1]!, ...(p[2] && { logger: p[2] }), message: p[3]!, text, lines: 1 };
+  }
+  return { stream, kind: 'other', ts, message: text, text, lines: 1 };
+}
+
+function parseJson(line: LogLine): LogRecord | undefined {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line.text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (!o || typeof o !== 'object' || typeof o.message !== 'string') return undefined;
+  const message = o.message;
+  const logger = typeof o.component === 'string' ? o.component : typeof o.name === 'string' ? o.name : typeof o.logger === 'string' ? o.logger : undefined;
+  const stack = typeof o.stacktrace === 'string' ? o.stacktrace : typeof o.exc_info === 'string' ? o.exc_info : '';
+  const rec: LogRecord = {
+    stream: line.stream,
+    kind: 'json',
+    ts: line.ts,
+    ...(typeof o.level === 'string' && { level: o.level.toUpperCase() }),
+    ...(logger !== undefined && { logger }),
+    message,
+    text: stack ? `${message}\n${stack}`.slice(0, MAX_RECORD_TEXT) : message,
+    lines: 1,
+  };
+  const ip = typeof o.requester_ip === 'string' ? o.requester_ip : REQUESTER.exec(message)?.[1];
+  if (ip) rec.requesterIp = ip;
+  const a = logger === 'uvicorn.access' || /^\S+ - "/.test(message) ? ACCESS_JSON.exec(message) : null;
+  if (a) {
+    rec.http = { method: a[2]!, path: a[3]!, status: Number(a[4]) };
+    rec.requesterIp = hostOf(a[1]!);
+  }
+  return rec;
+}
+
+function hostOf(addr: string): string {
+  const i = addr.lastIndexOf(':');
+  return i > 0 && /^\d+$/.test(addr.slice(i + 1)) ? addr.slice(0, i) : addr;
+}
+
+export interface RecordSink {
+  /** A record has started: its first line is known (rules that need only it can match now). */
+  start(rec: LogRecord): void;
+  /** A record is complete: no more lines will join it. */
+  end(rec: LogRecord): void;
+}
+
+/** Joins the lines of one stream into records. */
+export class RecordJoiner {
+  private open: LogRecord | undefined;
+  private recent: string[] = [];
+
+  constructor(private readonly sink: RecordSink) {}
+
+  push(line: LogLine): void {
+    const open = this.open;
+    if (open && acceptsContinuation(open) && CONTINUATION.test(line.text) && !startsRecord(line.text)) {
+      open.lines++;
+      if (open.text.length < MAX_RECORD_TEXT) open.text = `${open.text}\n${line.text}`.slice(0, MAX_RECORD_TEXT);
+      if (open.requesterIp === undefined && line.text.startsWith('Requester IP Address:')) {
+        const ip = REQUESTER.exec(line.text)?.[1];
+        if (ip) open.requesterIp = ip;
+      }
+      return;
+    }
+    if (open) this.close();
+    const rec = parseRecordStart(line);
+    if (rec.kind === 'litellm' || rec.kind === 'json') this.remember(rec);
+    else if (rec.kind === 'echo' && this.recent.includes(echoKey(rec))) rec.duplicate = true;
+    this.sink.start(rec);
+    if (acceptsContinuation(rec)) this.open = rec;
+    else this.sink.end(rec);
+  }
+
+  /** Ends the record waiting for continuation lines (the stream went quiet or ended). */
+  flush(): void {
+    if (this.open) this.close();
+  }
+
+  get pending(): boolean {
+    return this.open !== undefined;
+  }
+
+  private close(): void {
+    const rec = this.open!;
+    this.open = undefined;
+    this.sink.end(rec);
+  }
+
+  private remember(rec: LogRecord): void {
+    this.recent.push(echoKey(rec));
+    if (this.recent.length > ECHO_WINDOW) this.recent.shift();
+  }
+}
+
+/** Level and first line of the message: what a root-logger repeat has in common with the original. */
+function echoKey(rec: LogRecord): string {
+  const nl = rec.message.indexOf('\n');
+  return `${rec.level}:${nl < 0 ? rec.message : rec.message.slice(0, nl)}`;
+}
+
+function acceptsContinuation(rec: LogRecord): boolean {
+  return rec.kind === 'litellm' || rec.kind === 'echo' || rec.kind === 'python';
+}
+
+/** A line that starts a record even though it could read as a continuation (an `ERROR:` line). */
+function startsRecord(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return (c === 123 && text.endsWith('}')) || LITELLM_LINE.test(text) || ECHO_LINE.test(text) || (/^[A-Z]+:/.test(text) && PYTHON_LINE.test(text));
+}
