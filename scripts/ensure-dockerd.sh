@@ -51,7 +51,8 @@ if ! docker info >/dev/null 2>&1; then
     if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
       rm -f /var/run/docker.pid
     fi
-    setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none >>"$LOG" 2>&1 </dev/null &
+    # 9>&-: the daemon must not inherit (and hold forever) the lock of this script.
+    setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none >>"$LOG" 2>&1 </dev/null 9>&- &
   fi
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break

@@ -1,45 +1,105 @@
 #!/usr/bin/env bash
-# ensure-litellm.sh VERSION[@DATE]: makes sure a venv with litellm[proxy]==VERSION exists in the
-# cache (${MCPWATCH_CACHE:-~/.cache/mcpwatch}/venv-VERSION) and prints its path. Reuses a finished
-# venv; rebuilds a half-finished one. Installs with uv (from PyPI, into the cache): fast, and it can
-# resolve dependencies as of DATE (--exclude-newer), which an old release needs: its loose pins
-# otherwise pull today's packages (pydantic, mcp) that it was never run with and that break it.
+# ensure-litellm.sh VERSION[@DATE]: makes sure a venv with litellm[proxy]==VERSION exists at
+# ${MCPWATCH_CACHE:-~/.cache/mcpwatch}/venv-VERSION and prints its path (only that, on stdout).
+#
+# Idempotent: a venv is reused when it has bin/litellm AND the marker .mcpwatch-ok, which is written
+# only after a successful install; a half-finished venv (killed install) is wiped and rebuilt.
+# Fails loudly: non-zero exit, reason on stderr.
+#
+# Installs from PyPI with uv (bootstrapped once with `python3 -m venv` + pip into the cache)
+# rather than plain pip, because uv can do two things pip cannot that real releases need here:
+#  - @DATE (e.g. 1.77.1@2025-09-20) resolves every dependency as of that day (--exclude-newer).
+#    An old release has loose pins and would otherwise get today's mcp/pydantic, which it never
+#    ran with and which break it.
+#  - --override: recent releases pin certifi to a version newer than some package indexes carry,
+#    and 1.109.x pins litellm-proxy-extras==0.4.113 (its prisma schema/migrations, unused without a
+#    database), which may be missing too; see the two-step install below.
+# prisma is installed too, as LiteLLM's Docker image ships it: without it, recent releases answer
+# a wrong key with 500 "No module named 'prisma'" instead of what a real deployment answers.
 set -euo pipefail
-spec=${1:?usage: ensure-litellm.sh VERSION[@DATE]}
+
+die() {
+  echo "ensure-litellm: $*" >&2
+  exit 1
+}
+
+spec=${1:-}
+[ -n "$spec" ] || die "usage: ensure-litellm.sh VERSION[@DATE]   (e.g. 1.77.1@2025-09-20)"
 version=${spec%@*}
-date=; [ "$spec" != "$version" ] && date=${spec#*@}
+date=
+[ "$spec" != "$version" ] && date=${spec#*@}
+[[ $version =~ ^[0-9]+(\.[0-9]+)*([a-z0-9.]*)$ ]] || die "not a version: '$version'"
 cache=${MCPWATCH_CACHE:-$HOME/.cache/mcpwatch}
 venv=$cache/venv-$version
-if [ -f "$venv/.mcpwatch-ok" ] && [ -x "$venv/bin/litellm" ]; then
+marker=$venv/.mcpwatch-ok
+
+ready() { [ -f "$marker" ] && [ -x "$venv/bin/litellm" ]; }
+if ready; then
   echo "$venv"
   exit 0
 fi
-mkdir -p "$cache"
+mkdir -p "$cache" || die "cannot create $cache"
+command -v python3 >/dev/null || die "python3 is not installed"
 
-# uv in its own venv, bootstrapped once (under a lock: several versions install in parallel).
+# One install per version at a time (several versions may install in parallel).
+exec 8>"$cache/.venv-$version.lock"
+flock -w 900 8 || die "another install of $version still holds $cache/.venv-$version.lock after 15 min"
+if ready; then
+  echo "$venv"
+  exit 0
+fi
+
+# uv in its own venv, bootstrapped once (under its own lock).
 uv=$cache/uv/bin/uv
 (
   flock 9
   if [ ! -x "$uv" ]; then
-    python3 -m venv "$cache/uv" >&2
-    "$cache/uv/bin/pip" install -q uv >&2
+    echo "ensure-litellm: bootstrapping uv into $cache/uv" >&2
+    rm -rf "$cache/uv"
+    python3 -m venv "$cache/uv" >&2 && "$cache/uv/bin/pip" install -q uv >&2
   fi
-) 9>"$cache/.uv.lock"
+) 9>"$cache/.uv.lock" || die "could not install uv with pip into $cache/uv (is PyPI reachable?)"
+[ -x "$uv" ] || die "uv is missing after bootstrap: $uv"
 
-# prisma: LiteLLM's Docker image ships it, and without it recent releases answer auth failures
-# with 500 "No module named 'prisma'" instead of the 401 a real deployment gives.
-# Recent litellm releases pin certifi to a version newer than some package indexes carry; the
-# CA bundle's date does not matter for a proxy on loopback, so any recent certifi will do.
-override=$cache/litellm-overrides.txt
+override=$(mktemp)
+log=$(mktemp)
+trap 'rm -f "$override" "$log"' EXIT
 echo 'certifi>=2024.0.0' >"$override"
 
-echo "ensure-litellm: installing litellm[proxy]==$version into $venv" >&2
-rm -rf "$venv"
-if ! "$uv" venv -q --python "$(command -v python3)" "$venv" >&2 ||
-  ! "$uv" pip install -q --python "$venv/bin/python" --override "$override" ${date:+--exclude-newer "$date"} "litellm[proxy]==$version" prisma >&2; then
-  echo "ensure-litellm: FAILED to install litellm[proxy]==$version (is PyPI reachable?)" >&2
+install() {
   rm -rf "$venv"
-  exit 1
+  "$uv" venv -q --python "$(command -v python3)" "$venv" >&2 &&
+    "$uv" pip install -q --python "$venv/bin/python" --override "$override" \
+      ${date:+--exclude-newer "$date"} "litellm[proxy]==$version" prisma 2>&1 | tee "$log" >&2
+  return "${PIPESTATUS[0]}"
+}
+
+echo "ensure-litellm: installing litellm[proxy]==$version${date:+ (dependencies as of $date)} into $venv" >&2
+if ! install; then
+  if grep -q 'litellm-proxy-extras' "$log"; then
+    # The exact litellm-proxy-extras this release pins is not on the index: take the newest
+    # one there is. It only carries the database schema; this proxy runs without a database.
+    echo "ensure-litellm: WARNING: the litellm-proxy-extras pinned by $version is not installable here; retrying with the newest available one" >&2
+    echo 'litellm-proxy-extras>=0.1' >>"$override"
+    install || {
+      rm -rf "$venv"
+      die "FAILED to install litellm[proxy]==$version even with litellm-proxy-extras relaxed (see above)"
+    }
+  else
+    rm -rf "$venv"
+    die "FAILED to install litellm[proxy]==$version (see above; is PyPI reachable? does the version exist?)"
+  fi
 fi
-touch "$venv/.mcpwatch-ok"
+[ -x "$venv/bin/litellm" ] || {
+  rm -rf "$venv"
+  die "the install finished but $venv/bin/litellm is missing"
+}
+LITELLM_LOCAL_MODEL_COST_MAP=True "$venv/bin/python" -c 'import litellm.proxy.proxy_server' >/dev/null 2>&1 || {
+  rm -rf "$venv"
+  die "litellm $version installed but 'import litellm.proxy.proxy_server' fails in $venv"
+}
+{
+  echo "spec=$spec"
+  "$venv/bin/python" -c 'import importlib.metadata as m; print("litellm=" + m.version("litellm")); print("litellm-proxy-extras=" + m.version("litellm-proxy-extras")); print("mcp=" + m.version("mcp"))'
+} >"$marker.tmp" && mv "$marker.tmp" "$marker"
 echo "$venv"

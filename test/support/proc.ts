@@ -154,6 +154,11 @@ export class Proc {
     }
   }
 
+  /** Same as `spawnProc` (kept for earlier callers). */
+  static start(cmd: string, args: readonly string[], opts: ProcOptions = {}): Proc {
+    return spawnProc(cmd, args, opts);
+  }
+
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs = 10_000): Promise<number | null> {
     return killAndWait(this, { graceMs });
@@ -245,4 +250,9 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** `waitForUrl` with positional arguments (kept for earlier callers). */
+export async function waitForHttp(url: string, timeoutMs: number, proc?: Proc, what = url): Promise<void> {
+  await waitForUrl(url, { timeoutMs, ...(proc && { proc }), what });
 }
