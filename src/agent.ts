@@ -7,6 +7,7 @@ import { formatProblem, type Config, type ConfigProblem, type Probe } from './co
 import { parseListen } from './config/schema.js';
 import { EventLoopMonitor } from './health/event-loop.js';
 import { LogService } from './logs/log-service.js';
+import { GuardCorrelator } from './correlate/guard.js';
 import { overallStatus, type Check, type HealthReport } from './health/health.js';
 import { Recorder } from './metrics/record.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -65,6 +66,8 @@ export class Agent {
   private readonly limiter: Limiter;
   private readonly tracker = new RunTracker();
   private readonly eventLoop = new EventLoopMonitor();
+  /** Tells auth errors the guard provoked from real ones (log origin). */
+  private readonly guards = new GuardCorrelator();
   private scheduler: Scheduler;
   private logs: LogService | undefined;
   private app: FastifyInstance | undefined;
@@ -87,7 +90,13 @@ export class Agent {
     this.metrics.configReloadTime.set(Date.now() / 1000);
     this.recorder.declare(config.probes);
     this.scheduler = this.newScheduler(config);
-    if (config.logs) this.logs = new LogService(config.logs, config.stateDir, this.metrics, logger.child({ component: 'logs' }), redactor);
+    if (config.logs) this.logs = this.newLogService(config.logs, config.stateDir);
+  }
+
+  private newLogService(logs: NonNullable<Config['logs']>, stateDir: string): LogService {
+    const service = new LogService(logs, stateDir, this.metrics, this.logger.child({ component: 'logs' }), this.redactor);
+    service.attribute = (container, match, rec) => this.guards.attribute(container, match, rec);
+    return service;
   }
 
   /** Loads the config, starts the server and the scheduler. Throws ConfigError on an invalid config. */
@@ -169,7 +178,7 @@ export class Agent {
     if (next.logs) {
       if (this.logs) await this.logs.reload(next.logs);
       else {
-        this.logs = new LogService(next.logs, stateDir, this.metrics, this.logger.child({ component: 'logs' }), this.redactor);
+        this.logs = this.newLogService(next.logs, stateDir);
         this.logs.start();
       }
     } else if (this.logs) {
@@ -335,6 +344,7 @@ export class Agent {
         this.recorder.record(result);
       },
       stateFor: (name) => this.store.get(name).state,
+      guard: { begin: (check) => this.guards.begin(check) },
       onSkip: (probe) => {
         this.store.skipped(probe.name);
         this.recorder.skipped(probe);

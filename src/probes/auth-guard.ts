@@ -6,6 +6,7 @@ import { hostOf } from './http-util.js';
 import { isAuthRejection } from './mcp-errors.js';
 import { openSession, type AuthMode } from './mcp-client.js';
 import type { ProbeContext, ProbeFn } from './types.js';
+import { GUARD_MARKER_PARAM } from '../correlate/guard.js';
 
 /** The wrong key the guard sends starts with this, so its errors can be told apart in LiteLLM's log. */
 export const GUARD_KEY_PREFIX = 'sk-mcpwatch-guard-';
@@ -21,21 +22,19 @@ export interface CheckResult {
   reason: string;
 }
 
-/** What a guard run is about to provoke, so the log tailer can attribute it (origin="probe"). */
-export interface GuardAnnouncement {
-  probe: string;
-  target: string;
-  checks: AuthCheck[];
-  wrongKey: string;
-  at: number;
-}
-
 type Attempt = { kind: 'session' } | { kind: 'rejected'; status: number; reason: string } | { kind: 'error'; outcome: ProbeFailure['outcome']; reason: string; status?: number };
 
 /** Tries to open an MCP session with the given credentials and reports how the gateway answered. */
-async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode): Promise<Attempt> {
+async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, query?: string): Promise<Attempt> {
   try {
-    const session = await openSession(ctx, { servers: spec.servers, headers: spec.headers, auth, label, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+    const session = await openSession(ctx, {
+      servers: spec.servers,
+      headers: spec.headers,
+      auth,
+      label,
+      ...(query && { query }),
+      ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+    });
     await session.close();
     return { kind: 'session' };
   } catch (err) {
@@ -83,7 +82,10 @@ export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) =
   const errors: Array<{ check: GuardCheck; outcome: ProbeFailure['outcome']; reason: string }> = [];
 
   for (const check of spec.checks) {
-    const a = await attempt(ctx, spec, check, credentialsFor(check, ctx, wrongKey));
+    // Announced to the log correlator, and marked in the URL, so the auth error this request
+    // provokes in the gateway's log is counted as the probe's, not as a real client's.
+    const announced = ctx.guard?.begin(check) ?? { query: `${GUARD_MARKER_PARAM}=${randomBytes(8).toString('hex')}`, end: () => undefined };
+    const a = await attempt(ctx, spec, check, credentialsFor(check, ctx, wrongKey), announced.query).finally(() => announced.end());
     if (a.kind === 'session') {
       checks[check] = { enforced: false, reason: `an MCP session opened with ${CHECK_TEXT[check]}` };
       notEnforced.push(check);

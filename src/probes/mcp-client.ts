@@ -28,6 +28,8 @@ export interface SessionSpec {
   maxResponseBytes?: number;
   /** Label for the step log, e.g. "wrong_key". */
   label?: string;
+  /** Query string added to the MCP URL (the auth guard's marker). */
+  query?: string;
 }
 
 /** An HTTP response the run saw (for reasons: the SDK's errors carry the status, not the headers). */
@@ -76,7 +78,8 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
  * The caller must close() it, also after a failure.
  */
 export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise<McpSession> {
-  const url = joinUrl(ctx.target.url, ctx.target.transport === 'sse' ? `${withSlash(ctx.target.mcpPath)}sse` : ctx.target.mcpPath);
+  const base = joinUrl(ctx.target.url, ctx.target.transport === 'sse' ? `${withSlash(ctx.target.mcpPath)}sse` : ctx.target.mcpPath);
+  const url = spec.query ? `${base}${base.includes('?') ? '&' : '?'}${spec.query}` : base;
   const headers = sessionHeaders(ctx, spec);
   const limit = spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const label = spec.label ? `[${spec.label}] ` : '';

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Target } from '../config/parse.js';
-import type { ProbeConfig, ProbeType } from '../config/schema.js';
+import type { AuthCheck, ProbeConfig, ProbeType } from '../config/schema.js';
 import type { Redactor } from '../util/redact.js';
 
 export type { ProbeType } from '../config/schema.js';
@@ -85,6 +85,8 @@ export interface ProbeContext {
    * config reloads. Empty for one-off runs (`mcpwatch probe`).
    */
   readonly state: Record<string, unknown>;
+  /** Announces auth_guard requests to the log correlator (origin="probe"); absent in one-off runs. */
+  readonly guard?: { begin(check: AuthCheck): { query: string; end(): void } };
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }

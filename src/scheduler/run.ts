@@ -25,6 +25,7 @@ export interface RunDeps {
   redactor: Redactor;
   /** The probe's state kept between runs (ProbeContext.state). */
   state?: Record<string, unknown>;
+  guard?: ProbeContext['guard'];
 }
 
 export interface RunHandle {
@@ -60,6 +61,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     dispatcher,
     redactor: deps.redactor,
     state: deps.state ?? {},
+    ...(deps.guard && { guard: deps.guard }),
     step(msg, data) {
       if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
       logger.debug(data ?? {}, msg);

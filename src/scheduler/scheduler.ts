@@ -4,7 +4,7 @@ import type { Config, Probe } from '../config/parse.js';
 import type { ProbeResult, Trigger } from '../probes/types.js';
 import type { Redactor } from '../util/redact.js';
 import type { Limiter } from './limiter.js';
-import { runProbe } from './run.js';
+import { runProbe, type RunDeps } from './run.js';
 import type { RunTracker } from './tracker.js';
 
 /** A probe whose tick is this late is reported as stalled (the scheduler no longer fires). */
@@ -22,6 +22,8 @@ export interface SchedulerDeps {
   onSkip: (probe: Probe) => void;
   /** The state a probe keeps between runs (ProbeContext.state), by name. */
   stateFor?: (name: string) => Record<string, unknown>;
+  /** Where auth_guard runs announce their requests (log origin attribution). */
+  guard?: RunDeps['guard'];
   /**
    * Probes that ran under the previous config with the same definition: they keep their
    * cadence instead of running again right after a reload. Name → start of their last run.
@@ -166,7 +168,13 @@ export class Scheduler {
         }
         const handle = runProbe(
           probe,
-          { target, logger: this.deps.logger, redactor: this.deps.redactor, ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }) },
+          {
+            target,
+            logger: this.deps.logger,
+            redactor: this.deps.redactor,
+            ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }),
+            ...(this.deps.guard && { guard: this.deps.guard }),
+          },
           { trigger, cancel },
         );
         void handle.settled.then(() => {

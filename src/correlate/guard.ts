@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import type { AuthCheck } from '../config/schema.js';
+import type { Origin } from '../logs/log-service.js';
+import type { LogRecord } from '../logs/records.js';
+import type { Match } from '../logs/rules.js';
+import { tsToMs } from '../logs/lines.js';
+
+/**
+ * Tells the auth errors mcpwatch's own auth_guard provokes in LiteLLM's log (origin="probe")
+ * from everyone else's (origin="external"), so a guard run does not raise the auth-error alert
+ * and a real client's error is never hidden by one.
+ *
+ * What it uses, strongest first:
+ * - the marker: every guard request goes to `{mcpPath}?mcpwatch_guard=<nonce>`, which uvicorn's
+ *   access line prints: an access line with it is the guard's, one without it is not;
+ * - the guard's wrong key (`sk-mcpwatch-guard-…`), in LiteLLM versions that quote the key;
+ * - the guard's address as LiteLLM sees it, learnt from those access lines (behind a proxy it
+ *   is the proxy's): an auth record from another address is not the guard's;
+ * - timing and kind: each guard request expects at most one auth record, of a kind its check
+ *   can cause, logged between its sending and shortly after its answer. A request LiteLLM did
+ *   not log expires unused and cannot swallow a real client's record later.
+ */
+
+export const GUARD_MARKER_PARAM = 'mcpwatch_guard';
+
+/** Auth kinds each check can provoke (LiteLLM logs a missing key on /mcp as malformed). */
+const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
+  no_key: new Set(['missing_key', 'malformed_key', 'auth_other']),
+  no_bearer_prefix: new Set(['malformed_key', 'auth_other']),
+  wrong_key: new Set(['invalid_key', 'no_db', 'auth_other']),
+};
+
+interface Pending {
+  check: AuthCheck;
+  marker: string;
+  sentAt: number;
+  endedAt?: number;
+  authSeen: boolean;
+  httpSeen: boolean;
+}
+
+export interface GuardRequestHandle {
+  /** The query parameter to add to the request URL. */
+  query: string;
+  end(): void;
+}
+
+export interface GuardCorrelatorOptions {
+  /** Log time may run a little ahead of the request's start (clocks, scheduling). */
+  beforeMs?: number;
+  /** How long after the answer the record may still be logged and delivered. */
+  afterMs?: number;
+  now?: () => number;
+}
+
+export class GuardCorrelator {
+  private pending: Pending[] = [];
+  private readonly seenAddresses = new Map<string, Set<string>>();
+  private readonly beforeMs: number;
+  private readonly afterMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: GuardCorrelatorOptions = {}) {
+    this.beforeMs = opts.beforeMs ?? 100;
+    this.afterMs = opts.afterMs ?? 2_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The guard is about to send a request for `check`. */
+  begin(check: AuthCheck): GuardRequestHandle {
+    this.expire();
+    const p: Pending = { check, marker: randomBytes(8).toString('hex'), sentAt: this.now(), authSeen: false, httpSeen: false };
+    this.pending.push(p);
+    return {
+      query: `${GUARD_MARKER_PARAM}=${p.marker}`,
+      end: () => {
+        p.endedAt = this.now();
+      },
+    };
+  }
+
+  attribute(container: string, match: Match, rec: LogRecord): Origin {
+    if (match.category === 'http' || rec.http) return this.attributeHttp(container, rec);
+    if (match.category !== 'auth') return 'external';
+    return this.attributeAuth(container, match, rec);
+  }
+
+  private attributeHttp(container: string, rec: LogRecord): Origin {
+    const path = rec.http?.path ?? '';
+    const at = path.indexOf(`${GUARD_MARKER_PARAM}=`);
+    if (at < 0) return 'external';
+    const marker = path.slice(at + GUARD_MARKER_PARAM.length + 1).split('&')[0];
+    const p = this.pending.find((x) => x.marker === marker);
+    if (p) p.httpSeen = true;
+    if (rec.requesterIp) {
+      let set = this.seenAddresses.get(container);
+      if (!set) this.seenAddresses.set(container, (set = new Set()));
+      set.add(normalizeIp(rec.requesterIp));
+    }
+    // A marker we did not send is another mcpwatch's guard: still not a real client.
+    return 'probe';
+  }
+
+  private attributeAuth(container: string, match: Match, rec: LogRecord): Origin {
+    const t = rec.ts ? tsToMs(rec.ts) : this.now();
+    const candidates = this.pending.filter(
+      (p) => !p.authSeen && KINDS[p.check].has(match.kind) && t >= p.sentAt - this.beforeMs && t <= (p.endedAt ?? this.now()) + this.afterMs,
+    );
+    if (rec.text.includes('sk-mcpwatch-guard-')) {
+      if (candidates[0]) candidates[0].authSeen = true;
+      return 'probe';
+    }
+    const known = this.seenAddresses.get(container);
+    if (rec.requesterIp && known && known.size > 0 && !known.has(normalizeIp(rec.requesterIp))) return 'external';
+    const p = candidates[0];
+    if (!p) return 'external';
+    p.authSeen = true;
+    return 'probe';
+  }
+
+  /** Requests long past their window are forgotten. */
+  private expire(): void {
+    const now = this.now();
+    this.pending = this.pending.filter((p) => (p.endedAt ?? p.sentAt + 60_000) + this.afterMs + 10_000 > now);
+  }
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
