@@ -52,7 +52,13 @@ export function parseConfig(text: string, env: Readonly<Record<string, string | 
     };
   }
   const problems: Located[] = interpolateDocument(doc, env).map((p) => ({ segs: p.segments, message: p.message }));
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    // e.g. an alias to an anchor that is not set, or too many aliases (a "billion laughs")
+    return { ok: false, problems: [{ path: 'yaml', message: (err as Error).message }] };
+  }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, problems: [{ path: '(root)', message: 'the config must be a YAML mapping' }] };
   }

@@ -298,3 +298,16 @@ describe('the shipped config files', () => {
     expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([]);
   });
 });
+
+describe('YAML that cannot become a config', () => {
+  it('an alias without its anchor is a problem, not a crash', () => {
+    expect(problems('listen: *nowhere\n')).toEqual(['yaml: Unresolved alias (the anchor must be set before the alias): nowhere']);
+  });
+  it('too many aliases (a "billion laughs") are refused', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const out = problems(lines.join('\n') + '\n');
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^yaml: .*alias/i);
+  });
+});
