@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthCheck, AuthGuardProbeConfig } from '../config/schema.js';
 import { classifyError, ProbeFailure } from './errors.js';
-import { statusText } from './expect.js';
+import { excerpt, statusText } from './expect.js';
 import { hostOf } from './http-util.js';
 import { isAuthRejection } from './mcp-errors.js';
 import { openSession, type AuthMode } from './mcp-client.js';
@@ -22,7 +22,11 @@ export interface CheckResult {
   reason: string;
 }
 
-type Attempt = { kind: 'session' } | { kind: 'rejected'; status: number; reason: string } | { kind: 'error'; outcome: ProbeFailure['outcome']; reason: string; status?: number };
+type Attempt =
+  | { kind: 'session' }
+  /** `reason`: short, for the check's details; `message`: the full reason with its hint. */
+  | { kind: 'rejected'; status: number; reason: string; message: string }
+  | { kind: 'error'; outcome: ProbeFailure['outcome']; reason: string; status?: number };
 
 /** Tries to open an MCP session with the given credentials and reports how the gateway answered. */
 async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, query?: string): Promise<Attempt> {
@@ -41,10 +45,13 @@ async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: Gua
     if (ctx.signal.aborted) throw err; // the run's timeout: reported for the whole run
     if (err instanceof ProbeFailure) {
       const status = err.details?.status as number | undefined;
-      if (status !== undefined && isAuthRejection({ status, body: err.message })) return { kind: 'rejected', status, reason: err.message };
+      const body = typeof err.details?.body === 'string' ? err.details.body : '';
+      if (status !== undefined && isAuthRejection({ status, body })) {
+        return { kind: 'rejected', status, reason: `rejected: ${statusText(status)}${body ? ` ${excerpt(body, 100)}` : ''}`, message: err.message };
+      }
       return { kind: 'error', outcome: err.outcome, reason: err.message, ...(status !== undefined && { status }) };
     }
-    const c = classifyError(err, { signal: ctx.signal, phase: ctx.phases.current, host: hostOf(ctx.target) });
+    const c = classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostOf(ctx.target) });
     return { kind: 'error', outcome: c.outcome, reason: c.reason };
   }
 }
@@ -90,7 +97,7 @@ export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) =
       checks[check] = { enforced: false, reason: `an MCP session opened with ${CHECK_TEXT[check]}` };
       notEnforced.push(check);
     } else if (a.kind === 'rejected') {
-      checks[check] = { enforced: true, status: a.status, reason: `rejected: ${statusText(a.status)}` };
+      checks[check] = { enforced: true, status: a.status, reason: a.reason };
     } else {
       checks[check] = { reason: a.reason, ...(a.status !== undefined && { status: a.status }) };
       errors.push({ check, outcome: a.outcome, reason: a.reason });
@@ -103,7 +110,7 @@ export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) =
     if (a.kind === 'session') checks.valid_key = { accepted: true, reason: 'the real key opened a session' };
     else {
       checks.valid_key = { accepted: false, reason: a.reason, ...(a.status !== undefined && { status: a.status }) };
-      validProblem = { outcome: a.kind === 'rejected' ? 'auth_rejected' : a.outcome, reason: `the real key was refused: ${a.reason}` };
+      validProblem = { outcome: a.kind === 'rejected' ? 'auth_rejected' : a.outcome, reason: `the real key was refused: ${a.kind === 'rejected' ? a.message : a.reason}` };
     }
   }
 

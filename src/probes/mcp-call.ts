@@ -1,3 +1,4 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCallProbeConfig } from '../config/schema.js';
 import { ProbeFailure } from './errors.js';
 import { checkText, excerpt } from './expect.js';
@@ -21,8 +22,9 @@ export function resultText(r: CallResult): string {
 /** Pure: a tools/call result against the probe's `expect`. */
 export function checkCallResult(tool: string, expect: McpCallProbeConfig['expect'], r: CallResult): ProbeOutput {
   const text = resultText(r);
-  // LiteLLM 1.77 wraps some upstream JSON-RPC errors in a result with isError: false.
-  const disguised = !r.isError && /^MCP error -?\d+:/.test(text);
+  // LiteLLM 1.77 wraps some upstream failures in a result with isError: false: JSON-RPC errors
+  // ("MCP error -32602: Tool x not found") and an upstream that did not start.
+  const disguised = !r.isError && /^(MCP error -?\d+:|MCP client session is not initialized)/.test(text);
   const isError = Boolean(r.isError) || disguised;
   const details = { tool, isError, textBytes: Buffer.byteLength(text), text: excerpt(text, 500) };
   if (isError && !expect.isError) {
@@ -44,10 +46,10 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
     const result = (await ctx.phases.run('call_tool', () => s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts))));
     return checkCallResult(spec.tool, spec.expect, result as CallResult);
   } catch (err) {
-    const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.current);
+    const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last);
     // A JSON-RPC error to tools/call (unknown tool, bad arguments) is the tool failing.
-    if (failure?.outcome === 'protocol_error' && ctx.phases.current === 'call_tool' && /^JSON-RPC error/.test(failure.message)) {
-      throw new ProbeFailure('tool_error', `${spec.tool} failed: ${failure.message.replace(/^JSON-RPC error (-?\d+) from [^:]+: /, '$1 ')}`);
+    if (failure?.outcome === 'protocol_error' && ctx.phases.last === 'call_tool' && err instanceof McpError && failure.message.startsWith('JSON-RPC error')) {
+      throw new ProbeFailure('tool_error', `${spec.tool} failed: ${err.code} ${err.message.replace(/^(MCP error -?\d+: )+/, '')}`, { jsonRpcError: err.code });
     }
     throw failure ?? err;
   } finally {

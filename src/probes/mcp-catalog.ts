@@ -1,7 +1,9 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCatalogProbeConfig } from '../config/schema.js';
+import { ProbeFailure } from './errors.js';
 import { diffCatalogs, NO_PREFIX, snapshotCatalog, toolsPerServer, type CatalogSnapshot } from './catalog.js';
 import { classifyMcpError } from './mcp-errors.js';
-import { listAllTools, openSession, type McpSession } from './mcp-client.js';
+import { listAllTools, openSession, serverOutcomesOf, type McpSession, type ServerOutcomes } from './mcp-client.js';
 import type { ProbeFn } from './types.js';
 
 /** The catalog a probe saw last, kept in its state between runs. */
@@ -18,7 +20,8 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
   let session: McpSession | undefined;
   try {
     session = await openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
-    const tools = await listAllTools(ctx, session);
+    const outcomes: ServerOutcomes = {};
+    const tools = await listAllTools(ctx, session, outcomes);
     const names = tools.map((t) => t.name).sort();
 
     const state = ctx.state as CatalogState;
@@ -39,13 +42,21 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       catalog: { tools: names.length, toolsPerServer: perServer, fingerprint: snapshot.fingerprint, ...diff },
       expectedTools,
       toolNames: names,
+      ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
     };
 
     const missing = spec.expect.tools.filter((t) => !expectedTools[t]);
     const empty = spec.expect.serversPresent ? spec.servers.filter((s) => perServer[s] === 0) : [];
     const problems: string[] = [];
     if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
-    if (empty.length) problems.push(`server${empty.length > 1 ? 's' : ''} ${empty.join(', ')} listed no tools (LiteLLM shows a failed upstream as an empty list: check that it starts)`);
+    if (empty.length) {
+      const told = empty.filter((e) => outcomes[e]?.status);
+      problems.push(
+        told.length
+          ? `server${empty.length > 1 ? 's' : ''} ${empty.map((e) => (outcomes[e]?.status ? `${e} (${outcomes[e]!.status})` : e)).join(', ')} listed no tools: the gateway could not list them, check that the upstream runs`
+          : `server${empty.length > 1 ? 's' : ''} ${empty.join(', ')} listed no tools (LiteLLM lists an upstream that fails as no tools, and 1.77 ignores a server name it does not know: check the name, and that the server starts)`,
+      );
+    }
     if (spec.expect.minTools !== undefined && names.length < spec.expect.minTools) problems.push(`${names.length} tools, expected at least ${spec.expect.minTools}`);
     const groups = Object.entries(perServer).filter(([s]) => s !== NO_PREFIX);
     const summary = `${names.length} tools${groups.length ? ` (${groups.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}`;
@@ -53,7 +64,20 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     const changeNote = diff.changed ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})` : '';
     return { outcome: 'ok', reason: `${summary}${changeNote}`, details };
   } catch (err) {
-    throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.current) ?? err;
+    // LiteLLM 1.109+: tools/list is a JSON-RPC error when every selected upstream failed; the
+    // same finding as 1.77's empty list, so the same outcome.
+    const failedServers = err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    if (failedServers) {
+      const which = Object.entries(failedServers).map(([server, o]) => `${server} (${o.status ?? '?'})`);
+      const zero = Object.fromEntries([...spec.servers, ...Object.keys(failedServers)].map((server) => [server, 0]));
+      throw new ProbeFailure('expectation_failed', `no server could list its tools: ${which.join(', ')} — the gateway said: ${err instanceof McpError ? err.message.replace(/^(MCP error -?\d+: )+/, '') : ''}; check that the upstream runs`, {
+        // No catalog to compare (the previous one stays the baseline); the per-server gauges go to 0.
+        catalog: { tools: 0, toolsPerServer: zero, fingerprint: '', changed: false, added: [], removed: [], changedSchemas: [] },
+        expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
+        serverOutcomes: failedServers,
+      });
+    }
+    throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last) ?? err;
   } finally {
     await session?.close();
   }

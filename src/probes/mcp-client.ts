@@ -4,13 +4,16 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { fetch as undiciFetch } from 'undici';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { maskHeaders } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { formatDuration } from '../config/duration.js';
 import { ProbeFailure, ProbeTimeoutError } from './errors.js';
-import { classifyMcpError } from './mcp-errors.js';
+import { runDispatcher } from './dispatcher.js';
+import { excerpt, statusText } from './expect.js';
+import { classifyMcpError, httpRejection } from './mcp-errors.js';
 import { bearer, joinUrl, USER_AGENT } from './http-util.js';
+import { createPhaseClock } from './phases.js';
 import type { ProbeContext } from './types.js';
 
 /** Largest response mcpwatch reads from a gateway before giving up on it (per HTTP response). */
@@ -39,6 +42,8 @@ export interface SeenResponse {
   status: number;
   location?: string;
   wwwAuthenticate?: string;
+  /** How the request carried a key. */
+  auth: SentAuth;
 }
 
 export interface McpSession {
@@ -51,24 +56,51 @@ export interface McpSession {
   close(): Promise<void>;
 }
 
-const warnedBearer = new Set<string>();
+/** Targets already warned about a key without "Bearer " (per loaded config: a reload warns again, once). */
+const warnedBearer = new WeakSet<object>();
 
-/** The headers a probe sends, before the SDK adds its own (content-type, accept, session id). */
+/**
+ * Headers through which a gateway (LiteLLM) takes a client's key. The auth guard's rejection
+ * checks drop them from the configured extra headers: a "no key" request must carry no key.
+ */
+const GATEWAY_CREDENTIAL_HEADER = /^(authorization|proxy-authorization|x-litellm-api-key|api-key|x-api-key|x-goog-api-key|cookie)$/i;
+
+/**
+ * The headers a probe sends, before the SDK adds its own (content-type, accept, session id):
+ * the target's extra headers, then the probe's (names lower-cased, so the probe's win whatever
+ * their case), `x-mcp-servers` when the probe names servers, and the credentials of `spec.auth`.
+ */
 export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<string, string> {
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...ctx.target.headers, ...spec.headers };
-  if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
   const auth = spec.auth ?? { kind: 'key' };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+  for (const [k, v] of [...Object.entries(ctx.target.headers), ...Object.entries(spec.headers)]) {
+    if (auth.kind !== 'key' && GATEWAY_CREDENTIAL_HEADER.test(k)) continue;
+    headers[k.toLowerCase()] = v;
+  }
+  if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
   if (auth.kind === 'key' && ctx.target.apiKey !== undefined) {
     const value = bearer(ctx.target.apiKey);
-    if (value !== ctx.target.apiKey && !warnedBearer.has(ctx.target.name)) {
-      warnedBearer.add(ctx.target.name);
-      ctx.logger.warn('the configured apiKey has no "Bearer " prefix: mcpwatch sends "Bearer <key>", as LiteLLM requires');
+    if (value !== ctx.target.apiKey && !warnedBearer.has(ctx.target)) {
+      warnedBearer.add(ctx.target);
+      ctx.logger.warn(
+        'the apiKey of this target has no "Bearer " prefix: mcpwatch sends "Authorization: Bearer <key>", as LiteLLM requires (logged once per target)',
+      );
     }
     headers.authorization = value;
   } else if (auth.kind === 'raw') {
     headers.authorization = auth.value;
   }
   return headers;
+}
+
+/** How a request carried credentials, for hints in reasons (never the credential itself). */
+export type SentAuth = 'none' | 'bearer' | 'no_scheme' | 'other_scheme';
+
+function sentAuth(headers: Record<string, string>): SentAuth {
+  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  if (value === undefined || value.trim() === '') return 'none';
+  if (/^bearer\s/i.test(value)) return 'bearer';
+  return /^[A-Za-z][\w.+-]*\s+\S/.test(value) ? 'other_scheme' : 'no_scheme';
 }
 
 /**
@@ -78,7 +110,8 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
  * The caller must close() it, also after a failure.
  */
 export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise<McpSession> {
-  const base = joinUrl(ctx.target.url, ctx.target.transport === 'sse' ? `${withSlash(ctx.target.mcpPath)}sse` : ctx.target.mcpPath);
+  const legacySse = ctx.target.transport === 'sse';
+  const base = joinUrl(ctx.target.url, legacySse ? `${withSlash(ctx.target.mcpPath)}sse` : ctx.target.mcpPath);
   const url = spec.query ? `${base}${base.includes('?') ? '&' : '?'}${spec.query}` : base;
   const headers = sessionHeaders(ctx, spec);
   const limit = spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -86,89 +119,113 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
   const responses: SeenResponse[] = [];
 
   let closing = false;
+  /** Set when the session is ended after the run's signal fired: the DELETE gets its own deadline and connection. */
+  let afterAbort: { signal: AbortSignal; dispatcher: Dispatcher } | undefined;
   let fail!: (err: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
 
   const fetchFn: FetchLike = async (input, init) => {
     const method = init?.method ?? 'GET';
-    const signal = init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
-    ctx.step(`${label}${method} ${String(input)}`, { headers: maskHeaders(headersOf(init?.headers), ctx.redactor) });
-    const res = await undiciFetch(input as string, { ...(init as object), signal, dispatcher: ctx.dispatcher, redirect: 'manual' } as Parameters<typeof undiciFetch>[1]);
-    const seen: SeenResponse = { method, url: String(input), status: res.status };
+    const sent = headersOf(init?.headers);
+    const what = describeRequest(method, init?.body, legacySse);
+    const signal = afterAbort ? afterAbort.signal : init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
+    ctx.step(`${label}${method} ${String(input)}${what ? `  ${what}` : ''}`, { headers: maskHeaders(sent, ctx.redactor) });
+    const res = await undiciFetch(input as string, {
+      ...(init as object),
+      signal,
+      dispatcher: afterAbort?.dispatcher ?? ctx.dispatcher,
+      redirect: 'manual',
+    } as Parameters<typeof undiciFetch>[1]);
+    const seen: SeenResponse = { method, url: String(input), status: res.status, auth: sentAuth(sent) };
     const location = res.headers.get('location');
     const www = res.headers.get('www-authenticate');
     if (location) seen.location = location;
     if (www) seen.wwwAuthenticate = www;
     responses.push(seen);
-    ctx.step(`${label}response ${res.status}${res.headers.get('content-type') ? ` (${res.headers.get('content-type')})` : ''}`);
+    const type = res.headers.get('content-type');
+    ctx.step(`${label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${what ? `  ${what}` : ''}`);
     if (!res.body) return res as unknown as Response;
-    const isSse = /text\/event-stream/i.test(res.headers.get('content-type') ?? '');
-    // The standalone GET stream may end whenever the server likes; a response to a request may not.
-    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, method === 'POST' && isSse, (why) => {
+    const isSse = /text\/event-stream/i.test(type ?? '');
+    // A response to a request must not end inside an event; the legacy transport's session stream
+    // must not end at all while the session is in use; the standalone GET stream may end any time.
+    const mode: BodyMode = isSse && method === 'POST' ? 'request_sse' : isSse && legacySse && method === 'GET' ? 'session_sse' : 'plain';
+    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, mode, (why) => {
       const err =
         why === 'too_large'
-          ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)}: stopped reading it`)
+          ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`)
           : why === 'mid_event'
             ? new ProbeFailure('protocol_error', `the SSE stream from ${ctx.target.name} ended in the middle of an event`)
-            : new ProbeFailure('protocol_error', `the connection to ${ctx.target.name} broke while reading the response (${why.message})`);
+            : why === 'ended'
+              ? new ProbeFailure('protocol_error', `${ctx.target.name} closed the SSE session stream while the session was in use`)
+              : new ProbeFailure('protocol_error', `the connection to ${ctx.target.name} broke while reading the response (${why.message})`);
       if (!closing && !ctx.signal.aborted) fail(err);
       return err;
     });
     return new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
   };
 
-  const transport: Transport =
-    ctx.target.transport === 'sse'
-      ? new SSEClientTransport(new URL(url), {
-          fetch: fetchFn,
-          requestInit: { headers, redirect: 'manual' },
-          eventSourceInit: { fetch: (u, i) => fetchFn(u, { ...i, headers: { ...headersOf(i?.headers), ...headers } }) },
-        })
-      : new StreamableHTTPClientTransport(new URL(url), {
-          fetch: fetchFn,
-          requestInit: { headers, redirect: 'manual' },
-          // One attempt: a probe reports a broken stream, it does not paper over it.
-          reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
-        });
+  const transport: Transport = legacySse
+    ? new SSEClientTransport(new URL(url), {
+        fetch: fetchFn,
+        requestInit: { headers, redirect: 'manual' },
+        eventSourceInit: { fetch: (u, i) => fetchFn(u, { ...i, headers: { ...headersOf(i?.headers), ...headers } }) },
+      })
+    : new StreamableHTTPClientTransport(new URL(url), {
+        fetch: fetchFn,
+        requestInit: { headers, redirect: 'manual' },
+        // One attempt: a probe reports a broken stream, it does not paper over it.
+        reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
+      });
 
   const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
   client.onerror = (err: Error) => {
-    if (closing) return; // streams ending because we close them
-    ctx.step(`${label}transport error: ${err.message}`);
+    if (closing || ctx.signal.aborted) return; // streams ending because the run ends
+    const http = httpRejection(err, responses);
+    ctx.step(http ? `${label}body: ${excerpt(http.body, 300) || '(empty)'}` : `${label}transport error: ${shortMessage(err, 300)}`);
     // A message that is not valid JSON-RPC on a stream never reaches the pending request: fail the run now.
     if (isProtocolViolation(err)) fail(new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}: ${shortMessage(err)}`));
   };
 
+  let closed: Promise<void> | undefined;
   const session: McpSession = {
     client,
     failed,
     responses,
     call: (fn) => Promise.race([fn({ signal: ctx.signal, timeout: ctx.timeoutMs, maxTotalTimeout: ctx.timeoutMs }), failed]),
-    close: async () => {
-      closing = true;
-      await withTimeout(
-        (async () => {
-          if (transport instanceof StreamableHTTPClientTransport && transport.sessionId && !ctx.signal.aborted) {
-            await transport.terminateSession().catch(() => undefined);
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        // A stateful gateway keeps a session until it is DELETEd (LiteLLM 1.108+ allows 8 per key):
+        // end it also when the run failed or timed out, then drop the streams.
+        if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+          if (ctx.signal.aborted) {
+            const dispatcher = runDispatcher(ctx.target, createPhaseClock(), CLOSE_TIMEOUT_MS);
+            afterAbort = { signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS), dispatcher };
+            await withTimeout(transport.terminateSession(), CLOSE_TIMEOUT_MS);
+            void dispatcher.destroy().catch(() => undefined);
+          } else {
+            await withTimeout(transport.terminateSession(), CLOSE_TIMEOUT_MS);
           }
-          await client.close().catch(() => undefined);
-        })(),
-        CLOSE_TIMEOUT_MS,
-      );
-    },
+        }
+        await withTimeout(client.close(), CLOSE_TIMEOUT_MS);
+      })()),
   };
 
   try {
     await ctx.phases.run('initialize', () => session.call((opts) => client.connect(transport, opts)));
     const info = client.getServerVersion();
-    ctx.step(`${label}initialized: ${info?.name ?? '?'} ${info?.version ?? ''}`.trim());
+    const facts =
+      transport instanceof StreamableHTTPClientTransport
+        ? [`protocol ${transport.protocolVersion ?? '?'}`, transport.sessionId ? 'stateful (mcp-session-id)' : 'stateless (no mcp-session-id)']
+        : ['legacy SSE'];
+    ctx.step(`${label}initialized: ${[info?.name, info?.version].filter(Boolean).join(' ') || 'server'} (${facts.join(', ')})`);
   } catch (err) {
     await session.close();
-    if (ctx.target.transport === 'sse' && ctx.signal.reason instanceof ProbeTimeoutError) {
+    if (legacySse && ctx.signal.reason instanceof ProbeTimeoutError && !responses.some((r) => r.method === 'POST')) {
       throw new ProbeFailure(
         'timeout',
-        `timeout after ${formatDuration(ctx.timeoutMs)} in initialize: no legacy SSE session from ${url} (LiteLLM 1.77 serves streamable HTTP there too: try transport: streamable-http)`,
+        `timeout after ${formatDuration(ctx.timeoutMs)} in initialize: ${url} never sent the legacy SSE "endpoint" event (LiteLLM 1.77 serves only streamable HTTP there: use transport: streamable-http)`,
       );
     }
     throw classifyMcpError(err, ctx, responses, 'initialize') ?? err;
@@ -176,15 +233,31 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
   return session;
 }
 
-/** tools/list, following nextCursor; guards against a server that pages forever. */
-export async function listAllTools(ctx: ProbeContext, session: McpSession): Promise<Tool[]> {
+/** What LiteLLM 1.108+ reports per upstream server in `_meta["litellm.ai/server_outcomes"]` (e.g. ok, internal, unreachable, forbidden). */
+export type ServerOutcomes = Record<string, { status?: string; tool_count?: number; http_status?: number }>;
+
+export const SERVER_OUTCOMES_KEY = 'litellm.ai/server_outcomes';
+
+/** The per-server outcomes in a result's `_meta` or an error's `data`, if the gateway sent them. */
+export function serverOutcomesOf(holder: unknown): ServerOutcomes | undefined {
+  const v = (holder as Record<string, unknown> | undefined)?.[SERVER_OUTCOMES_KEY];
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as ServerOutcomes) : undefined;
+}
+
+/**
+ * tools/list, following nextCursor; guards against a server that pages forever. `outcomes`
+ * collects what the gateway says per upstream server, when it says it.
+ */
+export async function listAllTools(ctx: ProbeContext, session: McpSession, outcomes?: ServerOutcomes): Promise<Tool[]> {
   return ctx.phases.run('list_tools', async () => {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {
       const res = await session.call((opts) => session.client.listTools(cursor ? { cursor } : {}, opts));
       tools.push(...res.tools);
-      ctx.step(`tools/list page ${page + 1}: ${res.tools.length} tools`);
+      const perServer = serverOutcomesOf(res._meta);
+      if (perServer && outcomes) Object.assign(outcomes, perServer);
+      ctx.step(`tools/list page ${page + 1}: ${res.tools.length} tools`, perServer ? { serverOutcomes: perServer } : undefined);
       if (!res.nextCursor || res.nextCursor === cursor) return tools;
       cursor = res.nextCursor;
     }
@@ -207,14 +280,20 @@ function headersOf(h: unknown): Record<string, string> {
   return { ...(h as Record<string, string>) };
 }
 
-type BodyFault = 'too_large' | 'mid_event' | Error;
+type BodyFault = 'too_large' | 'mid_event' | 'ended' | Error;
+/**
+ * plain: any body; request_sse: an SSE response to a request, which must not end inside an
+ * event; session_sse: the legacy transport's session stream, which must not end at all.
+ */
+type BodyMode = 'plain' | 'request_sse' | 'session_sse';
 
 /**
  * Passes a response body through, failing the run (via `onFault`) when it grows past `limit`
- * (then it stops reading and cancels the source), when the connection breaks mid-body, or, for
- * an SSE response, when the stream ends inside an event (a clean end is at a blank line).
+ * (then it stops reading and cancels the source, so memory stays bounded), when the connection
+ * breaks mid-body, or when an SSE stream ends where it must not (see BodyMode; a clean end of
+ * an event is a blank line).
  */
-function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boolean, onFault: (why: BodyFault) => Error): ReadableStream<Uint8Array> {
+function watchBody(source: ReadableStream<Uint8Array>, limit: number, mode: BodyMode, onFault: (why: BodyFault) => Error): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let seen = 0;
   let tail = '';
@@ -228,7 +307,9 @@ function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boole
         return;
       }
       if (r.done) {
-        if (sse && tail.trim() !== '' && !/\r?\n\r?\n$/.test(tail)) controller.error(onFault('mid_event'));
+        const midEvent = mode !== 'plain' && tail.trim() !== '' && !/\r?\n\r?\n$|\r\r$/.test(tail);
+        if (midEvent) controller.error(onFault('mid_event'));
+        else if (mode === 'session_sse') controller.error(onFault('ended'));
         else controller.close();
         return;
       }
@@ -238,7 +319,7 @@ function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boole
         void reader.cancel().catch(() => undefined);
         return;
       }
-      if (sse) tail = (tail + Buffer.from(r.value).toString('latin1')).slice(-8);
+      if (mode !== 'plain') tail = (tail + Buffer.from(r.value).toString('latin1')).slice(-8);
       controller.enqueue(r.value);
     },
     cancel(reason) {
@@ -247,15 +328,55 @@ function watchBody(source: ReadableStream<Uint8Array>, limit: number, sse: boole
   });
 }
 
+/** What a request is, for the step log: the JSON-RPC method(s) of a POST, the stream of a GET. */
+function describeRequest(method: string, body: unknown, legacySse: boolean): string {
+  if (method === 'GET') return legacySse ? '(open SSE session stream)' : '(open server→client stream)';
+  if (method === 'DELETE') return '(end session)';
+  if (typeof body !== 'string') return '';
+  try {
+    const msg = JSON.parse(body) as { method?: unknown } | Array<{ method?: unknown }>;
+    const methods = (Array.isArray(msg) ? msg : [msg]).map((m) => (typeof m?.method === 'string' ? m.method : 'response'));
+    return methods.join(', ');
+  } catch {
+    return '';
+  }
+}
+
 /** A message on a stream that is not JSON, or not JSON-RPC (what the SDK reports through onerror). */
 function isProtocolViolation(err: Error): boolean {
-  return err.name === 'ZodError' || err.name === 'SyntaxError';
+  return isSchemaError(err) || err.name === 'SyntaxError';
+}
+
+/** A zod validation error (the SDK validates messages and results with zod: `ZodError` or, from safeParse, `$ZodError`). */
+export function isSchemaError(err: unknown): boolean {
+  return err instanceof Error && /^\$?ZodError$/.test(err.name) && Array.isArray((err as Error & { issues?: unknown }).issues);
 }
 
 export function shortMessage(err: unknown, max = 200): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = err instanceof Error ? (zodSummary(err) ?? err.message) : String(err);
   const one = msg.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+interface ZodIssueLike {
+  path?: PropertyKey[];
+  message?: string;
+  errors?: ZodIssueLike[][];
+}
+
+/** A schema error (the SDK validates messages with zod) as one line: the first failing field and why. */
+function zodSummary(err: Error): string | undefined {
+  const issues = (err as Error & { issues?: ZodIssueLike[] }).issues;
+  if (!isSchemaError(err) || !Array.isArray(issues) || issues.length === 0) return undefined;
+  let issue: ZodIssueLike = issues[0]!;
+  const path: PropertyKey[] = [...(issue.path ?? [])];
+  // A union (JSON-RPC request | notification | response | error) fails in every branch: follow the first.
+  while (issue.errors?.[0]?.[0]) {
+    issue = issue.errors[0][0];
+    path.push(...(issue.path ?? []));
+  }
+  const where = path.length ? path.map(String).join('.') : 'message';
+  return `not a valid MCP message (${where}: ${issue.message ?? 'invalid'})`;
 }
 
 function formatBytes(n: number): string {

@@ -3,6 +3,7 @@ import type { Phase, PhaseClock } from './types.js';
 export function createPhaseClock(now: () => number = () => performance.now()): PhaseClock {
   const totals: Partial<Record<Phase, number>> = {};
   let current: Phase | undefined;
+  let last: Phase | undefined;
   let since = 0;
   const add = (phase: Phase, ms: number): void => {
     totals[phase] = (totals[phase] ?? 0) + ms;
@@ -11,9 +12,13 @@ export function createPhaseClock(now: () => number = () => performance.now()): P
     get current() {
       return current;
     },
+    get last() {
+      return last;
+    },
     start(phase) {
       if (current) clock.end();
       current = phase;
+      last = phase;
       since = now();
     },
     end() {

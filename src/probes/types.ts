@@ -63,6 +63,8 @@ export interface ProbeResult extends ProbeOutput {
 /** Times the phases of one run; `current` names the phase a timeout interrupted. */
 export interface PhaseClock {
   readonly current: Phase | undefined;
+  /** The phase started last, still set after it ended: the one a failure caught later happened in. */
+  readonly last: Phase | undefined;
   start(phase: Phase): void;
   end(): void;
   add(phase: Phase, ms: number): void;

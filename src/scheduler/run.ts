@@ -79,8 +79,12 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     if (controller.signal.aborted) later();
     else controller.signal.addEventListener('abort', later, { once: true });
   });
+  // The phase the signal interrupted: by the time the error reaches us, a probe's `phases.run`
+  // has already ended that phase.
+  let phaseAtAbort: ProbeContext['phases']['current'];
+  controller.signal.addEventListener('abort', () => (phaseAtAbort = phases.current), { once: true });
   const outcome = Promise.race([work, aborted]).catch((err: unknown) =>
-    classifyError(err, { signal: controller.signal, phase: phases.current, host: hostOf(deps.target) }),
+    classifyError(err, { signal: controller.signal, phase: phaseAtAbort ?? phases.current, host: hostOf(deps.target) }),
   );
 
   const result = outcome.then(async (out): Promise<ProbeResult> => {

@@ -114,6 +114,16 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       'targets:\n  lan: { url: "http://x" }\nprobes:\n  - { name: g, type: auth_guard, target: lan }\n',
       ['probes[0].validKey: target "lan" has no apiKey: the guard cannot check that a valid key is accepted (set validKey: false to skip that check)'],
     ],
+    [
+      'maxResponseBytes too small',
+      `${TARGET}probes:\n  - { name: a, type: mcp_catalog, target: lan, maxResponseBytes: 100 }\n`,
+      ['probes[0].maxResponseBytes: must be at least 1024'],
+    ],
+    [
+      'maxResponseBytes not a whole number',
+      `${TARGET}probes:\n  - { name: a, type: auth_guard, target: lan, validKey: false, maxResponseBytes: 20000.5 }\n`,
+      ['probes[0].maxResponseBytes: expected a whole number of bytes'],
+    ],
     ['YAML syntax error', 'a: [\n', ['yaml (line 2, column 1): Flow sequence in block collection must be sufficiently indented and end with a ]']],
     ['not a mapping', '- a\n- b\n', ['(root): the config must be a YAML mapping']],
     ['duplicate YAML keys', 'listen: a:1\nlisten: b:2\n', ['yaml (line 2, column 1): Map keys must be unique']],

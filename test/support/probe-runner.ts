@@ -1,0 +1,57 @@
+import { parseConfig, type Config } from '../../src/config/parse.js';
+import type { ProbeResult } from '../../src/probes/types.js';
+import { runProbe } from '../../src/scheduler/run.js';
+import { createLogger } from '../../src/util/logger.js';
+import { Redactor } from '../../src/util/redact.js';
+
+/**
+ * Runs probes of a config in this process, as the scheduler does (runProbe: timeout, dispatcher,
+ * phases, masking), keeping each probe's state between runs by name as the agent does, and
+ * capturing what mcpwatch logs.
+ */
+export class ProbeRunner {
+  readonly config: Config;
+  readonly redactor = new Redactor();
+  /** mcpwatch's log lines (JSON objects), warnings and up. */
+  readonly logLines: Array<Record<string, unknown>> = [];
+  private readonly states = new Map<string, Record<string, unknown>>();
+  private readonly logger;
+
+  constructor(yaml: string, env: Record<string, string> = {}) {
+    const parsed = parseConfig(yaml, env);
+    if (!parsed.ok) throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
+    this.config = parsed.config;
+    for (const t of Object.values(this.config.targets)) this.redactor.addSecrets([t.apiKey]);
+    this.logger = createLogger({
+      level: 'warn',
+      redactor: this.redactor,
+      destination: { write: (line: string) => void this.logLines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+  }
+
+  /** Runs probe `name` once; its state carries over from its previous run unless `fresh`. */
+  async run(name: string, opts: { fresh?: boolean } = {}): Promise<ProbeResult> {
+    const probe = this.config.probes.find((p) => p.name === name);
+    if (!probe) throw new Error(`no probe ${name} in the test config`);
+    if (opts.fresh || !this.states.has(name)) this.states.set(name, {});
+    const handle = runProbe(probe, { target: this.config.targets[probe.target]!, logger: this.logger, redactor: this.redactor, state: this.states.get(name)! }, { trigger: 'cli' });
+    const result = await handle.result;
+    await handle.settled;
+    return result;
+  }
+
+  /** The state kept for a probe (what survives between its runs). */
+  state(name: string): Record<string, unknown> | undefined {
+    return this.states.get(name);
+  }
+
+  /** Sets the state a probe starts with (e.g. carried over from another runner). */
+  setState(name: string, state: Record<string, unknown>): void {
+    this.states.set(name, state);
+  }
+}
+
+/** Every request line of a run, as "METHOD url  what". */
+export function requestSteps(r: ProbeResult): string[] {
+  return r.steps.map((s) => s.msg).filter((m) => /^(\[[^\]]*\] )?(GET|POST|DELETE) /.test(m));
+}
