@@ -41,25 +41,39 @@ if ((${#need[@]})); then
 fi
 
 # --- 2. the daemon ---------------------------------------------------------------------------
+dockerd_alive() {
+  # A dockerd that was just killed stays a zombie until it is reaped: that one is not running.
+  pgrep -x -r R,S,D,T dockerd >/dev/null
+}
 if ! docker info >/dev/null 2>&1; then
-  if pgrep -x dockerd >/dev/null; then
-    echo "ensure-dockerd: dockerd is running but does not answer yet; waiting" >&2
-  else
-    [ "$(id -u)" = 0 ] || die "dockerd is not running and only root can start it"
-    echo "ensure-dockerd: starting dockerd (log: $LOG)" >&2
-    # A stale pid file from a killed daemon makes the new one refuse to start.
-    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-      rm -f /var/run/docker.pid
+  # Up to 3 starts: right after a dockerd was killed, the containerd it ran can linger for a few
+  # seconds and make the next dockerd give up ("timeout waiting for containerd to start").
+  for attempt in 1 2 3; do
+    if dockerd_alive; then
+      echo "ensure-dockerd: dockerd is running but does not answer yet; waiting" >&2
+    else
+      [ "$(id -u)" = 0 ] || die "dockerd is not running and only root can start it"
+      echo "ensure-dockerd: starting dockerd (log: $LOG, attempt $attempt)" >&2
+      # Stale pid files from a killed daemon make the new one refuse to start (docker.pid) or wait
+      # for a containerd that is gone (containerd.pid, then "timeout waiting for containerd").
+      # (kill -0 also succeeds on a zombie: look at the process state.)
+      for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [ -f "$pidfile" ] && [[ "$(ps -o stat= -p "$(cat "$pidfile")" 2>/dev/null)" != [RSDT]* ]]; then
+          rm -f "$pidfile"
+        fi
+      done
+      # 9>&-: the daemon must not inherit (and hold forever) the lock of this script.
+      setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none >>"$LOG" 2>&1 </dev/null 9>&- &
     fi
-    # 9>&-: the daemon must not inherit (and hold forever) the lock of this script.
-    setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none >>"$LOG" 2>&1 </dev/null 9>&- &
-  fi
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && break
-    sleep 0.5
+    for _ in $(seq 1 60); do
+      docker info >/dev/null 2>&1 && break 2
+      sleep 0.5
+      dockerd_alive || break # it gave up: start it again
+    done
+    sleep 2
   done
   docker info >/dev/null 2>&1 || {
-    echo "ensure-dockerd: dockerd did not answer within 30 s; last lines of $LOG:" >&2
+    echo "ensure-dockerd: dockerd did not answer after $attempt start(s); last lines of $LOG:" >&2
     tail -n 20 "$LOG" >&2 2>/dev/null || true
     exit 1
   }

@@ -102,8 +102,11 @@ const mcpFields = {
   servers: z.array(z.string().min(1)).default([]),
   /** Extra headers for this probe only, on top of the target's. */
   headers: headers.default({}),
-  /** Largest HTTP response read from the gateway (a bigger one fails the run as protocol_error). */
-  maxResponseBytes: z.number().int().min(1024).max(256 * 1024 * 1024).optional(),
+  /**
+   * Largest HTTP response (or SSE stream) read from the gateway, in bytes; a bigger one fails the
+   * run as protocol_error and is not read further. Default 10 MiB.
+   */
+  maxResponseBytes: z.number().int({ error: 'expected a whole number of bytes' }).min(1024).max(256 * 1024 * 1024).optional(),
 };
 
 export const httpProbeSchema = z.strictObject({
@@ -194,6 +197,8 @@ export const logsSchema = z.strictObject({
   docker: z
     .strictObject({
       socketPath: z.string().min(1).default('/var/run/docker.sock'),
+      /** The Docker API over HTTP instead of the socket, e.g. a socket proxy: `http://docker-proxy:2375`. Wins over socketPath. */
+      url: httpUrl.optional(),
     })
     .prefault({}),
   containers: z.array(containerSchema).default([]),

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CursorPosition } from './cursor.js';
+import type { CursorPosition, StreamPosition } from './cursor.js';
 
 /** How often a container's cursor is written while lines keep coming (and always on stop). */
 export const CURSOR_SAVE_INTERVAL_MS = 1_000;
@@ -25,13 +25,13 @@ export class CursorStore {
   }
 
   async load(container: string): Promise<CursorPosition | undefined> {
+    let s: Record<string, unknown>;
     try {
-      const s = JSON.parse(await readFile(this.file(container), 'utf8')) as Partial<Stored>;
-      if (typeof s.id === 'string' && typeof s.ts === 'string' && typeof s.count === 'number') return { id: s.id, ts: s.ts, count: s.count };
+      s = JSON.parse(await readFile(this.file(container), 'utf8')) as Record<string, unknown>;
     } catch {
-      // none yet, or unreadable: treated as a first start
+      return undefined; // none yet, or unreadable: treated as a first start
     }
-    return undefined;
+    return parseStored(s);
   }
 
   /** Records a position; written within CURSOR_SAVE_INTERVAL_MS. */
@@ -69,7 +69,13 @@ export class CursorStore {
       await mkdir(this.dir, { recursive: true });
       const file = this.file(container);
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(body)}\n`);
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(`${JSON.stringify(body)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, file);
     }).catch(() => undefined);
     return this.writes;
@@ -79,3 +85,22 @@ export class CursorStore {
     return join(this.dir, `${encodeURIComponent(container)}.json`);
   }
 }
+
+/** A stored cursor, checked field by field; undefined when it is not one. */
+export function parseStored(s: Record<string, unknown>): CursorPosition | undefined {
+  if (!s || typeof s !== 'object' || typeof s.id !== 'string' || !s.id) return undefined;
+  // One position for both streams (before per-stream positions): resumed from its timestamp.
+  if (typeof s.ts === 'string' && s.streams === undefined) return { id: s.id, origin: s.ts, streams: {} };
+  if (typeof s.origin !== 'string' || !s.streams || typeof s.streams !== 'object') return undefined;
+  const streams: CursorPosition['streams'] = {};
+  for (const name of ['stdout', 'stderr'] as const) {
+    const p = (s.streams as Record<string, Partial<StreamPosition> | undefined>)[name];
+    if (p === undefined) continue;
+    if (typeof p !== 'object' || p === null || typeof p.ts !== 'string' || !TS.test(p.ts) || typeof p.count !== 'number' || !(p.count >= 0)) return undefined;
+    streams[name] = { ts: p.ts, count: p.count };
+  }
+  if (s.origin !== '' && !TS.test(s.origin)) return undefined;
+  return { id: s.id, origin: s.origin, streams };
+}
+
+const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;

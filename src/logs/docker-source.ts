@@ -10,6 +10,8 @@ export interface ContainerInfo {
   name: string;
   running: boolean;
   tty: boolean;
+  /** When the container was created (epoch ms). */
+  created: number;
 }
 
 export interface DockerEvent {
@@ -21,12 +23,25 @@ export interface DockerEvent {
 export class DockerSource {
   private readonly docker: Docker;
 
-  constructor(readonly socketPath: string) {
-    this.docker = new Docker({ socketPath, timeout: 0 });
+  /** Where the API is: the socket path, or the URL (a socket proxy's TCP endpoint). */
+  readonly endpoint: string;
+
+  constructor(where: { socketPath: string; url?: string | undefined }) {
+    if (where.url) {
+      const u = new URL(where.url);
+      const protocol = u.protocol === 'https:' ? 'https' : 'http';
+      this.docker = new Docker({ protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (protocol === 'https' ? 443 : 80), timeout: 0 });
+      this.endpoint = u.origin;
+    } else {
+      this.docker = new Docker({ socketPath: where.socketPath, timeout: 0 });
+      this.endpoint = where.socketPath;
+    }
   }
 
-  async ping(): Promise<void> {
-    await this.docker.ping();
+  async ping(timeoutMs?: number): Promise<void> {
+    // dockerode takes an abort signal here; its type definitions do not say so.
+    const docker = this.docker as unknown as { ping(opts: { abortSignal?: AbortSignal }): Promise<unknown> };
+    await docker.ping(timeoutMs ? { abortSignal: AbortSignal.timeout(timeoutMs) } : {});
   }
 
   /** The container with exactly this name, running or not; undefined when there is none. */
@@ -35,20 +50,38 @@ export class DockerSource {
     const hit = list.find((c) => c.Names.includes(`/${name}`));
     if (!hit) return undefined;
     const info = await this.docker.getContainer(hit.Id).inspect();
-    return { id: info.Id, name, running: info.State.Running, tty: Boolean(info.Config.Tty) };
+    return { id: info.Id, name, running: info.State.Running, tty: Boolean(info.Config.Tty), created: Date.parse(info.Created) };
   }
 
-  /** Follows a container's log with timestamps, from `since` (inclusive, Docker's fractional seconds) or the last `tail` lines. */
-  async logs(id: string, from: { since?: string; tail?: number | 'all' }): Promise<Readable> {
-    const opts = {
-      follow: true as const,
+  /**
+   * A container's log with timestamps, from `since` (inclusive, Docker's fractional seconds) or the
+   * last `tail` lines, as a stream: followed (`follow`, for a running container: it ends when the
+   * container stops) or up to its current end (a container that is not running: Docker may keep
+   * a follow of a created-but-not-started container open without ever ending it).
+   */
+  async logs(id: string, from: { since?: string; tail?: number | 'all' }, follow = true): Promise<Readable> {
+    const options = {
+      follow,
       stdout: true,
       stderr: true,
       timestamps: true,
-      ...(from.since !== undefined && { since: from.since as unknown as number }),
-      ...(from.tail !== undefined && { tail: from.tail as number }),
+      ...(from.since !== undefined && { since: from.since }),
+      ...(from.tail !== undefined && { tail: from.tail }),
     };
-    return (await this.docker.getContainer(id).logs(opts)) as unknown as Readable;
+    // As dockerode's container.logs(), but always as a stream (it buffers the whole log without follow).
+    const modem = (this.docker as unknown as { modem: { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void } }).modem;
+    return new Promise((resolve, reject) => {
+      modem.dial(
+        {
+          path: `/containers/${encodeURIComponent(id)}/logs?`,
+          method: 'GET',
+          isStream: true,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options,
+        },
+        (err, data) => (err ? reject(err) : resolve(data as Readable)),
+      );
+    });
   }
 
   /** Container events, one parsed object per event. */

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { StreamName } from './frames.js';
 
 /** A log line as mcpwatch counts it: one line the container wrote, however Docker delivered it. */
@@ -69,6 +70,8 @@ export class LineAssembler {
   private partial: Partial | undefined;
   private raw = '';
   private rawTruncated = false;
+  /** A TTY stream is split anywhere, also inside a UTF-8 character. */
+  private readonly rawDecoder = new StringDecoder('utf8');
 
   constructor(
     readonly stream: StreamName,
@@ -100,7 +103,7 @@ export class LineAssembler {
 
   /** Raw mode (TTY): any chunk of the stream. */
   pushRaw(chunk: Buffer, out: LogLine[]): void {
-    let s = chunk.toString('utf8');
+    let s = this.rawDecoder.write(chunk);
     let nl = s.indexOf('\n');
     while (nl >= 0) {
       const piece = s.slice(0, nl);
@@ -129,6 +132,7 @@ export class LineAssembler {
       this.partial = undefined;
       out.push(this.finish(p.ts, p.parts.join(''), p.truncated));
     }
+    this.raw += this.rawDecoder.end();
     if (this.raw.length) {
       const [ts, text] = splitTimestamp(this.raw);
       this.raw = '';

@@ -39,10 +39,12 @@ function fromLiteLLM(rec: LogRecord): boolean {
 export function litellmRules(): Rule[] {
   return [
     {
-      // At the record's end: its `Requester IP Address:` line (the next one) tells who it was.
+      // The first line names the failure; the match waits only for the `Requester IP Address:`
+      // line written with it (who it was: the origin attribution uses it), not for the
+      // traceback to end, so it is counted as soon as that line is read.
       name: 'litellm_auth',
       category: 'auth',
-      when: 'end',
+      when: 'requester',
       match(rec) {
         if (!fromLiteLLM(rec) || !rec.message.includes('Exception occ')) return undefined;
         const m = AUTH_FAILURE.exec(rec.message);

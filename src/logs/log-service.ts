@@ -13,7 +13,12 @@ import { ContainerTailer, type TailerEvents } from './tailer.js';
 
 export type Origin = 'probe' | 'external';
 
-/** Decides whether a matched record was provoked by mcpwatch itself (auth_guard) or not. */
+/**
+ * Decides whether a matched record was provoked by mcpwatch itself (auth_guard) or not. Called
+ * once per match, as soon as the match is made. Auth matches wait for the requester to be known,
+ * so `rec.requesterIp` is set whenever LiteLLM logged one (a plain record's `Requester IP
+ * Address:` line, a JSON record's `requester_ip`, an access line's client).
+ */
 export type OriginAttributor = (container: string, match: Match, rec: LogRecord) => Origin;
 
 export interface RecentMatch {
@@ -30,6 +35,8 @@ export interface RecentMatch {
 
 const RECENT_MAX = 200;
 const PING_MS = 5_000;
+/** A daemon that takes longer than this to answer a ping counts as away. */
+const PING_TIMEOUT_MS = 4_000;
 const EVENTS_BACKOFF_MAX_MS = 15_000;
 
 type LogsConfig = NonNullable<RawConfig['logs']>;
@@ -44,6 +51,8 @@ export class LogService {
   private readonly cursors: CursorStore;
   private tailers = new Map<string, ContainerTailer>();
   private recent: RecentMatch[] = [];
+  /** Recent matches of records still open: completed (requester IP, more text) when the record ends. */
+  private openRecent = new WeakMap<LogRecord, RecentMatch[]>();
   private dockerIsUp: boolean | undefined;
   private dockerError: string | undefined;
   private stopped = false;
@@ -51,6 +60,8 @@ export class LogService {
   private eventsLoop: Promise<void> | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private wakeEvents: (() => void) | undefined;
+  private pinging = false;
+  private traceLines = false;
   attribute: OriginAttributor = () => 'external';
 
   constructor(
@@ -60,11 +71,12 @@ export class LogService {
     private readonly logger: Logger,
     private readonly redactor: Redactor,
   ) {
-    this.docker = new DockerSource(config.docker.socketPath);
+    this.docker = new DockerSource(config.docker);
     this.cursors = new CursorStore(stateDir);
   }
 
   start(): void {
+    this.traceLines = this.logger.isLevelEnabled('trace');
     if (!this.metrics.registry.getSingleMetric('mcpwatch_docker_up')) this.metrics.registry.registerMetric(this.metrics.dockerUp);
     this.metrics.dockerUp.set(0);
     for (const c of this.config.containers) this.addTailer(c);
@@ -76,8 +88,8 @@ export class LogService {
 
   /** Applies a new config: containers added, removed or changed. (The socket path needs a restart.) */
   async reload(config: LogsConfig): Promise<void> {
-    if (config.docker.socketPath !== this.config.docker.socketPath) {
-      this.logger.warn({ socketPath: config.docker.socketPath }, 'logs.docker.socketPath changed: restart mcpwatch for it to apply');
+    if (config.docker.socketPath !== this.config.docker.socketPath || config.docker.url !== this.config.docker.url) {
+      this.logger.warn({ socketPath: config.docker.socketPath, url: config.docker.url }, 'logs.docker changed: restart mcpwatch for it to apply');
     }
     this.config = { ...config, docker: this.config.docker };
     const wanted = new Map(config.containers.map((c) => [c.name, c]));
@@ -100,6 +112,7 @@ export class LogService {
     await Promise.all([...this.tailers.values()].map((t) => t.stop()));
     await this.eventsLoop;
     await this.cursors.flush();
+    for (const t of this.tailers.values()) this.logger.info({ container: t.name, lines: t.lines }, 'log tail stopped, cursor saved');
   }
 
   health(): Check {
@@ -107,17 +120,17 @@ export class LogService {
     const down = tails.filter((t) => t.state !== 'following');
     const detail = {
       dockerUp: this.dockerIsUp === true,
-      socketPath: this.config.docker.socketPath,
+      endpoint: this.docker.endpoint,
       containers: Object.fromEntries(tails.map((t) => [t.name, t.state])),
     };
-    if (!this.dockerIsUp) return { status: 'degraded', message: `Docker API unreachable at ${this.config.docker.socketPath}: ${this.dockerError ?? 'no answer'} (retrying)`, ...detail };
+    if (!this.dockerIsUp) return { status: 'degraded', message: `Docker API unreachable at ${this.docker.endpoint}: ${this.dockerError ?? 'no answer'} (retrying)`, ...detail };
     if (down.length) return { status: 'degraded', message: `not following: ${down.map((t) => `${t.name} (${describe(t)})`).join(', ')}`, ...detail };
     return { status: 'ok', ...detail };
   }
 
   status() {
     return {
-      docker: { up: this.dockerIsUp === true, socketPath: this.config.docker.socketPath, ...(this.dockerError && !this.dockerIsUp && { error: this.dockerError }) },
+      docker: { up: this.dockerIsUp === true, endpoint: this.docker.endpoint, ...(this.dockerError && !this.dockerIsUp && { error: this.dockerError }) },
       containers: [...this.tailers.values()].map((t) => ({ name: t.name, state: t.state, id: t.containerId?.slice(0, 12) ?? null, lines: t.lines, ...(t.lastError && { error: this.redactor.mask(t.lastError) }) })),
       recentMatches: this.recentMatches().slice(0, 50),
     };
@@ -143,8 +156,13 @@ export class LogService {
 
   private tailerEvents(): TailerEvents {
     return {
-      line: (container, line) => this.metrics.logLines.inc({ container, stream: line.stream }),
+      line: (container, line) => {
+        this.metrics.logLines.inc({ container, stream: line.stream });
+        // logLevel trace: every line counted, by its Docker timestamp (not its text), to audit a count
+        if (this.traceLines) this.logger.trace({ container, stream: line.stream, ts: line.ts }, 'log line counted');
+      },
       match: (container, m, rec) => this.onMatch(container, m, rec),
+      recordEnd: (_container, rec) => this.onRecordEnd(rec),
       up: (container, up) => this.metrics.logTailUp.set({ container }, up ? 1 : 0),
       dockerError: (err) => this.setDocker(false, (err as Error).message),
       dockerOk: () => this.setDocker(true),
@@ -156,7 +174,7 @@ export class LogService {
     this.metrics.logMatches.inc({ container, category: m.category, kind: m.kind, origin });
     const at = rec.ts ? tsToMs(rec.ts) : Date.now();
     this.metrics.logLastMatch.set({ container, category: m.category, kind: m.kind }, at / 1000);
-    this.recent.push({
+    const entry: RecentMatch = {
       at: new Date(at).toISOString(),
       container,
       category: m.category,
@@ -165,8 +183,23 @@ export class LogService {
       ...(rec.requesterIp && { requesterIp: rec.requesterIp }),
       ...(m.server && { server: m.server }),
       line: this.redactor.mask(firstLines(rec.text, 2, 500)),
-    });
+    };
+    this.recent.push(entry);
     if (this.recent.length > RECENT_MAX) this.recent.splice(0, this.recent.length - RECENT_MAX);
+    const open = this.openRecent.get(rec);
+    if (open) open.push(entry);
+    else this.openRecent.set(rec, [entry]);
+  }
+
+  private onRecordEnd(rec: LogRecord): void {
+    const entries = this.openRecent.get(rec);
+    if (!entries) return;
+    this.openRecent.delete(rec);
+    const line = this.redactor.mask(firstLines(rec.text, 2, 500));
+    for (const e of entries) {
+      e.line = line;
+      if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
+    }
   }
 
   private setDocker(up: boolean, error?: string): void {
@@ -176,18 +209,22 @@ export class LogService {
     this.dockerIsUp = up;
     this.metrics.dockerUp.set(up ? 1 : 0);
     if (up) {
-      if (was === false) this.logger.info({ socketPath: this.config.docker.socketPath }, 'Docker API reachable again');
+      if (was === false) this.logger.info({ endpoint: this.docker.endpoint }, 'Docker API reachable again');
       for (const t of this.tailers.values()) t.wake();
       this.wakeEvents?.();
-    } else if (was !== undefined) this.logger.warn({ socketPath: this.config.docker.socketPath, error }, 'Docker API unreachable: retrying');
+    } else if (was !== undefined) this.logger.warn({ endpoint: this.docker.endpoint, error }, 'Docker API unreachable: retrying');
   }
 
   private async ping(): Promise<void> {
+    if (this.pinging) return;
+    this.pinging = true;
     try {
-      await this.docker.ping();
+      await this.docker.ping(PING_TIMEOUT_MS);
       this.setDocker(true);
     } catch (err) {
       this.setDocker(false, (err as Error).message);
+    } finally {
+      this.pinging = false;
     }
   }
 
@@ -198,7 +235,9 @@ export class LogService {
       try {
         const names = (): Set<string> => new Set(this.tailers.keys());
         const stream = await this.docker.events((e) => {
-          if (names().has(e.name)) this.tailers.get(e.name)?.wake();
+          if (!names().has(e.name)) return;
+          this.logger.debug({ container: e.name, action: e.action, id: e.id.slice(0, 12) }, 'container event');
+          this.tailers.get(e.name)?.wake();
         });
         this.eventsStream = stream;
         this.setDocker(true);

@@ -1,31 +1,44 @@
+import type { Cursor } from './cursor.js';
 import { FrameDecoder, type StreamName } from './frames.js';
 import { LineAssembler, tsToMs, type LogLine } from './lines.js';
+import { acceptsContinuation, EchoPairs, RecordJoiner, type LogRecord } from './records.js';
+import type { Match, RuleSet } from './rules.js';
 
 /** Window in which repeated records of one MCP failure count once. */
 export const MCP_DEDUPE_MS = 1_000;
-import { RecordJoiner, type LogRecord } from './records.js';
-import type { Match, RuleSet } from './rules.js';
-import type { Cursor } from './cursor.js';
 
 export interface PipelineSink {
   line(line: LogLine): void;
   match(match: Match, rec: LogRecord): void;
+  /** A record is complete (its continuation lines joined): what was matched at its start can be completed. */
+  recordEnd?(rec: LogRecord): void;
+}
+
+const STREAMS = ['stdout', 'stderr'] as const;
+
+interface RecordState {
+  matched: Match[];
+  requesterDone: boolean;
 }
 
 /**
  * Bytes of one container's log stream → lines → records → matches, synchronously. Lines already
  * counted (per the cursor) are dropped before anything else sees them. Pure: the caller does the
- * I/O and calls `flushIdle()` when the stream has been quiet for a moment, so that a record
- * waiting for continuation lines is not held forever.
+ * I/O and calls `flushIdle(now)` at `nextFlushAt()`, so that a record waiting for continuation
+ * lines is ended once its stream has been quiet for `idleMs` (lines of the other stream do not
+ * hold it: each stream is timed on its own).
  */
 export class LogPipeline {
   private readonly frames = new FrameDecoder();
   private readonly assemblers: Record<StreamName, LineAssembler>;
   private readonly joiners: Record<StreamName, RecordJoiner>;
-  private readonly startMatches = new WeakMap<LogRecord, Match[]>();
+  /** What each open record has matched so far. */
+  private readonly records = new WeakMap<LogRecord, RecordState>();
   /** Last time (log time, ms) each MCP failure was counted, by kind and server. */
   private readonly recentMcp = new Map<string, number>();
   private readonly lines: LogLine[] = [];
+  /** When each stream last gave a line (caller's clock). */
+  private readonly lastLineAt: Record<StreamName, number> = { stdout: 0, stderr: 0 };
 
   constructor(
     private readonly tty: boolean,
@@ -33,44 +46,78 @@ export class LogPipeline {
     private readonly cursor: Cursor,
     private readonly sink: PipelineSink,
     maxLineBytes?: number,
+    readonly idleMs = 100,
   ) {
     this.assemblers = { stdout: new LineAssembler('stdout', maxLineBytes), stderr: new LineAssembler('stderr', maxLineBytes) };
-    const joiner = (): RecordJoiner =>
-      new RecordJoiner({
-        start: (rec) => {
-          const ms = this.rules.atStart(rec);
-          if (ms.length) this.startMatches.set(rec, ms);
-          for (const m of ms) this.emit(m, rec);
-        },
-        end: (rec) => {
-          for (const m of this.rules.atEnd(rec, this.startMatches.get(rec) ?? [])) this.emit(m, rec);
-        },
-      });
+    const echoes = new EchoPairs();
+    const atRequester = (rec: LogRecord, st: RecordState): void => {
+      if (st.requesterDone) return;
+      st.requesterDone = true;
+      for (const m of this.rules.atRequester(rec, st.matched)) {
+        st.matched.push(m);
+        this.emit(m, rec);
+      }
+    };
+    const recordSink = {
+      start: (rec: LogRecord): void => {
+        const st: RecordState = { matched: this.rules.atStart(rec), requesterDone: false };
+        this.records.set(rec, st);
+        for (const m of st.matched) this.emit(m, rec);
+        // The requester is known now, or no continuation line can tell it later.
+        if (rec.requesterIp !== undefined || !acceptsContinuation(rec)) atRequester(rec, st);
+      },
+      requester: (rec: LogRecord): void => {
+        const st = this.records.get(rec);
+        if (st) atRequester(rec, st);
+      },
+      end: (rec: LogRecord): void => {
+        const st = this.records.get(rec) ?? { matched: [], requesterDone: false };
+        this.records.delete(rec);
+        atRequester(rec, st);
+        for (const m of this.rules.atEnd(rec, st.matched)) this.emit(m, rec);
+        this.sink.recordEnd?.(rec);
+      },
+    };
+    const joiner = (): RecordJoiner => new RecordJoiner(recordSink, echoes);
     this.joiners = { stdout: joiner(), stderr: joiner() };
   }
 
   /** Feeds a chunk of the Docker log stream. Throws FrameError on a corrupt stream. */
-  push(chunk: Buffer): void {
+  push(chunk: Buffer, now = Date.now()): void {
     const out = this.lines;
     out.length = 0;
     if (this.tty) this.assemblers.stdout.pushRaw(chunk, out);
     else for (const f of this.frames.push(chunk)) this.assemblers[f.stream].pushMessage(f.payload, out);
-    this.consume(out);
+    this.consume(out, now);
   }
 
-  /** Ends records waiting for continuation lines. */
-  flushIdle(): void {
-    this.joiners.stdout.flush();
-    this.joiners.stderr.flush();
+  /**
+   * Ends the records whose stream has been quiet for `idleMs` (all of them without `now`).
+   * Returns when to call again (`nextFlushAt()`).
+   */
+  flushIdle(now?: number): number | undefined {
+    for (const s of STREAMS) if (this.joiners[s].pending && (now === undefined || now - this.lastLineAt[s] >= this.idleMs)) this.joiners[s].flush();
+    return this.nextFlushAt();
+  }
+
+  /** When the earliest record waiting for continuation lines is due to end, if one is waiting. */
+  nextFlushAt(): number | undefined {
+    let at: number | undefined;
+    for (const s of STREAMS) {
+      if (!this.joiners[s].pending) continue;
+      const due = this.lastLineAt[s] + this.idleMs;
+      if (at === undefined || due < at) at = due;
+    }
+    return at;
   }
 
   /** The stream ended: lines without their end are complete now, records too. */
-  end(): void {
+  end(now = Date.now()): void {
     const out = this.lines;
     out.length = 0;
     this.assemblers.stdout.flush(out);
     this.assemblers.stderr.flush(out);
-    this.consume(out);
+    this.consume(out, now);
     this.flushIdle();
   }
 
@@ -94,9 +141,10 @@ export class LogPipeline {
     this.sink.match(m, rec);
   }
 
-  private consume(lines: LogLine[]): void {
+  private consume(lines: LogLine[], now: number): void {
     for (const line of lines) {
-      if (!this.cursor.accept(line.ts)) continue;
+      if (!this.cursor.accept(line.stream, line.ts)) continue;
+      this.lastLineAt[line.stream] = now;
       this.sink.line(line);
       this.joiners[line.stream].push(line);
     }

@@ -51,12 +51,14 @@ const ACCESS_JSON = /^(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
 const REQUESTER = /Requester IP Address:\s*(\S+)/;
 // Lines that continue the record before them: tracebacks and LiteLLM's requester line.
 const CONTINUATION =
-  /^(?:\s|Traceback \(most recent call last\)|Requester IP Address:|During handling of the above exception|The above exception was the direct cause|\^|future: <|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Group)\b|$)/;
+  /^(?:\s|Traceback \(most recent call last\)|Requester IP Address:|During handling of the above exception|The above exception was the direct cause|\^|future: <|(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt|Warning|Group)\b|$)/;
 
 /** Most text a record keeps (a long traceback is cut; the record still counts once). */
 export const MAX_RECORD_TEXT = 16 * 1024;
-/** How many recent LiteLLM records a root-logger repeat is compared with. */
-const ECHO_WINDOW = 8;
+/** How many unpaired LiteLLM records (and repeats) are kept at most to pair a root-logger repeat with. */
+const ECHO_WINDOW = 64;
+/** A repeat and its original are written by one logging call: their timestamps are this close. */
+const ECHO_MAX_GAP_MS = 2_000;
 
 export function parseRecordStart(line: LogLine): LogRecord {
   const { text, ts, stream } = line;
@@ -119,6 +121,8 @@ function hostOf(addr: string): string {
 export interface RecordSink {
   /** A record has started: its first line is known (rules that need only it can match now). */
   start(rec: LogRecord): void;
+  /** A continuation line told who sent the request (`rec.requesterIp` is set now). */
+  requester?(rec: LogRecord): void;
   /** A record is complete: no more lines will join it. */
   end(rec: LogRecord): void;
 }
@@ -126,9 +130,11 @@ export interface RecordSink {
 /** Joins the lines of one stream into records. */
 export class RecordJoiner {
   private open: LogRecord | undefined;
-  private recent: string[] = [];
-
-  constructor(private readonly sink: RecordSink) {}
+  constructor(
+    private readonly sink: RecordSink,
+    /** Shared by the joiners of both streams: a repeat may land on the other stream (1.10x). */
+    private readonly echoes = new EchoPairs(),
+  ) {}
 
   push(line: LogLine): void {
     const open = this.open;
@@ -137,14 +143,16 @@ export class RecordJoiner {
       if (open.text.length < MAX_RECORD_TEXT) open.text = `${open.text}\n${line.text}`.slice(0, MAX_RECORD_TEXT);
       if (open.requesterIp === undefined && line.text.startsWith('Requester IP Address:')) {
         const ip = REQUESTER.exec(line.text)?.[1];
-        if (ip) open.requesterIp = ip;
+        if (ip) {
+          open.requesterIp = ip;
+          this.sink.requester?.(open);
+        }
       }
       return;
     }
     if (open) this.close();
     const rec = parseRecordStart(line);
-    if (rec.kind === 'litellm' || rec.kind === 'json') this.remember(rec);
-    else if (rec.kind === 'echo' && this.recent.includes(echoKey(rec))) rec.duplicate = true;
+    this.echoes.check(rec);
     this.sink.start(rec);
     if (acceptsContinuation(rec)) this.open = rec;
     else this.sink.end(rec);
@@ -165,10 +173,46 @@ export class RecordJoiner {
     this.sink.end(rec);
   }
 
-  private remember(rec: LogRecord): void {
-    this.recent.push(echoKey(rec));
-    if (this.recent.length > ECHO_WINDOW) this.recent.shift();
+}
+
+/**
+ * Pairs LiteLLM records with their root-logger repeats (`ERROR:LiteLLM Proxy:…`, written by the
+ * same logging call once Python's root logger has a handler) so that the pair counts once. The
+ * repeat usually follows its original on the same stream, but in 1.10x a `LiteLLM Proxy.stdout`
+ * warning goes to stdout and its repeat to stderr, and then either may be read first: whichever
+ * comes second is the duplicate. Each record pairs at most once, within ECHO_MAX_GAP_MS.
+ */
+export class EchoPairs {
+  private readonly originals: Array<{ key: string; at: number }> = [];
+  private readonly repeats: Array<{ key: string; at: number }> = [];
+
+  /** Marks `rec.duplicate` when it is the second of a pair. */
+  check(rec: LogRecord): void {
+    const isOriginal = rec.kind === 'litellm' || rec.kind === 'json';
+    if (!isOriginal && rec.kind !== 'echo') return;
+    const key = echoKey(rec);
+    const at = rec.ts ? Date.parse(`${rec.ts.slice(0, 23)}Z`) : Date.now();
+    const other = isOriginal ? this.repeats : this.originals;
+    const mine = isOriginal ? this.originals : this.repeats;
+    prune(other, at);
+    prune(mine, at);
+    // The newest: a repeat follows its own original, other records of the same text may lie between.
+    const i = other.findLastIndex((o) => o.key === key && Math.abs(o.at - at) <= ECHO_MAX_GAP_MS);
+    if (i >= 0) {
+      other.splice(i, 1);
+      rec.duplicate = true;
+      return;
+    }
+    mine.push({ key, at });
+    if (mine.length > ECHO_WINDOW) mine.shift();
   }
+}
+
+/** Drops entries too old to pair with a record logged at `at`. */
+function prune(list: Array<{ at: number }>, at: number): void {
+  let n = 0;
+  while (n < list.length && at - list[n]!.at > ECHO_MAX_GAP_MS) n++;
+  if (n) list.splice(0, n);
 }
 
 /** Level and first line of the message: what a root-logger repeat has in common with the original. */
@@ -177,7 +221,7 @@ function echoKey(rec: LogRecord): string {
   return `${rec.level}:${nl < 0 ? rec.message : rec.message.slice(0, nl)}`;
 }
 
-function acceptsContinuation(rec: LogRecord): boolean {
+export function acceptsContinuation(rec: LogRecord): boolean {
   return rec.kind === 'litellm' || rec.kind === 'echo' || rec.kind === 'python';
 }
 

@@ -13,23 +13,28 @@ export interface Match {
 }
 
 /**
- * A rule decides on a record either as soon as its first line is known (`start`: no waiting, so
- * detection is quick) or when the record is complete (`end`: it needs the traceback).
+ * A rule decides on a record as soon as its first line is known (`start`: no waiting, so
+ * detection is quick), as soon as it is known who sent the request (`requester`: the first line
+ * when it carries the address, as JSON records and access lines do, else LiteLLM's
+ * `Requester IP Address:` line that follows it at once, else the record's end), or when the record
+ * is complete (`end`: it needs the traceback).
  */
 export interface Rule {
   name: string;
   category: Category;
-  when: 'start' | 'end';
+  when: 'start' | 'requester' | 'end';
   match(rec: LogRecord): { kind: string; server?: string } | undefined;
 }
 
 /** The rules of one container: its extra rules first (more specific), then the built-in set. */
 export class RuleSet {
   private readonly startRules: Rule[];
+  private readonly requesterRules: Rule[];
   private readonly endRules: Rule[];
 
   constructor(rules: readonly Rule[]) {
     this.startRules = rules.filter((r) => r.when === 'start');
+    this.requesterRules = rules.filter((r) => r.when === 'requester');
     this.endRules = rules.filter((r) => r.when === 'end');
   }
 
@@ -38,10 +43,16 @@ export class RuleSet {
     return apply(this.startRules, rec, new Set());
   }
 
-  /** Matches when a record ends, for categories not matched at its start. */
-  atEnd(rec: LogRecord, matchedAtStart: readonly Match[]): Match[] {
+  /** Matches once the requester is known (or cannot be), for categories not matched before. */
+  atRequester(rec: LogRecord, matchedBefore: readonly Match[]): Match[] {
+    if (this.requesterRules.length === 0) return [];
+    return apply(this.requesterRules, rec, new Set(matchedBefore.map((m) => m.category)));
+  }
+
+  /** Matches when a record ends, for categories not matched before. */
+  atEnd(rec: LogRecord, matchedBefore: readonly Match[]): Match[] {
     if (this.endRules.length === 0) return [];
-    return apply(this.endRules, rec, new Set(matchedAtStart.map((m) => m.category)));
+    return apply(this.endRules, rec, new Set(matchedBefore.map((m) => m.category)));
   }
 }
 

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { ContainerConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
-import { Cursor } from './cursor.js';
+import { Cursor, nowTs } from './cursor.js';
 import type { CursorStore } from './cursor-store.js';
 import type { DockerSource } from './docker-source.js';
-import { tsToSince, type LogLine } from './lines.js';
+import type { LogLine } from './lines.js';
 import { LogPipeline } from './pipeline.js';
 import type { LogRecord } from './records.js';
 import type { Match, RuleSet } from './rules.js';
@@ -14,10 +14,13 @@ export type TailState = 'starting' | 'waiting' | 'following' | 'stopped' | 'erro
 export interface TailerEvents {
   line(container: string, line: LogLine): void;
   match(container: string, match: Match, rec: LogRecord): void;
+  /** A record that matched at its start is complete (its requester line joined). */
+  recordEnd(container: string, rec: LogRecord): void;
   /** The tail is (1) or is not (0) following a running container. */
   up(container: string, up: boolean): void;
   /** A Docker API call failed (the service decides whether Docker is down). */
   dockerError(err: unknown): void;
+  /** Docker answered (possibly with an error status: it is up). */
   dockerOk(): void;
 }
 
@@ -38,7 +41,10 @@ export class ContainerTailer {
   lastError: string | undefined;
   lines = 0;
   private stopped = false;
+  private readonly startedAt = Date.now();
   private wakeUp: (() => void) | undefined;
+  /** A wake-up that came while not sleeping (during a Docker call): the next sleep is skipped. */
+  private woken = false;
   private stream: Readable | undefined;
   private cursor: Cursor | undefined;
   private loop: Promise<void> | undefined;
@@ -64,7 +70,8 @@ export class ContainerTailer {
 
   /** Something happened to a container of this name (an event), or Docker came back: look again now. */
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
   }
 
   async stop(): Promise<void> {
@@ -79,6 +86,7 @@ export class ContainerTailer {
   private async run(): Promise<void> {
     let backoff = BACKOFF_MIN_MS;
     while (!this.stopped) {
+      this.woken = false;
       try {
         const c = await this.deps.docker.find(this.name);
         this.deps.events.dockerOk();
@@ -88,11 +96,13 @@ export class ContainerTailer {
           await this.sleep(RECHECK_MS);
           continue;
         }
-        const cursor = await this.cursorFor(c.id);
-        const from = cursor.position.ts ? { since: tsToSince(cursor.position.ts) } : { tail: 'all' as const };
+        const cursor = await this.cursorFor(c.id, c.created);
+        const since = cursor.since();
+        const from = since ? { since } : { tail: 'all' as const };
         cursor.resume();
         this.containerId = c.id;
-        const stream = await this.deps.docker.logs(c.id, from);
+        // A container that is not running: what its log holds, then wait for it to start.
+        const stream = await this.deps.docker.logs(c.id, from, c.running);
         this.deps.events.dockerOk();
         this.setState(c.running ? 'following' : 'stopped');
         if (c.running) this.deps.logger.info({ container: this.name, id: c.id.slice(0, 12), from }, 'following container log');
@@ -107,7 +117,10 @@ export class ContainerTailer {
         if (this.stopped) break;
         this.lastError = (err as Error).message;
         this.setState('error');
-        this.deps.events.dockerError(err);
+        // An answer with an error status (a container removed under us, a log driver that cannot
+        // be read) is not Docker being away.
+        if (isApiError(err)) this.deps.events.dockerOk();
+        else this.deps.events.dockerError(err);
         this.deps.logger.debug({ err, container: this.name, retryInMs: backoff }, 'log tail failed');
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
@@ -117,22 +130,29 @@ export class ContainerTailer {
 
   /**
    * The cursor for a container id: the stored one when it is this container's; the whole log
-   * when the container was re-created (a new log, all of it unseen); the end of the log on the
-   * very first start (unless `from: beginning`).
+   * when the container is new to mcpwatch (re-created, or created while mcpwatch was watching
+   * for it: all of its log is unseen); the end of the log on the very first start, for a
+   * container that was already there (unless `from: beginning`).
    */
-  private async cursorFor(id: string): Promise<Cursor> {
+  private async cursorFor(id: string, created: number): Promise<Cursor> {
     if (this.cursor?.id === id) return this.cursor;
     const stored = await this.deps.cursors.load(this.name);
     let cursor: Cursor;
-    if (stored && stored.id === id) cursor = new Cursor(id, stored);
-    else if (stored || this.cursor || this.config.from === 'beginning') cursor = new Cursor(id);
-    else cursor = new Cursor(id, { ts: nowTs(), count: 0 });
+    if (stored && stored.id === id) cursor = new Cursor(stored);
+    else if (stored || this.cursor || this.config.from === 'beginning' || created >= this.startedAt) cursor = new Cursor({ id });
+    else cursor = new Cursor({ id, origin: nowTs() });
     this.cursor = cursor;
     this.deps.cursors.save(this.name, cursor.position);
     return cursor;
   }
 
   private pump(stream: Readable, tty: boolean, cursor: Cursor): Promise<void> {
+    if (this.stopped) {
+      // stop() came while the log was being opened
+      stream.on('error', () => undefined);
+      stream.destroy();
+      return Promise.resolve();
+    }
     this.stream = stream;
     const { events } = this.deps;
     const name = this.name;
@@ -142,12 +162,27 @@ export class ContainerTailer {
         events.line(name, line);
       },
       match: (m, rec) => events.match(name, m, rec),
-    });
+      recordEnd: (rec) => events.recordEnd(name, rec),
+    }, undefined, RECORD_IDLE_MS);
+    // One timer for the records waiting for continuation lines, set for the earliest one due:
+    // each stream is timed on its own, so a busy stdout does not hold a stderr record.
     let idle: NodeJS.Timeout | undefined;
+    let idleAt: number | undefined;
+    const schedule = (at: number | undefined): void => {
+      if (at === idleAt) return;
+      clearTimeout(idle);
+      idleAt = at;
+      if (at !== undefined) idle = setTimeout(onIdle, Math.max(0, at - Date.now()));
+    };
+    const onIdle = (): void => {
+      idleAt = undefined;
+      schedule(pipeline.flushIdle(Date.now()));
+    };
     return new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         clearTimeout(idle);
         stream.removeAllListeners();
+        stream.on('error', () => undefined); // a late socket error of a stream given up
         stream.destroy();
         this.stream = undefined;
         try {
@@ -169,8 +204,7 @@ export class ContainerTailer {
           return;
         }
         this.deps.cursors.save(name, cursor.position);
-        clearTimeout(idle);
-        if (pipeline.hasPendingRecord) idle = setTimeout(() => pipeline.flushIdle(), RECORD_IDLE_MS);
+        schedule(pipeline.nextFlushAt());
       });
       stream.on('end', () => done());
       stream.on('close', () => done());
@@ -181,26 +215,32 @@ export class ContainerTailer {
   private setState(state: TailState): void {
     if (state !== 'error') this.lastError = undefined;
     if (state === this.state) return;
+    this.deps.logger.debug({ container: this.name, state, was: this.state, id: this.containerId?.slice(0, 12) }, 'log tail state');
     this.state = state;
     this.deps.events.up(this.name, state === 'following');
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const t = setTimeout(finish, ms);
-      function finish(): void {
+      const finish = (): void => {
         clearTimeout(t);
+        // Also when the time is up: a wake-up that comes later must set `woken`, not call
+        // this finished sleep's (it would be lost while a Docker call is under way).
+        if (this.wakeUp === wakeUp) this.wakeUp = undefined;
         resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        finish();
       };
+      const wakeUp = (): void => finish();
+      const t = setTimeout(finish, ms);
+      this.wakeUp = wakeUp;
     });
   }
 }
 
-/** Now, as a Docker timestamp (millisecond precision). */
-function nowTs(): string {
-  return `${new Date().toISOString().slice(0, 23)}000000Z`;
+/** An error status from the Docker API (dockerode sets statusCode), as opposed to no answer at all. */
+function isApiError(err: unknown): boolean {
+  return typeof (err as { statusCode?: unknown } | null)?.statusCode === 'number';
 }

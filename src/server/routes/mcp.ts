@@ -36,6 +36,9 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => 
       await reply.code(405).header('allow', 'POST').send({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: POST JSON-RPC messages to /mcp' }, id: null });
       return;
     }
+    // LiteLLM 1.77 repeats mcp-protocol-version on upstream requests (BerriAI/litellm#14069), which
+    // Node joins into "v, v" and the SDK then refuses (400): take the first value.
+    dedupeHeader(req.raw, 'mcp-protocol-version');
     const server = createMonitoringServer(deps.source, limiter);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
@@ -57,6 +60,22 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => 
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', handler });
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp/', handler });
 };
+
+/** Keeps the first of repeated `name` headers, in both header views the SDK may read. */
+function dedupeHeader(req: import('node:http').IncomingMessage, name: string): void {
+  const v = req.headers[name];
+  if (typeof v === 'string' && v.includes(',')) req.headers[name] = v.split(',')[0]!.trim();
+  let seen = false;
+  const raw: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === name) {
+      if (seen) continue;
+      seen = true;
+    }
+    raw.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  }
+  req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
+}
 
 function bearerMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');

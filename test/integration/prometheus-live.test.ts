@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
+import { TestHttpServer } from '../support/http-server.js';
+import { startPrometheus, type Prometheus } from '../support/prometheus.js';
+
+// A real Prometheus scrapes a running mcpwatch (over OpenMetrics, as Prometheus asks for it)
+// and evaluates the shipped alert rules (their `for:` shortened to seconds). The gateway is a
+// local HTTP server that the test takes down; mcpwatch's own /mcp endpoint stands in for an MCP
+// gateway for the catalog and auth guard probes.
+
+const TOKEN = 'tok-prometheus-test-0123456789';
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('alerts and dashboard against a real Prometheus', () => {
+  let gw: TestHttpServer;
+  let agent: AgentProcess;
+  let prom: Prometheus;
+
+  beforeAll(async () => {
+    gw = await new TestHttpServer().start();
+    const port = await freePort();
+    const cfg = writeConfig(
+      tempDir(),
+      `listen: 127.0.0.1:${port}
+targets:
+  gw: { url: "${gw.url}", apiKey: sk-prom-test-0123456789abcdef }
+  self: { url: "http://127.0.0.1:${port}", apiKey: "${TOKEN}", mcpPath: /mcp }
+probes:
+  - { name: gw-live, type: http, target: gw, path: /health/liveliness, every: 250ms, timeout: 1s }
+  - { name: self-catalog, type: mcp_catalog, target: self, every: 1s, expect: { tools: [get_health, not_a_tool] } }
+  - { name: self-guard, type: auth_guard, target: self, every: 2s }
+mcpServer: { enabled: true, token: "${TOKEN}" }
+`,
+    );
+    agent = await AgentProcess.start(cfg, port);
+    prom = await startPrometheus({ targets: [`127.0.0.1:${port}`], forSeconds: 3 });
+  }, 120_000);
+  afterAll(async () => {
+    await prom?.stop();
+    await agent?.stop();
+    await gw?.stop();
+  });
+
+  it('scrapes mcpwatch (OpenMetrics) and sees the probes succeed', async () => {
+    await until('up == 1', 20_000, async () => ((await prom.query('up{job="mcpwatch"}'))[0]?.value[1] === '1' ? true : undefined));
+    await until('gw-live success', 20_000, async () => ((await prom.query('mcp_probe_success{probe="gw-live"}'))[0]?.value[1] === '1' ? true : undefined));
+    // Counters arrive with their _total names through the OpenMetrics conversion.
+    expect((await prom.query('mcp_probe_runs_total{probe="gw-live",outcome="ok"}')).length).toBe(1);
+  }, 60_000);
+
+  it('the probe alert goes pending, then firing, when the gateway goes down', async () => {
+    await gw.stop();
+    const pending = await until('MCPProbeFailing pending', 30_000, async () =>
+      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'pending'),
+    );
+    expect(pending.labels).toMatchObject({ target: 'gw', type: 'http', severity: 'warning' });
+    await until('MCPProbeFailing firing', 30_000, async () =>
+      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'firing'),
+    );
+    // The expected tool that is not there fires too; auth is enforced, so that alert stays quiet.
+    await until('MCPExpectedToolMissing firing', 30_000, async () =>
+      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPExpectedToolMissing' && a.labels.tool === 'not_a_tool' && a.state === 'firing'),
+    );
+    expect((await prom.alerts()).filter((a) => a.labels.alertname === 'MCPGatewayAuthNotEnforced')).toEqual([]);
+    expect(await prom.query('mcp_auth_enforced{probe="self-guard"} == 1')).toHaveLength(3);
+  }, 90_000);
+
+  it('every dashboard query returns data', async () => {
+    const dash = JSON.parse(readFileSync(`${REPO}/config/grafana/dashboards/mcpwatch.json`, 'utf8')) as {
+      panels: Array<{ title: string; type: string; targets?: Array<{ expr: string }> }>;
+      templating: { list: Array<{ name: string; definition?: string }> };
+    };
+    const fill = (expr: string): string =>
+      expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m').replaceAll('$target', '.*').replaceAll('$container', '.*');
+    const empty: string[] = [];
+    for (const panel of dash.panels.filter((p) => p.type !== 'row')) {
+      for (const t of panel.targets ?? []) {
+        const result = await prom.query(fill(t.expr));
+        if (result.length === 0) empty.push(`${panel.title}: ${t.expr}`);
+      }
+    }
+    expect(empty).toEqual([]);
+    // The template variables resolve too.
+    for (const v of dash.templating.list.filter((x) => x.definition)) {
+      const m = /label_values\((\w+), (\w+)\)/.exec(v.definition!)!;
+      const res = await fetch(`${prom.url}/api/v1/label/${m[2]}/values?match[]=${m[1]}`);
+      expect(((await res.json()) as { data: string[] }).data.length, v.name).toBeGreaterThan(0);
+    }
+  }, 60_000);
+});
