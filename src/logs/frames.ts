@@ -17,6 +17,8 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 
 export class FrameError extends Error {
   override name = 'FrameError';
+  /** The good frames of the chunk, before the corruption: they still count. */
+  frames: Frame[] = [];
 }
 
 export class FrameDecoder {
@@ -30,13 +32,17 @@ export class FrameDecoder {
     while (this.buf.length - off >= 8) {
       const type = this.buf[off]!;
       if ((type !== 0 && type !== 1 && type !== 2) || this.buf[off + 1] !== 0 || this.buf[off + 2] !== 0 || this.buf[off + 3] !== 0) {
+        const err = new FrameError(`corrupt log frame header ${this.bytesAt(off)}`);
+        err.frames = frames;
         this.buf = Buffer.alloc(0);
-        throw new FrameError(`corrupt log frame header ${this.bytesAt(off)}`);
+        throw err;
       }
       const size = this.buf.readUInt32BE(off + 4);
       if (size > MAX_FRAME_BYTES) {
+        const err = new FrameError(`log frame of ${size} bytes is larger than Docker sends`);
+        err.frames = frames;
         this.buf = Buffer.alloc(0);
-        throw new FrameError(`log frame of ${size} bytes is larger than Docker sends`);
+        throw err;
       }
       if (this.buf.length - off - 8 < size) break;
       // stdin (0) never carries logs; Docker labels stdout 1 and stderr 2.

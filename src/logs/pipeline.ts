@@ -1,5 +1,5 @@
 import type { Cursor } from './cursor.js';
-import { FrameDecoder, type StreamName } from './frames.js';
+import { FrameDecoder, FrameError, type Frame, type StreamName } from './frames.js';
 import { LineAssembler, tsToMs, type LogLine } from './lines.js';
 import { acceptsContinuation, EchoPairs, RecordJoiner, type LogRecord } from './records.js';
 import type { Match, RuleSet } from './rules.js';
@@ -87,7 +87,20 @@ export class LogPipeline {
     const out = this.lines;
     out.length = 0;
     if (this.tty) this.assemblers.stdout.pushRaw(chunk, out);
-    else for (const f of this.frames.push(chunk)) this.assemblers[f.stream].pushMessage(f.payload, out);
+    else {
+      let frames: Frame[];
+      try {
+        frames = this.frames.push(chunk);
+      } catch (err) {
+        // The lines before the corruption are real: count them, then give up on this stream.
+        if (err instanceof FrameError) {
+          for (const f of err.frames) this.assemblers[f.stream].pushMessage(f.payload, out);
+          this.consume(out, now);
+        }
+        throw err;
+      }
+      for (const f of frames) this.assemblers[f.stream].pushMessage(f.payload, out);
+    }
     this.consume(out, now);
   }
 

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { connect as connectUnix, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,24 +205,45 @@ describe('fault suite: Docker', () => {
   });
 
   it('the Docker socket removed and put back: degraded, then following again', async () => {
+    // mcpwatch talks to Docker through a socket of the test's: a forwarder to the real one.
+    // "Removed" is what a stopped daemon leaves: the file gone and every connection closed.
     const dir = tempDir();
     const sock = join(dir, 'docker.sock');
-    symlinkSync('/var/run/docker.sock', sock);
+    let conns: Socket[] = [];
+    const listen = async (): Promise<NetServer> => {
+      const srv = createNetServer((client) => {
+        const up = connectUnix('/var/run/docker.sock');
+        conns.push(client, up);
+        client.pipe(up).pipe(client);
+        client.on('error', () => up.destroy());
+        up.on('error', () => client.destroy());
+      });
+      await new Promise<void>((r) => srv.listen(sock, () => r()));
+      return srv;
+    };
+    let forwarder = await listen();
     const name = uniqueName('fault-sock');
     await runContainer({ name, cmd: ['sh', '-c', 'while true; do echo tick; usleep 200000; done'] });
     const port = await freePort();
     agent = await AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: ${name} }\n`), port);
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1, 15_000, 'tail up');
-    rmSync(sock);
+    const closed = new Promise<void>((r) => forwarder.close(() => r()));
+    for (const c of conns) c.destroy();
+    conns = [];
+    await closed;
+    if (existsSync(sock)) rmSync(sock);
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_docker_up')) === 0, 20_000, 'docker down');
+    expect(await agent.metric('mcpwatch_log_tail_up', { container: name })).toBe(0);
     const h = (await (await agent.get('/health')).json()) as { status: string };
     expect(h.status).toBe('degraded');
     await stillServing(agent);
-    symlinkSync('/var/run/docker.sock', sock);
+    forwarder = await listen();
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_docker_up')) === 1, 30_000, 'docker up again');
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1, 30_000, 'tail up again');
     await agent.stop();
     agent = undefined;
+    forwarder.close();
+    for (const c of conns) c.destroy();
   }, 90_000);
 
   it('a tailed container flapping every second for a minute: every line counted once, memory bounded', async () => {

@@ -2,7 +2,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
-import { LITELLM_VERSIONS } from '../support/litellm.js';
+import { ensureMcpServers, LITELLM_VERSIONS } from '../support/litellm.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
 
 // The auth errors mcpwatch's own auth_guard provokes, told apart from real clients' errors in
@@ -10,7 +10,7 @@ import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm
 // from another address (127.0.0.2, as a client on another host would) at the same moments.
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bad-client', version: '1' } } });
-const elsewhere = new Agent({ connect: { localAddress: '127.0.0.2' } });
+const elsewhere = new Agent({ localAddress: '127.0.0.2' });
 
 async function badRequest(url: string, authorization?: string): Promise<number> {
   const res = await undiciFetch(`${url}/mcp/`, {
@@ -38,7 +38,8 @@ describe.each(LITELLM_VERSIONS)('origin of auth errors, LiteLLM %s in a containe
 
   beforeAll(async () => {
     ensureDocker();
-    litellm = await startLiteLLMContainer({ version });
+    // One upstream (LiteLLM 1.108+ refuses even the master key on /mcp when no MCP server is loaded).
+    litellm = await startLiteLLMContainer({ version, mcpServers: { mcp_everything: { transport: 'stdio', command: process.execPath, args: [ensureMcpServers().everything, 'stdio'] } } });
     const port = await freePort();
     const cfg = writeConfig(
       tempDir(),
@@ -101,7 +102,8 @@ logs:
       externalWrong: (await delta({ category: 'auth', origin: 'external', kind: 'no_db' })) + (await delta({ category: 'auth', origin: 'external', kind: 'auth_other' })),
     });
     await agent.waitFor(async () => JSON.stringify(await got()) === JSON.stringify(want), 20_000, `split ${JSON.stringify(want)}`).catch(async (err: Error) => {
-      throw new Error(`${err.message.split('\n')[0]}: got ${JSON.stringify(await got())}`);
+      const recent = ((await (await agent.get('/status')).json()) as { logs: { recentMatches: unknown[] } }).logs.recentMatches;
+      throw new Error(`${err.message.split('\n')[0]}: got ${JSON.stringify(await got())}\nrecent matches: ${JSON.stringify(recent.slice(0, 40), null, 1)}`);
     });
     // Nothing else in the auth category, from either side.
     expect(await delta({ category: 'auth', kind: 'missing_key' })).toBe(0);

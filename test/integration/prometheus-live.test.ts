@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
+import { ensureDocker, removeContainer, runContainer, uniqueName } from '../support/docker.js';
 import { startPrometheus, type Prometheus } from '../support/prometheus.js';
 
 // A real Prometheus scrapes a running mcpwatch (over OpenMetrics, as Prometheus asks for it)
 // and evaluates the shipped alert rules (their `for:` shortened to seconds). The gateway is a
 // local HTTP server that the test takes down; mcpwatch's own /mcp endpoint stands in for an MCP
-// gateway for the catalog and auth guard probes.
+// gateway for the catalog and auth guard probes; a container replaying LiteLLM log lines feeds the
+// log panels.
 
 const TOKEN = 'tok-prometheus-test-0123456789';
 
@@ -25,8 +27,26 @@ describe('alerts and dashboard against a real Prometheus', () => {
   let gw: TestHttpServer;
   let agent: AgentProcess;
   let prom: Prometheus;
+  const container = uniqueName('prom-litellm');
 
   beforeAll(async () => {
+    ensureDocker();
+    await runContainer({
+      name: container,
+      cmd: [
+        'sh',
+        '-c',
+        [
+          'while true; do',
+          '  echo "10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - Malformed API Key passed in. Ensure Key has \\`Bearer \\` prefix." >&2',
+          '  echo "Requester IP Address:10.0.0.9" >&2',
+          '  echo "INFO:     10.0.0.9:5000 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"',
+          '  echo "10:00:00 - LiteLLM:WARNING: mcp_server_manager.py:557 - Error listing tools from mcp_pg: ConnectError" >&2',
+          '  sleep 1',
+          'done',
+        ].join('\n'),
+      ],
+    });
     gw = await new TestHttpServer().start();
     const port = await freePort();
     const cfg = writeConfig(
@@ -39,6 +59,9 @@ probes:
   - { name: gw-live, type: http, target: gw, path: /health/liveliness, every: 250ms, timeout: 1s }
   - { name: self-catalog, type: mcp_catalog, target: self, every: 1s, expect: { tools: [get_health, not_a_tool] } }
   - { name: self-guard, type: auth_guard, target: self, every: 2s }
+logs:
+  containers:
+    - { name: ${container}, from: beginning }
 mcpServer: { enabled: true, token: "${TOKEN}" }
 `,
     );
@@ -49,6 +72,7 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
     await prom?.stop();
     await agent?.stop();
     await gw?.stop();
+    await removeContainer(container);
   });
 
   it('scrapes mcpwatch (OpenMetrics) and sees the probes succeed', async () => {
