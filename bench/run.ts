@@ -1,5 +1,6 @@
 import { detectionLatency } from './detection-latency.js';
 import { logThroughput } from './log-throughput.js';
+import { matchingCore } from './matching-core.js';
 import { probeOverhead } from './probe-overhead.js';
 import { scale } from './scale.js';
 import { soak } from './soak.js';
@@ -7,6 +8,7 @@ import { report, type BenchResult } from './lib.js';
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default), each printing a table and a JSON line. */
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
+  'matching-core': matchingCore,
   'log-throughput': logThroughput,
   'detection-latency': detectionLatency,
   'probe-overhead': probeOverhead,

@@ -21,36 +21,78 @@ export class FrameError extends Error {
   frames: Frame[] = [];
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class FrameDecoder {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
 
   /** Feeds a chunk; returns the frames it completed. Throws FrameError on a corrupt header. */
   push(chunk: Buffer): Frame[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     const frames: Frame[] = [];
+    const collect = (stream: StreamName, buf: Buffer, start: number, end: number): void => void frames.push({ stream, payload: buf.subarray(start, end) });
+    try {
+      this.decode(chunk, collect);
+    } catch (err) {
+      if (err instanceof FrameError) err.frames = frames;
+      throw err;
+    }
+    return frames;
+  }
+
+  /**
+   * Feeds a chunk and calls `onFrame` with each completed frame's payload, in place (no copy,
+   * no object per frame: this is the hot path). Throws FrameError on a corrupt header, after
+   * `onFrame` has seen the good frames before it.
+   */
+  decode(chunk: Buffer, onFrame: (stream: StreamName, buf: Buffer, start: number, end: number) => void): void {
+    let data = chunk;
+    if (this.buf.length > 0) {
+      // Complete the frame held back with just the bytes it needs: the rest of the chunk is read
+      // in place (copying every 64 KiB chunk onto the leftover would copy the whole stream).
+      const have = this.buf.length;
+      const headerMissing = Math.max(0, 8 - have);
+      if (chunk.length < headerMissing) {
+        this.buf = Buffer.concat([this.buf, chunk]);
+        return;
+      }
+      const header = have >= 8 ? this.buf.subarray(0, 8) : Buffer.concat([this.buf, chunk.subarray(0, headerMissing)]);
+      this.check(header, 0);
+      const total = 8 + header.readUInt32BE(4);
+      const need = total - have;
+      if (chunk.length < need) {
+        this.buf = Buffer.concat([this.buf, chunk]);
+        return;
+      }
+      const whole = Buffer.concat([this.buf, chunk.subarray(0, need)]);
+      this.buf = EMPTY;
+      onFrame(whole[0] === 2 ? 'stderr' : 'stdout', whole, 8, whole.length);
+      data = chunk.subarray(need);
+    }
     let off = 0;
-    while (this.buf.length - off >= 8) {
-      const type = this.buf[off]!;
-      if ((type !== 0 && type !== 1 && type !== 2) || this.buf[off + 1] !== 0 || this.buf[off + 2] !== 0 || this.buf[off + 3] !== 0) {
-        const err = new FrameError(`corrupt log frame header ${this.bytesAt(off)}`);
-        err.frames = frames;
-        this.buf = Buffer.alloc(0);
-        throw err;
-      }
-      const size = this.buf.readUInt32BE(off + 4);
-      if (size > MAX_FRAME_BYTES) {
-        const err = new FrameError(`log frame of ${size} bytes is larger than Docker sends`);
-        err.frames = frames;
-        this.buf = Buffer.alloc(0);
-        throw err;
-      }
-      if (this.buf.length - off - 8 < size) break;
+    while (data.length - off >= 8) {
+      this.check(data, off);
+      const size = data.readUInt32BE(off + 4);
+      if (data.length - off - 8 < size) break;
       // stdin (0) never carries logs; Docker labels stdout 1 and stderr 2.
-      frames.push({ stream: type === 2 ? 'stderr' : 'stdout', payload: this.buf.subarray(off + 8, off + 8 + size) });
+      onFrame(data[off] === 2 ? 'stderr' : 'stdout', data, off + 8, off + 8 + size);
       off += 8 + size;
     }
-    this.buf = off === this.buf.length ? Buffer.alloc(0) : Buffer.from(this.buf.subarray(off));
-    return frames;
+    if (off < data.length) this.buf = Buffer.from(data.subarray(off));
+  }
+
+  /** Throws FrameError when the header at `off` is not Docker's. */
+  private check(buf: Buffer, off: number): void {
+    const type = buf[off]!;
+    let why: string | undefined;
+    if ((type !== 0 && type !== 1 && type !== 2) || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) {
+      why = `corrupt log frame header ${[...buf.subarray(off, off + 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+    } else {
+      const size = buf.readUInt32BE(off + 4);
+      if (size > MAX_FRAME_BYTES) why = `log frame of ${size} bytes is larger than Docker sends`;
+    }
+    if (why === undefined) return;
+    this.buf = EMPTY;
+    throw new FrameError(why);
   }
 
   /** Bytes held back waiting for the rest of a frame. */
@@ -58,7 +100,4 @@ export class FrameDecoder {
     return this.buf.length;
   }
 
-  private bytesAt(off: number): string {
-    return [...this.buf.subarray(off, off + 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  }
 }

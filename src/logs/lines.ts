@@ -27,6 +27,7 @@ export function stripAnsi(s: string): string {
  * brought to one form: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`.
  */
 export function normalizeTs(ts: string): string {
+  if (ts.length === 30 && ts.charCodeAt(19) === 46 /* . */) return ts; // already nanoseconds: the usual case
   const dot = ts.indexOf('.');
   if (dot < 0) return ts.endsWith('Z') ? `${ts.slice(0, -1)}.000000000Z` : ts;
   const frac = ts.slice(dot + 1, ts.length - 1);
@@ -42,8 +43,18 @@ export function tsToSince(ts: string): string {
 
 /** Epoch milliseconds of a Docker timestamp. */
 export function tsToMs(ts: string): number {
-  return Date.parse(`${ts.slice(0, 23)}Z`);
+  // Called per record: the seconds are parsed once per second of log, the milliseconds by hand.
+  const secs = ts.slice(0, 19);
+  if (secs !== lastSecs) {
+    lastSecs = secs;
+    lastSecsMs = Date.parse(`${secs}Z`);
+  }
+  const c = ts.charCodeAt(19) === 46 /* . */ ? ts : '';
+  const ms = c ? (ts.charCodeAt(20) - 48) * 100 + (ts.charCodeAt(21) - 48) * 10 + (ts.charCodeAt(22) - 48) : 0;
+  return lastSecsMs + (Number.isFinite(ms) && ms >= 0 && ms < 1000 ? ms : 0);
 }
+let lastSecs = '';
+let lastSecsMs = NaN;
 
 const TS_END = 35; // a timestamp prefix is at most 30 characters and a space
 
@@ -80,8 +91,26 @@ export class LineAssembler {
 
   /** Framed mode: one Docker message (or part of one). */
   pushMessage(payload: Buffer, out: LogLine[]): void {
-    const complete = payload.length > 0 && payload[payload.length - 1] === 10;
-    const [ts, text] = splitTimestamp(payload.toString('utf8', 0, complete ? payload.length - 1 : payload.length));
+    this.pushPart(payload, 0, payload.length, out);
+  }
+
+  /** Framed mode, in place: the message is `buf[start, end)`. */
+  pushPart(buf: Buffer, start: number, end: number, out: LogLine[]): void {
+    const complete = end > start && buf[end - 1] === 10;
+    // The common case, one message that is one line with Docker's 30-character timestamp: read
+    // the timestamp and the text apart, without splitting a decoded string.
+    if (complete && !this.partial && end - start > 31 && buf[start + 30] === 32 && buf[start + 29] === 90 /* Z */ && buf[start + 4] === 45 /* - */) {
+      const text = buf.toString('utf8', start + 31, end - 1);
+      if (text.length <= this.maxLineBytes) {
+        out.push(this.finish(normalizeTs(buf.toString('latin1', start, start + 30)), text, false));
+        return;
+      }
+    }
+    const [ts, text] = splitTimestamp(buf.toString('utf8', start, complete ? end - 1 : end));
+    if (complete && !this.partial && text.length <= this.maxLineBytes) {
+      out.push(this.finish(ts, text, false)); // one message, one line
+      return;
+    }
     let p = this.partial;
     if (!p) p = this.partial = { ts, parts: [], size: 0, truncated: false };
     if (p.size < this.maxLineBytes) {

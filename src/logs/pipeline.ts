@@ -1,5 +1,5 @@
 import type { Cursor } from './cursor.js';
-import { FrameDecoder, FrameError, type Frame, type StreamName } from './frames.js';
+import { FrameDecoder, FrameError, type StreamName } from './frames.js';
 import { LineAssembler, tsToMs, type LogLine } from './lines.js';
 import { acceptsContinuation, EchoPairs, RecordJoiner, type LogRecord } from './records.js';
 import type { Match, RuleSet } from './rules.js';
@@ -17,7 +17,7 @@ export interface PipelineSink {
 const STREAMS = ['stdout', 'stderr'] as const;
 
 interface RecordState {
-  matched: Match[];
+  matched: readonly Match[];
   requesterDone: boolean;
 }
 
@@ -34,9 +34,12 @@ export class LogPipeline {
   private readonly joiners: Record<StreamName, RecordJoiner>;
   /** What each open record has matched so far. */
   private readonly records = new WeakMap<LogRecord, RecordState>();
+  /** The state of the one-line record being handled (started and ended in one go). */
+  private standalone: RecordState | undefined;
   /** Last time (log time, ms) each MCP failure was counted, by kind and server. */
   private readonly recentMcp = new Map<string, number>();
   private readonly lines: LogLine[] = [];
+  private readonly onFrame = (stream: StreamName, buf: Buffer, start: number, end: number): void => this.assemblers[stream].pushPart(buf, start, end, this.lines);
   /** When each stream last gave a line (caller's clock). */
   private readonly lastLineAt: Record<StreamName, number> = { stdout: 0, stderr: 0 };
 
@@ -53,26 +56,35 @@ export class LogPipeline {
     const atRequester = (rec: LogRecord, st: RecordState): void => {
       if (st.requesterDone) return;
       st.requesterDone = true;
-      for (const m of this.rules.atRequester(rec, st.matched)) {
-        st.matched.push(m);
-        this.emit(m, rec);
-      }
+      const more = this.rules.atRequester(rec, st.matched);
+      if (more.length === 0) return;
+      st.matched = [...st.matched, ...more];
+      for (const m of more) this.emit(m, rec);
     };
     const recordSink = {
       start: (rec: LogRecord): void => {
         const st: RecordState = { matched: this.rules.atStart(rec), requesterDone: false };
-        this.records.set(rec, st);
+        const continues = acceptsContinuation(rec);
+        // Most records are one line (access lines, JSON): they end right away, no map needed.
+        if (continues) this.records.set(rec, st);
+        else this.standalone = st;
         for (const m of st.matched) this.emit(m, rec);
         // The requester is known now, or no continuation line can tell it later.
-        if (rec.requesterIp !== undefined || !acceptsContinuation(rec)) atRequester(rec, st);
+        if (rec.requesterIp !== undefined || !continues) atRequester(rec, st);
       },
       requester: (rec: LogRecord): void => {
         const st = this.records.get(rec);
         if (st) atRequester(rec, st);
       },
       end: (rec: LogRecord): void => {
-        const st = this.records.get(rec) ?? { matched: [], requesterDone: false };
-        this.records.delete(rec);
+        let st: RecordState | undefined;
+        if (this.standalone && !acceptsContinuation(rec)) st = this.standalone;
+        else {
+          st = this.records.get(rec);
+          this.records.delete(rec);
+        }
+        this.standalone = undefined;
+        st ??= { matched: [], requesterDone: false };
         atRequester(rec, st);
         for (const m of this.rules.atEnd(rec, st.matched)) this.emit(m, rec);
         this.sink.recordEnd?.(rec);
@@ -88,18 +100,13 @@ export class LogPipeline {
     out.length = 0;
     if (this.tty) this.assemblers.stdout.pushRaw(chunk, out);
     else {
-      let frames: Frame[];
       try {
-        frames = this.frames.push(chunk);
+        this.frames.decode(chunk, this.onFrame);
       } catch (err) {
         // The lines before the corruption are real: count them, then give up on this stream.
-        if (err instanceof FrameError) {
-          for (const f of err.frames) this.assemblers[f.stream].pushMessage(f.payload, out);
-          this.consume(out, now);
-        }
+        if (err instanceof FrameError) this.consume(out, now);
         throw err;
       }
-      for (const f of frames) this.assemblers[f.stream].pushMessage(f.payload, out);
     }
     this.consume(out, now);
   }

@@ -1,5 +1,5 @@
 import type { StreamName } from './frames.js';
-import type { LogLine } from './lines.js';
+import { tsToMs, type LogLine } from './lines.js';
 
 /**
  * Log records: a line that starts a record and the lines that belong to it (LiteLLM's
@@ -70,8 +70,8 @@ export function parseRecordStart(line: LogLine): LogRecord {
     const m = LITELLM_LINE.exec(text);
     if (m) return { stream, kind: 'litellm', ts, logger: m[1]!, level: m[2]!, message: m[4]!, text, lines: 1 };
   } else if (c === 73 /* I */ && text.startsWith('INFO:')) {
-    const a = ACCESS.exec(text);
-    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a[2]!, path: a[3]!, status: Number(a[4]) }, requesterIp: hostOf(a[1]!) };
+    const a = parseAccess(text);
+    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a.method, path: a.path, status: a.status }, requesterIp: hostOf(a.client) };
   }
   if (c >= 65 && c <= 90 /* A-Z */ && text.includes(':')) {
     const e = ECHO_LINE.exec(text);
@@ -113,9 +113,43 @@ function parseJson(line: LogLine): LogRecord | undefined {
   return rec;
 }
 
+/** `10.0.0.1:40644` → `10.0.0.1` (the port is dropped; an IPv6 address without a port stays whole). */
+/**
+ * uvicorn's access line, `INFO:     1.2.3.4:5 - "POST /mcp/ HTTP/1.1" 401 Unauthorized`, read by
+ * hand (it is most of a gateway's log, so this is the hot path; same result as ACCESS).
+ */
+function parseAccess(text: string): { client: string; method: string; path: string; status: number } | undefined {
+  let i = 5;
+  while (text.charCodeAt(i) === 32) i++;
+  if (i === 5) return undefined;
+  const dash = text.indexOf(' - "', i);
+  if (dash < 0) return undefined;
+  const client = text.slice(i, dash);
+  if (client.includes(' ')) return undefined;
+  const mEnd = text.indexOf(' ', dash + 4);
+  if (mEnd < 0) return undefined;
+  const pEnd = text.indexOf(' HTTP/', mEnd + 1);
+  if (pEnd < 0) return undefined;
+  const q = text.indexOf('" ', pEnd);
+  if (q < 0) return undefined;
+  const s = q + 2;
+  const d0 = text.charCodeAt(s) - 48;
+  const d1 = text.charCodeAt(s + 1) - 48;
+  const d2 = text.charCodeAt(s + 2) - 48;
+  if (!(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) return undefined;
+  const path = text.slice(mEnd + 1, pEnd);
+  if (path.includes(' ')) return undefined;
+  return { client, method: text.slice(dash + 4, mEnd), path, status: d0 * 100 + d1 * 10 + d2 };
+}
+
 function hostOf(addr: string): string {
   const i = addr.lastIndexOf(':');
-  return i > 0 && /^\d+$/.test(addr.slice(i + 1)) ? addr.slice(0, i) : addr;
+  if (i <= 0 || i === addr.length - 1) return addr;
+  for (let j = i + 1; j < addr.length; j++) {
+    const c = addr.charCodeAt(j);
+    if (c < 48 || c > 57) return addr;
+  }
+  return addr.slice(0, i);
 }
 
 export interface RecordSink {
@@ -191,7 +225,7 @@ export class EchoPairs {
     const isOriginal = rec.kind === 'litellm' || rec.kind === 'json';
     if (!isOriginal && rec.kind !== 'echo') return;
     const key = echoKey(rec);
-    const at = rec.ts ? Date.parse(`${rec.ts.slice(0, 23)}Z`) : Date.now();
+    const at = rec.ts ? tsToMs(rec.ts) : Date.now();
     const other = isOriginal ? this.repeats : this.originals;
     const mine = isOriginal ? this.originals : this.repeats;
     prune(other, at);

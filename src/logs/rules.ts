@@ -39,35 +39,46 @@ export class RuleSet {
   }
 
   /** Matches when a record starts; at most one per category. */
-  atStart(rec: LogRecord): Match[] {
-    return apply(this.startRules, rec, new Set());
+  atStart(rec: LogRecord): readonly Match[] {
+    return apply(this.startRules, rec, 0);
   }
 
   /** Matches once the requester is known (or cannot be), for categories not matched before. */
-  atRequester(rec: LogRecord, matchedBefore: readonly Match[]): Match[] {
-    if (this.requesterRules.length === 0) return [];
-    return apply(this.requesterRules, rec, new Set(matchedBefore.map((m) => m.category)));
+  atRequester(rec: LogRecord, matchedBefore: readonly Match[]): readonly Match[] {
+    if (this.requesterRules.length === 0) return NONE;
+    return apply(this.requesterRules, rec, mask(matchedBefore));
   }
 
   /** Matches when a record ends, for categories not matched before. */
-  atEnd(rec: LogRecord, matchedBefore: readonly Match[]): Match[] {
-    if (this.endRules.length === 0) return [];
-    return apply(this.endRules, rec, new Set(matchedBefore.map((m) => m.category)));
+  atEnd(rec: LogRecord, matchedBefore: readonly Match[]): readonly Match[] {
+    if (this.endRules.length === 0) return NONE;
+    return apply(this.endRules, rec, mask(matchedBefore));
   }
 }
 
-function apply(rules: readonly Rule[], rec: LogRecord, done: Set<Category>): Match[] {
-  if (rec.duplicate) return [];
-  const out: Match[] = [];
+// This runs for every line: categories as bits, and no allocation when nothing matches.
+const BIT: Record<Category, number> = { auth: 1, mcp: 2, http: 4 };
+const NONE: readonly Match[] = Object.freeze([]);
+
+function mask(matched: readonly Match[]): number {
+  let m = 0;
+  for (const x of matched) m |= BIT[x.category];
+  return m;
+}
+
+function apply(rules: readonly Rule[], rec: LogRecord, done: number): readonly Match[] {
+  if (rec.duplicate) return NONE;
+  let out: Match[] | undefined;
   for (const rule of rules) {
-    if (done.has(rule.category)) continue;
+    const bit = BIT[rule.category];
+    if (done & bit) continue;
     const m = rule.match(rec);
     if (m) {
-      out.push({ category: rule.category, kind: m.kind, rule: rule.name, ...(m.server && { server: m.server }) });
-      done.add(rule.category);
+      (out ??= []).push({ category: rule.category, kind: m.kind, rule: rule.name, ...(m.server && { server: m.server }) });
+      done |= bit;
     }
   }
-  return out;
+  return out ?? NONE;
 }
 
 /** A config `extraRules` entry: its regex against the record's first line, when the record starts. */
