@@ -59,7 +59,7 @@ export function tempDir(prefix = 'mcpwatch-bench-'): string {
 }
 
 export function docker(args: string[], input?: Buffer): string {
-  return execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...(input && { input }) });
+  return execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...(input && { input }) });
 }
 
 export function ensureDocker(): void {

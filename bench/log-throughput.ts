@@ -16,14 +16,20 @@ export async function logThroughput(): Promise<BenchResult> {
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'lines.txt'), text);
   const run = (name: string): void => {
-    docker(['rm', '-f', name]).toString;
+    try {
+      docker(['rm', '-f', name]);
+    } catch {
+      // not there
+    }
     docker(['run', '-d', '--name', name, '--network', 'none', '--label', 'mcpwatch-bench=1', '-v', `${dir}:/data:ro`, 'mcpwatch-test/busybox:latest', 'sh', '-c', 'sleep 3; cat /data/lines.txt; sleep 3600']);
   };
   const cleanup = (): void => {
-    try {
-      docker(['rm', '-f', 'bench-raw', 'bench-mcpwatch']);
-    } catch {
-      // gone already
+    for (const n of ['bench-raw', 'bench-mcpwatch']) {
+      try {
+        docker(['rm', '-f', n]);
+      } catch {
+        // gone already
+      }
     }
   };
   cleanup();
@@ -48,7 +54,9 @@ export async function logThroughput(): Promise<BenchResult> {
 
   // 2. mcpwatch following an identical container.
   const port = await freePort();
-  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`, port);
+  // BENCH_CPU_PROF=dir: write a CPU profile of mcpwatch there (node --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`, port, prof);
   run('bench-mcpwatch');
   let first = 0;
   let cpu0 = 0;
@@ -62,7 +70,7 @@ export async function logThroughput(): Promise<BenchResult> {
       cpu0 = cpuSeconds(mw.pid);
     }
     if (lines >= n) break;
-    await sleep(first ? 20 : 5);
+    await sleep(first ? 200 : 5); // scraping costs mcpwatch CPU too: not too often
   }
   const seconds = (performance.now() - first) / 1000;
   const cpu = cpuSeconds(mw.pid) - cpu0;

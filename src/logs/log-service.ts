@@ -155,11 +155,13 @@ export class LogService {
   }
 
   private tailerEvents(): TailerEvents {
+    const self = this;
     return {
-      line: (container, line) => {
-        this.metrics.logLines.inc({ container, stream: line.stream });
-        // logLevel trace: every line counted, by its Docker timestamp (not its text), to audit a count
-        if (this.traceLines) this.logger.trace({ container, stream: line.stream, ts: line.ts }, 'log line counted');
+      lines: (container, stream, n) => this.metrics.logLines.inc({ container, stream }, n),
+      // logLevel trace: every line counted, by its Docker timestamp (not its text), to audit a count
+      line: (container, line) => this.logger.trace({ container, stream: line.stream, ts: line.ts }, 'log line counted'),
+      get wantsEachLine() {
+        return self.traceLines;
       },
       match: (container, m, rec) => this.onMatch(container, m, rec),
       recordEnd: (_container, rec) => this.onRecordEnd(rec),

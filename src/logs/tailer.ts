@@ -12,7 +12,11 @@ import type { Match, RuleSet } from './rules.js';
 export type TailState = 'starting' | 'waiting' | 'following' | 'stopped' | 'error';
 
 export interface TailerEvents {
+  /** Lines counted, per stream, once per chunk read (a counter update per line would cost more than the matching). */
+  lines(container: string, stream: 'stdout' | 'stderr', n: number): void;
+  /** Each line, for trace logging; only called when `wantsEachLine`. */
   line(container: string, line: LogLine): void;
+  readonly wantsEachLine?: boolean;
   match(container: string, match: Match, rec: LogRecord): void;
   /** A record that matched at its start is complete (its requester line joined). */
   recordEnd(container: string, rec: LogRecord): void;
@@ -156,10 +160,19 @@ export class ContainerTailer {
     this.stream = stream;
     const { events } = this.deps;
     const name = this.name;
+    const counts = { stdout: 0, stderr: 0 };
+    const flushCounts = (): void => {
+      for (const s of ['stdout', 'stderr'] as const) {
+        if (counts[s] === 0) continue;
+        events.lines(name, s, counts[s]);
+        counts[s] = 0;
+      }
+    };
     const pipeline = new LogPipeline(tty, this.deps.rules, cursor, {
       line: (line) => {
         this.lines++;
-        events.line(name, line);
+        counts[line.stream]++;
+        if (events.wantsEachLine) events.line(name, line);
       },
       match: (m, rec) => events.match(name, m, rec),
       recordEnd: (rec) => events.recordEnd(name, rec),
@@ -190,25 +203,48 @@ export class ContainerTailer {
         } catch {
           // a corrupt tail end: what was counted stays counted
         }
+        flushCounts();
         this.deps.cursors.save(name, cursor.position);
         if (err && !this.stopped) reject(err);
         else resolve();
       };
-      stream.on('data', (chunk: Buffer) => {
-        try {
-          pipeline.push(chunk);
-        } catch (err) {
-          // A corrupt stream: drop this connection and resume from the cursor.
-          this.deps.logger.warn({ err, container: name }, 'corrupt log stream: reconnecting');
-          done(err as Error);
-          return;
+      // Docker delivers a busy log in many small chunks: the chunks that arrived in one turn of the
+      // event loop are handled together, and the per-chunk work (counters, cursor, timer) done once.
+      let pending: Buffer[] = [];
+      let ended = false;
+      const handle = (): void => {
+        const chunks = pending;
+        pending = [];
+        if (ended) return;
+        for (const chunk of chunks) {
+          try {
+            pipeline.push(chunk);
+          } catch (err) {
+            flushCounts();
+            // A corrupt stream: drop this connection and resume from the cursor.
+            this.deps.logger.warn({ err, container: name }, 'corrupt log stream: reconnecting');
+            ended = true;
+            done(err as Error);
+            return;
+          }
         }
+        flushCounts();
         this.deps.cursors.save(name, cursor.position);
         schedule(pipeline.nextFlushAt());
+      };
+      stream.on('data', (chunk: Buffer) => {
+        if (pending.push(chunk) === 1) setImmediate(handle);
       });
-      stream.on('end', () => done());
-      stream.on('close', () => done());
-      stream.on('error', (err: Error) => done(err));
+      // What arrived before the end is still counted, then the pipeline ends.
+      const finish = (err?: Error): void => {
+        handle();
+        if (ended) return;
+        ended = true;
+        done(err);
+      };
+      stream.on('end', () => finish());
+      stream.on('close', () => finish());
+      stream.on('error', (err: Error) => finish(err));
     });
   }
 
