@@ -39,14 +39,17 @@ export async function scale(): Promise<BenchResult> {
     '  containers:',
     ...names.map((n) => `    - { name: ${n} }`),
   ].join('\n');
-  const mw = await Mcpwatch.start(yaml, port);
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const mw = await Mcpwatch.start(yaml, port, prof);
   await sleep(seconds * 1000);
 
   // Jitter: within each probe's history, how far apart consecutive scheduled starts are from 1 s.
   const status = (await (await fetch(`${mw.url}/status`)).json()) as { probes: Array<{ history: Array<{ startedAt: string; trigger: string }> }> };
   const jitter: number[] = [];
   for (const p of status.probes) {
-    const starts = p.history.filter((h) => h.trigger === 'schedule').map((h) => Date.parse(h.startedAt));
+    // The first run is right after start, the next at the probe's phase in the interval: the
+    // cadence starts with the second run.
+    const starts = p.history.filter((h) => h.trigger === 'schedule').map((h) => Date.parse(h.startedAt)).slice(1);
     for (let i = 1; i < starts.length; i++) jitter.push(Math.abs(starts[i]! - starts[i - 1]! - 1000));
   }
   const scrape: number[] = [];

@@ -22,7 +22,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: 'mcp_probe_duration_seconds',
       help: 'Duration of probe runs.',
       labelNames: PROBE_LABELS,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      // Ten buckets: enough for p50/p95 from 10 ms to 30 s; each bucket is a series per probe.
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
     probeLastDuration: new Gauge({ name: 'mcp_probe_last_duration_seconds', help: 'Duration of the last run of the probe.', labelNames: PROBE_LABELS, registers }),

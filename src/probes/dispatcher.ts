@@ -1,4 +1,4 @@
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, Client, Pool, type Dispatcher } from 'undici';
 import type { Target } from '../config/parse.js';
 import type { PhaseClock } from './types.js';
 
@@ -7,7 +7,7 @@ import type { PhaseClock } from './types.js';
  * blackbox_exporter does, and a broken pool cannot outlive the run), the target's TLS options,
  * and the time spent connecting (TCP + TLS) added to the run's `connect` phase.
  */
-export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: number): Dispatcher {
+export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: number, single = false): Dispatcher {
   const base = buildConnector({
     rejectUnauthorized: !target.tls.insecureSkipVerify,
     ...(target.tlsFiles?.ca !== undefined && { ca: target.tlsFiles.ca }),
@@ -25,11 +25,16 @@ export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: num
       else callback(null, socket!);
     });
   };
-  return new Agent({
+  // One origin per run (the target's; redirects are reported, not followed). A plain HTTP check
+  // makes one request: one connection (a Client) is enough and much lighter at hundreds of runs a
+  // second. An MCP session may hold a stream open while it posts: a small Pool.
+  const origin = new URL(target.url).origin;
+  const options = {
     connect,
     // Timeouts are the run's (its AbortSignal); these only stop undici's defaults cutting in first.
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 1_000,
-  });
+  };
+  return single ? new Client(origin, options) : new Pool(origin, { ...options, connections: 4 });
 }

@@ -26,6 +26,8 @@ export interface RunDeps {
   /** The probe's state kept between runs (ProbeContext.state). */
   state?: Record<string, unknown>;
   guard?: ProbeContext['guard'];
+  /** The probe's own child logger, made once (the scheduler keeps it); else one is made per run. */
+  probeLogger?: Logger;
 }
 
 export interface RunHandle {
@@ -50,8 +52,8 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
 
   const phases = createPhaseClock();
   const steps: Step[] = [];
-  const logger = deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
-  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs);
+  const logger = deps.probeLogger ?? deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
+  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http');
   const ctx: ProbeContext = {
     signal: controller.signal,
     timeoutMs: probe.timeoutMs,
@@ -92,7 +94,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     opts.cancel?.removeEventListener('abort', onCancel);
     const durationMs = performance.now() - t0;
     const phaseTimes = phases.snapshot();
-    if (!controller.signal.aborted) controller.abort(new Error('run finished'));
+    if (!controller.signal.aborted) controller.abort(RUN_FINISHED);
     await closeQuietly(dispatcher);
     const masked = deps.redactor.maskDeep({ reason: out.reason, details: out.details, steps });
     const res: ProbeResult = {
@@ -129,13 +131,21 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   return { result, settled };
 }
 
-async function closeQuietly(dispatcher: { destroy(): Promise<void> }): Promise<void> {
+/** Ends the run's own abort signal: one reason for all runs (an Error per run costs a stack trace). */
+const RUN_FINISHED = new Error('run finished');
+
+/** Closes the run's connections: gracefully (nothing is in flight by now), forcibly if that hangs. */
+async function closeQuietly(dispatcher: { close(): Promise<void>; destroy(): Promise<void> }): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    dispatcher.destroy().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_GRACE_MS);
+  const closed = await Promise.race([
+    dispatcher.close().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
     }),
   ]);
   clearTimeout(timer);
+  if (!closed) void dispatcher.destroy().catch(() => undefined);
 }

@@ -34,6 +34,7 @@ export interface SchedulerDeps {
 
 interface Slot {
   probe: Probe;
+  logger: Logger;
   timer?: NodeJS.Timeout;
   task?: ScheduledTask;
   /** When the next tick is due (epoch ms); the stall check compares against it. */
@@ -56,7 +57,10 @@ export class Scheduler {
   private running = false;
 
   constructor(private readonly deps: SchedulerDeps) {
-    for (const probe of deps.config.probes) this.slots.set(probe.name, { probe, nextDue: Date.now() });
+    for (const probe of deps.config.probes) {
+      const logger = deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
+      this.slots.set(probe.name, { probe, logger, nextDue: Date.now() });
+    }
   }
 
   start(): void {
@@ -68,9 +72,11 @@ export class Scheduler {
       const lastStart = this.deps.carriedOver?.get(probe.name);
       if (probe.scheduleSpec.kind === 'every') {
         const interval = probe.scheduleSpec.ms;
-        // A first run right away, unless the same probe ran recently under the previous config.
+        // A first run right away, unless the same probe ran recently under the previous config;
+        // then each probe keeps its own phase in the interval, so that many probes with one
+        // interval do not all fire in the same millisecond and queue behind each other.
         const delay = lastStart === undefined ? 0 : Math.max(0, lastStart + interval - now);
-        this.armEvery(slot, now + delay, interval);
+        this.armEvery(slot, now + delay, interval, lastStart === undefined ? phaseOf(probe.name, interval) : 0);
       } else {
         const task = cron.createTask(probe.scheduleSpec.expr, () => this.onCronTick(slot), { name: `probe:${probe.name}` });
         slot.task = task;
@@ -124,12 +130,12 @@ export class Scheduler {
   }
 
   /** Drift-free interval timer: the k-th tick is due at first + k·interval; late ticks skip ahead. */
-  private armEvery(slot: Slot, dueAt: number, interval: number): void {
+  private armEvery(slot: Slot, dueAt: number, interval: number, phase = 0): void {
     slot.nextDue = dueAt;
     slot.timer = setTimeout(() => {
       if (!this.running) return;
       const now = Date.now();
-      let next = dueAt + interval;
+      let next = dueAt + interval + phase;
       if (next <= now) next = now + interval - ((now - dueAt) % interval);
       this.armEvery(slot, next, interval);
       this.tick(slot);
@@ -171,6 +177,7 @@ export class Scheduler {
           {
             target,
             logger: this.deps.logger,
+            ...(this.slots.get(probe.name)?.probe === probe && { probeLogger: this.slots.get(probe.name)!.logger }),
             redactor: this.deps.redactor,
             ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }),
             ...(this.deps.guard && { guard: this.deps.guard }),
@@ -193,4 +200,11 @@ export class Scheduler {
       return { result, settled };
     });
   }
+}
+
+/** A stable offset in [0, interval) from the probe's name (FNV-1a), at most 10 s. */
+export function phaseOf(name: string, interval: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h % Math.min(interval, 10_000);
 }

@@ -5,7 +5,7 @@ import { PROBES } from '../../src/probes/table.js';
 import type { ProbeResult } from '../../src/probes/types.js';
 import { ProbeCancelledError } from '../../src/probes/errors.js';
 import { Limiter } from '../../src/scheduler/limiter.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { phaseOf, Scheduler } from '../../src/scheduler/scheduler.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
@@ -174,5 +174,17 @@ describe('scheduler', () => {
     h.scheduler.start();
     expect(h.scheduler.health().stalled).toEqual([]);
     expect(h.scheduler.health(Date.now() + 120_000).stalled).toEqual(['a']);
+  });
+
+  it('spreads probes with one interval over it: a stable phase per name, below the interval and 10 s', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `probe-${i}`);
+    const phases = names.map((n) => phaseOf(n, 1_000));
+    expect(phases.every((p) => p >= 0 && p < 1_000)).toBe(true);
+    expect(names.map((n) => phaseOf(n, 1_000))).toEqual(phases);
+    // 500 probes over 1 s: no 10 ms slot holds more than a handful of starts.
+    const perSlot = new Map<number, number>();
+    for (const p of phases) perSlot.set(Math.floor(p / 10), (perSlot.get(Math.floor(p / 10)) ?? 0) + 1);
+    expect(Math.max(...perSlot.values())).toBeLessThan(20);
+    expect(Math.max(...names.map((n) => phaseOf(n, 3_600_000)))).toBeLessThan(10_000);
   });
 });
