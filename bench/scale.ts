@@ -40,7 +40,9 @@ export async function scale(): Promise<BenchResult> {
     ...names.map((n) => `    - { name: ${n} }`),
   ].join('\n');
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const mw = await Mcpwatch.start(yaml, port, prof);
+  // BENCH_NODE_FLAGS: extra V8/Node flags for the mcpwatch process (e.g. to compare heap settings).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const mw = await Mcpwatch.start(yaml, port, [...flags, ...prof]);
   await sleep(seconds * 1000);
 
   // Jitter: within each probe's history, how far apart consecutive scheduled starts are from 1 s.
