@@ -76,8 +76,14 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     : Promise.resolve({ outcome: 'internal_error', reason: `probe type ${probe.type} is not supported by this build` });
   // The signal ends the run on time even if a probe ignores it; a probe that honours it gets a
   // moment to end with its own, more specific reason.
+  // Once the run has ended, its own abort (RUN_FINISHED) must not start that grace timer: it would
+  // keep the whole run alive for the grace period (at hundreds of runs a second, megabytes a
+  // second promoted to V8's old space).
+  let ended = false;
   const aborted = new Promise<never>((_, reject) => {
-    const later = (): void => void setTimeout(() => reject(controller.signal.reason), ABORT_GRACE_MS);
+    const later = (): void => {
+      if (!ended) setTimeout(() => reject(controller.signal.reason), ABORT_GRACE_MS);
+    };
     if (controller.signal.aborted) later();
     else controller.signal.addEventListener('abort', later, { once: true });
   });
@@ -90,6 +96,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   );
 
   const result = outcome.then(async (out): Promise<ProbeResult> => {
+    ended = true;
     clearTimeout(timer);
     opts.cancel?.removeEventListener('abort', onCancel);
     const durationMs = performance.now() - t0;
