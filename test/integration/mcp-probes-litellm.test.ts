@@ -12,7 +12,7 @@ import { ProbeRunner, requestSteps } from '../support/probe-runner.js';
 // with two real upstream MCP servers from npm that LiteLLM runs over stdio (filesystem on a
 // scratch folder, everything), no database, master key only. Run against the deployment's
 // version and the newest release; where they behave differently the test says so (and
-// notes/readme-mcp-probes.md lists it). Faults LiteLLM cannot be made to show are tested
+// the README's MCP probes section lists it). Faults LiteLLM cannot be made to show are tested
 // against a fake in mcp-probes-fake.test.ts.
 
 /**
