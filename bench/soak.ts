@@ -4,8 +4,8 @@ import { docker, ensureDocker, freePort, Mcpwatch, openFds, rssBytes, sleep, sum
 
 /**
  * Soak: probes every second (http, mcp_catalog and auth_guard against mcpwatch's own /mcp) and a
- * steady log stream, for BENCH_SOAK_MINUTES (default 30): RSS, file descriptors and active handles
- * after a warm-up minute and at the end.
+ * steady log stream, for BENCH_SOAK_MINUTES (default 30): RSS, heap, file descriptors and active
+ * handles sampled every minute; growth judged on the second half's trend.
  */
 export async function soak(): Promise<BenchResult> {
   ensureDocker();
@@ -40,12 +40,32 @@ mcpServer: { enabled: true, token: "${token}" }
   const mw = await Mcpwatch.start(yaml, port);
   const sample = async () => {
     const m = await mw.metrics();
-    return { rss: rssBytes(mw.pid), fds: openFds(mw.pid), handles: sumMetric(m, 'nodejs_active_handles_total'), runs: sumMetric(m, 'mcp_probe_runs_total'), lines: sumMetric(m, 'mcpwatch_log_lines_total') };
+    return {
+      rss: rssBytes(mw.pid),
+      heap: sumMetric(m, 'nodejs_heap_size_used_bytes'),
+      fds: openFds(mw.pid),
+      handles: sumMetric(m, 'nodejs_active_handles_total'),
+      runs: sumMetric(m, 'mcp_probe_runs_total'),
+      lines: sumMetric(m, 'mcpwatch_log_lines_total'),
+    };
   };
-  await sleep(60_000);
-  const start = await sample();
-  await sleep(Math.max(0, minutes - 1) * 60_000);
-  const end = await sample();
+  // A sample a minute: growth is judged on the trend of the second half (after warm-up, V8's heap
+  // and the allocator settle), not on two points.
+  const samples: Array<Awaited<ReturnType<typeof sample>>> = [];
+  for (let i = 0; i < Math.max(2, minutes); i++) {
+    await sleep(60_000);
+    samples.push(await sample());
+  }
+  const start = samples[0]!;
+  const mid = samples[Math.floor(samples.length / 2)]!;
+  const end = samples[samples.length - 1]!;
+  const secondHalf = samples.slice(Math.floor(samples.length / 2));
+  const maxRss = Math.max(...samples.map((x) => x.rss));
+  // Least-squares slope of RSS over the second half, per hour.
+  const xs = secondHalf.map((_, i) => i / 60);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = secondHalf.reduce((a, b) => a + b.rss, 0) / secondHalf.length;
+  const slope = xs.reduce((a, x, i) => a + (x - mx) * (secondHalf[i]!.rss - my), 0) / (xs.reduce((a, x) => a + (x - mx) ** 2, 0) || 1);
   await mw.stop();
   server.close();
   docker(['rm', '-f', name]);
@@ -57,13 +77,17 @@ mcpServer: { enabled: true, token: "${token}" }
       'probe runs': end.runs,
       'log lines': end.lines,
       'RSS MiB at 1 min': mb(start.rss),
+      'RSS MiB at half': mb(mid.rss),
       'RSS MiB at end': mb(end.rss),
+      'RSS MiB max': mb(maxRss),
+      'RSS MiB/h, second half': mb(slope),
+      'heap used MiB at 1 min / half / end': `${mb(start.heap)} / ${mb(mid.heap)} / ${mb(end.heap)}`,
       'fds at 1 min': start.fds,
       'fds at end': end.fds,
       'active handles at 1 min': start.handles,
       'active handles at end': end.handles,
     },
     goal: 'no growth beyond noise',
-    met: end.rss < start.rss * 1.25 + 10 * 1024 * 1024 && end.fds <= start.fds + 5 && end.handles <= start.handles + 5,
+    met: end.rss < mid.rss * 1.1 + 5 * 1024 * 1024 && slope < 10 * 1024 * 1024 && end.fds <= start.fds + 5 && end.handles <= start.handles + 5,
   };
 }
