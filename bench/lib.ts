@@ -93,11 +93,17 @@ export class Mcpwatch {
     this.url = `http://127.0.0.1:${port}`;
   }
 
-  static async start(configYaml: string, port: number, extraArgs: string[] = []): Promise<Mcpwatch> {
+  /**
+   * Starts mcpwatch on a config. BENCH_NODE_FLAGS adds Node/V8 flags to its process (e.g. to
+   * compare heap settings); BENCH_CPU_PROF=DIR writes a CPU profile of it there (node --cpu-prof).
+   */
+  static async start(configYaml: string, port: number): Promise<Mcpwatch> {
     const dir = tempDir();
     const cfg = join(dir, 'mcpwatch.yaml');
     writeFileSync(cfg, configYaml);
-    const child = spawn(process.execPath, [...extraArgs, BIN, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir });
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    if (process.env.BENCH_CPU_PROF) flags.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
+    const child = spawn(process.execPath, [...flags, BIN, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir });
     const m = new Mcpwatch(child, port);
     const deadline = Date.now() + 20_000;
     for (;;) {

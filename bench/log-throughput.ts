@@ -54,9 +54,7 @@ export async function logThroughput(): Promise<BenchResult> {
 
   // 2. mcpwatch following an identical container.
   const port = await freePort();
-  // BENCH_CPU_PROF=dir: write a CPU profile of mcpwatch there (node --cpu-prof).
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`, port, prof);
+  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`, port);
   run('bench-mcpwatch');
   let first = 0;
   let cpu0 = 0;

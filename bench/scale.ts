@@ -44,10 +44,7 @@ export async function scale(): Promise<BenchResult> {
     '  containers:',
     ...names.map((n) => `    - { name: ${n} }`),
   ].join('\n');
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  // BENCH_NODE_FLAGS: extra V8/Node flags for the mcpwatch process (e.g. to compare heap settings).
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const mw = await Mcpwatch.start(yaml, port, [...flags, ...prof]);
+  const mw = await Mcpwatch.start(yaml, port);
   await sleep(seconds * 1000);
   // RSS in the steady state of runs and tails, before the bench's own requests; then the same
   // after /metrics scrapes and one /status (25,000 history entries: a big answer).

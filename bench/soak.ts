@@ -56,10 +56,11 @@ mcpServer: { enabled: true, token: "${token}" }
     await sleep(60_000);
     samples.push(await sample());
   }
+  const half = Math.floor(samples.length / 2);
   const start = samples[0]!;
-  const mid = samples[Math.floor(samples.length / 2)]!;
+  const mid = samples[half]!;
   const end = samples[samples.length - 1]!;
-  const secondHalf = samples.slice(Math.floor(samples.length / 2));
+  const secondHalf = samples.slice(half);
   const maxRss = Math.max(...samples.map((x) => x.rss));
   // Least-squares slope of RSS over the second half, per hour.
   const xs = secondHalf.map((_, i) => i / 60);

@@ -52,7 +52,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
 
   const phases = createPhaseClock();
   const steps: Step[] = [];
-  const logger = deps.probeLogger ?? deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
+  const logger = deps.probeLogger ?? probeLogger(deps.logger, probe);
   const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http');
   const ctx: ProbeContext = {
     signal: controller.signal,
@@ -136,6 +136,11 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     });
   });
   return { result, settled };
+}
+
+/** A probe's child logger: its runs' log lines carry the probe, its type and its target. */
+export function probeLogger(logger: Logger, probe: Probe): Logger {
+  return logger.child({ probe: probe.name, type: probe.type, target: probe.target });
 }
 
 /** Ends the run's own abort signal: one reason for all runs (an Error per run costs a stack trace). */

@@ -4,7 +4,7 @@ import type { Config, Probe } from '../config/parse.js';
 import type { ProbeResult, Trigger } from '../probes/types.js';
 import type { Redactor } from '../util/redact.js';
 import type { Limiter } from './limiter.js';
-import { runProbe, type RunDeps } from './run.js';
+import { probeLogger, runProbe, type RunDeps } from './run.js';
 import type { RunTracker } from './tracker.js';
 
 /** A probe whose tick is this late is reported as stalled (the scheduler no longer fires). */
@@ -58,8 +58,7 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps) {
     for (const probe of deps.config.probes) {
-      const logger = deps.logger.child({ probe: probe.name, type: probe.type, target: probe.target });
-      this.slots.set(probe.name, { probe, logger, nextDue: Date.now() });
+      this.slots.set(probe.name, { probe, logger: probeLogger(deps.logger, probe), nextDue: Date.now() });
     }
   }
 
@@ -110,7 +109,7 @@ export class Scheduler {
     const slot = this.slots.get(name);
     if (!slot) throw new Error(`unknown probe "${name}"`);
     const pending = this.deps.tracker.current(name);
-    const result = await (pending ?? this.launch(slot.probe, trigger));
+    const result = await (pending ?? this.launch(slot, trigger));
     if (!result) throw new Error('the run was cancelled: mcpwatch is shutting down or reloading');
     return result;
   }
@@ -155,10 +154,11 @@ export class Scheduler {
       this.deps.onSkip(probe);
       return;
     }
-    void this.launch(probe, 'schedule');
+    void this.launch(slot, 'schedule');
   }
 
-  private launch(probe: Probe, trigger: Trigger): Promise<ProbeResult | undefined> {
+  private launch(slot: Slot, trigger: Trigger): Promise<ProbeResult | undefined> {
+    const { probe } = slot;
     const target = this.deps.config.targets[probe.target]!;
     return this.deps.tracker.start(probe.name, (cancel) => {
       let settle!: () => void;
@@ -177,7 +177,7 @@ export class Scheduler {
           {
             target,
             logger: this.deps.logger,
-            ...(this.slots.get(probe.name)?.probe === probe && { probeLogger: this.slots.get(probe.name)!.logger }),
+            probeLogger: slot.logger,
             redactor: this.deps.redactor,
             ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }),
             ...(this.deps.guard && { guard: this.deps.guard }),
