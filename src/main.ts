@@ -1,16 +1,103 @@
-import { Agent, ConfigError, type AgentOptions } from './agent.js';
+import type { DestinationStream } from 'pino';
+import { Registry } from 'prom-client';
+import { loadConfig } from './config/load.js';
+import { ConfigError, formatProblem } from './config/problems.js';
+import { parseListen } from './config/schema.js';
+import { secretsOf } from './config/secrets.js';
+import { createMetrics } from './metrics/registry.js';
+import { Agent } from './runtime/agent.js';
+import type { ReloadResult } from './runtime/reload-plan.js';
+import { useCronLogger } from './scheduler/cron-logger.js';
+import { buildApp } from './server/app.js';
+import type { AgentPort } from './server/ports.js';
+import { createLogger, type Logger } from './util/logger.js';
+import { Redactor } from './util/redact.js';
+import { VERSION } from './version.js';
 
 /** How long a shutdown may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
 
+export interface AgentOptions {
+  configPath: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Where logs go (stdout by default); tests pass a stream. */
+  logDestination?: DestinationStream;
+  /** Overrides `listen` from the config (tests use port 0). */
+  listen?: string;
+  /** Event loop delay above which /health answers 503. */
+  maxEventLoopDelayMs?: number;
+  stallGraceMs?: number;
+}
+
+/** A started agent with its HTTP server. */
+export interface RunningAgent {
+  readonly agent: Agent;
+  readonly logger: Logger;
+  /** The address the HTTP server listens on. */
+  address(): { host: string; port: number };
+  reload(): Promise<ReloadResult>;
+  /** Stops the agent and closes the server. Idempotent. */
+  stop(): Promise<void>;
+}
+
 /**
- * Runs the agent as a process until SIGTERM/SIGINT: wiring only. SIGHUP reloads the config.
+ * Wiring: config → redactor and logger → one metrics registry → the agent → the HTTP server.
+ * Throws ConfigError on an invalid config.
+ */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const load = () => loadConfig(opts.configPath, opts.env);
+  const loaded = await load();
+  if (!loaded.ok) throw new ConfigError(loaded.problems, loaded.path);
+  const { config } = loaded;
+  const redactor = new Redactor();
+  redactor.addSecrets(secretsOf(config));
+  const logger = createLogger({ level: config.logLevel, redactor, ...(opts.logDestination && { destination: opts.logDestination }) });
+  useCronLogger(logger);
+  for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${formatProblem(w)}`);
+
+  const metrics = createMetrics(new Registry());
+  const agent = new Agent(config, {
+    configPath: opts.configPath,
+    load,
+    logger,
+    redactor,
+    metrics,
+    listenFixed: opts.listen !== undefined,
+    ...(opts.maxEventLoopDelayMs !== undefined && { maxEventLoopDelayMs: opts.maxEventLoopDelayMs }),
+    ...(opts.stallGraceMs !== undefined && { stallGraceMs: opts.stallGraceMs }),
+  });
+  const app = await buildApp({ agent: agent satisfies AgentPort, logger });
+  const listen = parseListen(opts.listen ?? config.listen)!;
+  await app.listen({ host: listen.host, port: listen.port });
+  agent.start();
+  logger.info({ version: VERSION, config: opts.configPath, probes: config.probes.length, targets: Object.keys(config.targets).length }, 'mcpwatch started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    agent,
+    logger,
+    address() {
+      const addr = app.server.address();
+      if (!addr || typeof addr === 'string') throw new Error('server not listening');
+      return { host: addr.address, port: addr.port };
+    },
+    reload: () => agent.reload(),
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all([agent.stop(), app.close()]);
+        logger.info('stopped');
+      })()),
+  };
+}
+
+/**
+ * Runs the agent as a process until SIGTERM/SIGINT; SIGHUP reloads the config.
  * Resolves with the exit code.
  */
 export async function runAgentProcess(opts: AgentOptions): Promise<number> {
-  let agent: Agent;
+  let running: RunningAgent;
   try {
-    agent = await Agent.start(opts);
+    running = await startAgent(opts);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`mcpwatch: ${err.message}\n`);
@@ -19,27 +106,28 @@ export async function runAgentProcess(opts: AgentOptions): Promise<number> {
     process.stderr.write(`mcpwatch: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
+  const { logger } = running;
 
   return new Promise<number>((resolve) => {
     const onHup = (): void => {
-      agent.logger.info('SIGHUP: reloading the config');
-      void agent.reload();
+      logger.info('SIGHUP: reloading the config');
+      void running.reload();
     };
     const onStop = (signal: NodeJS.Signals): void => {
-      agent.logger.info({ signal }, 'stopping');
+      logger.info({ signal }, 'stopping');
       process.off('SIGHUP', onHup);
       const deadline = setTimeout(() => {
-        agent.logger.error('shutdown took too long: exiting anyway');
+        logger.error('shutdown took too long: exiting anyway');
         resolve(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
-      agent.stop().then(
+      running.stop().then(
         () => {
           clearTimeout(deadline);
           resolve(0);
         },
         (err: unknown) => {
-          agent.logger.error({ err }, 'shutdown failed');
+          logger.error({ err }, 'shutdown failed');
           resolve(1);
         },
       );

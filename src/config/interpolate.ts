@@ -1,10 +1,5 @@
 import { isScalar, isPair, isSeq, parse as parseYaml, visit, type Document, type Scalar } from 'yaml';
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
-
 export interface InterpolationProblem {
   segments: Array<string | number>;
   message: string;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseConfig, type Config, type ConfigProblem } from './parse.js';
+import { parseConfig, type Config } from './parse.js';
+import type { ConfigProblem } from './problems.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/mcpwatch.yaml';
 

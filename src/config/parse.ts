@@ -1,7 +1,8 @@
 import { parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { formatDuration } from './duration.js';
-import { formatPath, interpolateDocument, type ConfigProblem } from './interpolate.js';
+import { formatPath, interpolateDocument } from './interpolate.js';
+import type { ConfigProblem } from './problems.js';
 import {
   configSchema,
   PROBE_TYPES,
@@ -10,7 +11,6 @@ import {
   type TargetConfig,
 } from './schema.js';
 
-export type { ConfigProblem } from './interpolate.js';
 
 export type Schedule = { kind: 'cron'; expr: string } | { kind: 'every'; ms: number };
 
@@ -332,8 +332,4 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim();
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  return `${p.path}: ${p.message}`;
 }

@@ -1,9 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { AuthCheck } from '../config/schema.js';
-import type { Origin } from '../logs/log-service.js';
+import { tsToMs } from '../logs/lines.js';
 import type { LogRecord } from '../logs/records.js';
 import type { Match } from '../logs/rules.js';
-import { tsToMs } from '../logs/lines.js';
+import { guardMarkerIn, guardQuery, newGuardMarker, quotesGuardKey } from '../probes/guard-marks.js';
+import type { GuardAnnouncer, GuardRequest } from '../probes/types.js';
+
+/** Who provoked a matched log record: mcpwatch's own auth_guard, or anyone else. */
+export const ORIGINS = ['external', 'probe'] as const;
+export type Origin = (typeof ORIGINS)[number];
 
 /**
  * Tells the auth errors mcpwatch's own auth_guard provokes in LiteLLM's log (origin="probe")
@@ -21,8 +25,6 @@ import { tsToMs } from '../logs/lines.js';
  *   not log expires unused and cannot swallow a real client's record later.
  */
 
-export const GUARD_MARKER_PARAM = 'mcpwatch_guard';
-
 /** Auth kinds each check can provoke (LiteLLM logs a missing key on /mcp as malformed). */
 const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
   no_key: new Set(['missing_key', 'malformed_key', 'auth_other']),
@@ -39,12 +41,6 @@ interface Pending {
   httpSeen: boolean;
 }
 
-export interface GuardRequestHandle {
-  /** The query parameter to add to the request URL. */
-  query: string;
-  end(): void;
-}
-
 export interface GuardCorrelatorOptions {
   /** Log time may run a little ahead of the request's start (clocks, scheduling). */
   beforeMs?: number;
@@ -53,7 +49,7 @@ export interface GuardCorrelatorOptions {
   now?: () => number;
 }
 
-export class GuardCorrelator {
+export class GuardCorrelator implements GuardAnnouncer {
   private pending: Pending[] = [];
   private readonly seenAddresses = new Map<string, Set<string>>();
   private readonly beforeMs: number;
@@ -67,12 +63,12 @@ export class GuardCorrelator {
   }
 
   /** The guard is about to send a request for `check`. */
-  begin(check: AuthCheck): GuardRequestHandle {
+  begin(check: AuthCheck): GuardRequest {
     this.expire();
-    const p: Pending = { check, marker: randomBytes(8).toString('hex'), sentAt: this.now(), authSeen: false, httpSeen: false };
+    const p: Pending = { check, marker: newGuardMarker(), sentAt: this.now(), authSeen: false, httpSeen: false };
     this.pending.push(p);
     return {
-      query: `${GUARD_MARKER_PARAM}=${p.marker}`,
+      query: guardQuery(p.marker),
       end: () => {
         p.endedAt = this.now();
       },
@@ -86,10 +82,8 @@ export class GuardCorrelator {
   }
 
   private attributeHttp(container: string, rec: LogRecord): Origin {
-    const path = rec.http?.path ?? '';
-    const at = path.indexOf(`${GUARD_MARKER_PARAM}=`);
-    if (at < 0) return 'external';
-    const marker = path.slice(at + GUARD_MARKER_PARAM.length + 1).split('&')[0];
+    const marker = guardMarkerIn(rec.http?.path ?? '');
+    if (marker === undefined) return 'external';
     const p = this.pending.find((x) => x.marker === marker);
     if (p) p.httpSeen = true;
     if (rec.requesterIp) {
@@ -106,7 +100,7 @@ export class GuardCorrelator {
     const candidates = this.pending.filter(
       (p) => !p.authSeen && KINDS[p.check].has(match.kind) && t >= p.sentAt - this.beforeMs && t <= (p.endedAt ?? this.now()) + this.afterMs,
     );
-    if (rec.text.includes('sk-mcpwatch-guard-')) {
+    if (quotesGuardKey(rec.text)) {
       if (candidates[0]) candidates[0].authSeen = true;
       return 'probe';
     }

@@ -64,7 +64,7 @@ function splitTimestamp(s: string): [string, string] {
   return ['', s];
 }
 
-interface Partial {
+interface PartialLine {
   ts: string;
   parts: string[];
   size: number;
@@ -78,7 +78,7 @@ interface Partial {
  * `TS text\r\n` lines, split anywhere.
  */
 export class LineAssembler {
-  private partial: Partial | undefined;
+  private partial: PartialLine | undefined;
   private raw = '';
   private rawTruncated = false;
   /** A TTY stream is split anywhere, also inside a UTF-8 character. */
@@ -88,11 +88,6 @@ export class LineAssembler {
     readonly stream: StreamName,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {}
-
-  /** Framed mode: one Docker message (or part of one). */
-  pushMessage(payload: Buffer, out: LogLine[]): void {
-    this.pushPart(payload, 0, payload.length, out);
-  }
 
   /** Framed mode, in place: the message is `buf[start, end)`. */
   pushPart(buf: Buffer, start: number, end: number, out: LogLine[]): void {

@@ -141,10 +141,6 @@ export class LogPipeline {
     this.flushIdle();
   }
 
-  get hasPendingRecord(): boolean {
-    return this.joiners.stdout.pending || this.joiners.stderr.pending;
-  }
-
   /**
    * One failing upstream call makes LiteLLM log several records (a warning, an error, the SDK's
    * own): the same MCP failure kind for the same server within a second counts once.

@@ -71,7 +71,7 @@ export function parseRecordStart(line: LogLine): LogRecord {
     if (m) return { stream, kind: 'litellm', ts, logger: m[1]!, level: m[2]!, message: m[4]!, text, lines: 1 };
   } else if (c === 73 /* I */ && text.startsWith('INFO:')) {
     const a = parseAccess(text);
-    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a.method, path: a.path, status: a.status }, requesterIp: hostOf(a.client) };
+    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a.method, path: a.path, status: a.status }, requesterIp: addressOf(a.client) };
   }
   if (c >= 65 && c <= 90 /* A-Z */ && text.includes(':')) {
     const e = ECHO_LINE.exec(text);
@@ -108,7 +108,7 @@ function parseJson(line: LogLine): LogRecord | undefined {
   const a = logger === 'uvicorn.access' || /^\S+ - "/.test(message) ? ACCESS_JSON.exec(message) : null;
   if (a) {
     rec.http = { method: a[2]!, path: a[3]!, status: Number(a[4]) };
-    rec.requesterIp = hostOf(a[1]!);
+    rec.requesterIp = addressOf(a[1]!);
   }
   return rec;
 }
@@ -142,7 +142,8 @@ function parseAccess(text: string): { client: string; method: string; path: stri
   return { client, method: text.slice(dash + 4, mEnd), path, status: d0 * 100 + d1 * 10 + d2 };
 }
 
-function hostOf(addr: string): string {
+/** `1.2.3.4:5678` → `1.2.3.4`: the address of a client, without its port. */
+function addressOf(addr: string): string {
   const i = addr.lastIndexOf(':');
   if (i <= 0 || i === addr.length - 1) return addr;
   for (let j = i + 1; j < addr.length; j++) {

@@ -7,8 +7,7 @@ const PROBE_LABELS = ['probe', 'target', 'type'] as const;
  * Every metric mcpwatch exports, created once at start-up on one Registry. Nothing registers
  * per run or per reload; series of removed probes are removed by label.
  */
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
-  const registry = new Registry();
+export function createMetrics(registry: Registry, opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
 
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });

@@ -1,32 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { AuthCheck, AuthGuardProbeConfig } from '../config/schema.js';
-import { classifyError, ProbeFailure } from './errors.js';
-import { excerpt, statusText } from './expect.js';
-import { hostOf } from './http-util.js';
-import { isAuthRejection } from './mcp-errors.js';
-import { openSession, type AuthMode } from './mcp-client.js';
-import type { ProbeContext, ProbeFn } from './types.js';
-import { GUARD_MARKER_PARAM } from '../correlate/guard.js';
-
-/** The wrong key the guard sends starts with this, so its errors can be told apart in LiteLLM's log. */
-export const GUARD_KEY_PREFIX = 'sk-mcpwatch-guard-';
-
-export type GuardCheck = AuthCheck | 'valid_key';
-
-export interface CheckResult {
-  /** For the rejection checks: true when the gateway refused the request. Unset when it could not be told. */
-  enforced?: boolean;
-  /** For valid_key: true when the real key opened a session. */
-  accepted?: boolean;
-  status?: number;
-  reason: string;
-}
-
-type Attempt =
-  | { kind: 'session' }
-  /** `reason`: short, for the check's details; `message`: the full reason with its hint. */
-  | { kind: 'rejected'; status: number; reason: string; message: string }
-  | { kind: 'error'; outcome: ProbeFailure['outcome']; reason: string; status?: number };
+import { guardQuery, newGuardKey, newGuardMarker } from './guard-marks.js';
+import { isAuthRejection } from './mcp/failures.js';
+import { openSession, type AuthMode } from './mcp/session.js';
+import { classifyError } from './net/failures.js';
+import { hostPortOf } from './net/requests.js';
+import { ProbeFailure, type GuardCheck, type ProbeContext, type ProbeFn } from './types.js';
+import { judgeGuard, type Attempt } from './verdicts/guard.js';
+import { excerpt, statusText } from './verdicts/text.js';
 
 /** Tries to open an MCP session with the given credentials and reports how the gateway answered. */
 async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, query?: string): Promise<Attempt> {
@@ -44,14 +24,15 @@ async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: Gua
   } catch (err) {
     if (ctx.signal.aborted) throw err; // the run's timeout: reported for the whole run
     if (err instanceof ProbeFailure) {
-      const status = err.details?.status as number | undefined;
-      const body = typeof err.details?.body === 'string' ? err.details.body : '';
+      const rejection = err.details && 'status' in err.details ? err.details : undefined;
+      const status = rejection?.status;
+      const body = rejection?.body ?? '';
       if (status !== undefined && isAuthRejection({ status, body })) {
         return { kind: 'rejected', status, reason: `rejected: ${statusText(status)}${body ? ` ${excerpt(body, 100)}` : ''}`, message: err.message };
       }
       return { kind: 'error', outcome: err.outcome, reason: err.message, ...(status !== undefined && { status }) };
     }
-    const c = classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostOf(ctx.target) });
+    const c = classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(ctx.target) });
     return { kind: 'error', outcome: c.outcome, reason: c.reason };
   }
 }
@@ -70,64 +51,19 @@ function credentialsFor(check: AuthCheck, ctx: ProbeContext, wrongKey: string): 
   }
 }
 
-const CHECK_TEXT: Record<AuthCheck, string> = {
-  no_key: 'no key',
-  no_bearer_prefix: 'the key without "Bearer "',
-  wrong_key: 'a wrong key',
-};
-
 /**
  * Requests that must be rejected (no key, no `Bearer ` prefix, a wrong key), and optionally one
- * that must succeed with the real key. A session opened without a valid key is
- * `auth_not_enforced`, the worst finding mcpwatch has.
+ * that must succeed with the real key.
  */
 export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) => {
-  const wrongKey = `${GUARD_KEY_PREFIX}${randomBytes(12).toString('hex')}`;
-
-  const checks: Partial<Record<GuardCheck, CheckResult>> = {};
-  const notEnforced: AuthCheck[] = [];
-  const errors: Array<{ check: GuardCheck; outcome: ProbeFailure['outcome']; reason: string }> = [];
-
+  const wrongKey = newGuardKey();
+  const attempts: Array<[AuthCheck, Attempt]> = [];
   for (const check of spec.checks) {
     // Announced to the log correlator, and marked in the URL, so the auth error this request
     // provokes in the gateway's log is counted as the probe's, not as a real client's.
-    const announced = ctx.guard?.begin(check) ?? { query: `${GUARD_MARKER_PARAM}=${randomBytes(8).toString('hex')}`, end: () => undefined };
-    const a = await attempt(ctx, spec, check, credentialsFor(check, ctx, wrongKey), announced.query).finally(() => announced.end());
-    if (a.kind === 'session') {
-      checks[check] = { enforced: false, reason: `an MCP session opened with ${CHECK_TEXT[check]}` };
-      notEnforced.push(check);
-    } else if (a.kind === 'rejected') {
-      checks[check] = { enforced: true, status: a.status, reason: a.reason };
-    } else {
-      checks[check] = { reason: a.reason, ...(a.status !== undefined && { status: a.status }) };
-      errors.push({ check, outcome: a.outcome, reason: a.reason });
-    }
+    const announced = ctx.guard?.begin(check) ?? { query: guardQuery(newGuardMarker()), end: () => undefined };
+    attempts.push([check, await attempt(ctx, spec, check, credentialsFor(check, ctx, wrongKey), announced.query).finally(() => announced.end())]);
   }
-
-  let validProblem: { outcome: ProbeFailure['outcome']; reason: string } | undefined;
-  if (spec.validKey) {
-    const a = await attempt(ctx, spec, 'valid_key', { kind: 'key' });
-    if (a.kind === 'session') checks.valid_key = { accepted: true, reason: 'the real key opened a session' };
-    else {
-      checks.valid_key = { accepted: false, reason: a.reason, ...(a.status !== undefined && { status: a.status }) };
-      validProblem = { outcome: a.kind === 'rejected' ? 'auth_rejected' : a.outcome, reason: `the real key was refused: ${a.kind === 'rejected' ? a.message : a.reason}` };
-    }
-  }
-
-  const details = { authChecks: checks };
-  const where = `${ctx.target.name} (${ctx.target.mcpPath})`;
-  if (notEnforced.length) {
-    return {
-      outcome: 'auth_not_enforced',
-      reason: `${where} accepted MCP requests with ${notEnforced.map((c) => CHECK_TEXT[c]).join(', ')} (check${notEnforced.length > 1 ? 's' : ''} ${notEnforced.join(', ')}): anyone who reaches the gateway can use its tools`,
-      details,
-    };
-  }
-  if (errors.length) {
-    const first = errors[0]!;
-    return { outcome: first.outcome, reason: `could not tell whether ${where} enforces auth (${first.check}): ${first.reason}`, details };
-  }
-  if (validProblem) return { ...validProblem, details };
-  const statuses = spec.checks.map((c) => `${c} ${checks[c]?.status ?? '?'}`).join(', ');
-  return { outcome: 'ok', reason: `all ${spec.checks.length} rejected (${statuses})${spec.validKey ? '; the real key is accepted' : ''}`, details };
+  const valid = spec.validKey ? await attempt(ctx, spec, 'valid_key', { kind: 'key' }) : undefined;
+  return judgeGuard(`${ctx.target.name} (${ctx.target.mcpPath})`, attempts, valid);
 };

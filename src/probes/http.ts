@@ -1,9 +1,9 @@
 import { request } from 'undici';
 import type { HttpProbeConfig } from '../config/schema.js';
 import { maskHeaders } from '../util/redact.js';
-import { checkHttpExpect } from './expect.js';
-import { bearer, joinUrl, readLimited, USER_AGENT } from './http-util.js';
+import { bearer, joinUrl, readLimited, USER_AGENT } from './net/requests.js';
 import type { ProbeFn } from './types.js';
+import { checkHttpExpect } from './verdicts/http.js';
 
 /** A plain HTTP check against a target: status, optional body expectations. */
 export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {

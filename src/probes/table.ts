@@ -14,3 +14,11 @@ export const PROBES = {
   mcp_call: mcpCallProbe,
   auth_guard: authGuardProbe,
 } satisfies ProbeTable;
+
+/**
+ * The probe function for a type, taking any spec: the table is keyed by type, which TypeScript
+ * cannot relate to the spec's own type by itself (undefined for a type this build lacks).
+ */
+export function probeFnOf(type: ProbeType): ProbeFn | undefined {
+  return (PROBES as Partial<Record<ProbeType, unknown>>)[type] as ProbeFn | undefined;
+}

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import { formatDuration } from '../config/duration.js';
 import type { Target } from '../config/parse.js';
 import type { AuthCheck, ProbeConfig, ProbeType } from '../config/schema.js';
 import type { Redactor } from '../util/redact.js';
@@ -28,12 +29,96 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const PHASES = ['connect', 'initialize', 'list_tools', 'call_tool', 'http'] as const;
 export type Phase = (typeof PHASES)[number];
 
+// ---- What each probe type reports (`details`) ----
+
+/** http: the response. */
+export interface HttpDetails {
+  status: number;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+}
+
+/** Any MCP probe whose request the gateway answered with an HTTP error. */
+export interface RejectionDetails {
+  status: number;
+  /** An excerpt of the answer's body. */
+  body?: string;
+}
+
+/** What LiteLLM 1.108+ reports per upstream server in `_meta["litellm.ai/server_outcomes"]` (e.g. ok, internal, unreachable, forbidden). */
+export type ServerOutcomes = Record<string, { status?: string; tool_count?: number; http_status?: number }>;
+
+/** What changed from one catalog to the next. */
+export interface CatalogDiff {
+  changed: boolean;
+  added: string[];
+  removed: string[];
+  changedSchemas: string[];
+}
+
+export interface CatalogSummary extends CatalogDiff {
+  tools: number;
+  /** Tools per server prefix. */
+  toolsPerServer: Record<string, number>;
+  /** Empty when there was no catalog (tools/list failed). */
+  fingerprint: string;
+}
+
+/** mcp_catalog: the catalog, the expected tools, what the gateway said per server. */
+export interface CatalogDetails {
+  catalog: CatalogSummary;
+  expectedTools: Record<string, boolean>;
+  toolNames?: string[];
+  serverOutcomes?: ServerOutcomes;
+}
+
+/** mcp_call: what the tool returned. */
+export interface CallDetails {
+  tool: string;
+  isError: boolean;
+  textBytes: number;
+  text: string;
+}
+
+/** mcp_call: tools/call answered with a JSON-RPC error (unknown tool, bad arguments). */
+export interface CallRpcErrorDetails {
+  jsonRpcError: number;
+}
+
+/** The guard's rejection checks, and `valid_key` (the real key must be accepted). */
+export type GuardCheck = AuthCheck | 'valid_key';
+
+export interface CheckResult {
+  /** For the rejection checks: true when the gateway refused the request. Unset when it could not be told. */
+  enforced?: boolean;
+  /** For valid_key: true when the real key opened a session. */
+  accepted?: boolean;
+  status?: number;
+  reason: string;
+}
+
+/** auth_guard: each check's verdict. */
+export interface GuardDetails {
+  authChecks: Partial<Record<GuardCheck, CheckResult>>;
+}
+
+export interface DetailsByType {
+  http: HttpDetails;
+  mcp_catalog: CatalogDetails | RejectionDetails;
+  mcp_call: CallDetails | CallRpcErrorDetails | RejectionDetails;
+  auth_guard: GuardDetails | RejectionDetails;
+}
+
+/** Details a ProbeFailure can carry: it is thrown from deep inside an MCP probe. */
+export type FailureDetails = RejectionDetails | CatalogDetails | CallRpcErrorDetails;
+
+// ---- Results ----
+
 /** What a probe function returns: an outcome and a reason a person can act on. */
-export interface ProbeOutput {
+export interface ProbeOutput<T extends ProbeType = ProbeType> {
   outcome: Outcome;
   reason: string;
-  /** Type-specific facts (status code, tool counts, catalog changes, auth checks). */
-  details?: Record<string, unknown>;
+  details?: DetailsByType[T];
 }
 
 export interface Step {
@@ -45,10 +130,11 @@ export interface Step {
 
 export type Trigger = 'schedule' | 'manual' | 'cli';
 
-export interface ProbeResult extends ProbeOutput {
+interface ResultBase {
   probe: string;
-  type: ProbeType;
   target: string;
+  outcome: Outcome;
+  reason: string;
   success: boolean;
   trigger: Trigger;
   /** Epoch milliseconds. */
@@ -59,6 +145,34 @@ export interface ProbeResult extends ProbeOutput {
   /** The run's step-by-step log (what was sent, masked; what came back). */
   steps: Step[];
 }
+
+/** One run of a probe; `details` is typed by `type`: readers switch on it. */
+export type ProbeResult = { [T in ProbeType]: ResultBase & { type: T; details?: DetailsByType[T] } }[ProbeType];
+
+// ---- What a probe keeps between runs ----
+
+/** A catalog as mcpwatch remembers it between runs: each tool's schema hash. */
+export interface CatalogSnapshot {
+  fingerprint: string;
+  tools: Record<string, string>;
+  at: number;
+}
+
+/** The catalog an mcp_catalog probe saw last. */
+export interface CatalogMemory {
+  snapshot?: CatalogSnapshot;
+  tools?: string[];
+  toolsPerServer?: Record<string, number>;
+  /** The last change seen (kept until the next one). */
+  lastChange?: { at: number; added: string[]; removed: string[]; changedSchemas: string[] };
+}
+
+/** What a probe keeps between its runs, by probe name; it survives config reloads. */
+export interface ProbeMemory {
+  catalog?: CatalogMemory;
+}
+
+// ---- What a probe gets ----
 
 /** Times the phases of one run; `current` names the phase a timeout interrupted. */
 export interface PhaseClock {
@@ -72,6 +186,19 @@ export interface PhaseClock {
   snapshot(): Partial<Record<Phase, number>>;
 }
 
+/** One announced guard request. */
+export interface GuardRequest {
+  /** The query parameter to add to the request URL (its marker). */
+  query: string;
+  /** The answer came: the request's log records are due from now until shortly after. */
+  end(): void;
+}
+
+/** Where auth_guard announces its requests, so the errors they provoke in the gateway's log are told apart (origin="probe"). */
+export interface GuardAnnouncer {
+  begin(check: AuthCheck): GuardRequest;
+}
+
 export interface ProbeContext {
   /** Aborted on timeout or shutdown; every request of the run must honour it. */
   readonly signal: AbortSignal;
@@ -82,15 +209,39 @@ export interface ProbeContext {
   /** A dispatcher made for this run (TLS options of the target, connect timing); closed after it. */
   readonly dispatcher: Dispatcher;
   readonly redactor: Redactor;
-  /**
-   * What this probe keeps between its runs (e.g. the last catalog), by probe name; it survives
-   * config reloads. Empty for one-off runs (`mcpwatch probe`).
-   */
-  readonly state: Record<string, unknown>;
-  /** Announces auth_guard requests to the log correlator (origin="probe"); absent in one-off runs. */
-  readonly guard?: { begin(check: AuthCheck): { query: string; end(): void } };
+  /** What this probe keeps between its runs. Empty for one-off runs (`mcpwatch probe`). */
+  readonly memory: ProbeMemory;
+  /** Absent in one-off runs. */
+  readonly guard?: GuardAnnouncer;
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }
 
-export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (spec: P, ctx: ProbeContext) => Promise<ProbeOutput>;
+export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (spec: P, ctx: ProbeContext) => Promise<ProbeOutput<P['type']>>;
+
+// ---- What a probe throws ----
+
+/** A failure a probe raises on purpose, already classified. */
+export class ProbeFailure extends Error {
+  override name = 'ProbeFailure';
+  constructor(
+    readonly outcome: Outcome,
+    reason: string,
+    readonly details?: FailureDetails,
+  ) {
+    super(reason);
+  }
+}
+
+/** Thrown into a run's signal when its time is up. */
+export class ProbeTimeoutError extends Error {
+  override name = 'ProbeTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`timeout after ${formatDuration(timeoutMs)}`);
+  }
+}
+
+/** Thrown into a run's signal when mcpwatch is shutting down or reloading. */
+export class ProbeCancelledError extends Error {
+  override name = 'ProbeCancelledError';
+}

@@ -1,4 +1,4 @@
-import type { Outcome, ProbeResult } from '../probes/types.js';
+import type { Outcome, ProbeMemory, ProbeResult } from '../probes/types.js';
 
 export interface HistoryEntry {
   startedAt: number;
@@ -17,8 +17,8 @@ export interface ProbeRecord {
   failures: number;
   /** Runs skipped because the previous one was still in flight. */
   skipped: number;
-  /** What the probe keeps between runs (ProbeContext.state). */
-  state: Record<string, unknown>;
+  /** What the probe keeps between runs (ProbeContext.memory). */
+  memory: ProbeMemory;
 }
 
 /**
@@ -53,7 +53,7 @@ export class ResultStore {
   get(probe: string): ProbeRecord {
     let rec = this.records.get(probe);
     if (!rec) {
-      rec = { history: [], runs: 0, failures: 0, skipped: 0, state: {} };
+      rec = { history: [], runs: 0, failures: 0, skipped: 0, memory: {} };
       this.records.set(probe, rec);
     }
     return rec;

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Probe, Target } from '../config/parse.js';
-import { runDispatcher } from '../probes/dispatcher.js';
-import { classifyError, ProbeTimeoutError } from '../probes/errors.js';
-import { hostOf } from '../probes/http-util.js';
-import { createPhaseClock } from '../probes/phases.js';
-import { PROBES } from '../probes/table.js';
-import type { ProbeContext, ProbeFn, ProbeOutput, ProbeResult, Step, Trigger } from '../probes/types.js';
+import { runDispatcher } from '../probes/net/connections.js';
+import { classifyError } from '../probes/net/failures.js';
+import { createPhaseClock } from '../probes/net/phases.js';
+import { hostPortOf } from '../probes/net/requests.js';
+import { probeFnOf } from '../probes/table.js';
+import { ProbeTimeoutError, type GuardAnnouncer, type ProbeContext, type ProbeMemory, type ProbeOutput, type ProbeResult, type Step, type Trigger } from '../probes/types.js';
+import { settleWithin } from '../util/deadline.js';
 import type { Redactor } from '../util/redact.js';
 
 const MAX_STEPS = 200;
@@ -23,9 +24,9 @@ export interface RunDeps {
   target: Target;
   logger: Logger;
   redactor: Redactor;
-  /** The probe's state kept between runs (ProbeContext.state). */
-  state?: Record<string, unknown>;
-  guard?: ProbeContext['guard'];
+  /** What the probe keeps between runs (ProbeContext.memory). */
+  memory?: ProbeMemory;
+  guard?: GuardAnnouncer;
   /** The probe's own child logger, made once (the scheduler keeps it); else one is made per run. */
   probeLogger?: Logger;
 }
@@ -62,7 +63,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     phases,
     dispatcher,
     redactor: deps.redactor,
-    state: deps.state ?? {},
+    memory: deps.memory ?? {},
     ...(deps.guard && { guard: deps.guard }),
     step(msg, data) {
       if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
@@ -70,7 +71,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     },
   };
 
-  const fn = PROBES[probe.type] as ProbeFn<Probe> | undefined;
+  const fn = probeFnOf(probe.type);
   const work: Promise<ProbeOutput> = fn
     ? Promise.resolve().then(() => fn(probe, ctx))
     : Promise.resolve({ outcome: 'internal_error', reason: `probe type ${probe.type} is not supported by this build` });
@@ -92,7 +93,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   let phaseAtAbort: ProbeContext['phases']['current'];
   controller.signal.addEventListener('abort', () => (phaseAtAbort = phases.current), { once: true });
   const outcome = Promise.race([work, aborted]).catch((err: unknown) =>
-    classifyError(err, { signal: controller.signal, phase: phaseAtAbort ?? phases.current, host: hostOf(deps.target) }),
+    classifyError(err, { signal: controller.signal, phase: phaseAtAbort ?? phases.current, host: hostPortOf(deps.target) }),
   );
 
   const result = outcome.then(async (out): Promise<ProbeResult> => {
@@ -104,7 +105,9 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     if (!controller.signal.aborted) controller.abort(RUN_FINISHED);
     await closeQuietly(dispatcher);
     const masked = deps.redactor.maskDeep({ reason: out.reason, details: out.details, steps });
-    const res: ProbeResult = {
+    // The one place a result is assembled: its details are the ones its own probe type produced
+    // (a ProbeFailure's details come from inside that probe), so they belong to `probe.type`.
+    const res = {
       probe: probe.name,
       type: probe.type,
       target: probe.target,
@@ -117,7 +120,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
       durationMs: Math.round(durationMs * 1000) / 1000,
       phases: phaseTimes,
       steps: masked.steps,
-    };
+    } as ProbeResult;
     logger.debug({ outcome: res.outcome, durationMs: res.durationMs, reason: res.reason }, 'probe run finished');
     return res;
   });
@@ -148,16 +151,5 @@ const RUN_FINISHED = new Error('run finished');
 
 /** Closes the run's connections: gracefully (nothing is in flight by now), forcibly if that hangs. */
 async function closeQuietly(dispatcher: { close(): Promise<void>; destroy(): Promise<void> }): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    dispatcher.close().then(
-      () => true,
-      () => false,
-    ),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!closed) void dispatcher.destroy().catch(() => undefined);
+  if ((await settleWithin(dispatcher.close(), CLOSE_GRACE_MS)) !== 'fulfilled') void dispatcher.destroy().catch(() => undefined);
 }

@@ -1,9 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Config, Probe } from '../config/parse.js';
-import type { ProbeResult, Trigger } from '../probes/types.js';
+import type { ProbeMemory, ProbeResult, Trigger } from '../probes/types.js';
 import type { Redactor } from '../util/redact.js';
-import type { Limiter } from './limiter.js';
+import type { Semaphore } from './semaphore.js';
 import { probeLogger, runProbe, type RunDeps } from './run.js';
 import type { RunTracker } from './tracker.js';
 
@@ -14,14 +14,14 @@ export interface SchedulerDeps {
   config: Config;
   logger: Logger;
   redactor: Redactor;
-  limiter: Limiter;
+  limiter: Semaphore;
   tracker: RunTracker;
   /** Called with every finished run, scheduled or manual. */
   onResult: (result: ProbeResult, probe: Probe) => void;
   /** Called when a tick is skipped because the previous run of that probe is still in flight. */
   onSkip: (probe: Probe) => void;
-  /** The state a probe keeps between runs (ProbeContext.state), by name. */
-  stateFor?: (name: string) => Record<string, unknown>;
+  /** What a probe keeps between runs (ProbeContext.memory), by name. */
+  memoryFor?: (name: string) => ProbeMemory;
   /** Where auth_guard runs announce their requests (log origin attribution). */
   guard?: RunDeps['guard'];
   /**
@@ -95,10 +95,6 @@ export class Scheduler {
       if (slot.timer) clearTimeout(slot.timer);
       if (slot.task) await slot.task.destroy();
     }
-  }
-
-  probe(name: string): Probe | undefined {
-    return this.slots.get(name)?.probe;
   }
 
   /**
@@ -179,7 +175,7 @@ export class Scheduler {
             logger: this.deps.logger,
             probeLogger: slot.logger,
             redactor: this.deps.redactor,
-            ...(this.deps.stateFor && { state: this.deps.stateFor(probe.name) }),
+            ...(this.deps.memoryFor && { memory: this.deps.memoryFor(probe.name) }),
             ...(this.deps.guard && { guard: this.deps.guard }),
           },
           { trigger, cancel },

@@ -1,4 +1,5 @@
 import type { ProbeResult } from '../probes/types.js';
+import { settleWithin } from '../util/deadline.js';
 
 interface Run {
   result: Promise<ProbeResult | undefined>;
@@ -46,13 +47,6 @@ export class RunTracker {
 
   /** Waits until no run is in flight, or the time is up; true when all stopped. */
   async drain(timeoutMs: number): Promise<boolean> {
-    const all = Promise.all([...this.runs.values()].map((r) => r.settled)).then(() => true);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const done = await Promise.race([all, timeout]);
-    clearTimeout(timer);
-    return done;
+    return (await settleWithin(Promise.all([...this.runs.values()].map((r) => r.settled)), timeoutMs)) === 'fulfilled';
   }
 }

@@ -1,17 +1,11 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Agent } from '../agent.js';
-import type { Logger } from '../util/logger.js';
+import type { AppDeps } from './ports.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { probeRoutes } from './routes/probe.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
-
-export interface AppDeps {
-  agent: Agent;
-  logger: Logger;
-}
 
 /** Builds the HTTP app without listening, so tests can use inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -43,13 +37,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statusRoutes, deps);
   await app.register(probeRoutes, deps);
   await app.register(reloadRoutes, deps);
-  await app.register(mcpRoutes, {
-    source: deps.agent,
-    token: () => {
-      const { enabled, token } = deps.agent.currentConfig.mcpServer;
-      return enabled ? token || undefined : null;
-    },
-    logger: deps.logger,
-  });
+  await app.register(mcpRoutes, { source: deps.agent, token: () => deps.agent.mcpToken(), logger: deps.logger });
   return app;
 }

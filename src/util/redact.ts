@@ -1,3 +1,5 @@
+import { isSchemedKeyHeader, isSensitiveName } from './credentials.js';
+
 /**
  * Masking of key material. Everything mcpwatch prints, serves or stores passes through a
  * Redactor: configured secrets are replaced outright, and anything shaped like a LiteLLM key
@@ -52,29 +54,18 @@ export class Redactor {
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v === 'string' && isCredentialHeader(k)) out[k] = maskCredential(v);
+      if (typeof v === 'string' && isSchemedKeyHeader(k)) out[k] = maskCredential(v);
       else out[k] = isSensitiveName(k) && typeof v === 'string' ? '***' : this.walk(v, depth + 1);
     }
     return out;
   }
 }
 
-const SENSITIVE_NAME = /^(authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie)$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)/i;
-
-function isCredentialHeader(name: string): boolean {
-  return /^(authorization|proxy-authorization|x-litellm-api-key)$/i.test(name);
-}
-
-/** Header or field names whose values are credentials. */
-export function isSensitiveName(name: string): boolean {
-  return SENSITIVE_NAME.test(name);
-}
-
 /** Copy of a header map with credential values masked, for display ("what was sent"). */
 export function maskHeaders(headers: Record<string, string>, redactor?: Redactor): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (isCredentialHeader(k)) {
+    if (isSchemedKeyHeader(k)) {
       out[k] = maskCredential(v);
     } else if (isSensitiveName(k)) {
       out[k] = '***';

@@ -1,8 +1,8 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GUARD_KEY_PREFIX } from '../../src/probes/auth-guard.js';
-import { formatResult } from '../../src/cli.js';
+import { GUARD_KEY_PREFIX } from '../../src/probes/guard-marks.js';
+import { formatResult } from '../../src/cli/format.js';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
 import { FakeMcpGateway, makeTools, type FakeTool } from '../support/fake-mcp.js';
 import { ProbeRunner, requestSteps } from '../support/probe-runner.js';

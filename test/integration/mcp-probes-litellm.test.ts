@@ -1,12 +1,12 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatResult } from '../../src/cli.js';
-import { Recorder } from '../../src/metrics/record.js';
+import { formatResult } from '../../src/cli/format.js';
+import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { GUARD_KEY_PREFIX } from '../../src/probes/auth-guard.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import { GUARD_KEY_PREFIX } from '../../src/probes/guard-marks.js';
 import { runCli, sampleValue, tempDir, writeConfig } from '../support/agent-proc.js';
 import { EVERYTHING_SERVER, FS_SERVER, LITELLM_VERSIONS, startLiteLLM, WRONG_KEY, type LiteLLM } from '../support/litellm.js';
-import { ProbeRunner, requestSteps } from '../support/probe-runner.js';
+import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-runner.js';
 
 // The MCP probes (mcp_catalog, mcp_call, auth_guard) against a REAL LiteLLM proxy from PyPI,
 // with two real upstream MCP servers from npm that LiteLLM runs over stdio (filesystem on a
@@ -105,8 +105,8 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   const b = BEHAVIOUR[version];
   let ll: LiteLLM;
   let r: ProbeRunner;
-  const results: ProbeResult[] = [];
-  const run = async (name: string, opts?: { fresh?: boolean }): Promise<ProbeResult> => {
+  const results: LooseResult[] = [];
+  const run = async (name: string, opts?: { fresh?: boolean }): Promise<LooseResult> => {
     const res = await r.run(name, opts);
     results.push(res);
     return res;
@@ -276,8 +276,8 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   });
 
   it('results feed the metrics: tools per server, expected tools, auth checks', async () => {
-    const m = createMetrics({ defaultMetrics: false });
-    const rec = new Recorder(m);
+    const m = createMetrics(new Registry(), { defaultMetrics: false });
+    const rec = new ProbeRecorder(m);
     rec.declare(r.config.probes);
     for (const res of results) rec.record(res);
     const text = await m.registry.metrics();
@@ -310,7 +310,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
 
     const call = await runCli(['probe', 'call-everything', '--config', cfg, '--json'], { env: { LL_KEY: ll.masterKey }, timeoutMs: 60_000 });
     expect(call.code, call.stdout).toBe(0);
-    const json = JSON.parse(call.stdout) as ProbeResult;
+    const json = JSON.parse(call.stdout) as LooseResult;
     expect(json).toMatchObject({ outcome: 'ok', type: 'mcp_call', details: { tool: `${EVERYTHING_SERVER}-echo`, isError: false } });
     expect(call.stdout).not.toContain(ll.masterKey);
   });

@@ -1,12 +1,19 @@
 import { parseConfig, type Config } from '../../src/config/parse.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import { secretsOf } from '../../src/config/secrets.js';
+import type { ProbeMemory, ProbeResult } from '../../src/probes/types.js';
 import { runProbe } from '../../src/scheduler/run.js';
 import { createLogger } from '../../src/util/logger.js';
 import { Redactor } from '../../src/util/redact.js';
 
 /**
+ * A result as these tests read it: they assert on the JSON shape of `details` (what /status and
+ * `mcpwatch probe --json` show), so it is read by key here; mcpwatch's own readers switch on `type`.
+ */
+export type LooseResult = ProbeResult & { details?: any };
+
+/**
  * Runs probes of a config in this process, as the scheduler does (runProbe: timeout, dispatcher,
- * phases, masking), keeping each probe's state between runs by name as the agent does, and
+ * phases, masking), keeping what each probe remembers between runs by name as the agent does, and
  * capturing what mcpwatch logs.
  */
 export class ProbeRunner {
@@ -14,14 +21,14 @@ export class ProbeRunner {
   readonly redactor = new Redactor();
   /** mcpwatch's log lines (JSON objects), warnings and up. */
   readonly logLines: Array<Record<string, unknown>> = [];
-  private readonly states = new Map<string, Record<string, unknown>>();
+  private readonly states = new Map<string, ProbeMemory>();
   private readonly logger;
 
   constructor(yaml: string, env: Record<string, string> = {}) {
     const parsed = parseConfig(yaml, env);
     if (!parsed.ok) throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
     this.config = parsed.config;
-    for (const t of Object.values(this.config.targets)) this.redactor.addSecrets([t.apiKey]);
+    this.redactor.addSecrets(secretsOf(this.config));
     this.logger = createLogger({
       level: 'warn',
       redactor: this.redactor,
@@ -30,23 +37,23 @@ export class ProbeRunner {
   }
 
   /** Runs probe `name` once; its state carries over from its previous run unless `fresh`. */
-  async run(name: string, opts: { fresh?: boolean } = {}): Promise<ProbeResult> {
+  async run(name: string, opts: { fresh?: boolean } = {}): Promise<LooseResult> {
     const probe = this.config.probes.find((p) => p.name === name);
     if (!probe) throw new Error(`no probe ${name} in the test config`);
     if (opts.fresh || !this.states.has(name)) this.states.set(name, {});
-    const handle = runProbe(probe, { target: this.config.targets[probe.target]!, logger: this.logger, redactor: this.redactor, state: this.states.get(name)! }, { trigger: 'cli' });
+    const handle = runProbe(probe, { target: this.config.targets[probe.target]!, logger: this.logger, redactor: this.redactor, memory: this.states.get(name)! }, { trigger: 'cli' });
     const result = await handle.result;
     await handle.settled;
     return result;
   }
 
-  /** The state kept for a probe (what survives between its runs). */
-  state(name: string): Record<string, unknown> | undefined {
+  /** What a probe remembers (what survives between its runs). */
+  state(name: string): ProbeMemory | undefined {
     return this.states.get(name);
   }
 
-  /** Sets the state a probe starts with (e.g. carried over from another runner). */
-  setState(name: string, state: Record<string, unknown>): void {
+  /** Sets what a probe starts with (e.g. carried over from another runner). */
+  setState(name: string, state: ProbeMemory): void {
     this.states.set(name, state);
   }
 }

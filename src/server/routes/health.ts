@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { httpStatusFor } from '../../health/health.js';
-import type { AppDeps } from '../app.js';
+import { httpStatusFor } from '../../runtime/health-view.js';
+import type { AppDeps } from '../ports.js';
 
 export const healthRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
   app.get('/health', async (_req, reply) => {

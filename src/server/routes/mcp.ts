@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyPluginAsync } from 'fastify';
-import { createMonitoringServer, type MonitoringSource } from '../../mcp-server/server.js';
-import { RunLimiter } from '../../mcp-server/rate-limit.js';
+import type { MonitoringSource } from '../../mcp-tools/port.js';
+import { RunRateLimiter } from '../../mcp-tools/rate-limit.js';
+import { createMonitoringServer } from '../../mcp-tools/tools.js';
 import type { Logger } from '../../util/logger.js';
 
 export interface McpRouteDeps {
@@ -17,7 +18,7 @@ export interface McpRouteDeps {
  * request, as the SDK's stateless example does): nothing to clean up, nothing to leak between clients.
  */
 export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => {
-  const limiter = new RunLimiter();
+  const limiter = new RunRateLimiter();
   const handler = async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<void> => {
     const token = deps.token();
     if (token === null) {

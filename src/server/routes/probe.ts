@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../ports.js';
 
 export const probeRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
   app.get<{ Querystring: { name?: string; debug?: string } }>('/probe', async (req, reply) => {

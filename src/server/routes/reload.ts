@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { formatProblem } from '../../config/parse.js';
-import type { AppDeps } from '../app.js';
+import { formatProblem } from '../../config/problems.js';
+import type { AppDeps } from '../ports.js';
 
 export const reloadRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
   app.post('/-/reload', async (_req, reply) => {

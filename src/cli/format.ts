@@ -1,0 +1,121 @@
+import { formatDuration } from '../config/duration.js';
+import type { CallDetails, CatalogDetails, GuardDetails, ProbeResult } from '../probes/types.js';
+
+const INDENT = '              ';
+
+/**
+ * A run as a person reads it: each step with its time (requests with their masked headers, only
+ * what changed after the first one), the phases, the result, and the details per probe type.
+ */
+export function formatResult(r: ProbeResult, url: string): string {
+  const lines: string[] = [];
+  lines.push(`probe ${r.probe} (${r.type}) → target ${r.target} ${url}`);
+  // Headers are compared with the previous request of the same method (else the previous one).
+  const prevByMethod = new Map<string, Record<string, unknown>>();
+  let prevHeaders: Record<string, unknown> | undefined;
+  for (const s of r.steps) {
+    lines.push(`  ${String(s.t).padStart(6)}ms  ${s.msg}`);
+    const method = /^(?:\[[^\]]*\] )?([A-Z]+) /.exec(s.msg)?.[1] ?? '';
+    for (const [k, v] of Object.entries(s.data ?? {})) {
+      if (k === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) {
+        const headers = v as Record<string, unknown>;
+        lines.push(...formatHeaders(headers, prevByMethod.get(method) ?? prevHeaders));
+        prevByMethod.set(method, headers);
+        prevHeaders = headers;
+      } else if (v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const [hk, hv] of Object.entries(v as Record<string, unknown>)) lines.push(`${INDENT}${k}.${hk}: ${show(hv)}`);
+      } else lines.push(`${INDENT}${k}: ${show(v)}`);
+    }
+  }
+  const phases = Object.entries(r.phases).map(([p, ms]) => `${p} ${formatDuration(ms ?? 0)}`);
+  if (phases.length) lines.push(`phases:   ${phases.join(', ')}`);
+  lines.push(`duration: ${formatDuration(r.durationMs)}`);
+  lines.push(`result:   ${r.success ? 'OK' : 'FAILED'} ${r.outcome}: ${r.reason}`);
+  lines.push(...formatDetails(r));
+  return `${lines.join('\n')}\n`;
+}
+
+/** All headers the first time; after that only what differs from the previous request's. */
+function formatHeaders(headers: Record<string, unknown>, prev: Record<string, unknown> | undefined): string[] {
+  const all = Object.entries(headers).map(([k, v]) => `${INDENT}${k}: ${show(v)}`);
+  if (!prev) return all;
+  const changed = Object.entries(headers).filter(([k, v]) => prev[k] !== v);
+  const dropped = Object.keys(prev).filter((k) => !(k in headers));
+  if (changed.length === 0 && dropped.length === 0) return [`${INDENT}(headers as above)`];
+  if (changed.length + dropped.length > Object.keys(headers).length / 2) return all;
+  return [
+    `${INDENT}(headers as above, but:)`,
+    ...changed.map(([k, v]) => `${INDENT}${k}: ${show(v)}`),
+    ...dropped.map((k) => `${INDENT}${k}: (not sent)`),
+  ];
+}
+
+/** The details of a result, readable per probe type; what has no line of its own as JSON. */
+function formatDetails(r: ProbeResult): string[] {
+  const d = r.details;
+  if (!d) return [];
+  switch (r.type) {
+    case 'mcp_catalog':
+      return 'catalog' in d ? catalogLines(d) : restLine(d);
+    case 'auth_guard':
+      return 'authChecks' in d ? guardLines(d) : restLine(d);
+    case 'mcp_call':
+      return 'text' in d ? callLines(d) : restLine(d);
+    case 'http':
+      return restLine(d);
+  }
+}
+
+function catalogLines({ catalog: c, expectedTools, toolNames, ...rest }: CatalogDetails): string[] {
+  const lines: string[] = [];
+  const per = Object.entries(c.toolsPerServer).map(([s, n]) => `${s}: ${n}`);
+  lines.push(`catalog:  ${c.tools} tools${per.length ? ` (${per.join(', ')})` : ''}, ${c.fingerprint ? `fingerprint ${c.fingerprint}` : 'no catalog (tools/list failed)'}`);
+  if (c.changed) {
+    lines.push(`changed:  since the previous run of this probe`);
+    if (c.added.length) lines.push(`  added:   ${c.added.join(', ')}`);
+    if (c.removed.length) lines.push(`  removed: ${c.removed.join(', ')}`);
+    if (c.changedSchemas.length) lines.push(`  input schema changed: ${c.changedSchemas.join(', ')}`);
+  }
+  const e = Object.entries(expectedTools);
+  if (e.length) lines.push(`expected: ${e.map(([t, ok]) => `${t} ${ok ? 'present' : 'MISSING'}`).join(', ')}`);
+  if (toolNames) lines.push(...wrap('tools:    ', toolNames));
+  return [...lines, ...restLine(rest)];
+}
+
+function guardLines({ authChecks, ...rest }: GuardDetails): string[] {
+  const lines = ['checks:'];
+  for (const [check, c] of Object.entries(authChecks)) {
+    const verdict =
+      c.enforced === true ? 'rejected, as it must be' : c.enforced === false ? 'NOT REJECTED' : c.accepted === true ? 'accepted, as it must be' : c.accepted === false ? 'REFUSED' : 'unknown';
+    lines.push(`  ${check.padEnd(17)} ${verdict}: ${c.reason ?? ''}`);
+  }
+  return [...lines, ...restLine(rest)];
+}
+
+function callLines({ text, ...rest }: CallDetails): string[] {
+  return [`text:     ${text}`, ...restLine(rest)];
+}
+
+/** What has no line of its own, as JSON. */
+function restLine(rest: object): string[] {
+  return Object.keys(rest).length ? [`details:  ${JSON.stringify(rest)}`] : [];
+}
+
+function wrap(head: string, items: string[], width = 100): string[] {
+  const out: string[] = [];
+  let line = head;
+  for (const [i, item] of items.entries()) {
+    const piece = `${item}${i < items.length - 1 ? ',' : ''}`;
+    if (line.length + piece.length + 1 > width && line.trim() !== head.trim()) {
+      out.push(line.trimEnd());
+      line = ' '.repeat(head.length);
+    }
+    line += `${piece} `;
+  }
+  out.push(line.trimEnd());
+  return out;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}

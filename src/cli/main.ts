@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { resolveConfigPath } from '../config/load.js';
+import { runAgentProcess } from '../main.js';
+import { VERSION } from '../version.js';
+import { checkConfig } from './check-config.js';
+import { probeOnce } from './probe.js';
+
+const HELP = `mcpwatch ${VERSION}: monitors MCP gateways (LiteLLM) with scheduled MCP probes, log tailing and Prometheus metrics.
+
+Usage:
+  mcpwatch [run] [--config FILE]            run the agent until SIGTERM/SIGINT (SIGHUP reloads the config)
+  mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
+  mcpwatch probe NAME [--config FILE] [--json]
+                                            run one probe once and print what was sent and what came back
+  mcpwatch --version | --help
+
+The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
+
+Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0 valid, 1 invalid;
+probe 0 success, 1 probe failed, 2 usage or config error.
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command = 'run', ...rest] = positionals;
+  const configPath = resolveConfigPath(values.config, env);
+  try {
+    switch (command) {
+      case 'run':
+        if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
+        if (values.json) throw new UsageError('--json is for the probe command');
+        return await runAgentProcess({ configPath, env });
+      case 'check-config':
+        if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
+        return await checkConfig(configPath, env);
+      case 'probe':
+        if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');
+        return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    throw err;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`mcpwatch: ${message}\n\n${HELP}`);
+  return 2;
+}

@@ -1,0 +1,132 @@
+import type { Probe } from '../config/parse.js';
+import { OUTCOMES, type CatalogDetails, type GuardDetails, type ProbeResult } from '../probes/types.js';
+import type { Metrics } from './registry.js';
+
+type ProbeLabels = { probe: string; target: string; type: string };
+
+interface Series {
+  labels: ProbeLabels;
+  /** Extra label values set for this probe, per metric, so they can be removed again. */
+  phases: Set<string>;
+  servers: Set<string>;
+  tools: Set<string>;
+  checks: Set<string>;
+  failStreak: number;
+}
+
+/** Turns probe results into metrics. The only place that writes probe metrics. */
+export class ProbeRecorder {
+  private readonly series = new Map<string, Series>();
+
+  constructor(private readonly m: Metrics) {}
+
+  /**
+   * Makes the set of probes with series match the config: counters of new probes start at 0
+   * for every outcome (so rate() and increase() work from the first failure), removed or
+   * relabelled probes lose all their series.
+   */
+  declare(probes: readonly Probe[]): void {
+    const wanted = new Map(probes.map((p) => [p.name, labelsOf(p)]));
+    for (const [name, s] of this.series) {
+      const w = wanted.get(name);
+      if (!w || w.target !== s.labels.target || w.type !== s.labels.type) this.forget(name);
+    }
+    for (const [name, labels] of wanted) {
+      if (this.series.has(name)) continue;
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
+      for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
+      this.m.probeSkipped.inc(labels, 0);
+      if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
+    }
+  }
+
+  /** Whether a result still belongs to the configured probe (a run may finish after a reload). */
+  accepts(result: ProbeResult): boolean {
+    const s = this.series.get(result.probe);
+    return s !== undefined && s.labels.target === result.target && s.labels.type === result.type;
+  }
+
+  record(result: ProbeResult): void {
+    const s = this.series.get(result.probe);
+    if (!s || !this.accepts(result)) return;
+    const { labels } = s;
+    const endedAt = (result.startedAt + result.durationMs) / 1000;
+    const seconds = result.durationMs / 1000;
+    this.m.probeSuccess.set(labels, result.success ? 1 : 0);
+    this.m.probeDuration.observe(labels, seconds);
+    this.m.probeLastDuration.set(labels, seconds);
+    this.m.probeRuns.inc({ ...labels, outcome: result.outcome });
+    this.m.probeLastRun.set(labels, endedAt);
+    if (result.success) this.m.probeLastSuccess.set(labels, endedAt);
+    s.failStreak = result.success ? 0 : s.failStreak + 1;
+    this.m.probeFailStreak.set(labels, s.failStreak);
+
+    const phases = new Set(Object.keys(result.phases));
+    for (const phase of s.phases) if (!phases.has(phase)) this.m.probePhase.remove({ ...labels, phase });
+    for (const [phase, ms] of Object.entries(result.phases)) this.m.probePhase.set({ ...labels, phase }, (ms ?? 0) / 1000);
+    s.phases = phases;
+
+    this.recordDetails(s, result);
+  }
+
+  skipped(probe: Probe): void {
+    const s = this.series.get(probe.name);
+    if (s) this.m.probeSkipped.inc(s.labels);
+  }
+
+  /** Catalog and auth facts, from the details of MCP probe results. */
+  private recordDetails(s: Series, result: ProbeResult): void {
+    switch (result.type) {
+      case 'mcp_catalog':
+        if (result.details && 'catalog' in result.details) this.recordCatalog(s, result.details);
+        return;
+      case 'auth_guard':
+        if (result.details && 'authChecks' in result.details) this.recordGuard(s, result.details);
+        return;
+      case 'http':
+      case 'mcp_call':
+        return;
+    }
+  }
+
+  private recordCatalog(s: Series, d: CatalogDetails): void {
+    const { labels } = s;
+    const servers = new Set(Object.keys(d.catalog.toolsPerServer));
+    for (const server of s.servers) if (!servers.has(server)) this.m.catalogTools.remove({ ...labels, server });
+    for (const [server, n] of Object.entries(d.catalog.toolsPerServer)) this.m.catalogTools.set({ ...labels, server }, n);
+    s.servers = servers;
+    if (d.catalog.changed) this.m.catalogChanges.inc(labels);
+    const expected = d.expectedTools;
+    for (const tool of s.tools) if (!(tool in expected)) this.m.catalogToolPresent.remove({ ...labels, tool });
+    for (const [tool, present] of Object.entries(expected)) this.m.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
+    s.tools = new Set(Object.keys(expected));
+  }
+
+  private recordGuard(s: Series, d: GuardDetails): void {
+    for (const [check, r] of Object.entries(d.authChecks)) {
+      if (r.enforced === undefined) continue;
+      this.m.authEnforced.set({ ...s.labels, check }, r.enforced ? 1 : 0);
+      s.checks.add(check);
+    }
+  }
+
+  private forget(name: string): void {
+    const s = this.series.get(name);
+    if (!s) return;
+    const { labels } = s;
+    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess, this.m.probeFailStreak]) g.remove(labels);
+    this.m.probeDuration.remove(labels);
+    this.m.probeSkipped.remove(labels);
+    for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });
+    for (const phase of s.phases) this.m.probePhase.remove({ ...labels, phase });
+    for (const server of s.servers) this.m.catalogTools.remove({ ...labels, server });
+    for (const tool of s.tools) this.m.catalogToolPresent.remove({ ...labels, tool });
+    for (const check of s.checks) this.m.authEnforced.remove({ ...labels, check });
+    this.m.catalogChanges.remove(labels);
+    this.series.delete(name);
+  }
+}
+
+function labelsOf(p: Probe): ProbeLabels {
+  return { probe: p.name, target: p.target, type: p.type };
+}

@@ -1,0 +1,18 @@
+import type { Metrics } from './registry.js';
+
+/** mcpwatch's own state as metrics: config loads, and the gauges read at scrape time. */
+export class SelfRecorder {
+  constructor(private readonly m: Metrics) {}
+
+  /** A config (re)load: a failed one keeps the time of the last success. */
+  configLoaded(ok: boolean, at = Date.now()): void {
+    this.m.configReloadOk.set(ok ? 1 : 0);
+    if (ok) this.m.configReloadTime.set(at / 1000);
+  }
+
+  /** Gauges read rather than pushed, set just before a scrape renders them. */
+  runs(inFlight: number, queued: number): void {
+    this.m.probesInFlight.set(inFlight);
+    this.m.probesQueued.set(queued);
+  }
+}

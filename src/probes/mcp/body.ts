@@ -1,0 +1,54 @@
+export type BodyFault = 'too_large' | 'mid_event' | 'ended' | Error;
+/**
+ * plain: any body; request_sse: an SSE response to a request, which must not end inside an
+ * event; session_sse: the legacy transport's session stream, which must not end at all.
+ */
+export type BodyMode = 'plain' | 'request_sse' | 'session_sse';
+
+/**
+ * Passes a response body through, failing the run (via `onFault`) when it grows past `limit`
+ * (then it stops reading and cancels the source, so memory stays bounded), when the connection
+ * breaks mid-body, or when an SSE stream ends where it must not (see BodyMode; a clean end of
+ * an event is a blank line).
+ */
+export function watchBody(source: ReadableStream<Uint8Array>, limit: number, mode: BodyMode, onFault: (why: BodyFault) => Error): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let seen = 0;
+  let tail = '';
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let r: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        controller.error(onFault(err as Error));
+        return;
+      }
+      if (r.done) {
+        const midEvent = mode !== 'plain' && tail.trim() !== '' && !/\r?\n\r?\n$|\r\r$/.test(tail);
+        if (midEvent) controller.error(onFault('mid_event'));
+        else if (mode === 'session_sse') controller.error(onFault('ended'));
+        else controller.close();
+        return;
+      }
+      seen += r.value.byteLength;
+      if (seen > limit) {
+        controller.error(onFault('too_large'));
+        void reader.cancel().catch(() => undefined);
+        return;
+      }
+      if (mode !== 'plain') tail = (tail + Buffer.from(r.value).toString('latin1')).slice(-8);
+      controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${n} bytes`;
+}
+

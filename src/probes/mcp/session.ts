@@ -1,0 +1,262 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { formatDuration } from '../../config/duration.js';
+import { isGatewayKeyHeader } from '../../util/credentials.js';
+import { settleWithin } from '../../util/deadline.js';
+import { maskHeaders } from '../../util/redact.js';
+import { VERSION } from '../../version.js';
+import { runDispatcher } from '../net/connections.js';
+import { createPhaseClock } from '../net/phases.js';
+import { bearer, joinUrl, USER_AGENT } from '../net/requests.js';
+import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ServerOutcomes } from '../types.js';
+import { excerpt, statusText } from '../verdicts/text.js';
+import { formatBytes, watchBody, type BodyMode } from './body.js';
+import { classifyMcpError, httpRejection } from './failures.js';
+import { isProtocolViolation, sentAuth, serverOutcomesOf, shortMessage, type SeenResponse } from './responses.js';
+
+/** Largest response mcpwatch reads from a gateway before giving up on it (per HTTP response). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** How long closing a session may take at the end of a run. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/** How the run authenticates: the target's key (default), none, or a raw Authorization value. */
+export type AuthMode = { kind: 'key' } | { kind: 'none' } | { kind: 'raw'; value: string };
+
+export interface SessionSpec {
+  servers: readonly string[];
+  headers: Readonly<Record<string, string>>;
+  auth?: AuthMode;
+  maxResponseBytes?: number;
+  /** Label for the step log, e.g. "wrong_key". */
+  label?: string;
+  /** Query string added to the MCP URL (the auth guard's marker). */
+  query?: string;
+}
+
+export interface McpSession {
+  client: Client;
+  /** Rejects as soon as something fails the session out of band (a response over the size limit, an invalid message on a stream). */
+  failed: Promise<never>;
+  responses: SeenResponse[];
+  /** Runs an SDK call bounded by the run's signal and timeout, failing fast on out-of-band errors. */
+  call<T>(fn: (opts: RequestOptions) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Targets already warned about a key without "Bearer " (per loaded config: a reload warns again, once). */
+const warnedBearer = new WeakSet<object>();
+
+/**
+ * The headers a probe sends, before the SDK adds its own (content-type, accept, session id):
+ * the target's extra headers, then the probe's (names lower-cased, so the probe's win whatever
+ * their case), `x-mcp-servers` when the probe names servers, and the credentials of `spec.auth`.
+ */
+export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<string, string> {
+  const auth = spec.auth ?? { kind: 'key' };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT };
+  for (const [k, v] of [...Object.entries(ctx.target.headers), ...Object.entries(spec.headers)]) {
+    // The auth guard's rejection checks: a "no key" request must carry no key in any header.
+    if (auth.kind !== 'key' && isGatewayKeyHeader(k)) continue;
+    headers[k.toLowerCase()] = v;
+  }
+  if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
+  if (auth.kind === 'key' && ctx.target.apiKey !== undefined) {
+    const value = bearer(ctx.target.apiKey);
+    if (value !== ctx.target.apiKey && !warnedBearer.has(ctx.target)) {
+      warnedBearer.add(ctx.target);
+      ctx.logger.warn(
+        'the apiKey of this target has no "Bearer " prefix: mcpwatch sends "Authorization: Bearer <key>", as LiteLLM requires (logged once per target)',
+      );
+    }
+    headers.authorization = value;
+  } else if (auth.kind === 'raw') {
+    headers.authorization = auth.value;
+  }
+  return headers;
+}
+
+/**
+ * Opens an MCP session through the gateway with the SDK's client: undici as its fetch (the run's
+ * dispatcher and signal, so the run's timeout and TLS options apply), a byte limit on every
+ * response, redirects reported rather than followed, and `initialize` timed as its own phase.
+ * The caller must close() it, also after a failure.
+ */
+export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise<McpSession> {
+  const legacySse = ctx.target.transport === 'sse';
+  const base = joinUrl(ctx.target.url, legacySse ? `${withSlash(ctx.target.mcpPath)}sse` : ctx.target.mcpPath);
+  const url = spec.query ? `${base}${base.includes('?') ? '&' : '?'}${spec.query}` : base;
+  const headers = sessionHeaders(ctx, spec);
+  const limit = spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const label = spec.label ? `[${spec.label}] ` : '';
+  const responses: SeenResponse[] = [];
+
+  let closing = false;
+  /** Set when the session is ended after the run's signal fired: the DELETE gets its own deadline and connection. */
+  let afterAbort: { signal: AbortSignal; dispatcher: Dispatcher } | undefined;
+  let fail!: (err: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+
+  const fetchFn: FetchLike = async (input, init) => {
+    const method = init?.method ?? 'GET';
+    const sent = headersOf(init?.headers);
+    const what = describeRequest(method, init?.body, legacySse);
+    const signal = afterAbort ? afterAbort.signal : init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
+    ctx.step(`${label}${method} ${String(input)}${what ? `  ${what}` : ''}`, { headers: maskHeaders(sent, ctx.redactor) });
+    const res = await undiciFetch(input as string, {
+      ...(init as object),
+      signal,
+      dispatcher: afterAbort?.dispatcher ?? ctx.dispatcher,
+      redirect: 'manual',
+    } as Parameters<typeof undiciFetch>[1]);
+    const seen: SeenResponse = { method, url: String(input), status: res.status, auth: sentAuth(sent) };
+    const location = res.headers.get('location');
+    const www = res.headers.get('www-authenticate');
+    if (location) seen.location = location;
+    if (www) seen.wwwAuthenticate = www;
+    responses.push(seen);
+    const type = res.headers.get('content-type');
+    ctx.step(`${label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${what ? `  ${what}` : ''}`);
+    if (!res.body) return res as unknown as Response;
+    const isSse = /text\/event-stream/i.test(type ?? '');
+    // A response to a request must not end inside an event; the legacy transport's session stream
+    // must not end at all while the session is in use; the standalone GET stream may end any time.
+    const mode: BodyMode = isSse && method === 'POST' ? 'request_sse' : isSse && legacySse && method === 'GET' ? 'session_sse' : 'plain';
+    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, mode, (why) => {
+      const err =
+        why === 'too_large'
+          ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`)
+          : why === 'mid_event'
+            ? new ProbeFailure('protocol_error', `the SSE stream from ${ctx.target.name} ended in the middle of an event`)
+            : why === 'ended'
+              ? new ProbeFailure('protocol_error', `${ctx.target.name} closed the SSE session stream while the session was in use`)
+              : new ProbeFailure('protocol_error', `the connection to ${ctx.target.name} broke while reading the response (${why.message})`);
+      if (!closing && !ctx.signal.aborted) fail(err);
+      return err;
+    });
+    return new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+  };
+
+  const transport: Transport = legacySse
+    ? new SSEClientTransport(new URL(url), {
+        fetch: fetchFn,
+        requestInit: { headers, redirect: 'manual' },
+        eventSourceInit: { fetch: (u, i) => fetchFn(u, { ...i, headers: { ...headersOf(i?.headers), ...headers } }) },
+      })
+    : new StreamableHTTPClientTransport(new URL(url), {
+        fetch: fetchFn,
+        requestInit: { headers, redirect: 'manual' },
+        // One attempt: a probe reports a broken stream, it does not paper over it.
+        reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
+      });
+
+  const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
+  client.onerror = (err: Error) => {
+    if (closing || ctx.signal.aborted) return; // streams ending because the run ends
+    const http = httpRejection(err, responses);
+    ctx.step(http ? `${label}body: ${excerpt(http.body, 300) || '(empty)'}` : `${label}transport error: ${shortMessage(err, 300)}`);
+    // A message that is not valid JSON-RPC on a stream never reaches the pending request: fail the run now.
+    if (isProtocolViolation(err)) fail(new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}: ${shortMessage(err)}`));
+  };
+
+  let closed: Promise<void> | undefined;
+  const session: McpSession = {
+    client,
+    failed,
+    responses,
+    call: (fn) => Promise.race([fn({ signal: ctx.signal, timeout: ctx.timeoutMs, maxTotalTimeout: ctx.timeoutMs }), failed]),
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        // A stateful gateway keeps a session until it is DELETEd (LiteLLM 1.108+ allows 8 per key):
+        // end it also when the run failed or timed out, then drop the streams.
+        if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+          if (ctx.signal.aborted) {
+            const dispatcher = runDispatcher(ctx.target, createPhaseClock(), CLOSE_TIMEOUT_MS);
+            afterAbort = { signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS), dispatcher };
+            await settleWithin(transport.terminateSession(), CLOSE_TIMEOUT_MS);
+            void dispatcher.destroy().catch(() => undefined);
+          } else {
+            await settleWithin(transport.terminateSession(), CLOSE_TIMEOUT_MS);
+          }
+        }
+        await settleWithin(client.close(), CLOSE_TIMEOUT_MS);
+      })()),
+  };
+
+  try {
+    await ctx.phases.run('initialize', () => session.call((opts) => client.connect(transport, opts)));
+    const info = client.getServerVersion();
+    const facts =
+      transport instanceof StreamableHTTPClientTransport
+        ? [`protocol ${transport.protocolVersion ?? '?'}`, transport.sessionId ? 'stateful (mcp-session-id)' : 'stateless (no mcp-session-id)']
+        : ['legacy SSE'];
+    ctx.step(`${label}initialized: ${[info?.name, info?.version].filter(Boolean).join(' ') || 'server'} (${facts.join(', ')})`);
+  } catch (err) {
+    await session.close();
+    if (legacySse && ctx.signal.reason instanceof ProbeTimeoutError && !responses.some((r) => r.method === 'POST')) {
+      throw new ProbeFailure(
+        'timeout',
+        `timeout after ${formatDuration(ctx.timeoutMs)} in initialize: ${url} never sent the legacy SSE "endpoint" event (LiteLLM 1.77 serves only streamable HTTP there: use transport: streamable-http)`,
+      );
+    }
+    throw classifyMcpError(err, ctx, responses, 'initialize') ?? err;
+  }
+  return session;
+}
+
+/**
+ * tools/list, following nextCursor; guards against a server that pages forever. `outcomes`
+ * collects what the gateway says per upstream server, when it says it.
+ */
+export async function listAllTools(ctx: ProbeContext, session: McpSession, outcomes?: ServerOutcomes): Promise<Tool[]> {
+  return ctx.phases.run('list_tools', async () => {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await session.call((opts) => session.client.listTools(cursor ? { cursor } : {}, opts));
+      tools.push(...res.tools);
+      const perServer = serverOutcomesOf(res._meta);
+      if (perServer && outcomes) Object.assign(outcomes, perServer);
+      ctx.step(`tools/list page ${page + 1}: ${res.tools.length} tools`, perServer ? { serverOutcomes: perServer } : undefined);
+      if (!res.nextCursor || res.nextCursor === cursor) return tools;
+      cursor = res.nextCursor;
+    }
+    throw new ProbeFailure('protocol_error', `tools/list from ${ctx.target.name} did not end after 100 pages`);
+  });
+}
+
+function withSlash(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+function headersOf(h: unknown): Record<string, string> {
+  if (!h) return {};
+  if (typeof (h as Headers).forEach === 'function' && !(h instanceof Array)) {
+    const out: Record<string, string> = {};
+    (h as Headers).forEach((v, k) => (out[k] = v));
+    return out;
+  }
+  if (Array.isArray(h)) return Object.fromEntries(h as Array<[string, string]>);
+  return { ...(h as Record<string, string>) };
+}
+
+/** What a request is, for the step log: the JSON-RPC method(s) of a POST, the stream of a GET. */
+function describeRequest(method: string, body: unknown, legacySse: boolean): string {
+  if (method === 'GET') return legacySse ? '(open SSE session stream)' : '(open server→client stream)';
+  if (method === 'DELETE') return '(end session)';
+  if (typeof body !== 'string') return '';
+  try {
+    const msg = JSON.parse(body) as { method?: unknown } | Array<{ method?: unknown }>;
+    const methods = (Array.isArray(msg) ? msg : [msg]).map((m) => (typeof m?.method === 'string' ? m.method : 'response'));
+    return methods.join(', ');
+  } catch {
+    return '';
+  }
+}
+

@@ -1,0 +1,53 @@
+import type { Target } from '../../config/parse.js';
+import { VERSION } from '../../version.js';
+
+export const USER_AGENT = `mcpwatch/${VERSION}`;
+
+/** Joins a target URL (which may carry a path prefix) and a probe path. */
+export function joinUrl(base: string, path: string): string {
+  const u = new URL(base);
+  const prefix = u.pathname.replace(/\/+$/, '');
+  const [p, query] = splitOnce(path, '?');
+  u.pathname = prefix + p;
+  u.search = query !== undefined ? `?${query}` : '';
+  return u.toString();
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** `host:port` of a target, for reasons. */
+export function hostPortOf(target: Target): string {
+  const u = new URL(target.url);
+  return u.port ? `${u.hostname}:${u.port}` : `${u.hostname}:${u.protocol === 'https:' ? 443 : 80}`;
+}
+
+/** The Authorization value for a key, adding the `Bearer ` prefix LiteLLM requires when it is missing. */
+export function bearer(key: string): string {
+  return /^bearer\s/i.test(key) ? key : `Bearer ${key}`;
+}
+
+/**
+ * Reads a body stream up to `max` bytes, then stops reading and destroys the stream, so a
+ * huge or endless response costs at most `max` bytes of memory.
+ */
+export async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void }, max: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (size + buf.length > max) {
+      chunks.push(buf.subarray(0, max - size));
+      size = max;
+      truncated = true;
+      break;
+    }
+    chunks.push(buf);
+    size += buf.length;
+  }
+  if (truncated) body.destroy?.();
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated, bytes: size };
+}

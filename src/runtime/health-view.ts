@@ -1,0 +1,102 @@
+import { formatDuration } from '../config/duration.js';
+import { formatProblem, type ConfigProblem } from '../config/problems.js';
+import type { LogHealth } from '../logs/log-service.js';
+import type { SchedulerHealth } from '../scheduler/scheduler.js';
+
+export type CheckStatus = 'ok' | 'degraded' | 'fail';
+export type HealthStatus = 'ok' | 'degraded' | 'unhealthy';
+
+export interface Check {
+  status: CheckStatus;
+  message?: string;
+  [k: string]: unknown;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  checks: Record<string, Check>;
+  /** Findings about what mcpwatch watches (failing probes per target). They never make mcpwatch unhealthy. */
+  targets: Record<string, { up: boolean; probes: number; failing: string[] }>;
+}
+
+/**
+ * Overall status from the checks: any `fail` makes mcpwatch unhealthy (503: restart it), any
+ * `degraded` is degraded (200: it works, partly). Gateway findings are reported beside, not
+ * counted: a gateway that is down is what mcpwatch is there to notice, not mcpwatch failing.
+ */
+export function overallStatus(checks: Record<string, Check>): HealthStatus {
+  const statuses = Object.values(checks).map((c) => c.status);
+  if (statuses.includes('fail')) return 'unhealthy';
+  if (statuses.includes('degraded')) return 'degraded';
+  return 'ok';
+}
+
+export function httpStatusFor(status: HealthStatus): number {
+  return status === 'unhealthy' ? 503 : 200;
+}
+
+export interface HealthInput {
+  configPath: string;
+  /** When the running config was loaded (epoch ms). */
+  loadedAt: number;
+  /** The last (re)load: a failed one keeps the running config and degrades the health. */
+  lastReload: { ok: boolean; problems: readonly ConfigProblem[] };
+  scheduler: SchedulerHealth;
+  /** Shutting down: a scheduler that does not run is then expected. */
+  stopping: boolean;
+  eventLoop: { maxDelayMs: number; limitMs: number };
+  logs?: LogHealth;
+  targets: readonly string[];
+  probes: ReadonlyArray<{ name: string; target: string }>;
+  /** Whether each probe's last run succeeded (undefined: it has not run). */
+  lastSuccess(probe: string): boolean | undefined;
+}
+
+/** Runs that wait this long for a slot degrade mcpwatch (too many probes for maxConcurrentProbes). */
+const QUEUE_DEGRADED_MS = 60_000;
+
+/** Pure: /health from what the agent knows about itself. */
+export function healthView(input: HealthInput): HealthReport {
+  const checks: Record<string, Check> = {};
+  const loadedAt = new Date(input.loadedAt).toISOString();
+  checks.config = input.lastReload.ok
+    ? { status: 'ok', path: input.configPath, loadedAt }
+    : {
+        status: 'degraded',
+        message: 'the last reload failed: running the previous config',
+        path: input.configPath,
+        loadedAt,
+        problems: input.lastReload.problems.map(formatProblem),
+      };
+
+  const sched = input.scheduler;
+  checks.scheduler =
+    sched.stalled.length > 0
+      ? { status: 'fail', message: `probes overdue: ${sched.stalled.join(', ')}`, ...sched }
+      : !sched.running && !input.stopping
+        ? { status: 'fail', message: 'scheduler not running', ...sched }
+        : sched.oldestQueuedMs > QUEUE_DEGRADED_MS
+          ? { status: 'degraded', message: `runs wait ${formatDuration(sched.oldestQueuedMs)} for a slot: raise maxConcurrentProbes`, ...sched }
+          : { status: 'ok', ...sched };
+
+  const { maxDelayMs, limitMs } = input.eventLoop;
+  checks.eventLoop =
+    maxDelayMs > limitMs
+      ? { status: 'fail', message: `event loop blocked for ${formatDuration(maxDelayMs)} (limit ${formatDuration(limitMs)})`, maxDelayMs }
+      : { status: 'ok', maxDelayMs };
+
+  if (input.logs) checks.logs = { ...input.logs };
+
+  const targets: HealthReport['targets'] = {};
+  for (const name of input.targets) targets[name] = { up: true, probes: 0, failing: [] };
+  for (const p of input.probes) {
+    const t = targets[p.target];
+    if (!t) continue;
+    t.probes++;
+    if (input.lastSuccess(p.name) === false) {
+      t.failing.push(p.name);
+      t.up = false;
+    }
+  }
+  return { status: overallStatus(checks), checks, targets };
+}

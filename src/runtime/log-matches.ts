@@ -1,0 +1,99 @@
+import type { GuardCorrelator, Origin } from '../correlate/guard.js';
+import { tsToMs } from '../logs/lines.js';
+import type { LogSink } from '../logs/log-service.js';
+import type { LogRecord } from '../logs/records.js';
+import type { Match } from '../logs/rules.js';
+import type { LogRecorder } from '../metrics/log-recorder.js';
+import type { Redactor } from '../util/redact.js';
+
+export interface RecentMatch {
+  at: string;
+  container: string;
+  category: string;
+  kind: string;
+  origin: Origin;
+  requesterIp?: string;
+  server?: string;
+  /** The record's first lines, keys masked. */
+  line: string;
+}
+
+const RECENT_MAX = 200;
+
+/**
+ * Where the log service's reports go: each match gets its origin from the guard correlator, is
+ * recorded as metrics and kept among the recent matches (masked) for /status and the MCP tools.
+ */
+export class LogMatches implements LogSink {
+  private recent: RecentMatch[] = [];
+  /** Recent matches of records still open: completed (requester IP, more text) when the record ends. */
+  private open = new WeakMap<LogRecord, RecentMatch[]>();
+
+  constructor(
+    private readonly guards: GuardCorrelator,
+    private readonly recorder: LogRecorder,
+    private readonly redactor: Redactor,
+  ) {}
+
+  /** Newest first. */
+  recentMatches(): RecentMatch[] {
+    return [...this.recent].reverse();
+  }
+
+  containerAdded(container: string): void {
+    this.recorder.containerAdded(container);
+  }
+
+  containerRemoved(container: string): void {
+    this.recorder.containerRemoved(container);
+  }
+
+  lines(container: string, stream: 'stdout' | 'stderr', n: number): void {
+    this.recorder.lines(container, stream, n);
+  }
+
+  tailUp(container: string, up: boolean): void {
+    this.recorder.tailUp(container, up);
+  }
+
+  dockerUp(up: boolean): void {
+    this.recorder.dockerUp(up);
+  }
+
+  match(container: string, m: Match, rec: LogRecord): void {
+    const origin = this.guards.attribute(container, m, rec);
+    const at = rec.ts ? tsToMs(rec.ts) : Date.now();
+    this.recorder.match(container, m, origin, at);
+    const entry: RecentMatch = {
+      at: new Date(at).toISOString(),
+      container,
+      category: m.category,
+      kind: m.kind,
+      origin,
+      ...(rec.requesterIp && { requesterIp: rec.requesterIp }),
+      ...(m.server && { server: m.server }),
+      line: this.redactor.mask(firstLines(rec.text, 2, 500)),
+    };
+    this.recent.push(entry);
+    if (this.recent.length > RECENT_MAX) this.recent.splice(0, this.recent.length - RECENT_MAX);
+    const open = this.open.get(rec);
+    if (open) open.push(entry);
+    else this.open.set(rec, [entry]);
+  }
+
+  recordEnd(_container: string, rec: LogRecord): void {
+    const entries = this.open.get(rec);
+    if (!entries) return;
+    this.open.delete(rec);
+    const line = this.redactor.mask(firstLines(rec.text, 2, 500));
+    for (const e of entries) {
+      e.line = line;
+      if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
+    }
+  }
+}
+
+function firstLines(text: string, n: number, max: number): string {
+  const out = text.split('\n', n).join('\n');
+  return out.length > max ? `${out.slice(0, max)}…` : out;
+}

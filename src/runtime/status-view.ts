@@ -1,0 +1,150 @@
+import { formatDuration } from '../config/duration.js';
+import type { Config, Probe } from '../config/parse.js';
+import { formatProblem, type ConfigProblem } from '../config/problems.js';
+import type { LogService } from '../logs/log-service.js';
+import type { DetailsByType, Outcome, Phase, ProbeType, Trigger } from '../probes/types.js';
+import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
+import type { RecentMatch } from './log-matches.js';
+
+/** A probe's last run as /status shows it. */
+export interface LastRun<T extends ProbeType = ProbeType> {
+  outcome: Outcome;
+  success: boolean;
+  reason: string;
+  trigger: Trigger;
+  startedAt: string;
+  durationMs: number;
+  phases: Partial<Record<Phase, number>>;
+  details?: DetailsByType[T];
+}
+
+interface ProbeStatusBase {
+  name: string;
+  target: string;
+  /** `every 30s`, or `cron` and the expression. */
+  schedule: string;
+  timeout: string;
+  inFlight: boolean;
+  lastSuccessAt: string | null;
+  runs: number;
+  failures: number;
+  skipped: number;
+  history: Array<Omit<HistoryEntry, 'startedAt'> & { startedAt: string }>;
+}
+
+/** One probe in /status; `last.details` is typed by `type`. */
+export type ProbeStatus = { [T in ProbeType]: ProbeStatusBase & { type: T; last?: LastRun<T> } }[ProbeType];
+
+export type LogsStatus = ReturnType<LogService['status']> & { recentMatches: RecentMatch[] };
+
+/** The /status document (and what the MCP tools read). */
+export interface StatusDocument {
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  config: {
+    path: string;
+    loadedAt: string;
+    lastReload: { at: string; ok: boolean; problems: string[] };
+  };
+  probes: ProbeStatus[];
+  logs?: LogsStatus;
+}
+
+export interface StatusInput {
+  version: string;
+  now: number;
+  startedAt: number;
+  configPath: string;
+  loadedAt: number;
+  lastReload: { at: number; ok: boolean; problems: readonly ConfigProblem[] };
+  config: Config;
+  record(probe: string): ProbeRecord | undefined;
+  inFlight(probe: string): boolean;
+  logs?: LogsStatus;
+}
+
+/** How many of the recent log matches /status lists. */
+export const STATUS_RECENT_MATCHES = 50;
+
+/** Pure: the /status document (unmasked: the caller masks it). */
+export function statusView(input: StatusInput): StatusDocument {
+  return {
+    version: input.version,
+    startedAt: iso(input.startedAt),
+    uptimeSeconds: Math.round((input.now - input.startedAt) / 1000),
+    config: {
+      path: input.configPath,
+      loadedAt: iso(input.loadedAt),
+      lastReload: { at: iso(input.lastReload.at), ok: input.lastReload.ok, problems: input.lastReload.problems.map(formatProblem) },
+    },
+    probes: input.config.probes.map((p) => probeStatus(p, input.record(p.name), input.inFlight(p.name))),
+    ...(input.logs && { logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) } }),
+  };
+}
+
+function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean): ProbeStatus {
+  const last = rec?.last;
+  return {
+    name: p.name,
+    type: p.type,
+    target: p.target,
+    schedule: p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
+    timeout: formatDuration(p.timeoutMs),
+    inFlight,
+    last: last && {
+      outcome: last.outcome,
+      success: last.success,
+      reason: last.reason,
+      trigger: last.trigger,
+      startedAt: iso(last.startedAt),
+      durationMs: last.durationMs,
+      phases: last.phases,
+      ...(last.details && { details: last.details }),
+    },
+    lastSuccessAt: rec?.lastSuccessAt !== undefined ? iso(rec.lastSuccessAt) : null,
+    runs: rec?.runs ?? 0,
+    failures: rec?.failures ?? 0,
+    skipped: rec?.skipped ?? 0,
+    history: (rec?.history ?? []).map((h) => ({ ...h, startedAt: iso(h.startedAt) })),
+  } as ProbeStatus;
+}
+
+/** The last catalog an mcp_catalog probe saw, with the last change (for the MCP tool get_catalog). */
+export interface CatalogView {
+  probe: string;
+  target: string;
+  servers: string[];
+  seenAt: string | null;
+  fingerprint: string | null;
+  toolsPerServer: Record<string, number>;
+  tools: string[];
+  lastChange: { at: string; added: string[]; removed: string[]; changedSchemas: string[] } | null;
+  lastOutcome: Outcome | null;
+}
+
+/** Pure: every catalog probe's last catalog. */
+export function catalogView(config: Config, record: (probe: string) => ProbeRecord | undefined): CatalogView[] {
+  const out: CatalogView[] = [];
+  for (const p of config.probes) {
+    if (p.type !== 'mcp_catalog') continue;
+    const rec = record(p.name);
+    const c = rec?.memory.catalog ?? {};
+    out.push({
+      probe: p.name,
+      target: p.target,
+      servers: p.servers,
+      seenAt: c.snapshot ? iso(c.snapshot.at) : null,
+      fingerprint: c.snapshot?.fingerprint ?? null,
+      toolsPerServer: c.toolsPerServer ?? {},
+      tools: c.tools ?? [],
+      lastChange: c.lastChange ? { ...c.lastChange, at: iso(c.lastChange.at) } : null,
+      lastOutcome: rec?.last?.outcome ?? null,
+    });
+  }
+  return out;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

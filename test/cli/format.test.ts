@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatResult } from '../../src/cli/format.js';
+import type { ProbeResult } from '../../src/probes/types.js';
+import { toolsPerServer } from '../../src/probes/verdicts/catalog.js';
+
+describe('formatResult for MCP results', () => {
+  const base = { target: 'lan', success: false, trigger: 'cli', startedAt: 0, durationMs: 123 } as const;
+
+  it('auth_guard: one line per check; later requests show only the headers that differ', () => {
+    const r: ProbeResult = {
+      ...base,
+      probe: 'guard',
+      type: 'auth_guard',
+      outcome: 'auth_not_enforced',
+      reason: 'lan (/mcp/) accepted MCP requests with a wrong key (check wrong_key): anyone who reaches the gateway can use its tools',
+      phases: { connect: 1, initialize: 20 },
+      steps: [
+        { t: 1, msg: '[no_key] POST http://gw/mcp/  initialize', data: { headers: { accept: 'application/json, text/event-stream', 'user-agent': 'mcpwatch/0', 'x-mcp-servers': 'mcp_fs' } } },
+        { t: 5, msg: '[no_key] ← 401 Unauthorized (application/json)  initialize' },
+        { t: 6, msg: '[wrong_key] POST http://gw/mcp/  initialize', data: { headers: { accept: 'application/json, text/event-stream', 'user-agent': 'mcpwatch/0', 'x-mcp-servers': 'mcp_fs', authorization: 'Bearer sk-…beef' } } },
+      ],
+      details: {
+        authChecks: {
+          no_key: { enforced: true, status: 401, reason: 'rejected: 401 Unauthorized' },
+          wrong_key: { enforced: false, reason: 'an MCP session opened with a wrong key' },
+          valid_key: { accepted: true, reason: 'the real key opened a session' },
+        },
+      },
+    };
+    expect(formatResult(r, 'http://gw')).toBe(
+      [
+        'probe guard (auth_guard) → target lan http://gw',
+        '       1ms  [no_key] POST http://gw/mcp/  initialize',
+        '              accept: application/json, text/event-stream',
+        '              user-agent: mcpwatch/0',
+        '              x-mcp-servers: mcp_fs',
+        '       5ms  [no_key] ← 401 Unauthorized (application/json)  initialize',
+        '       6ms  [wrong_key] POST http://gw/mcp/  initialize',
+        '              (headers as above, but:)',
+        '              authorization: Bearer sk-…beef',
+        'phases:   connect 1ms, initialize 20ms',
+        'duration: 123ms',
+        'result:   FAILED auth_not_enforced: lan (/mcp/) accepted MCP requests with a wrong key (check wrong_key): anyone who reaches the gateway can use its tools',
+        'checks:',
+        '  no_key            rejected, as it must be: rejected: 401 Unauthorized',
+        '  wrong_key         NOT REJECTED: an MCP session opened with a wrong key',
+        '  valid_key         accepted, as it must be: the real key opened a session',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('mcp_catalog: counts, fingerprint, what changed, expected tools, tool names', () => {
+    const r: ProbeResult = {
+      ...base,
+      success: true,
+      probe: 'cat',
+      type: 'mcp_catalog',
+      outcome: 'ok',
+      reason: '3 tools (a: 2, b: 1); catalog changed (+1 -1 ~0)',
+      phases: { initialize: 10, list_tools: 30 },
+      steps: [],
+      details: {
+        catalog: { tools: 3, toolsPerServer: { a: 2, b: 1 }, fingerprint: '0123456789abcdef', changed: true, added: ['b-new'], removed: ['b-old'], changedSchemas: [] },
+        expectedTools: { 'a-x': true, 'a-y': false },
+        toolNames: ['a-x', 'a-z', 'b-new'],
+      },
+    };
+    expect(formatResult(r, 'http://gw').split('\n').slice(4)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'changed:  since the previous run of this probe',
+      '  added:   b-new',
+      '  removed: b-old',
+      'expected: a-x present, a-y MISSING',
+      'tools:    a-x, a-z, b-new',
+      '',
+    ]);
+  });
+});

@@ -1,0 +1,189 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Config, parseConfig } from '../../src/config/parse.js';
+import { PROBES } from '../../src/probes/table.js';
+import { ProbeCancelledError, type ProbeResult } from '../../src/probes/types.js';
+import { phaseOf, Scheduler } from '../../src/scheduler/scheduler.js';
+import { Semaphore } from '../../src/scheduler/semaphore.js';
+import { RunTracker } from '../../src/scheduler/tracker.js';
+import { Redactor } from '../../src/util/redact.js';
+import { TestHttpServer } from '../support/http-server.js';
+
+// A real local HTTP server stands in for the gateway: these tests are about time (overlap,
+// timeouts, shutdown), which a server we can make slow or hang shows directly.
+
+const logger = pino({ level: 'silent' });
+
+function config(server: TestHttpServer, probes: string, extra = ''): Config {
+  const r = parseConfig(`${extra}targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\nprobes:\n${probes}`, {});
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.config;
+}
+
+function harness(cfg: Config, limit = 16) {
+  const results: ProbeResult[] = [];
+  const skips: string[] = [];
+  const tracker = new RunTracker();
+  const scheduler = new Scheduler({
+    config: cfg,
+    logger,
+    redactor: new Redactor(),
+    limiter: new Semaphore(limit),
+    tracker,
+    onResult: (r) => results.push(r),
+    onSkip: (p) => skips.push(p.name),
+  });
+  return { scheduler, tracker, results, skips };
+}
+
+async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('scheduler', () => {
+  let server: TestHttpServer;
+  let h: ReturnType<typeof harness> | undefined;
+
+  beforeEach(async () => {
+    server = await new TestHttpServer().start();
+  });
+  afterEach(async () => {
+    await h?.scheduler.stop();
+    h?.tracker.abortAll(new ProbeCancelledError('test over'));
+    await h?.tracker.drain(2_000);
+    h = undefined;
+    vi.restoreAllMocks();
+    await server.stop();
+  });
+
+  it('runs every probe right after start, then on its interval', async () => {
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 300ms }\n  - { name: b, type: http, target: t, every: 1h }\n'));
+    const t0 = Date.now();
+    h.scheduler.start();
+    await until(() => h!.results.length >= 2);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(h.results.map((r) => r.probe).sort()).toEqual(['a', 'b']);
+    expect(h.results.every((r) => r.outcome === 'ok' && r.trigger === 'schedule')).toBe(true);
+    await until(() => h!.results.filter((r) => r.probe === 'a').length >= 3, 3_000);
+    expect(h.results.filter((r) => r.probe === 'b')).toHaveLength(1);
+  });
+
+  it('runs cron schedules with a seconds field', async () => {
+    h = harness(config(server, '  - { name: c, type: http, target: t, schedule: "* * * * * *" }\n'));
+    h.scheduler.start();
+    await until(() => h!.results.length >= 3, 4_500);
+    expect(h.results.every((r) => r.success)).toBe(true);
+  });
+
+  it('never overlaps two runs of one probe: a tick during a slow run is skipped and counted', async () => {
+    server.mode = 'slow';
+    server.slowMs = 900;
+    h = harness(config(server, '  - { name: slow, type: http, target: t, every: 100ms, timeout: 5s }\n'));
+    h.scheduler.start();
+    await until(() => h!.results.length >= 2, 4_000);
+    expect(server.maxInFlight).toBe(1);
+    expect(h.skips.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('aborts a run at its timeout: the request is really cancelled, the reason names the phase', async () => {
+    server.mode = 'hang';
+    h = harness(config(server, '  - { name: hang, type: http, target: t, every: 1h, timeout: 300ms }\n'));
+    const t0 = Date.now();
+    h.scheduler.start();
+    await until(() => h!.results.length === 1, 3_000);
+    const r = h.results[0]!;
+    expect(r.outcome).toBe('timeout');
+    expect(r.reason).toBe('timeout after 300ms in http');
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(r.durationMs).toBeGreaterThanOrEqual(290);
+    // The server sees the client go away: the abort reached the socket.
+    await until(() => server.abandoned === 1, 2_000);
+    expect(server.inFlight).toBe(0);
+  });
+
+  it('records a probe that throws as a failed run and keeps scheduling', async () => {
+    let calls = 0;
+    vi.spyOn(PROBES, 'http').mockImplementation(async () => {
+      calls++;
+      if (calls === 1) throw new TypeError('cannot read properties of undefined');
+      if (calls === 2) throw 'a string, not an Error';
+      return { outcome: 'ok', reason: 'fine' };
+    });
+    h = harness(config(server, '  - { name: buggy, type: http, target: t, every: 100ms }\n'));
+    h.scheduler.start();
+    await until(() => h!.results.length >= 3, 3_000);
+    expect(h.results.slice(0, 3).map((r) => [r.outcome, r.reason])).toEqual([
+      ['internal_error', 'probe failed unexpectedly: cannot read properties of undefined'],
+      ['internal_error', 'probe failed unexpectedly: a string, not an Error'],
+      ['ok', 'fine'],
+    ]);
+  });
+
+  it('ends the run on time even when a probe ignores the abort signal', async () => {
+    vi.spyOn(PROBES, 'http').mockImplementation(() => new Promise(() => undefined));
+    h = harness(config(server, '  - { name: deaf, type: http, target: t, every: 1h, timeout: 200ms }\n'));
+    h.scheduler.start();
+    await until(() => h!.results.length === 1, 2_000);
+    expect(h.results[0]).toMatchObject({ outcome: 'timeout', reason: 'timeout after 200ms' });
+  });
+
+  it('bounds the number of runs in flight across probes', async () => {
+    server.mode = 'slow';
+    server.slowMs = 400;
+    const probes = [1, 2, 3, 4, 5, 6].map((i) => `  - { name: p${i}, type: http, target: t, every: 1h }\n`).join('');
+    h = harness(config(server, probes), 2);
+    h.scheduler.start();
+    await until(() => h!.results.length === 6, 5_000);
+    expect(server.maxInFlight).toBe(2);
+    // The timeout clock starts when a run gets its slot: queued runs did not time out.
+    expect(h.results.every((r) => r.success)).toBe(true);
+  });
+
+  it('runNow joins a run in flight instead of starting a second one', async () => {
+    server.mode = 'slow';
+    server.slowMs = 300;
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1h }\n'));
+    h.scheduler.start();
+    const [r1, r2] = await Promise.all([h.scheduler.runNow('a'), h.scheduler.runNow('a')]);
+    expect(r1).toBe(r2);
+    expect(server.requests).toBe(1);
+    await expect(h.scheduler.runNow('nope')).rejects.toThrow('unknown probe "nope"');
+  });
+
+  it('on shutdown stops scheduling and aborts runs in flight without recording them', async () => {
+    server.mode = 'hang';
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 100ms, timeout: 30s }\n'));
+    h.scheduler.start();
+    await until(() => server.inFlight === 1);
+    await h.scheduler.stop();
+    h.tracker.abortAll(new ProbeCancelledError('shutting down'));
+    expect(await h.tracker.drain(2_000)).toBe(true);
+    await until(() => server.inFlight === 0, 2_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.results).toHaveLength(0);
+    expect(server.requests).toBe(1);
+  });
+
+  it('reports probes whose tick is overdue as stalled', async () => {
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1s }\n'));
+    h.scheduler.start();
+    expect(h.scheduler.health().stalled).toEqual([]);
+    expect(h.scheduler.health(Date.now() + 120_000).stalled).toEqual(['a']);
+  });
+
+  it('spreads probes with one interval over it: a stable phase per name, below the interval and 10 s', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `probe-${i}`);
+    const phases = names.map((n) => phaseOf(n, 1_000));
+    expect(phases.every((p) => p >= 0 && p < 1_000)).toBe(true);
+    expect(names.map((n) => phaseOf(n, 1_000))).toEqual(phases);
+    // 500 probes over 1 s: no 10 ms slot holds more than a handful of starts.
+    const perSlot = new Map<number, number>();
+    for (const p of phases) perSlot.set(Math.floor(p / 10), (perSlot.get(Math.floor(p / 10)) ?? 0) + 1);
+    expect(Math.max(...perSlot.values())).toBeLessThan(20);
+    expect(Math.max(...names.map((n) => phaseOf(n, 3_600_000)))).toBeLessThan(10_000);
+  });
+});
