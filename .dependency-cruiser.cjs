@@ -1,0 +1,47 @@
+/**
+ * The shape of src/, checked in `npm test` (test/architecture.test.ts): no import circles, and
+ * every arrow points down. Layers, top to bottom:
+ *   bin, cli/, main            entry points and wiring
+ *   server/, mcp-tools/        the HTTP layer and the MCP tools: they see the agent only through their ports
+ *   runtime/                   the agent's lifecycle and its pure views
+ *   metrics/, scheduler/       recorders; time
+ *   correlate/                 log origin (guard marks + log records)
+ *   probes/, logs/             network work and log tailing, apart from each other
+ *   config/                    the config and its problems
+ *   util/, version             helpers that import nothing of ours
+ * Type-only imports count: a circle through types is still a circle.
+ */
+const layer = (name, mayImport) => ({
+  name: `layer-${name.replace(/[^a-z-]/g, '')}`,
+  comment: `src/${name} may import only: ${mayImport.join(', ') || 'nothing of ours'}`,
+  severity: 'error',
+  from: { path: `^src/${name}` },
+  to: { path: '^src/', pathNot: [`^src/${name}`, ...mayImport.map((m) => `^src/${m}`)] },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', comment: 'an import circle', severity: 'error', from: {}, to: { circular: true } },
+    { name: 'no-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    layer('util/', []),
+    layer('version', []),
+    layer('config/', ['util/']),
+    layer('probes/', ['config/', 'util/', 'version']),
+    layer('logs/', ['config/', 'util/']),
+    layer('correlate/', ['logs/', 'probes/guard-marks', 'probes/types', 'config/', 'util/']),
+    layer('scheduler/', ['probes/', 'config/', 'util/']),
+    layer('metrics/', ['correlate/', 'logs/', 'probes/types', 'config/', 'util/', 'version']),
+    layer('runtime/', ['metrics/', 'scheduler/', 'correlate/', 'logs/', 'probes/', 'config/', 'util/', 'version']),
+    // The ports' types come from the runtime's views; the agent itself is never imported.
+    layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
+    layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
+    layer('cli/', ['main', 'scheduler/run', 'probes/types', 'config/', 'util/', 'version']),
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], mainFields: ['module', 'main', 'types'] },
+  },
+};
