@@ -13,6 +13,7 @@ import { ResultStore } from '../scheduler/history.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { Semaphore } from '../scheduler/semaphore.js';
 import { RunTracker } from '../scheduler/tracker.js';
+import { settleWithin } from '../util/deadline.js';
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
@@ -24,6 +25,8 @@ import { catalogView, statusView, type CatalogView, type StatusDocument } from '
 import { transitionLog } from './transitions.js';
 
 const SHUTTING_DOWN: ReloadResult = { ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] };
+/** How long a shutdown waits for a reload under way. */
+const RELOAD_WAIT_MS = 5_000;
 
 export interface AgentDeps {
   configPath: string;
@@ -101,6 +104,8 @@ export class Agent {
     if (this.stopping) return SHUTTING_DOWN;
     const { logger } = this.deps;
     const loaded = await this.deps.load();
+    // stop() came while the file was read: nothing is swapped in after shutdown began.
+    if (this.stopping) return SHUTTING_DOWN;
     if (!loaded.ok) {
       this.lastReload = { at: Date.now(), ok: false, problems: loaded.problems };
       this.selfRecorder.configLoaded(false);
@@ -208,6 +213,9 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.deps.logger.info('shutting down');
+      // A reload under way finishes first (it stops early once it sees this), so no scheduler it
+      // swaps in outlives the shutdown.
+      await settleWithin(this.reloading, RELOAD_WAIT_MS);
       await this.scheduler.stop();
       this.tracker.abortAll(new ProbeCancelledError('mcpwatch is shutting down'));
       await Promise.all([this.tracker.drain(3_000), this.logs?.stop()]);

@@ -1,0 +1,249 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../../src/config/load.js';
+import { parseConfig, type Config } from '../../src/config/parse.js';
+import type { ConfigProblem } from '../../src/config/problems.js';
+import { createMetrics } from '../../src/metrics/registry.js';
+import { Agent } from '../../src/runtime/agent.js';
+import { Redactor } from '../../src/util/redact.js';
+
+// The Agent's reload: serialized, a failed or thrown reload keeps the running config and does
+// not stop the next one, no reload once it is shutting down. `load` is a fake the tests drive.
+
+const CONFIG_PATH = '/etc/mcpwatch/test.yaml';
+
+// Silent, and a reload that sets another level still writes nowhere.
+const devNull = new Writable({ write: (_c, _e, cb) => cb() });
+
+/** A config with http probes of these names against a closed port (they fail fast: connect_error). */
+function config(...probes: string[]): Config {
+  const yaml =
+    probes.length === 0
+      ? 'logLevel: silent\nprobes: []\n'
+      : `logLevel: silent\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n${probes.map((n) => `  - { name: ${n}, type: http, target: t, every: 1h }\n`).join('')}`;
+  const r = parseConfig(yaml, {});
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.config;
+}
+
+function loaded(cfg: Config, warnings: ConfigProblem[] = []): LoadResult {
+  return { ok: true, config: cfg, warnings, path: CONFIG_PATH };
+}
+
+function invalid(...problems: ConfigProblem[]): LoadResult {
+  return { ok: false, problems, path: CONFIG_PATH };
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A `load` that answers with what the test queued, one step per call, and counts its calls. */
+class FakeLoad {
+  private readonly queue: Array<() => Promise<LoadResult>> = [];
+  calls = 0;
+
+  next(step: LoadResult | Error | Deferred<LoadResult>): this {
+    this.queue.push(() => {
+      if (step instanceof Error) return Promise.reject(step);
+      if ('promise' in step) return step.promise;
+      return Promise.resolve(step);
+    });
+    return this;
+  }
+
+  readonly load = (): Promise<LoadResult> => {
+    this.calls++;
+    const step = this.queue.shift();
+    if (!step) return Promise.reject(new Error('unexpected load: nothing queued'));
+    return step();
+  };
+}
+
+async function until(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('Agent reload', () => {
+  let agent: Agent | undefined;
+  let fake: FakeLoad;
+
+  function makeAgent(initial: Config): Agent {
+    fake = new FakeLoad();
+    agent = new Agent(initial, {
+      configPath: CONFIG_PATH,
+      load: fake.load,
+      logger: pino({ level: 'silent' }, devNull),
+      redactor: new Redactor(),
+      metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+    });
+    return agent;
+  }
+
+  afterEach(async () => {
+    await agent?.stop();
+    agent = undefined;
+  });
+
+  it('rejects a reload whose load throws, and the next reload still applies', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    fake.next(new Error('disk on fire')).next(loaded(config('two', 'three')));
+
+    await expect(a.reload()).rejects.toThrow('disk on fire');
+    expect(a.probeNames()).toEqual(['one']);
+
+    await expect(a.reload()).resolves.toEqual({ ok: true, problems: [], warnings: [] });
+    expect(a.probeNames()).toEqual(['two', 'three']);
+    expect(a.status().probes.map((p) => p.name)).toEqual(['two', 'three']);
+    expect(a.health().checks.config!.status).toBe('ok');
+    expect(a.status().config.lastReload.ok).toBe(true);
+    expect(fake.calls).toBe(2);
+  });
+
+  it('runs a reload queued behind one that throws', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const first = deferred<LoadResult>();
+    fake.next(first).next(loaded(config('two')));
+
+    const r1 = a.reload();
+    const r2 = a.reload();
+    await until(() => fake.calls === 1);
+    first.reject(new Error('boom'));
+    await expect(r1).rejects.toThrow('boom');
+    await expect(r2).resolves.toMatchObject({ ok: true });
+    expect(a.probeNames()).toEqual(['two']);
+  });
+
+  it('passes the warnings of a valid load on', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const warning = { path: 'targets.t', message: 'no apiKey: requests to this target are sent without a key' };
+    fake.next(loaded(config('one', 'two'), [warning]));
+    await expect(a.reload()).resolves.toEqual({ ok: true, problems: [], warnings: [warning] });
+    expect(a.probeNames()).toEqual(['one', 'two']);
+  });
+
+  it('keeps the running config on an invalid load and degrades the health', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const problems = [
+      { path: 'probes[0].every', message: 'not a duration: "soon"' },
+      { path: 'targets.t.url', message: 'required' },
+    ];
+    expect(a.health().checks.config!.status).toBe('ok');
+    fake.next(invalid(...problems));
+
+    await expect(a.reload()).resolves.toEqual({ ok: false, problems, warnings: [] });
+    expect(a.probeNames()).toEqual(['one']);
+    expect(a.status().probes.map((p) => [p.name, p.target, p.schedule])).toEqual([['one', 't', 'every 1h']]);
+
+    const health = a.health();
+    expect(health.checks.config).toMatchObject({
+      status: 'degraded',
+      message: 'the last reload failed: running the previous config',
+      path: CONFIG_PATH,
+      problems: ['probes[0].every: not a duration: "soon"', 'targets.t.url: required'],
+    });
+    expect(health.status).toBe('degraded');
+    expect(a.status().config.lastReload).toMatchObject({ ok: false, problems: ['probes[0].every: not a duration: "soon"', 'targets.t.url: required'] });
+
+    // A good reload afterwards clears the degradation.
+    fake.next(loaded(config('two')));
+    await expect(a.reload()).resolves.toMatchObject({ ok: true });
+    expect(a.health().checks.config!.status).toBe('ok');
+    expect(a.probeNames()).toEqual(['two']);
+  });
+
+  it('runs concurrent reloads one after the other; the last one wins', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const first = deferred<LoadResult>();
+    const second = deferred<LoadResult>();
+    fake.next(first).next(second);
+
+    const r1 = a.reload();
+    const r2 = a.reload();
+    await until(() => fake.calls === 1);
+    // The second reload waits for the first: its load is not even called yet.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.calls).toBe(1);
+
+    const order: string[] = [];
+    void r1.then(() => order.push('r1'));
+    void r2.then(() => order.push('r2'));
+
+    first.resolve(loaded(config('two')));
+    await expect(r1).resolves.toMatchObject({ ok: true });
+    expect(a.probeNames()).toEqual(['two']);
+    await until(() => fake.calls === 2);
+
+    second.resolve(loaded(config('three', 'four')));
+    await expect(r2).resolves.toMatchObject({ ok: true });
+    expect(order).toEqual(['r1', 'r2']);
+    expect(a.probeNames()).toEqual(['three', 'four']);
+    expect(a.health().checks.config!.status).toBe('ok');
+  });
+
+  it('serializes many reloads fired at once', async () => {
+    const a = makeAgent(config());
+    a.start();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    for (const n of names) fake.next(loaded(config(n)));
+    const results = await Promise.all(names.map(() => a.reload()));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(fake.calls).toBe(names.length);
+    expect(a.probeNames()).toEqual(['e']);
+  });
+
+  it("answers 'shutting down' after stop(), without loading", async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    await a.stop();
+    const r = await a.reload();
+    expect(r).toEqual({ ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] });
+    expect(fake.calls).toBe(0);
+    expect(a.probeNames()).toEqual(['one']);
+  });
+
+  it('stop() is idempotent', async () => {
+    const a = makeAgent(config());
+    a.start();
+    await Promise.all([a.stop(), a.stop()]);
+    await a.stop();
+  });
+
+  it('stop() during a reload: the reload swaps nothing in, and no scheduler outlives the shutdown', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const pending = deferred<LoadResult>();
+    fake.next(pending);
+    const reload = a.reload();
+    await until(() => fake.calls === 1);
+    const stopped = a.stop();
+    pending.resolve(loaded(config('two')));
+    expect(await reload).toEqual({ ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] });
+    await stopped;
+    expect(a.probeNames()).toEqual(['one']);
+    expect(a.health().checks.scheduler).toMatchObject({ running: false });
+  });
+});
