@@ -1,0 +1,251 @@
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GuardCorrelator } from '../../src/correlate/guard.js';
+import type { LogRecord } from '../../src/logs/records.js';
+import type { Match } from '../../src/logs/rules.js';
+import { LogRecorder } from '../../src/metrics/log-recorder.js';
+import { createMetrics } from '../../src/metrics/registry.js';
+import { GUARD_KEY_PREFIX } from '../../src/probes/guard-marks.js';
+import { LogMatches } from '../../src/runtime/log-matches.js';
+import { Redactor } from '../../src/util/redact.js';
+import { value } from '../support/exposition.js';
+
+// ---- helpers ----
+
+const T0 = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+let now = T0;
+const clock = (): number => now;
+/** A Docker timestamp (nanoseconds) for epoch ms. */
+const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}901234Z`;
+
+const KEY = 'sk-abcdefghijklmnopqrstuvwxyz1234';
+
+function access(path: string, at: number, ip = '10.0.0.5', status = 401): [Match, LogRecord] {
+  const text = `INFO:     ${ip}:40644 - "POST ${path} HTTP/1.1" ${status} Unauthorized`;
+  return [
+    { category: 'http', kind: String(status), rule: 'uvicorn_access' },
+    { stream: 'stdout', kind: 'access', ts: ts(at), level: 'INFO', message: text, text, lines: 1, http: { method: 'POST', path, status }, requesterIp: ip },
+  ];
+}
+
+function litellm(message: string, at: number, ip?: string): LogRecord {
+  const text = `03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - ${message}`;
+  return { stream: 'stderr', kind: 'litellm', ts: ts(at), level: 'ERROR', logger: 'LiteLLM Proxy', message, text, lines: 1, ...(ip && { requesterIp: ip }) };
+}
+
+const authMatch = (kind: string): Match => ({ category: 'auth', kind, rule: 'litellm_auth' });
+const mcpMatch = (kind: string, server?: string): Match => ({ category: 'mcp', kind, rule: 'litellm_mcp', ...(server && { server }) });
+
+let registry: Registry;
+let guards: GuardCorrelator;
+let sink: LogMatches;
+const text = (): Promise<string> => registry.metrics();
+const matches = (t: string, category: string, kind: string, origin: string, container = 'litellm') =>
+  value(t, 'mcpwatch_log_matches_total', { container, category, kind, origin });
+
+beforeEach(() => {
+  now = T0;
+  registry = new Registry();
+  guards = new GuardCorrelator({ now: clock });
+  sink = new LogMatches(guards, new LogRecorder(createMetrics(registry, { defaultMetrics: false })), new Redactor());
+  sink.containerAdded('litellm');
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+// ---- tests ----
+
+describe('LogMatches.match', () => {
+  it('an access line carrying the guard marker is origin "probe", another is "external"; time from the Docker timestamp', async () => {
+    const g = guards.begin('no_key');
+    now += 15;
+    g.end();
+    const [m1, r1] = access(`/mcp/?${g.query}`, T0 + 5);
+    sink.match('litellm', m1, r1);
+    const [m2, r2] = access('/mcp/', T0 + 40, '10.0.0.9');
+    sink.match('litellm', m2, r2);
+
+    expect(sink.recentMatches()).toStrictEqual([
+      { at: '2025-01-02T03:04:05.718Z', container: 'litellm', category: 'http', kind: '401', origin: 'external', requesterIp: '10.0.0.9', line: r2.text },
+      { at: '2025-01-02T03:04:05.683Z', container: 'litellm', category: 'http', kind: '401', origin: 'probe', requesterIp: '10.0.0.5', line: r1.text },
+    ]);
+
+    const t = await text();
+    expect(matches(t, 'http', '401', 'probe')).toBe(1);
+    expect(matches(t, 'http', '401', 'external')).toBe(1);
+    expect(value(t, 'mcpwatch_log_last_match_timestamp_seconds', { container: 'litellm', category: 'http', kind: '401' })).toBe((T0 + 40) / 1000);
+  });
+
+  it("an auth record in a guard request's window is the guard's; a second one, or one of a kind it cannot cause, is external", async () => {
+    const g = guards.begin('wrong_key');
+    now += 20;
+    g.end();
+    sink.match('litellm', authMatch('missing_key'), litellm('user_api_key_auth(): Exception occured - No api key passed in.', T0 + 10));
+    sink.match('litellm', authMatch('invalid_key'), litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 10));
+    sink.match('litellm', authMatch('invalid_key'), litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 11));
+
+    expect(sink.recentMatches().map((e) => [e.kind, e.origin])).toEqual([
+      ['invalid_key', 'external'],
+      ['invalid_key', 'probe'],
+      ['missing_key', 'external'],
+    ]);
+    const t = await text();
+    expect(matches(t, 'auth', 'invalid_key', 'probe')).toBe(1);
+    expect(matches(t, 'auth', 'invalid_key', 'external')).toBe(1);
+    expect(matches(t, 'auth', 'missing_key', 'external')).toBe(1);
+    expect(matches(t, 'auth', 'missing_key', 'probe')).toBe(0);
+    expect(value(t, 'mcpwatch_log_last_match_timestamp_seconds', { container: 'litellm', category: 'auth', kind: 'invalid_key' })).toBe((T0 + 11) / 1000);
+  });
+
+  it('masks key material in the line it keeps', () => {
+    const rec = litellm(`user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}, Key Hash (Token) = abc`, T0, '10.0.0.7');
+    sink.match('litellm', authMatch('invalid_key'), rec);
+    const [e] = sink.recentMatches();
+    expect(e!.line).not.toContain(KEY);
+    expect(e!.line).not.toContain('abcdefghijklmnop');
+    expect(e!.line).toBe(
+      '03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = sk-…1234, Key Hash (Token) = abc',
+    );
+    expect(e).toStrictEqual({ at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'auth', kind: 'invalid_key', origin: 'external', requesterIp: '10.0.0.7', line: e!.line });
+  });
+
+  it("the guard's own wrong key, quoted by LiteLLM, makes the record the guard's and is masked too", async () => {
+    const guardKey = `${GUARD_KEY_PREFIX}00112233445566778899aabb`;
+    sink.match('litellm', authMatch('invalid_key'), litellm(`user_api_key_auth(): Exception occured - Invalid API Key. Received API Key = ${guardKey}`, T0));
+    const [e] = sink.recentMatches();
+    expect(e!.origin).toBe('probe');
+    expect(e!.line).not.toContain(guardKey);
+    expect(e!.line).toContain('Received API Key = sk-…aabb');
+    expect(matches(await text(), 'auth', 'invalid_key', 'probe')).toBe(1);
+  });
+
+  it('keeps the server the match names and the first two lines, cut at 500 characters', () => {
+    const rec = litellm("Error listing tools from 'github': boom", T0);
+    rec.text = `${rec.text}\nTraceback (most recent call last):\n  File "x.py", line 1, in f`;
+    rec.lines = 3;
+    sink.match('litellm', mcpMatch('upstream_list_failed', 'github'), rec);
+
+    const long = litellm(`Error handling MCP request: ${'x'.repeat(600)}`, T0 + 1);
+    sink.match('litellm', mcpMatch('request_failed'), long);
+
+    const [e2, e1] = sink.recentMatches();
+    expect(e1).toStrictEqual({
+      at: '2025-01-02T03:04:05.678Z',
+      container: 'litellm',
+      category: 'mcp',
+      kind: 'upstream_list_failed',
+      origin: 'external',
+      server: 'github',
+      line: "03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - Error listing tools from 'github': boom\nTraceback (most recent call last):",
+    });
+    expect(e2!.line).toBe(`${long.text.slice(0, 500)}…`);
+    expect(e2!.line).toHaveLength(501);
+    expect(e2).not.toHaveProperty('server');
+    expect(e2).not.toHaveProperty('requesterIp');
+  });
+
+  it('a record without a timestamp takes the time of the match', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2025, 5, 6, 7, 8, 9, 10));
+    const rec = { ...litellm('Error handling MCP request', T0), ts: '' };
+    sink.match('litellm', mcpMatch('request_failed'), rec);
+    expect(sink.recentMatches()[0]!.at).toBe('2025-06-06T07:08:09.010Z');
+  });
+
+  it('lists the newest first and keeps at most 200', async () => {
+    for (let i = 0; i < 205; i++) {
+      const rec = litellm(`Error handling MCP request #${i}`, T0 + i);
+      sink.match('litellm', mcpMatch('request_failed'), rec);
+    }
+    const recent = sink.recentMatches();
+    expect(recent).toHaveLength(200);
+    expect(recent[0]!.line).toMatch(/ #204$/);
+    expect(recent[0]!.at).toBe(new Date(T0 + 204).toISOString());
+    expect(recent[199]!.line).toMatch(/ #5$/);
+    expect(recent.map((e) => e.line.slice(e.line.indexOf('#') + 1)).map(Number)).toEqual(Array.from({ length: 200 }, (_, i) => 204 - i));
+    // the counters count them all
+    expect(matches(await text(), 'mcp', 'request_failed', 'external')).toBe(205);
+  });
+
+  it('recentMatches returns a copy of the list', () => {
+    sink.match('litellm', mcpMatch('request_failed'), litellm('Error handling MCP request', T0));
+    const list = sink.recentMatches();
+    list.length = 0;
+    expect(sink.recentMatches()).toHaveLength(1);
+  });
+});
+
+describe('LogMatches.recordEnd', () => {
+  it('completes the line and the requester of the matches made at the start of the record', () => {
+    const rec = litellm('Error handling MCP request', T0);
+    const first = rec.text;
+    sink.match('litellm', mcpMatch('request_failed'), rec);
+    sink.match('litellm', authMatch('auth_other'), rec);
+    const other = litellm("Error listing tools from 'jira': x", T0 + 1, '10.0.0.8');
+    sink.match('litellm', mcpMatch('upstream_list_failed', 'jira'), other);
+    expect(sink.recentMatches().map((e) => [e.line, e.requesterIp])).toEqual([
+      [other.text, '10.0.0.8'],
+      [first, undefined],
+      [first, undefined],
+    ]);
+
+    // The continuation lines arrive (the joiner extends the record in place), then the record ends.
+    rec.text = `${first}\nException: Invalid API Key ${KEY}\nRequester IP Address: 10.0.0.7`;
+    rec.requesterIp = '10.0.0.7';
+    rec.lines = 3;
+    sink.recordEnd('litellm', rec);
+
+    const line = `${first}\nException: Invalid API Key sk-…1234`;
+    expect(sink.recentMatches()).toStrictEqual([
+      { at: '2025-01-02T03:04:05.679Z', container: 'litellm', category: 'mcp', kind: 'upstream_list_failed', origin: 'external', requesterIp: '10.0.0.8', server: 'jira', line: other.text },
+      { at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'auth', kind: 'auth_other', origin: 'external', line, requesterIp: '10.0.0.7' },
+      { at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'mcp', kind: 'request_failed', origin: 'external', line, requesterIp: '10.0.0.7' },
+    ]);
+    expect(JSON.stringify(sink.recentMatches())).not.toContain(KEY);
+  });
+
+  it('keeps a requester already known and does nothing for records without matches or ended twice', () => {
+    const rec = litellm('Error handling MCP request', T0, '10.0.0.1');
+    sink.match('litellm', mcpMatch('request_failed'), rec);
+    rec.text = `${rec.text}\nTraceback (most recent call last):`;
+    rec.requesterIp = '10.0.0.2';
+    sink.recordEnd('litellm', rec);
+    expect(sink.recentMatches()[0]!.requesterIp).toBe('10.0.0.1');
+    expect(sink.recentMatches()[0]!.line).toBe(rec.text);
+
+    // ended already: later changes are not picked up
+    const ended = rec.text;
+    rec.text = 'changed';
+    sink.recordEnd('litellm', rec);
+    expect(sink.recentMatches()[0]!.line).toBe(ended);
+
+    const unmatched = litellm('nothing', T0);
+    sink.recordEnd('litellm', unmatched);
+    expect(sink.recentMatches()).toHaveLength(1);
+  });
+});
+
+describe('LogMatches: the rest goes to the recorder', () => {
+  it('containers, lines, tail and Docker state', async () => {
+    let t = await text();
+    expect(value(t, 'mcpwatch_log_tail_up', { container: 'litellm' })).toBe(0);
+    expect(matches(t, 'auth', 'missing_key', 'probe')).toBe(0);
+    expect(t).not.toContain('mcpwatch_docker_up');
+
+    sink.tailUp('litellm', true);
+    sink.lines('litellm', 'stdout', 5);
+    sink.lines('litellm', 'stderr', 2);
+    sink.dockerUp(true);
+    t = await text();
+    expect(value(t, 'mcpwatch_log_tail_up', { container: 'litellm' })).toBe(1);
+    expect(value(t, 'mcpwatch_log_lines_total', { container: 'litellm', stream: 'stdout' })).toBe(5);
+    expect(value(t, 'mcpwatch_log_lines_total', { container: 'litellm', stream: 'stderr' })).toBe(2);
+    expect(value(t, 'mcpwatch_docker_up')).toBe(1);
+
+    sink.containerRemoved('litellm');
+    t = await text();
+    expect(value(t, 'mcpwatch_log_tail_up', { container: 'litellm' })).toBeUndefined();
+  });
+});
