@@ -4,19 +4,12 @@ import { litellmRules } from '../../src/logs/litellm-rules.js';
 import { LogPipeline } from '../../src/logs/pipeline.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import { type Match, RuleSet } from '../../src/logs/rules.js';
+import { frame } from '../support/docker-frames.js';
 
 // When matches come out of the pipeline: at once for records whose first line decides (access
 // lines, JSON records, LiteLLM auth failures), after the stream's idle time only for records
 // that need their continuation lines (an "Error handling MCP request" and its traceback), and
 // a busy other stream never holds a record back.
-
-function frame(stream: 1 | 2, payload: string): Buffer {
-  const p = Buffer.from(payload);
-  const h = Buffer.alloc(8);
-  h[0] = stream;
-  h.writeUInt32BE(p.length, 4);
-  return Buffer.concat([h, p]);
-}
 
 let n = 0;
 function line(stream: 1 | 2, text: string): Buffer {

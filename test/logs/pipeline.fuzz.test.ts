@@ -5,6 +5,7 @@ import { FrameError } from '../../src/logs/frames.js';
 import { litellmRules } from '../../src/logs/litellm-rules.js';
 import { LogPipeline } from '../../src/logs/pipeline.js';
 import { RuleSet } from '../../src/logs/rules.js';
+import { frame } from '../support/docker-frames.js';
 
 // Property tests of the log pipeline (frames → lines → records → rules): whatever bytes Docker
 // (or something pretending to be it) sends, it counts, matches or reports a corrupt stream
@@ -29,13 +30,6 @@ const fragments = [
 ];
 
 const text = fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 30 })), { maxLength: 40 }).map((parts) => parts.join(''));
-
-function frame(stream: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h[0] = stream;
-  h.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([h, payload]);
-}
 
 function run(chunks: Buffer[], tty: boolean): void {
   const p = new LogPipeline(tty, new RuleSet(litellmRules()), new Cursor({ id: 'x' }), { line: () => undefined, match: () => undefined });

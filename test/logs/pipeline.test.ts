@@ -10,6 +10,7 @@ import { type LogRecord, parseRecordStart, RecordJoiner } from '../../src/logs/r
 import { extraRule, type Match, RuleSet } from '../../src/logs/rules.js';
 import { Redactor } from '../../src/util/redact.js';
 import { REPO } from '../support/agent-proc.js';
+import { frame } from '../support/docker-frames.js';
 
 /** One Docker message for a framed-mode assembler. */
 const push = (a: LineAssembler, payload: Buffer, out: LogLine[]): void => a.pushPart(payload, 0, payload.length, out);
@@ -22,14 +23,6 @@ function readOrEmpty(file: string): string {
   } catch {
     return '';
   }
-}
-
-function frame(stream: 1 | 2, payload: string | Buffer): Buffer {
-  const p = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
-  const h = Buffer.alloc(8);
-  h[0] = stream;
-  h.writeUInt32BE(p.length, 4);
-  return Buffer.concat([h, p]);
 }
 
 let clock = 0;

@@ -6,6 +6,7 @@ import { litellmRules } from '../../src/logs/litellm-rules.js';
 import { LogPipeline } from '../../src/logs/pipeline.js';
 import { RuleSet } from '../../src/logs/rules.js';
 import { REPO } from '../support/agent-proc.js';
+import { frame } from '../support/docker-frames.js';
 
 // Once Python's root logger has a handler, LiteLLM writes every record twice (its own format, then
 // `LEVEL:logger:message`). In 1.77 both land on stderr, one after the other; in 1.10x a
@@ -14,14 +15,6 @@ import { REPO } from '../support/agent-proc.js';
 // must count once per category, whichever stream is read first.
 
 const FIXTURES = join(REPO, 'test/fixtures/litellm');
-
-function frame(stream: 1 | 2, payload: string): Buffer {
-  const p = Buffer.from(payload);
-  const h = Buffer.alloc(8);
-  h[0] = stream;
-  h.writeUInt32BE(p.length, 4);
-  return Buffer.concat([h, p]);
-}
 
 type Order = 'stdout first' | 'stderr first' | 'interleaved';
 
