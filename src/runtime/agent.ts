@@ -79,10 +79,6 @@ export class Agent {
     if (config.logs) this.logs = this.newLogService(config.logs, config.stateDir);
   }
 
-  get logger(): Logger {
-    return this.deps.logger;
-  }
-
   get redactor(): Redactor {
     return this.deps.redactor;
   }
