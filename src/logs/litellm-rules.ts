@@ -36,6 +36,20 @@ function fromLiteLLM(rec: LogRecord): boolean {
   return rec.kind === 'litellm' || rec.kind === 'json' || rec.kind === 'echo';
 }
 
+/** An upstream MCP failure LiteLLM logs, naming the server when the message does (its first group). */
+function upstreamRule(name: string, pattern: RegExp, kind: string): Rule {
+  return {
+    name,
+    category: 'mcp',
+    when: 'start',
+    match(rec) {
+      if (!fromLiteLLM(rec)) return undefined;
+      const m = pattern.exec(rec.message);
+      return m ? { kind, ...(m[1] && { server: m[1] }) } : undefined;
+    },
+  };
+}
+
 export function litellmRules(): Rule[] {
   return [
     {
@@ -61,26 +75,8 @@ export function litellmRules(): Rule[] {
       when: 'start',
       match: (rec) => (fromLiteLLM(rec) && DEPRECATED_HEADER.test(rec.message) ? { kind: 'deprecated_auth_header' } : undefined),
     },
-    {
-      name: 'litellm_mcp_upstream_list',
-      category: 'mcp',
-      when: 'start',
-      match(rec) {
-        if (!fromLiteLLM(rec)) return undefined;
-        const m = LIST_FAILED.exec(rec.message);
-        return m ? { kind: 'upstream_list_failed', ...(m[1] && { server: m[1] }) } : undefined;
-      },
-    },
-    {
-      name: 'litellm_mcp_upstream_call',
-      category: 'mcp',
-      when: 'start',
-      match(rec) {
-        if (!fromLiteLLM(rec)) return undefined;
-        const m = CALL_FAILED.exec(rec.message);
-        return m ? { kind: 'upstream_call_failed', ...(m[1] && { server: m[1] }) } : undefined;
-      },
-    },
+    upstreamRule('litellm_mcp_upstream_list', LIST_FAILED, 'upstream_list_failed'),
+    upstreamRule('litellm_mcp_upstream_call', CALL_FAILED, 'upstream_call_failed'),
     {
       name: 'mcp_sdk_request_failed',
       category: 'mcp',
