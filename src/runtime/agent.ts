@@ -14,6 +14,7 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { Semaphore } from '../scheduler/semaphore.js';
 import { RunTracker } from '../scheduler/tracker.js';
 import { settleWithin } from '../util/deadline.js';
+import { innermostMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
@@ -89,11 +90,22 @@ export class Agent {
     this.logs?.start();
   }
 
-  /** Reloads the config file. A bad file leaves the running config in place. Serialized. */
+  /**
+   * Reloads the config file. A bad file leaves the running config in place. Serialized; never
+   * rejects: a reload that throws is a failed reload (reported, counted), and the next one runs.
+   */
   reload(): Promise<ReloadResult> {
-    const next = this.reloading.catch(() => undefined).then(() => this.doReload());
+    const next = this.reloading.then(() => this.doReload()).catch((err: unknown) => this.reloadThrew(err));
     this.reloading = next;
     return next;
+  }
+
+  private reloadThrew(err: unknown): ReloadResult {
+    const problems = [{ path: '(agent)', message: `reload failed: ${innermostMessage(err)}` }];
+    this.lastReload = { at: Date.now(), ok: false, problems };
+    this.selfRecorder.configLoaded(false);
+    this.deps.logger.error({ err }, 'config reload failed');
+    return { ok: false, problems, warnings: [] };
   }
 
   private async doReload(): Promise<ReloadResult> {
