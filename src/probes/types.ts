@@ -109,6 +109,9 @@ export interface DetailsByType {
   auth_guard: GuardDetails | RejectionDetails;
 }
 
+/** The details of any probe type's result. */
+export type ProbeDetails = DetailsByType[ProbeType];
+
 /** Details a ProbeFailure can carry: it is thrown from deep inside an MCP probe. */
 export type FailureDetails = RejectionDetails | CatalogDetails | CallRpcErrorDetails;
 
@@ -118,6 +121,7 @@ export type FailureDetails = RejectionDetails | CatalogDetails | CallRpcErrorDet
 export interface ProbeOutput<T extends ProbeType = ProbeType> {
   outcome: Outcome;
   reason: string;
+  /** The details of this probe type (ProbeDetails for any type). */
   details?: DetailsByType[T];
 }
 
