@@ -83,6 +83,12 @@ async function waitMetric(agent: AgentProcess, name: string, labels: Record<stri
   return Date.now() - t0;
 }
 
+/** How many runs of the container's script have finished (DONE lines in its log). */
+async function doneCount(name: string): Promise<number> {
+  const r = await docker(['logs', name], { allowFail: true });
+  return (r.stdout.match(/^DONE$/gm) ?? []).length;
+}
+
 async function waitDone(name: string, times = 1, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -153,18 +159,22 @@ describe('log tailing against a real Docker engine', () => {
     const a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
     await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1);
 
-    // restart mid-stream (the script starts over; Docker keeps one log for the container)
+    // restart mid-stream (the script starts over; Docker keeps one log for the container). When
+    // mcpwatch took long to start, the first run may have ended before the restart: what is
+    // awaited is the end of the run the restart began (it takes 2 s, so counting the DONE lines
+    // right after the restart counts only earlier runs'), never an earlier one.
     await new Promise((r) => setTimeout(r, 800));
     await docker(['restart', '-t', '0', name]);
-    await waitDone(name, 1);
+    await waitDone(name, (await doneCount(name)) + 1);
     await expectCounts(a, name, () => truth(name));
 
     // stop, then start: re-attached within 2 s of the start
     await docker(['stop', '-t', '0', name]);
     await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 0);
     await docker(['start', name]);
+    const runsBefore = await doneCount(name);
     expect(await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1)).toBeLessThan(2_000);
-    await waitDone(name, 2);
+    await waitDone(name, runsBefore + 1);
     await expectCounts(a, name, () => truth(name));
 
     // removed and re-created under the same name: a new log, counted from its first line
