@@ -145,6 +145,6 @@ export function catalogView(config: Config, record: (probe: string) => ProbeReco
   return out;
 }
 
-export function iso(ms: number): string {
+function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

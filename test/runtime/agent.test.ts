@@ -8,6 +8,7 @@ import type { ConfigProblem } from '../../src/config/problems.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { Agent } from '../../src/runtime/agent.js';
 import { Redactor } from '../../src/util/redact.js';
+import { until } from '../support/until.js';
 
 // The Agent's reload: serialized, a failed or thrown reload keeps the running config and does
 // not stop the next one, no reload once it is shutting down. `load` is a fake the tests drive.
@@ -74,14 +75,6 @@ class FakeLoad {
   };
 }
 
-async function until(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('Agent reload', () => {
   let agent: Agent | undefined;
   let fake: FakeLoad;
@@ -128,7 +121,7 @@ describe('Agent reload', () => {
 
     const r1 = a.reload();
     const r2 = a.reload();
-    await until(() => fake.calls === 1);
+    await until(() => fake.calls === 1, 2_000);
     first.reject(new Error('boom'));
     await expect(r1).resolves.toMatchObject({ ok: false, problems: [{ message: 'reload failed: boom' }] });
     await expect(r2).resolves.toMatchObject({ ok: true });
@@ -184,7 +177,7 @@ describe('Agent reload', () => {
 
     const r1 = a.reload();
     const r2 = a.reload();
-    await until(() => fake.calls === 1);
+    await until(() => fake.calls === 1, 2_000);
     // The second reload waits for the first: its load is not even called yet.
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.calls).toBe(1);
@@ -196,7 +189,7 @@ describe('Agent reload', () => {
     first.resolve(loaded(config('two')));
     await expect(r1).resolves.toMatchObject({ ok: true });
     expect(a.probeNames()).toEqual(['two']);
-    await until(() => fake.calls === 2);
+    await until(() => fake.calls === 2, 2_000);
 
     second.resolve(loaded(config('three', 'four')));
     await expect(r2).resolves.toMatchObject({ ok: true });
@@ -239,7 +232,7 @@ describe('Agent reload', () => {
     const pending = deferred<LoadResult>();
     fake.next(pending);
     const reload = a.reload();
-    await until(() => fake.calls === 1);
+    await until(() => fake.calls === 1, 2_000);
     const stopped = a.stop();
     pending.resolve(loaded(config('two')));
     expect(await reload).toEqual({ ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] });

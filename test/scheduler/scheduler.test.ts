@@ -8,6 +8,7 @@ import { Semaphore } from '../../src/scheduler/semaphore.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
+import { until } from '../support/until.js';
 
 // A real local HTTP server stands in for the gateway: these tests are about time (overlap,
 // timeouts, shutdown), which a server we can make slow or hang shows directly.
@@ -34,14 +35,6 @@ function harness(cfg: Config, limit = 16) {
     onSkip: (p) => skips.push(p.name),
   });
   return { scheduler, tracker, results, skips };
-}
-
-async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('scheduler', () => {
