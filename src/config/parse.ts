@@ -11,7 +11,6 @@ import {
   type TargetConfig,
 } from './schema.js';
 
-
 export type Schedule = { kind: 'cron'; expr: string } | { kind: 'every'; ms: number };
 
 /** A probe as the scheduler runs it: schedule and timeout settled. */

@@ -48,8 +48,8 @@ type LogsConfig = NonNullable<RawConfig['logs']>;
 
 /**
  * Follows the configured containers' logs and tells the sink what they say (lines, matches,
- * whether each tail and Docker are up). One Docker events stream wakes the tailers when their containers start, stop or are
- * re-created; Docker being away is a state (mcpwatch_docker_up 0), retried with backoff.
+ * whether each tail and Docker are up). One Docker events stream wakes the tailers when their
+ * containers start, stop or are re-created; Docker being away is a state, retried with backoff.
  */
 export class LogService {
   private readonly docker: DockerSource;
