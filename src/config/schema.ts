@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { canonicalHost, canonicalOrigin, formatHost } from '../util/origins.js';
 import { parseDuration } from './duration.js';
 
 /** Duration string → milliseconds. */
@@ -204,9 +205,33 @@ export const logsSchema = z.strictObject({
   containers: z.array(containerSchema).default([]),
 });
 
+/** An Origin, kept in its canonical form (lower case, default port dropped) so requests compare with ===. */
+const origin = z.string().transform((s, ctx) => {
+  const o = canonicalOrigin(s);
+  if (o === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464` });
+    return z.NEVER;
+  }
+  return o;
+});
+
+/** A Host value, `name` (any port) or `name:port`, canonical (lower case). */
+const allowedHost = z.string().transform((s, ctx) => {
+  const h = canonicalHost(s);
+  if (h === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not a host: expected a name or address with an optional port, e.g. localhost, 127.0.0.1:9464 or [::1]` });
+    return z.NEVER;
+  }
+  return formatHost(h);
+});
+
 export const mcpServerSchema = z.strictObject({
   enabled: z.boolean().default(true),
   token: z.string().optional(),
+  /** DNS-rebinding protection: a request whose Origin is not listed gets 403 (none listed: any Origin gets 403). */
+  allowedOrigins: z.array(origin).default([]),
+  /** When not empty, a request whose Host is not listed gets 403. */
+  allowedHosts: z.array(allowedHost).default([]),
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -132,5 +132,8 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     },
   );
 
+  // registerTool advertises tools.listChanged, but a stateless endpoint (a server per request, no
+  // GET stream) can never send that notification: advertise only what it does.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }

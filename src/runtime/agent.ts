@@ -211,10 +211,10 @@ export class Agent {
     return this.deps.metrics.registry.metrics();
   }
 
-  /** The MCP endpoint's token, read per request so a reload applies; undefined: no auth; null: endpoint off. */
-  mcpToken(): string | undefined | null {
-    const { enabled, token } = this.config.mcpServer;
-    return enabled ? token || undefined : null;
+  /** The MCP endpoint's access rules, read per request so a reload applies; null: the endpoint is off. */
+  mcpAccess(): { token: string | undefined; allowedOrigins: readonly string[]; allowedHosts: readonly string[] } | null {
+    const { enabled, token, allowedOrigins, allowedHosts } = this.config.mcpServer;
+    return enabled ? { token: token || undefined, allowedOrigins, allowedHosts } : null;
   }
 
   /** Stops scheduling, aborts runs in flight, stops log tailing. Idempotent. */

@@ -37,6 +37,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statusRoutes, deps);
   await app.register(probeRoutes, deps);
   await app.register(reloadRoutes, deps);
-  await app.register(mcpRoutes, { source: deps.agent, token: () => deps.agent.mcpToken(), logger: deps.logger });
+  await app.register(mcpRoutes, { source: deps.agent, access: () => deps.agent.mcpAccess(), logger: deps.logger });
   return app;
 }

@@ -4,14 +4,24 @@ import type { Logger } from '../util/logger.js';
 
 /**
  * What the HTTP layer needs from the running agent (tests pass a fake): what the MCP tools read
- * (health, status, probes, runs, the redactor), and reloads, scrapes and the MCP endpoint's token.
+ * (health, status, probes, runs, the redactor), and reloads, scrapes and the MCP endpoint's access rules.
  */
 export interface AgentPort extends MonitoringSource {
   reload(): Promise<ReloadResult>;
   /** The metrics in Prometheus text format, gauges read at scrape time refreshed. */
   scrape(): Promise<string>;
-  /** The MCP endpoint's token, read per request (a reload applies); undefined: no auth; null: the endpoint is off. */
-  mcpToken(): string | undefined | null;
+  /** Who may use the MCP endpoint, read per request (a reload applies); null: the endpoint is off. */
+  mcpAccess(): McpAccess | null;
+}
+
+/** The MCP endpoint's access rules (`mcpServer` in the config). */
+export interface McpAccess {
+  /** Bearer token required on every request; undefined: none. */
+  token?: string | undefined;
+  /** Canonical origins (see util/origins); a request with any other Origin gets 403. */
+  allowedOrigins: readonly string[];
+  /** Canonical hosts; when not empty, a request with any other Host gets 403. */
+  allowedHosts: readonly string[];
 }
 
 /** What the app and each of its routes are built with. */

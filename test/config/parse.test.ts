@@ -224,8 +224,22 @@ mcpServer:
       ['lan-auth-guard', { kind: 'every', ms: 300_000 }, 10_000],
       ['lan-liveliness', { kind: 'every', ms: 30_000 }, 10_000],
     ]);
-    expect(c.mcpServer).toEqual({ enabled: true, token: 'tok' });
+    expect(c.mcpServer).toEqual({ enabled: true, token: 'tok', allowedOrigins: [], allowedHosts: [] });
     expect(c.logs?.containers[0]).toMatchObject({ name: 'litellm', rules: ['litellm'], from: 'end' });
+  });
+
+  it('keeps mcpServer.allowedOrigins and allowedHosts in canonical form', () => {
+    const c = valid('mcpServer:\n  allowedOrigins: ["HTTP://LocalHost:9464/", "https://grafana.example.com:443", "null"]\n  allowedHosts: [LOCALHOST, "127.0.0.1:9464", "[::1]"]\n');
+    expect(c.mcpServer).toEqual({ enabled: true, allowedOrigins: ['http://localhost:9464', 'https://grafana.example.com', 'null'], allowedHosts: ['localhost', '127.0.0.1:9464', '[::1]'] });
+  });
+
+  it('refuses origins and hosts that are not ones, naming the entry', () => {
+    expect(problems('mcpServer:\n  allowedOrigins: ["http://localhost:9464/mcp", "localhost"]\n  allowedHosts: ["http://localhost", "a:99999"]\n')).toEqual([
+      'mcpServer.allowedOrigins[0]: "http://localhost:9464/mcp" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464',
+      'mcpServer.allowedOrigins[1]: "localhost" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464',
+      'mcpServer.allowedHosts[0]: "http://localhost" is not a host: expected a name or address with an optional port, e.g. localhost, 127.0.0.1:9464 or [::1]',
+      'mcpServer.allowedHosts[1]: "a:99999" is not a host: expected a name or address with an optional port, e.g. localhost, 127.0.0.1:9464 or [::1]',
+    ]);
   });
 
   it('fills defaults for an empty file', () => {

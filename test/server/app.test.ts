@@ -8,7 +8,7 @@ import type { HealthReport, HealthStatus } from '../../src/runtime/health-view.j
 import type { CatalogView, StatusDocument } from '../../src/runtime/status-view.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
 import { buildApp } from '../../src/server/app.js';
-import type { AgentPort } from '../../src/server/ports.js';
+import type { AgentPort, McpAccess } from '../../src/server/ports.js';
 import { Redactor } from '../../src/util/redact.js';
 
 // The HTTP layer against a fake port: every route, through fastify's inject (no socket).
@@ -142,8 +142,10 @@ class FakePort implements AgentPort {
     this.scrapes++;
     return SCRAPE_TEXT;
   }
-  mcpToken(): string | undefined | null {
-    return this.token;
+  allowedOrigins: string[] = [];
+  allowedHosts: string[] = [];
+  mcpAccess(): McpAccess | null {
+    return this.token === null ? null : { token: this.token, allowedOrigins: this.allowedOrigins, allowedHosts: this.allowedHosts };
   }
   recentLogMatches(): RecentMatch[] | undefined {
     return undefined;
@@ -395,7 +397,8 @@ describe('the HTTP app', () => {
       expect(msg.error).toBeUndefined();
       expect(msg.result.serverInfo.name).toBe('mcpwatch');
       expect(msg.result.protocolVersion).toBe('2025-06-18');
-      expect(msg.result.capabilities.tools).toBeDefined();
+      // A stateless endpoint cannot send notifications/tools/list_changed: it must not promise it.
+      expect(msg.result.capabilities).toEqual({ tools: { listChanged: false } });
       // Stateless: no session handed out.
       expect(res.headers['mcp-session-id']).toBeUndefined();
     });
@@ -420,6 +423,145 @@ describe('the HTTP app', () => {
       const res = await rpc('tools/list', {}, 2, { 'mcp-protocol-version': ['2025-06-18', '2025-06-18'] });
       expect(res.statusCode).toBe(200);
       expect(message(res).result.tools.length).toBe(6);
+    });
+
+    it('takes the first value of one mcp-protocol-version line that repeats it', async () => {
+      port.token = undefined;
+      const res = await rpc('tools/list', {}, 2, { 'mcp-protocol-version': '2025-06-18, 2025-06-18' });
+      expect(res.statusCode).toBe(200);
+      expect(message(res).result.tools.length).toBe(6);
+    });
+
+    describe('DNS-rebinding protection (Origin, Host)', () => {
+      it.each([
+        ['initialize', INIT_PARAMS],
+        ['tools/call', { name: 'run_probe', arguments: { name: 'gw-live' } }],
+      ] as const)('answers 403 to %s from an Origin that is not allowed, and runs nothing', async (method, params) => {
+        port.token = undefined;
+        const res = await rpc(method, params, 1, { origin: 'http://evil.example.com', host: 'evil.example.com' });
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toEqual({
+          jsonrpc: '2.0',
+          error: { code: -32001, message: 'Forbidden: Origin "http://evil.example.com" is not in mcpServer.allowedOrigins' },
+          id: null,
+        });
+        expect(port.runs).toEqual([]);
+      });
+
+      it('refuses any Origin while none is allowed; requests without one (every non-browser client) pass', async () => {
+        port.token = undefined;
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://127.0.0.1:9464' })).statusCode).toBe(403);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'null' })).statusCode).toBe(403);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: '' })).statusCode).toBe(403);
+        expect((await rpc('initialize', INIT_PARAMS)).statusCode).toBe(200);
+      });
+
+      it('compares origins in canonical form (case, default port)', async () => {
+        port.token = undefined;
+        port.allowedOrigins = ['http://localhost:9464', 'https://grafana.example.com'];
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'HTTP://LocalHost:9464' })).statusCode).toBe(200);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'https://grafana.example.com:443' })).statusCode).toBe(200);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9465' })).statusCode).toBe(403);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://grafana.example.com' })).statusCode).toBe(403);
+      });
+
+      it('checks Host only when allowedHosts is set; an entry without a port allows any port', async () => {
+        port.token = undefined;
+        expect((await rpc('initialize', INIT_PARAMS, 1, { host: 'evil.example.com' })).statusCode).toBe(200);
+        port.allowedHosts = ['localhost', '127.0.0.1:9464'];
+        const evil = await rpc('initialize', INIT_PARAMS, 1, { host: 'evil.example.com:9464' });
+        expect(evil.statusCode).toBe(403);
+        expect(evil.json().error.message).toBe('Forbidden: Host "evil.example.com:9464" is not in mcpServer.allowedHosts');
+        expect((await rpc('initialize', INIT_PARAMS, 1, { host: 'LOCALHOST:1234' })).statusCode).toBe(200);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { host: '127.0.0.1:9464' })).statusCode).toBe(200);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { host: '127.0.0.1:9465' })).statusCode).toBe(403);
+      });
+
+      it('refuses a foreign Origin before asking for the token (403, not 401), and on GET too', async () => {
+        port.token = MCP_TOKEN;
+        const res = await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://evil.example.com' });
+        expect(res.statusCode).toBe(403);
+        expect(res.headers['www-authenticate']).toBeUndefined();
+        expect((await app.inject({ method: 'GET', url: '/mcp', headers: { origin: 'http://evil.example.com' } })).statusCode).toBe(403);
+        // An allowed Origin still needs the token.
+        port.allowedOrigins = ['http://localhost:9464'];
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9464' })).statusCode).toBe(401);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9464', authorization: `Bearer ${MCP_TOKEN}` })).statusCode).toBe(200);
+      });
+    });
+
+    describe('what is not JSON-RPC gets a JSON-RPC error', () => {
+      const post = (payload: string | Buffer, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
+        app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, ...headers }, payload });
+
+      it.each([
+        ['malformed JSON', '{"jsonrpc":"2.0","id":1,"method":', 400, -32700, 'Parse error: the body is not valid JSON'],
+        ['an empty body', '', 400, -32700, 'Parse error: the body is empty (send a JSON-RPC message)'],
+        ['a message without "jsonrpc"', '{"id":1,"method":"tools/list"}', 400, -32600, 'Invalid Request: "jsonrpc" must be "2.0" (got none)'],
+        ['"jsonrpc": "1.0"', '{"jsonrpc":"1.0","id":1,"method":"tools/list"}', 400, -32600, 'Invalid Request: "jsonrpc" must be "2.0" (got "1.0")'],
+        ['a number', '42', 400, -32600, 'Invalid Request: a JSON-RPC message is an object'],
+        ['an empty batch', '[]', 400, -32600, 'Invalid Request: an empty batch'],
+        ['a batch with a bad message', '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"id":2}]', 400, -32600, 'Invalid Request: message 2 of the batch: "jsonrpc" must be "2.0" (got none)'],
+        ['a non-string method', '{"jsonrpc":"2.0","id":1,"method":7}', 400, -32600, 'Invalid Request: "method" must be a string'],
+      ])('%s: the HTTP status and JSON-RPC error listed, id null', async (_what, payload, status, code, text) => {
+        port.token = undefined;
+        const res = await post(payload);
+        expect(res.statusCode).toBe(status);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code, message: text }, id: null });
+      });
+
+      it('a body over 1 MiB: HTTP 413, -32600', async () => {
+        port.token = undefined;
+        const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_health', arguments: { pad: 'x'.repeat(1.1 * 1024 * 1024) } } });
+        const res = await post(big);
+        expect(res.statusCode).toBe(413);
+        expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: the body is larger than 1024 KiB' }, id: null });
+      });
+
+      it('does not echo the body in a parse error (it may hold a key)', async () => {
+        port.token = undefined;
+        const res = await post('{"jsonrpc":"2.0","auth":"sk-secret-0123456789abcdef"');
+        expect(res.statusCode).toBe(400);
+        expect(res.body).not.toContain('sk-secret');
+      });
+
+      it('a wrong Content-Type: 415 from the SDK, as JSON-RPC', async () => {
+        port.token = undefined;
+        const res = await post('{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'content-type': 'text/plain' });
+        expect(res.statusCode).toBe(415);
+        expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
+      });
+
+      it.each([
+        ['tools/call without params', { jsonrpc: '2.0', id: 5, method: 'tools/call' }, 'Invalid params for tools/call: params: Invalid input: expected object, received undefined'],
+        ['tools/call without a name', { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { arguments: {} } }, 'Invalid params for tools/call: params.name: Invalid input: expected string, received undefined'],
+        ['initialize without clientInfo', { jsonrpc: '2.0', id: 5, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {} } }, 'Invalid params for initialize: params.clientInfo: Invalid input: expected object, received undefined'],
+      ])('%s: -32602 Invalid params for that id (not -32603)', async (_what, msg, text) => {
+        port.token = undefined;
+        const res = await post(JSON.stringify(msg));
+        expect(res.statusCode).toBe(200);
+        expect(message(res)).toEqual({ jsonrpc: '2.0', id: 5, error: { code: -32602, message: text } });
+      });
+
+      it('a batch: each request answered, bad params included', async () => {
+        port.token = undefined;
+        const res = await post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'tools/call' }]));
+        expect(res.statusCode).toBe(200);
+        const answers = res.json() as Array<{ id: number; result?: unknown; error?: { code: number } }>;
+        expect(answers.find((a) => a.id === 1)).toMatchObject({ result: {} });
+        expect(answers.find((a) => a.id === 2)).toMatchObject({ error: { code: -32602 } });
+      });
+
+      it.each(['prompts/list', 'resources/list', 'resources/templates/list', 'completion/complete', 'logging/setLevel', 'sampling/createMessage', 'elicitation/create'])(
+        '%s (a capability mcpwatch does not declare): -32601 Method not found',
+        async (method) => {
+          port.token = undefined;
+          const res = await rpc(method, {}, 9);
+          expect(res.statusCode).toBe(200);
+          expect(message(res)).toMatchObject({ id: 9, error: { code: -32601 } });
+        },
+      );
     });
 
     it('lists the tools', async () => {
