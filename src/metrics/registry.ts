@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { VERSION } from '../version.js';
 
 const PROBE_LABELS = ['probe', 'target', 'type'] as const;
+const NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /**
  * Every metric mcpwatch exports, created once at start-up on one Registry. Nothing registers
@@ -10,7 +11,13 @@ const PROBE_LABELS = ['probe', 'target', 'type'] as const;
 export function createMetrics(registry: Registry, opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
 
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client also exports the sums of nodejs_active_{handles,requests,resources}{type} as
+    // gauges named *_total, which is a counter's name: `promtool check metrics` refuses them, and
+    // the series by type already sum to the same.
+    for (const name of NAMED_LIKE_COUNTERS) registry.removeSingleMetric(name);
+  }
 
   const m = {
     registry,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
@@ -121,4 +122,17 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
       expect(((await res.json()) as { data: string[] }).data.length, v.name).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it('the text exposition passes promtool check metrics, with every kind of series present', async () => {
+    const res = await fetch(`${agent.baseUrl}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    // What promtool reads is the whole of it: probe, log, self and process metrics.
+    for (const name of ['mcp_probe_runs_total', 'mcp_probe_duration_seconds_bucket', 'mcp_catalog_tools', 'mcpwatch_log_matches_total', 'process_cpu_seconds_total', 'nodejs_active_handles']) {
+      expect(text, name).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
+    }
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    if (check.error) throw check.error;
+    expect({ status: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, out: '' });
+  }, 30_000);
 });
