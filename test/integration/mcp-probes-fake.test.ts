@@ -518,6 +518,85 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
   }, 60_000);
 });
 
+describe("a server that closes a request's stream before answering, and resumes it on GET (SSE retry, Last-Event-ID)", () => {
+  // The SDK's own server with its in-memory event store (fake-mcp `resumable`): the tool closes its
+  // stream, as a server polling under SEP-1699 does, and answers on the GET that resumes it. LiteLLM
+  // does not do this today; the spec (2025-11-25) lets any server do it.
+  let gw: FakeMcpGateway;
+  let r: ProbeRunner;
+  beforeAll(async () => {
+    gw = await new FakeMcpGateway({ key: KEY, resumable: { retryMs: 200 } }).start();
+    gw.tools = [
+      {
+        name: 'alpha-resume',
+        call: async (_args, _signal, closeStream) => {
+          closeStream?.();
+          await new Promise((res) => setTimeout(res, 300));
+          return { content: [{ type: 'text', text: 'answered after the resume' }] };
+        },
+      },
+      { name: 'alpha-echo', call: (a) => ({ content: [{ type: 'text', text: `echo: ${String(a.text)}` }] }) },
+    ];
+    r = new ProbeRunner(
+      config(
+        gw,
+        `
+  - { name: call-resume, type: mcp_call, target: gw, timeout: 3s, tool: alpha-resume, expect: { contains: "answered after the resume" } }
+  - { name: call-echo, type: mcp_call, target: gw, timeout: 3s, tool: alpha-echo, arguments: { text: hi } }
+`,
+        await freePort(),
+      ),
+    );
+  });
+  afterEach(async () => {
+    await gw.waitForNoConnections();
+    expect(gw.sessionsClosed).toBe(gw.sessionsOpened);
+    gw.reset();
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('the result delivered on the resumed stream: ok, not a timeout, and the steps say so', async () => {
+    const res = await r.run('call-resume');
+    expect(res.outcome, res.reason).toBe('ok');
+    const resumed = gw.requests.filter((q) => q.method === 'GET' && q.headers['last-event-id'] !== undefined);
+    expect(resumed).toHaveLength(1);
+    const steps = res.steps.map((s) => s.msg);
+    expect(steps).toContain('the server asks to reconnect after 200ms if a stream breaks (SSE retry)');
+    expect(steps.some((m) => m.startsWith(`GET ${gw.url}/mcp/  (resume the stream after event "`) && m.endsWith('": the server closed it before the response)'))).toBe(true);
+  });
+
+  it('a call whose stream is not closed sends no resuming GET', async () => {
+    const res = await r.run('call-echo');
+    expect(res.outcome).toBe('ok');
+    expect(gw.requests.filter((q) => q.headers['last-event-id'] !== undefined)).toEqual([]);
+  });
+
+  it('resuming refused (405 on the GET): protocol_error at once, not a timeout', async () => {
+    gw.rules = [
+      { on: 'tools/call', fault: { kind: 'close_after_priming', retryMs: 50 } },
+      { on: 'GET', fault: { kind: 'status', status: 405 } },
+    ];
+    const t0 = performance.now();
+    const res = await r.run('call-echo');
+    expect(res.outcome).toBe('protocol_error');
+    expect(res.reason).toBe('gw closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: 405 Method Not Allowed)');
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('a server that closes the resumed stream again and again without answering: protocol_error after 10 resumes', async () => {
+    gw.rules = [
+      { on: 'tools/call', fault: { kind: 'close_after_priming', retryMs: 20 } },
+      { on: 'GET', fault: { kind: 'close_after_priming', retryMs: 20 } },
+    ];
+    const res = await r.run('call-echo');
+    expect(res.outcome).toBe('protocol_error');
+    expect(res.reason).toBe('gw closed the stream of a request 10 times without answering it (each time resumed with Last-Event-ID)');
+    expect(gw.requests.filter((q) => q.method === 'GET' && q.headers['last-event-id'] === 'fault-priming-1')).toHaveLength(10);
+  });
+});
+
 describe('the catalog fingerprint survives a config reload (agent process)', () => {
   let gw: FakeMcpGateway;
   let agent: AgentProcess | undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -19,8 +20,8 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 export interface FakeTool {
   name: string;
   inputSchema?: Tool['inputSchema'];
-  /** Default: answers "ok". */
-  call?: (args: Record<string, unknown>, signal: AbortSignal) => Promise<CallToolResult> | CallToolResult;
+  /** Default: answers "ok". `closeStream` (a `resumable` gateway only) closes the request's SSE stream, as the SDK's server does for SEP-1699 polling. */
+  call?: (args: Record<string, unknown>, signal: AbortSignal, closeStream?: () => void) => Promise<CallToolResult> | CallToolResult;
 }
 
 export type Fault =
@@ -37,7 +38,9 @@ export type Fault =
   /** Destroy the connection without an answer. */
   | { kind: 'reset' }
   /** Any status, body and headers. */
-  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> };
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  /** 200 text/event-stream with one priming event (`id:`, `retry:`, no data), then the stream ends: the client should resume with a GET. */
+  | { kind: 'close_after_priming'; retryMs: number };
 
 export interface FaultRule {
   fault: Fault;
@@ -61,6 +64,12 @@ export interface FakeMcpOptions {
   /** tools/list page size (nextCursor pagination); default all in one page. */
   pageSize?: number;
   mcpPath?: string;
+  /**
+   * Stateful sessions keep their events (the SDK's in-memory event store) and send a priming event
+   * with this `retry:` on each request's stream, so a closed stream can be resumed with
+   * Last-Event-ID on GET (what the SDK's own server does; protocol 2025-11-25).
+   */
+  resumable?: { retryMs: number };
 }
 
 export class FakeMcpGateway {
@@ -147,7 +156,7 @@ export class FakeMcpGateway {
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = this.tools.find((t) => t.name === req.params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${req.params.name} not found`);
-      return tool.call ? await tool.call(req.params.arguments ?? {}, extra.signal) : { content: [{ type: 'text', text: 'ok' }] };
+      return tool.call ? await tool.call(req.params.arguments ?? {}, extra.signal, extra.closeSSEStream) : { content: [{ type: 'text', text: 'ok' }] };
     });
     return server;
   }
@@ -203,6 +212,7 @@ export class FakeMcpGateway {
     const server = this.makeServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID().replace(/-/g, ''),
+      ...(this.opts.resumable && { eventStore: new InMemoryEventStore(), retryInterval: this.opts.resumable.retryMs }),
       onsessioninitialized: (id) => {
         this.sessionsOpened++;
         this.sessions.set(id, transport);
@@ -255,6 +265,10 @@ export class FakeMcpGateway {
       case 'raw_json':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(fault.body);
+        return;
+      case 'close_after_priming':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`id: fault-priming-1\nretry: ${fault.retryMs}\ndata: \n\n`);
         return;
       case 'sse_cut':
         res.writeHead(200, { 'content-type': 'text/event-stream' });

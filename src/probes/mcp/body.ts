@@ -11,10 +11,18 @@ export type BodyMode = 'plain' | 'request_sse' | 'session_sse';
  * breaks mid-body, or when an SSE stream ends where it must not (see BodyMode; a clean end of
  * an event is a blank line).
  */
-export function watchBody(source: ReadableStream<Uint8Array>, limit: number, mode: BodyMode, onFault: (why: BodyFault) => Error): ReadableStream<Uint8Array> {
+export function watchBody(
+  source: ReadableStream<Uint8Array>,
+  limit: number,
+  mode: BodyMode,
+  hooks: { onField?: SseFieldHook },
+  onFault: (why: BodyFault) => Error,
+): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let seen = 0;
   let tail = '';
+  /** The unfinished last line of an SSE body, to find `id:` and `retry:` fields across chunks. */
+  let line = '';
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let r: Awaited<ReturnType<typeof reader.read>>;
@@ -37,7 +45,11 @@ export function watchBody(source: ReadableStream<Uint8Array>, limit: number, mod
         void reader.cancel().catch(() => undefined);
         return;
       }
-      if (mode !== 'plain') tail = (tail + Buffer.from(r.value).toString('latin1')).slice(-8);
+      if (mode !== 'plain') {
+        const text = Buffer.from(r.value).toString('latin1');
+        tail = (tail + text).slice(-8);
+        if (hooks.onField) line = scanFields(line + text, hooks.onField);
+      }
       controller.enqueue(r.value);
     },
     cancel(reason) {
@@ -52,3 +64,16 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** Sees the `id:` and `retry:` fields of an SSE body as they pass. */
+export type SseFieldHook = (field: 'id' | 'retry', value: string) => void;
+
+/** Calls `onField` for each complete `id:` or `retry:` line in `text`; returns the unfinished last line (bounded: those fields are short). */
+function scanFields(text: string, onField: SseFieldHook): string {
+  const lines = text.split(/\r\n|\r|\n/);
+  const rest = lines.pop() ?? '';
+  for (const l of lines) {
+    const m = /^(id|retry):\s?(.*)$/.exec(l);
+    if (m) onField(m[1] as 'id' | 'retry', m[2]!);
+  }
+  return rest.length > 256 ? '' : rest;
+}

@@ -15,7 +15,7 @@ import { createPhaseClock } from '../net/phases.js';
 import { bearer, joinUrl, USER_AGENT } from '../net/requests.js';
 import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ServerOutcomes } from '../types.js';
 import { excerpt, statusText } from '../verdicts/text.js';
-import { formatBytes, watchBody, type BodyMode } from './body.js';
+import { formatBytes, watchBody, type BodyMode, type SseFieldHook } from './body.js';
 import { classifyMcpError, httpRejection } from './failures.js';
 import { isProtocolViolation, sentAuth, serverOutcomesOf, shortMessage, type SeenResponse } from './responses.js';
 
@@ -23,6 +23,13 @@ import { isProtocolViolation, sentAuth, serverOutcomesOf, shortMessage, type See
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** How long closing a session may take at the end of a run. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/**
+ * Resuming a stream the server closed before its response (SSE `retry:` and `id:`, then a GET with
+ * `Last-Event-ID`, as the spec lets servers do): attempts per break, and breaks per session before
+ * the run gives up on a server that never answers. All of it within the run's timeout.
+ */
+const RESUME_ATTEMPTS = 3;
+const MAX_RESUMES = 10;
 
 /** How the run authenticates: the target's key (default), none, or a raw Authorization value. */
 export type AuthMode = { kind: 'key' } | { kind: 'none' } | { kind: 'raw'; value: string };
@@ -102,10 +109,25 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
 
+  // Resumption: the last event id of each request's stream (a POST's SSE answer, or the GET that
+  // resumed one), so that a GET with one of them as Last-Event-ID is known to resume a request,
+  // not the standalone server→client stream.
+  const requestStreamIds = new Set<string>();
+  let resumes = 0;
+  let resumingRequest = false;
+  let retryHint: string | undefined;
   const fetchFn: FetchLike = async (input, init) => {
     const method = init?.method ?? 'GET';
     const sent = headersOf(init?.headers);
-    const what = describeRequest(method, init?.body, legacySse);
+    const lastEventId = method === 'GET' && !legacySse ? sent['last-event-id'] : undefined;
+    const resumeAfter = lastEventId !== undefined && requestStreamIds.has(lastEventId) ? lastEventId : undefined;
+    if (method === 'GET') resumingRequest = resumeAfter !== undefined;
+    if (resumeAfter !== undefined && ++resumes > MAX_RESUMES) {
+      const err = new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request ${MAX_RESUMES} times without answering it (each time resumed with Last-Event-ID)`);
+      fail(err);
+      throw err;
+    }
+    const what = resumeAfter !== undefined ? `(resume the stream after event ${JSON.stringify(resumeAfter)}: the server closed it before the response)` : describeRequest(method, init?.body, legacySse);
     const signal = afterAbort ? afterAbort.signal : init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
     ctx.step(`${label}${method} ${String(input)}${what ? `  ${what}` : ''}`, { headers: maskHeaders(sent, ctx.redactor) });
     const res = await undiciFetch(input as string, {
@@ -122,12 +144,28 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     responses.push(seen);
     const type = res.headers.get('content-type');
     ctx.step(`${label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${what ? `  ${what}` : ''}`);
+    if (resumeAfter !== undefined && !res.ok && !closing) {
+      // The SDK takes a 405 on GET as "no stream offered" and would wait for the answer until the timeout.
+      fail(new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: ${statusText(res.status)})`));
+    }
     if (!res.body) return res as unknown as Response;
     const isSse = /text\/event-stream/i.test(type ?? '');
     // A response to a request must not end inside an event; the legacy transport's session stream
     // must not end at all while the session is in use; the standalone GET stream may end any time.
     const mode: BodyMode = isSse && method === 'POST' ? 'request_sse' : isSse && legacySse && method === 'GET' ? 'session_sse' : 'plain';
-    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, mode, (why) => {
+    const requestStream = isSse && (method === 'POST' || resumeAfter !== undefined);
+    let streamLastId: string | undefined;
+    const onField: SseFieldHook = (field, value) => {
+      if (field === 'id' && requestStream) {
+        if (streamLastId !== undefined) requestStreamIds.delete(streamLastId);
+        streamLastId = value;
+        requestStreamIds.add(value);
+      } else if (field === 'retry' && value !== retryHint && /^\d+$/.test(value)) {
+        retryHint = value;
+        ctx.step(`${label}the server asks to reconnect after ${formatDuration(Number(value))} if a stream breaks (SSE retry)`);
+      }
+    };
+    const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, mode, { onField }, (why) => {
       const err =
         why === 'too_large'
           ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`)
@@ -151,8 +189,10 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     : new StreamableHTTPClientTransport(new URL(url), {
         fetch: fetchFn,
         requestInit: { headers, redirect: 'manual' },
-        // One attempt: a probe reports a broken stream, it does not paper over it.
-        reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1_000, maxReconnectionDelay: 1_000, reconnectionDelayGrowFactor: 1 },
+        // A stream the server closes before the response is resumed (GET with Last-Event-ID) after
+        // the server's `retry:`, or 0.5 s, 1 s, 2 s: the spec allows servers to do that, so it is not
+        // a fault. A stream cut inside an event is one (watchBody fails the run first).
+        reconnectionOptions: { maxRetries: RESUME_ATTEMPTS, initialReconnectionDelay: 500, maxReconnectionDelay: 2_000, reconnectionDelayGrowFactor: 2 },
       });
 
   const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
@@ -162,6 +202,10 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     ctx.step(http ? `${label}body: ${excerpt(http.body, 300) || '(empty)'}` : `${label}transport error: ${shortMessage(err, 300)}`);
     // A message that is not valid JSON-RPC on a stream never reaches the pending request: fail the run now.
     if (isProtocolViolation(err)) fail(new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}: ${shortMessage(err)}`));
+    // Resuming a request's closed stream failed every time: its answer will not come.
+    if (resumingRequest && /^Maximum reconnection attempts/.test(err.message)) {
+      fail(new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request before answering it, and resuming it failed ${RESUME_ATTEMPTS} times`));
+    }
   };
 
   let closed: Promise<void> | undefined;
