@@ -67,6 +67,16 @@ function results(dir: string): Map<string, Check[]> {
   return byScenario;
 }
 
+/** Each scenario ran, and passed on its own checks (not only by the suite's verdict). */
+function expectPassed(checks: Map<string, Check[]>, scenarios: readonly string[]): void {
+  for (const s of scenarios) {
+    const c = checks.get(s);
+    expect(c, `scenario ${s} ran`).toBeDefined();
+    expect(c!.filter((x) => x.status === 'FAILURE'), s).toEqual([]);
+    expect(c!.filter((x) => x.status === 'SUCCESS').length, s).toBeGreaterThan(0);
+  }
+}
+
 const baseline = parse(readFileSync(BASELINE, 'utf8')) as { server: string[]; client: string[] };
 
 beforeAll(() => {
@@ -110,12 +120,7 @@ mcpServer:
     const run = await conformance(['server', '--url', `http://127.0.0.1:${port}/mcp`, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
     expect(run.code, run.out).toBe(0);
     const checks = results(out);
-    for (const s of MUST_PASS.server) {
-      const c = checks.get(s);
-      expect(c, `scenario ${s} ran`).toBeDefined();
-      expect(c!.filter((x) => x.status === 'FAILURE'), s).toEqual([]);
-      expect(c!.filter((x) => x.status === 'SUCCESS').length, s).toBeGreaterThan(0);
-    }
+    expectPassed(checks, MUST_PASS.server);
     expect(checks.get('dns-rebinding-protection')!.map((c) => [c.id, c.status])).toEqual([
       ['localhost-host-rebinding-rejected', 'SUCCESS'],
       ['localhost-host-valid-accepted', 'SUCCESS'],
@@ -137,12 +142,7 @@ describe('mcpwatch as an MCP client: the conformance suite against `mcpwatch pro
     const run = await conformance(['client', '--command', command, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
     expect(run.code, run.out).toBe(0);
     const checks = results(out);
-    for (const s of MUST_PASS.client) {
-      const c = checks.get(s);
-      expect(c, `scenario ${s} ran`).toBeDefined();
-      expect(c!.filter((x) => x.status === 'FAILURE'), s).toEqual([]);
-      expect(c!.filter((x) => x.status === 'SUCCESS').length, s).toBeGreaterThan(0);
-    }
+    expectPassed(checks, MUST_PASS.client);
     expect(checks.get('sse-retry')!.filter((c) => c.status === 'SUCCESS').map((c) => c.id)).toEqual([
       'client-sse-graceful-reconnect',
       'client-sse-retry-timing',
