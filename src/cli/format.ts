@@ -66,7 +66,7 @@ function formatDetails(r: ProbeResult): string[] {
   }
 }
 
-function catalogLines({ catalog: c, expectedTools, toolNames, ...rest }: CatalogDetails): string[] {
+function catalogLines({ catalog: c, expectedTools, toolNames, servers, serverOutcomes: _told, ...rest }: CatalogDetails): string[] {
   const lines: string[] = [];
   const per = Object.entries(c.toolsPerServer).map(([s, n]) => `${s}: ${n}`);
   lines.push(`catalog:  ${c.tools} tools${per.length ? ` (${per.join(', ')})` : ''}, ${c.fingerprint ? `fingerprint ${c.fingerprint}` : 'no catalog (tools/list failed)'}`);
@@ -75,6 +75,9 @@ function catalogLines({ catalog: c, expectedTools, toolNames, ...rest }: Catalog
     if (c.added.length) lines.push(`  added:   ${c.added.join(', ')}`);
     if (c.removed.length) lines.push(`  removed: ${c.removed.join(', ')}`);
     if (c.changedSchemas.length) lines.push(`  input schema changed: ${c.changedSchemas.join(', ')}`);
+  }
+  for (const [name, st] of Object.entries(servers ?? {})) {
+    lines.push(`server:   ${name} ${st.up ? `up, ${st.tools} tools` : `DOWN: ${st.reason}${st.said && st.said !== st.reason ? ` (the gateway said: ${st.said})` : ''}`}`);
   }
   const e = Object.entries(expectedTools);
   if (e.length) lines.push(`expected: ${e.map(([t, ok]) => `${t} ${ok ? 'present' : 'MISSING'}`).join(', ')}`);

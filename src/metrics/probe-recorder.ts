@@ -9,6 +9,10 @@ interface Series {
   /** Extra label values set for this probe, per metric, so they can be removed again. */
   phases: Set<string>;
   servers: Set<string>;
+  /** Upstream servers with an mcp_catalog_server_up series. */
+  upstreams: Set<string>;
+  /** "server\0reason" of each mcp_catalog_server_failures_total series. */
+  failureSeries: Set<string>;
   tools: Set<string>;
   checks: Set<string>;
   failStreak: number;
@@ -33,7 +37,7 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
@@ -100,6 +104,15 @@ export class ProbeRecorder {
     for (const tool of s.tools) if (!(tool in expected)) this.m.catalogToolPresent.remove({ ...labels, tool });
     for (const [tool, present] of Object.entries(expected)) this.m.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
     s.tools = new Set(Object.keys(expected));
+    if (d.servers) {
+      for (const server of s.upstreams) if (!(server in d.servers)) this.m.catalogServerUp.remove({ ...labels, server });
+      for (const [server, st] of Object.entries(d.servers)) {
+        this.m.catalogServerUp.set({ ...labels, server }, st.up ? 1 : 0);
+        if (!st.up) this.m.catalogServerFailures.inc({ ...labels, server, reason: st.reason ?? 'no_tools' });
+        s.failureSeries.add(`${server}\u0000${st.reason ?? 'no_tools'}`);
+      }
+      s.upstreams = new Set(Object.keys(d.servers));
+    }
   }
 
   private recordGuard(s: Series, d: GuardDetails): void {
@@ -121,6 +134,11 @@ export class ProbeRecorder {
     for (const phase of s.phases) this.m.probePhase.remove({ ...labels, phase });
     for (const server of s.servers) this.m.catalogTools.remove({ ...labels, server });
     for (const tool of s.tools) this.m.catalogToolPresent.remove({ ...labels, tool });
+    for (const server of s.upstreams) this.m.catalogServerUp.remove({ ...labels, server });
+    for (const key of s.failureSeries) {
+      const [server, reason] = key.split('\u0000') as [string, string];
+      this.m.catalogServerFailures.remove({ ...labels, server, reason });
+    }
     for (const check of s.checks) this.m.authEnforced.remove({ ...labels, check });
     this.m.catalogChanges.remove(labels);
     this.series.delete(name);

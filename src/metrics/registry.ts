@@ -42,6 +42,18 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
 
     // MCP catalog and auth
     catalogTools: new Gauge({ name: 'mcp_catalog_tools', help: 'Tools in the catalog per server prefix, from the last successful tools/list.', labelNames: [...PROBE_LABELS, 'server'] as const, registers }),
+    catalogServerUp: new Gauge({
+      name: 'mcp_catalog_server_up',
+      help: 'Whether the upstream server listed its tools in the last catalog run (1) or not (0): every server in servers, and every server the gateway reported on.',
+      labelNames: [...PROBE_LABELS, 'server'] as const,
+      registers,
+    }),
+    catalogServerFailures: new Counter({
+      name: 'mcp_catalog_server_failures_total',
+      help: "Catalog runs in which the upstream server did not list its tools, by reason (the gateway's per-server outcome where it reports one, else derived).",
+      labelNames: [...PROBE_LABELS, 'server', 'reason'] as const,
+      registers,
+    }),
     catalogToolPresent: new Gauge({ name: 'mcp_catalog_tool_present', help: 'Whether each expected tool was present in the last catalog (1) or not (0).', labelNames: [...PROBE_LABELS, 'tool'] as const, registers }),
     catalogChanges: new Counter({ name: 'mcp_catalog_changes_total', help: 'Times the tool set or a tool input schema changed between runs.', labelNames: PROBE_LABELS, registers }),
     authEnforced: new Gauge({ name: 'mcp_auth_enforced', help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).', labelNames: [...PROBE_LABELS, 'check'] as const, registers }),

@@ -4,7 +4,7 @@ import { classifyMcpError } from './mcp/failures.js';
 import { serverOutcomesOf } from './mcp/responses.js';
 import { listAllTools, openSession, type McpSession } from './mcp/session.js';
 import { ProbeFailure, type CatalogDetails, type ProbeFn, type ServerOutcomes } from './types.js';
-import { checkCatalog, diffCatalogs, snapshotCatalog, toolsPerServer } from './verdicts/catalog.js';
+import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from './verdicts/catalog.js';
 import { stripMcpErrorPrefix } from './verdicts/text.js';
 
 /** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
@@ -34,6 +34,7 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, names.includes(t)])),
       toolNames: names,
       ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
+      servers: serverStates(spec.servers, perServer, outcomes),
     };
     return { ...checkCatalog(spec, { names, perServer, outcomes, diff }), details };
   } catch (err) {
@@ -41,13 +42,14 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     // same finding as 1.77's empty list, so the same outcome.
     const failedServers = err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
     if (err instanceof McpError && failedServers) {
-      const which = Object.entries(failedServers).map(([server, o]) => `${server} (${o.status ?? '?'})`);
       const zero = Object.fromEntries([...spec.servers, ...Object.keys(failedServers)].map((server) => [server, 0]));
-      throw new ProbeFailure('expectation_failed', `no server could list its tools: ${which.join(', ')} — the gateway said: ${stripMcpErrorPrefix(err.message)}; check that the upstream runs`, {
+      const servers = serverStates(spec.servers, zero, failedServers);
+      throw new ProbeFailure('expectation_failed', `no server could list its tools: ${describeDownServers(servers).join('; ')} — the gateway said: ${stripMcpErrorPrefix(err.message)}`, {
         // No catalog to compare (the previous one stays the baseline); the per-server gauges go to 0.
         catalog: { tools: 0, toolsPerServer: zero, fingerprint: '', changed: false, added: [], removed: [], changedSchemas: [] },
         expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
         serverOutcomes: failedServers,
+        servers,
       });
     }
     throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last) ?? err;

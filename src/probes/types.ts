@@ -64,12 +64,28 @@ export interface CatalogSummary extends CatalogDiff {
   fingerprint: string;
 }
 
+/** Why an upstream server did not list its tools (`mcp_catalog_server_failures_total{reason}`). */
+export const SERVER_FAILURE_REASONS = ['no_tools', 'auth_required', 'forbidden', 'timeout', 'unreachable', 'upstream_error', 'internal', 'missing'] as const;
+export type ServerFailureReason = (typeof SERVER_FAILURE_REASONS)[number];
+
+/** One upstream server in one catalog run. */
+export interface ServerState {
+  /** It listed its tools. */
+  up: boolean;
+  tools: number;
+  reason?: ServerFailureReason;
+  /** What the gateway said about it (its status and HTTP status), or what mcpwatch derived. */
+  said?: string;
+}
+
 /** mcp_catalog: the catalog, the expected tools, what the gateway said per server. */
 export interface CatalogDetails {
   catalog: CatalogSummary;
   expectedTools: Record<string, boolean>;
   toolNames?: string[];
   serverOutcomes?: ServerOutcomes;
+  /** Every server in `servers` and every server the gateway reported on or listed tools of. */
+  servers?: Record<string, ServerState>;
 }
 
 /** mcp_call: what the tool returned. */

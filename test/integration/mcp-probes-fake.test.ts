@@ -441,6 +441,17 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     expect(c.reason).toMatch(/^invalid MCP message from gw in initialize: not a valid MCP message \(protocolVersion: /);
   });
 
+  it("initialize refused for the gateway's session limit (429): its own reason, named as such", async () => {
+    // A fake: LiteLLM 1.109.1 answers 429 only when 100 sessions of one key are busy at once, which
+    // a test cannot hold open reliably (it evicts idle ones first).
+    gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 429, body: '{"error":"Too Many Requests","details":"Too many active MCP sessions for this caller."}' } }];
+    const res = await r.run('cat-plain');
+    expect(res.outcome).toBe('http_error');
+    expect(res.reason).toBe(
+      '429 Too Many Requests from gw — the gateway\'s session limit for this key is reached: a client is not ending its sessions (LiteLLM keeps each until it is DELETEd, and evicts or refuses the rest on the same key): {"error":"Too Many Requests","details":"Too many active MCP sessions for this caller."}',
+    );
+  });
+
   it('a reset connection is connect_error', async () => {
     gw.rules = [{ on: 'initialize', fault: { kind: 'reset' } }];
     const res = await r.run('cat-plain');

@@ -4,7 +4,7 @@ import { type Probe, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { OUTCOMES, type CatalogSummary, type ProbeResult } from '../../src/probes/types.js';
+import { OUTCOMES, type CatalogSummary, type ProbeResult, type ServerState } from '../../src/probes/types.js';
 import { matching, samples, value } from '../support/exposition.js';
 
 // ---- helpers ----
@@ -263,6 +263,33 @@ describe('ProbeRecorder.record', () => {
     ]);
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([{ labels: { ...C, tool: 'github-search' }, value: 1 }]);
     expect(value(t, 'mcp_catalog_changes_total', C)).toBe(2);
+  });
+
+  it('mcp_catalog: per-server up and failures by reason; a server no longer reported loses its up series; removal clears both', async () => {
+    rec.declare(probes(ALL));
+    const run = (at: number, servers: Record<string, ServerState>): void =>
+      rec.record(
+        result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'ok', startedAt: at, durationMs: 80, details: { catalog: catalog({ mcp_pg: 0, mcp_fs: 14 }), expectedTools: {}, servers } }),
+      );
+    run(T0, { mcp_pg: { up: false, tools: 0, reason: 'timeout', said: 'timeout' }, mcp_fs: { up: true, tools: 14 }, mcp_broken: { up: false, tools: 0, reason: 'internal' } });
+    run(T0 + 30_000, { mcp_pg: { up: false, tools: 0, reason: 'timeout' }, mcp_fs: { up: true, tools: 14 } });
+    let t = await text();
+    expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([
+      { labels: { ...C, server: 'mcp_pg' }, value: 0 },
+      { labels: { ...C, server: 'mcp_fs' }, value: 1 },
+    ]);
+    expect(matching(t, 'mcp_catalog_server_failures_total', C)).toEqual([
+      { labels: { ...C, server: 'mcp_pg', reason: 'timeout' }, value: 2 },
+      { labels: { ...C, server: 'mcp_broken', reason: 'internal' }, value: 1 },
+    ]);
+    run(T0 + 60_000, { mcp_pg: { up: true, tools: 9 }, mcp_fs: { up: true, tools: 14 } });
+    t = await text();
+    expect(value(t, 'mcp_catalog_server_up', { ...C, server: 'mcp_pg' })).toBe(1);
+    expect(value(t, 'mcp_catalog_server_failures_total', { ...C, server: 'mcp_pg', reason: 'timeout' })).toBe(2);
+    rec.declare(probes(ALL.split('\n').filter((l) => !l.includes('name: c,')).join('\n')));
+    t = await text();
+    expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([]);
+    expect(matching(t, 'mcp_catalog_server_failures_total', C)).toEqual([]);
   });
 
   it('mcp_catalog: a run without a catalog (the gateway rejected it) leaves the catalog series as they were', async () => {

@@ -36,10 +36,24 @@ export function isAuthRejection(r: Pick<HttpRejection, 'status' | 'body'>): bool
   return false;
 }
 
+/**
+ * LiteLLM 1.108+ caps the MCP sessions per key: `initialize` then gets 429 "Too many active MCP
+ * sessions for this caller." or an error naming "Caller subscription limit reached".
+ */
+export function isSessionLimit(r: Pick<HttpRejection, 'status' | 'body'>): boolean {
+  return r.status === 429 || /subscription limit reached|too many active mcp sessions/i.test(r.body);
+}
+
 /** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */
 export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 'target'>): { outcome: Outcome; reason: string } {
   const from = `${statusText(r.status)} from ${ctx.target.name}`;
   const body = r.body.trim() ? `: ${excerpt(r.body)}` : '';
+  if (isSessionLimit(r)) {
+    return {
+      outcome: 'http_error',
+      reason: `${from} — the gateway's session limit for this key is reached: a client is not ending its sessions (LiteLLM keeps each until it is DELETEd, and evicts or refuses the rest on the same key)${body}`,
+    };
+  }
   if (r.status >= 300 && r.status < 400) {
     const to = r.location ? pathOf(r.location, ctx.target.url) : undefined;
     const hint = to && to !== ctx.target.mcpPath ? ` — use mcpPath ${to}` : '';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { McpCatalogProbeConfig } from '../../config/schema.js';
-import type { CatalogDiff, CatalogSnapshot, Outcome, ServerOutcomes } from '../types.js';
+import { SERVER_FAILURE_REASONS, type CatalogDiff, type CatalogSnapshot, type Outcome, type ServerFailureReason, type ServerOutcomes, type ServerState } from '../types.js';
 
 export interface CatalogTool {
   name: string;
@@ -57,6 +57,54 @@ export function toolsPerServer(names: readonly string[], servers: readonly strin
   return out;
 }
 
+/** What each failure reason means for the operator, after "SERVER: REASON — ". */
+const SERVER_HINTS: Record<ServerFailureReason, string> = {
+  no_tools: 'listed no tools (LiteLLM 1.77 gives no reason: an upstream that fails to start lists nothing, and a name it does not know is ignored; check the name and that the server starts)',
+  auth_required: 'the upstream wants credentials the gateway did not send (x-mcp-SERVER-authorization, or its auth in the gateway config)',
+  forbidden: 'refused: the key may not use this server, or (1.109+) its stdio command is not allowed (LITELLM_MCP_STDIO_EXTRA_COMMANDS)',
+  timeout: 'did not list its tools within the gateway\'s listing timeout (an upstream that is slow to start, or blocked on its own backend)',
+  unreachable: 'the gateway cannot reach it',
+  upstream_error: 'it answered the gateway with an error',
+  internal: 'the gateway could not start or query it: check its command and the gateway\'s log',
+  missing: 'the gateway reported on other servers but not on this one: check the name in servers',
+};
+
+/**
+ * Pure: the state of each upstream server in a catalog run — every server in `servers`, every
+ * server the gateway reported on (LiteLLM 1.109+'s `server_outcomes`, on a 200 too) and every tool
+ * prefix. With the gateway's word, its status is the reason; without it (1.77), a requested server
+ * that listed no tool is `no_tools`.
+ */
+export function serverStates(servers: readonly string[], perServer: Readonly<Record<string, number>>, outcomes: ServerOutcomes): Record<string, ServerState> {
+  const names = [...new Set([...servers, ...Object.keys(outcomes), ...Object.keys(perServer).filter((s) => s !== NO_PREFIX)])];
+  const reported = Object.keys(outcomes).length > 0;
+  const out: Record<string, ServerState> = {};
+  for (const name of names) {
+    const tools = perServer[name] ?? 0;
+    const o = outcomes[name];
+    const status = typeof o?.status === 'string' ? o.status : undefined;
+    const http = typeof o?.http_status === 'number' ? ` (HTTP ${o.http_status})` : '';
+    if (status !== undefined && status !== 'ok') {
+      const reason: ServerFailureReason = (SERVER_FAILURE_REASONS as readonly string[]).includes(status) ? (status as ServerFailureReason) : 'upstream_error';
+      out[name] = { up: false, tools, reason, said: `${status}${http}` };
+    } else if (tools > 0 || (status === 'ok' && (o?.tool_count ?? 0) > 0)) {
+      out[name] = { up: true, tools };
+    } else if (status === 'ok') {
+      out[name] = { up: false, tools, reason: 'no_tools', said: 'ok with no tools' };
+    } else {
+      out[name] = { up: false, tools, reason: reported ? 'missing' : 'no_tools' };
+    }
+  }
+  return out;
+}
+
+/** "mcp_postgres: timeout — did not list …" for each server that is down. */
+export function describeDownServers(states: Readonly<Record<string, ServerState>>): string[] {
+  return Object.entries(states)
+    .filter(([, st]) => !st.up)
+    .map(([name, st]) => `${name}: ${st.said ?? st.reason} — ${SERVER_HINTS[st.reason ?? 'no_tools']}`);
+}
+
 export interface CatalogObservation {
   names: readonly string[];
   perServer: Readonly<Record<string, number>>;
@@ -65,26 +113,27 @@ export interface CatalogObservation {
   diff: CatalogDiff;
 }
 
-/** Pure: a catalog against the probe's `expect` (expected tools, servers present, a minimum). */
+/**
+ * Pure: a catalog against the probe's `expect` (expected tools, servers present, a minimum). Every
+ * server that is down is named with its reason; whether that fails the run is `serversPresent`
+ * (for the servers in `servers`).
+ */
 export function checkCatalog(spec: Pick<McpCatalogProbeConfig, 'expect' | 'servers'>, c: CatalogObservation): { outcome: Outcome; reason: string } {
   const { expect } = spec;
+  const states = serverStates(spec.servers, c.perServer, c.outcomes);
   const missing = expect.tools.filter((t) => !c.names.includes(t));
-  const empty = expect.serversPresent ? spec.servers.filter((s) => c.perServer[s] === 0) : [];
+  const failing = expect.serversPresent ? spec.servers.filter((s) => !states[s]!.up) : [];
+  const down = describeDownServers(states);
   const problems: string[] = [];
   if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
-  if (empty.length) {
-    const told = empty.filter((e) => c.outcomes[e]?.status);
-    problems.push(
-      told.length
-        ? `server${empty.length > 1 ? 's' : ''} ${empty.map((e) => (c.outcomes[e]?.status ? `${e} (${c.outcomes[e]!.status})` : e)).join(', ')} listed no tools: the gateway could not list them, check that the upstream runs`
-        : `server${empty.length > 1 ? 's' : ''} ${empty.join(', ')} listed no tools (LiteLLM lists an upstream that fails as no tools, and 1.77 ignores a server name it does not know: check the name, and that the server starts)`,
-    );
-  }
+  if (failing.length) problems.push(`server${failing.length > 1 ? 's' : ''} down: ${describeDownServers(Object.fromEntries(failing.map((f) => [f, states[f]!]))).join('; ')}`);
   if (expect.minTools !== undefined && c.names.length < expect.minTools) problems.push(`${c.names.length} tools, expected at least ${expect.minTools}`);
   const groups = Object.entries(c.perServer).filter(([s]) => s !== NO_PREFIX);
   const summary = `${c.names.length} tools${groups.length ? ` (${groups.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}`;
   if (problems.length) return { outcome: 'expectation_failed', reason: `${problems.join('; ')} — ${summary}` };
   const { diff } = c;
   const changeNote = diff.changed ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})` : '';
-  return { outcome: 'ok', reason: `${summary}${changeNote}` };
+  // Not a failure of this run (serversPresent: false, or not in servers), still worth saying.
+  const downNote = down.length ? `; down: ${down.join('; ')}` : '';
+  return { outcome: 'ok', reason: `${summary}${changeNote}${downNote}` };
 }

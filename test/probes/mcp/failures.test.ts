@@ -65,6 +65,16 @@ describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
     expect(d).toEqual({ outcome: 'http_error', reason: `307 Temporary Redirect from litellm-lan: redirect to ${r.location} — use mcpPath /mcp/` });
   });
 
+  it.each([
+    ['429, as 1.108+ answers when every session of the key is busy', { status: 429, body: '{"error":"Too Many Requests","details":"Too many active MCP sessions for this caller."}' }],
+    ['an error naming the subscription limit', { status: 500, body: '{"error":"MCP request failed","details":"Caller subscription limit reached"}' }],
+  ])('the session limit: %s, is its own reason', (_what, r) => {
+    expect(describeHttpRejection(r, ctx)).toEqual({
+      outcome: 'http_error',
+      reason: expect.stringMatching(/ from litellm-lan — the gateway's session limit for this key is reached: a client is not ending its sessions \(LiteLLM keeps each until it is DELETEd/),
+    });
+  });
+
   it('other answers are http_error; 400 without an auth text is no rejection', () => {
     expect(isAuthRejection({ status: 400, body: '{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}' })).toBe(false);
     expect(isAuthRejection({ status: 404, body: '' })).toBe(false);

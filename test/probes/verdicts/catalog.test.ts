@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDiff } from '../../../src/probes/types.js';
-import { canonicalJson, checkCatalog, diffCatalogs, snapshotCatalog, toolsPerServer } from '../../../src/probes/verdicts/catalog.js';
+import type { CatalogDiff, ServerOutcomes } from '../../../src/probes/types.js';
+import { canonicalJson, checkCatalog, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from '../../../src/probes/verdicts/catalog.js';
 
 // The catalog as mcp_catalog sees it: fingerprint and diff, tools per server, the probe's expectations.
 
@@ -57,18 +57,44 @@ describe('checkCatalog', () => {
       spec(),
       seen(['mcp_fs-read']),
       'expectation_failed',
-      'server mcp_db listed no tools (LiteLLM lists an upstream that fails as no tools, and 1.77 ignores a server name it does not know: check the name, and that the server starts) — 1 tools (mcp_fs: 1, mcp_db: 0)',
+      'server down: mcp_db: no_tools — listed no tools (LiteLLM 1.77 gives no reason: an upstream that fails to start lists nothing, and a name it does not know is ignored; check the name and that the server starts) — 1 tools (mcp_fs: 1, mcp_db: 0)',
     ],
     [
       'a server without tools, the gateway telling why (1.108+)',
       spec(),
       seen(['mcp_fs-read'], { mcp_db: { status: 'unreachable' } }),
       'expectation_failed',
-      'server mcp_db (unreachable) listed no tools: the gateway could not list them, check that the upstream runs — 1 tools (mcp_fs: 1, mcp_db: 0)',
+      'server down: mcp_db: unreachable — the gateway cannot reach it — 1 tools (mcp_fs: 1, mcp_db: 0)',
     ],
-    ['serversPresent: false tolerates it', spec({ serversPresent: false }), seen(['mcp_fs-read']), 'ok', '1 tools (mcp_fs: 1, mcp_db: 0)'],
+    [
+      'serversPresent: false tolerates it, and still names it',
+      spec({ serversPresent: false }),
+      seen(['mcp_fs-read']),
+      'ok',
+      '1 tools (mcp_fs: 1, mcp_db: 0); down: mcp_db: no_tools — listed no tools (LiteLLM 1.77 gives no reason: an upstream that fails to start lists nothing, and a name it does not know is ignored; check the name and that the server starts)',
+    ],
+    [
+      'a server the gateway reports on, not in servers: named, not failing the run; its HTTP status kept',
+      spec(),
+      seen(['mcp_fs-read', 'mcp_db-query'], { mcp_fs: { status: 'ok', tool_count: 1 }, mcp_db: { status: 'ok', tool_count: 1 }, mcp_x: { status: 'forbidden', http_status: 403 } }),
+      'ok',
+      '2 tools (mcp_fs: 1, mcp_db: 1); down: mcp_x: forbidden (HTTP 403) — refused: the key may not use this server, or (1.109+) its stdio command is not allowed (LITELLM_MCP_STDIO_EXTRA_COMMANDS)',
+    ],
     ['fewer than minTools', spec({ minTools: 3 }), seen(['mcp_db-query', 'mcp_fs-read']), 'expectation_failed', '2 tools, expected at least 3 — 2 tools (mcp_fs: 1, mcp_db: 1)'],
   ])('%s', (_name, s, c, outcome, reason) => {
     expect(checkCatalog(s, c)).toEqual({ outcome, reason });
+  });
+});
+
+describe('serverStates', () => {
+  it.each([
+    ['1.77: a requested server with no tools is no_tools; listed ones are up', ['a', 'b'], { a: 2, b: 0 }, {}, { a: { up: true, tools: 2 }, b: { up: false, tools: 0, reason: 'no_tools' } }],
+    ['1.109: the gateway\'s status is the reason, with its HTTP status', ['a', 'b'], { a: 2, b: 0 }, { a: { status: 'ok', tool_count: 2 }, b: { status: 'auth_required', http_status: 401 } }, { a: { up: true, tools: 2 }, b: { up: false, tools: 0, reason: 'auth_required', said: 'auth_required (HTTP 401)' } }],
+    ['a status outside the contract is upstream_error, in the gateway\'s word', ['a'], { a: 0 }, { a: { status: 'exploded' } }, { a: { up: false, tools: 0, reason: 'upstream_error', said: 'exploded' } }],
+    ['reported on others but not on this one: missing', ['a', 'b'], { a: 1, b: 0 }, { a: { status: 'ok', tool_count: 1 } }, { a: { up: true, tools: 1 }, b: { up: false, tools: 0, reason: 'missing' } }],
+    ['ok with no tools is no_tools', ['a'], { a: 0 }, { a: { status: 'ok', tool_count: 0 } }, { a: { up: false, tools: 0, reason: 'no_tools', said: 'ok with no tools' } }],
+    ['servers not asked for: from tool prefixes and outcomes; tools without a prefix are no server', [], { a: 3, '(none)': 2 }, { z: { status: 'timeout' } }, { a: { up: true, tools: 3 }, z: { up: false, tools: 0, reason: 'timeout', said: 'timeout' } }],
+  ] as const)('%s', (_what, servers, perServer, outcomes, want) => {
+    expect(serverStates(servers, perServer, outcomes as ServerOutcomes)).toEqual(want);
   });
 });
