@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is not there yet: Debian packages (Docker
-# engine, busybox-static, Prometheus/promtool), a running dockerd with the local test image, and
-# the LiteLLM venvs (cached in ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
+# engine, busybox-static, Prometheus/promtool, PostgreSQL), a running dockerd with the local test
+# image, the Node the image runs, postgres-mcp's venv, and the LiteLLM venvs (cached in
+# ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
 # Idempotent and quick when everything is in place. Needs root for apt-get and dockerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,8 @@ if ((${#need[@]})); then
 fi
 
 bash scripts/ensure-dockerd.sh
+# PostgreSQL's server binaries (the tests make throwaway clusters with them) and the postgres user.
+bash scripts/ensure-postgres.sh >/dev/null
 
 # LiteLLM versions under test (VERSION[@DATE], see ensure-litellm.sh): the deployment's, and the
 # newest one installable here.
@@ -26,6 +29,9 @@ pids=()
 # The Node the image runs (26, from npm): the conformance suite and the Inspector need Node >= 22,
 # and scripts/test-node26.sh runs the unit and process tests on it.
 bash scripts/ensure-node.sh >/dev/null &
+pids+=($!)
+# postgres-mcp (the deployment's mcp_postgres) in its own venv, for LiteLLM to spawn.
+bash scripts/ensure-postgres-mcp.sh >/dev/null &
 pids+=($!)
 for v in "${versions[@]}"; do
   bash scripts/ensure-litellm.sh "$v" >/dev/null &

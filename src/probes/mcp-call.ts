@@ -2,7 +2,8 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCallProbeConfig } from '../config/schema.js';
 import { classifyMcpError } from './mcp/failures.js';
 import { openSession, type McpSession } from './mcp/session.js';
-import { ProbeFailure, type ProbeFn } from './types.js';
+import { formatDuration } from '../config/duration.js';
+import { ProbeFailure, ProbeTimeoutError, type ProbeFn } from './types.js';
 import { checkCallResult, type CallResult } from './verdicts/call.js';
 import { stripMcpErrorPrefix } from './verdicts/text.js';
 
@@ -16,6 +17,15 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
     const result = await ctx.phases.run('call_tool', () => s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts)));
     return checkCallResult(spec.tool, spec.expect, result as CallResult);
   } catch (err) {
+    // The gateway answered initialize, the tool did not answer: name the tool and its server, the
+    // part that is down (an upstream blocked on its own backend, e.g. postgres-mcp on its database).
+    if (ctx.signal.reason instanceof ProbeTimeoutError && ctx.phases.last === 'call_tool') {
+      const server = spec.servers.find((s) => spec.tool.startsWith(`${s}-`)) ?? (spec.tool.includes('-') ? spec.tool.slice(0, spec.tool.indexOf('-')) : undefined);
+      throw new ProbeFailure(
+        'timeout',
+        `timeout after ${formatDuration(ctx.timeoutMs)} in call_tool: ${spec.tool}${server ? ` (server ${server})` : ''} did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`,
+      );
+    }
     const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last);
     // A JSON-RPC error to tools/call (unknown tool, bad arguments) is the tool failing.
     if (failure?.outcome === 'protocol_error' && ctx.phases.last === 'call_tool' && err instanceof McpError && failure.message.startsWith('JSON-RPC error')) {
@@ -23,6 +33,10 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
     }
     throw failure ?? err;
   } finally {
-    await session?.close();
+    // After the timeout the reason above must reach the run within its grace period: the DELETE
+    // that ends the session (its own deadline and connection) is not waited for then. A gateway
+    // whose upstream hangs may take seconds to answer it (LiteLLM 1.109: 12 s).
+    if (ctx.signal.aborted) void session?.close();
+    else await session?.close();
   }
 };

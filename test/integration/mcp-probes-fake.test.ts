@@ -404,7 +404,7 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
   it('a tool that never returns: timeout in call_tool, the session ended after the abort', async () => {
     const { res, ms } = await timed('call-hang');
     expect(res.outcome).toBe('timeout');
-    expect(res.reason).toBe('timeout after 1.5s in call_tool');
+    expect(res.reason).toBe('timeout after 1.5s in call_tool: alpha-hang (server alpha) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend');
     expect(ms).toBeLessThan(TIMEOUT_MS + 1_000);
     await expect.poll(() => gw.sessionsClosed).toBe(1);
   });

@@ -50,7 +50,7 @@ const BEHAVIOUR: Record<string, VersionBehaviour> = {
     deniedPath: 'ok',
     stateful: false,
     // tools/list answers {"tools":[]}: the server is just empty.
-    brokenReason: /^server mcp_broken listed no tools \(LiteLLM lists an upstream that fails as no tools, .*\) — 0 tools \(mcp_broken: 0\)$/,
+    brokenReason: /^server down: mcp_broken: no_tools — listed no tools \(LiteLLM 1\.77 gives no reason: .*\) — 0 tools \(mcp_broken: 0\)$/,
   },
   '1.109.1': {
     guardStatuses: [401, 401, 400],
@@ -61,7 +61,7 @@ const BEHAVIOUR: Record<string, VersionBehaviour> = {
     deniedPath: 'tool_error',
     stateful: true,
     // tools/list is a JSON-RPC error -32603 with the per-server outcomes.
-    brokenReason: /^no server could list its tools: mcp_broken \(internal\) — the gateway said: Every MCP server in scope failed to list tools; check that the upstream runs$/,
+    brokenReason: /^no server could list its tools: mcp_broken: internal — the gateway could not start or query it: check its command and the gateway's log — the gateway said: Every MCP server in scope failed to list tools$/,
   },
 };
 
@@ -199,7 +199,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     const mark = ll.proc.out.total;
     const res = await run('call-slow');
     expect(res.outcome).toBe('timeout');
-    expect(res.reason).toBe('timeout after 2s in call_tool');
+    expect(res.reason).toBe(`timeout after 2s in call_tool: ${EVERYTHING_SERVER}-trigger-long-running-operation (server ${EVERYTHING_SERVER}) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`);
     expect(res.durationMs).toBeLessThan(3_500);
     if (b!.stateful) {
       // The DELETE after the abort goes out on its own connection and deadline.
@@ -261,7 +261,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
       expect(res.reason).toMatch(/^403 Forbidden from lan — the key may not use MCP server mcp_nope: is the name in servers right/);
     } else {
       // 1.77 ignores the filter and lists every server's tools.
-      expect(res.reason).toMatch(/^server mcp_nope listed no tools .* — \d+ tools \(mcp_nope: 0, /);
+      expect(res.reason).toMatch(/^server down: mcp_nope: no_tools — listed no tools .* — \d+ tools \(mcp_nope: 0, /);
     }
   });
 
@@ -270,6 +270,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     expect(cat.outcome).toBe('expectation_failed');
     expect(cat.reason).toMatch(b!.brokenReason);
     expect(cat.details?.catalog).toMatchObject({ tools: 0, toolsPerServer: { mcp_broken: 0 } });
+    expect(cat.details?.servers).toEqual({ mcp_broken: version === '1.77.1' ? { up: false, tools: 0, reason: 'no_tools' } : { up: false, tools: 0, reason: 'internal', said: 'internal' } });
     const call = await run('call-broken');
     expect(call.outcome).toBe('tool_error');
     expect(call.reason).toMatch(version === '1.77.1' ? /^mcp_broken-anything failed: MCP client session is not initialized \(reported by the gateway with isError: false\)$/ : /^mcp_broken-anything failed: Error: Tool anything not found$/);
