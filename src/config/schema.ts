@@ -131,6 +131,8 @@ export const httpProbeSchema = z.strictObject({
 export const mcpCatalogProbeSchema = z.strictObject({
   ...mcpFields,
   type: z.literal('mcp_catalog'),
+  /** Also read the gateway's own MCP health (LiteLLM GET /v1/mcp/server/health) and compare it with the catalog. */
+  gatewayHealth: z.boolean().default(false),
   expect: z
     .strictObject({
       tools: z.array(z.string().min(1)).default([]),

@@ -11,6 +11,8 @@ interface Series {
   servers: Set<string>;
   /** Upstream servers with an mcp_catalog_server_up series. */
   upstreams: Set<string>;
+  /** Servers with mcp_gateway_server_healthy (and maybe mcp_gateway_health_mismatch) series. */
+  healthServers: Set<string>;
   /** "server\0reason" of each mcp_catalog_server_failures_total series. */
   failureSeries: Set<string>;
   tools: Set<string>;
@@ -37,7 +39,7 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
@@ -113,6 +115,19 @@ export class ProbeRecorder {
       }
       s.upstreams = new Set(Object.keys(d.servers));
     }
+    // A health check that could not be read leaves the last values: it says nothing new.
+    if (d.gatewayHealth && !d.gatewayHealth.error) {
+      const health = d.gatewayHealth.servers;
+      for (const server of s.healthServers) {
+        if (!(server in health)) this.m.gatewayServerHealthy.remove({ ...labels, server });
+        if (health[server]?.mismatch === undefined) this.m.gatewayHealthMismatch.remove({ ...labels, server });
+      }
+      for (const [server, h] of Object.entries(health)) {
+        this.m.gatewayServerHealthy.set({ ...labels, server }, h.healthy ? 1 : 0);
+        if (h.mismatch !== undefined) this.m.gatewayHealthMismatch.set({ ...labels, server }, h.mismatch ? 1 : 0);
+      }
+      s.healthServers = new Set(Object.keys(health));
+    }
   }
 
   private recordGuard(s: Series, d: GuardDetails): void {
@@ -135,6 +150,10 @@ export class ProbeRecorder {
     for (const server of s.servers) this.m.catalogTools.remove({ ...labels, server });
     for (const tool of s.tools) this.m.catalogToolPresent.remove({ ...labels, tool });
     for (const server of s.upstreams) this.m.catalogServerUp.remove({ ...labels, server });
+    for (const server of s.healthServers) {
+      this.m.gatewayServerHealthy.remove({ ...labels, server });
+      this.m.gatewayHealthMismatch.remove({ ...labels, server });
+    }
     for (const key of s.failureSeries) {
       const [server, reason] = key.split('\u0000') as [string, string];
       this.m.catalogServerFailures.remove({ ...labels, server, reason });

@@ -54,6 +54,18 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       labelNames: [...PROBE_LABELS, 'server', 'reason'] as const,
       registers,
     }),
+    gatewayServerHealthy: new Gauge({
+      name: 'mcp_gateway_server_healthy',
+      help: "What the gateway's own MCP health endpoint (LiteLLM GET /v1/mcp/server/health) says of the server (1 healthy, 0 not), for probes with gatewayHealth: true.",
+      labelNames: [...PROBE_LABELS, 'server'] as const,
+      registers,
+    }),
+    gatewayHealthMismatch: new Gauge({
+      name: 'mcp_gateway_health_mismatch',
+      help: "1 when the gateway's own health of the server disagrees with what the catalog showed (healthy but listed nothing, or the reverse).",
+      labelNames: [...PROBE_LABELS, 'server'] as const,
+      registers,
+    }),
     catalogToolPresent: new Gauge({ name: 'mcp_catalog_tool_present', help: 'Whether each expected tool was present in the last catalog (1) or not (0).', labelNames: [...PROBE_LABELS, 'tool'] as const, registers }),
     catalogChanges: new Counter({ name: 'mcp_catalog_changes_total', help: 'Times the tool set or a tool input schema changed between runs.', labelNames: PROBE_LABELS, registers }),
     authEnforced: new Gauge({ name: 'mcp_auth_enforced', help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).', labelNames: [...PROBE_LABELS, 'check'] as const, registers }),

@@ -1,14 +1,17 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCatalogProbeConfig } from '../config/schema.js';
+import { readGatewayHealth } from './gateway-health.js';
 import { classifyMcpError } from './mcp/failures.js';
 import { serverOutcomesOf } from './mcp/responses.js';
 import { listAllTools, openSession, type McpSession } from './mcp/session.js';
 import { ProbeFailure, type CatalogDetails, type ProbeFn, type ServerOutcomes } from './types.js';
+import { describeMismatches } from './verdicts/gateway-health.js';
 import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from './verdicts/catalog.js';
 import { stripMcpErrorPrefix } from './verdicts/text.js';
 
 /** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
 export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx) => {
+  const startedAt = performance.now();
   let session: McpSession | undefined;
   try {
     session = await openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
@@ -36,7 +39,15 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
       servers: serverStates(spec.servers, perServer, outcomes),
     };
-    return { ...checkCatalog(spec, { names, perServer, outcomes, diff }), details };
+    const verdict = checkCatalog(spec, { names, perServer, outcomes, diff });
+    if (spec.gatewayHealth) {
+      // The catalog's result stands whatever the health endpoint says; a disagreement is named.
+      details.gatewayHealth = await readGatewayHealth(ctx, details.servers!, startedAt);
+      const mismatches = describeMismatches(details.gatewayHealth.servers);
+      if (mismatches.length) verdict.reason += `; gateway health disagrees: ${mismatches.join('; ')}`;
+      if (details.gatewayHealth.error) ctx.step(details.gatewayHealth.error);
+    }
+    return { ...verdict, details };
   } catch (err) {
     // LiteLLM 1.109+: tools/list is a JSON-RPC error when every selected upstream failed; the
     // same finding as 1.77's empty list, so the same outcome.

@@ -86,6 +86,17 @@ export interface CatalogDetails {
   serverOutcomes?: ServerOutcomes;
   /** Every server in `servers` and every server the gateway reported on or listed tools of. */
   servers?: Record<string, ServerState>;
+  /** `gatewayHealth: true`: what the gateway's own health endpoint says, per server; or why it could not be read. */
+  gatewayHealth?: { servers: Record<string, GatewayServerHealth>; error?: string };
+}
+
+/** One server in LiteLLM's `GET /v1/mcp/server/health`, set against the catalog. */
+export interface GatewayServerHealth {
+  healthy: boolean;
+  /** The gateway's word ("healthy", "unhealthy", "unknown"). */
+  status: string;
+  /** It disagrees with what the catalog showed (only for servers the catalog showed). */
+  mismatch?: boolean;
 }
 
 /** mcp_call: what the tool returned. */

@@ -23,7 +23,7 @@ function probes(ll: LiteLLM): string {
 probes:
   # postgres-mcp waits 30 s for a database that is down before it lists anything, and LiteLLM
   # spawns it per request: with the database down tools/list takes 32 s (1.77) to 45 s (1.109).
-  - { name: cat, type: mcp_catalog, target: lan, servers: [${SERVERS.join(', ')}], timeout: 90s }
+  - { name: cat, type: mcp_catalog, target: lan, servers: [${SERVERS.join(', ')}], timeout: 90s, gatewayHealth: true }
   - { name: cat-db-down, type: mcp_catalog, target: lan, servers: [${SERVERS.join(', ')}], timeout: 50s }
   - { name: sql, type: mcp_call, target: lan, servers: [mcp_postgres], tool: mcp_postgres-execute_sql, arguments: { sql: "SELECT name FROM probe_items WHERE id = 1" }, timeout: 20s, expect: { contains: "${PG_ROW.name}" } }
 `;
@@ -42,6 +42,20 @@ const BROKEN: Record<string, object> = {
   '1.77.1': { up: false, tools: 0, reason: 'no_tools' },
   '1.109.1': { up: false, tools: 0, reason: 'internal', said: 'internal' },
 };
+/** LiteLLM's GET /v1/mcp/server/health with the database up, against the catalog. */
+const HEALTH: Record<string, object> = {
+  '1.77.1': {
+    mcp_postgres: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_filesystem: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_broken: { healthy: true, status: 'healthy', mismatch: true },
+  },
+  '1.109.1': {
+    mcp_postgres: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_filesystem: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false },
+  },
+};
+
 /**
  * The catalog while the database is down. 1.77.1 answers after ~32 s without postgres' tools and
  * without a word why. 1.109.1 answered once in ~44 s with server_outcomes `mcp_postgres: timeout`
@@ -97,7 +111,7 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
     await pg?.cleanup();
   });
 
-  it('the catalog of all three: postgres and filesystem up, mcp_broken down with its reason, failing the run (serversPresent)', async () => {
+  it("the catalog of all three: postgres and filesystem up, mcp_broken down with its reason, failing the run (serversPresent); the gateway's own health beside it", async () => {
     await each(async (g) => {
       const cat = await g.run('cat');
       expect(cat.details?.servers, g.version).toEqual({
@@ -110,6 +124,10 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       expect(cat.outcome, g.version).toBe('expectation_failed');
       // serversPresent: false would make it ok and still name mcp_broken (verdicts/catalog.test.ts).
       expect(cat.reason, g.version).toMatch(/^server down: mcp_broken: (no_tools|internal) — /);
+      // The gateway's own health, by name: 1.77.1 calls the server that does not start healthy.
+      expect(cat.details.gatewayHealth, g.version).toEqual({ servers: HEALTH[g.version] });
+      if (g.version === '1.77.1') expect(cat.reason).toMatch(/; gateway health disagrees: mcp_broken: the gateway says healthy, the catalog showed it down$/);
+      else expect(cat.reason).not.toContain('gateway health disagrees');
     });
   }, 180_000);
 
@@ -164,6 +182,9 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_postgres' }), g.version).toBe(1);
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_filesystem' }), g.version).toBe(1);
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_broken' }), g.version).toBe(0);
+      expect(sampleValue(text, 'mcp_gateway_server_healthy', { ...cat, server: 'mcp_broken' }), g.version).toBe(g.version === '1.77.1' ? 1 : 0);
+      expect(sampleValue(text, 'mcp_gateway_health_mismatch', { ...cat, server: 'mcp_broken' }), g.version).toBe(g.version === '1.77.1' ? 1 : 0);
+      expect(sampleValue(text, 'mcp_gateway_health_mismatch', { ...cat, server: 'mcp_postgres' }), g.version).toBe(0);
       const brokenReason = (BROKEN[g.version] as { reason: string }).reason;
       // cat ran twice (database up), cat-db-down once (down): mcp_postgres failed only in that one.
       expect(sampleValue(text, 'mcp_catalog_server_failures_total', { ...cat, server: 'mcp_postgres', reason: 'no_tools' }), g.version).toBeUndefined();

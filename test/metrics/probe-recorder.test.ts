@@ -4,7 +4,7 @@ import { type Probe, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { OUTCOMES, type CatalogSummary, type ProbeResult, type ServerState } from '../../src/probes/types.js';
+import { OUTCOMES, type CatalogDetails, type CatalogSummary, type ProbeResult, type ServerState } from '../../src/probes/types.js';
 import { matching, samples, value } from '../support/exposition.js';
 
 // ---- helpers ----
@@ -290,6 +290,28 @@ describe('ProbeRecorder.record', () => {
     t = await text();
     expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([]);
     expect(matching(t, 'mcp_catalog_server_failures_total', C)).toEqual([]);
+  });
+
+  it("mcp_catalog with gatewayHealth: the gateway's word and the mismatch per server; a failed health read changes nothing", async () => {
+    rec.declare(probes(ALL));
+    const run = (at: number, gatewayHealth: CatalogDetails['gatewayHealth']): void =>
+      rec.record(
+        result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'ok', startedAt: at, durationMs: 80, details: { catalog: catalog({ a: 1 }), expectedTools: {}, ...(gatewayHealth && { gatewayHealth }) } }),
+      );
+    run(T0, { servers: { mcp_broken: { healthy: true, status: 'healthy', mismatch: true }, other: { healthy: false, status: 'unknown' } } });
+    let t = await text();
+    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([
+      { labels: { ...C, server: 'mcp_broken' }, value: 1 },
+      { labels: { ...C, server: 'other' }, value: 0 },
+    ]);
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 1 }]);
+    run(T0 + 30_000, { servers: {}, error: 'could not read the gateway health: 500' });
+    const after = await text();
+    for (const name of ['mcp_gateway_server_healthy', 'mcp_gateway_health_mismatch']) expect(matching(after, name, C), name).toEqual(matching(t, name, C));
+    run(T0 + 60_000, { servers: { mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false } } });
+    t = await text();
+    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 0 }]);
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 0 }]);
   });
 
   it('mcp_catalog: a run without a catalog (the gateway rejected it) leaves the catalog series as they were', async () => {
