@@ -33,6 +33,9 @@ pids+=($!)
 # postgres-mcp (the deployment's mcp_postgres) in its own venv, for LiteLLM to spawn.
 bash scripts/ensure-postgres-mcp.sh >/dev/null &
 pids+=($!)
+# docker-compose built from the Go module proxy (the real parser of the shipped compose file).
+bash scripts/ensure-compose.sh >/dev/null &
+pids+=($!)
 for v in "${versions[@]}"; do
   bash scripts/ensure-litellm.sh "$v" >/dev/null &
   pids+=($!)
