@@ -49,17 +49,8 @@ if ready; then
   exit 0
 fi
 
-# uv in its own venv, bootstrapped once (under its own lock).
-uv=$cache/uv/bin/uv
-(
-  flock 9
-  if [ ! -x "$uv" ]; then
-    echo "ensure-litellm: bootstrapping uv into $cache/uv" >&2
-    rm -rf "$cache/uv"
-    python3 -m venv "$cache/uv" >&2 && "$cache/uv/bin/pip" install -q uv >&2
-  fi
-) 9>"$cache/.uv.lock" || die "could not install uv with pip into $cache/uv (is PyPI reachable?)"
-[ -x "$uv" ] || die "uv is missing after bootstrap: $uv"
+# uv, bootstrapped once for every venv of the tests (scripts/ensure-uv.sh).
+uv=$(bash "$(dirname "$0")/ensure-uv.sh") || die "no uv (see above)"
 
 override=$(mktemp)
 log=$(mktemp)

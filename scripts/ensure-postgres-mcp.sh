@@ -91,18 +91,8 @@ fi
 [ -n "$python" ] || die "no Python >= 3.$MIN_PY_MINOR found (postgres-mcp needs one). Looked at \$POSTGRES_MCP_PYTHON, $(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")/versions/3.*/bin/python3 and python3.12/3.13/3.14/python3 on PATH (found: $(python3 --version 2>&1 || echo none)). Install one (e.g. 'pyenv install 3.12') or set POSTGRES_MCP_PYTHON=/path/to/python3.12"
 echo "ensure-postgres-mcp: using $python ($("$python" --version 2>&1))" >&2
 
-# uv in its own venv, bootstrapped once (same place and lock as ensure-litellm.sh).
-uv=$cache/uv/bin/uv
-(
-  flock 9
-  if [ ! -x "$uv" ]; then
-    command -v python3 >/dev/null || die "python3 is not installed (needed to bootstrap uv)"
-    echo "ensure-postgres-mcp: bootstrapping uv into $cache/uv" >&2
-    rm -rf "$cache/uv"
-    python3 -m venv "$cache/uv" >&2 && "$cache/uv/bin/pip" install -q uv >&2
-  fi
-) 9>"$cache/.uv.lock" || die "could not install uv with pip into $cache/uv (is PyPI reachable?)"
-[ -x "$uv" ] || die "uv is missing after bootstrap: $uv"
+# uv, bootstrapped once for every venv of the tests (scripts/ensure-uv.sh).
+uv=$(bash "$(dirname "$0")/ensure-uv.sh") || die "no uv (see above)"
 
 override=$(mktemp)
 trap 'rm -f "$override"' EXIT
