@@ -16,17 +16,17 @@ export function parseDuration(text: string): number | { error: string } {
 
 /** 15000 → "15s", 90000 → "1m30s", 250 → "250ms": for reasons people read. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) {
-    const s = ms / 1000;
-    return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
-  }
-  if (ms >= 3_600_000 && ms % 60_000 === 0) {
-    const h = Math.floor(ms / 3_600_000);
-    const min = (ms % 3_600_000) / 60_000;
+  // Rounded to what is shown before choosing the unit, so 59,950 ms is "1m", not "60.0s".
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)}s`;
+  const secs = Math.round(ms / 1000);
+  if (secs >= 3600 && secs % 60 === 0) {
+    const h = Math.floor(secs / 3600);
+    const min = (secs % 3600) / 60;
     return min ? `${h}h${min}m` : `${h}h`;
   }
-  const m = Math.floor(ms / 60_000);
-  const rest = Math.round((ms % 60_000) / 1000);
+  const m = Math.floor(secs / 60);
+  const rest = secs % 60;
   return rest ? `${m}m${rest}s` : `${m}m`;
 }

@@ -19,5 +19,14 @@ describe('durations', () => {
     [300_000, '5m'],
     [3_600_000, '1h'],
     [5_400_000, '1h30m'],
-  ])('formats %i', (ms, text) => expect(formatDuration(ms)).toBe(text));
+    // Rounded before the unit is chosen: never "1000ms", "60.0s" or "1m60s".
+    [999.6, '1s'],
+    [1_049, '1s'],
+    [1_050, '1.1s'],
+    [59_940, '59.9s'],
+    [59_950, '1m'],
+    [119_500, '2m'],
+    [3_599_999, '1h'],
+    [3_661_000, '61m1s'],
+  ])('formats %d', (ms, text) => expect(formatDuration(ms)).toBe(text));
 });
