@@ -41,7 +41,7 @@ export function tsToSince(ts: string): string {
   return `${secs}.${n.slice(20, 29)}`;
 }
 
-/** Epoch milliseconds of a Docker timestamp. */
+/** Epoch milliseconds of a Docker timestamp; one that cannot be read is taken as now (never NaN, which would throw where it is formatted). */
 export function tsToMs(ts: string): number {
   // Called per record: the seconds are parsed once per second of log, the milliseconds by hand.
   const secs = ts.slice(0, 19);
@@ -51,6 +51,7 @@ export function tsToMs(ts: string): number {
   }
   const c = ts.charCodeAt(19) === 46 /* . */ ? ts : '';
   const ms = c ? (ts.charCodeAt(20) - 48) * 100 + (ts.charCodeAt(21) - 48) * 10 + (ts.charCodeAt(22) - 48) : 0;
+  if (Number.isNaN(lastSecsMs)) return Date.now();
   return lastSecsMs + (Number.isFinite(ms) && ms >= 0 && ms < 1000 ? ms : 0);
 }
 let lastSecs = '';
