@@ -110,8 +110,10 @@ export class ProbeRecorder {
       for (const server of s.upstreams) if (!(server in d.servers)) this.m.catalogServerUp.remove({ ...labels, server });
       for (const [server, st] of Object.entries(d.servers)) {
         this.m.catalogServerUp.set({ ...labels, server }, st.up ? 1 : 0);
-        if (!st.up) this.m.catalogServerFailures.inc({ ...labels, server, reason: st.reason ?? 'no_tools' });
-        s.failureSeries.add(`${server}\u0000${st.reason ?? 'no_tools'}`);
+        if (!st.up) {
+          this.m.catalogServerFailures.inc({ ...labels, server, reason: st.reason });
+          s.failureSeries.add(`${server}\u0000${st.reason}`);
+        }
       }
       s.upstreams = new Set(Object.keys(d.servers));
     }

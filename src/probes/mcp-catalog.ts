@@ -27,6 +27,7 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, { ...diff });
     }
     const perServer = toolsPerServer(names, spec.servers);
+    const servers = serverStates(spec.servers, perServer, outcomes);
     memory.snapshot = snapshot;
     memory.tools = names;
     memory.toolsPerServer = perServer;
@@ -37,12 +38,12 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
       expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, names.includes(t)])),
       toolNames: names,
       ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
-      servers: serverStates(spec.servers, perServer, outcomes),
+      servers,
     };
-    const verdict = checkCatalog(spec, { names, perServer, outcomes, diff });
+    const verdict = checkCatalog(spec, { names, perServer, servers, diff });
     if (spec.gatewayHealth) {
       // The catalog's result stands whatever the health endpoint says; a disagreement is named.
-      details.gatewayHealth = await readGatewayHealth(ctx, details.servers!, startedAt);
+      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt);
       const mismatches = describeMismatches(details.gatewayHealth.servers);
       if (mismatches.length) verdict.reason += `; gateway health disagrees: ${mismatches.join('; ')}`;
       if (details.gatewayHealth.error) ctx.step(details.gatewayHealth.error);

@@ -68,15 +68,16 @@ export interface CatalogSummary extends CatalogDiff {
 export const SERVER_FAILURE_REASONS = ['no_tools', 'auth_required', 'forbidden', 'timeout', 'unreachable', 'upstream_error', 'internal', 'missing'] as const;
 export type ServerFailureReason = (typeof SERVER_FAILURE_REASONS)[number];
 
-/** One upstream server in one catalog run. */
-export interface ServerState {
-  /** It listed its tools. */
-  up: boolean;
-  tools: number;
-  reason?: ServerFailureReason;
-  /** What the gateway said about it (its status and HTTP status), or what mcpwatch derived. */
-  said?: string;
-}
+/** One upstream server in one catalog run: up (it listed its tools), or down with a reason. */
+export type ServerState =
+  | { up: true; tools: number }
+  | {
+      up: false;
+      tools: number;
+      reason: ServerFailureReason;
+      /** What the gateway said about it (its status and HTTP status), when it said something. */
+      said?: string;
+    };
 
 /** mcp_catalog: the catalog, the expected tools, what the gateway said per server. */
 export interface CatalogDetails {

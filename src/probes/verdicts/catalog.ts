@@ -100,16 +100,14 @@ export function serverStates(servers: readonly string[], perServer: Readonly<Rec
 
 /** "mcp_postgres: timeout — did not list …" for each server that is down. */
 export function describeDownServers(states: Readonly<Record<string, ServerState>>): string[] {
-  return Object.entries(states)
-    .filter(([, st]) => !st.up)
-    .map(([name, st]) => `${name}: ${st.said ?? st.reason} — ${SERVER_HINTS[st.reason ?? 'no_tools']}`);
+  return Object.entries(states).flatMap(([name, st]) => (st.up ? [] : [`${name}: ${st.said ?? st.reason} — ${SERVER_HINTS[st.reason]}`]));
 }
 
 export interface CatalogObservation {
   names: readonly string[];
   perServer: Readonly<Record<string, number>>;
-  /** What the gateway said per server, when it said it. */
-  outcomes: ServerOutcomes;
+  /** Each server's state (serverStates), computed once per run. */
+  servers: Readonly<Record<string, ServerState>>;
   diff: CatalogDiff;
 }
 
@@ -120,7 +118,7 @@ export interface CatalogObservation {
  */
 export function checkCatalog(spec: Pick<McpCatalogProbeConfig, 'expect' | 'servers'>, c: CatalogObservation): { outcome: Outcome; reason: string } {
   const { expect } = spec;
-  const states = serverStates(spec.servers, c.perServer, c.outcomes);
+  const states = c.servers;
   const missing = expect.tools.filter((t) => !c.names.includes(t));
   const failing = expect.serversPresent ? spec.servers.filter((s) => !states[s]!.up) : [];
   const down = describeDownServers(states);

@@ -46,7 +46,10 @@ describe('checkCatalog', () => {
     expect: { tools: expect.tools ?? [], serversPresent: expect.serversPresent ?? true, ...(expect.minTools !== undefined && { minTools: expect.minTools }) },
   });
   const noChange: CatalogDiff = { changed: false, added: [], removed: [], changedSchemas: [] };
-  const seen = (names: string[], outcomes = {}, diff = noChange) => ({ names, perServer: toolsPerServer(names, ['mcp_fs', 'mcp_db']), outcomes, diff });
+  const seen = (names: string[], outcomes: ServerOutcomes = {}, diff = noChange) => {
+    const perServer = toolsPerServer(names, ['mcp_fs', 'mcp_db']);
+    return { names, perServer, servers: serverStates(['mcp_fs', 'mcp_db'], perServer, outcomes), diff };
+  };
 
   it.each([
     ['all servers list tools', spec(), seen(['mcp_db-query', 'mcp_fs-read']), 'ok', '2 tools (mcp_fs: 1, mcp_db: 1)'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ServerState } from '../../../src/probes/types.js';
 import { compareGatewayHealth, describeMismatches, healthEntriesOf, serverNamesOf } from '../../../src/probes/verdicts/gateway-health.js';
 
 // LiteLLM's own MCP health, in the shapes 1.77.1 and 1.109.1 answer (taken from real answers,
@@ -25,7 +26,7 @@ const HEALTH_1109 = [
   { server_id: 'id-broken', status: 'unhealthy' },
   { server_id: 'id-unknown', status: 'unknown' },
 ];
-const SEEN = { mcp_postgres: { up: true, tools: 9 }, mcp_filesystem: { up: true, tools: 14 }, mcp_broken: { up: false, tools: 0, reason: 'internal' as const } };
+const SEEN: Record<string, ServerState> = { mcp_postgres: { up: true, tools: 9 }, mcp_filesystem: { up: true, tools: 14 }, mcp_broken: { up: false, tools: 0, reason: 'internal' } };
 
 describe('the gateway health check', () => {
   it('reads only ids and names from /v1/mcp/server (never its env)', () => {
