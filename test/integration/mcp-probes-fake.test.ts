@@ -65,6 +65,13 @@ const TOOLS: FakeTool[] = [
   { name: 'alpha-hang', call: () => new Promise(() => undefined) },
 ];
 
+/** After each test: no connection left open, every session a run opened ended by that run (DELETE), whatever its outcome; then a clean fake. */
+async function endOfTest(gw: FakeMcpGateway): Promise<void> {
+  await gw.waitForNoConnections();
+  expect(gw.sessionsClosed).toBe(gw.sessionsOpened);
+  gw.reset();
+}
+
 describe('MCP probes against a fake gateway: protocol, headers, results', () => {
   let gw: FakeMcpGateway;
   let r: ProbeRunner;
@@ -74,10 +81,7 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
   });
   afterEach(async () => {
     gw.tools = [...TOOLS];
-    await gw.waitForNoConnections();
-    // Every session a run opened was ended by that run (DELETE), whatever its outcome.
-    expect(gw.sessionsClosed).toBe(gw.sessionsOpened);
-    gw.reset();
+    await endOfTest(gw);
   });
   beforeAll(() => {
     gw.tools = [...TOOLS];
@@ -367,11 +371,7 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     gw.tools = [...TOOLS];
     r = new ProbeRunner(config(gw, PROBES, await freePort()));
   });
-  afterEach(async () => {
-    await gw.waitForNoConnections();
-    expect(gw.sessionsClosed).toBe(gw.sessionsOpened);
-    gw.reset();
-  });
+  afterEach(() => endOfTest(gw));
   afterAll(async () => {
     await gw?.stop();
   });
@@ -559,11 +559,7 @@ describe("a server that closes a request's stream before answering, and resumes 
       ),
     );
   });
-  afterEach(async () => {
-    await gw.waitForNoConnections();
-    expect(gw.sessionsClosed).toBe(gw.sessionsOpened);
-    gw.reset();
-  });
+  afterEach(() => endOfTest(gw));
   afterAll(async () => {
     await gw?.stop();
   });
