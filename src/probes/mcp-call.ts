@@ -5,6 +5,7 @@ import { openSession, type McpSession } from './mcp/session.js';
 import { formatDuration } from '../config/duration.js';
 import { ProbeFailure, ProbeTimeoutError, type ProbeFn } from './types.js';
 import { checkCallResult, type CallResult } from './verdicts/call.js';
+import { NO_PREFIX, serverOf } from './verdicts/catalog.js';
 import { stripMcpErrorPrefix } from './verdicts/text.js';
 
 /** initialize + tools/call through the gateway, result checked. */
@@ -20,10 +21,10 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
     // The gateway answered initialize, the tool did not answer: name the tool and its server, the
     // part that is down (an upstream blocked on its own backend, e.g. postgres-mcp on its database).
     if (ctx.signal.reason instanceof ProbeTimeoutError && ctx.phases.last === 'call_tool') {
-      const server = spec.servers.find((s) => spec.tool.startsWith(`${s}-`)) ?? (spec.tool.includes('-') ? spec.tool.slice(0, spec.tool.indexOf('-')) : undefined);
+      const server = serverOf(spec.tool, spec.servers);
       throw new ProbeFailure(
         'timeout',
-        `timeout after ${formatDuration(ctx.timeoutMs)} in call_tool: ${spec.tool}${server ? ` (server ${server})` : ''} did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`,
+        `timeout after ${formatDuration(ctx.timeoutMs)} in call_tool: ${spec.tool}${server !== NO_PREFIX ? ` (server ${server})` : ''} did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`,
       );
     }
     const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last);

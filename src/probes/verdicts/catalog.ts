@@ -49,12 +49,21 @@ export const NO_PREFIX = '(none)';
 export function toolsPerServer(names: readonly string[], servers: readonly string[], separator = '-'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of servers) out[s] = 0;
-  const known = [...servers].sort((a, b) => b.length - a.length);
   for (const name of names) {
-    const server = known.find((s) => name.startsWith(`${s}${separator}`)) ?? (name.includes(separator) ? name.slice(0, name.indexOf(separator)) : NO_PREFIX);
+    const server = serverOf(name, servers, separator);
     out[server] = (out[server] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * The server a tool `{server}-{tool}` belongs to: the longest of `servers` that prefixes it (aliases
+ * may contain `-`), else what comes before the first `-`, else NO_PREFIX.
+ */
+export function serverOf(tool: string, servers: readonly string[], separator = '-'): string {
+  let best: string | undefined;
+  for (const s of servers) if (tool.startsWith(`${s}${separator}`) && s.length > (best?.length ?? -1)) best = s;
+  return best ?? (tool.includes(separator) ? tool.slice(0, tool.indexOf(separator)) : NO_PREFIX);
 }
 
 /** What each failure reason means for the operator, after "SERVER: REASON — ". */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogDiff, ServerOutcomes } from '../../../src/probes/types.js';
-import { canonicalJson, checkCatalog, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from '../../../src/probes/verdicts/catalog.js';
+import { canonicalJson, checkCatalog, diffCatalogs, NO_PREFIX, serverOf, serverStates, snapshotCatalog, toolsPerServer } from '../../../src/probes/verdicts/catalog.js';
 
 // The catalog as mcp_catalog sees it: fingerprint and diff, tools per server, the probe's expectations.
 
@@ -37,6 +37,15 @@ describe('toolsPerServer', () => {
     const names = ['mcp_fs-read_file', 'mcp_fs-write_file', 'my-db-query', 'my-db-list', 'my-ping', 'plain'];
     expect(toolsPerServer(names, ['mcp_fs', 'my-db', 'mcp_gone'])).toEqual({ mcp_fs: 2, 'my-db': 2, mcp_gone: 0, my: 1, '(none)': 1 });
     expect(toolsPerServer(names, [])).toEqual({ mcp_fs: 2, my: 3, '(none)': 1 });
+  });
+});
+
+describe('serverOf', () => {
+  it('the longest requested alias that prefixes the tool, else the text before the first "-"', () => {
+    expect(serverOf('my-db-query', ['my', 'my-db'])).toBe('my-db');
+    expect(serverOf('my-db-query', ['my-db', 'my'])).toBe('my-db');
+    expect(serverOf('mcp_postgres-execute_sql', [])).toBe('mcp_postgres');
+    expect(serverOf('plain', ['plain'])).toBe(NO_PREFIX);
   });
 });
 
