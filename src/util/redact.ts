@@ -11,6 +11,8 @@ const SK_KEY = /\bsk-[A-Za-z0-9_\-]{4,}/g;
 // Already-masked values (`***`, `sk-…abcd`, `sk-***`) are left alone, so masking twice is harmless.
 // A credential is at least 8 token characters: "Bearer ` prefix" (LiteLLM's own hint) is not one.
 const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[A-Za-z0-9._~+/=-]{8,}/gi;
+// A password in a URL's userinfo (`postgresql://user:secret@db/x`, as a traceback may quote a DSN).
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)(?!\*\*\*@)[^\s@/]+@/gi;
 const MIN_SECRET_LENGTH = 4;
 
 /** Keep the last four characters of long keys so an operator can tell keys apart. */
@@ -37,6 +39,7 @@ export class Redactor {
     }
     if (out.includes('sk-')) out = out.replace(SK_KEY, maskKey);
     if (/bearer/i.test(out)) out = out.replace(BEARER, '$1 ***');
+    if (out.includes('://')) out = out.replace(URL_PASSWORD, '$1***@');
     return out;
   }
 

@@ -11,6 +11,9 @@ describe('Redactor', () => {
     ['token configured-secret-value here', 'token *** here'],
     ['ab is too short to be a secret', 'ab is too short to be a secret'],
     ['no secrets', 'no secrets'],
+    ['DATABASE_URI=postgresql://mcp:s3cr3t!pw@db:5432/app failed', 'DATABASE_URI=postgresql://mcp:***@db:5432/app failed'],
+    ['see https://example.com/a:b@c and http://u@h/', 'see https://example.com/a:b@c and http://u@h/'],
+    ['postgresql://:onlypass@db/x', 'postgresql://:***@db/x'],
   ])('%j → %j', (text, out) => expect(r.mask(text)).toBe(out));
   it('masks deep structures and credential fields, and is idempotent', () => {
     const once = r.maskDeep({ headers: { authorization: 'Bearer sk-1234567890abcdefghijwxyz', 'x-mcp-servers': 'a' }, apiKey: 'x', list: ['sk-1234567890abcdefghijwxyz'] });
