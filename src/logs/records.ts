@@ -18,6 +18,12 @@ export type RecordKind =
   | 'access'
   /** one JSON object (LiteLLM's JSON_LOGS) */
   | 'json'
+  /**
+   * Python's `rich` console log, as FastMCP servers (postgres-mcp) write it to the stderr LiteLLM
+   * passes through: `[12/02/26 03:21:56] WARNING  message…  file.py:691`, the time left blank when
+   * it repeats, the message wrapped onto indented lines
+   */
+  | 'rich'
   /** anything else (an upstream server's own output, banners) */
   | 'other';
 
@@ -49,6 +55,9 @@ const PYTHON_LINE = new RegExp(`^${LEVEL}:(?:([\\w.]+):|\\s+)(.*)$`);
 const ACCESS = /^INFO:\s+(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
 const ACCESS_JSON = /^(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
 const REQUESTER = /Requester IP Address:\s*(\S+)/;
+const RICH_LINE = new RegExp(`^\\[[\\d/:.,\\- ]{8,30}\\] ${LEVEL} +(.*)$`);
+/** A rich record whose time repeats the previous one's: the time column is blank. */
+const RICH_NEXT = new RegExp(`^ {8,32}${LEVEL} +(\\S.*)$`);
 // Lines that continue the record before them: tracebacks and LiteLLM's requester line.
 const CONTINUATION =
   /^(?:\s|Traceback \(most recent call last\)|Requester IP Address:|During handling of the above exception|The above exception was the direct cause|\^|future: <|(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt|Warning|Group)\b|$)/;
@@ -72,6 +81,10 @@ export function parseRecordStart(line: LogLine): LogRecord {
   } else if (c === 73 /* I */ && text.startsWith('INFO:')) {
     const a = parseAccess(text);
     if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a.method, path: a.path, status: a.status }, requesterIp: addressOf(a.client) };
+  }
+  if (c === 91 /* [ */ || c === 32) {
+    const r = (c === 91 ? RICH_LINE : RICH_NEXT).exec(text);
+    if (r) return { stream, kind: 'rich', ts, level: r[1]!, message: r[2]!, text, lines: 1 };
   }
   if (c >= 65 && c <= 90 /* A-Z */ && text.includes(':')) {
     const e = ECHO_LINE.exec(text);
@@ -257,11 +270,11 @@ function echoKey(rec: LogRecord): string {
 }
 
 export function acceptsContinuation(rec: LogRecord): boolean {
-  return rec.kind === 'litellm' || rec.kind === 'echo' || rec.kind === 'python';
+  return rec.kind === 'litellm' || rec.kind === 'echo' || rec.kind === 'python' || rec.kind === 'rich';
 }
 
 /** A line that starts a record even though it could read as a continuation (an `ERROR:` line). */
 function startsRecord(text: string): boolean {
   const c = text.charCodeAt(0);
-  return (c === 123 && text.endsWith('}')) || LITELLM_LINE.test(text) || ECHO_LINE.test(text) || (/^[A-Z]+:/.test(text) && PYTHON_LINE.test(text));
+  return (c === 123 && text.endsWith('}')) || LITELLM_LINE.test(text) || ECHO_LINE.test(text) || (/^[A-Z]+:/.test(text) && PYTHON_LINE.test(text)) || (c === 32 && RICH_NEXT.test(text));
 }
