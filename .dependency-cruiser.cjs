@@ -5,7 +5,7 @@
  *   server/, mcp-tools/        the HTTP layer and the MCP tools: they see the agent only through their ports
  *   runtime/                   the agent's lifecycle and its pure views
  *   metrics/, scheduler/       recorders; time
- *   correlate/                 log origin (guard marks + log records)
+ *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
  *   probes/, logs/             network work and log tailing, apart from each other
  *   config/                    the config and its problems
  *   util/, version             helpers that import nothing of ours
@@ -28,14 +28,14 @@ module.exports = {
     layer('config/', ['util/']),
     layer('probes/', ['config/', 'util/', 'version']),
     layer('logs/', ['config/', 'util/']),
-    layer('correlate/', ['logs/', 'probes/guard-marks', 'probes/types', 'config/', 'util/']),
+    layer('correlate/', ['logs/', 'probes/guard-marks', 'probes/types', 'probes/verdicts/catalog', 'config/', 'util/']),
     layer('scheduler/', ['probes/', 'config/', 'util/']),
     layer('metrics/', ['correlate/', 'logs/', 'probes/types', 'config/', 'util/', 'version']),
     layer('runtime/', ['metrics/', 'scheduler/', 'correlate/', 'logs/', 'probes/', 'config/', 'util/', 'version']),
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
     layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
-    layer('cli/', ['main', 'scheduler/run', 'probes/types', 'config/', 'util/', 'version']),
+    layer('cli/', ['main', 'scheduler/run', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
   ],
   options: {
     tsPreCompilationDeps: true,

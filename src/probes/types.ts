@@ -162,6 +162,25 @@ export interface Step {
 
 export type Trigger = 'schedule' | 'manual' | 'cli';
 
+/**
+ * The gateway's own log about a failed run (when mcpwatch follows the gateway's container): the
+ * records of the run's window about the server it concerns, or the gateway's errors, masked.
+ */
+export interface GatewayLog {
+  /** The window searched (ISO times): from shortly before the run to shortly after it. */
+  from: string;
+  to: string;
+  containers: string[];
+  /** The servers the records were chosen for. */
+  about: string[];
+  /** Oldest first; a record logged again in the window (same text but for its time) is shown once, with how often it came again. */
+  records: Array<{ container: string; at: string; stream: 'stdout' | 'stderr'; text: string; repeats?: number; lastAt?: string }>;
+  /** Relevant records left out (the most relevant and newest are shown). */
+  omitted?: number;
+  /** Why part of the window may be missing (not followed, dropped, Docker unreadable). */
+  incomplete?: string[];
+}
+
 interface ResultBase {
   probe: string;
   target: string;
@@ -176,6 +195,8 @@ interface ResultBase {
   phases: Partial<Record<Phase, number>>;
   /** The run's step-by-step log (what was sent, masked; what came back). */
   steps: Step[];
+  /** A failed run: what the gateway logged about it. */
+  gatewayLog?: GatewayLog;
 }
 
 /** One run of a probe; `details` is typed by `type`: readers switch on it. */
