@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js';
-import type { CallDetails, CatalogDetails, GuardDetails, ProbeResult } from '../probes/types.js';
+import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, ProbeResult } from '../probes/types.js';
 
 const INDENT = '              ';
 
@@ -32,7 +32,21 @@ export function formatResult(r: ProbeResult, url: string): string {
   lines.push(`duration: ${formatDuration(r.durationMs)}`);
   lines.push(`result:   ${r.success ? 'OK' : 'FAILED'} ${r.outcome}: ${r.reason}`);
   lines.push(...formatDetails(r));
+  if (r.gatewayLog) lines.push(...gatewayLogLines(r.gatewayLog));
   return `${lines.join('\n')}\n`;
+}
+
+/** What the gateway logged about the run, each record with its time and container, continuation lines indented. */
+function gatewayLogLines(g: GatewayLog): string[] {
+  const about = g.about.length ? ` about ${g.about.join(', ')}` : '';
+  const lines = [`gateway log (${g.containers.join(', ')}, ${g.from.slice(11, 23)}–${g.to.slice(11, 23)} UTC)${about}: ${g.records.length ? `${g.records.length} record${g.records.length === 1 ? '' : 's'}` : 'nothing relevant'}${g.omitted ? `, ${g.omitted} more left out` : ''}`];
+  for (const rec of g.records) {
+    const [first, ...more] = rec.text.split('\n');
+    lines.push(`  ${rec.at.slice(11, 23)} ${rec.container} ${first}${rec.repeats ? `  (${rec.repeats} more time${rec.repeats === 1 ? '' : 's'}, the last at ${rec.lastAt?.slice(11, 23)})` : ''}`);
+    for (const m of more) lines.push(`${INDENT}${m}`);
+  }
+  for (const why of g.incomplete ?? []) lines.push(`  (incomplete: ${why})`);
+  return lines;
 }
 
 /** All headers the first time; after that only what differs from the previous request's. */

@@ -1,6 +1,10 @@
 import { loadConfig } from '../config/load.js';
+import type { Config, Probe } from '../config/parse.js';
 import { formatProblem } from '../config/problems.js';
 import { secretsOf } from '../config/secrets.js';
+import { evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
+import { readLogWindow } from '../logs/log-window.js';
+import type { ProbeResult } from '../probes/types.js';
 import { runProbe } from '../scheduler/run.js';
 import { createLogger } from '../util/logger.js';
 import { Redactor } from '../util/redact.js';
@@ -24,7 +28,31 @@ export async function probeOnce(path: string, env: NodeJS.ProcessEnv, name: stri
   // Logs go to stderr so stdout carries only the result.
   const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
   const target = r.config.targets[probe.target]!;
-  const result = await runProbe(probe, { target, logger, redactor }, { trigger: 'cli' }).result;
+  let result = await runProbe(probe, { target, logger, redactor }, { trigger: 'cli' }).result;
+  if (!result.success && r.config.logs) result = await withGatewayLog(result, probe, r.config.logs, redactor);
   process.stdout.write(json ? `${JSON.stringify({ ...result, startedAt: new Date(result.startedAt).toISOString() })}\n` : formatResult(result, target.url));
   return result.success ? 0 : 1;
+}
+
+/** Docker has a record as soon as the gateway writes it: only what it logs after the run is waited for. */
+const WRITE_SLACK_MS = 200;
+
+/**
+ * A failed run with what the gateway logged about it: the run's window of each configured
+ * container's log, read from Docker once (this one-shot command follows no log).
+ */
+async function withGatewayLog(result: ProbeResult, probe: Probe, logs: NonNullable<Config['logs']>, redactor: Redactor): Promise<ProbeResult> {
+  const span = evidenceWindow(result);
+  const wait = span.to + WRITE_SLACK_MS - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const windows = await Promise.all(
+    logs.containers.map(async (c) => {
+      try {
+        return { container: c.name, window: await readLogWindow(logs.docker, c, span.from, span.to) };
+      } catch (err) {
+        return { container: c.name, error: (err as Error).message };
+      }
+    }),
+  );
+  return { ...result, gatewayLog: gatewayLog(windows, subjectOf(probe, result), span, redactor) };
 }

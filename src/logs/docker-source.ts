@@ -57,15 +57,17 @@ export class DockerSource {
    * A container's log with timestamps, from `since` (inclusive, Docker's fractional seconds) or the
    * last `tail` lines, as a stream: followed (`follow`, for a running container: it ends when the
    * container stops) or up to its current end (a container that is not running: Docker may keep
-   * a follow of a created-but-not-started container open without ever ending it).
+   * a follow of a created-but-not-started container open without ever ending it). `until` ends an
+   * unfollowed read at that time.
    */
-  async logs(id: string, from: { since?: string; tail?: number | 'all' }, follow = true): Promise<Readable> {
+  async logs(id: string, from: { since?: string; until?: string; tail?: number | 'all' }, follow = true): Promise<Readable> {
     const options = {
       follow,
       stdout: true,
       stderr: true,
       timestamps: true,
       ...(from.since !== undefined && { since: from.since }),
+      ...(from.until !== undefined && { until: from.until }),
       ...(from.tail !== undefined && { tail: from.tail }),
     };
     // As dockerode's container.logs(), but always as a stream (it buffers the whole log without follow).

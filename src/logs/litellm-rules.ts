@@ -1,5 +1,6 @@
+import type { ContainerConfig } from '../config/schema.js';
 import type { LogRecord } from './records.js';
-import type { Rule } from './rules.js';
+import { extraRule, RuleSet, type Rule } from './rules.js';
 
 /**
  * The built-in `litellm` rule set, from LiteLLM's message templates (litellm/proxy/auth/
@@ -97,4 +98,9 @@ export function litellmRules(): Rule[] {
       match: (rec) => (rec.http && HTTP_STATUSES_COUNTED(rec.http.status) ? { kind: String(rec.http.status) } : undefined),
     },
   ];
+}
+
+/** A container's rules: its extra rules first (more specific), then the built-in sets it names. */
+export function containerRules(c: Pick<ContainerConfig, 'rules' | 'extraRules'>): RuleSet {
+  return new RuleSet([...c.extraRules.map(extraRule), ...(c.rules.includes('litellm') ? litellmRules() : [])]);
 }

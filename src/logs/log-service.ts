@@ -3,9 +3,9 @@ import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
 import { CursorStore } from './cursor-store.js';
 import { DockerSource } from './docker-source.js';
-import { litellmRules } from './litellm-rules.js';
+import { containerRules } from './litellm-rules.js';
 import type { LogRecord } from './records.js';
-import { extraRule, RuleSet, type Match } from './rules.js';
+import type { Match } from './rules.js';
 import { ContainerTailer, type TailerEvents } from './tailer.js';
 
 /**
@@ -136,7 +136,7 @@ export class LogService {
   }
 
   private addTailer(c: ContainerConfig): void {
-    const rules = new RuleSet([...c.extraRules.map(extraRule), ...(c.rules.includes('litellm') ? litellmRules() : [])]);
+    const rules = containerRules(c);
     const tailer = new ContainerTailer(c, { docker: this.docker, cursors: this.cursors, rules, events: this.tailerEvents(), logger: this.logger });
     this.tailers.set(c.name, tailer);
     this.sink.containerAdded(c.name);

@@ -20,6 +20,7 @@ import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { EventLoopMonitor } from './event-loop.js';
 import { healthView, type HealthReport } from './health-view.js';
+import { LogEvidence } from './log-evidence.js';
 import { LogMatches, type RecentMatch } from './log-matches.js';
 import { planReload, type ReloadResult } from './reload-plan.js';
 import { catalogView, statusView, type CatalogView, type StatusDocument } from './status-view.js';
@@ -58,6 +59,8 @@ export class Agent {
   /** Tells auth errors the guard provoked from real ones (log origin). */
   private readonly guards = new GuardCorrelator();
   private readonly logMatches: LogMatches;
+  /** The gateway's log about failed runs, while containers are followed. */
+  private readonly evidence: LogEvidence;
   private scheduler: Scheduler;
   private logs: LogService | undefined;
   private loadedAt = Date.now();
@@ -73,6 +76,7 @@ export class Agent {
     this.probeRecorder = new ProbeRecorder(deps.metrics);
     this.selfRecorder = new SelfRecorder(deps.metrics);
     this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor);
+    this.evidence = new LogEvidence(this.logMatches.records, () => (this.logs ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []), deps.redactor);
     this.semaphore = new Semaphore(config.maxConcurrentProbes);
     this.selfRecorder.configLoaded(true);
     this.probeRecorder.declare(config.probes);
@@ -251,6 +255,8 @@ export class Agent {
         this.probeRecorder.record(result);
       },
       memoryFor: (name) => this.store.get(name).memory,
+      annotateFailure: (result, probe, signal) => this.evidence.annotate(result, probe, signal),
+      onAnnotated: (result) => void this.store.amend(result),
       guard: this.guards,
       onSkip: (probe) => {
         this.store.skipped(probe.name);

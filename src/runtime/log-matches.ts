@@ -1,6 +1,7 @@
 import type { GuardCorrelator, Origin } from '../correlate/guard.js';
 import { tsToMs } from '../logs/lines.js';
 import type { LogSink } from '../logs/log-service.js';
+import { keptRecord, RecordRing } from '../logs/record-ring.js';
 import type { LogRecord } from '../logs/records.js';
 import type { Match } from '../logs/rules.js';
 import type { LogRecorder } from '../metrics/log-recorder.js';
@@ -23,6 +24,7 @@ const RECENT_MAX = 200;
 /**
  * Where the log service's reports go: each match gets its origin from the guard correlator, is
  * recorded as metrics and kept among the recent matches (masked) for /status and the MCP tools.
+ * Every complete record is kept for a while in `records`, the evidence of failed probe runs.
  */
 export class LogMatches implements LogSink {
   private recent: RecentMatch[] = [];
@@ -33,6 +35,8 @@ export class LogMatches implements LogSink {
     private readonly guards: GuardCorrelator,
     private readonly recorder: LogRecorder,
     private readonly redactor: Redactor,
+    readonly records = new RecordRing(),
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Newest first. */
@@ -42,10 +46,12 @@ export class LogMatches implements LogSink {
 
   containerAdded(container: string): void {
     this.recorder.containerAdded(container);
+    this.records.following(container, false, this.now());
   }
 
   containerRemoved(container: string): void {
     this.recorder.containerRemoved(container);
+    this.records.remove(container);
   }
 
   lines(container: string, stream: 'stdout' | 'stderr', n: number): void {
@@ -54,6 +60,7 @@ export class LogMatches implements LogSink {
 
   tailUp(container: string, up: boolean): void {
     this.recorder.tailUp(container, up);
+    this.records.following(container, up, this.now());
   }
 
   dockerUp(up: boolean): void {
@@ -81,8 +88,9 @@ export class LogMatches implements LogSink {
     else this.open.set(rec, [entry]);
   }
 
-  recordEnd(_container: string, rec: LogRecord): void {
+  recordEnd(container: string, rec: LogRecord): void {
     const entries = this.open.get(rec);
+    if (!rec.duplicate) this.records.add(keptRecord(container, rec.ts ? tsToMs(rec.ts) : this.now(), rec, entries?.flatMap((e) => (e.server ? [e.server] : []))));
     if (!entries) return;
     this.open.delete(rec);
     const line = this.redactor.mask(firstLines(rec.text, 2, 500));

@@ -2,7 +2,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { LogService } from '../logs/log-service.js';
-import type { DetailsByType, Outcome, Phase, ProbeType, Trigger } from '../probes/types.js';
+import type { DetailsByType, GatewayLog, Outcome, Phase, ProbeType, Trigger } from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -16,6 +16,8 @@ export interface LastRun<T extends ProbeType = ProbeType> {
   durationMs: number;
   phases: Partial<Record<Phase, number>>;
   details?: DetailsByType[T];
+  /** A failed run: what the gateway logged about it. */
+  gatewayLog?: GatewayLog;
 }
 
 interface ProbeStatusBase {
@@ -101,6 +103,7 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
       durationMs: last.durationMs,
       phases: last.phases,
       ...(last.details && { details: last.details }),
+      ...(last.gatewayLog && { gatewayLog: last.gatewayLog }),
     },
     lastSuccessAt: rec?.lastSuccessAt !== undefined ? iso(rec.lastSuccessAt) : null,
     runs: rec?.runs ?? 0,

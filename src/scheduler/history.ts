@@ -46,6 +46,14 @@ export class ResultStore {
     if (rec.history.length > this.historySize) rec.history.splice(0, rec.history.length - this.historySize);
   }
 
+  /** A recorded run completed later (its gateway log): replaces it, if it is still the probe's last run. */
+  amend(result: ProbeResult): boolean {
+    const rec = this.records.get(result.probe);
+    if (!rec?.last || rec.last.startedAt !== result.startedAt || rec.last.trigger !== result.trigger) return false;
+    rec.last = result;
+    return true;
+  }
+
   skipped(probe: string): void {
     this.get(probe).skipped++;
   }

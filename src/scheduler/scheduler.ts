@@ -18,6 +18,14 @@ export interface SchedulerDeps {
   tracker: RunTracker;
   /** Called with every finished run, scheduled or manual. */
   onResult: (result: ProbeResult, probe: Probe) => void;
+  /**
+   * Adds what others know of a failed run (the gateway's log, which arrives a little later). The
+   * run is recorded first (onResult) and is no longer in flight meanwhile, so a probe's cadence
+   * does not change; `onAnnotated` gets the result with the addition, and `runNow` answers with
+   * it. `signal` aborts when this scheduler stops (the addition then takes what is there).
+   */
+  annotateFailure?: (result: ProbeResult, probe: Probe, signal: AbortSignal) => Promise<ProbeResult>;
+  onAnnotated?: (result: ProbeResult) => void;
   /** Called when a tick is skipped because the previous run of that probe is still in flight. */
   onSkip: (probe: Probe) => void;
   /** What a probe keeps between runs (ProbeContext.memory), by name. */
@@ -55,6 +63,10 @@ export interface SchedulerHealth {
 export class Scheduler {
   private readonly slots = new Map<string, Slot>();
   private running = false;
+  /** Failed runs' results as annotateFailure completes them. */
+  private readonly annotated = new WeakMap<ProbeResult, Promise<ProbeResult>>();
+  /** Aborts the annotations under way when this scheduler stops. */
+  private readonly stopped = new AbortController();
 
   constructor(private readonly deps: SchedulerDeps) {
     for (const probe of deps.config.probes) {
@@ -89,6 +101,7 @@ export class Scheduler {
 
   /** Stops scheduling. Runs in flight are left to the tracker (aborted on shutdown, finished on reload). */
   async stop(): Promise<void> {
+    this.stopped.abort();
     if (!this.running) return;
     this.running = false;
     for (const slot of this.slots.values()) {
@@ -107,7 +120,7 @@ export class Scheduler {
     const pending = this.deps.tracker.current(name);
     const result = await (pending ?? this.launch(slot, trigger));
     if (!result) throw new Error('the run was cancelled: mcpwatch is shutting down or reloading');
-    return result;
+    return (await this.annotated.get(result)) ?? result;
   }
 
   health(now = Date.now()): SchedulerHealth {
@@ -122,6 +135,26 @@ export class Scheduler {
       oldestQueuedMs: Math.round(this.deps.limiter.oldestWaitMs()),
       stalled,
     };
+  }
+
+  private annotate(res: ProbeResult, probe: Probe): void {
+    const { annotateFailure, onAnnotated, logger } = this.deps;
+    if (!annotateFailure) return;
+    const done = annotateFailure(res, probe, this.stopped.signal).then(
+      (a) => {
+        try {
+          onAnnotated?.(a);
+        } catch (err) {
+          logger.error({ err, probe: probe.name }, 'recording the gateway log of a failed run failed');
+        }
+        return a;
+      },
+      (err: unknown) => {
+        logger.error({ err, probe: probe.name }, 'adding the gateway log to a failed run failed');
+        return res;
+      },
+    );
+    this.annotated.set(res, done);
   }
 
   /** Drift-free interval timer: the k-th tick is due at first + k·interval; late ticks skip ahead. */
@@ -191,6 +224,7 @@ export class Scheduler {
         } catch (err) {
           this.deps.logger.error({ err, probe: probe.name }, 'recording a probe result failed');
         }
+        if (!res.success) this.annotate(res, probe);
         return res;
       })();
       return { result, settled };

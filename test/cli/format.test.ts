@@ -77,4 +77,36 @@ describe('formatResult for MCP results', () => {
       '',
     ]);
   });
+
+  it("the gateway's log: each record with its time and container, continuation lines indented, repeats counted, what may be missing", () => {
+    const r: ProbeResult = {
+      ...base,
+      probe: 'sql',
+      type: 'mcp_call',
+      outcome: 'timeout',
+      reason: 'timeout after 20s in call_tool',
+      phases: {},
+      steps: [],
+      gatewayLog: {
+        from: '2026-12-02T03:25:31.372Z',
+        to: '2026-12-02T03:25:54.381Z',
+        containers: ['litellm'],
+        about: ['mcp_postgres'],
+        records: [
+          { container: 'litellm', at: '2026-12-02T03:25:38.043Z', stream: 'stderr', text: "WARNING  error connecting in 'pool-1':\n         failed: Connection refused", repeats: 9, lastAt: '2026-12-02T03:25:52.396Z' },
+          { container: 'litellm', at: '2026-12-02T03:25:53.000Z', stream: 'stderr', text: 'ERROR: once' },
+        ],
+        omitted: 2,
+        incomplete: ['litellm: part of the window was dropped'],
+      },
+    };
+    expect(formatResult(r, 'http://gw').split('\n').slice(3)).toEqual([
+      'gateway log (litellm, 03:25:31.372–03:25:54.381 UTC) about mcp_postgres: 2 records, 2 more left out',
+      "  03:25:38.043 litellm WARNING  error connecting in 'pool-1':  (9 more times, the last at 03:25:52.396)",
+      '                       failed: Connection refused',
+      '  03:25:53.000 litellm ERROR: once',
+      '  (incomplete: litellm: part of the window was dropped)',
+      '',
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GuardCorrelator } from '../../src/correlate/guard.js';
+import { RecordRing } from '../../src/logs/record-ring.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import type { Match } from '../../src/logs/rules.js';
 import { LogRecorder } from '../../src/metrics/log-recorder.js';
@@ -47,7 +48,7 @@ beforeEach(() => {
   now = T0;
   registry = new Registry();
   guards = new GuardCorrelator({ now: clock });
-  sink = new LogMatches(guards, new LogRecorder(createMetrics(registry, { defaultMetrics: false })), new Redactor());
+  sink = new LogMatches(guards, new LogRecorder(createMetrics(registry, { defaultMetrics: false })), new Redactor(), new RecordRing(), clock);
   sink.containerAdded('litellm');
 });
 
@@ -247,5 +248,28 @@ describe('LogMatches: the rest goes to the recorder', () => {
     sink.containerRemoved('litellm');
     t = await text();
     expect(value(t, 'mcpwatch_log_tail_up', { container: 'litellm' })).toBeUndefined();
+  });
+});
+
+describe('LogMatches keeps every complete record for evidence', () => {
+  it('each record once, with the servers its matches named; not the root logger repeats; following or not', () => {
+    const err = litellm('Task cancelled while listing tools from mcp_pg', T0);
+    sink.match('litellm', mcpMatch('upstream_list_failed', 'mcp_pg'), err);
+    sink.recordEnd('litellm', err);
+    const plain: LogRecord = { stream: 'stdout', kind: 'other', ts: ts(T0 + 10), message: 'hello', text: 'hello', lines: 1 };
+    sink.recordEnd('litellm', plain);
+    sink.recordEnd('litellm', { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true });
+    const w = sink.records.window('litellm', T0 - 1, T0 + 100);
+    expect(w.records.map((r) => [r.at - T0, r.text.slice(-25), r.servers])).toEqual([
+      [0, 'listing tools from mcp_pg', ['mcp_pg']],
+      [10, 'hello', undefined],
+    ]);
+    // Added but its tail not up yet: not followed.
+    expect(w.notFollowingSince).toBe(T0);
+    now = T0 + 50;
+    sink.tailUp('litellm', true);
+    expect(sink.records.window('litellm', T0, T0 + 100).notFollowingSince).toBeUndefined();
+    sink.containerRemoved('litellm');
+    expect(sink.records.window('litellm', T0, T0 + 100).records).toEqual([]);
   });
 });

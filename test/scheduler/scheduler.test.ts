@@ -21,8 +21,9 @@ function config(server: TestHttpServer, probes: string, extra = ''): Config {
   return r.config;
 }
 
-function harness(cfg: Config, limit = 16) {
+function harness(cfg: Config, limit = 16, annotateFailure?: ConstructorParameters<typeof Scheduler>[0]['annotateFailure']) {
   const results: ProbeResult[] = [];
+  const annotated: ProbeResult[] = [];
   const skips: string[] = [];
   const tracker = new RunTracker();
   const scheduler = new Scheduler({
@@ -33,8 +34,9 @@ function harness(cfg: Config, limit = 16) {
     tracker,
     onResult: (r) => results.push(r),
     onSkip: (p) => skips.push(p.name),
+    ...(annotateFailure && { annotateFailure, onAnnotated: (r: ProbeResult) => annotated.push(r) }),
   });
-  return { scheduler, tracker, results, skips };
+  return { scheduler, tracker, results, skips, annotated };
 }
 
 describe('scheduler', () => {
@@ -114,6 +116,46 @@ describe('scheduler', () => {
       ['internal_error', 'probe failed unexpectedly: a string, not an Error'],
       ['ok', 'fine'],
     ]);
+  });
+
+  it('a failed run is recorded at once, then annotated (the gateway log): runNow answers with the annotation; a success is not annotated; one that throws loses nothing', async () => {
+    let n = 0;
+    vi.spyOn(PROBES, 'http').mockImplementation(async () => (++n % 2 ? { outcome: 'http_error', reason: 'bad' } : { outcome: 'ok', reason: 'fine' }));
+    const seen: string[] = [];
+    let fail = false;
+    let recordedFirst = false;
+    h = harness(config(server, '  - { name: p, type: http, target: t, every: 1h }\n'), 16, async (r, probe) => {
+      seen.push(`${probe.name}:${r.outcome}`);
+      if (fail) throw new Error('annotation broke');
+      await new Promise((res) => setTimeout(res, 50));
+      // Recorded before the annotation is done, and no longer in flight: the cadence is the probe's.
+      recordedFirst = h!.results.at(-1) === r && !h!.tracker.has('p');
+      return { ...r, gatewayLog: { from: 'a', to: 'b', containers: ['litellm'], about: [], records: [] } };
+    });
+    const bad = await h.scheduler.runNow('p');
+    expect(bad.gatewayLog?.containers).toEqual(['litellm']);
+    expect(recordedFirst).toBe(true);
+    expect(h.results.at(-1)?.gatewayLog).toBeUndefined();
+    expect(h.annotated.map((r) => [r.startedAt, r.gatewayLog?.containers])).toEqual([[bad.startedAt, ['litellm']]]);
+    const good = await h.scheduler.runNow('p');
+    expect(good.gatewayLog).toBeUndefined();
+    fail = true;
+    const again = await h.scheduler.runNow('p');
+    expect([again.outcome, again.gatewayLog]).toEqual(['http_error', undefined]);
+    expect(h.results.map((r) => r.outcome)).toEqual(['http_error', 'ok', 'http_error']);
+    expect(seen).toEqual(['p:http_error', 'p:http_error']);
+    expect(h.annotated).toHaveLength(1);
+  });
+
+  it('stopping the scheduler cuts an annotation short (it gets the signal)', async () => {
+    vi.spyOn(PROBES, 'http').mockImplementation(async () => ({ outcome: 'http_error', reason: 'bad' }));
+    h = harness(config(server, '  - { name: p, type: http, target: t, every: 1h }\n'), 16, (r, _probe, signal) =>
+      new Promise((res) => signal.addEventListener('abort', () => res({ ...r, reason: 'cut short' }), { once: true })),
+    );
+    const pending = h.scheduler.runNow('p');
+    await until(() => h!.results.length === 1, 2_000);
+    await h.scheduler.stop();
+    expect((await pending).reason).toBe('cut short');
   });
 
   it('ends the run on time even when a probe ignores the abort signal', async () => {

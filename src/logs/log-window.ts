@@ -1,0 +1,73 @@
+import type { ContainerConfig, RawConfig } from '../config/schema.js';
+import { Cursor } from './cursor.js';
+import { DockerSource } from './docker-source.js';
+import { tsToMs } from './lines.js';
+import { containerRules } from './litellm-rules.js';
+import { LogPipeline } from './pipeline.js';
+import { keptRecord, type KeptRecord, type RingWindow } from './record-ring.js';
+import type { LogRecord } from './records.js';
+
+/** A bounded read gives up after this long (a daemon that does not answer). */
+const READ_TIMEOUT_MS = 10_000;
+
+/** Docker's `since`/`until` for an epoch-ms time: `seconds.nanoseconds`. */
+export function msToDockerTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${s}.${String(ms - s * 1000).padStart(3, '0')}000000`;
+}
+
+/**
+ * One time window of a container's log, read from Docker once (not followed), as records: for
+ * `mcpwatch probe`, which follows no log, to show what the gateway logged about a failed run.
+ * Throws with a reason a person can act on when the container or Docker cannot be read.
+ */
+export async function readLogWindow(docker: NonNullable<RawConfig['logs']>['docker'], c: ContainerConfig, from: number, to: number): Promise<RingWindow> {
+  const source = new DockerSource(docker);
+  const info = await source.find(c.name).catch((err: Error) => {
+    throw new Error(`Docker API at ${source.endpoint}: ${err.message}`);
+  });
+  if (!info) throw new Error(`no container named ${c.name}`);
+  const stream = await source.logs(info.id, { since: msToDockerTime(from), until: msToDockerTime(to + 1) }, false);
+  const servers = new WeakMap<LogRecord, string[]>();
+  const records: KeptRecord[] = [];
+  const pipeline = new LogPipeline(info.tty, containerRules(c), new Cursor({ id: info.id }), {
+    line: () => undefined,
+    match: (m, rec) => {
+      if (!m.server) return;
+      const list = servers.get(rec);
+      if (list) list.push(m.server);
+      else servers.set(rec, [m.server]);
+    },
+    recordEnd: (rec) => {
+      if (rec.duplicate) return;
+      const at = rec.ts ? tsToMs(rec.ts) : Date.now();
+      if (at >= from && at <= to) records.push(keptRecord(c.name, at, rec, servers.get(rec)));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stream.destroy();
+      reject(new Error(`reading the log of ${c.name} took over ${READ_TIMEOUT_MS / 1000}s`));
+    }, READ_TIMEOUT_MS);
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        pipeline.push(chunk);
+      } catch (err) {
+        clearTimeout(timer);
+        stream.destroy();
+        reject(err as Error);
+      }
+    });
+    stream.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      pipeline.end();
+      resolve();
+    });
+  });
+  records.sort((a, b) => a.at - b.at);
+  return { records, overrun: false };
+}
