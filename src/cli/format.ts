@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js';
-import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, ProbeResult } from '../probes/types.js';
+import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, ProbeResult, TlsFacts } from '../probes/types.js';
 
 const INDENT = '              ';
 
@@ -30,10 +30,27 @@ export function formatResult(r: ProbeResult, url: string): string {
   const phases = Object.entries(r.phases).map(([p, ms]) => `${p} ${formatDuration(ms ?? 0)}`);
   if (phases.length) lines.push(`phases:   ${phases.join(', ')}`);
   lines.push(`duration: ${formatDuration(r.durationMs)}`);
+  if (r.tls) lines.push(...tlsLines(r.tls, r.startedAt));
   lines.push(`result:   ${r.success ? 'OK' : 'FAILED'} ${r.outcome}: ${r.reason}`);
   lines.push(...formatDetails(r));
   if (r.gatewayLog) lines.push(...gatewayLogLines(r.gatewayLog));
   return `${lines.join('\n')}\n`;
+}
+
+/** The TLS connection: version, certificate, its issuer and expiry; the chain's earliest expiry when it is not the leaf's. */
+function tlsLines(t: TlsFacts, now: number): string[] {
+  const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC (${ms < now ? `expired ${roughly(now - ms)} ago` : `in ${roughly(ms - now)}`})`;
+  const lines = [`tls:      ${t.version}${t.authorized ? '' : ' (NOT VERIFIED: tls.insecureSkipVerify)'}, ${t.subject || '(no subject)'}, issued by ${t.issuer || '(unknown)'}, expires ${when(t.notAfter)}`];
+  if (t.earliestNotAfter < t.notAfter) lines.push(`          earliest in the chain (${t.chainLength} certificates): ${t.earliestSubject}, expires ${when(t.earliestNotAfter)}`);
+  return lines;
+}
+
+/** A long span as a person says it: `10 days`, `5h`, `12m`. */
+function roughly(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours >= 48) return `${Math.floor(hours / 24)} days`;
+  if (hours >= 1) return `${Math.floor(hours)}h`;
+  return formatDuration(ms);
 }
 
 /** What the gateway logged about the run, each record with its time and container, continuation lines indented. */

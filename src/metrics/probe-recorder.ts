@@ -18,6 +18,8 @@ interface Series {
   tools: Set<string>;
   checks: Set<string>;
   failStreak: number;
+  /** The TLS expiry gauges are set (an https target). */
+  tls: boolean;
 }
 
 /** Turns probe results into metrics. The only place that writes probe metrics. */
@@ -39,7 +41,7 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0 });
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0, tls: false });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
@@ -72,7 +74,25 @@ export class ProbeRecorder {
     for (const [phase, ms] of Object.entries(result.phases)) this.m.probePhase.set({ ...labels, phase }, (ms ?? 0) / 1000);
     s.phases = phases;
 
+    this.recordTls(s, result);
     this.recordDetails(s, result);
+  }
+
+  /**
+   * The certificate's expiry from every run that connected over TLS. A run that did not get that
+   * far leaves the last values (the certificate did not change); one that succeeded without TLS
+   * (the target is no longer https) removes them.
+   */
+  private recordTls(s: Series, result: ProbeResult): void {
+    if (result.tls) {
+      this.m.tlsCertExpiry.set(s.labels, result.tls.notAfter / 1000);
+      this.m.tlsEarliestExpiry.set(s.labels, result.tls.earliestNotAfter / 1000);
+      s.tls = true;
+    } else if (s.tls && result.success) {
+      this.m.tlsCertExpiry.remove(s.labels);
+      this.m.tlsEarliestExpiry.remove(s.labels);
+      s.tls = false;
+    }
   }
 
   skipped(probe: Probe): void {
@@ -144,7 +164,7 @@ export class ProbeRecorder {
     const s = this.series.get(name);
     if (!s) return;
     const { labels } = s;
-    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess, this.m.probeFailStreak]) g.remove(labels);
+    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess, this.m.probeFailStreak, this.m.tlsCertExpiry, this.m.tlsEarliestExpiry]) g.remove(labels);
     this.m.probeDuration.remove(labels);
     this.m.probeSkipped.remove(labels);
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });

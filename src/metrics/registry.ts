@@ -38,6 +38,18 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     probeLastSuccess: new Gauge({ name: 'mcp_probe_last_success_timestamp_seconds', help: 'When the last successful run of the probe ended (Unix time).', labelNames: PROBE_LABELS, registers }),
     probePhase: new Gauge({ name: 'mcp_probe_phase_duration_seconds', help: 'Duration of each phase of the last run of the probe.', labelNames: [...PROBE_LABELS, 'phase'] as const, registers }),
     probeFailStreak: new Gauge({ name: 'mcp_probe_consecutive_failures', help: 'Failed runs of the probe in a row (0 after a success).', labelNames: PROBE_LABELS, registers }),
+    tlsCertExpiry: new Gauge({
+      name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',
+      help: "The notAfter of the leaf certificate the probe's https target presented on its last TLS connection (Unix time).",
+      labelNames: PROBE_LABELS,
+      registers,
+    }),
+    tlsEarliestExpiry: new Gauge({
+      name: 'mcp_probe_tls_earliest_expiry_timestamp_seconds',
+      help: "The earliest notAfter in the certificate chain of the probe's https target, leaf to root (Unix time).",
+      labelNames: PROBE_LABELS,
+      registers,
+    }),
     probeSkipped: new Counter({ name: 'mcpwatch_probe_skipped_runs_total', help: 'Scheduled runs skipped because the previous run of the probe was still in flight.', labelNames: PROBE_LABELS, registers }),
 
     // MCP catalog and auth

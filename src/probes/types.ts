@@ -162,6 +162,23 @@ export interface Step {
 
 export type Trigger = 'schedule' | 'manual' | 'cli';
 
+/** What the run's TLS connection showed of the server (https targets). Times are epoch ms. */
+export interface TlsFacts {
+  /** `TLSv1.3`, `TLSv1.2`. */
+  version: string;
+  /** The leaf certificate's subject and issuer, one line each. */
+  subject: string;
+  issuer: string;
+  /** The leaf certificate's notAfter. */
+  notAfter: number;
+  /** The earliest notAfter in the chain (the leaf's, or an intermediate's or root's), and whose. */
+  earliestNotAfter: number;
+  earliestSubject: string;
+  chainLength: number;
+  /** Whether the chain was verified (false only with tls.insecureSkipVerify). */
+  authorized: boolean;
+}
+
 /**
  * The gateway's own log about a failed run (when mcpwatch follows the gateway's container): the
  * records of the run's window about the server it concerns, or the gateway's errors, masked.
@@ -197,6 +214,8 @@ interface ResultBase {
   steps: Step[];
   /** A failed run: what the gateway logged about it. */
   gatewayLog?: GatewayLog;
+  /** https targets: what the TLS connection showed (the first connection of the run). */
+  tls?: TlsFacts;
 }
 
 /** One run of a probe; `details` is typed by `type`: readers switch on it. */

@@ -2,7 +2,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { LogService } from '../logs/log-service.js';
-import type { DetailsByType, GatewayLog, Outcome, Phase, ProbeType, Trigger } from '../probes/types.js';
+import type { DetailsByType, GatewayLog, Outcome, Phase, ProbeType, TlsFacts, Trigger } from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -18,6 +18,8 @@ export interface LastRun<T extends ProbeType = ProbeType> {
   details?: DetailsByType[T];
   /** A failed run: what the gateway logged about it. */
   gatewayLog?: GatewayLog;
+  /** https targets: the TLS version and the certificates' subject, issuer and expiry (ISO times). */
+  tls?: Omit<TlsFacts, 'notAfter' | 'earliestNotAfter'> & { notAfter: string; earliestNotAfter: string };
 }
 
 interface ProbeStatusBase {
@@ -104,6 +106,7 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
       phases: last.phases,
       ...(last.details && { details: last.details }),
       ...(last.gatewayLog && { gatewayLog: last.gatewayLog }),
+      ...(last.tls && { tls: { ...last.tls, notAfter: iso(last.tls.notAfter), earliestNotAfter: iso(last.tls.earliestNotAfter) } }),
     },
     lastSuccessAt: rec?.lastSuccessAt !== undefined ? iso(rec.lastSuccessAt) : null,
     runs: rec?.runs ?? 0,

@@ -5,7 +5,7 @@ import { classifyError } from '../probes/net/failures.js';
 import { createPhaseClock } from '../probes/net/phases.js';
 import { hostPortOf } from '../probes/net/requests.js';
 import { probeFnOf } from '../probes/table.js';
-import { ProbeTimeoutError, type GuardAnnouncer, type ProbeContext, type ProbeMemory, type ProbeOutput, type ProbeResult, type Step, type Trigger } from '../probes/types.js';
+import { ProbeTimeoutError, type GuardAnnouncer, type ProbeContext, type ProbeMemory, type ProbeOutput, type ProbeResult, type Step, type TlsFacts, type Trigger } from '../probes/types.js';
 import { settleWithin } from '../util/deadline.js';
 import type { Redactor } from '../util/redact.js';
 
@@ -54,7 +54,8 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   const phases = createPhaseClock();
   const steps: Step[] = [];
   const logger = deps.probeLogger ?? probeLogger(deps.logger, probe);
-  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http');
+  let tls: TlsFacts | undefined;
+  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', (facts) => (tls ??= facts));
   const ctx: ProbeContext = {
     signal: controller.signal,
     timeoutMs: probe.timeoutMs,
@@ -120,6 +121,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
       durationMs: Math.round(durationMs * 1000) / 1000,
       phases: phaseTimes,
       steps: masked.steps,
+      ...(tls && { tls }),
     } as ProbeResult;
     logger.debug({ outcome: res.outcome, durationMs: res.durationMs, reason: res.reason }, 'probe run finished');
     return res;

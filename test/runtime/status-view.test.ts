@@ -164,6 +164,16 @@ describe('statusView: each probe', () => {
     expect([p.runs, p.failures, p.skipped]).toEqual([1, 1, 0]);
   });
 
+  it("a failed run's gateway log as it is; TLS facts with ISO times", () => {
+    const store = new ResultStore();
+    const gatewayLog = { from: 'a', to: 'b', containers: ['litellm'], about: ['mcp_pg'], records: [{ container: 'litellm', at: 'c', stream: 'stderr' as const, text: 'ERROR: x' }] };
+    const tls = { version: 'TLSv1.3', subject: 'CN=gw', issuer: 'CN=ca', notAfter: T0 + 10 * 86_400_000, earliestNotAfter: T0 + 86_400_000, earliestSubject: 'CN=ca', chainLength: 2, authorized: true };
+    store.add(result('web', 'http_error', T0, { gatewayLog, tls } as Partial<ProbeResult>));
+    const last = probe(statusView(input(store)), 'web').last!;
+    expect(last.gatewayLog).toEqual(gatewayLog);
+    expect(last.tls).toEqual({ ...tls, notAfter: '2024-05-11T12:00:00.000Z', earliestNotAfter: '2024-05-02T12:00:00.000Z' });
+  });
+
   it('a run without details has no details key (and steps are not shown)', () => {
     const store = new ResultStore();
     store.add(result('web', 'ok', T0));
