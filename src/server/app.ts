@@ -3,6 +3,7 @@ import type { AppDeps } from './ports.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { CONNECTION_TIMEOUT_MS } from './hold-open.js';
 import { probeRoutes } from './routes/probe.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
@@ -14,7 +15,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Our own onResponse hook logs requests (quietly for scrapes and health checks).
     logController: new LogController({ disableRequestLogging: true }),
     // A scrape or health check must never hang on a slow client.
-    connectionTimeout: 30_000,
+    // (a request that runs a probe is held open while it runs: hold-open.ts)
+    connectionTimeout: deps.connectionTimeoutMs ?? CONNECTION_TIMEOUT_MS,
     requestTimeout: 60_000,
     bodyLimit: 1024 * 1024,
   });
@@ -37,6 +39,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(statusRoutes, deps);
   await app.register(probeRoutes, deps);
   await app.register(reloadRoutes, deps);
-  await app.register(mcpRoutes, { source: deps.agent, access: () => deps.agent.mcpAccess(), logger: deps.logger });
+  await app.register(mcpRoutes, { source: deps.agent, access: () => deps.agent.mcpAccess(), logger: deps.logger, ...(deps.connectionTimeoutMs !== undefined && { connectionTimeoutMs: deps.connectionTimeoutMs }) });
   return app;
 }

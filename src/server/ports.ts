@@ -28,4 +28,6 @@ export interface McpAccess {
 export interface AppDeps {
   agent: AgentPort;
   logger: Logger;
+  /** How long an idle connection stays open (default CONNECTION_TIMEOUT_MS; tests shorten it). */
+  connectionTimeoutMs?: number;
 }

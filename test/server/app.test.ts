@@ -618,3 +618,40 @@ describe('the HTTP app', () => {
     });
   });
 });
+
+describe('a request that runs a probe, on a real socket', () => {
+  // The idle timeout made short: a probe that takes longer than it must still be answered,
+  // and an idle connection must still be closed.
+  const IDLE_MS = 400;
+  let app: FastifyInstance;
+  let base: string;
+
+  beforeEach(async () => {
+    const port = new FakePort();
+    port.runProbe = async (name: string) => {
+      await new Promise((r) => setTimeout(r, IDLE_MS * 3));
+      return probeResult(name);
+    };
+    app = await buildApp({ agent: port, logger, connectionTimeoutMs: IDLE_MS });
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterEach(async () => {
+    await app.close();
+  });
+
+  it('/probe is answered after longer than the idle timeout; an idle connection is still closed', async () => {
+    const res = await fetch(`${base}/probe?name=gw-live`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { probe: string }).probe).toBe('gw-live');
+    const { connect } = await import('node:net');
+    const u = new URL(base);
+    const closedAfter = await new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      const s = connect(Number(u.port), u.hostname);
+      s.on('close', () => resolve(Date.now() - t0));
+      s.on('error', () => undefined);
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(IDLE_MS - 50);
+    expect(closedAfter).toBeLessThan(IDLE_MS * 5);
+  });
+});

@@ -6,6 +6,7 @@ import { RunRateLimiter } from '../../mcp-tools/rate-limit.js';
 import { bodyTooLarge, invalidParams, readJsonRpcBody, type RejectedBody } from '../../mcp-tools/requests.js';
 import { createMonitoringServer } from '../../mcp-tools/tools.js';
 import type { Logger } from '../../util/logger.js';
+import { holdOpenWhileAnswering } from '../hold-open.js';
 import { refuseMcpRequest } from '../mcp-access.js';
 import type { McpAccess } from '../ports.js';
 
@@ -17,6 +18,7 @@ export interface McpRouteDeps {
   /** The access rules, read per request (so a reload applies); null: the endpoint is off. */
   access: () => McpAccess | null;
   logger: Logger;
+  connectionTimeoutMs?: number;
 }
 
 /**
@@ -70,6 +72,8 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => 
     const server = createMonitoringServer(deps.source, limiter);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     reply.hijack();
+    // run_probe answers when its run ends, which may take longer than the idle timeout.
+    holdOpenWhileAnswering(req, reply, deps.connectionTimeoutMs);
     reply.raw.on('close', () => {
       void transport.close();
       void server.close();
