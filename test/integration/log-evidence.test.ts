@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatResult } from '../../src/cli/format.js';
+import type { ProbeResult } from '../../src/probes/types.js';
 import { AgentProcess, freePort, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
@@ -109,11 +111,7 @@ logs:
     try {
       const cliCfg = writeConfig(tempDir(), `${readFileSync(cfg, 'utf8')}    - { name: no-such-container-${litellm.name} }\n`);
       // The agent's run and the command's at once (each waits 20 s for the call).
-      const [sql, json, human] = await Promise.all([
-        probe('sql'),
-        runCli(['probe', 'sql', '--config', cliCfg, '--json'], { timeoutMs: 90_000 }),
-        runCli(['probe', 'sql', '--config', cliCfg], { timeoutMs: 90_000 }),
-      ]);
+      const [sql, json] = await Promise.all([probe('sql'), runCli(['probe', 'sql', '--config', cliCfg, '--json'], { timeoutMs: 90_000 })]);
       expect(sql.outcome).toBe('timeout');
       const evidence = (g: GatewayLog | undefined): Rec => {
         expect(g?.about).toEqual(['mcp_postgres']);
@@ -132,8 +130,9 @@ logs:
       expect(cli.gatewayLog?.containers).toEqual([litellm.name, `no-such-container-${litellm.name}`]);
       expect(cli.gatewayLog?.incomplete).toEqual([`no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`]);
 
-      // Human-readable: each record on its time, repeats counted, what could not be read.
-      expect(human.code).toBe(1);
+      // Human-readable (what `mcpwatch probe` without --json prints of the same result): each record
+      // on its time, repeats counted, what could not be read.
+      const human = { stdout: formatResult({ ...cli, startedAt: Date.parse(String(cli.startedAt)) } as unknown as ProbeResult, litellm.url) };
       expect(human.stdout).toMatch(/^result: {3}FAILED timeout/m);
       expect(human.stdout).toMatch(new RegExp(`^gateway log \\(${litellm.name}, no-such-container-${litellm.name}, [\\d:.]+–[\\d:.]+ UTC\\) about mcp_postgres: \\d+ records?`, 'm'));
       expect(human.stdout).toContain(`  (incomplete: no-such-container-${litellm.name}: no container named no-such-container-${litellm.name})`);

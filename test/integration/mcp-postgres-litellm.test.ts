@@ -164,7 +164,10 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
     });
     await pg.start();
     await each(async (g) => {
-      const sql = await g.run('sql');
+      // The call LiteLLM still has in flight from the database-down run (1.77 answers it after
+      // ~62 s) can hold the first call after the restart: green within a few runs.
+      let sql = await g.run('sql');
+      for (let i = 0; i < 3 && sql.outcome !== 'ok'; i++) sql = await g.run('sql');
       expect(sql.outcome, `${g.version}: ${sql.reason}`).toBe('ok');
       const cat = await g.run('cat');
       expect(cat.details?.servers.mcp_postgres, `${g.version}: ${cat.reason}`).toMatchObject({ up: true });
@@ -199,8 +202,12 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
         expect(sampleValue(text, 'mcp_catalog_server_up', { ...down, server: 'mcp_postgres' }), g.version).toBeUndefined();
         expect(sampleValue(text, 'mcp_probe_runs_total', { ...down, outcome: 'timeout' }), g.version).toBe(1);
       }
+      // Each run once: as many as ran, by outcome (the database-down run, and any held after the restart).
+      const sqlRuns = (outcome: string): number => g.results.filter((r) => r.probe === 'sql' && r.outcome === outcome).length;
       expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'ok' }), g.version).toBe(2);
-      expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'timeout' }), g.version).toBe(1);
+      expect(sqlRuns('ok'), g.version).toBe(2);
+      expect(sqlRuns('timeout'), g.version).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'timeout' }), g.version).toBe(sqlRuns('timeout'));
     }
   });
 });
