@@ -119,6 +119,11 @@ function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
         message: `timeout ${formatDuration(timeoutMs)} is longer than the interval ${formatDuration(scheduleSpec.ms)}: runs that take that long skip the next tick`,
       });
     }
+    // With the key in another header than Authorization, "no Bearer prefix" is not a check of the
+    // key (Authorization is the SSO token's): left out of the default checks (listing it is a problem).
+    if (p.type === 'auth_guard' && targets[p.target]?.apiKeyHeader !== 'authorization') {
+      return { ...p, checks: p.checks.filter((c) => c !== 'no_bearer_prefix'), scheduleSpec, timeoutMs };
+    }
     return { ...p, scheduleSpec, timeoutMs };
   });
   return { ...raw, targets, probes };
@@ -134,9 +139,11 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
       problems.push({ segs: ['targets', name], message: 'set apiKey or apiKeyFile, not both' });
     }
     if (isRecord(t.headers)) {
+      // The key's header is mcpwatch's to build; with apiKeyHeader elsewhere, Authorization is free (an SSO token).
+      const keyHeader = typeof t.apiKeyHeader === 'string' ? t.apiKeyHeader.toLowerCase() : 'authorization';
       for (const h of Object.keys(t.headers)) {
-        if (h.toLowerCase() === 'authorization') {
-          problems.push({ segs: ['targets', name, 'headers', h], message: 'set the key with apiKey or apiKeyFile; mcpwatch builds the Authorization header' });
+        if (h.toLowerCase() === keyHeader) {
+          problems.push({ segs: ['targets', name, 'headers', h], message: `set the key with apiKey or apiKeyFile; mcpwatch builds the ${keyHeader === 'authorization' ? 'Authorization' : keyHeader} header` });
         }
       }
     }
@@ -162,6 +169,13 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
       problems.push({ segs: ['probes', i], message: 'set schedule or every, not both' });
     }
     const target = typeof p.target === 'string' ? targets[p.target] : undefined;
+    const keyHeader = isRecord(target) && typeof target.apiKeyHeader === 'string' ? target.apiKeyHeader.toLowerCase() : 'authorization';
+    if (p.type === 'auth_guard' && Array.isArray(p.checks) && p.checks.includes('no_bearer_prefix') && keyHeader !== 'authorization') {
+      problems.push({
+        segs: ['probes', i, 'checks'],
+        message: `no_bearer_prefix checks a key sent in Authorization without "Bearer "; target "${String(p.target)}" sends its key in ${keyHeader} (apiKeyHeader), where LiteLLM 1.109 takes it with or without the prefix: leave the check out`,
+      });
+    }
     if (p.type === 'auth_guard' && p.validKey !== false && isRecord(target) && target.apiKey === undefined && target.apiKeyFile === undefined) {
       problems.push({
         segs: ['probes', i, 'validKey'],

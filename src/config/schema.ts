@@ -82,6 +82,15 @@ export const targetSchema = z.strictObject({
     .optional()
     .transform((k) => (k === '' ? undefined : k)),
   apiKeyFile: z.string().min(1).optional(),
+  /**
+   * The header that carries the gateway key (`Bearer <key>`), lower-cased: `authorization`, or
+   * `x-litellm-api-key` when Authorization carries an SSO token in front of the gateway.
+   */
+  apiKeyHeader: z
+    .string()
+    .regex(HEADER_NAME, { error: 'invalid HTTP header name' })
+    .default('authorization')
+    .transform((h) => h.toLowerCase()),
   mcpPath: z.string().startsWith('/', { error: 'must start with /' }).default('/mcp/'),
   transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
   headers: headers.default({}),

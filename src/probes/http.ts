@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { HttpProbeConfig } from '../config/schema.js';
 import { maskHeaders } from '../util/redact.js';
-import { bearer, joinUrl, readLimited, USER_AGENT } from './net/requests.js';
+import { joinUrl, keyHeaders, readLimited, USER_AGENT } from './net/requests.js';
 import type { ProbeFn } from './types.js';
 import { checkHttpExpect } from './verdicts/http.js';
 
@@ -10,7 +10,7 @@ export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
   const url = joinUrl(ctx.target.url, spec.path);
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...ctx.target.headers, ...spec.headers };
   const keySent = spec.auth && ctx.target.apiKey !== undefined;
-  if (keySent) headers.authorization = bearer(ctx.target.apiKey!);
+  if (spec.auth) Object.assign(headers, keyHeaders(ctx.target));
   ctx.step(`${spec.method} ${url}`, { headers: maskHeaders(headers, ctx.redactor) });
 
   ctx.phases.start('http');

@@ -101,6 +101,17 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       'targets:\n  lan: { url: "http://x", headers: { Authorization: "Bearer x" } }\n',
       ['targets.lan.headers.Authorization: set the key with apiKey or apiKeyFile; mcpwatch builds the Authorization header'],
     ],
+    [
+      'the key header among the extra headers, with apiKeyHeader',
+      'targets:\n  lan: { url: "http://x", apiKeyHeader: X-LiteLLM-API-Key, headers: { authorization: "Bearer sso", x-litellm-api-key: "Bearer sk-x" } }\n',
+      ['targets.lan.headers.x-litellm-api-key: set the key with apiKey or apiKeyFile; mcpwatch builds the x-litellm-api-key header'],
+    ],
+    [
+      'no_bearer_prefix on a target whose key goes in another header',
+      'targets:\n  sso: { url: "http://x", apiKey: sk-x, apiKeyHeader: x-litellm-api-key }\nprobes:\n  - { name: g, type: auth_guard, target: sso, checks: [no_key, no_bearer_prefix] }\n',
+      ['probes[0].checks: no_bearer_prefix checks a key sent in Authorization without "Bearer "; target "sso" sends its key in x-litellm-api-key (apiKeyHeader), where LiteLLM 1.109 takes it with or without the prefix: leave the check out'],
+    ],
+    ['an apiKeyHeader that is no header name', 'targets:\n  lan: { url: "http://x", apiKeyHeader: "x key" }\n', ['targets.lan.apiKeyHeader: invalid HTTP header name']],
     ['bad enum value', 'logLevel: loud\n', ['logLevel: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"']],
     ['bad listen address', 'listen: "9464"\n', ['listen: expected host:port (e.g. 0.0.0.0:9464 or [::]:9464), got "9464"']],
     ['wrong type', `${TARGET}probes: { a: 1 }\n`, ['probes: expected array, got a mapping']],
@@ -334,5 +345,20 @@ describe('YAML that cannot become a config', () => {
     const out = problems(lines.join('\n') + '\n');
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^yaml: .*alias/i);
+  });
+});
+
+describe('apiKeyHeader and the guard', () => {
+  it("a guard of a target whose key goes in another header leaves no_bearer_prefix out of its default checks", () => {
+    const r = parseConfig(
+      'targets:\n  sso: { url: "http://x", apiKey: sk-x, apiKeyHeader: X-LiteLLM-API-Key }\n  lan: { url: "http://x", apiKey: sk-x }\nprobes:\n  - { name: g, type: auth_guard, target: sso }\n  - { name: h, type: auth_guard, target: lan }\n',
+      {},
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.config.targets.sso!.apiKeyHeader).toBe('x-litellm-api-key');
+    expect(r.config.probes.map((p) => (p.type === 'auth_guard' ? p.checks : []))).toEqual([
+      ['no_key', 'wrong_key'],
+      ['no_key', 'no_bearer_prefix', 'wrong_key'],
+    ]);
   });
 });

@@ -65,6 +65,9 @@ const BEHAVIOUR: Record<string, VersionBehaviour> = {
   },
 };
 
+/** What an SSO token looks like to LiteLLM: a bearer credential that is not one of its keys. */
+const SSO_LIKE_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY3B3YXRjaCJ9.c2lnbmF0dXJl';
+
 function probesYaml(ll: LiteLLM, key: string): string {
   const hello = `${ll.scratchDir}/hello.txt`;
   return `targets:
@@ -73,6 +76,8 @@ function probesYaml(ll: LiteLLM, key: string): string {
   wrong: { url: "${ll.url}", apiKey: "${WRONG_KEY}", timeout: 30s }
   noslash: { url: "${ll.url}", apiKey: "${key}", mcpPath: /mcp, timeout: 30s }
   legacy: { url: "${ll.url}", apiKey: "${key}", transport: sse, timeout: 4s }
+  # Behind an SSO proxy Authorization carries the SSO token, which reaches LiteLLM too: the key goes in x-litellm-api-key.
+  keyheader: { url: "${ll.url}", apiKey: "${key}", apiKeyHeader: X-LiteLLM-API-Key, headers: { authorization: "Bearer ${SSO_LIKE_TOKEN}" }, timeout: 30s }
 probes:
   - { name: cat-fs, type: mcp_catalog, target: lan, servers: [${FS_SERVER}], expect: { tools: [${FS_SERVER}-read_text_file, ${FS_SERVER}-list_allowed_directories] } }
   - { name: cat-both, type: mcp_catalog, target: bearer, servers: [${FS_SERVER}, ${EVERYTHING_SERVER}], expect: { tools: [${FS_SERVER}-read_text_file, ${EVERYTHING_SERVER}-echo], minTools: 20 } }
@@ -96,6 +101,8 @@ probes:
   - { name: call-broken, type: mcp_call, target: lan, servers: [mcp_broken], tool: mcp_broken-anything }
   - { name: guard, type: auth_guard, target: lan, servers: [${FS_SERVER}] }
   - { name: guard-wrong, type: auth_guard, target: wrong, servers: [${FS_SERVER}] }
+  - { name: cat-keyheader, type: mcp_catalog, target: keyheader, servers: [${FS_SERVER}], gatewayHealth: true }
+  - { name: guard-keyheader, type: auth_guard, target: keyheader, servers: [${FS_SERVER}] }
 `;
 }
 
@@ -221,6 +228,25 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     // The wrong key is recognisable (sk-mcpwatch-guard-…); what the step log shows of it is masked.
     const wrongStep = res.steps.find((s) => s.msg.startsWith('[wrong_key] POST'))!;
     expect(String((wrongStep.data?.headers as Record<string, string>).authorization)).toMatch(/^Bearer sk-…[0-9a-f]{4}$/);
+  });
+
+  it('apiKeyHeader x-litellm-api-key: LiteLLM takes the key there while Authorization carries another token; the guard checks that header, keeping Authorization', async () => {
+    const cat = await run('cat-keyheader');
+    expect(cat.outcome, cat.reason).toBe('ok');
+    expect(Object.values(cat.details?.gatewayHealth?.servers ?? {})).toContainEqual(expect.objectContaining({ healthy: true }));
+    const init = cat.steps.find((s) => s.msg.endsWith('initialize'))!;
+    expect(init.data?.headers).toMatchObject({ 'x-litellm-api-key': expect.stringMatching(/^Bearer sk-…[0-9a-z]{4}$/), authorization: 'Bearer ***' });
+    const guard = await run('guard-keyheader');
+    expect(guard.outcome, JSON.stringify(guard.details)).toBe('ok');
+    // no_bearer_prefix is about Authorization; in x-litellm-api-key 1.109 takes a key without the
+    // prefix too, so the guard leaves that check out for this target (parse.ts).
+    expect(Object.keys(guard.details?.authChecks ?? {})).toEqual(['no_key', 'wrong_key', 'valid_key']);
+    expect(guard.details?.authChecks).toMatchObject({ no_key: { enforced: true }, wrong_key: { enforced: true }, valid_key: { accepted: true } });
+    const sent = (check: string): Record<string, string> => guard.steps.find((s) => s.msg.startsWith(`[${check}] POST`))!.data!.headers as Record<string, string>;
+    expect(sent('no_key')['x-litellm-api-key']).toBeUndefined();
+    expect(sent('no_key').authorization).toBe('Bearer ***');
+    expect(sent('wrong_key')['x-litellm-api-key']).toMatch(/^Bearer sk-…[0-9a-f]{4}$/);
+    expect(JSON.stringify([cat, guard])).not.toContain(SSO_LIKE_TOKEN);
   });
 
   it('auth_guard with a key the gateway does not know: the three are rejected, the key is auth_rejected', async () => {

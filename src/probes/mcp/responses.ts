@@ -14,8 +14,9 @@ export interface SeenResponse {
 /** How a request carried credentials, for hints in reasons (never the credential itself). */
 export type SentAuth = 'none' | 'bearer' | 'no_scheme' | 'other_scheme';
 
-export function sentAuth(headers: Record<string, string>): SentAuth {
-  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+/** How the request carried the gateway key, in `keyHeader` (the target's apiKeyHeader). */
+export function sentAuth(headers: Record<string, string>, keyHeader = 'authorization'): SentAuth {
+  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === keyHeader)?.[1];
   if (value === undefined || value.trim() === '') return 'none';
   if (/^bearer\s/i.test(value)) return 'bearer';
   return /^[A-Za-z][\w.+-]*\s+\S/.test(value) ? 'other_scheme' : 'no_scheme';

@@ -65,11 +65,14 @@ const warnedBearer = new WeakSet<object>();
  */
 export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<string, string> {
   const auth = spec.auth ?? { kind: 'key' };
+  const keyHeader = ctx.target.apiKeyHeader;
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
   for (const [k, v] of [...Object.entries(ctx.target.headers), ...Object.entries(spec.headers)]) {
-    // The auth guard's rejection checks: a "no key" request must carry no key in any header.
-    if (auth.kind !== 'key' && isGatewayKeyHeader(k)) continue;
-    headers[k.toLowerCase()] = v;
+    const name = k.toLowerCase();
+    // The auth guard's rejection checks: a "no key" request must carry no key in any header
+    // (but Authorization, when the key goes elsewhere, is the SSO's: it still gets through).
+    if (auth.kind !== 'key' && isGatewayKeyHeader(name) && !(name === 'authorization' && keyHeader !== 'authorization')) continue;
+    headers[name] = v;
   }
   if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
   if (auth.kind === 'key' && ctx.target.apiKey !== undefined) {
@@ -80,9 +83,9 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
         'the apiKey of this target has no "Bearer " prefix: mcpwatch sends "Authorization: Bearer <key>", as LiteLLM requires (logged once per target)',
       );
     }
-    headers.authorization = value;
+    headers[keyHeader] = value;
   } else if (auth.kind === 'raw') {
-    headers.authorization = auth.value;
+    headers[keyHeader] = auth.value;
   }
   return headers;
 }
@@ -136,7 +139,7 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
       dispatcher: afterAbort?.dispatcher ?? ctx.dispatcher,
       redirect: 'manual',
     } as Parameters<typeof undiciFetch>[1]);
-    const seen: SeenResponse = { method, url: String(input), status: res.status, auth: sentAuth(sent) };
+    const seen: SeenResponse = { method, url: String(input), status: res.status, auth: sentAuth(sent, ctx.target.apiKeyHeader) };
     const location = res.headers.get('location');
     const www = res.headers.get('www-authenticate');
     if (location) seen.location = location;

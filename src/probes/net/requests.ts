@@ -29,6 +29,11 @@ export function bearer(key: string): string {
   return /^bearer\s/i.test(key) ? key : `Bearer ${key}`;
 }
 
+/** The gateway key as the target sends it: `{ [apiKeyHeader]: "Bearer <key>" }`, or nothing without a key. */
+export function keyHeaders(target: Pick<Target, 'apiKey' | 'apiKeyHeader'>): Record<string, string> {
+  return target.apiKey === undefined ? {} : { [target.apiKeyHeader]: bearer(target.apiKey) };
+}
+
 /**
  * Reads a body stream up to `max` bytes, then stops reading and destroys the stream, so a
  * huge or endless response costs at most `max` bytes of memory.
