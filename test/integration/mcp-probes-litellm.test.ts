@@ -75,7 +75,8 @@ function probesYaml(ll: LiteLLM, key: string): string {
   bearer: { url: "${ll.url}", apiKey: "Bearer ${key}", timeout: 30s }
   wrong: { url: "${ll.url}", apiKey: "${WRONG_KEY}", timeout: 30s }
   noslash: { url: "${ll.url}", apiKey: "${key}", mcpPath: /mcp, timeout: 30s }
-  legacy: { url: "${ll.url}", apiKey: "${key}", transport: sse, timeout: 4s }
+  # 1.77 never answers there (4 s shows it); 1.109 does, in 1-2 s, or 4+ s when the machine is busy.
+  legacy: { url: "${ll.url}", apiKey: "${key}", transport: sse, timeout: ${BEHAVIOUR[ll.version]?.legacySse === 'ok' ? 20 : 4}s }
   # Behind an SSO proxy Authorization carries the SSO token, which reaches LiteLLM too: the key goes in x-litellm-api-key.
   keyheader: { url: "${ll.url}", apiKey: "${key}", apiKeyHeader: X-LiteLLM-API-Key, headers: { authorization: "Bearer ${SSO_LIKE_TOKEN}" }, timeout: 30s }
 probes:
