@@ -5,7 +5,7 @@ import type { Target } from '../../../src/config/parse.js';
 import { describeHttpRejection, type HttpRejection, isAuthRejection } from '../../../src/probes/mcp/failures.js';
 
 const target = (over: Partial<Target> = {}): Target =>
-  ({ name: 'litellm-lan', url: 'http://gw:4000', apiKey: 'sk-unit-0123456789abcdef', mcpPath: '/mcp/', transport: 'streamable-http', headers: {}, tls: { insecureSkipVerify: false }, ...over }) as Target;
+  ({ name: 'litellm-lan', url: 'http://gw:4000', apiKey: 'sk-unit-0123456789abcdef', apiKeyHeader: 'authorization', mcpPath: '/mcp/', transport: 'streamable-http', headers: {}, tls: { insecureSkipVerify: false }, ...over }) as Target;
 
 /** Real answers of LiteLLM to POST /mcp/ (initialize), from test/fixtures/litellm/<version>/responses.json. */
 function captured(version: string, name: string): HttpRejection {

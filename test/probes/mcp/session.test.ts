@@ -7,7 +7,7 @@ import type { ProbeContext } from '../../../src/probes/types.js';
 import { Redactor } from '../../../src/util/redact.js';
 
 const target = (over: Partial<Target> = {}): Target =>
-  ({ name: 'litellm-lan', url: 'http://gw:4000', apiKey: 'sk-unit-0123456789abcdef', mcpPath: '/mcp/', transport: 'streamable-http', headers: {}, tls: { insecureSkipVerify: false }, ...over }) as Target;
+  ({ name: 'litellm-lan', url: 'http://gw:4000', apiKey: 'sk-unit-0123456789abcdef', apiKeyHeader: 'authorization', mcpPath: '/mcp/', transport: 'streamable-http', headers: {}, tls: { insecureSkipVerify: false }, ...over }) as Target;
 
 describe('sessionHeaders', () => {
   const ctx = (t: Target): ProbeContext =>
@@ -28,5 +28,22 @@ describe('sessionHeaders', () => {
     const t = target({ headers: { 'x-litellm-api-key': 'Bearer sk-in-a-header-0000', Authorization: 'Bearer sk-x', 'x-team': 'a' } });
     expect(sessionHeaders(ctx(t), { servers: [], headers: { 'API-Key': 'sk-y' }, auth: { kind: 'none' } })).toEqual({ 'user-agent': expect.any(String), 'x-team': 'a' });
     expect(sessionHeaders(ctx(t), { servers: [], headers: {}, auth: { kind: 'raw', value: 'sk-raw' } })).toEqual({ 'user-agent': expect.any(String), 'x-team': 'a', authorization: 'sk-raw' });
+  });
+
+  it('apiKeyHeader: the key in that header; Authorization (the SSO token) stays, also for the guard, whose credentials go in that header', () => {
+    const t = target({ apiKeyHeader: 'x-litellm-api-key', headers: { Authorization: 'Bearer sso-token-0123456789', 'X-API-Key': 'sk-other' } });
+    expect(sessionHeaders(ctx(t), { servers: ['a'], headers: {} })).toEqual({
+      'user-agent': expect.any(String),
+      authorization: 'Bearer sso-token-0123456789',
+      'x-api-key': 'sk-other',
+      'x-mcp-servers': 'a',
+      'x-litellm-api-key': 'Bearer sk-unit-0123456789abcdef',
+    });
+    expect(sessionHeaders(ctx(t), { servers: [], headers: {}, auth: { kind: 'none' } })).toEqual({ 'user-agent': expect.any(String), authorization: 'Bearer sso-token-0123456789' });
+    expect(sessionHeaders(ctx(t), { servers: [], headers: {}, auth: { kind: 'raw', value: 'Bearer sk-wrong' } })).toEqual({
+      'user-agent': expect.any(String),
+      authorization: 'Bearer sso-token-0123456789',
+      'x-litellm-api-key': 'Bearer sk-wrong',
+    });
   });
 });
