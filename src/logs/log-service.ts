@@ -26,7 +26,7 @@ export interface LogSink {
    */
   match(container: string, match: Match, rec: LogRecord): void;
   /** A record that matched is complete (its continuation lines joined). */
-  recordEnd(container: string, rec: LogRecord): void;
+  recordEnd(container: string, rec: LogRecord, matched: readonly Match[]): void;
   tailUp(container: string, up: boolean): void;
   dockerUp(up: boolean): void;
 }
@@ -153,7 +153,7 @@ export class LogService {
         return self.traceLines;
       },
       match: (container, m, rec) => this.sink.match(container, m, rec),
-      recordEnd: (container, rec) => this.sink.recordEnd(container, rec),
+      recordEnd: (container, rec, matched) => this.sink.recordEnd(container, rec, matched),
       up: (container, up) => this.sink.tailUp(container, up),
       dockerError: (err) => this.setDocker(false, (err as Error).message),
       dockerOk: () => this.setDocker(true),

@@ -1,20 +1,16 @@
 import type { ContainerConfig, RawConfig } from '../config/schema.js';
-import { Cursor } from './cursor.js';
+import { Cursor, nowTs } from './cursor.js';
 import { DockerSource } from './docker-source.js';
-import { tsToMs } from './lines.js';
+import { tsToMs, tsToSince } from './lines.js';
 import { containerRules } from './litellm-rules.js';
 import { LogPipeline } from './pipeline.js';
 import { keptRecord, type KeptRecord, type RingWindow } from './record-ring.js';
-import type { LogRecord } from './records.js';
 
 /** A bounded read gives up after this long (a daemon that does not answer). */
 const READ_TIMEOUT_MS = 10_000;
 
-/** Docker's `since`/`until` for an epoch-ms time: `seconds.nanoseconds`. */
-export function msToDockerTime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return `${s}.${String(ms - s * 1000).padStart(3, '0')}000000`;
-}
+/** Docker's `since`/`until` (`seconds.nanoseconds`) for an epoch-ms time. */
+const dockerTime = (ms: number): string => tsToSince(nowTs(ms));
 
 /**
  * One time window of a container's log, read from Docker once (not followed), as records: for
@@ -27,21 +23,15 @@ export async function readLogWindow(docker: NonNullable<RawConfig['logs']>['dock
     throw new Error(`Docker API at ${source.endpoint}: ${err.message}`);
   });
   if (!info) throw new Error(`no container named ${c.name}`);
-  const stream = await source.logs(info.id, { since: msToDockerTime(from), until: msToDockerTime(to + 1) }, false);
-  const servers = new WeakMap<LogRecord, string[]>();
+  const stream = await source.logs(info.id, { since: dockerTime(from), until: dockerTime(to + 1) }, false);
   const records: KeptRecord[] = [];
   const pipeline = new LogPipeline(info.tty, containerRules(c), new Cursor({ id: info.id }), {
     line: () => undefined,
-    match: (m, rec) => {
-      if (!m.server) return;
-      const list = servers.get(rec);
-      if (list) list.push(m.server);
-      else servers.set(rec, [m.server]);
-    },
-    recordEnd: (rec) => {
+    match: () => undefined,
+    recordEnd: (rec, matched) => {
       if (rec.duplicate) return;
       const at = rec.ts ? tsToMs(rec.ts) : Date.now();
-      if (at >= from && at <= to) records.push(keptRecord(c.name, at, rec, servers.get(rec)));
+      if (at >= from && at <= to) records.push(keptRecord(c.name, at, rec, matched));
     },
   });
   await new Promise<void>((resolve, reject) => {

@@ -10,8 +10,8 @@ export const MCP_DEDUPE_MS = 1_000;
 export interface PipelineSink {
   line(line: LogLine): void;
   match(match: Match, rec: LogRecord): void;
-  /** A record is complete (its continuation lines joined): what was matched at its start can be completed. */
-  recordEnd?(rec: LogRecord): void;
+  /** A record is complete (its continuation lines joined), with everything its rules matched: what was matched at its start can be completed. */
+  recordEnd?(rec: LogRecord, matched: readonly Match[]): void;
 }
 
 const STREAMS = ['stdout', 'stderr'] as const;
@@ -86,8 +86,9 @@ export class LogPipeline {
         this.standalone = undefined;
         st ??= { matched: [], requesterDone: false };
         atRequester(rec, st);
-        for (const m of this.rules.atEnd(rec, st.matched)) this.emit(m, rec);
-        this.sink.recordEnd?.(rec);
+        const more = this.rules.atEnd(rec, st.matched);
+        for (const m of more) this.emit(m, rec);
+        this.sink.recordEnd?.(rec, more.length ? [...st.matched, ...more] : st.matched);
       },
     };
     const joiner = (): RecordJoiner => new RecordJoiner(recordSink, echoes);

@@ -1,5 +1,6 @@
 import type { StreamName } from './frames.js';
 import type { LogRecord, RecordKind } from './records.js';
+import type { Match } from './rules.js';
 
 /** A complete log record as kept for evidence: when, where, what (unmasked: whoever shows it masks it). */
 export interface KeptRecord {
@@ -17,7 +18,9 @@ export interface KeptRecord {
   status?: number;
 }
 
-export function keptRecord(container: string, at: number, rec: LogRecord, servers?: readonly string[]): KeptRecord {
+/** A complete record as kept, with the servers its rules' matches named. */
+export function keptRecord(container: string, at: number, rec: LogRecord, matched: readonly Match[] = []): KeptRecord {
+  const servers = [...new Set(matched.flatMap((m) => (m.server ? [m.server] : [])))];
   return {
     container,
     at,
@@ -25,7 +28,7 @@ export function keptRecord(container: string, at: number, rec: LogRecord, server
     kind: rec.kind,
     ...(rec.level && { level: rec.level }),
     text: rec.text,
-    ...(servers && servers.length > 0 && { servers }),
+    ...(servers.length > 0 && { servers }),
     ...(rec.http && { path: rec.http.path, status: rec.http.status }),
   };
 }

@@ -19,7 +19,7 @@ export interface TailerEvents {
   readonly wantsEachLine?: boolean;
   match(container: string, match: Match, rec: LogRecord): void;
   /** A record that matched at its start is complete (its requester line joined). */
-  recordEnd(container: string, rec: LogRecord): void;
+  recordEnd(container: string, rec: LogRecord, matched: readonly Match[]): void;
   /** The tail is (1) or is not (0) following a running container. */
   up(container: string, up: boolean): void;
   /** A Docker API call failed (the service decides whether Docker is down). */
@@ -175,7 +175,7 @@ export class ContainerTailer {
         if (events.wantsEachLine) events.line(name, line);
       },
       match: (m, rec) => events.match(name, m, rec),
-      recordEnd: (rec) => events.recordEnd(name, rec),
+      recordEnd: (rec, matched) => events.recordEnd(name, rec, matched),
     }, undefined, RECORD_IDLE_MS);
     // One timer for the records waiting for continuation lines, set for the earliest one due:
     // each stream is timed on its own, so a busy stdout does not hold a stderr record.

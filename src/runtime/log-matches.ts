@@ -88,9 +88,9 @@ export class LogMatches implements LogSink {
     else this.open.set(rec, [entry]);
   }
 
-  recordEnd(container: string, rec: LogRecord): void {
+  recordEnd(container: string, rec: LogRecord, matched: readonly Match[]): void {
+    if (!rec.duplicate) this.records.add(keptRecord(container, rec.ts ? tsToMs(rec.ts) : this.now(), rec, matched));
     const entries = this.open.get(rec);
-    if (!rec.duplicate) this.records.add(keptRecord(container, rec.ts ? tsToMs(rec.ts) : this.now(), rec, entries?.flatMap((e) => (e.server ? [e.server] : []))));
     if (!entries) return;
     this.open.delete(rec);
     const line = this.redactor.mask(firstLines(rec.text, 2, 500));

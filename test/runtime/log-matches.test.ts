@@ -196,7 +196,7 @@ describe('LogMatches.recordEnd', () => {
     rec.text = `${first}\nException: Invalid API Key ${KEY}\nRequester IP Address: 10.0.0.7`;
     rec.requesterIp = '10.0.0.7';
     rec.lines = 3;
-    sink.recordEnd('litellm', rec);
+    sink.recordEnd('litellm', rec, [authMatch('auth_other'), mcpMatch('request_failed')]);
 
     const line = `${first}\nException: Invalid API Key sk-…1234`;
     expect(sink.recentMatches()).toStrictEqual([
@@ -212,18 +212,18 @@ describe('LogMatches.recordEnd', () => {
     sink.match('litellm', mcpMatch('request_failed'), rec);
     rec.text = `${rec.text}\nTraceback (most recent call last):`;
     rec.requesterIp = '10.0.0.2';
-    sink.recordEnd('litellm', rec);
+    sink.recordEnd('litellm', rec, [mcpMatch('request_failed')]);
     expect(sink.recentMatches()[0]!.requesterIp).toBe('10.0.0.1');
     expect(sink.recentMatches()[0]!.line).toBe(rec.text);
 
     // ended already: later changes are not picked up
     const ended = rec.text;
     rec.text = 'changed';
-    sink.recordEnd('litellm', rec);
+    sink.recordEnd('litellm', rec, [mcpMatch('request_failed')]);
     expect(sink.recentMatches()[0]!.line).toBe(ended);
 
     const unmatched = litellm('nothing', T0);
-    sink.recordEnd('litellm', unmatched);
+    sink.recordEnd('litellm', unmatched, []);
     expect(sink.recentMatches()).toHaveLength(1);
   });
 });
@@ -255,10 +255,10 @@ describe('LogMatches keeps every complete record for evidence', () => {
   it('each record once, with the servers its matches named; not the root logger repeats; following or not', () => {
     const err = litellm('Task cancelled while listing tools from mcp_pg', T0);
     sink.match('litellm', mcpMatch('upstream_list_failed', 'mcp_pg'), err);
-    sink.recordEnd('litellm', err);
+    sink.recordEnd('litellm', err, [mcpMatch('upstream_list_failed', 'mcp_pg')]);
     const plain: LogRecord = { stream: 'stdout', kind: 'other', ts: ts(T0 + 10), message: 'hello', text: 'hello', lines: 1 };
-    sink.recordEnd('litellm', plain);
-    sink.recordEnd('litellm', { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true });
+    sink.recordEnd('litellm', plain, []);
+    sink.recordEnd('litellm', { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true }, [mcpMatch('upstream_list_failed', 'mcp_pg')]);
     const w = sink.records.window('litellm', T0 - 1, T0 + 100);
     expect(w.records.map((r) => [r.at - T0, r.text.slice(-25), r.servers])).toEqual([
       [0, 'listing tools from mcp_pg', ['mcp_pg']],
