@@ -129,6 +129,11 @@ function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
   return { ...raw, targets, probes };
 }
 
+/** The header a raw target sends its key in (apiKeyHeader, lower-cased; the schema's default). */
+function keyHeaderOf(t: Record<string, unknown>): string {
+  return typeof t.apiKeyHeader === 'string' ? t.apiKeyHeader.toLowerCase() : 'authorization';
+}
+
 /** Checks across fields, done on the raw tree so they are reported even when the schema fails elsewhere. */
 function crossCheck(raw: Record<string, unknown>): Located[] {
   const problems: Located[] = [];
@@ -140,7 +145,7 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
     }
     if (isRecord(t.headers)) {
       // The key's header is mcpwatch's to build; with apiKeyHeader elsewhere, Authorization is free (an SSO token).
-      const keyHeader = typeof t.apiKeyHeader === 'string' ? t.apiKeyHeader.toLowerCase() : 'authorization';
+      const keyHeader = keyHeaderOf(t);
       for (const h of Object.keys(t.headers)) {
         if (h.toLowerCase() === keyHeader) {
           problems.push({ segs: ['targets', name, 'headers', h], message: `set the key with apiKey or apiKeyFile; mcpwatch builds the ${keyHeader === 'authorization' ? 'Authorization' : keyHeader} header` });
@@ -169,7 +174,7 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
       problems.push({ segs: ['probes', i], message: 'set schedule or every, not both' });
     }
     const target = typeof p.target === 'string' ? targets[p.target] : undefined;
-    const keyHeader = isRecord(target) && typeof target.apiKeyHeader === 'string' ? target.apiKeyHeader.toLowerCase() : 'authorization';
+    const keyHeader = isRecord(target) ? keyHeaderOf(target) : 'authorization';
     if (p.type === 'auth_guard' && Array.isArray(p.checks) && p.checks.includes('no_bearer_prefix') && keyHeader !== 'authorization') {
       problems.push({
         segs: ['probes', i, 'checks'],

@@ -55,7 +55,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   const steps: Step[] = [];
   const logger = deps.probeLogger ?? probeLogger(deps.logger, probe);
   let tls: TlsFacts | undefined;
-  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', (facts) => (tls ??= facts));
+  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', (facts) => (tls = facts));
   const ctx: ProbeContext = {
     signal: controller.signal,
     timeoutMs: probe.timeoutMs,

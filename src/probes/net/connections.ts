@@ -6,7 +6,8 @@ import type { PhaseClock, TlsFacts } from '../types.js';
 /**
  * A dispatcher for one probe run: a fresh connection pool (so every run really connects, as
  * blackbox_exporter does, and a broken pool cannot outlive the run), the target's TLS options,
- * and the time spent connecting (TCP + TLS) added to the run's `connect` phase.
+ * and the time spent connecting (TCP + TLS) added to the run's `connect` phase. `onTls` gets what
+ * the run's first TLS connection showed (read once: the pool's other connections show the same).
  */
 export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: number, single = false, onTls?: (facts: TlsFacts) => void): Dispatcher {
   const base = buildConnector({
@@ -17,6 +18,7 @@ export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: num
     ...(target.tls.serverName !== undefined && { servername: target.tls.serverName }),
     timeout: timeoutMs,
   });
+  let tlsRead = false;
   const connect: buildConnector.connector = (opts, callback) => {
     const t0 = performance.now();
     base(opts, (err, socket) => {
@@ -24,7 +26,8 @@ export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: num
       // The overloads of the callback type need the two shapes called apart.
       if (err) callback(err, null);
       else {
-        if (onTls && 'getPeerCertificate' in socket!) {
+        if (onTls && !tlsRead && 'getPeerCertificate' in socket!) {
+          tlsRead = true;
           const facts = tlsFacts(socket as TLSSocket);
           if (facts) onTls(facts);
         }
