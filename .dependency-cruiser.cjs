@@ -35,7 +35,7 @@ module.exports = {
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
     layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
-    layer('cli/', ['main', 'scheduler/run', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
+    layer('cli/', ['main', 'scheduler/run', 'probes/oauth/token-source', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
   ],
   options: {
     tsPreCompilationDeps: true,

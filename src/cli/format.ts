@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js';
-import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, ProbeResult, TlsFacts } from '../probes/types.js';
+import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, OAuthFacts, ProbeResult, TlsFacts } from '../probes/types.js';
 
 const INDENT = '              ';
 
@@ -31,6 +31,7 @@ export function formatResult(r: ProbeResult, url: string): string {
   if (phases.length) lines.push(`phases:   ${phases.join(', ')}`);
   lines.push(`duration: ${formatDuration(r.durationMs)}`);
   if (r.tls) lines.push(...tlsLines(r.tls, r.startedAt));
+  if (r.oauth) lines.push(oauthLine(r.oauth, r.startedAt));
   lines.push(`result:   ${r.success ? 'OK' : 'FAILED'} ${r.outcome}: ${r.reason}`);
   lines.push(...formatDetails(r));
   if (r.gatewayLog) lines.push(...gatewayLogLines(r.gatewayLog));
@@ -43,6 +44,14 @@ function tlsLines(t: TlsFacts, now: number): string[] {
   const lines = [`tls:      ${t.version}${t.authorized ? '' : ' (NOT VERIFIED: tls.insecureSkipVerify)'}, ${t.subject || '(no subject)'}, issued by ${t.issuer || '(unknown)'}, expires ${when(t.notAfter)}`];
   if (t.earliestNotAfter < t.notAfter) lines.push(`          earliest in the chain (${t.chainLength} certificates): ${t.earliestSubject}, expires ${when(t.earliestNotAfter)}`);
   return lines;
+}
+
+/** The SSO token: which client at which endpoint, where the run's token came from, until when. */
+function oauthLine(o: OAuthFacts, now: number): string {
+  const how = o.token === 'cached' ? 'from the cache' : o.token === 'requested' ? 'requested in this run' : 'none';
+  const until = o.expiresAt !== undefined ? `, expires ${new Date(o.expiresAt).toISOString().slice(11, 19)} UTC (in ${roughly(Math.max(0, o.expiresAt - now))})` : '';
+  const reqs = o.requests.length ? `; ${o.requests.length} token request${o.requests.length === 1 ? '' : 's'}: ${o.requests.map((q) => q.outcome + (q.error ? ` ${q.error}` : '')).join(', ')}` : '';
+  return `oauth2:   client ${o.clientId} (${o.grant}, ${o.authMethod}${o.scopes.length ? `, scopes ${o.scopes.join(' ')}` : ''}) at ${o.tokenEndpoint ?? '(token endpoint not found)'}: token ${how}${until}${reqs}`;
 }
 
 /** A long span as a person says it: `10 days`, `5h`, `12m`. */

@@ -5,6 +5,7 @@ import { secretsOf } from '../config/secrets.js';
 import { evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
 import { readLogWindow } from '../logs/log-window.js';
 import type { ProbeResult } from '../probes/types.js';
+import { TokenSources } from '../probes/oauth/token-source.js';
 import { runProbe } from '../scheduler/run.js';
 import { createLogger } from '../util/logger.js';
 import { Redactor } from '../util/redact.js';
@@ -28,7 +29,8 @@ export async function probeOnce(path: string, env: NodeJS.ProcessEnv, name: stri
   // Logs go to stderr so stdout carries only the result.
   const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
   const target = r.config.targets[probe.target]!;
-  let result = await runProbe(probe, { target, logger, redactor }, { trigger: 'cli' }).result;
+  const oauth = new TokenSources().for(target);
+  let result = await runProbe(probe, { target, logger, redactor, ...(oauth && { oauth }) }, { trigger: 'cli' }).result;
   if (!result.success && r.config.logs) result = await withGatewayLog(result, probe, r.config.logs, redactor);
   process.stdout.write(json ? `${JSON.stringify({ ...result, startedAt: new Date(result.startedAt).toISOString() })}\n` : formatResult(result, target.url));
   return result.success ? 0 : 1;

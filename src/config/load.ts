@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseConfig, type Config } from './parse.js';
 import type { ConfigProblem } from './problems.js';
@@ -50,9 +51,45 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
       else problems.push({ path: `targets.${target.name}.tls.${field}`, message: content.error });
     }
     if (Object.keys(tlsFiles).length > 0) target.tlsFiles = tlsFiles;
+    const oauth2 = target.oauth2;
+    if (oauth2?.clientSecretFile !== undefined) {
+      const secret = await readSecretFile(oauth2.clientSecretFile);
+      if (typeof secret === 'string') {
+        if (secret === '') problems.push({ path: `targets.${target.name}.oauth2.clientSecretFile`, message: `${oauth2.clientSecretFile} is empty` });
+        oauth2.clientSecret = secret;
+      } else problems.push({ path: `targets.${target.name}.oauth2.clientSecretFile`, message: secret.error });
+    }
+    if (oauth2?.privateKeyFile !== undefined) {
+      const pem = await readSecretFile(oauth2.privateKeyFile);
+      const key = typeof pem === 'string' ? signingKey(pem, oauth2.signingAlgorithm) : pem;
+      if ('error' in key) problems.push({ path: `targets.${target.name}.oauth2.privateKeyFile`, message: typeof pem === 'string' ? `${oauth2.privateKeyFile}: ${key.error}` : key.error });
+      else target.oauth2Key = key;
+    }
   }
   if (problems.length > 0) return { ok: false, path, problems };
   return { ok: true, path, config, warnings: parsed.warnings };
+}
+
+/**
+ * A private_key_jwt key: PEM, RSA (RS256) or EC P-256 (ES256); the algorithm is the key's unless
+ * signingAlgorithm says otherwise, which must then fit the key.
+ */
+export function signingKey(pem: string, alg: 'RS256' | 'ES256' | undefined): { pem: string; alg: 'RS256' | 'ES256' } | { error: string } {
+  let type: string | undefined;
+  let curve: string | undefined;
+  try {
+    const key = createPrivateKey(pem);
+    type = key.asymmetricKeyType;
+    curve = key.asymmetricKeyDetails?.namedCurve;
+  } catch {
+    return { error: 'not a PEM private key (expected -----BEGIN PRIVATE KEY----- , an RSA or EC P-256 key)' };
+  }
+  const fits = type === 'rsa' ? 'RS256' : type === 'ec' && curve === 'prime256v1' ? 'ES256' : undefined;
+  if (!fits) return { error: `a ${type}${curve ? ` ${curve}` : ''} key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)` };
+  if (alg !== undefined && alg !== fits) return { error: `signingAlgorithm ${alg} does not fit this ${type === 'rsa' ? 'RSA' : 'EC P-256'} key (it signs ${fits})` };
+  // The SDK signs with jose, which takes PKCS#8 PEM: an RSA key in PKCS#1 is converted.
+  const pkcs8 = createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { pem: pkcs8, alg: fits };
 }
 
 async function checkReferencedFiles(raw: unknown): Promise<ConfigProblem[]> {

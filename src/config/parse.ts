@@ -20,6 +20,8 @@ export type Target = TargetConfig & {
   name: string;
   /** Contents of tls.caFile/certFile/keyFile, read when the config is loaded. */
   tlsFiles?: { ca?: string; cert?: string; key?: string };
+  /** oauth2.privateKeyFile's key (PEM) and the algorithm it signs with, read when the config is loaded. */
+  oauth2Key?: { pem: string; alg: 'RS256' | 'ES256' };
 };
 
 export interface Config extends Omit<RawConfig, 'probes' | 'targets'> {
@@ -120,9 +122,12 @@ function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
       });
     }
     // With the key in another header than Authorization, "no Bearer prefix" is not a check of the
-    // key (Authorization is the SSO token's): left out of the default checks (listing it is a problem).
-    if (p.type === 'auth_guard' && targets[p.target]?.apiKeyHeader !== 'authorization') {
-      return { ...p, checks: p.checks.filter((c) => c !== 'no_bearer_prefix'), scheduleSpec, timeoutMs };
+    // key (Authorization is the SSO token's), and "no SSO token" needs an SSO gate (oauth2): each is
+    // left out of the default checks where it does not apply (listing it is a problem).
+    if (p.type === 'auth_guard') {
+      const t = targets[p.target];
+      const checks = p.checks.filter((c) => (c !== 'no_bearer_prefix' || t?.apiKeyHeader === 'authorization') && (c !== 'no_sso_token' || t?.oauth2 !== undefined));
+      return { ...p, checks, scheduleSpec, timeoutMs };
     }
     return { ...p, scheduleSpec, timeoutMs };
   });
@@ -143,12 +148,16 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
     if (t.apiKey !== undefined && t.apiKeyFile !== undefined) {
       problems.push({ segs: ['targets', name], message: 'set apiKey or apiKeyFile, not both' });
     }
+    if (isRecord(t.oauth2)) problems.push(...oauth2Problems(name, t, t.oauth2));
     if (isRecord(t.headers)) {
       // The key's header is mcpwatch's to build; with apiKeyHeader elsewhere, Authorization is free (an SSO token).
       const keyHeader = keyHeaderOf(t);
       for (const h of Object.keys(t.headers)) {
         if (h.toLowerCase() === keyHeader) {
           problems.push({ segs: ['targets', name, 'headers', h], message: `set the key with apiKey or apiKeyFile; mcpwatch builds the ${keyHeader === 'authorization' ? 'Authorization' : keyHeader} header` });
+        }
+        if (h.toLowerCase() === 'authorization' && keyHeader !== 'authorization' && t.oauth2 !== undefined) {
+          problems.push({ segs: ['targets', name, 'headers', h], message: 'oauth2 sends its access token in Authorization: leave this header out' });
         }
       }
     }
@@ -181,6 +190,12 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
         message: `no_bearer_prefix checks a key sent in Authorization without "Bearer "; target "${String(p.target)}" sends its key in ${keyHeader} (apiKeyHeader), where LiteLLM 1.109 takes it with or without the prefix: leave the check out`,
       });
     }
+    if (p.type === 'auth_guard' && Array.isArray(p.checks) && p.checks.includes('no_sso_token') && isRecord(target) && target.oauth2 === undefined) {
+      problems.push({
+        segs: ['probes', i, 'checks'],
+        message: `no_sso_token checks the SSO gate in front of a gateway; target "${String(p.target)}" has none configured (oauth2): leave the check out, or set the target's oauth2`,
+      });
+    }
     if (p.type === 'auth_guard' && p.validKey !== false && isRecord(target) && target.apiKey === undefined && target.apiKeyFile === undefined) {
       problems.push({
         segs: ['probes', i, 'validKey'],
@@ -197,6 +212,33 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
     if (first !== undefined) problems.push({ segs: ['logs', 'containers', i, 'name'], message: `container "${c.name}" is listed twice (also logs.containers[${first}])` });
     else containerNames.set(c.name, i);
   });
+  return problems;
+}
+
+/** A target's oauth2 block: one way for the client to authenticate, and the key in a header of its own. */
+function oauth2Problems(name: string, t: Record<string, unknown>, o: Record<string, unknown>): Located[] {
+  const problems: Located[] = [];
+  const at = ['targets', name, 'oauth2'];
+  const given = (['clientSecret', 'clientSecretFile', 'privateKeyFile'] as const).filter((k) => o[k] !== undefined && o[k] !== '');
+  if (given.length === 0) problems.push({ segs: at, message: 'set clientSecret, clientSecretFile or privateKeyFile (private_key_jwt)' });
+  if (given.length > 1) problems.push({ segs: at, message: `set one of clientSecret, clientSecretFile and privateKeyFile, not ${given.join(' and ')}` });
+  if (o.signingAlgorithm !== undefined && o.privateKeyFile === undefined) {
+    problems.push({ segs: [...at, 'signingAlgorithm'], message: 'signingAlgorithm signs a private_key_jwt assertion: set privateKeyFile too, or leave it out' });
+  }
+  const method = o.tokenAuthMethod;
+  if (method === 'private_key_jwt' && o.privateKeyFile === undefined) {
+    problems.push({ segs: [...at, 'tokenAuthMethod'], message: 'private_key_jwt needs privateKeyFile (the key that signs the client assertion)' });
+  }
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && o.privateKeyFile !== undefined) {
+    problems.push({ segs: [...at, 'tokenAuthMethod'], message: `${method} sends a client secret; with privateKeyFile the method is private_key_jwt` });
+  }
+  const hasKey = (t.apiKey !== undefined && t.apiKey !== '') || t.apiKeyFile !== undefined;
+  if (hasKey && keyHeaderOf(t) === 'authorization') {
+    problems.push({
+      segs: ['targets', name, 'apiKeyHeader'],
+      message: 'oauth2 puts the SSO token in Authorization, so the gateway key needs a header of its own: apiKeyHeader: x-litellm-api-key (LiteLLM reads it)',
+    });
+  }
   return problems;
 }
 

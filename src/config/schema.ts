@@ -74,6 +74,30 @@ export const tlsSchema = z.strictObject({
   serverName: z.string().min(1).optional(),
 });
 
+export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+/**
+ * OAuth 2.0 client credentials (machine to machine) for an SSO gate in front of the gateway: the
+ * access token goes in Authorization, the gateway key in apiKeyHeader.
+ */
+export const oauth2Schema = z.strictObject({
+  clientId: z.string().min(1),
+  /** An empty secret (an unset `${VAR:-}`) means none. */
+  clientSecret: z
+    .string()
+    .optional()
+    .transform((k) => (k === '' ? undefined : k)),
+  clientSecretFile: z.string().min(1).optional(),
+  /** private_key_jwt: the client's private key (PEM, PKCS#8), which signs the client assertion. */
+  privateKeyFile: z.string().min(1).optional(),
+  signingAlgorithm: z.enum(['RS256', 'ES256']).optional(),
+  /** Without it, the token endpoint is discovered from the gateway's 401 (RFC 9728, then RFC 8414 / OpenID Connect). */
+  tokenUrl: httpUrl.optional(),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: 'a scope is one word of printable characters (no spaces or quotes)' })).default([]),
+  /** Default: private_key_jwt with privateKeyFile, else client_secret_basic. */
+  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS).optional(),
+});
+
 export const targetSchema = z.strictObject({
   url: httpUrl,
   /** An empty key (e.g. `${LITELLM_MASTER_KEY:-}` with the variable unset) means no key. */
@@ -96,6 +120,7 @@ export const targetSchema = z.strictObject({
   headers: headers.default({}),
   timeout: duration.optional(),
   tls: tlsSchema.prefault({}),
+  oauth2: oauth2Schema.optional(),
 });
 
 const scheduleFields = {
@@ -166,7 +191,7 @@ export const mcpCallProbeSchema = z.strictObject({
     .prefault({}),
 });
 
-export const AUTH_CHECKS = ['no_key', 'no_bearer_prefix', 'wrong_key'] as const;
+export const AUTH_CHECKS = ['no_key', 'no_bearer_prefix', 'wrong_key', 'no_sso_token'] as const;
 export type AuthCheck = (typeof AUTH_CHECKS)[number];
 
 export const authGuardProbeSchema = z.strictObject({
@@ -261,6 +286,7 @@ export const configSchema = z.strictObject({
 
 export type RawConfig = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
+export type OAuth2Config = z.output<typeof oauth2Schema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
 export type HttpProbeConfig = z.output<typeof httpProbeSchema>;
 export type McpCatalogProbeConfig = z.output<typeof mcpCatalogProbeSchema>;

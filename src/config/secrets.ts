@@ -11,7 +11,7 @@ export function secretsOf(config: Config): string[] {
     for (const [k, v] of Object.entries(h)) if (mayCarrySecret(k)) out.push(v);
   };
   for (const t of Object.values(config.targets)) {
-    out.push(t.apiKey, t.tlsFiles?.key);
+    out.push(t.apiKey, t.tlsFiles?.key, t.oauth2?.clientSecret, t.oauth2Key?.pem);
     headers(t.headers);
   }
   for (const p of config.probes) headers(p.headers);

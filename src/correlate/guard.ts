@@ -30,6 +30,8 @@ const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
   no_key: new Set(['missing_key', 'malformed_key', 'auth_other']),
   no_bearer_prefix: new Set(['malformed_key', 'auth_other']),
   wrong_key: new Set(['invalid_key', 'no_db', 'auth_other']),
+  // Refused by the SSO gate before LiteLLM, or let through with the real key: LiteLLM logs no auth error either way.
+  no_sso_token: new Set(),
 };
 
 interface Pending {

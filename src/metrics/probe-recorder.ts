@@ -1,8 +1,10 @@
 import type { Probe } from '../config/parse.js';
-import { OUTCOMES, type CatalogDetails, type GuardDetails, type ProbeResult } from '../probes/types.js';
+import { OUTCOMES, type CatalogDetails, type GuardDetails, type ProbeResult, type TokenRequestOutcome } from '../probes/types.js';
 import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
+
+const TOKEN_OUTCOMES: readonly TokenRequestOutcome[] = ['ok', 'rejected', 'error'];
 
 interface Series {
   labels: ProbeLabels;
@@ -25,6 +27,8 @@ interface Series {
 /** Turns probe results into metrics. The only place that writes probe metrics. */
 export class ProbeRecorder {
   private readonly series = new Map<string, Series>();
+  /** Targets with oauth2, whose token series exist. */
+  private oauthTargets = new Set<string>();
 
   constructor(private readonly m: Metrics) {}
 
@@ -33,7 +37,18 @@ export class ProbeRecorder {
    * for every outcome (so rate() and increase() work from the first failure), removed or
    * relabelled probes lose all their series.
    */
-  declare(probes: readonly Probe[]): void {
+  declare(probes: readonly Probe[], oauthTargets: readonly string[] = []): void {
+    const tokenTargets = new Set(oauthTargets);
+    for (const target of this.oauthTargets) {
+      if (tokenTargets.has(target)) continue;
+      for (const outcome of TOKEN_OUTCOMES) this.m.oauthTokenRequests.remove({ target, outcome });
+      this.m.oauthTokenExpiry.remove({ target });
+    }
+    for (const target of tokenTargets) {
+      if (!this.oauthTargets.has(target)) for (const outcome of TOKEN_OUTCOMES) this.m.oauthTokenRequests.inc({ target, outcome }, 0);
+    }
+    this.oauthTargets = tokenTargets;
+
     const wanted = new Map(probes.map((p) => [p.name, labelsOf(p)]));
     for (const [name, s] of this.series) {
       const w = wanted.get(name);
@@ -75,7 +90,16 @@ export class ProbeRecorder {
     s.phases = phases;
 
     this.recordTls(s, result);
+    this.recordOAuth(result);
     this.recordDetails(s, result);
+  }
+
+  /** Token requests of the run, per target (the token is the target's, shared by its probes), and the expiry of the token it used. */
+  private recordOAuth(result: ProbeResult): void {
+    const o = result.oauth;
+    if (!o || !this.oauthTargets.has(result.target)) return;
+    for (const r of o.requests) this.m.oauthTokenRequests.inc({ target: result.target, outcome: r.outcome });
+    if (o.expiresAt !== undefined && o.token !== 'none') this.m.oauthTokenExpiry.set({ target: result.target }, o.expiresAt / 1000);
   }
 
   /**

@@ -50,6 +50,18 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       labelNames: PROBE_LABELS,
       registers,
     }),
+    oauthTokenRequests: new Counter({
+      name: 'mcp_oauth_token_requests_total',
+      help: "Requests to the token endpoint of a target's SSO gate (oauth2 client credentials), by outcome: ok, rejected (the endpoint refused the client), error (it failed or could not be reached).",
+      labelNames: ['target', 'outcome'] as const,
+      registers,
+    }),
+    oauthTokenExpiry: new Gauge({
+      name: 'mcp_oauth_token_expiry_timestamp_seconds',
+      help: "When the access token a target's probes use expires (Unix time); it is renewed shortly before.",
+      labelNames: ['target'] as const,
+      registers,
+    }),
     probeSkipped: new Counter({ name: 'mcpwatch_probe_skipped_runs_total', help: 'Scheduled runs skipped because the previous run of the probe was still in flight.', labelNames: PROBE_LABELS, registers }),
 
     // MCP catalog and auth

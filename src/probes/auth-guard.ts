@@ -4,22 +4,29 @@ import { isAuthRejection } from './mcp/failures.js';
 import { openSession, type AuthMode } from './mcp/session.js';
 import { classifyError } from './net/failures.js';
 import { hostPortOf } from './net/requests.js';
+import { withSsoToken } from './oauth/with-token.js';
 import { ProbeFailure, type GuardCheck, type ProbeContext, type ProbeFn } from './types.js';
 import { judgeGuard, type Attempt } from './verdicts/guard.js';
 import { excerpt, statusText } from './verdicts/text.js';
 
-/** Tries to open an MCP session with the given credentials and reports how the gateway answered. */
-async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, query?: string): Promise<Attempt> {
+/** Opens an MCP session with the given credentials and closes it; throws what openSession throws. */
+async function open(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, ssoToken: string | undefined, query?: string): Promise<void> {
+  const session = await openSession(ctx, {
+    servers: spec.servers,
+    headers: spec.headers,
+    auth,
+    label,
+    ...(query && { query }),
+    ...(ssoToken !== undefined && { ssoToken }),
+    ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+  });
+  await session.close();
+}
+
+/** Tries to open an MCP session with the given credentials and reports how the gateway (or the SSO gate in front of it) answered. */
+async function attempt(ctx: ProbeContext, label: GuardCheck, run: () => Promise<void>): Promise<Attempt> {
   try {
-    const session = await openSession(ctx, {
-      servers: spec.servers,
-      headers: spec.headers,
-      auth,
-      label,
-      ...(query && { query }),
-      ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
-    });
-    await session.close();
+    await run();
     return { kind: 'session' };
   } catch (err) {
     if (ctx.signal.aborted) throw err; // the run's timeout: reported for the whole run
@@ -27,8 +34,10 @@ async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: Gua
       const rejection = err.details && 'status' in err.details ? err.details : undefined;
       const status = rejection?.status;
       const body = rejection?.body ?? '';
-      if (status !== undefined && isAuthRejection({ status, body })) {
-        return { kind: 'rejected', status, reason: `rejected: ${statusText(status)}${body ? ` ${excerpt(body, 100)}` : ''}`, message: err.message };
+      // The SSO gate refuses a request without a token with 401/403, or by sending it to sign in.
+      const redirected = label === 'no_sso_token' && status !== undefined && status >= 300 && status < 400;
+      if (status !== undefined && (isAuthRejection({ status, body }) || redirected)) {
+        return { kind: 'rejected', status, reason: `rejected: ${statusText(status)}${redirected ? ' (to sign in)' : body ? ` ${excerpt(body, 100)}` : ''}`, message: err.message };
       }
       return { kind: 'error', outcome: err.outcome, reason: err.message, ...(status !== undefined && { status }) };
     }
@@ -39,6 +48,8 @@ async function attempt(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: Gua
 
 function credentialsFor(check: AuthCheck, ctx: ProbeContext, wrongKey: string): AuthMode {
   switch (check) {
+    case 'no_sso_token':
+      return { kind: 'key' };
     case 'no_key':
       return { kind: 'none' };
     case 'no_bearer_prefix': {
@@ -52,18 +63,34 @@ function credentialsFor(check: AuthCheck, ctx: ProbeContext, wrongKey: string): 
 }
 
 /**
- * Requests that must be rejected (no key, no `Bearer ` prefix, a wrong key), and optionally one
- * that must succeed with the real key.
+ * Requests that must be rejected (no key, no `Bearer ` prefix, a wrong key, the real key without
+ * the SSO token), and optionally one that must succeed with the real key. Behind an SSO gate
+ * (oauth2) every request but no_sso_token carries the gate's token, so that the key checks reach
+ * the gateway; the real key then goes first, so that a stale token is renewed (and proven) before
+ * the key checks use it.
  */
 export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) => {
   const wrongKey = newGuardKey();
+  let ssoToken: string | undefined;
+  const validKey = (): Promise<Attempt> =>
+    attempt(ctx, 'valid_key', () =>
+      withSsoToken(ctx, (token) => {
+        ssoToken = token;
+        return open(ctx, spec, 'valid_key', { kind: 'key' }, token);
+      }),
+    );
+  // Without a token from the identity provider nothing can be told: the run fails with its answer.
+  if (ctx.oauth) ssoToken = await ctx.oauth.token();
+  let valid = spec.validKey && ctx.oauth ? await validKey() : undefined;
   const attempts: Array<[AuthCheck, Attempt]> = [];
   for (const check of spec.checks) {
     // Announced to the log correlator, and marked in the URL, so the auth error this request
     // provokes in the gateway's log is counted as the probe's, not as a real client's.
     const announced = ctx.guard?.begin(check) ?? { query: guardQuery(newGuardMarker()), end: () => undefined };
-    attempts.push([check, await attempt(ctx, spec, check, credentialsFor(check, ctx, wrongKey), announced.query).finally(() => announced.end())]);
+    const token = check === 'no_sso_token' ? undefined : ssoToken;
+    const a = await attempt(ctx, check, () => open(ctx, spec, check, credentialsFor(check, ctx, wrongKey), token, announced.query)).finally(() => announced.end());
+    attempts.push([check, a]);
   }
-  const valid = spec.validKey ? await attempt(ctx, spec, 'valid_key', { kind: 'key' }) : undefined;
+  if (spec.validKey && !ctx.oauth) valid = await validKey();
   return judgeGuard(`${ctx.target.name} (${ctx.target.mcpPath})`, attempts, valid);
 };

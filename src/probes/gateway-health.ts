@@ -12,14 +12,14 @@ const MARGIN_MS = 1_000;
 /**
  * `gatewayHealth: true`: LiteLLM's own view of its MCP servers, `GET /v1/mcp/server/health` (ids)
  * and `GET /v1/mcp/server` (ids → names), with the target's key, within what is left of the run
- * (`startedAt` on the run's clock), so that a slow health endpoint (1.109 takes 12 s while an
+ * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint (1.109 takes 12 s while an
  * upstream hangs) does not cost the catalog result. Never throws: a failure is in `error`.
  */
-export async function readGatewayHealth(ctx: ProbeContext, servers: Readonly<Record<string, ServerState>>, startedAt: number): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
+export async function readGatewayHealth(ctx: ProbeContext, servers: Readonly<Record<string, ServerState>>, startedAt: number, ssoToken?: string): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
   const left = Math.floor(ctx.timeoutMs - (performance.now() - startedAt) - MARGIN_MS);
   if (left < 500) return { servers: {}, error: 'no time left in the run for the gateway health check' };
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...ctx.target.headers, ...keyHeaders(ctx.target) };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...ctx.target.headers, ...keyHeaders(ctx.target), ...(ssoToken !== undefined && { authorization: `Bearer ${ssoToken}` }) };
   const get = async (path: string): Promise<unknown> => {
     const url = joinUrl(ctx.target.url, path);
     ctx.step(`GET ${url}  (the gateway's own health)`);

@@ -2,6 +2,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpCallProbeConfig } from '../config/schema.js';
 import { classifyMcpError } from './mcp/failures.js';
 import { openSession, type McpSession } from './mcp/session.js';
+import { withSsoToken } from './oauth/with-token.js';
 import { formatDuration } from '../config/duration.js';
 import { ProbeFailure, ProbeTimeoutError, type ProbeFn } from './types.js';
 import { checkCallResult, type CallResult } from './verdicts/call.js';
@@ -12,7 +13,9 @@ import { stripMcpErrorPrefix } from './verdicts/text.js';
 export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
   let session: McpSession | undefined;
   try {
-    session = await openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+    session = await withSsoToken(ctx, (token) =>
+      openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(token && { ssoToken: token }), ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) }),
+    );
     const s = session;
     ctx.step(`tools/call ${spec.tool}`, { arguments: spec.arguments });
     const result = await ctx.phases.run('call_tool', () => s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts)));

@@ -4,6 +4,7 @@ import { readGatewayHealth } from './gateway-health.js';
 import { classifyMcpError } from './mcp/failures.js';
 import { serverOutcomesOf } from './mcp/responses.js';
 import { listAllTools, openSession, type McpSession } from './mcp/session.js';
+import { withSsoToken } from './oauth/with-token.js';
 import { ProbeFailure, type CatalogDetails, type ProbeFn, type ServerOutcomes } from './types.js';
 import { describeMismatches } from './verdicts/gateway-health.js';
 import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from './verdicts/catalog.js';
@@ -14,7 +15,11 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
   const startedAt = performance.now();
   let session: McpSession | undefined;
   try {
-    session = await openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+    let ssoToken: string | undefined;
+    session = await withSsoToken(ctx, (token) => {
+      ssoToken = token;
+      return openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(token && { ssoToken: token }), ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+    });
     const outcomes: ServerOutcomes = {};
     const tools = await listAllTools(ctx, session, outcomes);
     const names = tools.map((t) => t.name).sort();
@@ -43,7 +48,7 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     const verdict = checkCatalog(spec, { names, perServer, servers, diff });
     if (spec.gatewayHealth) {
       // The catalog's result stands whatever the health endpoint says; a disagreement is named.
-      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt);
+      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken);
       const mismatches = describeMismatches(details.gatewayHealth.servers);
       if (mismatches.length) verdict.reason += `; gateway health disagrees: ${mismatches.join('; ')}`;
       if (details.gatewayHealth.error) ctx.step(details.gatewayHealth.error);

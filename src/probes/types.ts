@@ -43,6 +43,8 @@ export interface RejectionDetails {
   status: number;
   /** An excerpt of the answer's body. */
   body?: string;
+  /** A 401's challenge (`Bearer resource_metadata="…"`), which OAuth discovery starts from. */
+  wwwAuthenticate?: string;
 }
 
 /** What LiteLLM 1.108+ reports per upstream server in `_meta["litellm.ai/server_outcomes"]` (e.g. ok, internal, unreachable, forbidden). */
@@ -179,6 +181,39 @@ export interface TlsFacts {
   authorized: boolean;
 }
 
+/** How one token request ended (`mcp_oauth_token_requests_total{outcome}`). */
+export type TokenRequestOutcome = 'ok' | 'rejected' | 'error';
+
+/** One request to the token endpoint, as the run made it (never the secret or the token). */
+export interface TokenRequestFact {
+  /** Epoch ms. */
+  at: number;
+  durationMs: number;
+  outcome: TokenRequestOutcome;
+  /** Why a token was asked for: none yet, the cached one (nearly) expired, or it drew a 401. */
+  why: 'first' | 'expiring' | 'unauthorized';
+  status?: number;
+  /** The endpoint's OAuth error code (`invalid_client`, `unauthorized_client`, …) when it refused. */
+  error?: string;
+}
+
+/** What a run did about the OAuth 2.0 token of its target (targets with `oauth2`). */
+export interface OAuthFacts {
+  /** The token endpoint (configured, or discovered; unset until known). */
+  tokenEndpoint?: string;
+  grant: 'client_credentials';
+  clientId: string;
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  scopes: string[];
+  /** Where the run's token came from: the target's cache, a request of this run, or nowhere. */
+  token: 'cached' | 'requested' | 'none';
+  /** When the token the run used expires (epoch ms), when known. */
+  expiresAt?: number;
+  requests: TokenRequestFact[];
+  /** Discovery (no tokenUrl): where the endpoint was found. */
+  discovery?: { resourceMetadata?: string; authorizationServer: string };
+}
+
 /**
  * The gateway's own log about a failed run (when mcpwatch follows the gateway's container): the
  * records of the run's window about the server it concerns, or the gateway's errors, masked.
@@ -216,6 +251,8 @@ interface ResultBase {
   gatewayLog?: GatewayLog;
   /** https targets: what the TLS connection showed (the first connection of the run). */
   tls?: TlsFacts;
+  /** Targets with oauth2: the token the run used and the requests it made for one. */
+  oauth?: OAuthFacts;
 }
 
 /** One run of a probe; `details` is typed by `type`: readers switch on it. */
@@ -271,6 +308,20 @@ export interface GuardAnnouncer {
   begin(check: AuthCheck): GuardRequest;
 }
 
+/** A run's access to its target's OAuth 2.0 token (targets with `oauth2`). */
+export interface OAuthRun {
+  /** A token valid now (cached, or requested); undefined while the token endpoint is unknown (discovered from a 401). Throws a ProbeFailure when the endpoint refuses or fails. */
+  token(): Promise<string | undefined>;
+  /**
+   * After a 401 to a request that carried `sent` (or no token): a new token to try once more, or
+   * undefined when another try would not help (the token was new, or already drew a 401).
+   * `challenge` is the 401's WWW-Authenticate (discovery starts from it).
+   */
+  renew(sent: string | undefined, challenge: string | undefined): Promise<string | undefined>;
+  /** What the run did (copied into the result). */
+  readonly facts: OAuthFacts;
+}
+
 export interface ProbeContext {
   /** Aborted on timeout or shutdown; every request of the run must honour it. */
   readonly signal: AbortSignal;
@@ -285,6 +336,8 @@ export interface ProbeContext {
   readonly memory: ProbeMemory;
   /** Absent in one-off runs. */
   readonly guard?: GuardAnnouncer;
+  /** Targets with oauth2: the SSO token (Authorization) the run sends besides the gateway key. */
+  readonly oauth?: OAuthRun;
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }

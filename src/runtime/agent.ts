@@ -2,6 +2,7 @@ import type { LoadResult } from '../config/load.js';
 import type { Config } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import { secretsOf } from '../config/secrets.js';
+import { TokenSources } from '../probes/oauth/token-source.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { LogService } from '../logs/log-service.js';
 import { LogRecorder } from '../metrics/log-recorder.js';
@@ -58,6 +59,8 @@ export class Agent {
   private readonly eventLoop = new EventLoopMonitor();
   /** Tells auth errors the guard provoked from real ones (log origin). */
   private readonly guards = new GuardCorrelator();
+  /** OAuth tokens of the targets with oauth2: one per target, kept across reloads that leave it alone. */
+  private readonly tokens = new TokenSources();
   private readonly logMatches: LogMatches;
   /** The gateway's log about failed runs, while containers are followed. */
   private readonly evidence: LogEvidence;
@@ -79,7 +82,7 @@ export class Agent {
     this.evidence = new LogEvidence(this.logMatches.records, () => (this.logs ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []), deps.redactor);
     this.semaphore = new Semaphore(config.maxConcurrentProbes);
     this.selfRecorder.configLoaded(true);
-    this.probeRecorder.declare(config.probes);
+    this.probeRecorder.declare(config.probes, oauthTargetsOf(config));
     this.scheduler = this.newScheduler(config);
     if (config.logs) this.logs = this.newLogService(config.logs, config.stateDir);
   }
@@ -135,7 +138,7 @@ export class Agent {
     const scheduler = this.newScheduler(next, plan.carriedOver);
     logger.level = next.logLevel;
     this.semaphore.setLimit(next.maxConcurrentProbes);
-    this.probeRecorder.declare(next.probes);
+    this.probeRecorder.declare(next.probes, oauthTargetsOf(next));
     this.store.retain(new Set(next.probes.map((p) => p.name)));
     const old = this.scheduler;
     const stateDir = this.config.stateDir;
@@ -258,6 +261,7 @@ export class Agent {
       annotateFailure: (result, probe, signal) => this.evidence.annotate(result, probe, signal),
       onAnnotated: (result) => void this.store.amend(result),
       guard: this.guards,
+      tokensFor: (target) => this.tokens.for(target),
       onSkip: (probe) => {
         this.store.skipped(probe.name);
         this.probeRecorder.skipped(probe);
@@ -266,4 +270,9 @@ export class Agent {
       ...(this.deps.stallGraceMs !== undefined && { stallGraceMs: this.deps.stallGraceMs }),
     });
   }
+}
+
+/** The targets with an SSO gate (oauth2) that some probe uses: they have token series. */
+function oauthTargetsOf(config: Config): string[] {
+  return [...new Set(config.probes.map((p) => p.target))].filter((t) => config.targets[t]?.oauth2 !== undefined);
 }

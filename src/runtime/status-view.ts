@@ -2,7 +2,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { LogService } from '../logs/log-service.js';
-import type { DetailsByType, GatewayLog, Outcome, Phase, ProbeType, TlsFacts, Trigger } from '../probes/types.js';
+import type { DetailsByType, GatewayLog, OAuthFacts, Outcome, Phase, ProbeType, TlsFacts, TokenRequestFact, Trigger } from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -20,6 +20,8 @@ export interface LastRun<T extends ProbeType = ProbeType> {
   gatewayLog?: GatewayLog;
   /** https targets: the TLS version and the certificates' subject, issuer and expiry (ISO times). */
   tls?: Omit<TlsFacts, 'notAfter' | 'earliestNotAfter'> & { notAfter: string; earliestNotAfter: string };
+  /** Targets with oauth2: the token endpoint, the client, where the run's token came from, its expiry and the run's token requests (ISO times; never the token). */
+  oauth?: Omit<OAuthFacts, 'expiresAt' | 'requests'> & { expiresAt?: string; requests: Array<Omit<TokenRequestFact, 'at'> & { at: string }> };
 }
 
 interface ProbeStatusBase {
@@ -107,6 +109,7 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
       ...(last.details && { details: last.details }),
       ...(last.gatewayLog && { gatewayLog: last.gatewayLog }),
       ...(last.tls && { tls: { ...last.tls, notAfter: iso(last.tls.notAfter), earliestNotAfter: iso(last.tls.earliestNotAfter) } }),
+      ...(last.oauth && { oauth: oauthView(last.oauth) }),
     },
     lastSuccessAt: rec?.lastSuccessAt !== undefined ? iso(rec.lastSuccessAt) : null,
     runs: rec?.runs ?? 0,
@@ -153,4 +156,9 @@ export function catalogView(config: Config, record: (probe: string) => ProbeReco
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+function oauthView(o: OAuthFacts): NonNullable<LastRun['oauth']> {
+  const { expiresAt, requests, ...rest } = o;
+  return { ...rest, ...(expiresAt !== undefined && { expiresAt: iso(expiresAt) }), requests: requests.map((r) => ({ ...r, at: iso(r.at) })) };
 }

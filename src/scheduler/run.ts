@@ -4,6 +4,7 @@ import { runDispatcher } from '../probes/net/connections.js';
 import { classifyError } from '../probes/net/failures.js';
 import { createPhaseClock } from '../probes/net/phases.js';
 import { hostPortOf } from '../probes/net/requests.js';
+import type { TokenSource } from '../probes/oauth/token-source.js';
 import { probeFnOf } from '../probes/table.js';
 import { ProbeTimeoutError, type GuardAnnouncer, type ProbeContext, type ProbeMemory, type ProbeOutput, type ProbeResult, type Step, type TlsFacts, type Trigger } from '../probes/types.js';
 import { settleWithin } from '../util/deadline.js';
@@ -29,6 +30,8 @@ export interface RunDeps {
   guard?: GuardAnnouncer;
   /** The probe's own child logger, made once (the scheduler keeps it); else one is made per run. */
   probeLogger?: Logger;
+  /** Targets with oauth2: their token, shared by the target's probes. */
+  oauth?: TokenSource;
 }
 
 export interface RunHandle {
@@ -56,6 +59,11 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   const logger = deps.probeLogger ?? probeLogger(deps.logger, probe);
   let tls: TlsFacts | undefined;
   const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', (facts) => (tls = facts));
+  const step: ProbeContext['step'] = (msg, data) => {
+    if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
+    logger.debug(data ?? {}, msg);
+  };
+  const oauth = deps.oauth?.forRun({ signal: controller.signal, timeoutMs: probe.timeoutMs, redactor: deps.redactor, step });
   const ctx: ProbeContext = {
     signal: controller.signal,
     timeoutMs: probe.timeoutMs,
@@ -66,10 +74,8 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     redactor: deps.redactor,
     memory: deps.memory ?? {},
     ...(deps.guard && { guard: deps.guard }),
-    step(msg, data) {
-      if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
-      logger.debug(data ?? {}, msg);
-    },
+    ...(oauth && { oauth }),
+    step,
   };
 
   const fn = probeFnOf(probe.type);
@@ -122,6 +128,7 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
       phases: phaseTimes,
       steps: masked.steps,
       ...(tls && { tls }),
+      ...(oauth && { oauth: structuredClone(oauth.facts) }),
     } as ProbeResult;
     logger.debug({ outcome: res.outcome, durationMs: res.durationMs, reason: res.reason }, 'probe run finished');
     return res;

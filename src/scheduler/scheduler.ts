@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { Config, Probe } from '../config/parse.js';
+import type { Config, Probe, Target } from '../config/parse.js';
+import type { TokenSource } from '../probes/oauth/token-source.js';
 import type { ProbeMemory, ProbeResult, Trigger } from '../probes/types.js';
 import type { Redactor } from '../util/redact.js';
 import type { Semaphore } from './semaphore.js';
@@ -32,6 +33,8 @@ export interface SchedulerDeps {
   memoryFor?: (name: string) => ProbeMemory;
   /** Where auth_guard runs announce their requests (log origin attribution). */
   guard?: RunDeps['guard'];
+  /** The OAuth token of a target with oauth2 (shared by its probes, kept across reloads). */
+  tokensFor?: (target: Target) => TokenSource | undefined;
   /**
    * Probes that ran under the previous config with the same definition: they keep their
    * cadence instead of running again right after a reload. Name → start of their last run.
@@ -189,6 +192,7 @@ export class Scheduler {
   private launch(slot: Slot, trigger: Trigger): Promise<ProbeResult | undefined> {
     const { probe } = slot;
     const target = this.deps.config.targets[probe.target]!;
+    const oauth = this.deps.tokensFor?.(target);
     return this.deps.tracker.start(probe.name, (cancel) => {
       let settle!: () => void;
       const settled = new Promise<void>((r) => (settle = r));
@@ -210,6 +214,7 @@ export class Scheduler {
             redactor: this.deps.redactor,
             ...(this.deps.memoryFor && { memory: this.deps.memoryFor(probe.name) }),
             ...(this.deps.guard && { guard: this.deps.guard }),
+            ...(oauth && { oauth }),
           },
           { trigger, cancel },
         );

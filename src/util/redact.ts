@@ -13,6 +13,8 @@ const SK_KEY = /\bsk-[A-Za-z0-9_\-]{4,}/g;
 const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[A-Za-z0-9._~+/=-]{8,}/gi;
 // A password in a URL's userinfo (`postgresql://user:secret@db/x`, as a traceback may quote a DSN).
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)(?!\*\*\*@)[^\s@/]+@/gi;
+// A JWT (an access token, an ID token, a client assertion): three base64url parts, the first two JSON objects.
+const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const MIN_SECRET_LENGTH = 4;
 
 /** Keep the last four characters of long keys so an operator can tell keys apart. */
@@ -20,16 +22,37 @@ export function maskKey(key: string): string {
   return key.length >= 20 ? `sk-…${key.slice(-4)}` : 'sk-***';
 }
 
+/** Values kept per rotating slot: the current one and the one before (a late log line may still quote it). */
+const ROTATING_KEPT = 2;
+
 export class Redactor {
   private secrets: string[] = [];
+  private readonly fixed = new Set<string>();
+  private readonly rotating = new Map<string, string[]>();
 
   /** Register exact secret values (API keys, tokens, sensitive header values). */
   addSecrets(values: Iterable<string | undefined>): void {
-    for (const v of values) {
-      if (v && v.length >= MIN_SECRET_LENGTH && !this.secrets.includes(v)) this.secrets.push(v);
-    }
+    for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH) this.fixed.add(v);
+    this.rebuild();
+  }
+
+  /**
+   * Register a secret that replaces an earlier one of the same slot (an OAuth access token that is
+   * renewed every few minutes): the last few values of a slot are masked, older ones forgotten, so
+   * the list does not grow with every renewal.
+   */
+  rotateSecret(slot: string, value: string): void {
+    if (value.length < MIN_SECRET_LENGTH) return;
+    const kept = (this.rotating.get(slot) ?? []).filter((v) => v !== value);
+    this.rotating.set(slot, [value, ...kept].slice(0, ROTATING_KEPT));
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    const all = new Set(this.fixed);
+    for (const values of this.rotating.values()) for (const v of values) all.add(v);
     // Longest first, so a secret containing another is replaced whole.
-    this.secrets.sort((a, b) => b.length - a.length);
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
   }
 
   mask(text: string): string {
@@ -38,6 +61,7 @@ export class Redactor {
       if (out.includes(s)) out = out.split(s).join('***');
     }
     if (out.includes('sk-')) out = out.replace(SK_KEY, maskKey);
+    if (out.includes('eyJ')) out = out.replace(JWT, 'eyJ***');
     if (/bearer/i.test(out)) out = out.replace(BEARER, '$1 ***');
     if (out.includes('://')) out = out.replace(URL_PASSWORD, '$1***@');
     return out;

@@ -14,6 +14,10 @@ const PROBES = {
   initialize: { type: 'mcp_catalog' },
   tools_call: { type: 'mcp_call', tool: 'add_numbers', arguments: { a: 2, b: 3 }, expect: { contains: 'The sum of 2 and 3 is 5' } },
   'sse-retry': { type: 'mcp_call', tool: 'test_reconnection', expect: { contains: 'Reconnection test completed successfully' } },
+  // OAuth 2.0 client credentials (the SSO gate's token): the credentials come in MCP_CONFORMANCE_CONTEXT,
+  // the token endpoint is discovered from the server's 401 (no tokenUrl).
+  'auth/client-credentials-basic': { type: 'mcp_catalog', expect: { serversPresent: false } },
+  'auth/client-credentials-jwt': { type: 'mcp_catalog', expect: { serversPresent: false } },
 };
 
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -30,12 +34,23 @@ if (!probe) {
 }
 
 const url = new URL(serverUrl);
+const target = { url: url.origin, mcpPath: url.pathname || '/', timeout: '20s' };
 const config = {
-  targets: { conformance: { url: url.origin, mcpPath: url.pathname || '/', timeout: '20s' } },
+  targets: { conformance: target },
   probes: [{ name: 'conformance', target: 'conformance', every: '1h', ...probe }],
 };
 const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-conformance-'));
 try {
+  if (scenario.startsWith('auth/client-credentials-')) {
+    const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}');
+    if (context.private_key_pem) {
+      const keyFile = join(dir, 'client-key.pem');
+      writeFileSync(keyFile, context.private_key_pem, { mode: 0o600 });
+      target.oauth2 = { clientId: context.client_id, privateKeyFile: keyFile, ...(context.signing_algorithm && { signingAlgorithm: context.signing_algorithm }) };
+    } else {
+      target.oauth2 = { clientId: context.client_id, clientSecret: context.client_secret };
+    }
+  }
   const file = join(dir, 'mcpwatch.json.yaml');
   // JSON is YAML: no quoting rules to get wrong.
   writeFileSync(file, JSON.stringify(config, null, 2));

@@ -18,7 +18,7 @@ const BASELINE = join(REPO, 'test/conformance/expected-failures.yaml');
 /** Scenarios that apply to mcpwatch: they must pass, and must never be moved to the baseline. */
 const MUST_PASS = {
   server: ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection', 'tools-call-error'],
-  client: ['initialize', 'tools_call', 'sse-retry'],
+  client: ['initialize', 'tools_call', 'sse-retry', 'auth/client-credentials-basic', 'auth/client-credentials-jwt'],
 };
 /** Methods of capabilities mcpwatch does not declare: their scenarios fail on -32601, nothing else. */
 const UNDECLARED = /^(logging-set-level|completion-complete|resources-.*|prompts-.*)$/;
@@ -136,7 +136,7 @@ mcpServer:
 });
 
 describe('mcpwatch as an MCP client: the conformance suite against `mcpwatch probe`', () => {
-  it('initialize, tools_call and sse-retry pass; the others fail as listed', async () => {
+  it('initialize, tools_call, sse-retry and the client-credentials scenarios pass; the others fail as listed', async () => {
     const out = tempDir();
     const command = `${process.execPath} ${join(REPO, 'test/conformance/client.mjs')}`;
     const run = await conformance(['client', '--command', command, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);

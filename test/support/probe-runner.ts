@@ -1,5 +1,7 @@
+import { loadConfig } from '../../src/config/load.js';
 import { parseConfig, type Config } from '../../src/config/parse.js';
 import { secretsOf } from '../../src/config/secrets.js';
+import { TokenSources } from '../../src/probes/oauth/token-source.js';
 import type { ProbeMemory, ProbeResult } from '../../src/probes/types.js';
 import { runProbe } from '../../src/scheduler/run.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -22,12 +24,17 @@ export class ProbeRunner {
   /** mcpwatch's log lines (JSON objects), warnings and up. */
   readonly logLines: Array<Record<string, unknown>> = [];
   private readonly states = new Map<string, ProbeMemory>();
+  /** The targets' OAuth tokens, shared by their probes across runs, as in the agent. */
+  readonly tokens = new TokenSources();
   private readonly logger;
 
-  constructor(yaml: string, env: Record<string, string> = {}) {
-    const parsed = parseConfig(yaml, env);
-    if (!parsed.ok) throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
-    this.config = parsed.config;
+  /** From YAML (parsed only: no files are read), or from a config loadConfig() completed (key files read). */
+  constructor(yaml: string | Config, env: Record<string, string> = {}) {
+    if (typeof yaml === 'string') {
+      const parsed = parseConfig(yaml, env);
+      if (!parsed.ok) throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
+      this.config = parsed.config;
+    } else this.config = yaml;
     this.redactor.addSecrets(secretsOf(this.config));
     this.logger = createLogger({
       level: 'warn',
@@ -36,12 +43,21 @@ export class ProbeRunner {
     });
   }
 
+  /** A runner on a config file, loaded as the agent loads it (key and CA files read). */
+  static async load(path: string, env: Record<string, string> = {}): Promise<ProbeRunner> {
+    const r = await loadConfig(path, env);
+    if (!r.ok) throw new Error(`test config invalid:\n${r.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
+    return new ProbeRunner(r.config);
+  }
+
   /** Runs probe `name` once; its state carries over from its previous run unless `fresh`. */
   async run(name: string, opts: { fresh?: boolean } = {}): Promise<LooseResult> {
     const probe = this.config.probes.find((p) => p.name === name);
     if (!probe) throw new Error(`no probe ${name} in the test config`);
     if (opts.fresh || !this.states.has(name)) this.states.set(name, {});
-    const handle = runProbe(probe, { target: this.config.targets[probe.target]!, logger: this.logger, redactor: this.redactor, memory: this.states.get(name)! }, { trigger: 'cli' });
+    const target = this.config.targets[probe.target]!;
+    const oauth = this.tokens.for(target);
+    const handle = runProbe(probe, { target, logger: this.logger, redactor: this.redactor, memory: this.states.get(name)!, ...(oauth && { oauth }) }, { trigger: 'cli' });
     const result = await handle.result;
     await handle.settled;
     return result;

@@ -12,6 +12,7 @@ export interface HttpRejection {
   status: number;
   body: string;
   location?: string;
+  wwwAuthenticate?: string;
   /** How the rejected request carried a key (unknown when the response was not seen). */
   auth?: SentAuth;
 }
@@ -21,7 +22,13 @@ export function httpRejection(err: unknown, responses: readonly SeenResponse[]):
   if (!(err instanceof StreamableHTTPError || err instanceof SseError) || err.code === undefined || err.code < 100) return undefined;
   const body = err.message.replace(/^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s, '');
   const last = [...responses].reverse().find((r) => r.status === err.code);
-  return { status: err.code, body, ...(last?.location && { location: last.location }), ...(last && { auth: last.auth }) };
+  return {
+    status: err.code,
+    body,
+    ...(last?.location && { location: last.location }),
+    ...(last?.wwwAuthenticate && { wwwAuthenticate: last.wwwAuthenticate }),
+    ...(last && { auth: last.auth }),
+  };
 }
 
 /**
@@ -112,7 +119,11 @@ export function classifyMcpError(err: unknown, ctx: ProbeContext, responses: rea
   const http = httpRejection(err, responses);
   if (http) {
     const d = describeHttpRejection(http, ctx);
-    return new ProbeFailure(d.outcome, d.reason, { status: http.status, ...(http.body.trim() && { body: excerpt(http.body, 300) }) });
+    return new ProbeFailure(d.outcome, d.reason, {
+      status: http.status,
+      ...(http.body.trim() && { body: excerpt(http.body, 300) }),
+      ...(http.status === 401 && http.wwwAuthenticate && { wwwAuthenticate: http.wwwAuthenticate }),
+    });
   }
   // undici's fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 6000, 6665–6669, 10080).
   if (/bad port/i.test(innermostMessage(err))) {

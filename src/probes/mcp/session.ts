@@ -43,6 +43,8 @@ export interface SessionSpec {
   label?: string;
   /** Query string added to the MCP URL (the auth guard's marker). */
   query?: string;
+  /** The SSO gate's access token (targets with oauth2), sent as `Authorization: Bearer …` beside the key in apiKeyHeader. */
+  ssoToken?: string;
 }
 
 export interface McpSession {
@@ -87,6 +89,8 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
   } else if (auth.kind === 'raw') {
     headers[keyHeader] = auth.value;
   }
+  // A check of what the key's header carries when that header is Authorization is left alone.
+  if (spec.ssoToken !== undefined && (keyHeader !== 'authorization' || auth.kind === 'key')) headers.authorization = `Bearer ${spec.ssoToken}`;
   return headers;
 }
 

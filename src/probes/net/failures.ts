@@ -30,8 +30,8 @@ const TLS_HINTS: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS here: use http:// or the TLS port',
 };
 
-const CONNECT_HINTS: Record<string, (host: string) => string> = {
-  ECONNREFUSED: (h) => `connection refused by ${h}: is the gateway running and listening there?`,
+const CONNECT_HINTS: Record<string, (host: string, service: string) => string> = {
+  ECONNREFUSED: (h, s) => `connection refused by ${h}: is ${s} running and listening there?`,
   ENOTFOUND: (h) => `DNS lookup failed for ${h.replace(/:\d+$/, '')}`,
   EAI_AGAIN: (h) => `DNS lookup for ${h.replace(/:\d+$/, '')} failed temporarily`,
   EHOSTUNREACH: (h) => `host ${h} unreachable`,
@@ -58,6 +58,8 @@ export interface ClassifyContext {
   phase: Phase | undefined;
   /** host:port of the target, for reasons. */
   host: string;
+  /** What listens at `host`, for hints: "the gateway" unless said (e.g. "the identity provider"). */
+  service?: string;
 }
 
 /** Turns anything a probe threw into an outcome with a reason that says what to do. */
@@ -79,7 +81,7 @@ export function classifyError(err: unknown, ctx: ClassifyContext): ProbeOutput {
     return { outcome: 'tls_error', reason: `TLS error with ${ctx.host}: ${TLS_HINTS[code] ?? innermostMessage(err)} (${code})` };
   }
   if (code && CONNECT_HINTS[code]) {
-    return { outcome: 'connect_error', reason: `${CONNECT_HINTS[code](ctx.host)} (${code})` };
+    return { outcome: 'connect_error', reason: `${CONNECT_HINTS[code](ctx.host, ctx.service ?? 'the gateway')} (${code})` };
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
     return { outcome: 'protocol_error', reason: `response larger than the size limit from ${ctx.host}` };

@@ -12,6 +12,7 @@ const CHECK_TEXT: Record<AuthCheck, string> = {
   no_key: 'no key',
   no_bearer_prefix: 'the key without "Bearer "',
   wrong_key: 'a wrong key',
+  no_sso_token: 'the real key but no SSO token',
 };
 
 /**
@@ -46,9 +47,12 @@ export function judgeGuard(where: string, attempts: ReadonlyArray<[AuthCheck, At
 
   const details = { authChecks: checks };
   if (notEnforced.length) {
+    const who = notEnforced.includes('no_sso_token')
+      ? 'the SSO gate lets requests without a token through to the gateway: anyone on the internet with a key can use its tools'
+      : 'anyone who reaches the gateway can use its tools';
     return {
       outcome: 'auth_not_enforced',
-      reason: `${where} accepted MCP requests with ${notEnforced.map((c) => CHECK_TEXT[c]).join(', ')} (check${notEnforced.length > 1 ? 's' : ''} ${notEnforced.join(', ')}): anyone who reaches the gateway can use its tools`,
+      reason: `${where} accepted MCP requests with ${notEnforced.map((c) => CHECK_TEXT[c]).join(', ')} (check${notEnforced.length > 1 ? 's' : ''} ${notEnforced.join(', ')}): ${who}`,
       details,
     };
   }
