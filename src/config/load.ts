@@ -85,7 +85,8 @@ export function signingKey(pem: string, alg: 'RS256' | 'ES256' | undefined): { p
     return { error: 'not a PEM private key (expected -----BEGIN PRIVATE KEY----- , an RSA or EC P-256 key)' };
   }
   const fits = type === 'rsa' ? 'RS256' : type === 'ec' && curve === 'prime256v1' ? 'ES256' : undefined;
-  if (!fits) return { error: `a ${type}${curve ? ` ${curve}` : ''} key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)` };
+  const what = type === 'ec' ? 'an EC' : type === 'rsa' ? 'an RSA' : `a ${type ?? 'unknown'}`;
+  if (!fits) return { error: `${what}${curve ? ` ${curve}` : ''} key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)` };
   if (alg !== undefined && alg !== fits) return { error: `signingAlgorithm ${alg} does not fit this ${type === 'rsa' ? 'RSA' : 'EC P-256'} key (it signs ${fits})` };
   // The SDK signs with jose, which takes PKCS#8 PEM: an RSA key in PKCS#1 is converted.
   const pkcs8 = createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -362,3 +362,54 @@ describe('apiKeyHeader and the guard', () => {
     ]);
   });
 });
+
+describe('oauth2 (client credentials for an SSO gate)', () => {
+  const SSO = 'targets:\n  sso:\n    url: https://litellm.example.com\n    apiKey: sk-x\n    apiKeyHeader: x-litellm-api-key\n';
+  const cases: Array<[string, string, string[]]> = [
+    ['no way to authenticate', `${SSO}    oauth2: { clientId: mcpwatch }\n`, ['targets.sso.oauth2: set clientSecret, clientSecretFile or privateKeyFile (private_key_jwt)']],
+    [
+      'two ways to authenticate',
+      `${SSO}    oauth2: { clientId: mcpwatch, clientSecret: s3cret, privateKeyFile: /k.pem }\n`,
+      ['targets.sso.oauth2: set one of clientSecret, clientSecretFile and privateKeyFile, not clientSecret and privateKeyFile'],
+    ],
+    ['signingAlgorithm without a key', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, signingAlgorithm: RS256 }\n`, ['targets.sso.oauth2.signingAlgorithm: signingAlgorithm signs a private_key_jwt assertion: set privateKeyFile too, or leave it out']],
+    ['private_key_jwt without a key', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: private_key_jwt }\n`, ['targets.sso.oauth2.tokenAuthMethod: private_key_jwt needs privateKeyFile (the key that signs the client assertion)']],
+    ['a secret method with a key', `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, tokenAuthMethod: client_secret_post }\n`, ['targets.sso.oauth2.tokenAuthMethod: client_secret_post sends a client secret; with privateKeyFile the method is private_key_jwt']],
+    ['an unknown method', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: none }\n`, ['targets.sso.oauth2.tokenAuthMethod: expected one of "client_secret_basic", "client_secret_post", "private_key_jwt", got "none"']],
+    ['an unknown algorithm', `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, signingAlgorithm: HS256 }\n`, ['targets.sso.oauth2.signingAlgorithm: expected one of "RS256", "ES256", got "HS256"']],
+    ['a typo', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenURL: "https://sso" }\n`, ['targets.sso.oauth2.tokenURL: unknown key (did you mean "tokenUrl"?)']],
+    ['a scope with a space', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, scopes: ["openid profile"] }\n`, ['targets.sso.oauth2.scopes[0]: a scope is one word of printable characters (no spaces or quotes)']],
+    [
+      'the key in Authorization beside the token',
+      'targets:\n  sso: { url: "https://x", apiKey: sk-x, oauth2: { clientId: c, clientSecret: s3cret } }\n',
+      ['targets.sso.apiKeyHeader: oauth2 puts the SSO token in Authorization, so the gateway key needs a header of its own: apiKeyHeader: x-litellm-api-key (LiteLLM reads it)'],
+    ],
+    [
+      'Authorization among the extra headers beside the token',
+      `${SSO}    headers: { Authorization: "Bearer x" }\n    oauth2: { clientId: c, clientSecret: s3cret }\n`,
+      ['targets.sso.headers.Authorization: oauth2 sends its access token in Authorization: leave this header out'],
+    ],
+    [
+      'no_sso_token on a target without an SSO gate',
+      `${TARGET}probes:\n  - { name: g, type: auth_guard, target: lan, checks: [no_sso_token] }\n`,
+      ['probes[0].checks: no_sso_token checks the SSO gate in front of a gateway; target "lan" has none configured (oauth2): leave the check out, or set the target\'s oauth2'],
+    ],
+  ];
+  it.each(cases)('%s', (_name, yaml, expected) => {
+    expect(problems(yaml)).toEqual(expected);
+  });
+
+  it('a target with oauth2: its guard checks the gate too (no_sso_token), without no_bearer_prefix; the key goes beside the token', () => {
+    const c = valid(`${SSO}    oauth2: { clientId: mcpwatch, clientSecret: "\${SECRET}", scopes: [openid] }\n${TARGET.replace('targets:\n', '')}probes:\n  - { name: g, type: auth_guard, target: sso }\n  - { name: h, type: auth_guard, target: lan }\n`, { SECRET: 's3cret-value' });
+    expect(c.targets.sso!.oauth2).toEqual({ clientId: 'mcpwatch', clientSecret: 's3cret-value', scopes: ['openid'] });
+    expect(c.probes.map((p) => (p.type === 'auth_guard' ? p.checks : []))).toEqual([
+      ['no_key', 'wrong_key', 'no_sso_token'],
+      ['no_key', 'no_bearer_prefix', 'wrong_key'],
+    ]);
+  });
+
+  it('an OAuth-protected MCP server without a gateway key may use Authorization for the token', () => {
+    const c = valid('targets:\n  mcp: { url: "https://mcp.example.com", oauth2: { clientId: c, clientSecret: s3cret } }\n');
+    expect(c.targets.mcp!.apiKeyHeader).toBe('authorization');
+  });
+});

@@ -499,3 +499,32 @@ describe('ProbeRecorder.skipped', () => {
     expect(await text()).toBe(before);
   });
 });
+
+describe('OAuth token metrics', () => {
+  const oauth = (requests: Array<'ok' | 'rejected' | 'error'>, expiresAt?: number) => ({
+    grant: 'client_credentials' as const,
+    clientId: 'mcpwatch',
+    authMethod: 'client_secret_basic' as const,
+    scopes: [],
+    token: requests.includes('ok') ? ('requested' as const) : expiresAt ? ('cached' as const) : ('none' as const),
+    requests: requests.map((outcome) => ({ at: T0, durationMs: 5, outcome, why: 'first' as const })),
+    ...(expiresAt !== undefined && { expiresAt }),
+  });
+
+  it('counts token requests per target from 0, sets the expiry, drops the series when the target has no oauth2 any more', async () => {
+    rec.declare(probes(ALL), ['lan']);
+    expect(value(await text(), 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(0);
+    rec.record(result({ probe: 'c', type: 'mcp_catalog', target: 'lan', outcome: 'auth_rejected', startedAt: T0, durationMs: 10, oauth: oauth(['rejected']) }));
+    rec.record(result({ probe: 'k', type: 'mcp_call', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 10, oauth: oauth(['ok'], T0 + 300_000) }));
+    rec.record(result({ probe: 'h', type: 'http', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 10, oauth: oauth([], T0 + 300_000) }));
+    const t = await text();
+    expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'ok' })).toBe(1);
+    expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(1);
+    expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'error' })).toBe(0);
+    expect(value(t, 'mcp_oauth_token_expiry_timestamp_seconds', { target: 'lan' })).toBe((T0 + 300_000) / 1000);
+    rec.declare(probes(ALL), []);
+    const after = await text();
+    expect(samples(after, 'mcp_oauth_token_requests_total')).toEqual([]);
+    expect(samples(after, 'mcp_oauth_token_expiry_timestamp_seconds')).toEqual([]);
+  });
+});

@@ -31,3 +31,21 @@ describe('Redactor', () => {
     expect(maskCredential('Basic dXNlcjpwYXNz')).toBe('Basic ***');
   });
 });
+
+describe('Redactor: rotating secrets and JWTs', () => {
+  const jwt = `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"service-account-mcpwatch","exp":1}').toString('base64url')}.c2lnbmF0dXJlLXBhcnQ`;
+  it('masks a JWT wherever it appears, with or without a scheme', () => {
+    const r = new Redactor();
+    expect(r.mask(`{"access_token":"${jwt}","expires_in":300}`)).toBe('{"access_token":"eyJ***","expires_in":300}');
+    expect(r.mask(`Authorization: Bearer ${jwt}`)).toBe('Authorization: Bearer eyJ***');
+    expect(r.mask('eyJhbGciOi is too short to be a token')).toBe('eyJhbGciOi is too short to be a token');
+  });
+  it('keeps the last two values of a rotating slot, forgets older ones, leaves fixed secrets alone', () => {
+    const r = new Redactor();
+    r.addSecrets(['fixed-secret-1']);
+    for (const v of ['opaque-token-1', 'opaque-token-2', 'opaque-token-3']) r.rotateSecret('oauth2:sso', v);
+    expect(r.mask('opaque-token-3 opaque-token-2 opaque-token-1 fixed-secret-1')).toBe('*** *** opaque-token-1 ***');
+    r.rotateSecret('oauth2:other', 'opaque-other-1');
+    expect(r.mask('opaque-other-1 opaque-token-3')).toBe('*** ***');
+  });
+});

@@ -46,4 +46,18 @@ describe('sessionHeaders', () => {
       'x-litellm-api-key': 'Bearer sk-wrong',
     });
   });
+
+  it('ssoToken: the SSO gate\'s token in Authorization beside the key; for a key check in Authorization itself it is left out', () => {
+    const sso = target({ apiKeyHeader: 'x-litellm-api-key' });
+    expect(sessionHeaders(ctx(sso), { servers: [], headers: {}, ssoToken: 'opaque-sso-token' })).toEqual({
+      'user-agent': expect.any(String),
+      authorization: 'Bearer opaque-sso-token',
+      'x-litellm-api-key': 'Bearer sk-unit-0123456789abcdef',
+    });
+    expect(sessionHeaders(ctx(sso), { servers: [], headers: {}, auth: { kind: 'none' }, ssoToken: 'opaque-sso-token' })).toEqual({ 'user-agent': expect.any(String), authorization: 'Bearer opaque-sso-token' });
+    // An OAuth-protected server without a gateway key: the token is the credential; the guard's raw checks go without it.
+    const plain = target({ apiKey: undefined });
+    expect(sessionHeaders(ctx(plain), { servers: [], headers: {}, ssoToken: 'opaque-sso-token' }).authorization).toBe('Bearer opaque-sso-token');
+    expect(sessionHeaders(ctx(plain), { servers: [], headers: {}, auth: { kind: 'raw', value: 'Bearer sk-wrong' }, ssoToken: 'opaque-sso-token' }).authorization).toBe('Bearer sk-wrong');
+  });
 });
