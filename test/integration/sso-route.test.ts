@@ -175,6 +175,7 @@ probes:
   it('mcpwatch probe shows the token request as steps of its own (endpoint, grant, client, scopes), never the secret or the token', async () => {
     const res = await runCli(['probe', 'internet-catalog', '--config', configPath], { timeoutMs: 90_000 });
     expect(res.code, res.stdout + res.stderr).toBe(0);
+    if (process.env.MCPWATCH_SHOW_CLI) console.info(res.stdout);
     expect(res.stdout).toContain(`oauth2: POST ${kc.tokenUrl}  (token request: grant client_credentials, client "${kc.clients.secret.clientId}", client_secret_basic, scopes openid)`);
     expect(res.stdout).toMatch(/oauth2: ← a bearer token for \d+m?\d*s? \(until /i);
     expect(res.stdout).toMatch(/^oauth2: {3}client mcpwatch \(client_credentials, client_secret_basic, scopes openid\) at .*: token requested in this run, expires /m);
@@ -210,6 +211,49 @@ probes:
       expect(sampleValue(text, 'mcp_oauth_token_expiry_timestamp_seconds', { target: 'internet' })).toBe(second.oauth!.expiresAt! / 1000);
     } finally {
       await kc.updateRealm({ accessTokenLifespan: kc.accessTokenLifespan });
+    }
+  });
+
+  it("a cached token the gate no longer takes (the realm's signing key rotated) is renewed once, and the run passes", async () => {
+    const runner = await ProbeRunner.load(configPath);
+    const first = await runner.run('internet-catalog');
+    expect(first.outcome, why(first)).toBe('ok');
+    // A new signing key, the old one removed: tokens signed with it are no good any more.
+    const realm = (await kc.admin(kc.realm)) as { id: string };
+    const keys = (await kc.admin(`${kc.realm}/components?type=org.keycloak.keys.KeyProvider`)) as Array<{ id: string; providerId: string }>;
+    await kc.admin(`${kc.realm}/components`, {
+      method: 'POST',
+      body: { name: 'rsa-rotated', providerId: 'rsa-generated', providerType: 'org.keycloak.keys.KeyProvider', parentId: realm.id, config: { priority: ['200'], keySize: ['2048'], algorithm: ['RS256'] } },
+    });
+    for (const k of keys.filter((k) => k.providerId === 'rsa-generated')) await kc.admin(`${kc.realm}/components/${k.id}`, { method: 'DELETE' });
+    // The gate learns the new key set when it first meets a token signed with the new key (another client's run).
+    const other = await runner.run('post-catalog');
+    expect(other.outcome, why(other)).toBe('ok');
+
+    const r = await runner.run('internet-catalog');
+    expect(r.outcome, why(r)).toBe('ok');
+    expect(r.oauth?.requests).toEqual([expect.objectContaining({ outcome: 'ok', why: 'unauthorized' })]);
+    expect(r.steps.map((s) => s.msg)).toContain('oauth2: trying again with the new token');
+    // The renewed token is cached again.
+    const again = await runner.run('internet-call');
+    expect(again.outcome, why(again)).toBe('ok');
+    expect(again.oauth).toMatchObject({ token: 'cached', requests: [] });
+  });
+
+  it('a token the gate refuses from the start (no verified email) is auth_rejected naming the gate, and not asked for again and again', async () => {
+    const [user] = (await kc.admin(`${kc.realm}/users?username=service-account-${kc.clients.secret.clientId}&exact=true`)) as Array<{ id: string }>;
+    await kc.admin(`${kc.realm}/users/${user!.id}`, { method: 'PUT', body: { emailVerified: false } });
+    try {
+      const runner = await ProbeRunner.load(configPath);
+      const r = await runner.run('internet-catalog');
+      expect(r.outcome, why(r)).toBe('auth_rejected');
+      expect(r.reason).toMatch(/^401 Unauthorized from internet — refused by the SSO gate in front of the gateway: it did not accept the access token/);
+      expect(r.oauth?.requests).toHaveLength(1);
+      const next = await runner.run('internet-catalog');
+      expect(next.outcome).toBe('auth_rejected');
+      expect(next.oauth).toMatchObject({ token: 'cached', requests: [] });
+    } finally {
+      await kc.admin(`${kc.realm}/users/${user!.id}`, { method: 'PUT', body: { emailVerified: true } });
     }
   });
 

@@ -51,6 +51,9 @@ export function isSessionLimit(r: Pick<HttpRejection, 'status' | 'body'>): boole
   return r.status === 429 || /subscription limit reached|too many active mcp sessions/i.test(r.body);
 }
 
+/** What LiteLLM's own refusals say (1.77: "MCP request failed", 1.109: "Authenticate with the gateway …", "Authentication Error …"). */
+const LITELLM_WORDS = /litellm|authenticat|mcp request failed|api key|no connected db|mcp servers?/i;
+
 /** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */
 export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 'target'>): { outcome: Outcome; reason: string } {
   const from = `${statusText(r.status)} from ${ctx.target.name}`;
@@ -59,6 +62,20 @@ export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 
     return {
       outcome: 'http_error',
       reason: `${from} — the gateway's session limit for this key is reached: a client is not ending its sessions (LiteLLM keeps each until it is DELETEd, and evicts or refuses the rest on the same key)${body}`,
+    };
+  }
+  // Behind an SSO gate (oauth2), a refusal that is not LiteLLM's own is the gate's: about the token.
+  const gate = ctx.target.oauth2 !== undefined && !LITELLM_WORDS.test(r.body);
+  if (gate && r.status >= 300 && r.status < 400) {
+    return {
+      outcome: 'auth_rejected',
+      reason: `${from} — the SSO gate in front of the gateway sent the request to sign in${r.location ? ` (${r.location})` : ''}: it did not take the access token as a bearer token (is it set to accept bearer tokens from API clients, e.g. oauth2-proxy --skip-jwt-bearer-tokens?)`,
+    };
+  }
+  if (gate && (r.status === 401 || r.status === 403)) {
+    return {
+      outcome: 'auth_rejected',
+      reason: `${from} — refused by the SSO gate in front of the gateway: it did not accept the access token (expired or revoked, signed by a key it does not know, or without the audience or verified email it requires; see the gate's log)${body}`,
     };
   }
   if (r.status >= 300 && r.status < 400) {

@@ -15,6 +15,26 @@ function captured(version: string, name: string): HttpRejection {
   return { status: r.status, body: r.body, ...(r.headers.location && { location: r.headers.location }) };
 }
 
+describe('HTTP rejections behind an SSO gate (oauth2)', () => {
+  const ctx = { target: target({ name: 'internet', apiKeyHeader: 'x-litellm-api-key', oauth2: { clientId: 'mcpwatch', clientSecret: 's', scopes: [] } }) };
+  it("a 401 or 403 that is not LiteLLM's own is the gate's, about the token", () => {
+    expect(describeHttpRejection({ status: 401, body: 'Unauthorized' }, ctx)).toEqual({
+      outcome: 'auth_rejected',
+      reason: "401 Unauthorized from internet — refused by the SSO gate in front of the gateway: it did not accept the access token (expired or revoked, signed by a key it does not know, or without the audience or verified email it requires; see the gate's log): Unauthorized",
+    });
+    expect(describeHttpRejection({ status: 302, body: '', location: '/oauth2/sign_in?rd=%2Fmcp%2F' }, ctx).reason).toBe(
+      '302 Found from internet — the SSO gate in front of the gateway sent the request to sign in (/oauth2/sign_in?rd=%2Fmcp%2F): it did not take the access token as a bearer token (is it set to accept bearer tokens from API clients, e.g. oauth2-proxy --skip-jwt-bearer-tokens?)',
+    );
+  });
+  it.each([
+    ['1.77.1', 'mcp_wrong_key'],
+    ['1.109.1', 'mcp_no_key'],
+    ['1.109.1', 'mcp_unknown_server'],
+  ])("LiteLLM's own refusal behind the gate (%s %s) is still about the key", (version, name) => {
+    expect(describeHttpRejection(captured(version, name), ctx).reason).not.toMatch(/SSO gate/);
+  });
+});
+
 describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
   const ctx = { target: target() };
 
