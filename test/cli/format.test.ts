@@ -78,6 +78,27 @@ describe('formatResult for MCP results', () => {
     ]);
   });
 
+  it('the SSO token: client, endpoint, where it came from, expiry, the token requests', () => {
+    const oauth = {
+      tokenEndpoint: 'https://sso/realms/ops/protocol/openid-connect/token',
+      grant: 'client_credentials' as const,
+      clientId: 'mcpwatch',
+      authMethod: 'private_key_jwt' as const,
+      scopes: ['openid'],
+      token: 'requested' as const,
+      expiresAt: 300_000,
+      requests: [
+        { at: 0, durationMs: 5, outcome: 'ok' as const, why: 'unauthorized' as const },
+      ],
+    };
+    const r = { ...base, probe: 'c', type: 'mcp_catalog', outcome: 'ok', reason: 'ok', phases: {}, steps: [], oauth } as ProbeResult;
+    expect(formatResult(r, 'https://gw').split('\n')).toContain(
+      'oauth2:   client mcpwatch (client_credentials, private_key_jwt, scopes openid) at https://sso/realms/ops/protocol/openid-connect/token: token requested in this run, expires 00:05:00 UTC (in 5m); 1 token request: ok',
+    );
+    const refused = { ...r, oauth: { ...oauth, token: 'none' as const, expiresAt: undefined, requests: [{ at: 0, durationMs: 5, outcome: 'rejected' as const, why: 'first' as const, error: 'unauthorized_client' }] } } as ProbeResult;
+    expect(formatResult(refused, 'https://gw')).toContain(': token none; 1 token request: rejected unauthorized_client\n');
+  });
+
   it("the gateway's log: each record with its time and container, continuation lines indented, repeats counted, what may be missing", () => {
     const r: ProbeResult = {
       ...base,

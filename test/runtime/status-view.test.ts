@@ -174,6 +174,26 @@ describe('statusView: each probe', () => {
     expect(last.tls).toEqual({ ...tls, notAfter: '2024-05-11T12:00:00.000Z', earliestNotAfter: '2024-05-02T12:00:00.000Z' });
   });
 
+  it("a run's OAuth facts with ISO times (the token itself is never part of them)", () => {
+    const store = new ResultStore();
+    const oauth = {
+      tokenEndpoint: 'https://sso/token',
+      grant: 'client_credentials' as const,
+      clientId: 'mcpwatch',
+      authMethod: 'client_secret_basic' as const,
+      scopes: ['openid'],
+      token: 'requested' as const,
+      expiresAt: T0 + 300_000,
+      requests: [{ at: T0, durationMs: 40, outcome: 'ok' as const, why: 'first' as const, status: 200 }],
+    };
+    store.add(result('web', 'ok', T0, { oauth } as Partial<ProbeResult>));
+    expect(probe(statusView(input(store)), 'web').last!.oauth).toEqual({
+      ...oauth,
+      expiresAt: '2024-05-01T12:05:00.000Z',
+      requests: [{ ...oauth.requests[0], at: '2024-05-01T12:00:00.000Z' }],
+    });
+  });
+
   it('a run without details has no details key (and steps are not shown)', () => {
     const store = new ResultStore();
     store.add(result('web', 'ok', T0));
