@@ -15,23 +15,26 @@ export async function withSsoToken<T>(ctx: ProbeContext, attempt: (token: string
   const oauth = ctx.oauth;
   if (!oauth) return attempt(undefined);
   const token = await oauth.token();
+  /** The attempt once more with a renewed token; undefined when renewing would not help. */
+  const again = async (u: Unauthorized): Promise<{ result: T } | undefined> => {
+    if (ctx.signal.aborted) return undefined;
+    const next = await oauth.renew(token, u.challenge);
+    if (next === undefined) return undefined;
+    ctx.step('oauth2: trying again with the new token');
+    return { result: await attempt(next) };
+  };
   let first: T;
   try {
     first = await attempt(token);
   } catch (err) {
     const u = unauthorizedFailure(err);
-    if (!u || ctx.signal.aborted) throw err;
-    const next = await oauth.renew(token, u.challenge);
-    if (next === undefined) throw err;
-    ctx.step('oauth2: trying again with the new token');
-    return attempt(next);
+    const retried = u && (await again(u));
+    if (!retried) throw err;
+    return retried.result;
   }
   const u = unauthorizedOf(first);
-  if (!u || ctx.signal.aborted) return first;
-  const next = await oauth.renew(token, u.challenge);
-  if (next === undefined) return first;
-  ctx.step('oauth2: trying again with the new token');
-  return attempt(next);
+  const retried = u && (await again(u));
+  return retried ? retried.result : first;
 }
 
 function unauthorizedFailure(err: unknown): Unauthorized | undefined {
