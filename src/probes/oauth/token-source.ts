@@ -89,7 +89,8 @@ export class TokenSource {
       ...(this.endpoint && { tokenEndpoint: this.endpoint.tokenUrl }),
     };
     const used = (t: CachedToken, how: OAuthFacts['token']): string => {
-      facts.token = how;
+      // A token this run asked for stays "requested" when the run reads it again from the cache.
+      if (!(how === 'cached' && facts.token === 'requested' && facts.requests.some((r) => r.outcome === 'ok'))) facts.token = how;
       if (t.expiresAt !== undefined) facts.expiresAt = t.expiresAt;
       else delete facts.expiresAt;
       return t.value;
