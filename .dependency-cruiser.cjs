@@ -6,7 +6,7 @@
  *   runtime/                   the agent's lifecycle and its pure views
  *   metrics/, scheduler/       recorders; time
  *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
- *   probes/, logs/             network work and log tailing, apart from each other
+ *   probes/, logs/, clients/   network work, log tailing, client config files and their checks, apart from each other
  *   config/                    the config and its problems
  *   util/, version             helpers that import nothing of ours
  * Type-only imports count: a circle through types is still a circle.
@@ -35,7 +35,8 @@ module.exports = {
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
     layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
-    layer('cli/', ['main', 'scheduler/run', 'probes/oauth/token-source', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
+    layer('clients/', ['config/', 'util/']),
+    layer('cli/', ['main', 'clients/', 'scheduler/run', 'probes/oauth/token-source', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
   ],
   options: {
     tsPreCompilationDeps: true,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolveConfigPath } from '../config/load.js';
 import { runAgentProcess } from '../main.js';
 import { VERSION } from '../version.js';
+import { checkClients } from './check-clients.js';
 import { checkConfig } from './check-config.js';
 import { probeOnce } from './probe.js';
 
@@ -12,12 +13,17 @@ Usage:
   mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
+  mcpwatch check-clients [--config FILE] [--json] PATH...
+                                            check MCP client configs (Codex config.toml, VS Code mcp.json or
+                                            settings.json, mcpServers JSON, Open WebUI env files) against the
+                                            gateways of the config: FILE:LINE: severity: SERVER: [code] message
   mcpwatch --version | --help
 
 The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
 
 Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0 valid, 1 invalid;
-probe 0 success, 1 probe failed, 2 usage or config error.
+probe 0 success, 1 probe failed, 2 usage or config error; check-clients 0 no error-level finding,
+1 at least one, 2 usage or config error or a file that cannot be read or parsed.
 `;
 
 class UsageError extends Error {}
@@ -54,7 +60,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     switch (command) {
       case 'run':
         if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-        if (values.json) throw new UsageError('--json is for the probe command');
+        if (values.json) throw new UsageError('--json is for the probe and check-clients commands');
         return await runAgentProcess({ configPath, env });
       case 'check-config':
         if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
@@ -62,6 +68,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'probe':
         if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');
         return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
+      case 'check-clients':
+        if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
+        return await checkClients(configPath, env, rest, values.json ?? false);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
