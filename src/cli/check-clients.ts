@@ -1,8 +1,12 @@
 import { checkClientFile } from '../clients/checks.js';
 import { readClientFile } from '../clients/read.js';
-import { ClientFileError, type Finding } from '../clients/types.js';
+import { ClientFileError, type ClientFile, type Finding } from '../clients/types.js';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
+import { secretsOf } from '../config/secrets.js';
+import { createLogger } from '../util/logger.js';
+import { Redactor } from '../util/redact.js';
+import { tryEntries, type LiveResult } from './client-live.js';
 
 /** `FILE:LINE: error|warning: SERVER: [code] message — fix: …` */
 export function formatFinding(f: Finding): string {
@@ -10,11 +14,12 @@ export function formatFinding(f: Finding): string {
 }
 
 /**
- * `mcpwatch check-clients PATH...`: each file's MCP entries against the gateways of the config.
- * 0 without an error-level finding, 1 with one, 2 for a usage or config error or a file that
+ * `mcpwatch check-clients PATH...`: each file's MCP entries against the gateways of the config;
+ * with `--live` each entry is also sent as its client sends it. 0 without an error-level finding
+ * (and no live check failed), 1 with one, 2 for a usage or config error or a file that
  * cannot be read or parsed (the other files are still checked and reported).
  */
-export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, paths: readonly string[], json: boolean): Promise<number> {
+export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, paths: readonly string[], opts: { json: boolean; live: boolean }): Promise<number> {
   const r = await loadConfig(configPath, env);
   if (!r.ok) {
     for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -23,22 +28,35 @@ export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, p
   }
   const findings: Finding[] = [];
   const unreadable: string[] = [];
+  const files: ClientFile[] = [];
   for (const path of paths) {
     try {
-      findings.push(...checkClientFile(await readClientFile(path), r.config.targets, env));
+      const file = await readClientFile(path);
+      files.push(file);
+      findings.push(...checkClientFile(file, r.config.targets, env));
     } catch (err) {
       if (!(err instanceof ClientFileError)) throw err;
       unreadable.push(err.message);
     }
   }
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ findings, live: [], ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`);
+  let live: LiveResult[] = [];
+  if (opts.live) {
+    const redactor = new Redactor();
+    redactor.addSecrets(secretsOf(r.config));
+    const tried = await tryEntries(files, r.config, env, redactor, createLogger({ level: 'warn', redactor, destination: process.stderr }));
+    live = tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) }));
+    findings.push(...tried.findings);
+    findings.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ findings, live, ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`);
   } else {
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
+    for (const l of live) process.stdout.write(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}\n`);
     const errors = findings.filter((f) => f.severity === 'error').length;
     process.stdout.write(`${paths.length - unreadable.length} file${paths.length - unreadable.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}\n`);
   }
   for (const u of unreadable) process.stderr.write(`mcpwatch: ${u}\n`);
   if (unreadable.length) return 2;
-  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  return findings.some((f) => f.severity === 'error') || live.some((l) => l.outcome !== 'ok' && l.outcome !== 'not_tried') ? 1 : 0;
 }

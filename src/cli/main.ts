@@ -13,10 +13,11 @@ Usage:
   mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
-  mcpwatch check-clients [--config FILE] [--json] PATH...
+  mcpwatch check-clients [--config FILE] [--live] [--json] PATH...
                                             check MCP client configs (Codex config.toml, VS Code mcp.json or
                                             settings.json, mcpServers JSON, Open WebUI env files) against the
-                                            gateways of the config: FILE:LINE: severity: SERVER: [code] message
+                                            gateways of the config: FILE:LINE: severity: SERVER: [code] message;
+                                            --live also sends each entry's own initialize + tools/list
   mcpwatch --version | --help
 
 The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
@@ -38,6 +39,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       options: {
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
+        live: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -70,7 +72,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
       case 'check-clients':
         if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
-        return await checkClients(configPath, env, rest, values.json ?? false);
+        return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
