@@ -6,7 +6,8 @@
  *   runtime/                   the agent's lifecycle and its pure views
  *   metrics/, scheduler/       recorders; time
  *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
- *   probes/, logs/, clients/   network work, log tailing, client config files and their checks, apart from each other
+ *   probes/, logs/             network work and log tailing, apart from each other
+ *   clients/                   client config files and their checks (the client_config probe's and check-clients')
  *   config/                    the config and its problems
  *   util/, version             helpers that import nothing of ours
  * Type-only imports count: a circle through types is still a circle.
@@ -26,7 +27,7 @@ module.exports = {
     layer('util/', []),
     layer('version', []),
     layer('config/', ['util/']),
-    layer('probes/', ['config/', 'util/', 'version']),
+    layer('probes/', ['clients/', 'config/', 'util/', 'version']),
     layer('logs/', ['config/', 'util/']),
     layer('correlate/', ['logs/', 'probes/guard-marks', 'probes/types', 'probes/verdicts/catalog', 'config/', 'util/']),
     layer('scheduler/', ['probes/', 'config/', 'util/']),

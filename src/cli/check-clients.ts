@@ -43,7 +43,7 @@ export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, p
   if (opts.live) {
     const redactor = new Redactor();
     redactor.addSecrets(secretsOf(r.config));
-    const tried = await tryEntries(files, r.config, env, redactor, createLogger({ level: 'warn', redactor, destination: process.stderr }));
+    const tried = await tryEntries(files, r.config, redactor, createLogger({ level: 'warn', redactor, destination: process.stderr }));
     live = tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) }));
     findings.push(...tried.findings);
     findings.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));

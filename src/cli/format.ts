@@ -1,5 +1,5 @@
 import { formatDuration } from '../config/duration.js';
-import type { CallDetails, CatalogDetails, GatewayLog, GuardDetails, OAuthFacts, ProbeResult, TlsFacts } from '../probes/types.js';
+import type { CallDetails, CatalogDetails, ClientConfigDetails, GatewayLog, GuardDetails, OAuthFacts, ProbeResult, TlsFacts } from '../probes/types.js';
 
 const INDENT = '              ';
 
@@ -103,7 +103,16 @@ function formatDetails(r: ProbeResult): string[] {
       return 'text' in d ? callLines(d) : restLine(d);
     case 'http':
       return restLine(d);
+    case 'client_config':
+      return 'findings' in d ? clientLines(d) : restLine(d);
   }
+}
+
+function clientLines(d: ClientConfigDetails): string[] {
+  const lines = [`client:   ${d.client} entry "${d.server}" at ${d.file}:${d.line}`];
+  for (const f of d.findings) lines.push(`  ${d.file}:${f.line}: ${f.severity}: [${f.code}] ${f.message} — fix: ${f.fix}`);
+  if (d.live) lines.push(`live:     ${d.live.outcome}: ${d.live.reason}`);
+  return lines;
 }
 
 function catalogLines({ catalog: c, expectedTools, toolNames, servers, serverOutcomes: _told, ...rest }: CatalogDetails): string[] {

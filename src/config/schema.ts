@@ -203,7 +203,19 @@ export const authGuardProbeSchema = z.strictObject({
   validKey: z.boolean().default(true),
 });
 
-export const PROBE_TYPES = ['http', 'mcp_catalog', 'mcp_call', 'auth_guard'] as const;
+export const clientConfigProbeSchema = z.strictObject({
+  ...scheduleFields,
+  type: z.literal('client_config'),
+  /** A client's own config file (Codex config.toml, VS Code mcp.json, mcpServers JSON, an Open WebUI env file). */
+  file: z.string().min(1),
+  /** The entry's name in that file. */
+  server: z.string().min(1),
+  /** Also send the entry's own request (initialize + tools/list) as the client would. */
+  live: z.boolean().default(true),
+  maxResponseBytes: mcpFields.maxResponseBytes,
+});
+
+export const PROBE_TYPES = ['http', 'mcp_catalog', 'mcp_call', 'auth_guard', 'client_config'] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
 
 export const probeSchema = z.discriminatedUnion('type', [
@@ -211,6 +223,7 @@ export const probeSchema = z.discriminatedUnion('type', [
   mcpCatalogProbeSchema,
   mcpCallProbeSchema,
   authGuardProbeSchema,
+  clientConfigProbeSchema,
 ]);
 
 export const RULE_CATEGORIES = ['auth', 'mcp', 'http'] as const;
@@ -292,5 +305,6 @@ export type HttpProbeConfig = z.output<typeof httpProbeSchema>;
 export type McpCatalogProbeConfig = z.output<typeof mcpCatalogProbeSchema>;
 export type McpCallProbeConfig = z.output<typeof mcpCallProbeSchema>;
 export type AuthGuardProbeConfig = z.output<typeof authGuardProbeSchema>;
+export type ClientConfigProbeConfig = z.output<typeof clientConfigProbeSchema>;
 export type ContainerConfig = z.output<typeof containerSchema>;
 export type ExtraRuleConfig = z.output<typeof extraRuleSchema>;

@@ -14,6 +14,6 @@ export function secretsOf(config: Config): string[] {
     out.push(t.apiKey, t.tlsFiles?.key, t.oauth2?.clientSecret, t.oauth2Key?.pem);
     headers(t.headers);
   }
-  for (const p of config.probes) headers(p.headers);
+  for (const p of config.probes) if ('headers' in p) headers(p.headers);
   return out.filter((v): v is string => v !== undefined && v !== '');
 }

@@ -1,5 +1,5 @@
 import type { Probe } from '../config/parse.js';
-import { OUTCOMES, type CatalogDetails, type GuardDetails, type ProbeResult, type TokenRequestOutcome } from '../probes/types.js';
+import { OUTCOMES, type CatalogDetails, type ClientConfigDetails, type GuardDetails, type ProbeResult, type TokenRequestOutcome } from '../probes/types.js';
 import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
@@ -19,6 +19,8 @@ interface Series {
   failureSeries: Set<string>;
   tools: Set<string>;
   checks: Set<string>;
+  /** "code\0severity" of each mcp_client_config_findings series. */
+  findings: Set<string>;
   failStreak: number;
   /** The TLS expiry gauges are set (an https target). */
   tls: boolean;
@@ -56,7 +58,7 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), failStreak: 0, tls: false });
+      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), findings: new Set(), failStreak: 0, tls: false });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
@@ -133,9 +135,23 @@ export class ProbeRecorder {
       case 'auth_guard':
         if (result.details && 'authChecks' in result.details) this.recordGuard(s, result.details);
         return;
+      case 'client_config':
+        if (result.details) this.recordClientFindings(s, result.details);
+        return;
       case 'http':
       case 'mcp_call':
         return;
+    }
+  }
+
+  /** Findings per code and severity; codes no longer found go back to 0 (an alert resolves), a probe's series go with it. */
+  private recordClientFindings(s: Series, d: ClientConfigDetails): void {
+    const counts = new Map<string, number>();
+    for (const f of d.findings) counts.set(`${f.code}\u0000${f.severity}`, (counts.get(`${f.code}\u0000${f.severity}`) ?? 0) + 1);
+    for (const key of new Set([...s.findings, ...counts.keys()])) {
+      const [code, severity] = key.split('\u0000') as [string, string];
+      this.m.clientConfigFindings.set({ ...s.labels, code, severity }, counts.get(key) ?? 0);
+      s.findings.add(key);
     }
   }
 
@@ -205,6 +221,10 @@ export class ProbeRecorder {
       this.m.catalogServerFailures.remove({ ...labels, server, reason });
     }
     for (const check of s.checks) this.m.authEnforced.remove({ ...labels, check });
+    for (const key of s.findings) {
+      const [code, severity] = key.split('\u0000') as [string, string];
+      this.m.clientConfigFindings.remove({ ...labels, code, severity });
+    }
     this.m.catalogChanges.remove(labels);
     this.series.delete(name);
   }

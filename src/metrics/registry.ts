@@ -50,6 +50,12 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       labelNames: PROBE_LABELS,
       registers,
     }),
+    clientConfigFindings: new Gauge({
+      name: 'mcp_client_config_findings',
+      help: "Findings in a client's own config entry (client_config probes), by code and severity, from its last run.",
+      labelNames: [...PROBE_LABELS, 'code', 'severity'] as const,
+      registers,
+    }),
     oauthTokenRequests: new Counter({
       name: 'mcp_oauth_token_requests_total',
       help: "Requests to the token endpoint of a target's SSO gate (oauth2 client credentials), by outcome: ok, rejected (the endpoint refused the client), error (it failed or could not be reached).",

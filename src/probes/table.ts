@@ -1,5 +1,6 @@
 import type { ProbeConfig, ProbeType } from '../config/schema.js';
 import { authGuardProbe } from './auth-guard.js';
+import { clientConfigProbe } from './client-config.js';
 import { httpProbe } from './http.js';
 import { mcpCallProbe } from './mcp-call.js';
 import { mcpCatalogProbe } from './mcp-catalog.js';
@@ -13,6 +14,7 @@ export const PROBES = {
   mcp_catalog: mcpCatalogProbe,
   mcp_call: mcpCallProbe,
   auth_guard: authGuardProbe,
+  client_config: clientConfigProbe,
 } satisfies ProbeTable;
 
 /**

@@ -132,11 +132,25 @@ export interface GuardDetails {
   authChecks: Partial<Record<GuardCheck, CheckResult>>;
 }
 
+/** client_config: what is wrong with the entry, and how its own request went. */
+export interface ClientConfigDetails {
+  client: string;
+  file: string;
+  server: string;
+  line: number;
+  findings: Array<{ line: number; code: string; severity: 'error' | 'warning'; message: string; fix: string }>;
+  /** The entry's own request (live: true), when its values are all known here. */
+  live?: { outcome: Outcome; reason: string; toolsPerServer?: Record<string, number> };
+  /** Why the request was not sent (a value not known in mcpwatch's environment). */
+  notSent?: string;
+}
+
 export interface DetailsByType {
   http: HttpDetails;
   mcp_catalog: CatalogDetails | RejectionDetails;
   mcp_call: CallDetails | CallRpcErrorDetails | RejectionDetails;
   auth_guard: GuardDetails | RejectionDetails;
+  client_config: ClientConfigDetails;
 }
 
 /** The details of any probe type's result. */

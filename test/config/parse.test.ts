@@ -78,9 +78,9 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
     [
       'unknown probe type',
       `${TARGET}probes:\n  - { name: a, type: grpc, target: lan }\n`,
-      ['probes[0].type: unknown probe type "grpc" (expected one of http, mcp_catalog, mcp_call, auth_guard)'],
+      ['probes[0].type: unknown probe type "grpc" (expected one of http, mcp_catalog, mcp_call, auth_guard, client_config)'],
     ],
-    ['missing probe type', `${TARGET}probes:\n  - { name: a, target: lan }\n`, ['probes[0].type: required: one of http, mcp_catalog, mcp_call, auth_guard']],
+    ['missing probe type', `${TARGET}probes:\n  - { name: a, target: lan }\n`, ['probes[0].type: required: one of http, mcp_catalog, mcp_call, auth_guard, client_config']],
     ['missing required field', `${TARGET}probes:\n  - { name: a, type: mcp_call, target: lan }\n`, ['probes[0].tool: required']],
     [
       'schedule and every together',
@@ -411,5 +411,15 @@ describe('oauth2 (client credentials for an SSO gate)', () => {
   it('an OAuth-protected MCP server without a gateway key may use Authorization for the token', () => {
     const c = valid('targets:\n  mcp: { url: "https://mcp.example.com", oauth2: { clientId: c, clientSecret: s3cret } }\n');
     expect(c.targets.mcp!.apiKeyHeader).toBe('authorization');
+  });
+});
+
+describe('client_config probes', () => {
+  it('a file and the entry in it; live by default', () => {
+    const c = valid(`${TARGET}probes:\n  - { name: codex, type: client_config, target: lan, file: /home/ops/.codex/config.toml, server: litellm, every: 10m }\n`);
+    expect(c.probes[0]).toMatchObject({ type: 'client_config', file: '/home/ops/.codex/config.toml', server: 'litellm', live: true });
+  });
+  it('needs both', () => {
+    expect(problems(`${TARGET}probes:\n  - { name: codex, type: client_config, target: lan }\n`)).toEqual(['probes[0].file: required', 'probes[0].server: required']);
   });
 });

@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writeConfig } from '../support/agent-proc.js';
+import { Registry } from 'prom-client';
+import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
+import { createMetrics } from '../../src/metrics/registry.js';
+import { runCli, sampleValue, tempDir, writeConfig } from '../support/agent-proc.js';
+import { ProbeRunner } from '../support/probe-runner.js';
 import { FS_SERVER, startLiteLLM, type LiteLLM } from '../support/litellm.js';
 
 // `mcpwatch check-clients --live` against a real LiteLLM (the deployment's version, its filesystem
@@ -54,7 +58,7 @@ describe('check-clients --live against a real LiteLLM', () => {
       [noServers, 1, 'missing_servers_header'],
       [unknown, 4, 'unknown_server'],
     ]);
-    expect(out.findings[1]!.message).toMatch(/^x-mcp-servers names mcp_nope, which the gateway's catalog for this key does not have/);
+    expect(out.findings[1]!.message).toMatch(/^x-mcp-servers names mcp_nope, which the gateway does not have for this key: the gateway's catalog for this key lists nothing of it \(it has: mcp_fs\)$/);
     expect(out.live.map((l) => [l.file, l.outcome])).toEqual([
       [noServers, 'ok'],
       [unknown, 'ok'],
@@ -62,5 +66,35 @@ describe('check-clients --live against a real LiteLLM', () => {
     ]);
     expect(out.live[2]!.reason).toBe('not tried: ${input:litellm-key} is not known here');
     expect(r.stdout.includes(ll.masterKey)).toBe(false);
+  });
+
+  it('client_config: a scheduled check of one entry; an edit that breaks it shows in its outcome and in mcp_client_config_findings', async () => {
+    const codex = file('config.toml', `[mcp_servers.litellm]\nurl = "${ll.url}/mcp/"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "${FS_SERVER}" }\n`);
+    const runner = new ProbeRunner(`targets:\n  lan: { url: "${ll.url}", apiKey: "${ll.masterKey}" }\nprobes:\n  - { name: codex-config, type: client_config, target: lan, file: "${codex}", server: litellm, every: 10m, timeout: 30s }\n`);
+    const metrics = createMetrics(new Registry());
+    const rec = new ProbeRecorder(metrics);
+    rec.declare(runner.config.probes);
+    // The entry's variables resolve from mcpwatch's environment, as they would from the client's.
+    process.env.LITELLM_KEY = ll.masterKey;
+    try {
+      const ok = await runner.run('codex-config');
+      expect(ok.outcome, ok.reason).toBe('ok');
+      expect(ok.reason).toBe(`as Codex CLI sends it: 14 tools (${FS_SERVER}: 14)`);
+      rec.record(ok);
+      // Someone "fixes" the file by hand: the key now goes without its prefix, and without x-mcp-servers.
+      writeFileSync(codex, `[mcp_servers.litellm]\nurl = "${ll.url}/mcp/"\nenv_http_headers = { Authorization = "LITELLM_KEY" }\n`);
+      const broken = await runner.run('codex-config');
+      expect(broken.outcome).toBe('auth_rejected');
+      expect(broken.reason).toMatch(/^as Codex CLI sends it: .*key sent without "Bearer " prefix\?; the file: \[missing_servers_header\] line 1, \[missing_bearer_prefix\] line 3$/);
+      rec.record(broken);
+      const text = await metrics.registry.metrics();
+      const labels = { probe: 'codex-config', target: 'lan', type: 'client_config' };
+      expect(sampleValue(text, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' })).toBe(1);
+      expect(sampleValue(text, 'mcp_client_config_findings', { ...labels, code: 'missing_servers_header', severity: 'error' })).toBe(1);
+      expect(sampleValue(text, 'mcp_probe_success', labels)).toBe(0);
+      expect(JSON.stringify([ok, broken]).includes(ll.masterKey)).toBe(false);
+    } finally {
+      delete process.env.LITELLM_KEY;
+    }
   });
 });

@@ -158,12 +158,15 @@ describe('log tailing: read-only access, and resuming under concurrent stdout/st
     const stateDir = tempDir();
     const name = uniqueName('ll-both');
     containers.push(name);
-    await runContainer({ name, cmd: twoStreams(1_500, 3_000) });
+    // Long enough that the four restarts below fall while both streams are still being written, also on a busy machine.
+    await runContainer({ name, cmd: twoStreams(2_500, 3_000) });
     const yaml = `logs:\n  containers:\n    - { name: ${name}, from: beginning }\n`;
     const counted: number[] = [];
     for (let run = 0; run < 4; run++) {
       const a = await startAgent(stateDir, yaml);
-      await new Promise((r) => setTimeout(r, 700 + run * 150));
+      // Stopped once it has counted lines of its own (not after a fixed time, which a busy machine may spend starting).
+      await a.waitFor(async () => ((await a.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) ?? 0) > 0, 20_000, 'lines counted');
+      await new Promise((r) => setTimeout(r, 200 + run * 150));
       expect(await a.stop('SIGTERM')).toBe(0);
       const stopped = a.stdout
         .split('\n')

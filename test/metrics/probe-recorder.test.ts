@@ -528,3 +528,27 @@ describe('OAuth token metrics', () => {
     expect(samples(after, 'mcp_oauth_token_expiry_timestamp_seconds')).toEqual([]);
   });
 });
+
+describe('client config findings', () => {
+  it('counts findings per code and severity; a code fixed goes back to 0; a removed probe loses its series', async () => {
+    const ps = probes(`${ALL}  - { name: cc, type: client_config, target: lan, file: /x/config.toml, server: litellm }\n`);
+    rec.declare(ps);
+    const labels = { probe: 'cc', target: 'lan', type: 'client_config' };
+    const details = (codes: Array<[string, 'error' | 'warning']>) => ({
+      client: 'Codex CLI',
+      file: '/x/config.toml',
+      server: 'litellm',
+      line: 1,
+      findings: codes.map(([code, severity], i) => ({ line: i + 1, code, severity, message: 'm', fix: 'f' })),
+    });
+    rec.record(result({ probe: 'cc', type: 'client_config', target: 'lan', outcome: 'expectation_failed', startedAt: T0, durationMs: 5, details: details([['missing_bearer_prefix', 'error'], ['plaintext_key', 'warning'], ['plaintext_key', 'warning']]) }));
+    let t = await text();
+    expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' })).toBe(1);
+    expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'plaintext_key', severity: 'warning' })).toBe(2);
+    rec.record(result({ probe: 'cc', type: 'client_config', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 5, details: details([]) }));
+    t = await text();
+    expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' })).toBe(0);
+    rec.declare(probes(ALL));
+    expect(samples(await text(), 'mcp_client_config_findings')).toEqual([]);
+  });
+});
