@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { innermostMessage } from '../util/errors.js';
-import { joinUrl, keyHeaders, readLimited, USER_AGENT } from './net/requests.js';
+import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from './net/requests.js';
 import type { CatalogDetails, ProbeContext, ServerState } from './types.js';
 import { compareGatewayHealth, healthEntriesOf, serverNamesOf } from './verdicts/gateway-health.js';
 
@@ -19,7 +19,7 @@ export async function readGatewayHealth(ctx: ProbeContext, servers: Readonly<Rec
   const left = Math.floor(ctx.timeoutMs - (performance.now() - startedAt) - MARGIN_MS);
   if (left < 500) return { servers: {}, error: 'no time left in the run for the gateway health check' };
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...ctx.target.headers, ...keyHeaders(ctx.target), ...(ssoToken !== undefined && { authorization: `Bearer ${ssoToken}` }) };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...ctx.target.headers, ...keyHeaders(ctx.target), ...ssoHeaders(ssoToken) };
   const get = async (path: string): Promise<unknown> => {
     const url = joinUrl(ctx.target.url, path);
     ctx.step(`GET ${url}  (the gateway's own health)`);

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { HttpProbeConfig } from '../config/schema.js';
 import { maskHeaders } from '../util/redact.js';
-import { joinUrl, keyHeaders, readLimited, USER_AGENT } from './net/requests.js';
+import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from './net/requests.js';
 import { withSsoToken } from './oauth/with-token.js';
 import type { ProbeFn } from './types.js';
 import { checkHttpExpect } from './verdicts/http.js';
@@ -12,7 +12,7 @@ export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
   const keySent = spec.auth && ctx.target.apiKey !== undefined;
   const send = async (ssoToken: string | undefined): Promise<HttpResult> => {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...ctx.target.headers, ...spec.headers };
-    if (spec.auth) Object.assign(headers, keyHeaders(ctx.target), ssoToken !== undefined && { authorization: `Bearer ${ssoToken}` });
+    if (spec.auth) Object.assign(headers, keyHeaders(ctx.target), ssoHeaders(ssoToken));
     ctx.step(`${spec.method} ${url}`, { headers: maskHeaders(headers, ctx.redactor) });
 
     ctx.phases.start('http');

@@ -12,7 +12,7 @@ import { maskHeaders } from '../../util/redact.js';
 import { VERSION } from '../../version.js';
 import { runDispatcher } from '../net/connections.js';
 import { createPhaseClock } from '../net/phases.js';
-import { bearer, joinUrl, USER_AGENT } from '../net/requests.js';
+import { bearer, joinUrl, ssoHeaders, USER_AGENT } from '../net/requests.js';
 import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ServerOutcomes } from '../types.js';
 import { excerpt, statusText } from '../verdicts/text.js';
 import { formatBytes, watchBody, type BodyMode, type SseFieldHook } from './body.js';
@@ -90,7 +90,7 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
     headers[keyHeader] = auth.value;
   }
   // A check of what the key's header carries when that header is Authorization is left alone.
-  if (spec.ssoToken !== undefined && (keyHeader !== 'authorization' || auth.kind === 'key')) headers.authorization = `Bearer ${spec.ssoToken}`;
+  if (keyHeader !== 'authorization' || auth.kind === 'key') Object.assign(headers, ssoHeaders(spec.ssoToken));
   return headers;
 }
 

@@ -34,6 +34,11 @@ export function keyHeaders(target: Pick<Target, 'apiKey' | 'apiKeyHeader'>): Rec
   return target.apiKey === undefined ? {} : { [target.apiKeyHeader]: bearer(target.apiKey) };
 }
 
+/** The SSO gate's access token as the request sends it (`Authorization: Bearer <token>`), or nothing without one. */
+export function ssoHeaders(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
 /**
  * Reads a body stream up to `max` bytes, then stops reading and destroys the stream, so a
  * huge or endless response costs at most `max` bytes of memory.
