@@ -37,7 +37,7 @@ module.exports = {
     layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
     layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
     layer('clients/', ['config/', 'util/']),
-    layer('cli/', ['main', 'clients/', 'scheduler/run', 'probes/oauth/token-source', 'correlate/evidence', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
+    layer('cli/', ['main', 'clients/', 'scheduler/run', 'scheduler/semaphore', 'probes/oauth/token-source', 'correlate/evidence', 'correlate/guard', 'correlate/window-matches', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
   ],
   options: {
     tsPreCompilationDeps: true,

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../config/duration.js';
 import { resolveConfigPath } from '../config/load.js';
 import { runAgentProcess } from '../main.js';
 import { VERSION } from '../version.js';
 import { checkClients } from './check-clients.js';
 import { checkConfig } from './check-config.js';
 import { probeOnce } from './probe.js';
+import { DEFAULT_REPORT_DIR, DEFAULT_REPORT_SINCE_MS, writeReport } from './report.js';
 
 const HELP = `mcpwatch ${VERSION}: monitors MCP gateways (LiteLLM) with scheduled MCP probes, log tailing and Prometheus metrics.
 
@@ -18,13 +20,20 @@ Usage:
                                             settings.json, mcpServers JSON, Open WebUI env files) against the
                                             gateways of the config: FILE:LINE: severity: SERVER: [code] message;
                                             --live also sends each entry's own initialize + tools/list
+  mcpwatch report [--config FILE] [--clients PATH...] [--out DIR] [--since DURATION] [--json]
+                                            run every probe once, check (and try) the client files, read
+                                            each configured container's log of the last DURATION (default
+                                            1h), and write mcpwatch-report-<UTC time>.md and .json to DIR
+                                            (default ./reports); --json prints the JSON report too
   mcpwatch --version | --help
 
 The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
 
 Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0 valid, 1 invalid;
 probe 0 success, 1 probe failed, 2 usage or config error; check-clients 0 no error-level finding,
-1 at least one, 2 usage or config error or a file that cannot be read or parsed.
+1 at least one, 2 usage or config error or a file that cannot be read or parsed; report 0 all green,
+1 something failed (a probe, a client entry, a live try, a log that could not be read), 2 usage or
+config error (nothing is written).
 `;
 
 class UsageError extends Error {}
@@ -40,6 +49,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         live: { type: 'boolean' },
+        clients: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -59,10 +71,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const [command = 'run', ...rest] = positionals;
   const configPath = resolveConfigPath(values.config, env);
   try {
+    if (command !== 'report') {
+      const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
+      if (only) throw new UsageError(`--${only} is for the report command`);
+    }
     switch (command) {
       case 'run':
         if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-        if (values.json) throw new UsageError('--json is for the probe and check-clients commands');
+        if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
         return await runAgentProcess({ configPath, env });
       case 'check-config':
         if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
@@ -73,6 +89,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'check-clients':
         if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
         return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
+      case 'report': {
+        // `--clients a.toml b.json`: the paths after the first come as positionals.
+        if (rest.length && !values.clients) throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
+        if (values.live) throw new UsageError('report always tries the client entries: --live is for check-clients');
+        let sinceMs = DEFAULT_REPORT_SINCE_MS;
+        if (values.since !== undefined) {
+          const d = parseDuration(values.since);
+          if (typeof d !== 'number') throw new UsageError(`--since: ${d.error}`);
+          sinceMs = d;
+        }
+        return await writeReport(configPath, env, { clients: [...(values.clients ?? []), ...rest], out: values.out ?? DEFAULT_REPORT_DIR, json: values.json ?? false, sinceMs });
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

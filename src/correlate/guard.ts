@@ -121,6 +121,7 @@ export class GuardCorrelator implements GuardAnnouncer {
   }
 }
 
-function normalizeIp(ip: string): string {
+/** An IPv4 address as uvicorn and LiteLLM print it, with or without the IPv6 mapping. */
+export function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }

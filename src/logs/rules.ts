@@ -96,3 +96,9 @@ export function firstLine(text: string): string {
   const nl = text.indexOf('\n');
   return nl < 0 ? text : text.slice(0, nl);
 }
+
+/** A record's first `n` lines, at most `max` characters: how a match is shown in a list of matches. */
+export function firstLines(text: string, n = 2, max = 500): string {
+  const out = text.split('\n', n).join('\n');
+  return out.length > max ? `${out.slice(0, max)}…` : out;
+}

@@ -1,23 +1,15 @@
-import type { GuardCorrelator, Origin } from '../correlate/guard.js';
+import type { GuardCorrelator } from '../correlate/guard.js';
+import type { WindowMatch } from '../correlate/window-matches.js';
 import { tsToMs } from '../logs/lines.js';
 import type { LogSink } from '../logs/log-service.js';
 import { keptRecord, RecordRing } from '../logs/record-ring.js';
 import type { LogRecord } from '../logs/records.js';
-import type { Match } from '../logs/rules.js';
+import { firstLines, type Match } from '../logs/rules.js';
 import type { LogRecorder } from '../metrics/log-recorder.js';
 import type { Redactor } from '../util/redact.js';
 
-export interface RecentMatch {
-  at: string;
-  container: string;
-  category: string;
-  kind: string;
-  origin: Origin;
-  requesterIp?: string;
-  server?: string;
-  /** The record's first lines, keys masked. */
-  line: string;
-}
+/** A match as /status and the MCP tools list it: the report's shape, with its container. */
+export type RecentMatch = WindowMatch & { container: string };
 
 const RECENT_MAX = 200;
 
@@ -99,9 +91,4 @@ export class LogMatches implements LogSink {
       if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
     }
   }
-}
-
-function firstLines(text: string, n: number, max: number): string {
-  const out = text.split('\n', n).join('\n');
-  return out.length > max ? `${out.slice(0, max)}…` : out;
 }

@@ -1,5 +1,5 @@
-import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { badRequest } from '../support/bad-client.js';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { ensureMcpServers, LITELLM_VERSIONS } from '../support/litellm.js';
@@ -8,20 +8,6 @@ import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm
 // The auth errors mcpwatch's own auth_guard provokes, told apart from real clients' errors in
 // the log of a real LiteLLM running in a real container. Real bad clients send their requests
 // from another address (127.0.0.2, as a client on another host would) at the same moments.
-
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bad-client', version: '1' } } });
-const elsewhere = new Agent({ localAddress: '127.0.0.2' });
-
-async function badRequest(url: string, authorization?: string): Promise<number> {
-  const res = await undiciFetch(`${url}/mcp/`, {
-    method: 'POST',
-    dispatcher: elsewhere,
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(authorization && { authorization }) },
-    body: INIT,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
 
 function sumMatches(text: string, labels: Record<string, string>): number {
   let n = 0;

@@ -1,0 +1,230 @@
+import { mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { Config, Probe } from '../config/parse.js';
+import { formatProblem } from '../config/problems.js';
+import { secretsOf } from '../config/secrets.js';
+import { EVIDENCE_AFTER_MS, evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
+import { GuardCorrelator } from '../correlate/guard.js';
+import { WindowMatches } from '../correlate/window-matches.js';
+import { readLog } from '../logs/log-window.js';
+import type { ProbeResult } from '../probes/types.js';
+import { TokenSources } from '../probes/oauth/token-source.js';
+import { runProbe } from '../scheduler/run.js';
+import { Semaphore } from '../scheduler/semaphore.js';
+import { createLogger } from '../util/logger.js';
+import { Redactor } from '../util/redact.js';
+import { VERSION } from '../version.js';
+import { clientChecks } from './check-clients.js';
+import { failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
+
+export interface ReportOptions {
+  clients: readonly string[];
+  out: string;
+  json: boolean;
+  /** How far back the gateway logs are read, ms before the report started. */
+  sinceMs: number;
+}
+
+/** `--out` unless given. */
+export const DEFAULT_REPORT_DIR = './reports';
+/** How far back the logs are read unless `--since` says. */
+export const DEFAULT_REPORT_SINCE_MS = 3_600_000;
+
+/**
+ * `mcpwatch report`: every probe of the config run once (as the agent would, auth_guard's
+ * requests announced so the errors they provoke are told apart; the guards after the others),
+ * the client files checked and each entry tried as its client sends it, and each configured
+ * container's log of the window
+ * read once from Docker: its matches counted by kind and origin, the newest listed masked, and
+ * a failed probe's evidence taken from it. Written as `mcpwatch-report-<UTC time>.md` and
+ * `.json` in `out`. 0 all green, 1 something failed, 2 usage or config error (nothing written).
+ */
+export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, opts: ReportOptions): Promise<number> {
+  const r = await loadConfig(configPath, env);
+  if (!r.ok) {
+    for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    return 2;
+  }
+  // What cannot be read at all is a usage error, found before anything runs; a file that reads
+  // but is no client config mcpwatch knows is reported (and fails the report).
+  for (const path of opts.clients) {
+    const why = await stat(path).then(
+      (s) => (s.isFile() ? undefined : 'not a file'),
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message),
+    );
+    if (why) {
+      process.stderr.write(`mcpwatch: --clients ${path}: ${why}\n`);
+      return 2;
+    }
+  }
+  const dirProblem = await mkdir(opts.out, { recursive: true }).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  if (dirProblem) {
+    process.stderr.write(`mcpwatch: --out ${opts.out}: cannot make the directory (${dirProblem})\n`);
+    return 2;
+  }
+
+  const config = r.config;
+  const redactor = new Redactor();
+  redactor.addSecrets(secretsOf(config));
+  const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
+  const started = Date.now();
+
+  // Three phases apart by a failed run's evidence margin, so that what one provokes in the
+  // gateway's log (the guard's auth errors, a broken client's) is not another's evidence.
+  const guards = new GuardCorrelator();
+  const tokens = new TokenSources();
+  const isGuard = (p: Probe): boolean => p.type === 'auth_guard';
+  const results = await runAll(config.probes.filter((p) => !isGuard(p)), config, redactor, logger, guards, tokens);
+  if (results.length && config.probes.some(isGuard)) await sleep(EVIDENCE_AFTER_MS);
+  results.push(...(await runAll(config.probes.filter(isGuard), config, redactor, logger, guards, tokens)));
+  results.sort((a, b) => config.probes.indexOf(a.probe) - config.probes.indexOf(b.probe));
+  if (results.length && opts.clients.length) await sleep(EVIDENCE_AFTER_MS);
+  const clients = await clientChecks(config, env, opts.clients, true);
+  const logs = config.logs ? await readLogs(config, results, guards, redactor, started - opts.sinceMs, started) : null;
+
+  const probes: ReportProbe[] = results.map(({ probe, result }) => ({ ...result, startedAt: new Date(result.startedAt).toISOString(), url: config.targets[probe.target]!.url }));
+  const partial = {
+    schema: 1 as const,
+    startedAt: new Date(started).toISOString(),
+    generatedAt: new Date().toISOString(),
+    mcpwatch: { version: VERSION, node: process.version },
+    host: hostname(),
+    config: configPath,
+    targets: Object.entries(config.targets).map(([name, t]) => ({ name, url: t.url, sso: t.oauth2 !== undefined })),
+    probes,
+    clients: { files: [...opts.clients], findings: clients.findings, live: clients.live, errors: clients.unreadable },
+    logs,
+  };
+  const failures = failuresOf(partial);
+  const report: Report = redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures });
+
+  let written: { md: string; json: string };
+  try {
+    written = await writeFiles(opts.out, report);
+  } catch (err) {
+    process.stderr.write(`mcpwatch: --out ${opts.out}: cannot write the report (${(err as Error).message})\n`);
+    return 2;
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    process.stdout.write(`report: ${written.md}\n        ${written.json}\n`);
+    process.stdout.write(`result: ${headline(report)}\n`);
+    for (const f of report.failures) process.stdout.write(`  - ${f}\n`);
+  }
+  return report.status === 'green' ? 0 : 1;
+}
+
+/** Docker has a record as soon as the gateway writes it: a moment is enough. */
+const WRITE_SLACK_MS = 200;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Each probe once, at most maxConcurrentProbes at a time, one token per target; results in the given order. */
+async function runAll(probes: readonly Probe[], config: Config, redactor: Redactor, logger: ReturnType<typeof createLogger>, guards: GuardCorrelator, tokens: TokenSources): Promise<Array<{ probe: Probe; result: ProbeResult }>> {
+  const limiter = new Semaphore(config.maxConcurrentProbes);
+  return Promise.all(
+    probes.map(async (probe) => {
+      const release = await limiter.acquire();
+      try {
+        const target = config.targets[probe.target]!;
+        const oauth = tokens.for(target);
+        const result = await runProbe(probe, { target, logger, redactor, guard: guards, ...(oauth && { oauth }) }, { trigger: 'cli' }).result;
+        return { probe, result };
+      } finally {
+        release();
+      }
+    }),
+  );
+}
+
+/**
+ * Each container's log from `from` to now (once what the gateway logs about the last run has had
+ * time to come), read once: its matches, and the records of failed runs' windows as their
+ * evidence (added to those results).
+ */
+async function readLogs(config: Config, results: Array<{ probe: Probe; result: ProbeResult }>, guards: GuardCorrelator, redactor: Redactor, from: number, started: number): Promise<NonNullable<Report['logs']>> {
+  const lastEnd = Math.max(0, ...results.map(({ result }) => result.startedAt + result.durationMs));
+  // The last run's evidence margin, and a moment for what the last client try provoked to be logged.
+  const wait = Math.max(lastEnd + EVIDENCE_AFTER_MS - Date.now(), WRITE_SLACK_MS);
+  await sleep(wait);
+  const to = Date.now();
+  const failed = results.filter(({ result }) => !result.success).map((x) => ({ ...x, span: evidenceWindow(x.result) }));
+  const inFailedWindow = (at: number): boolean => failed.some(({ span }) => at >= span.from && at <= span.to);
+  const logs = config.logs!;
+  const containers: NonNullable<Report['logs']>['containers'] = [];
+  const kept: Array<{ container: string; records: WindowMatches['kept'] } | { container: string; error: string }> = [];
+  // One after the other, in the config's order: the correlator sees each container's log in log order.
+  for (const c of logs.containers) {
+    const w = new WindowMatches(c.name, { from, to }, guards, redactor, inFailedWindow, started);
+    try {
+      await readLog(logs.docker, c, from, to, w);
+      containers.push({ name: c.name, ...w.summary() });
+      kept.push({ container: c.name, records: w.kept });
+    } catch (err) {
+      const error = redactor.mask((err as Error).message);
+      containers.push({ name: c.name, error });
+      kept.push({ container: c.name, error });
+    }
+  }
+  for (const { probe, result, span } of failed) {
+    const windows = kept.map((k) => ('error' in k ? k : { container: k.container, window: { records: k.records.filter((rec) => rec.at >= span.from && rec.at <= span.to), overrun: false } }));
+    result.gatewayLog = gatewayLog(windows, subjectOf(probe, result), span, redactor);
+  }
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), containers };
+}
+
+/** `mcpwatch-report-20261202T184005Z`: sortable, no colons (fine on every file system). */
+export function reportStem(at: Date): string {
+  return `mcpwatch-report-${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
+}
+
+/**
+ * Both files, each written whole (a temporary file renamed) under a stem no earlier report holds
+ * (`-2`, `-3`, … when two are made in one second): nothing is overwritten.
+ */
+async function writeFiles(dir: string, report: Report): Promise<{ md: string; json: string }> {
+  const base = reportStem(new Date(report.generatedAt));
+  for (let n = 1; ; n++) {
+    const stem = join(dir, n === 1 ? base : `${base}-${n}`);
+    const md = `${stem}.md`;
+    const json = `${stem}.json`;
+    // The .md claims the stem: created exclusively, so a concurrent report takes the next one.
+    let claim;
+    try {
+      claim = await open(md, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    await claim.close();
+    try {
+      await writeWhole(json, `${JSON.stringify(report, null, 2)}\n`, true);
+      await writeWhole(md, renderMarkdown(report), false);
+    } catch (err) {
+      await unlink(md).catch(() => undefined);
+      throw err;
+    }
+    return { md, json };
+  }
+}
+
+async function writeWhole(path: string, text: string, exclusive: boolean): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text, { flag: 'wx' });
+  if (exclusive) {
+    const exists = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      await unlink(tmp);
+      throw new Error(`${path} exists already`);
+    }
+  }
+  await rename(tmp, path);
+}
