@@ -1,4 +1,4 @@
-import { mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
@@ -16,6 +16,7 @@ import { Semaphore } from '../scheduler/semaphore.js';
 import { createLogger } from '../util/logger.js';
 import { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
+import { whyUnreadable } from '../clients/read.js';
 import { clientChecks } from './check-clients.js';
 import { failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
 
@@ -52,7 +53,7 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   for (const path of opts.clients) {
     const why = await stat(path).then(
       (s) => (s.isFile() ? undefined : 'not a file'),
-      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message),
+      (err: NodeJS.ErrnoException) => whyUnreadable(err),
     );
     if (why) {
       process.stderr.write(`mcpwatch: --clients ${path}: ${why}\n`);
@@ -213,18 +214,14 @@ async function writeFiles(dir: string, report: Report): Promise<{ md: string; js
   }
 }
 
+/** A file written whole: a temporary file moved into place (linked, when nothing there may be overwritten). */
 async function writeWhole(path: string, text: string, exclusive: boolean): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, text, { flag: 'wx' });
-  if (exclusive) {
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
-    );
-    if (exists) {
-      await unlink(tmp);
-      throw new Error(`${path} exists already`);
-    }
+  if (!exclusive) return rename(tmp, path);
+  try {
+    await link(tmp, path);
+  } finally {
+    await unlink(tmp);
   }
-  await rename(tmp, path);
 }

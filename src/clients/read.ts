@@ -30,8 +30,13 @@ export async function readClientFile(file: string): Promise<ClientFile> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ClientFileError(`${file}: cannot read it (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message})`);
+    throw new ClientFileError(`${file}: cannot read it (${whyUnreadable(err as NodeJS.ErrnoException)})`);
   }
   return parseClientFile(file, text);
+}
+
+/** Why a file cannot be read, as a person says it. */
+export function whyUnreadable(err: NodeJS.ErrnoException): string {
+  const code = err.code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : err.message;
 }

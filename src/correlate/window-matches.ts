@@ -44,6 +44,41 @@ export interface WindowSummary {
 /** How long after an auth record the access line of its request may come (uvicorn logs it when the answer is sent). */
 const PAIR_MS = 2_000;
 
+/** A match as it is listed (/status, the MCP tools, the report): its first lines masked until its record is complete. */
+export function listedMatch(m: Match, rec: LogRecord, origin: Origin, at: number, redactor: Redactor): WindowMatch {
+  return {
+    at: new Date(at).toISOString(),
+    category: m.category,
+    kind: m.kind,
+    origin,
+    ...(rec.requesterIp && { requesterIp: rec.requesterIp }),
+    ...(m.server && { server: m.server }),
+    line: redactor.mask(firstLines(rec.text)),
+  };
+}
+
+/** The listed matches of records still open: completed (all their lines, the requester a later line named) when the record ends. */
+export class OpenRecords<T extends WindowMatch> {
+  private readonly open = new WeakMap<LogRecord, T[]>();
+
+  add(rec: LogRecord, entry: T): void {
+    const open = this.open.get(rec);
+    if (open) open.push(entry);
+    else this.open.set(rec, [entry]);
+  }
+
+  complete(rec: LogRecord, redactor: Redactor): void {
+    const entries = this.open.get(rec);
+    if (!entries) return;
+    this.open.delete(rec);
+    const line = redactor.mask(firstLines(rec.text));
+    for (const e of entries) {
+      e.line = line;
+      if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
+    }
+  }
+}
+
 /** How many matches of one container a report lists (all are counted). */
 export const WINDOW_MATCHES_LISTED = 50;
 
@@ -62,7 +97,7 @@ export class WindowMatches {
   private readonly listed: WindowMatch[] = [];
   private total = 0;
   private recordsRead = 0;
-  private readonly open = new WeakMap<LogRecord, WindowMatch[]>();
+  private readonly open = new OpenRecords<WindowMatch>();
   /** Recent auth matches of origin external with their requester, waiting for their request's access line. */
   private unpaired: Array<{ entry: WindowMatch; t: number; ip: string }> = [];
   private externalAuthBefore = 0;
@@ -84,23 +119,12 @@ export class WindowMatches {
     // Asked for every match, in log order, as the agent's tail asks: the correlator learns the
     // guard's address from its access lines as it goes.
     const origin = this.guards.attribute(this.container, m, rec);
-    const at = new Date(t).toISOString();
-    this.count(m.category, m.kind, origin, at, 1);
+    const entry = listedMatch(m, rec, origin, t, this.redactor);
+    this.count(m.category, m.kind, origin, entry.at, 1);
     this.total++;
-    const entry: WindowMatch = {
-      at,
-      category: m.category,
-      kind: m.kind,
-      origin,
-      ...(rec.requesterIp && { requesterIp: rec.requesterIp }),
-      ...(m.server && { server: m.server }),
-      line: this.redactor.mask(firstLines(rec.text)),
-    };
     this.listed.push(entry);
     if (this.listed.length > this.listMax) this.listed.shift();
-    const open = this.open.get(rec);
-    if (open) open.push(entry);
-    else this.open.set(rec, [entry]);
+    this.open.add(rec, entry);
     this.unpaired = this.unpaired.filter((u) => u.t >= t - PAIR_MS);
     if (m.category === 'auth' && origin === 'external') {
       if (t < this.mark) this.externalAuthBefore++;
@@ -141,15 +165,7 @@ export class WindowMatches {
     if (rec.duplicate || t === undefined || t < this.span.from || t > this.span.to) return;
     this.recordsRead++;
     if (this.keep(t)) this.kept.push(keptRecord(this.container, t, rec, matched));
-    const entries = this.open.get(rec);
-    if (!entries) return;
-    this.open.delete(rec);
-    // The record is complete now: its lines and the requester a later line named.
-    const line = this.redactor.mask(firstLines(rec.text));
-    for (const e of entries) {
-      e.line = line;
-      if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
-    }
+    this.open.complete(rec, this.redactor);
   }
 
   summary(): WindowSummary {

@@ -1,10 +1,10 @@
 import type { GuardCorrelator } from '../correlate/guard.js';
-import type { WindowMatch } from '../correlate/window-matches.js';
+import { listedMatch, OpenRecords, type WindowMatch } from '../correlate/window-matches.js';
 import { tsToMs } from '../logs/lines.js';
 import type { LogSink } from '../logs/log-service.js';
 import { keptRecord, RecordRing } from '../logs/record-ring.js';
 import type { LogRecord } from '../logs/records.js';
-import { firstLines, type Match } from '../logs/rules.js';
+import type { Match } from '../logs/rules.js';
 import type { LogRecorder } from '../metrics/log-recorder.js';
 import type { Redactor } from '../util/redact.js';
 
@@ -21,7 +21,7 @@ const RECENT_MAX = 200;
 export class LogMatches implements LogSink {
   private recent: RecentMatch[] = [];
   /** Recent matches of records still open: completed (requester IP, more text) when the record ends. */
-  private open = new WeakMap<LogRecord, RecentMatch[]>();
+  private readonly open = new OpenRecords<RecentMatch>();
 
   constructor(
     private readonly guards: GuardCorrelator,
@@ -63,32 +63,14 @@ export class LogMatches implements LogSink {
     const origin = this.guards.attribute(container, m, rec);
     const at = rec.ts ? tsToMs(rec.ts) : Date.now();
     this.recorder.match(container, m, origin, at);
-    const entry: RecentMatch = {
-      at: new Date(at).toISOString(),
-      container,
-      category: m.category,
-      kind: m.kind,
-      origin,
-      ...(rec.requesterIp && { requesterIp: rec.requesterIp }),
-      ...(m.server && { server: m.server }),
-      line: this.redactor.mask(firstLines(rec.text, 2, 500)),
-    };
+    const entry: RecentMatch = { container, ...listedMatch(m, rec, origin, at, this.redactor) };
     this.recent.push(entry);
     if (this.recent.length > RECENT_MAX) this.recent.splice(0, this.recent.length - RECENT_MAX);
-    const open = this.open.get(rec);
-    if (open) open.push(entry);
-    else this.open.set(rec, [entry]);
+    this.open.add(rec, entry);
   }
 
   recordEnd(container: string, rec: LogRecord, matched: readonly Match[]): void {
     if (!rec.duplicate) this.records.add(keptRecord(container, rec.ts ? tsToMs(rec.ts) : this.now(), rec, matched));
-    const entries = this.open.get(rec);
-    if (!entries) return;
-    this.open.delete(rec);
-    const line = this.redactor.mask(firstLines(rec.text, 2, 500));
-    for (const e of entries) {
-      e.line = line;
-      if (rec.requesterIp && !e.requesterIp) e.requesterIp = rec.requesterIp;
-    }
+    this.open.complete(rec, this.redactor);
   }
 }
