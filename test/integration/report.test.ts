@@ -135,7 +135,9 @@ ${extraContainers}`,
     const broken = json.probes.find((p) => p.probe === 'broken')!;
     expect(broken.gatewayLog?.about).toEqual(['mcp_broken']);
     expect(broken.gatewayLog?.records.length, JSON.stringify(broken.gatewayLog, null, 1)).toBeGreaterThan(0);
-    expect(broken.gatewayLog?.records.some((rec) => rec.text.includes('mcp_broken')), JSON.stringify(broken, null, 1)).toBe(true);
+    // LiteLLM's words depend on when it notices the failed start: the server named ("Task cancelled
+    // while listing tools from mcp_broken") or its MCP client's warnings (seen in a CI run).
+    expect(broken.gatewayLog?.records.some((rec) => /mcp_broken|MCP client connection failed|MCP client session is not initialized/.test(rec.text)), JSON.stringify(broken, null, 1)).toBe(true);
     // The guard runs after the others, out of their windows: its provoked errors are no one else's evidence.
     expect(broken.gatewayLog?.records.some((rec) => rec.text.includes('Malformed API Key'))).toBe(false);
     expect(broken.gatewayLog?.incomplete).toEqual([`no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`]);
