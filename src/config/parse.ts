@@ -204,6 +204,13 @@ function crossCheck(raw: Record<string, unknown>): Located[] {
     }
   });
 
+  if (isRecord(raw.shard) && Number.isInteger(raw.shard.index) && Number.isInteger(raw.shard.total ?? 1)) {
+    const total = (raw.shard.total ?? 1) as number;
+    if ((raw.shard.index as number) >= total && total >= 1) {
+      problems.push({ segs: ['shard', 'index'], message: `must be less than shard.total (${total}): shards are numbered 0 to ${total - 1}` });
+    }
+  }
+
   const containers = isRecord(raw.logs) && Array.isArray(raw.logs.containers) ? raw.logs.containers : [];
   const containerNames = new Map<string, number>();
   containers.forEach((c, i) => {

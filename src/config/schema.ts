@@ -285,6 +285,15 @@ export const mcpServerSchema = z.strictObject({
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** The most shards the probes may be split into (config `shard.total`, `--shard I/N`). */
+export const MAX_SHARDS = 1000;
+
+/** Run only this replica's share of the probes (stable hash of the name); index < total is checked across fields. */
+export const shardSchema = z.strictObject({
+  index: z.number().int({ error: 'expected a whole number' }).min(0).default(0),
+  total: z.number().int({ error: 'expected a whole number' }).min(1).max(MAX_SHARDS).default(1),
+});
+
 export const configSchema = z.strictObject({
   listen: hostPort.default('0.0.0.0:9464'),
   logLevel: z.enum(LOG_LEVELS).default('info'),
@@ -295,6 +304,7 @@ export const configSchema = z.strictObject({
   probes: z.array(probeSchema).default([]),
   logs: logsSchema.optional(),
   mcpServer: mcpServerSchema.prefault({ enabled: false }),
+  shard: shardSchema.prefault({}),
 });
 
 export type RawConfig = z.output<typeof configSchema>;
