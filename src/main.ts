@@ -1,9 +1,10 @@
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { loadConfig } from './config/load.js';
+import { loadConfig, type LoadResult } from './config/load.js';
 import { ConfigError, formatProblem } from './config/problems.js';
 import { parseListen } from './config/schema.js';
 import { secretsOf } from './config/secrets.js';
+import type { Shard } from './config/shard.js';
 import { createMetrics } from './metrics/registry.js';
 import { Agent } from './runtime/agent.js';
 import type { ReloadResult } from './runtime/reload-plan.js';
@@ -24,6 +25,8 @@ export interface AgentOptions {
   logDestination?: DestinationStream;
   /** Overrides `listen` from the config (tests use port 0). */
   listen?: string;
+  /** `--shard I/N`: overrides the config's `shard`, at start and on every reload. */
+  shard?: Shard;
   /** Event loop delay above which /health answers 503. */
   maxEventLoopDelayMs?: number;
   stallGraceMs?: number;
@@ -45,7 +48,10 @@ export interface RunningAgent {
  * Throws ConfigError on an invalid config.
  */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const load = () => loadConfig(opts.configPath, opts.env);
+  const load = async (): Promise<LoadResult> => {
+    const loaded = await loadConfig(opts.configPath, opts.env);
+    return loaded.ok && opts.shard ? { ...loaded, config: { ...loaded.config, shard: { ...opts.shard } } } : loaded;
+  };
   const loaded = await load();
   if (!loaded.ok) throw new ConfigError(loaded.problems, loaded.path);
   const { config } = loaded;
@@ -70,7 +76,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const listen = parseListen(opts.listen ?? config.listen)!;
   await app.listen({ host: listen.host, port: listen.port });
   agent.start();
-  logger.info({ version: VERSION, config: opts.configPath, probes: config.probes.length, targets: Object.keys(config.targets).length }, 'mcpwatch started');
+  const shard = agent.shardStatus();
+  logger.info(
+    { version: VERSION, config: opts.configPath, probes: shard.probes, targets: Object.keys(config.targets).length, ...(shard.total > 1 && { shard: `${shard.index}/${shard.total}`, ofProbes: shard.ofProbes, tailsLogs: shard.tailsLogs }) },
+    'mcpwatch started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

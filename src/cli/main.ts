@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/duration.js';
 import { resolveConfigPath } from '../config/load.js';
+import { parseShardFlag, type Shard } from '../config/shard.js';
 import { runAgentProcess } from '../main.js';
 import { VERSION } from '../version.js';
 import { checkClients } from './check-clients.js';
@@ -11,7 +12,10 @@ import { DEFAULT_REPORT_DIR, DEFAULT_REPORT_SINCE_MS, writeReport } from './repo
 const HELP = `mcpwatch ${VERSION}: monitors MCP gateways (LiteLLM) with scheduled MCP probes, log tailing and Prometheus metrics.
 
 Usage:
-  mcpwatch [run] [--config FILE]            run the agent until SIGTERM/SIGINT (SIGHUP reloads the config)
+  mcpwatch [run] [--config FILE] [--shard I/N]
+                                            run the agent until SIGTERM/SIGINT (SIGHUP reloads the config);
+                                            --shard I/N runs only shard I of N of the probes (those whose
+                                            name hashes to I), overriding the config's shard
   mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
@@ -52,6 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         clients: { type: 'string', multiple: true },
         out: { type: 'string' },
         since: { type: 'string' },
+        shard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -75,11 +80,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
       if (only) throw new UsageError(`--${only} is for the report command`);
     }
+    // probe, check-config, check-clients and report use every probe of the config: no shard.
+    if (command !== 'run' && values.shard !== undefined) throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
     switch (command) {
       case 'run':
         if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
         if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
-        return await runAgentProcess({ configPath, env });
+        return await runAgentProcess({ configPath, env, ...(values.shard !== undefined && { shard: shardFlag(values.shard) }) });
       case 'check-config':
         if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
         return await checkConfig(configPath, env);
@@ -108,6 +115,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (err instanceof UsageError) return usage(err.message);
     throw err;
   }
+}
+
+/** `--shard I/N`, or a usage error saying what is expected. */
+function shardFlag(s: string): Shard {
+  const shard = parseShardFlag(s);
+  if ('error' in shard) throw new UsageError(`--shard: ${shard.error}`);
+  return shard;
 }
 
 function usage(message: string): number {

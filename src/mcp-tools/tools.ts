@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { VERSION } from '../version.js';
+import { elsewhereMessage } from '../runtime/status-view.js';
 import type { MonitoringSource } from './port.js';
 import type { RunRateLimiter } from './rate-limit.js';
 
@@ -18,7 +19,11 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
   );
   const answer = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text: JSON.stringify(source.redactor.maskDeep(value), null, 2) }] });
   const fail = (message: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text: source.redactor.mask(message) }] });
-  const unknownProbe = (name: string): CallToolResult => fail(`unknown probe "${name}"; probes: ${source.probeNames().join(', ') || '(none)'}`);
+  const unknownProbe = (name: string): CallToolResult => {
+    // A probe of another shard is configured, but another replica runs it: say which.
+    const elsewhere = source.probeElsewhere(name);
+    return fail(elsewhere ? elsewhereMessage(elsewhere) : `unknown probe "${name}"; probes: ${source.probeNames().join(', ') || '(none)'}`);
+  };
 
   server.registerTool(
     'get_health',
@@ -30,14 +35,14 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     },
     () => {
       const health = source.health();
-      const probes = source.status().probes;
+      const { probes, shard } = source.status();
       const failing = probes.flatMap((p) =>
         p.last && !p.last.success ? [{ name: p.name, target: p.target, type: p.type, outcome: p.last.outcome, reason: p.last.reason, lastSuccessAt: p.lastSuccessAt }] : [],
       );
       const summary =
-        `mcpwatch ${health.status}. ` +
+        `mcpwatch ${health.status}${shard.total > 1 ? ` (shard ${shard.index} of ${shard.total}: ${shard.probes} of ${shard.ofProbes} probes)` : ''}. ` +
         (failing.length === 0 ? `All ${probes.length} probes pass.` : `${failing.length} of ${probes.length} probes fail: ${failing.map((f) => `${f.name} (${f.outcome}: ${f.reason})`).join('; ')}`);
-      return answer({ summary, mcpwatch: { status: health.status, checks: health.checks }, targets: health.targets, failingProbes: failing });
+      return answer({ summary, mcpwatch: { status: health.status, checks: health.checks }, shard, targets: health.targets, failingProbes: failing });
     },
   );
 

@@ -119,6 +119,7 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     configReloadTime: new Gauge({ name: 'mcpwatch_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded successfully (Unix time).', registers }),
     probesInFlight: new Gauge({ name: 'mcpwatch_probes_in_flight', help: 'Probe runs in flight now.', registers }),
     probesQueued: new Gauge({ name: 'mcpwatch_probes_queued', help: 'Probe runs waiting for a slot (maxConcurrentProbes).', registers }),
+    shardInfo: new Gauge({ name: 'mcpwatch_shard_info', help: "The share of the probes this replica runs: those whose name hashes to index, of total (config shard, --shard).", labelNames: ['index', 'total'] as const, registers }),
   };
   m.buildInfo.set({ version: VERSION, node_version: process.version }, 1);
   return m;

@@ -10,6 +10,12 @@ export class SelfRecorder {
     if (ok) this.m.configReloadTime.set(at / 1000);
   }
 
+  /** The shard this replica runs (config `shard`, `--shard`): one series, replaced on a change. */
+  shard(shard: { index: number; total: number }): void {
+    this.m.shardInfo.reset();
+    this.m.shardInfo.set({ index: String(shard.index), total: String(shard.total) }, 1);
+  }
+
   /** Gauges read rather than pushed, set just before a scrape renders them. */
   runs(inFlight: number, queued: number): void {
     this.m.probesInFlight.set(inFlight);

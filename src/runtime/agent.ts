@@ -2,6 +2,7 @@ import type { LoadResult } from '../config/load.js';
 import type { Config } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import { secretsOf } from '../config/secrets.js';
+import { forShard, type ShardedConfig } from '../config/shard.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { LogService } from '../logs/log-service.js';
@@ -24,7 +25,7 @@ import { healthView, type HealthReport } from './health-view.js';
 import { LogEvidence } from './log-evidence.js';
 import { LogMatches, type RecentMatch } from './log-matches.js';
 import { planReload, type ReloadResult } from './reload-plan.js';
-import { catalogView, statusView, type CatalogView, type StatusDocument } from './status-view.js';
+import { catalogView, statusView, type CatalogView, type ProbeElsewhere, type ShardStatus, type StatusDocument } from './status-view.js';
 import { transitionLog } from './transitions.js';
 
 const SHUTTING_DOWN: ReloadResult = { ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] };
@@ -64,6 +65,10 @@ export class Agent {
   private readonly logMatches: LogMatches;
   /** The gateway's log about failed runs, while containers are followed. */
   private readonly evidence: LogEvidence;
+  /** This replica's part of the loaded config (config `shard`): `config` is its config. */
+  private sharded: ShardedConfig;
+  /** What this replica runs: the shard's probes, and log tailing only where the shard tails the logs. */
+  private config: Config;
   private scheduler: Scheduler;
   private logs: LogService | undefined;
   private loadedAt = Date.now();
@@ -73,15 +78,18 @@ export class Agent {
   private stopping: Promise<void> | undefined;
 
   constructor(
-    private config: Config,
+    loaded: Config,
     private readonly deps: AgentDeps,
   ) {
+    this.sharded = forShard(loaded);
+    const config = (this.config = this.sharded.config);
     this.probeRecorder = new ProbeRecorder(deps.metrics);
     this.selfRecorder = new SelfRecorder(deps.metrics);
     this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor);
     this.evidence = new LogEvidence(this.logMatches.records, () => (this.logs ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []), deps.redactor);
     this.semaphore = new Semaphore(config.maxConcurrentProbes);
     this.selfRecorder.configLoaded(true);
+    this.selfRecorder.shard(this.sharded.shard);
     this.probeRecorder.declare(config.probes, oauthTargetsOf(config));
     this.scheduler = this.newScheduler(config);
     if (config.logs) this.logs = this.newLogService(config.logs, config.stateDir);
@@ -127,8 +135,9 @@ export class Agent {
       logger.error({ problems: loaded.problems.map(formatProblem) }, 'config reload failed: keeping the running config');
       return { ok: false, problems: loaded.problems, warnings: [] };
     }
-    const next = loaded.config;
-    this.deps.redactor.addSecrets(secretsOf(next));
+    const sharded = forShard(loaded.config);
+    const next = sharded.config;
+    this.deps.redactor.addSecrets(secretsOf(loaded.config));
     for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${formatProblem(w)}`);
     const plan = planReload(this.config, next, (name) => this.store.peek(name)?.last?.startedAt, { listenFixed: this.deps.listenFixed ?? false });
     for (const r of plan.restartNeeded) logger.warn({ [r.setting]: r.value, current: r.current }, `${r.setting} changed: restart mcpwatch for it to apply`);
@@ -142,7 +151,13 @@ export class Agent {
     this.store.retain(new Set(next.probes.map((p) => p.name)));
     const old = this.scheduler;
     const stateDir = this.config.stateDir;
+    const was = this.sharded.shard;
+    this.sharded = sharded;
     this.config = next;
+    this.selfRecorder.shard(sharded.shard);
+    if (was.index !== sharded.shard.index || was.total !== sharded.shard.total) {
+      logger.info({ shard: `${sharded.shard.index}/${sharded.shard.total}`, was: `${was.index}/${was.total}`, probes: next.probes.length, ofProbes: sharded.ofProbes, tailsLogs: sharded.tailsLogs }, 'shard changed');
+    }
     this.scheduler = scheduler;
     await old.stop();
     scheduler.start();
@@ -158,7 +173,7 @@ export class Agent {
     this.loadedAt = Date.now();
     this.lastReload = { at: Date.now(), ok: true, problems: [] };
     this.selfRecorder.configLoaded(true);
-    logger.info({ probes: next.probes.length, carriedOver: plan.carriedOver.size }, 'config reloaded');
+    logger.info({ probes: next.probes.length, ...(sharded.shard.total > 1 && { ofProbes: sharded.ofProbes }), carriedOver: plan.carriedOver.size }, 'config reloaded');
     return { ok: true, problems: [], warnings: loaded.warnings };
   }
 
@@ -167,8 +182,22 @@ export class Agent {
     return this.scheduler.runNow(name, 'manual');
   }
 
+  /** The probes this replica runs (its shard's). */
   probeNames(): string[] {
     return this.config.probes.map((p) => p.name);
+  }
+
+  /** A configured probe of another shard: where it runs. Undefined for this shard's probes and for names not configured. */
+  probeElsewhere(name: string): ProbeElsewhere | undefined {
+    const { shard, shardOf } = this.sharded;
+    const s = shardOf(name);
+    return s === undefined || s === shard.index ? undefined : { probe: name, shard: s, total: shard.total, here: shard.index };
+  }
+
+  /** Which share of the probes this replica runs. */
+  shardStatus(): ShardStatus {
+    const { shard, ofProbes, tailsLogs } = this.sharded;
+    return { index: shard.index, total: shard.total, probes: this.config.probes.length, ofProbes, tailsLogs };
   }
 
   catalogs(): CatalogView[] {
@@ -205,6 +234,7 @@ export class Agent {
         loadedAt: this.loadedAt,
         lastReload: this.lastReload,
         config: this.config,
+        shard: this.shardStatus(),
         record: (name) => this.store.peek(name),
         inFlight: (name) => this.tracker.has(name),
         ...(this.logs && { logs: { ...this.logs.status(), recentMatches: this.logMatches.recentMatches() } }),

@@ -43,6 +43,34 @@ export type ProbeStatus = { [T in ProbeType]: ProbeStatusBase & { type: T; last?
 
 export type LogsStatus = ReturnType<LogService['status']> & { recentMatches: RecentMatch[] };
 
+/**
+ * Which share of the probes this replica runs (config `shard`, `--shard I/N`): `probes` of the
+ * config's `ofProbes`; `tailsLogs`: whether it runs the config's log tailing (with several shards
+ * only shard 0 does).
+ */
+export interface ShardStatus {
+  index: number;
+  total: number;
+  probes: number;
+  ofProbes: number;
+  tailsLogs: boolean;
+}
+
+/** A configured probe that another replica runs (another shard's), for /probe and the MCP tools. */
+export interface ProbeElsewhere {
+  probe: string;
+  /** The shard that runs it. */
+  shard: number;
+  total: number;
+  /** This replica's shard. */
+  here: number;
+}
+
+/** Pure: why this replica does not run a probe of another shard, and where it runs. */
+export function elsewhereMessage(e: ProbeElsewhere): string {
+  return `probe "${e.probe}" runs on shard ${e.shard} of ${e.total}, not on this replica (shard ${e.here} of ${e.total}): ask the replica of shard ${e.shard}`;
+}
+
 /** The /status document (and what the MCP tools read). */
 export interface StatusDocument {
   version: string;
@@ -53,6 +81,7 @@ export interface StatusDocument {
     loadedAt: string;
     lastReload: { at: string; ok: boolean; problems: string[] };
   };
+  shard: ShardStatus;
   probes: ProbeStatus[];
   logs?: LogsStatus;
 }
@@ -64,7 +93,9 @@ export interface StatusInput {
   configPath: string;
   loadedAt: number;
   lastReload: { at: number; ok: boolean; problems: readonly ConfigProblem[] };
+  /** This replica's part of the config (its shard's probes). */
   config: Config;
+  shard: ShardStatus;
   record(probe: string): ProbeRecord | undefined;
   inFlight(probe: string): boolean;
   logs?: LogsStatus;
@@ -84,6 +115,7 @@ export function statusView(input: StatusInput): StatusDocument {
       loadedAt: iso(input.loadedAt),
       lastReload: { at: iso(input.lastReload.at), ok: input.lastReload.ok, problems: input.lastReload.problems.map(formatProblem) },
     },
+    shard: input.shard,
     probes: input.config.probes.map((p) => probeStatus(p, input.record(p.name), input.inFlight(p.name))),
     ...(input.logs && { logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) } }),
   };

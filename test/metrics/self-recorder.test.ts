@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { SelfRecorder } from '../../src/metrics/self-recorder.js';
 import { VERSION } from '../../src/version.js';
-import { value } from '../support/exposition.js';
+import { samples, value } from '../support/exposition.js';
 
 const OK = 'mcpwatch_config_last_reload_successful';
 const AT = 'mcpwatch_config_last_reload_success_timestamp_seconds';
@@ -70,6 +70,13 @@ describe('SelfRecorder', () => {
     t = await text();
     expect(value(t, 'mcpwatch_probes_in_flight')).toBe(0);
     expect(value(t, 'mcpwatch_probes_queued')).toBe(0);
+  });
+
+  it('shard(s) exports one mcpwatch_shard_info series, replaced when the shard changes', async () => {
+    rec.shard({ index: 0, total: 1 });
+    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([[{ index: '0', total: '1' }, 1]]);
+    rec.shard({ index: 2, total: 3 });
+    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([[{ index: '2', total: '3' }, 1]]);
   });
 
   it('build info is set once by createMetrics', async () => {

@@ -6,6 +6,7 @@ import type { LoadResult } from '../../src/config/load.js';
 import { parseConfig, type Config } from '../../src/config/parse.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
 import { createMetrics } from '../../src/metrics/registry.js';
+import { shardOfName } from '../../src/config/shard.js';
 import { Agent } from '../../src/runtime/agent.js';
 import { Redactor } from '../../src/util/redact.js';
 import { until } from '../support/until.js';
@@ -239,5 +240,62 @@ describe('Agent reload', () => {
     await stopped;
     expect(a.probeNames()).toEqual(['one']);
     expect(a.health().checks.scheduler).toMatchObject({ running: false });
+  });
+});
+
+describe('Agent shards (config shard)', () => {
+  let agent: Agent | undefined;
+  afterEach(async () => {
+    await agent?.stop();
+    agent = undefined;
+  });
+
+  const NAMES = Array.from({ length: 30 }, (_, i) => `p${i}`);
+  const sharded = (index: number, total: number): Config => ({ ...config(...NAMES), shard: { index, total } });
+
+  it("runs, declares and shows only its shard's probes; a reload re-applies the shard, also when the shard itself changes", async () => {
+    const registry = new Registry();
+    const fake = new FakeLoad();
+    agent = new Agent(sharded(1, 3), {
+      configPath: CONFIG_PATH,
+      load: fake.load,
+      logger: pino({ level: 'silent' }, devNull),
+      redactor: new Redactor(),
+      metrics: createMetrics(registry, { defaultMetrics: false }),
+    });
+    const a = agent;
+    const exported = async (): Promise<string[]> => [...new Set([...(await registry.metrics()).matchAll(/^mcp_probe_runs_total\{probe="([^"]+)"/gm)].map((m) => m[1]!))].sort();
+    const shardInfo = async (): Promise<string[]> => (await registry.metrics()).split('\n').filter((l) => l.startsWith('mcpwatch_shard_info{'));
+    const mine = (index: number, total: number): string[] => NAMES.filter((n) => shardOfName(n, total) === index);
+
+    expect(a.probeNames()).toEqual(mine(1, 3));
+    expect(a.shardStatus()).toEqual({ index: 1, total: 3, probes: mine(1, 3).length, ofProbes: 30, tailsLogs: false });
+    expect(a.status().shard).toEqual(a.shardStatus());
+    expect(a.status().probes.map((p) => p.name)).toEqual(mine(1, 3));
+    expect(await exported()).toEqual([...mine(1, 3)].sort());
+    expect(await shardInfo()).toEqual(['mcpwatch_shard_info{index="1",total="3"} 1']);
+    const other = NAMES.find((n) => shardOfName(n, 3) === 2)!;
+    expect(a.probeElsewhere(other)).toEqual({ probe: other, shard: 2, total: 3, here: 1 });
+    expect(a.probeElsewhere(mine(1, 3)[0]!)).toBeUndefined();
+    expect(a.probeElsewhere('nope')).toBeUndefined();
+
+    // The same shard, one probe more: only if it hashes here.
+    fake.next(loaded({ ...config(...NAMES, 'extra'), shard: { index: 1, total: 3 } }));
+    await expect(a.reload()).resolves.toMatchObject({ ok: true });
+    expect(a.probeNames()).toEqual([...NAMES, 'extra'].filter((n) => shardOfName(n, 3) === 1));
+    expect(a.shardStatus().ofProbes).toBe(31);
+
+    // The shard changed: 0 of 2.
+    fake.next(loaded(sharded(0, 2)));
+    await expect(a.reload()).resolves.toMatchObject({ ok: true });
+    expect(a.probeNames()).toEqual(mine(0, 2));
+    expect(await exported()).toEqual([...mine(0, 2)].sort());
+    expect(await shardInfo()).toEqual(['mcpwatch_shard_info{index="0",total="2"} 1']);
+
+    // Back to one replica: everything.
+    fake.next(loaded(config(...NAMES)));
+    await expect(a.reload()).resolves.toMatchObject({ ok: true });
+    expect(a.probeNames()).toEqual(NAMES);
+    expect(await shardInfo()).toEqual(['mcpwatch_shard_info{index="0",total="1"} 1']);
   });
 });

@@ -57,6 +57,7 @@ function input(store: ResultStore, over: Partial<StatusInput> = {}): StatusInput
     loadedAt: T0 + 5_000,
     lastReload: { at: T0 + 5_000, ok: true, problems: [] },
     config: CONFIG,
+    shard: { index: 0, total: 1, probes: CONFIG.probes.length, ofProbes: CONFIG.probes.length, tailsLogs: false },
     record: (name) => store.peek(name),
     inFlight: () => false,
     ...over,

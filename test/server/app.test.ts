@@ -5,7 +5,7 @@ import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../src/met
 import type { ProbeResult } from '../../src/probes/types.js';
 import type { ReloadResult } from '../../src/runtime/reload-plan.js';
 import type { HealthReport, HealthStatus } from '../../src/runtime/health-view.js';
-import type { CatalogView, StatusDocument } from '../../src/runtime/status-view.js';
+import type { CatalogView, ProbeElsewhere, StatusDocument } from '../../src/runtime/status-view.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
 import { buildApp } from '../../src/server/app.js';
 import type { AgentPort, McpAccess } from '../../src/server/ports.js';
@@ -39,6 +39,7 @@ function statusDocument(): StatusDocument {
     startedAt: '2025-01-02T03:00:00.000Z',
     uptimeSeconds: 245,
     config: { path: '/etc/mcpwatch.yaml', loadedAt: '2025-01-02T03:00:00.000Z', lastReload: { at: '2025-01-02T03:00:00.000Z', ok: true, problems: [] } },
+    shard: { index: 0, total: 1, probes: 2, ofProbes: 2, tailsLogs: false },
     probes: [
       {
         name: 'gw-live',
@@ -113,6 +114,8 @@ class FakePort implements AgentPort {
   healthReport: HealthReport = healthReport('ok');
   statusDoc: StatusDocument = statusDocument();
   names = ['gw-live', 'gw-catalog'];
+  /** Probes of other shards (name → shard), as a replica with shard 0 of 3 sees them. */
+  elsewhere = new Map<string, number>();
   reloadResult: ReloadResult = { ok: true, problems: [], warnings: [] };
   token: string | undefined | null = null;
   scrapes = 0;
@@ -129,6 +132,10 @@ class FakePort implements AgentPort {
   }
   probeNames(): string[] {
     return [...this.names];
+  }
+  probeElsewhere(name: string): ProbeElsewhere | undefined {
+    const shard = this.elsewhere.get(name);
+    return shard === undefined ? undefined : { probe: name, shard, total: 3, here: 0 };
   }
   async runProbe(name: string): Promise<ProbeResult> {
     this.runs.push(name);
@@ -242,6 +249,18 @@ describe('the HTTP app', () => {
       const res = await app.inject({ method: 'GET', url: '/probe?name=nope' });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({ error: 'unknown probe "nope"', probes: ['gw-live', 'gw-catalog'] });
+      expect(port.runs).toEqual([]);
+    });
+
+    it("answers 409 for another shard's probe, naming the shard that runs it, and does not run it", async () => {
+      port.elsewhere.set('far-probe', 2);
+      const res = await app.inject({ method: 'GET', url: '/probe?name=far-probe' });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toEqual({
+        error: 'probe "far-probe" runs on shard 2 of 3, not on this replica (shard 0 of 3): ask the replica of shard 2',
+        shard: { index: 2, total: 3 },
+        probes: ['gw-live', 'gw-catalog'],
+      });
       expect(port.runs).toEqual([]);
     });
 
@@ -592,6 +611,27 @@ describe('the HTTP app', () => {
       expect(answer.targets).toEqual(port.healthReport.targets);
       expect(answer.summary).toBe('mcpwatch degraded. 1 of 2 probes fail: gw-live (connect_error: connection refused)');
       expect(answer.failingProbes).toEqual([{ name: 'gw-live', target: 'gw', type: 'http', outcome: 'connect_error', reason: 'connection refused', lastSuccessAt: null }]);
+    });
+
+    it("run_probe and get_probe_result of another shard's probe fail naming the shard, and run nothing", async () => {
+      port.token = undefined;
+      port.elsewhere.set('far-probe', 1);
+      for (const [i, tool] of ['run_probe', 'get_probe_result'].entries()) {
+        const res = await rpc('tools/call', { name: tool, arguments: { name: 'far-probe' } }, 20 + i);
+        const result = message(res).result as { isError?: boolean; content: Array<{ text: string }> };
+        expect(result.isError, tool).toBe(true);
+        expect(result.content[0]!.text, tool).toBe('probe "far-probe" runs on shard 1 of 3, not on this replica (shard 0 of 3): ask the replica of shard 1');
+      }
+      expect(port.runs).toEqual([]);
+    });
+
+    it("get_health says the shard when there are several", async () => {
+      port.token = undefined;
+      port.statusDoc = { ...statusDocument(), shard: { index: 1, total: 3, probes: 2, ofProbes: 7, tailsLogs: false } };
+      const res = await rpc('tools/call', { name: 'get_health', arguments: {} }, 30);
+      const answer = JSON.parse((message(res).result.content as Array<{ text: string }>)[0]!.text);
+      expect(answer.summary).toBe('mcpwatch ok (shard 1 of 3: 2 of 7 probes). 1 of 2 probes fail: gw-live (connect_error: connection refused)');
+      expect(answer.shard).toEqual({ index: 1, total: 3, probes: 2, ofProbes: 7, tailsLogs: false });
     });
 
     it('masks key material in run_probe answers', async () => {
