@@ -71,8 +71,9 @@ export class AgentProcess {
     this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
   }
 
-  static async start(configPath: string, port: number, env: Record<string, string> = {}): Promise<AgentProcess> {
-    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath], {
+  /** `args`: more arguments for `mcpwatch run` (e.g. `--shard 1/3`). */
+  static async start(configPath: string, port: number, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
+    const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, ...args], {
       cwd: REPO,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

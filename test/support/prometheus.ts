@@ -19,7 +19,11 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(opts: { targets: string[]; forSeconds?: number }): Promise<Prometheus> {
+/**
+ * `targets`: one group of the mcpwatch job; or `groups`, each with its own target labels (a
+ * `shard` label per replica, as the README's scrape config for shards has it).
+ */
+export async function startPrometheus(opts: { targets?: string[]; groups?: Array<{ targets: string[]; labels?: Record<string, string> }>; forSeconds?: number }): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const rules = parse(readFileSync(join(REPO, 'config/prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ for?: string }> }> };
   for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = `${opts.forSeconds ?? 3}s`;
@@ -29,7 +33,7 @@ export async function startPrometheus(opts: { targets: string[]; forSeconds?: nu
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(dir, 'alerts.yml')],
-      scrape_configs: [{ job_name: 'mcpwatch', static_configs: [{ targets: opts.targets }] }],
+      scrape_configs: [{ job_name: 'mcpwatch', static_configs: opts.groups ?? [{ targets: opts.targets ?? [] }] }],
     }),
   );
   try {
