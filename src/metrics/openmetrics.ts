@@ -6,6 +6,11 @@
  * `untyped` becomes `unknown`, no blank lines, and `# EOF` at the end.
  */
 export function toOpenMetrics(text: string): string {
+  return `${openMetricsBody(text)}\n# EOF\n`;
+}
+
+/** The OpenMetrics lines of Prometheus text (one family or many), without `# EOF` or a final newline. */
+export function openMetricsBody(text: string): string {
   const out: string[] = [];
   // Counter families whose samples need `_total` appended (counters not named …_total).
   const addTotal = new Set<string>();
@@ -46,5 +51,5 @@ export function toOpenMetrics(text: string): string {
     const typeName = type.slice(7).split(' ', 1)[0]!;
     if (helpName !== typeName && helpName === `${typeName}_total`) out[i] = `# HELP ${typeName}${help.slice(7 + helpName.length)}`;
   }
-  return `${out.join('\n')}\n# EOF\n`;
+  return out.join('\n');
 }

@@ -7,6 +7,7 @@ import { TokenSources } from '../probes/oauth/token-source.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { LogService } from '../logs/log-service.js';
 import { LogRecorder } from '../metrics/log-recorder.js';
+import { expose, type Format } from '../metrics/exposition.js';
 import { ProbeRecorder } from '../metrics/probe-recorder.js';
 import type { Metrics } from '../metrics/registry.js';
 import { SelfRecorder } from '../metrics/self-recorder.js';
@@ -242,10 +243,10 @@ export class Agent {
     );
   }
 
-  /** The metrics exposition (Prometheus text), with the gauges that are read at scrape time refreshed. */
-  scrape(): Promise<string> {
+  /** The metrics exposition, with the gauges that are read at scrape time refreshed. */
+  scrape(format: Format): Promise<string> {
     this.selfRecorder.runs(this.tracker.size, this.semaphore.queued);
-    return this.deps.metrics.registry.metrics();
+    return expose(this.deps.metrics.registry, format);
   }
 
   /** The MCP endpoint's access rules, read per request so a reload applies; null: the endpoint is off. */

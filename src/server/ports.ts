@@ -1,4 +1,5 @@
 import type { MonitoringSource } from '../mcp-tools/port.js';
+import type { Format } from '../metrics/exposition.js';
 import type { ReloadResult } from '../runtime/reload-plan.js';
 import type { Logger } from '../util/logger.js';
 
@@ -8,8 +9,8 @@ import type { Logger } from '../util/logger.js';
  */
 export interface AgentPort extends MonitoringSource {
   reload(): Promise<ReloadResult>;
-  /** The metrics in Prometheus text format, gauges read at scrape time refreshed. */
-  scrape(): Promise<string>;
+  /** The metrics in the Prometheus text format or OpenMetrics, gauges read at scrape time refreshed. */
+  scrape(format: Format): Promise<string>;
   /** Who may use the MCP endpoint, read per request (a reload applies); null: the endpoint is off. */
   mcpAccess(): McpAccess | null;
 }

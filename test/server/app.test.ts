@@ -2,6 +2,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../src/metrics/registry.js';
+import type { Format } from '../../src/metrics/exposition.js';
+import { toOpenMetrics } from '../../src/metrics/openmetrics.js';
 import type { ProbeResult } from '../../src/probes/types.js';
 import type { ReloadResult } from '../../src/runtime/reload-plan.js';
 import type { HealthReport, HealthStatus } from '../../src/runtime/health-view.js';
@@ -145,9 +147,11 @@ class FakePort implements AgentPort {
     this.reloads++;
     return this.reloadResult;
   }
-  async scrape(): Promise<string> {
+  formats: Format[] = [];
+  async scrape(format: Format): Promise<string> {
     this.scrapes++;
-    return SCRAPE_TEXT;
+    this.formats.push(format);
+    return format === 'openmetrics' ? toOpenMetrics(SCRAPE_TEXT) : SCRAPE_TEXT;
   }
   allowedOrigins: string[] = [];
   allowedHosts: string[] = [];
@@ -234,6 +238,7 @@ describe('the HTTP app', () => {
       await app.inject({ method: 'GET', url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
       await app.inject({ method: 'GET', url: '/metrics' });
       expect(port.scrapes).toBe(3);
+      expect(port.formats).toEqual(['text', 'openmetrics', 'text']);
     });
   });
 

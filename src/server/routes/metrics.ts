@@ -1,13 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { toOpenMetrics } from '../../metrics/openmetrics.js';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../metrics/registry.js';
 import type { AppDeps } from '../ports.js';
 
 export const metricsRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent }) => {
   app.get('/metrics', async (req, reply) => {
-    const text = await agent.scrape();
-    if (wantsOpenMetrics(req.headers.accept)) return reply.type(OPENMETRICS_CONTENT_TYPE).send(toOpenMetrics(text));
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    if (wantsOpenMetrics(req.headers.accept)) return reply.type(OPENMETRICS_CONTENT_TYPE).send(await agent.scrape('openmetrics'));
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await agent.scrape('text'));
   });
 };
 
