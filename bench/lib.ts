@@ -15,6 +15,8 @@ export interface BenchResult {
   goal?: string;
   met?: boolean;
   notes?: string[];
+  /** A table of rows (e.g. one per size), printed after the figures and as `rows` in the JSON line. */
+  table?: { columns: string[]; rows: Array<Array<number | string>> };
 }
 
 /** Prints a result as a table and as one JSON line. */
@@ -23,8 +25,14 @@ export function report(r: BenchResult): void {
   const w = Math.max(...rows.map(([k]) => k!.length), 6);
   process.stdout.write(`\n== ${r.name}${r.goal ? ` (goal: ${r.goal}${r.met === undefined ? '' : r.met ? ' — met' : ' — MISSED'})` : ''}\n`);
   for (const [k, v] of rows) process.stdout.write(`  ${k!.padEnd(w)}  ${v}\n`);
+  if (r.table) {
+    const cells = [r.table.columns, ...r.table.rows.map((row) => row.map((v) => (typeof v === 'number' ? fmt(v) : v)))];
+    const widths = r.table.columns.map((_, i) => Math.max(...cells.map((row) => String(row[i] ?? '').length)));
+    for (const row of cells) process.stdout.write(`  ${row.map((v, i) => String(v).padStart(widths[i]!)).join('  ')}\n`);
+  }
   for (const n of r.notes ?? []) process.stdout.write(`  note: ${n}\n`);
-  process.stdout.write(`${JSON.stringify({ bench: r.name, ...r.figures, ...(r.met !== undefined && { goalMet: r.met }) })}\n`);
+  const tableRows = r.table?.rows.map((row) => Object.fromEntries(r.table!.columns.map((c, i) => [c, row[i]])));
+  process.stdout.write(`${JSON.stringify({ bench: r.name, ...r.figures, ...(tableRows && { rows: tableRows }), ...(r.met !== undefined && { goalMet: r.met }) })}\n`);
 }
 
 function fmt(v: number): string {
