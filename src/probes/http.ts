@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import type { HttpProbeConfig } from '../config/schema.js';
 import { maskHeaders } from '../util/redact.js';
 import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from './net/requests.js';
@@ -16,11 +15,10 @@ export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
     ctx.step(`${spec.method} ${url}`, { headers: maskHeaders(headers, ctx.redactor) });
 
     ctx.phases.start('http');
-    const res = await request(url, {
+    const res = await ctx.request(url, {
       method: spec.method,
       headers,
       ...(spec.body !== undefined && { body: spec.body }),
-      dispatcher: ctx.dispatcher,
       signal: ctx.signal,
     });
     ctx.step(`response ${res.statusCode}`, { headers: maskHeaders(stringHeaders(res.headers), ctx.redactor) });

@@ -259,7 +259,7 @@ interface ResultBase {
   durationMs: number;
   /** Milliseconds per phase. */
   phases: Partial<Record<Phase, number>>;
-  /** The run's step-by-step log (what was sent, masked; what came back). */
+  /** The run's step-by-step log (what was sent, masked; what came back); empty for scheduled runs (nothing shows theirs). */
   steps: Step[];
   /** A failed run: what the gateway logged about it. */
   gatewayLog?: GatewayLog;
@@ -343,8 +343,10 @@ export interface ProbeContext {
   readonly logger: Logger;
   readonly target: Target;
   readonly phases: PhaseClock;
-  /** A dispatcher made for this run (TLS options of the target, connect timing); closed after it. */
+  /** A dispatcher made for this run (TLS options of the target, connect timing); closed after it. Made when first used. */
   readonly dispatcher: Dispatcher;
+  /** One request on a connection of its own (node:http; TLS options, connect timing and TLS facts as the dispatcher's); what the run leaves open is closed after it. */
+  readonly request: FreshRequest;
   readonly redactor: Redactor;
   /** What this probe keeps between its runs. Empty for one-off runs (`mcpwatch probe`). */
   readonly memory: ProbeMemory;
@@ -355,6 +357,21 @@ export interface ProbeContext {
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }
+
+export interface FreshRequestInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+export interface FreshResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): void };
+}
+
+export type FreshRequest = (url: string, init: FreshRequestInit) => Promise<FreshResponse>;
 
 export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (spec: P, ctx: ProbeContext) => Promise<ProbeOutput<P['type']>>;
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Probe, Target } from '../config/parse.js';
 import { runDispatcher } from '../probes/net/connections.js';
+import { freshRequests } from '../probes/net/fresh-request.js';
 import { classifyError } from '../probes/net/failures.js';
 import { createPhaseClock } from '../probes/net/phases.js';
 import { hostPortOf } from '../probes/net/requests.js';
@@ -56,11 +57,20 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
 
   const phases = createPhaseClock();
   const steps: Step[] = [];
+  // A run's step log is for someone looking at that run (/probe, `mcpwatch probe`, the report);
+  // nothing shows a scheduled run's, and keeping it with the probe's last result until the next
+  // run was most of what each run left in V8's old space (~8 KiB of ~15, --trace-gc-nvp).
+  const keepSteps = opts.trigger !== 'schedule';
   const logger = deps.probeLogger ?? probeLogger(deps.logger, probe);
   let tls: TlsFacts | undefined;
-  const dispatcher = runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', (facts) => (tls = facts));
+  const onTls = (facts: TlsFacts): void => {
+    tls ??= facts;
+  };
+  // Made when a probe first uses it: a plain http check sends its one request with `fresh`.
+  let dispatcher: ReturnType<typeof runDispatcher> | undefined;
+  const fresh = freshRequests(deps.target, phases, onTls);
   const step: ProbeContext['step'] = (msg, data) => {
-    if (steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
+    if (keepSteps && steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
     logger.debug(data ?? {}, msg);
   };
   const oauth = deps.oauth?.forRun({ signal: controller.signal, timeoutMs: probe.timeoutMs, redactor: deps.redactor, step });
@@ -70,7 +80,10 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     logger,
     target: deps.target,
     phases,
-    dispatcher,
+    get dispatcher() {
+      return (dispatcher ??= runDispatcher(deps.target, phases, probe.timeoutMs, probe.type === 'http', onTls));
+    },
+    request: fresh.request,
     redactor: deps.redactor,
     memory: deps.memory ?? {},
     ...(deps.guard && { guard: deps.guard }),
@@ -110,7 +123,8 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     const durationMs = performance.now() - t0;
     const phaseTimes = phases.snapshot();
     if (!controller.signal.aborted) controller.abort(RUN_FINISHED);
-    await closeQuietly(dispatcher);
+    fresh.close();
+    if (dispatcher) await closeQuietly(dispatcher);
     const masked = deps.redactor.maskDeep({ reason: out.reason, details: out.details, steps });
     // The one place a result is assembled: its details are the ones its own probe type produced
     // (a ProbeFailure's details come from inside that probe), so they belong to `probe.type`.
