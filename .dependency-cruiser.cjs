@@ -35,7 +35,7 @@ module.exports = {
     layer('runtime/', ['metrics/', 'scheduler/', 'correlate/', 'logs/', 'probes/', 'config/', 'util/', 'version']),
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', ['runtime/health-view', 'runtime/status-view', 'runtime/log-matches', 'probes/types', 'util/', 'version']),
-    layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/openmetrics', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
+    layer('server/', ['mcp-tools/', 'runtime/health-view', 'runtime/status-view', 'runtime/reload-plan', 'runtime/log-matches', 'metrics/exposition', 'metrics/registry', 'probes/types', 'config/problems', 'util/', 'version']),
     layer('clients/', ['config/', 'util/']),
     layer('cli/', ['main', 'clients/', 'scheduler/run', 'scheduler/semaphore', 'probes/oauth/token-source', 'correlate/evidence', 'correlate/guard', 'correlate/window-matches', 'logs/log-window', 'probes/types', 'config/', 'util/', 'version']),
   ],

@@ -22,6 +22,12 @@ interface Entry {
   labels: Record<string, string>;
   /** `a="x",b="y"`: escaped, in labelNames order; '' without labels. */
   text: string;
+  /**
+   * The series' sample lines as the last scrape wrote them, until its value changes: a series
+   * that did not change since (most of them, when probes run less often than Prometheus
+   * scrapes) costs a scrape one string, not a number formatted anew.
+   */
+  lines: string | undefined;
 }
 
 interface ValueEntry extends Entry {
@@ -98,7 +104,7 @@ abstract class Family<L extends string, E extends Entry> {
       own[name] = v;
       parts.push(`${name}="${escapeLabelValue(v)}"`);
     }
-    e = this.create({ labels: own, text: parts.join(',') });
+    e = this.create({ labels: own, text: parts.join(','), lines: undefined });
     this.entries.set(key, e);
     return e;
   }
@@ -145,7 +151,7 @@ abstract class ValueFamily<L extends string> extends Family<L, ValueEntry> {
   protected samples(): string {
     let out = '';
     const name = this.name;
-    for (const e of this.entries.values()) out += e.text === '' ? `\n${name} ${formatValue(e.value)}` : `\n${name}{${e.text}} ${formatValue(e.value)}`;
+    for (const e of this.entries.values()) out += e.lines ??= e.text === '' ? `\n${name} ${formatValue(e.value)}` : `\n${name}{${e.text}} ${formatValue(e.value)}`;
     return out;
   }
 
@@ -159,7 +165,10 @@ export class SeriesGauge<L extends string = string> extends ValueFamily<L> {
   readonly type = 'gauge' as const;
 
   set(labels: LabelValues, value: number): void {
-    this.entry(labels).value = value;
+    const e = this.entry(labels);
+    if (e.value === value && e.lines !== undefined) return;
+    e.value = value;
+    e.lines = undefined;
   }
 }
 
@@ -169,7 +178,13 @@ export class SeriesCounter<L extends string = string> extends ValueFamily<L> {
   /** Adds `by` (default 1; 0 creates the series at 0). A counter only goes up. */
   inc(labels: LabelValues, by = 1): void {
     if (!(by >= 0)) throw new Error(`${this.name}: a counter cannot be increased by ${by}`);
-    this.entry(labels).value += by;
+    if (by === 0) {
+      this.entry(labels);
+      return;
+    }
+    const e = this.entry(labels);
+    e.value += by;
+    e.lines = undefined;
   }
 }
 
@@ -198,6 +213,7 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
     e.counts[i]!++;
     e.sum += value;
     e.count++;
+    e.lines = undefined;
   }
 
   protected samples(): string {
@@ -205,14 +221,18 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
     const bucket = `\n${this.name}_bucket{`;
     const { le } = this;
     for (const e of this.entries.values()) {
-      const prefix = e.text === '' ? `${bucket}le="` : `${bucket}${e.text},le="`;
-      const tail = e.text === '' ? '' : `{${e.text}}`;
-      let acc = 0;
-      for (let i = 0; i < le.length; i++) {
-        acc += e.counts[i]!;
-        out += `${prefix}${le[i]}"} ${acc}`;
+      if (e.lines === undefined) {
+        const prefix = e.text === '' ? `${bucket}le="` : `${bucket}${e.text},le="`;
+        const tail = e.text === '' ? '' : `{${e.text}}`;
+        let lines = '';
+        let acc = 0;
+        for (let i = 0; i < le.length; i++) {
+          acc += e.counts[i]!;
+          lines += `${prefix}${le[i]}"} ${acc}`;
+        }
+        e.lines = `${lines}\n${this.name}_sum${tail} ${formatValue(e.sum)}\n${this.name}_count${tail} ${e.count}`;
       }
-      out += `\n${this.name}_sum${tail} ${formatValue(e.sum)}\n${this.name}_count${tail} ${e.count}`;
+      out += e.lines;
     }
     return out;
   }

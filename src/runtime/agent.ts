@@ -7,7 +7,7 @@ import { TokenSources } from '../probes/oauth/token-source.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { LogService } from '../logs/log-service.js';
 import { LogRecorder } from '../metrics/log-recorder.js';
-import { expose, type Format } from '../metrics/exposition.js';
+import { exposeBytes, type Format } from '../metrics/exposition.js';
 import { ProbeRecorder } from '../metrics/probe-recorder.js';
 import type { Metrics } from '../metrics/registry.js';
 import { SelfRecorder } from '../metrics/self-recorder.js';
@@ -244,9 +244,9 @@ export class Agent {
   }
 
   /** The metrics exposition, with the gauges that are read at scrape time refreshed. */
-  scrape(format: Format): Promise<string> {
+  scrape(format: Format): Promise<Buffer> {
     this.selfRecorder.runs(this.tracker.size, this.semaphore.queued);
-    return expose(this.deps.metrics.registry, format);
+    return exposeBytes(this.deps.metrics.registry, format);
   }
 
   /** The MCP endpoint's access rules, read per request so a reload applies; null: the endpoint is off. */

@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 export interface AgentPort extends MonitoringSource {
   reload(): Promise<ReloadResult>;
   /** The metrics in the Prometheus text format or OpenMetrics, gauges read at scrape time refreshed. */
-  scrape(format: Format): Promise<string>;
+  scrape(format: Format): Promise<Buffer | string>;
   /** Who may use the MCP endpoint, read per request (a reload applies); null: the endpoint is off. */
   mcpAccess(): McpAccess | null;
 }

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
-import { expose } from '../../src/metrics/exposition.js';
+import { expose, exposeBytes } from '../../src/metrics/exposition.js';
 import { SeriesCounter, SeriesGauge, SeriesHistogram } from '../../src/metrics/families.js';
 import { toOpenMetrics } from '../../src/metrics/openmetrics.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
@@ -189,5 +189,43 @@ probes:
     expect(() => c.inc({ b: '1' })).toThrow(/label "b"/);
     expect(() => c.inc({ a: '1' }, -1)).toThrow(/cannot be increased by -1/);
     expect(() => new SeriesHistogram({ name: 'h', help: 'h', labelNames: [], buckets: [1, 1] })).toThrow(/distinct/);
+  });
+});
+
+describe('exposition bytes and the per-series text kept between scrapes', () => {
+  it('exposeBytes is the UTF-8 of expose, in both formats', async () => {
+    const { own } = fill();
+    for (const format of ['text', 'openmetrics'] as const) expect((await exposeBytes(own, format)).toString('utf8')).toBe(await expose(own, format));
+  });
+
+  it('a series written again after a change shows the change, one left alone shows the same text', async () => {
+    const registry = new Registry();
+    const g = new SeriesGauge({ name: 'g', help: 'g', labelNames: ['p'] });
+    const c = new SeriesCounter({ name: 'c_total', help: 'c', labelNames: ['p'] });
+    const h = new SeriesHistogram({ name: 'h', help: 'h', labelNames: ['p'], buckets: [1] });
+    for (const f of [g, c, h]) registry.registerMetric(f as never);
+    g.set({ p: 'a' }, 1);
+    g.set({ p: 'b' }, 1);
+    c.inc({ p: 'a' });
+    h.observe({ p: 'a' }, 0.5);
+    const before = await expose(registry, 'text');
+    g.set({ p: 'a' }, 2);
+    g.set({ p: 'b' }, 1); // the same value
+    c.inc({ p: 'a' }, 0); // no change
+    c.inc({ p: 'a' }, 2);
+    h.observe({ p: 'a' }, 5);
+    const after = parse(await expose(registry, 'text')).samples;
+    expect(parse(before).samples.get('g{p="a"}')).toBe('1');
+    expect(after.get('g{p="a"}')).toBe('2');
+    expect(after.get('g{p="b"}')).toBe('1');
+    expect(after.get('c_total{p="a"}')).toBe('3');
+    expect(after.get('h_bucket{le="1",p="a"}')).toBe('1');
+    expect(after.get('h_bucket{le="+Inf",p="a"}')).toBe('2');
+    expect(after.get('h_count{p="a"}')).toBe('2');
+    expect(after.get('h_sum{p="a"}')).toBe('5.5');
+    // Removed and created again: starts over.
+    c.remove({ p: 'a' });
+    c.inc({ p: 'a' });
+    expect(parse(await expose(registry, 'text')).samples.get('c_total{p="a"}')).toBe('1');
   });
 });
