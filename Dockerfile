@@ -39,5 +39,7 @@ USER node
 VOLUME ["/var/lib/mcpwatch"]
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
-ENTRYPOINT ["node", "dist/bin.js"]
+# V8's young generation capped at 8 MiB semispaces (Node 26 sizes it from the machine's memory):
+# see the README's Performance section. Set with the agent's heap growth (src/util/heap.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/bin.js"]
 CMD ["run"]

@@ -91,6 +91,13 @@ export function openFds(pid: number): number {
   return Number(execFileSync('bash', ['-c', `ls /proc/${pid}/fd | wc -l`], { encoding: 'utf8' }).trim());
 }
 
+/**
+ * The Node flags mcpwatch's own launchers (`npm start`, the image's entrypoint) give it. A
+ * benchmark measures the agent as shipped; BENCH_NODE_FLAGS replaces them (`BENCH_NODE_FLAGS=
+ * --heap-growing-percent=0` for V8's own heap sizing, the agent's heap tuning off).
+ */
+export const SHIPPED_NODE_FLAGS = '--max-semi-space-size=8';
+
 /** mcpwatch as a process on a config; resolves once /health answers. */
 export class Mcpwatch {
   readonly url: string;
@@ -102,14 +109,14 @@ export class Mcpwatch {
   }
 
   /**
-   * Starts mcpwatch on a config. BENCH_NODE_FLAGS adds Node/V8 flags to its process (e.g. to
+   * Starts mcpwatch on a config with SHIPPED_NODE_FLAGS, or BENCH_NODE_FLAGS instead (e.g. to
    * compare heap settings); BENCH_CPU_PROF=DIR writes a CPU profile of it there (node --cpu-prof).
    */
   static async start(configYaml: string, port: number): Promise<Mcpwatch> {
     const dir = tempDir();
     const cfg = join(dir, 'mcpwatch.yaml');
     writeFileSync(cfg, configYaml);
-    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+    const flags = (process.env.BENCH_NODE_FLAGS ?? SHIPPED_NODE_FLAGS).split(/\s+/).filter(Boolean);
     if (process.env.BENCH_CPU_PROF) flags.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
     const child = spawn(process.execPath, [...flags, BIN, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir });
     const m = new Mcpwatch(child, port);

@@ -13,6 +13,7 @@ import { buildApp } from './server/app.js';
 import type { AgentPort } from './server/ports.js';
 import { createLogger, type Logger } from './util/logger.js';
 import { Redactor } from './util/redact.js';
+import { tuneHeapGrowth } from './util/heap.js';
 import { VERSION } from './version.js';
 
 /** How long a shutdown may take before the process exits anyway. */
@@ -105,6 +106,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
  * Resolves with the exit code.
  */
 export async function runAgentProcess(opts: AgentOptions): Promise<number> {
+  const heapGrowingPercent = tuneHeapGrowth();
   let running: RunningAgent;
   try {
     running = await startAgent(opts);
@@ -117,6 +119,7 @@ export async function runAgentProcess(opts: AgentOptions): Promise<number> {
     return 1;
   }
   const { logger } = running;
+  logger.debug({ heapGrowingPercent: heapGrowingPercent ?? 'given to node' }, 'V8 old-generation growth');
 
   return new Promise<number>((resolve) => {
     const onHup = (): void => {
