@@ -66,6 +66,14 @@ export function escapeHelp(v: string): string {
   return /[\\\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : v;
 }
 
+/**
+ * One string, stored flat: what `+` and template literals build is a rope, which every scrape that
+ * encodes it would walk again; `join` writes the pieces into one sequential string.
+ */
+function flat(pieces: string[]): string {
+  return pieces.join('');
+}
+
 abstract class Family<L extends string, E extends Entry> {
   readonly name: string;
   readonly help: string;
@@ -149,10 +157,12 @@ abstract class ValueFamily<L extends string> extends Family<L, ValueEntry> {
   }
 
   protected samples(): string {
-    let out = '';
+    // Joined, not concatenated one by one: a rope of thousands of pieces costs more to flatten
+    // (as encoding it does) than the pieces cost to write.
+    const out: string[] = [];
     const name = this.name;
-    for (const e of this.entries.values()) out += e.lines ??= e.text === '' ? `\n${name} ${formatValue(e.value)}` : `\n${name}{${e.text}} ${formatValue(e.value)}`;
-    return out;
+    for (const e of this.entries.values()) out.push((e.lines ??= flat(e.text === '' ? ['\n', name, ' ', formatValue(e.value)] : ['\n', name, '{', e.text, '} ', formatValue(e.value)])));
+    return out.join('');
   }
 
   get(): Promise<FamilyValues> {
@@ -217,24 +227,25 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
   }
 
   protected samples(): string {
-    let out = '';
+    const out: string[] = [];
     const bucket = `\n${this.name}_bucket{`;
     const { le } = this;
     for (const e of this.entries.values()) {
       if (e.lines === undefined) {
         const prefix = e.text === '' ? `${bucket}le="` : `${bucket}${e.text},le="`;
         const tail = e.text === '' ? '' : `{${e.text}}`;
-        let lines = '';
+        const lines: string[] = [];
         let acc = 0;
         for (let i = 0; i < le.length; i++) {
           acc += e.counts[i]!;
-          lines += `${prefix}${le[i]}"} ${acc}`;
+          lines.push(prefix, le[i]!, '"} ', String(acc));
         }
-        e.lines = `${lines}\n${this.name}_sum${tail} ${formatValue(e.sum)}\n${this.name}_count${tail} ${e.count}`;
+        lines.push('\n', this.name, '_sum', tail, ' ', formatValue(e.sum), '\n', this.name, '_count', tail, ' ', String(e.count));
+        e.lines = flat(lines);
       }
-      out += e.lines;
+      out.push(e.lines);
     }
-    return out;
+    return out.join('');
   }
 
   get(): Promise<FamilyValues> {
