@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { isSeriesFamily, type Format } from './families.js';
+import { isSeriesFamily, Pieces, type Format } from './families.js';
 import { openMetricsBody } from './openmetrics.js';
 
 export type { Format } from './families.js';
@@ -11,37 +11,38 @@ export type { Format } from './families.js';
  * registration order, as prom-client's `metrics()` gives them.
  */
 export async function expose(registry: Registry, format: Format): Promise<string> {
-  return (await exposeParts(registry, format)).join('');
+  return (await pieces(registry, format)).toString();
 }
 
 /**
- * The exposition as bytes, for the HTTP response: each family's text encoded straight into one
- * buffer, without first joining them into one 1.4 MB string (at 500 probes) that V8 would
- * allocate in its old space at every scrape.
+ * The exposition as bytes, for the HTTP response: every piece (a family's header, a series'
+ * cached lines) encoded straight into one buffer, without a joined string of the whole (1.4 MB at
+ * 500 probes) allocated on V8's heap at every scrape.
  */
 export async function exposeBytes(registry: Registry, format: Format): Promise<Buffer> {
-  const parts = await exposeParts(registry, format);
-  let size = 0;
-  for (const p of parts) size += Buffer.byteLength(p);
-  const buf = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const p of parts) at += buf.write(p, at);
-  return buf;
+  return (await pieces(registry, format)).toBuffer();
 }
 
-async function exposeParts(registry: Registry, format: Format): Promise<string[]> {
-  const parts = await Promise.all(
-    registry.getMetricsAsArray().map(async (m) => {
+async function pieces(registry: Registry, format: Format): Promise<Pieces> {
+  const metrics = registry.getMetricsAsArray();
+  // prom-client's families, formatted (some collect asynchronously) before the pieces are laid out in order.
+  const texts = await Promise.all(
+    metrics.map(async (m) => {
       const family: unknown = m;
-      if (isSeriesFamily(family)) return family.render(format);
+      if (isSeriesFamily(family)) return undefined;
       const text = await registry.getSingleMetricAsString(m.name);
       return format === 'openmetrics' ? openMetricsBody(text) : text;
     }),
   );
   // Families apart by a blank line in the text format (as prom-client writes them), by none in OpenMetrics.
   const sep = format === 'openmetrics' ? '\n' : '\n\n';
-  const out: string[] = [];
-  parts.forEach((p, i) => out.push(i === 0 ? p : `${sep}${p}`));
-  out.push(format === 'openmetrics' ? '\n# EOF\n' : '\n');
+  const out = new Pieces();
+  metrics.forEach((m, i) => {
+    if (i > 0) out.add(sep, sep.length);
+    const family: unknown = m;
+    if (isSeriesFamily(family)) family.writeTo(format, out);
+    else out.add(texts[i]!);
+  });
+  out.add(format === 'openmetrics' ? '\n# EOF\n' : '\n');
   return out;
 }

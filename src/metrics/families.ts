@@ -28,6 +28,8 @@ interface Entry {
    * scrapes) costs a scrape one string, not a number formatted anew.
    */
   lines: string | undefined;
+  /** The UTF-8 length of `lines`. */
+  bytes: number;
 }
 
 interface ValueEntry extends Entry {
@@ -74,6 +76,31 @@ function flat(pieces: string[]): string {
   return pieces.join('');
 }
 
+/**
+ * A scrape being written: its pieces and their UTF-8 length, encoded into one buffer at the end
+ * (no joined string of the whole exposition on V8's heap).
+ */
+export class Pieces {
+  private readonly list: string[] = [];
+  bytes = 0;
+
+  add(s: string, bytes = Buffer.byteLength(s)): void {
+    this.list.push(s);
+    this.bytes += bytes;
+  }
+
+  toBuffer(): Buffer {
+    const buf = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
+    for (const s of this.list) at += buf.write(s, at);
+    return buf;
+  }
+
+  toString(): string {
+    return this.list.join('');
+  }
+}
+
 abstract class Family<L extends string, E extends Entry> {
   readonly name: string;
   readonly help: string;
@@ -112,7 +139,7 @@ abstract class Family<L extends string, E extends Entry> {
       own[name] = v;
       parts.push(`${name}="${escapeLabelValue(v)}"`);
     }
-    e = this.create({ labels: own, text: parts.join(','), lines: undefined });
+    e = this.create({ labels: own, text: parts.join(','), lines: undefined, bytes: 0 });
     this.entries.set(key, e);
     return e;
   }
@@ -134,13 +161,27 @@ abstract class Family<L extends string, E extends Entry> {
 
   /** HELP and TYPE lines, then one line per sample; no trailing newline. */
   render(format: Format): string {
-    // OpenMetrics names a counter family without its samples' `_total`.
-    const family = format === 'openmetrics' && this.type === 'counter' && this.name.endsWith('_total') ? this.name.slice(0, -6) : this.name;
-    return `# HELP ${family} ${escapeHelp(this.help)}\n# TYPE ${family} ${this.type}${this.samples()}`;
+    const out = new Pieces();
+    this.writeTo(format, out);
+    return out.toString();
   }
 
-  /** Each sample as `\n` + its line. */
-  protected abstract samples(): string;
+  /** render(), as pieces of the scrape. */
+  writeTo(format: Format, out: Pieces): void {
+    // OpenMetrics names a counter family without its samples' `_total`.
+    const family = format === 'openmetrics' && this.type === 'counter' && this.name.endsWith('_total') ? this.name.slice(0, -6) : this.name;
+    out.add(`# HELP ${family} ${escapeHelp(this.help)}\n# TYPE ${family} ${this.type}`);
+    for (const e of this.entries.values()) {
+      if (e.lines === undefined) {
+        e.lines = this.lines(e);
+        e.bytes = Buffer.byteLength(e.lines);
+      }
+      out.add(e.lines, e.bytes);
+    }
+  }
+
+  /** A series' samples, each as `\n` + its line, as one flat string. */
+  protected abstract lines(e: E): string;
 
   abstract get(): Promise<FamilyValues>;
 
@@ -156,13 +197,8 @@ abstract class ValueFamily<L extends string> extends Family<L, ValueEntry> {
     return { ...base, value: 0 };
   }
 
-  protected samples(): string {
-    // Joined, not concatenated one by one: a rope of thousands of pieces costs more to flatten
-    // (as encoding it does) than the pieces cost to write.
-    const out: string[] = [];
-    const name = this.name;
-    for (const e of this.entries.values()) out.push((e.lines ??= flat(e.text === '' ? ['\n', name, ' ', formatValue(e.value)] : ['\n', name, '{', e.text, '} ', formatValue(e.value)])));
-    return out.join('');
+  protected lines(e: ValueEntry): string {
+    return flat(e.text === '' ? ['\n', this.name, ' ', formatValue(e.value)] : ['\n', this.name, '{', e.text, '} ', formatValue(e.value)]);
   }
 
   get(): Promise<FamilyValues> {
@@ -226,26 +262,17 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
     e.lines = undefined;
   }
 
-  protected samples(): string {
-    const out: string[] = [];
-    const bucket = `\n${this.name}_bucket{`;
-    const { le } = this;
-    for (const e of this.entries.values()) {
-      if (e.lines === undefined) {
-        const prefix = e.text === '' ? `${bucket}le="` : `${bucket}${e.text},le="`;
-        const tail = e.text === '' ? '' : `{${e.text}}`;
-        const lines: string[] = [];
-        let acc = 0;
-        for (let i = 0; i < le.length; i++) {
-          acc += e.counts[i]!;
-          lines.push(prefix, le[i]!, '"} ', String(acc));
-        }
-        lines.push('\n', this.name, '_sum', tail, ' ', formatValue(e.sum), '\n', this.name, '_count', tail, ' ', String(e.count));
-        e.lines = flat(lines);
-      }
-      out.push(e.lines);
+  protected lines(e: HistogramEntry): string {
+    const prefix = e.text === '' ? `\n${this.name}_bucket{le="` : `\n${this.name}_bucket{${e.text},le="`;
+    const tail = e.text === '' ? '' : `{${e.text}}`;
+    const lines: string[] = [];
+    let acc = 0;
+    for (let i = 0; i < this.le.length; i++) {
+      acc += e.counts[i]!;
+      lines.push(prefix, this.le[i]!, '"} ', String(acc));
     }
-    return out.join('');
+    lines.push('\n', this.name, '_sum', tail, ' ', formatValue(e.sum), '\n', this.name, '_count', tail, ' ', String(e.count));
+    return flat(lines);
   }
 
   get(): Promise<FamilyValues> {
