@@ -200,8 +200,12 @@ describe('shards: three replicas share the probes', () => {
       const counts = await p.query('count by (probe) (mcp_probe_success{shard="0"})');
       return counts.length === shard0 && counts.every((c) => c.value[1] === '2') ? true : undefined;
     });
-    const dedup = await p.query('count by (probe) (max without (instance) (mcp_probe_success))');
-    expect(dedup.length).toBe(110);
+    // Every probe once without (instance), the other shards' too: the swap back just before moved
+    // probes between replicas 0 and 1, and a moved probe's success gauge appears with its first run.
+    const dedup = await until('110 probes, each once without (instance)', 45_000, async () => {
+      const counts = await p.query('count by (probe) (max without (instance) (mcp_probe_success))');
+      return counts.length === 110 ? counts : undefined;
+    });
     expect(dedup.every((c) => c.value[1] === '1')).toBe(true);
 
     await ha.stop();
