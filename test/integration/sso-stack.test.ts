@@ -198,7 +198,8 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
     try {
       const tok = await clientCredentialsBasic(kc.tokenUrl, kc.clients.secret.clientId, kc.clients.secret.clientSecret);
       expect(tok.status).toBe(200);
-      expect(tok.body.expires_in).toBe(5);
+      // Keycloak counts expires_in from its clock's whole seconds: 5, or 4 when the second turned (a CI run saw 4).
+      expect([4, 5]).toContain(tok.body.expires_in);
       const token = tok.body.access_token!;
       const exp = jwtClaims(token).exp as number;
       // Valid now (so the refusal below is the expiry's doing)...
