@@ -16,7 +16,10 @@ export async function detectionLatency(): Promise<BenchResult> {
     // none
   }
   const port = await freePort();
-  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`, port);
+  const mw = await Mcpwatch.start(
+    `listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`,
+    port,
+  );
   const script = [
     'sleep 3; i=0',
     `while [ $i -lt ${n} ]; do`,
@@ -26,7 +29,20 @@ export async function detectionLatency(): Promise<BenchResult> {
     '  i=$((i+1)); usleep 20000',
     'done; sleep 3600',
   ].join('\n');
-  docker(['run', '-d', '--name', name, '--network', 'none', '--label', 'mcpwatch-bench=1', 'mcpwatch-test/busybox:latest', 'sh', '-c', script]);
+  docker([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--label',
+    'mcpwatch-bench=1',
+    'mcpwatch-test/busybox:latest',
+    'sh',
+    '-c',
+    script,
+  ]);
 
   // Docker's own delivery: when each auth line reaches a plain follower.
   const arrivals: number[] = [];
@@ -47,14 +63,21 @@ export async function detectionLatency(): Promise<BenchResult> {
   const visible: number[] = [];
   const deadline = Date.now() + n * 20 + 60_000;
   while (visible.length < n && Date.now() < deadline) {
-    const c = sumMetric(await mw.metrics(), 'mcpwatch_log_matches_total', { container: name, category: 'auth', kind: 'missing_key' });
+    const c = sumMetric(await mw.metrics(), 'mcpwatch_log_matches_total', {
+      container: name,
+      category: 'auth',
+      kind: 'missing_key',
+    });
     const now = Date.now();
     while (visible.length < c) visible.push(now);
     await sleep(2);
   }
   follower.kill();
   // Docker's timestamp of each auth line: when the daemon took it from the container.
-  const err = execFileSync('bash', ['-c', `docker logs --timestamps ${name} 2>&1 >/dev/null`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const err = execFileSync('bash', ['-c', `docker logs --timestamps ${name} 2>&1 >/dev/null`], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
     .split('\n')
     .filter((l) => l.includes(' 10:00:00 - '));
   const written = err.map((l) => Date.parse(l.slice(0, 23) + 'Z'));

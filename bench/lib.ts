@@ -23,16 +23,21 @@ export interface BenchResult {
 export function report(r: BenchResult): void {
   const rows = Object.entries(r.figures).map(([k, v]) => [k, typeof v === 'number' ? fmt(v) : String(v)]);
   const w = Math.max(...rows.map(([k]) => k!.length), 6);
-  process.stdout.write(`\n== ${r.name}${r.goal ? ` (goal: ${r.goal}${r.met === undefined ? '' : r.met ? ' — met' : ' — MISSED'})` : ''}\n`);
+  process.stdout.write(
+    `\n== ${r.name}${r.goal ? ` (goal: ${r.goal}${r.met === undefined ? '' : r.met ? ' — met' : ' — MISSED'})` : ''}\n`,
+  );
   for (const [k, v] of rows) process.stdout.write(`  ${k!.padEnd(w)}  ${v}\n`);
   if (r.table) {
     const cells = [r.table.columns, ...r.table.rows.map((row) => row.map((v) => (typeof v === 'number' ? fmt(v) : v)))];
     const widths = r.table.columns.map((_, i) => Math.max(...cells.map((row) => String(row[i] ?? '').length)));
-    for (const row of cells) process.stdout.write(`  ${row.map((v, i) => String(v).padStart(widths[i]!)).join('  ')}\n`);
+    for (const row of cells)
+      process.stdout.write(`  ${row.map((v, i) => String(v).padStart(widths[i]!)).join('  ')}\n`);
   }
   for (const n of r.notes ?? []) process.stdout.write(`  note: ${n}\n`);
   const tableRows = r.table?.rows.map((row) => Object.fromEntries(r.table!.columns.map((c, i) => [c, row[i]])));
-  process.stdout.write(`${JSON.stringify({ bench: r.name, ...r.figures, ...(tableRows && { rows: tableRows }), ...(r.met !== undefined && { goalMet: r.met }) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: r.name, ...r.figures, ...(tableRows && { rows: tableRows }), ...(r.met !== undefined && { goalMet: r.met }) })}\n`,
+  );
 }
 
 function fmt(v: number): string {
@@ -48,7 +53,12 @@ export function percentile(sorted: number[], p: number): number {
 
 export function stats(values: number[]): { p50: number; p99: number; max: number; mean: number } {
   const s = [...values].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, mean: s.reduce((a, b) => a + b, 0) / (s.length || 1) };
+  return {
+    p50: percentile(s, 50),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+    mean: s.reduce((a, b) => a + b, 0) / (s.length || 1),
+  };
 }
 
 export async function freePort(): Promise<number> {
@@ -67,7 +77,12 @@ export function tempDir(prefix = 'mcpwatch-bench-'): string {
 }
 
 export function docker(args: string[], input?: Buffer): string {
-  return execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], ...(input && { input }) });
+  return execFileSync('docker', args, {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    ...(input && { input }),
+  });
 }
 
 export function ensureDocker(): void {
@@ -118,7 +133,10 @@ export class Mcpwatch {
     writeFileSync(cfg, configYaml);
     const flags = (process.env.BENCH_NODE_FLAGS ?? SHIPPED_NODE_FLAGS).split(/\s+/).filter(Boolean);
     if (process.env.BENCH_CPU_PROF) flags.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
-    const child = spawn(process.execPath, [...flags, BIN, 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], cwd: dir });
+    const child = spawn(process.execPath, [...flags, BIN, 'run', '--config', cfg], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: dir,
+    });
     const m = new Mcpwatch(child, port);
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -153,7 +171,8 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
     if (!line.startsWith(name)) continue;
     const c = line[name.length];
     if (c !== '{' && c !== ' ') continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return n;
 }
@@ -173,7 +192,9 @@ export function litellmLines(n: number, authShare = 0.05): { text: string; authR
   const every = Math.round(2 / authShare); // an auth record is 2 lines
   while (out.length < n) {
     if (i % every === 0 && out.length + 2 <= n) {
-      out.push(`10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - Malformed API Key passed in. Ensure Key has \`Bearer \` prefix.`);
+      out.push(
+        `10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - Malformed API Key passed in. Ensure Key has \`Bearer \` prefix.`,
+      );
       out.push('Requester IP Address:10.0.0.9');
       auth++;
     } else if (i % 7 === 0) {

@@ -1,7 +1,18 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, docker, ensureDocker, freePort, litellmLines, Mcpwatch, sleep, sumMetric, tempDir, type BenchResult } from './lib.js';
+import {
+  cpuSeconds,
+  docker,
+  ensureDocker,
+  freePort,
+  litellmLines,
+  Mcpwatch,
+  sleep,
+  sumMetric,
+  tempDir,
+  type BenchResult,
+} from './lib.js';
 
 /**
  * Log throughput: a container writes N lines (mixed LiteLLM records, 5 % auth errors) as fast as it
@@ -21,7 +32,22 @@ export async function logThroughput(): Promise<BenchResult> {
     } catch {
       // not there
     }
-    docker(['run', '-d', '--name', name, '--network', 'none', '--label', 'mcpwatch-bench=1', '-v', `${dir}:/data:ro`, 'mcpwatch-test/busybox:latest', 'sh', '-c', 'sleep 3; cat /data/lines.txt; sleep 3600']);
+    docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--label',
+      'mcpwatch-bench=1',
+      '-v',
+      `${dir}:/data:ro`,
+      'mcpwatch-test/busybox:latest',
+      'sh',
+      '-c',
+      'sleep 3; cat /data/lines.txt; sleep 3600',
+    ]);
   };
   const cleanup = (): void => {
     for (const n of ['bench-raw', 'bench-mcpwatch']) {
@@ -54,7 +80,10 @@ export async function logThroughput(): Promise<BenchResult> {
 
   // 2. mcpwatch following an identical container.
   const port = await freePort();
-  const mw = await Mcpwatch.start(`listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`, port);
+  const mw = await Mcpwatch.start(
+    `listen: 127.0.0.1:${port}\nlogLevel: warn\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: bench-mcpwatch, from: beginning }\n`,
+    port,
+  );
   run('bench-mcpwatch');
   let first = 0;
   let cpu0 = 0;
@@ -73,7 +102,10 @@ export async function logThroughput(): Promise<BenchResult> {
   const seconds = (performance.now() - first) / 1000;
   const cpu = cpuSeconds(mw.pid) - cpu0;
   await sleep(300);
-  const auth = sumMetric(await mw.metrics(), 'mcpwatch_log_matches_total', { container: 'bench-mcpwatch', category: 'auth' });
+  const auth = sumMetric(await mw.metrics(), 'mcpwatch_log_matches_total', {
+    container: 'bench-mcpwatch',
+    category: 'auth',
+  });
   await mw.stop();
   cleanup();
 

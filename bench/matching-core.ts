@@ -63,7 +63,9 @@ export async function matchingCore(): Promise<BenchResult> {
       'auth records matched': best.auth,
     },
     goal: '≥ 1,000,000 lines/s on one core',
-    notes: ['lines/s is wall time of the single JavaScript thread; V8 runs part of its garbage collection on a helper thread, counted in the CPU seconds'],
+    notes: [
+      'lines/s is wall time of the single JavaScript thread; V8 runs part of its garbage collection on a helper thread, counted in the CPU seconds',
+    ],
     met: rate >= 1_000_000 && best.auth === authRecords,
   };
 }

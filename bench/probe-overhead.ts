@@ -23,7 +23,12 @@ async function localMcpServer(): Promise<Server> {
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
     const mcp = new McpServer({ name: 'bench', version: '1' });
-    for (let i = 0; i < 20; i++) mcp.registerTool(`srv-tool_${i}`, { description: `tool ${i}`, inputSchema: { q: z.string(), n: z.number().optional() } }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    for (let i = 0; i < 20; i++)
+      mcp.registerTool(
+        `srv-tool_${i}`,
+        { description: `tool ${i}`, inputSchema: { q: z.string(), n: z.number().optional() } },
+        async () => ({ content: [{ type: 'text', text: 'ok' }] }),
+      );
     const t = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => void t.close());
     await mcp.connect(t);
@@ -37,7 +42,10 @@ export async function probeOverhead(): Promise<BenchResult> {
   const runs = Number(process.env.BENCH_PROBE_RUNS ?? 300);
   const server = await localMcpServer();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const r = parseConfig(`targets:\n  t: { url: "${url}", mcpPath: /mcp }\nprobes:\n  - { name: c, type: mcp_catalog, target: t, expect: { minTools: 20 } }\n`, {});
+  const r = parseConfig(
+    `targets:\n  t: { url: "${url}", mcpPath: /mcp }\nprobes:\n  - { name: c, type: mcp_catalog, target: t, expect: { minTools: 20 } }\n`,
+    {},
+  );
   if (!r.ok) throw new Error('bad bench config');
   const probe = r.config.probes[0]!;
   const target = r.config.targets.t!;
@@ -47,7 +55,11 @@ export async function probeOverhead(): Promise<BenchResult> {
     const dispatcher = new Agent();
     const client = new Client({ name: 'bare', version: '1' });
     const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      fetch: (u, init) => undiciFetch(u as string, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>,
+      fetch: (u, init) =>
+        undiciFetch(
+          u as string,
+          { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1],
+        ) as unknown as Promise<Response>,
     });
     await client.connect(transport);
     await client.listTools();

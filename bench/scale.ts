@@ -9,7 +9,18 @@ import { expose } from '../src/metrics/exposition.js';
 import { ProbeRecorder } from '../src/metrics/probe-recorder.js';
 import { createMetrics } from '../src/metrics/registry.js';
 import type { ProbeResult } from '../src/probes/types.js';
-import { docker, ensureDocker, freePort, Mcpwatch, rssBytes, sleep, stats, sumMetric, tempDir, type BenchResult } from './lib.js';
+import {
+  docker,
+  ensureDocker,
+  freePort,
+  Mcpwatch,
+  rssBytes,
+  sleep,
+  stats,
+  sumMetric,
+  tempDir,
+  type BenchResult,
+} from './lib.js';
 
 /**
  * Scale: N `http` probes against a local HTTP server and 20 tailed containers in one mcpwatch,
@@ -22,13 +33,17 @@ import { docker, ensureDocker, freePort, Mcpwatch, rssBytes, sleep, stats, sumMe
 export async function scale(): Promise<BenchResult> {
   ensureDocker();
   const sizes = (process.env.BENCH_SCALE_PROBES ?? '50,500,2000').split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_SCALE_PROBES: expected probe counts like 50,500,2000, got ${process.env.BENCH_SCALE_PROBES}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(
+      `BENCH_SCALE_PROBES: expected probe counts like 50,500,2000, got ${process.env.BENCH_SCALE_PROBES}`,
+    );
   const containers = Number(process.env.BENCH_SCALE_CONTAINERS ?? 20);
   const seconds = Number(process.env.BENCH_SCALE_SECONDS ?? 60);
   const rate = Number(process.env.BENCH_SCALE_RATE ?? 500);
   // Every probe's interval: as above, unless BENCH_SCALE_EVERY says (e.g. 15s, a usual Prometheus cadence).
   const fixedEvery = process.env.BENCH_SCALE_EVERY;
-  if (fixedEvery !== undefined && !/^\d+s$/.test(fixedEvery)) throw new Error(`BENCH_SCALE_EVERY: expected whole seconds like 15s, got ${fixedEvery}`);
+  if (fixedEvery !== undefined && !/^\d+s$/.test(fixedEvery))
+    throw new Error(`BENCH_SCALE_EVERY: expected whole seconds like 15s, got ${fixedEvery}`);
 
   // The gateway stand-in runs in a process of its own: serving 500 requests a second in this one
   // would delay the bench's own scrapes and put its time into the figures.
@@ -40,7 +55,20 @@ export async function scale(): Promise<BenchResult> {
     } catch {
       // none
     }
-    docker(['run', '-d', '--name', n, '--network', 'none', '--label', 'mcpwatch-bench=1', 'mcpwatch-test/busybox:latest', 'sh', '-c', 'while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"; usleep 100000; done']);
+    docker([
+      'run',
+      '-d',
+      '--name',
+      n,
+      '--network',
+      'none',
+      '--label',
+      'mcpwatch-bench=1',
+      'mcpwatch-test/busybox:latest',
+      'sh',
+      '-c',
+      'while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"; usleep 100000; done',
+    ]);
   }
 
   const rows: Array<Array<number | string>> = [];
@@ -50,7 +78,20 @@ export async function scale(): Promise<BenchResult> {
     for (const probes of sizes) {
       const every = fixedEvery ?? `${Math.max(1, Math.ceil(probes / rate))}s`;
       const r = await oneSize(probes, every, gw, names, seconds);
-      rows.push([probes, every, r.series, Math.round(r.bytes / 1024), r.scrape.p50, r.scrape.p99, r.writer.p50, r.promClient.p50, r.promClient.p99, r.jitter.p99, r.rssMiB, r.heap]);
+      rows.push([
+        probes,
+        every,
+        r.series,
+        Math.round(r.bytes / 1024),
+        r.scrape.p50,
+        r.scrape.p99,
+        r.writer.p50,
+        r.promClient.p50,
+        r.promClient.p99,
+        r.jitter.p99,
+        r.rssMiB,
+        r.heap,
+      ]);
       if (probes === 500) {
         Object.assign(figures, {
           probes,
@@ -81,7 +122,8 @@ export async function scale(): Promise<BenchResult> {
   if (rows.length >= 2) {
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
-    const perHundred = ((last[5] as number) - (first[5] as number)) / (((last[2] as number) - (first[2] as number)) / 100);
+    const perHundred =
+      ((last[5] as number) - (first[5] as number)) / (((last[2] as number) - (first[2] as number)) / 100);
     figures['scrape p99 ms per 100 series added'] = perHundred;
     met &&= perHundred <= 1;
   }
@@ -89,7 +131,20 @@ export async function scale(): Promise<BenchResult> {
     name: 'scale',
     figures,
     table: {
-      columns: ['probes', 'every', 'series', 'KiB', 'scrape p50', 'scrape p99', 'writer p50', 'prom-client p50', 'prom-client p99', 'jitter p99', 'RSS MiB', 'heap MiB'],
+      columns: [
+        'probes',
+        'every',
+        'series',
+        'KiB',
+        'scrape p50',
+        'scrape p99',
+        'writer p50',
+        'prom-client p50',
+        'prom-client p99',
+        'jitter p99',
+        'RSS MiB',
+        'heap MiB',
+      ],
       rows,
     },
     notes: [
@@ -104,7 +159,10 @@ export async function scale(): Promise<BenchResult> {
 async function oneSize(probes: number, every: string, gw: string, containers: string[], seconds: number) {
   const everyMs = Number(/^(\d+)s$/.exec(every)![1]) * 1000;
   const port = await freePort();
-  const probeLines = Array.from({ length: probes }, (_, i) => `  - { name: p${i}, type: http, target: gw, auth: false, every: ${every}, timeout: 5s }`);
+  const probeLines = Array.from(
+    { length: probes },
+    (_, i) => `  - { name: p${i}, type: http, target: gw, auth: false, every: ${every}, timeout: 5s }`,
+  );
   const yaml = [
     `listen: 127.0.0.1:${port}`,
     'logLevel: warn',
@@ -141,12 +199,17 @@ async function oneSize(probes: number, every: string, gw: string, containers: st
 
     // Jitter: within each probe's history, how far apart consecutive scheduled starts are from the interval.
     type Last = { outcome: ProbeResult['outcome']; durationMs: number; phases: ProbeResult['phases'] };
-    const status = (await (await fetch(`${mw.url}/status`)).json()) as { probes: Array<{ name: string; last?: Last; history: Array<{ startedAt: string; trigger: string }> }> };
+    const status = (await (await fetch(`${mw.url}/status`)).json()) as {
+      probes: Array<{ name: string; last?: Last; history: Array<{ startedAt: string; trigger: string }> }>;
+    };
     const jitter: number[] = [];
     for (const p of status.probes) {
       // The first run is right after start, the next at the probe's phase in the interval: the
       // cadence starts with the second run.
-      const starts = p.history.filter((h) => h.trigger === 'schedule').map((h) => Date.parse(h.startedAt)).slice(1);
+      const starts = p.history
+        .filter((h) => h.trigger === 'schedule')
+        .map((h) => Date.parse(h.startedAt))
+        .slice(1);
       for (let i = 1; i < starts.length; i++) jitter.push(Math.abs(starts[i]! - starts[i - 1]! - everyMs));
     }
     const mib = (b: number): number => Math.round(b / 1024 / 1024);
@@ -174,8 +237,17 @@ async function oneSize(probes: number, every: string, gw: string, containers: st
  * The agent's probe series rebuilt in this process (the same probes, each with its last result
  * from /status recorded three times), rendered by the exposition writer and by prom-client.
  */
-async function renderings(probeLines: string[], status: Array<{ name: string; last?: { outcome: ProbeResult['outcome']; durationMs: number; phases: ProbeResult['phases'] } }>) {
-  const parsed = parseConfig(['targets:', '  gw: { url: "http://127.0.0.1:1" }', 'probes:', ...probeLines].join('\n'), {});
+async function renderings(
+  probeLines: string[],
+  status: Array<{
+    name: string;
+    last?: { outcome: ProbeResult['outcome']; durationMs: number; phases: ProbeResult['phases'] };
+  }>,
+) {
+  const parsed = parseConfig(
+    ['targets:', '  gw: { url: "http://127.0.0.1:1" }', 'probes:', ...probeLines].join('\n'),
+    {},
+  );
   if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join('\n'));
   const registry = new Registry();
   const recorder = new ProbeRecorder(createMetrics(registry));
@@ -183,7 +255,19 @@ async function renderings(probeLines: string[], status: Array<{ name: string; la
   for (let k = 0; k < 3; k++) {
     for (const p of status) {
       const last = p.last ?? { outcome: 'ok', durationMs: 1, phases: {} };
-      recorder.record({ probe: p.name, target: 'gw', type: 'http', outcome: last.outcome, reason: last.outcome, success: last.outcome === 'ok', trigger: 'schedule', steps: [], startedAt: Date.now(), durationMs: last.durationMs, phases: last.phases });
+      recorder.record({
+        probe: p.name,
+        target: 'gw',
+        type: 'http',
+        outcome: last.outcome,
+        reason: last.outcome,
+        success: last.outcome === 'ok',
+        trigger: 'schedule',
+        steps: [],
+        startedAt: Date.now(),
+        durationMs: last.durationMs,
+        phases: last.phases,
+      });
     }
   }
   const time = async (render: () => Promise<string>) => {
@@ -213,7 +297,8 @@ const execFileAsync = promisify(execFile);
 
 /** A plain HTTP server answering `ok`, in a child process; resolves with its URL. */
 async function httpServer(): Promise<{ child: ChildProcess; url: string }> {
-  const code = "const s=require('node:http').createServer((q,r)=>r.end('ok'));s.listen(0,'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))";
+  const code =
+    "const s=require('node:http').createServer((q,r)=>r.end('ok'));s.listen(0,'127.0.0.1',()=>process.stdout.write(s.address().port+'\\n'))";
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((res, rej) => {
     child.stdout!.once('data', (d: Buffer) => res(d.toString().trim()));

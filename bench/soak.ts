@@ -1,6 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { docker, ensureDocker, freePort, Mcpwatch, openFds, rssBytes, sleep, sumMetric, tempDir, type BenchResult } from './lib.js';
+import {
+  docker,
+  ensureDocker,
+  freePort,
+  Mcpwatch,
+  openFds,
+  rssBytes,
+  sleep,
+  sumMetric,
+  tempDir,
+  type BenchResult,
+} from './lib.js';
 
 /**
  * Soak: probes every second (http, mcp_catalog and auth_guard against mcpwatch's own /mcp) and a
@@ -19,7 +30,20 @@ export async function soak(): Promise<BenchResult> {
   } catch {
     // none
   }
-  docker(['run', '-d', '--name', name, '--network', 'none', '--label', 'mcpwatch-bench=1', 'mcpwatch-test/busybox:latest', 'sh', '-c', 'i=0; while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized $i"; i=$((i+1)); usleep 20000; done']);
+  docker([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--label',
+    'mcpwatch-bench=1',
+    'mcpwatch-test/busybox:latest',
+    'sh',
+    '-c',
+    'i=0; while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized $i"; i=$((i+1)); usleep 20000; done',
+  ]);
   const port = await freePort();
   const token = 'soak-token-0123456789';
   const yaml = `listen: 127.0.0.1:${port}
@@ -66,7 +90,9 @@ mcpServer: { enabled: true, token: "${token}" }
   const xs = secondHalf.map((_, i) => i / 60);
   const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
   const my = secondHalf.reduce((a, b) => a + b.rss, 0) / secondHalf.length;
-  const slope = xs.reduce((a, x, i) => a + (x - mx) * (secondHalf[i]!.rss - my), 0) / (xs.reduce((a, x) => a + (x - mx) ** 2, 0) || 1);
+  const slope =
+    xs.reduce((a, x, i) => a + (x - mx) * (secondHalf[i]!.rss - my), 0) /
+    (xs.reduce((a, x) => a + (x - mx) ** 2, 0) || 1);
   await mw.stop();
   server.close();
   docker(['rm', '-f', name]);
@@ -89,6 +115,10 @@ mcpServer: { enabled: true, token: "${token}" }
       'active handles at end': end.handles,
     },
     goal: 'no growth beyond noise',
-    met: end.rss < mid.rss * 1.1 + 5 * 1024 * 1024 && slope < 10 * 1024 * 1024 && end.fds <= start.fds + 5 && end.handles <= start.handles + 5,
+    met:
+      end.rss < mid.rss * 1.1 + 5 * 1024 * 1024 &&
+      slope < 10 * 1024 * 1024 &&
+      end.fds <= start.fds + 5 &&
+      end.handles <= start.handles + 5,
   };
 }

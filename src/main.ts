@@ -58,7 +58,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const { config } = loaded;
   const redactor = new Redactor();
   redactor.addSecrets(secretsOf(config));
-  const logger = createLogger({ level: config.logLevel, redactor, ...(opts.logDestination && { destination: opts.logDestination }) });
+  const logger = createLogger({
+    level: config.logLevel,
+    redactor,
+    ...(opts.logDestination && { destination: opts.logDestination }),
+  });
   useCronLogger(logger);
   for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${formatProblem(w)}`);
 
@@ -79,7 +83,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   agent.start();
   const shard = agent.shardStatus();
   logger.info(
-    { version: VERSION, config: opts.configPath, probes: shard.probes, targets: Object.keys(config.targets).length, ...(shard.total > 1 && { shard: `${shard.index}/${shard.total}`, ofProbes: shard.ofProbes, tailsLogs: shard.tailsLogs }) },
+    {
+      version: VERSION,
+      config: opts.configPath,
+      probes: shard.probes,
+      targets: Object.keys(config.targets).length,
+      ...(shard.total > 1 && {
+        shard: `${shard.index}/${shard.total}`,
+        ofProbes: shard.ofProbes,
+        tailsLogs: shard.tailsLogs,
+      }),
+    },
     'mcpwatch started',
   );
 

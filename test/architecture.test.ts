@@ -11,7 +11,11 @@ import { REPO, tempDir } from './support/agent-proc.js';
 const DEPCRUISE = join(REPO, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 
 function cruise(cwd: string, config = join(REPO, '.dependency-cruiser.cjs')): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', config, '--output-type', 'err'], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [DEPCRUISE, 'src', '--config', config, '--output-type', 'err'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -21,7 +25,10 @@ function tree(files: Record<string, string>): string {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
+  );
   return dir;
 }
 
@@ -35,7 +42,8 @@ describe('code layout', () => {
   it('the check fails on a circle, on an import up a layer, and on the HTTP layer importing the agent', () => {
     const dir = tree({
       'src/probes/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n",
-      'src/probes/b.ts': "import type { a } from './a.js';\nexport const b = (): number => 1;\nexport type A = typeof a;\n",
+      'src/probes/b.ts':
+        "import type { a } from './a.js';\nexport const b = (): number => 1;\nexport type A = typeof a;\n",
       'src/logs/tail.ts': "import { a } from '../probes/a.js';\nexport const t = a;\n",
       'src/runtime/agent.ts': 'export class Agent {}\n',
       'src/server/app.ts': "import { Agent } from '../runtime/agent.js';\nexport const app = new Agent();\n",

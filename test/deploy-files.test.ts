@@ -76,7 +76,9 @@ const mcpwatchYaml = readFileSync(`${REPO}/config/mcpwatch.compose.yaml`, 'utf8'
 /** The env_file entries of a service, as paths relative to the compose file's folder. */
 function envFiles(svc: RawService): Array<{ path: string; required: boolean }> {
   const list = svc.env_file === undefined ? [] : Array.isArray(svc.env_file) ? svc.env_file : [svc.env_file];
-  return list.map((e) => (typeof e === 'string' ? { path: e, required: true } : { path: e.path, required: e.required !== false }));
+  return list.map((e) =>
+    typeof e === 'string' ? { path: e, required: true } : { path: e.path, required: e.required !== false },
+  );
 }
 
 /** KEY=VALUE lines of an .env-style file. */
@@ -148,11 +150,20 @@ function composeCopy(rel: string, opts: { text?: string; withoutEnvFiles?: boole
     }
   }
   // Nothing from this machine's environment: no .env (the copy has none), no COMPOSE_* variables.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: join(dir, '.docker'), ...requiredVars(text) };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    DOCKER_CONFIG: join(dir, '.docker'),
+    ...requiredVars(text),
+  };
   return { dir, file, env };
 }
 
-function runCompose(c: Copy, args: string[], env: Record<string, string> = c.env): { status: number | null; stdout: string; stderr: string } {
+function runCompose(
+  c: Copy,
+  args: string[],
+  env: Record<string, string> = c.env,
+): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(dockerCompose, ['-f', c.file, ...args], { cwd: c.dir, env, encoding: 'utf8', timeout: 60_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -218,13 +229,30 @@ describe('every shipped compose file passes the real docker-compose (v5.5.0) con
 
   it('the parser is real: broken copies of docker-compose.yml are refused, each with its reason', () => {
     const broken: Array<[string, Copy, RegExp, Record<string, string>?]> = [
-      ['a typo in a key', composeCopy('docker-compose.yml', { text: composeText.replace('      interval: 10s', '      intervall: 10s') }), /services\.postgres\.healthcheck additional properties 'intervall' not allowed/],
-      ['a dependency on a service that does not exist', composeCopy('docker-compose.yml', { text: composeText.replace(/^ {6}postgres:$/m, '      postgresql:') }), /service "litellm" depends on undefined service "postgresql"/],
-      ['the secrets file missing', composeCopy('docker-compose.yml', { withoutEnvFiles: true }), /env file .*postgres\.env not found/],
+      [
+        'a typo in a key',
+        composeCopy('docker-compose.yml', { text: composeText.replace('      interval: 10s', '      intervall: 10s') }),
+        /services\.postgres\.healthcheck additional properties 'intervall' not allowed/,
+      ],
+      [
+        'a dependency on a service that does not exist',
+        composeCopy('docker-compose.yml', { text: composeText.replace(/^ {6}postgres:$/m, '      postgresql:') }),
+        /service "litellm" depends on undefined service "postgresql"/,
+      ],
+      [
+        'the secrets file missing',
+        composeCopy('docker-compose.yml', { withoutEnvFiles: true }),
+        /env file .*postgres\.env not found/,
+      ],
     ];
     const noKey = composeCopy('docker-compose.yml');
     const { LITELLM_MASTER_KEY: _unset, ...envWithoutKey } = noKey.env;
-    broken.push(['LITELLM_MASTER_KEY unset', noKey, /required variable LITELLM_MASTER_KEY is missing a value/, envWithoutKey]);
+    broken.push([
+      'LITELLM_MASTER_KEY unset',
+      noKey,
+      /required variable LITELLM_MASTER_KEY is missing a value/,
+      envWithoutKey,
+    ]);
     for (const [what, c, reason, env] of broken) {
       const r = runCompose(c, ['config', '--quiet'], env);
       expect(r.status, what).not.toBe(0);
@@ -241,14 +269,22 @@ describe('docker-compose.yml', () => {
     expect(compose.services.grafana!.profiles).toEqual(['monitoring']);
     for (const s of ['mcpwatch', 'litellm', 'postgres']) expect(compose.services[s]!.profiles, s).toBeUndefined();
     expect(Object.keys(resolved([]).services).sort()).toEqual(['litellm', 'mcpwatch', 'postgres']);
-    expect(Object.keys(resolved().services).sort()).toEqual(['grafana', 'litellm', 'mcpwatch', 'postgres', 'prometheus']);
+    expect(Object.keys(resolved().services).sort()).toEqual([
+      'grafana',
+      'litellm',
+      'mcpwatch',
+      'postgres',
+      'prometheus',
+    ]);
   });
 
   it('PostgreSQL: postgres:16, data on a named volume, healthy by pg_isready, no published port; litellm waits for it', () => {
     const r = resolved();
     const pg = r.services.postgres!;
     expect(pg.image).toMatch(/^postgres:16(\b|$)/);
-    expect(pg.volumes).toEqual([expect.objectContaining({ type: 'volume', source: 'postgres-data', target: '/var/lib/postgresql/data' })]);
+    expect(pg.volumes).toEqual([
+      expect.objectContaining({ type: 'volume', source: 'postgres-data', target: '/var/lib/postgresql/data' }),
+    ]);
     expect(r.volumes).toHaveProperty('postgres-data');
     expect(pg.healthcheck?.test?.[0]).toBe('CMD-SHELL');
     expect(pg.healthcheck?.test?.join(' ')).toMatch(/\bpg_isready\b/);
@@ -273,7 +309,10 @@ describe('docker-compose.yml', () => {
         if (src.startsWith('./')) expect(existsSync(`${REPO}/${src}`), `${name}: ${src}`).toBe(true);
         else if (!src.startsWith('/')) expect(compose.volumes, `${name}: named volume ${src}`).toHaveProperty(src);
       }
-      for (const e of envFiles(svc)) expect(existsSync(`${REPO}/${e.path}.example`), `${name}: env_file ${e.path} needs ${e.path}.example`).toBe(true);
+      for (const e of envFiles(svc))
+        expect(existsSync(`${REPO}/${e.path}.example`), `${name}: env_file ${e.path} needs ${e.path}.example`).toBe(
+          true,
+        );
     }
     expect(SECRET_FILES).toEqual(['postgres.env']);
     expect(envFiles(compose.services.postgres!).map((e) => e.path)).toEqual(['postgres.env']);
@@ -281,30 +320,45 @@ describe('docker-compose.yml', () => {
   });
 
   it('provisions the dashboard and the rules that exist', () => {
-    const dash = JSON.parse(readFileSync(`${REPO}/config/grafana/dashboards/mcpwatch.json`, 'utf8')) as { uid: string; templating: { list: Array<{ name: string }> } };
+    const dash = JSON.parse(readFileSync(`${REPO}/config/grafana/dashboards/mcpwatch.json`, 'utf8')) as {
+      uid: string;
+      templating: { list: Array<{ name: string }> };
+    };
     expect(dash.uid).toBe('mcpwatch');
     expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'target', 'container']);
-    const prom = parse(readFileSync(`${REPO}/config/prometheus/prometheus.yml`, 'utf8')) as { rule_files: string[]; scrape_configs: Array<{ job_name: string }> };
+    const prom = parse(readFileSync(`${REPO}/config/prometheus/prometheus.yml`, 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string }>;
+    };
     expect(prom.scrape_configs.map((s) => s.job_name)).toEqual(['mcpwatch']);
     expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
   });
 });
 
 describe('secrets: none in any shipped file', () => {
-  const shipped = ['docker-compose.yml', 'config/litellm.yaml', 'config/mcpwatch.compose.yaml', '.env.example', ...SECRET_FILES.map((f) => `${f}.example`), ...COMPOSE_FILES];
+  const shipped = [
+    'docker-compose.yml',
+    'config/litellm.yaml',
+    'config/mcpwatch.compose.yaml',
+    '.env.example',
+    ...SECRET_FILES.map((f) => `${f}.example`),
+    ...COMPOSE_FILES,
+  ];
 
   it('no key, and no password other than the placeholder, in the compose stack’s files', () => {
     for (const f of new Set(shipped)) {
       const text = readFileSync(`${REPO}/${f}`, 'utf8');
       expect(text, f).not.toMatch(/sk-(?!change-me|dummy)[A-Za-z0-9_-]{6,}/);
-      for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^\s:@/]+):([^\s@/]*)@/gi)) expect(m[2], `${f}: ${m[0]}`).toBe(PLACEHOLDER);
+      for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^\s:@/]+):([^\s@/]*)@/gi))
+        expect(m[2], `${f}: ${m[0]}`).toBe(PLACEHOLDER);
     }
   });
 
   it('the compose file sets no secret inline: passwords and DATABASE_URI come from the env file, the key from .env', () => {
     for (const [name, svc] of Object.entries(compose.services)) {
       for (const [k, v] of Object.entries(svc.environment ?? {})) {
-        if (/PASSWORD|SECRET|TOKEN|KEY|DATABASE_UR[IL]/.test(k)) expect(String(v), `${name}.environment.${k}`).toMatch(/^\$\{[A-Z_]+(:?[?-][^}]*)?\}$/);
+        if (/PASSWORD|SECRET|TOKEN|KEY|DATABASE_UR[IL]/.test(k))
+          expect(String(v), `${name}.environment.${k}`).toMatch(/^\$\{[A-Z_]+(:?[?-][^}]*)?\}$/);
       }
     }
   });
@@ -324,7 +378,10 @@ describe('secrets: none in any shipped file', () => {
   });
 
   it('the real secrets files are not in git', () => {
-    const tracked = execFileSync('git', ['ls-files', '--', '.env', ...SECRET_FILES], { cwd: REPO, encoding: 'utf8' }).trim();
+    const tracked = execFileSync('git', ['ls-files', '--', '.env', ...SECRET_FILES], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).trim();
     expect(tracked).toBe('');
   });
 });
@@ -337,7 +394,10 @@ interface LiteLLMServer {
   args?: string[];
   env?: Record<string, string>;
 }
-const litellm = parse(litellmYaml) as { general_settings: Record<string, unknown>; mcp_servers: Record<string, LiteLLMServer> };
+const litellm = parse(litellmYaml) as {
+  general_settings: Record<string, unknown>;
+  mcp_servers: Record<string, LiteLLMServer>;
+};
 
 /** Commands recent LiteLLM releases run as stdio MCP servers without LITELLM_MCP_STDIO_EXTRA_COMMANDS. */
 const STDIO_COMMANDS = ['npx', 'uvx', 'python', 'python3', 'node', 'docker', 'deno'];
@@ -394,7 +454,11 @@ interface ProbeYaml {
   timeout?: string;
   expect?: { tools?: string[]; contains?: string; isError?: boolean; serversPresent?: boolean };
 }
-const mcpwatch = parse(mcpwatchYaml) as { targets: Record<string, { url: string }>; probes: ProbeYaml[]; logs: { containers: Array<{ name: string }> } };
+const mcpwatch = parse(mcpwatchYaml) as {
+  targets: Record<string, { url: string }>;
+  probes: ProbeYaml[];
+  logs: { containers: Array<{ name: string }> };
+};
 const targetProbes = mcpwatch.probes.filter((p) => p.target === 'litellm');
 
 function seconds(d: string | undefined): number {
@@ -408,13 +472,17 @@ describe('config/mcpwatch.compose.yaml', () => {
     const dir = temp();
     const keyFile = join(dir, 'litellm_key');
     writeFileSync(keyFile, 'sk-dummy-not-a-key\n');
-    const ok = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], { env: { LITELLM_KEY_FILE: keyFile, MCPWATCH_TOKEN: 'dummy-token' } });
+    const ok = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], {
+      env: { LITELLM_KEY_FILE: keyFile, MCPWATCH_TOKEN: 'dummy-token' },
+    });
     expect(ok.stdout + ok.stderr).not.toMatch(/warning:/);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^config\/mcpwatch\.compose\.yaml: OK \(2 targets, \d+ probes, 1 containers\)$/m);
     // And it does check: without the key file the same config is refused, naming the path.
     const missing = join(dir, 'no-such-key');
-    const bad = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], { env: { LITELLM_KEY_FILE: missing } });
+    const bad = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], {
+      env: { LITELLM_KEY_FILE: missing },
+    });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`targets.litellm.apiKeyFile: cannot read ${missing}`);
   });
@@ -433,7 +501,11 @@ describe('config/mcpwatch.compose.yaml', () => {
     const cat = cats[0]!;
     expect(cat.servers).toEqual(['mcp_postgres', 'mcp_filesystem']);
     expect(cat.expect?.serversPresent ?? true).toBe(true);
-    for (const s of cat.servers!) expect(cat.expect?.tools?.some((t) => t.startsWith(`${s}-`)), `an expected tool of ${s}`).toBe(true);
+    for (const s of cat.servers!)
+      expect(
+        cat.expect?.tools?.some((t) => t.startsWith(`${s}-`)),
+        `an expected tool of ${s}`,
+      ).toBe(true);
     // The gateway takes 30-45 s to list when postgres-mcp's database is down.
     expect(seconds(cat.timeout)).toBeGreaterThanOrEqual(50);
   });
@@ -457,7 +529,11 @@ describe('config/mcpwatch.compose.yaml', () => {
     for (const p of targetProbes) {
       for (const s of p.servers ?? []) expect(Object.keys(litellm.mcp_servers), `${p.name}: ${s}`).toContain(s);
       const tools = [...(p.tool ? [p.tool] : []), ...(p.expect?.tools ?? [])];
-      for (const t of tools) expect(p.servers?.some((s) => t.startsWith(`${s}-`)), `${p.name}: ${t}`).toBe(true);
+      for (const t of tools)
+        expect(
+          p.servers?.some((s) => t.startsWith(`${s}-`)),
+          `${p.name}: ${t}`,
+        ).toBe(true);
     }
   });
 });

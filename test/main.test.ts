@@ -5,12 +5,17 @@ import { tempDir, writeConfig } from './support/agent-proc.js';
 
 const devNull = new Writable({ write: (_c, _e, cb) => cb() });
 
-async function start(yaml: string, opts: { stallGraceMs?: number; maxEventLoopDelayMs?: number } = {}): Promise<RunningAgent> {
+async function start(
+  yaml: string,
+  opts: { stallGraceMs?: number; maxEventLoopDelayMs?: number } = {},
+): Promise<RunningAgent> {
   const path = writeConfig(tempDir(), yaml);
   return startAgent({ configPath: path, env: {}, listen: '127.0.0.1:0', logDestination: devNull, ...opts });
 }
 
-async function health(agent: RunningAgent): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; message?: string }> } }> {
+async function health(
+  agent: RunningAgent,
+): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; message?: string }> } }> {
   const { port } = agent.address();
   const res = await fetch(`http://127.0.0.1:${port}/health`);
   return { status: res.status, body: (await res.json()) as any };
@@ -24,7 +29,9 @@ describe('/health reports mcpwatch itself', () => {
   });
 
   it('is 200 ok while the gateway is unreachable (a finding, not a failure)', async () => {
-    agent = await start('targets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: p, type: http, target: gw, every: 1h }\n');
+    agent = await start(
+      'targets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: p, type: http, target: gw, every: 1h }\n',
+    );
     await new Promise((r) => setTimeout(r, 300));
     const h = await health(agent);
     expect(h.status).toBe(200);
@@ -47,7 +54,10 @@ describe('/health reports mcpwatch itself', () => {
   });
 
   it('turns 503 when the scheduler stalls (a tick overdue)', async () => {
-    agent = await start('targets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: p, type: http, target: gw, every: 200ms }\n', { stallGraceMs: 100 });
+    agent = await start(
+      'targets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: p, type: http, target: gw, every: 200ms }\n',
+      { stallGraceMs: 100 },
+    );
     await new Promise((r) => setTimeout(r, 250));
     expect((await health(agent)).status).toBe(200);
     // Stop the timers behind the agent's back: ticks stop coming, as if the scheduler hung.

@@ -25,7 +25,12 @@ export interface ClientChecks {
  * Each file's entries checked against the config's gateways, and with `live` sent as their client
  * sends them (the live reasons masked). For check-clients and the report.
  */
-export async function clientChecks(config: Config, env: NodeJS.ProcessEnv, paths: readonly string[], live: boolean): Promise<ClientChecks> {
+export async function clientChecks(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  paths: readonly string[],
+  live: boolean,
+): Promise<ClientChecks> {
   const findings: Finding[] = [];
   const unreadable: string[] = [];
   const files: ClientFile[] = [];
@@ -42,7 +47,12 @@ export async function clientChecks(config: Config, env: NodeJS.ProcessEnv, paths
   if (!live) return { findings, live: [], unreadable };
   const redactor = new Redactor();
   redactor.addSecrets(secretsOf(config));
-  const tried = await tryEntries(files, config, redactor, createLogger({ level: 'warn', redactor, destination: process.stderr }));
+  const tried = await tryEntries(
+    files,
+    config,
+    redactor,
+    createLogger({ level: 'warn', redactor, destination: process.stderr }),
+  );
   findings.push(...tried.findings);
   findings.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
   return { findings, live: tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) })), unreadable };
@@ -57,7 +67,12 @@ export const liveFailed = (l: LiveResult): boolean => l.outcome !== 'ok' && l.ou
  * (and no live check failed), 1 with one, 2 for a usage or config error or a file that
  * cannot be read or parsed (the other files are still checked and reported).
  */
-export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, paths: readonly string[], opts: { json: boolean; live: boolean }): Promise<number> {
+export async function checkClients(
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+  paths: readonly string[],
+  opts: { json: boolean; live: boolean },
+): Promise<number> {
   const r = await loadConfig(configPath, env);
   if (!r.ok) {
     for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
@@ -66,12 +81,16 @@ export async function checkClients(configPath: string, env: NodeJS.ProcessEnv, p
   }
   const { findings, live, unreadable } = await clientChecks(r.config, env, paths, opts.live);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ findings, live, ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ findings, live, ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`,
+    );
   } else {
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
     for (const l of live) process.stdout.write(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}\n`);
     const errors = findings.filter((f) => f.severity === 'error').length;
-    process.stdout.write(`${paths.length - unreadable.length} file${paths.length - unreadable.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}\n`);
+    process.stdout.write(
+      `${paths.length - unreadable.length} file${paths.length - unreadable.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}\n`,
+    );
   }
   for (const u of unreadable) process.stderr.write(`mcpwatch: ${u}\n`);
   if (unreadable.length) return 2;

@@ -23,7 +23,12 @@ const LIVE_TIMEOUT_MS = 20_000;
  * mcpwatch's key), reported as a probe reports. The servers `x-mcp-servers` names that the catalog
  * lacks come back as `unknown_server` findings.
  */
-export async function tryEntries(files: readonly ClientFile[], config: Config, redactor: Redactor, logger: Logger): Promise<{ live: LiveResult[]; findings: Finding[] }> {
+export async function tryEntries(
+  files: readonly ClientFile[],
+  config: Config,
+  redactor: Redactor,
+  logger: Logger,
+): Promise<{ live: LiveResult[]; findings: Finding[] }> {
   const live: LiveResult[] = [];
   const findings: Finding[] = [];
   for (const entry of files.flatMap((f) => f.entries)) {
@@ -49,7 +54,8 @@ export async function tryEntries(files: readonly ClientFile[], config: Config, r
       reason: d?.live?.reason ?? d?.notSent ?? result.reason,
     });
     for (const f of d?.findings ?? []) {
-      if (f.code === 'unknown_server') findings.push({ ...f, code: 'unknown_server', file: entry.file, client: entry.client, server: entry.server });
+      if (f.code === 'unknown_server')
+        findings.push({ ...f, code: 'unknown_server', file: entry.file, client: entry.client, server: entry.server });
     }
   }
   return { live, findings };

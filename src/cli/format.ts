@@ -1,5 +1,14 @@
 import { formatDuration } from '../config/duration.js';
-import type { CallDetails, CatalogDetails, ClientConfigDetails, GatewayLog, GuardDetails, OAuthFacts, ProbeResult, TlsFacts } from '../probes/types.js';
+import type {
+  CallDetails,
+  CatalogDetails,
+  ClientConfigDetails,
+  GatewayLog,
+  GuardDetails,
+  OAuthFacts,
+  ProbeResult,
+  TlsFacts,
+} from '../probes/types.js';
 
 const INDENT = '              ';
 
@@ -23,7 +32,8 @@ export function formatResult(r: ProbeResult, url: string): string {
         prevByMethod.set(method, headers);
         prevHeaders = headers;
       } else if (v && typeof v === 'object' && !Array.isArray(v)) {
-        for (const [hk, hv] of Object.entries(v as Record<string, unknown>)) lines.push(`${INDENT}${k}.${hk}: ${show(hv)}`);
+        for (const [hk, hv] of Object.entries(v as Record<string, unknown>))
+          lines.push(`${INDENT}${k}.${hk}: ${show(hv)}`);
       } else lines.push(`${INDENT}${k}: ${show(v)}`);
     }
   }
@@ -40,17 +50,28 @@ export function formatResult(r: ProbeResult, url: string): string {
 
 /** The TLS connection: version, certificate, its issuer and expiry; the chain's earliest expiry when it is not the leaf's. */
 function tlsLines(t: TlsFacts, now: number): string[] {
-  const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC (${ms < now ? `expired ${roughly(now - ms)} ago` : `in ${roughly(ms - now)}`})`;
-  const lines = [`tls:      ${t.version}${t.authorized ? '' : ' (NOT VERIFIED: tls.insecureSkipVerify)'}, ${t.subject || '(no subject)'}, issued by ${t.issuer || '(unknown)'}, expires ${when(t.notAfter)}`];
-  if (t.earliestNotAfter < t.notAfter) lines.push(`          earliest in the chain (${t.chainLength} certificates): ${t.earliestSubject}, expires ${when(t.earliestNotAfter)}`);
+  const when = (ms: number): string =>
+    `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC (${ms < now ? `expired ${roughly(now - ms)} ago` : `in ${roughly(ms - now)}`})`;
+  const lines = [
+    `tls:      ${t.version}${t.authorized ? '' : ' (NOT VERIFIED: tls.insecureSkipVerify)'}, ${t.subject || '(no subject)'}, issued by ${t.issuer || '(unknown)'}, expires ${when(t.notAfter)}`,
+  ];
+  if (t.earliestNotAfter < t.notAfter)
+    lines.push(
+      `          earliest in the chain (${t.chainLength} certificates): ${t.earliestSubject}, expires ${when(t.earliestNotAfter)}`,
+    );
   return lines;
 }
 
 /** The SSO token: which client at which endpoint, where the run's token came from, until when. */
 function oauthLine(o: OAuthFacts, now: number): string {
   const how = o.token === 'cached' ? 'from the cache' : o.token === 'requested' ? 'requested in this run' : 'none';
-  const until = o.expiresAt !== undefined ? `, expires ${new Date(o.expiresAt).toISOString().slice(11, 19)} UTC (in ${roughly(Math.max(0, o.expiresAt - now))})` : '';
-  const reqs = o.requests.length ? `; ${o.requests.length} token request${o.requests.length === 1 ? '' : 's'}: ${o.requests.map((q) => q.outcome + (q.error ? ` ${q.error}` : '')).join(', ')}` : '';
+  const until =
+    o.expiresAt !== undefined
+      ? `, expires ${new Date(o.expiresAt).toISOString().slice(11, 19)} UTC (in ${roughly(Math.max(0, o.expiresAt - now))})`
+      : '';
+  const reqs = o.requests.length
+    ? `; ${o.requests.length} token request${o.requests.length === 1 ? '' : 's'}: ${o.requests.map((q) => q.outcome + (q.error ? ` ${q.error}` : '')).join(', ')}`
+    : '';
   return `oauth2:   client ${o.clientId} (${o.grant}, ${o.authMethod}${o.scopes.length ? `, scopes ${o.scopes.join(' ')}` : ''}) at ${o.tokenEndpoint ?? '(token endpoint not found)'}: token ${how}${until}${reqs}`;
 }
 
@@ -65,10 +86,14 @@ function roughly(ms: number): string {
 /** What the gateway logged about the run, each record with its time and container, continuation lines indented. */
 function gatewayLogLines(g: GatewayLog): string[] {
   const about = g.about.length ? ` about ${g.about.join(', ')}` : '';
-  const lines = [`gateway log (${g.containers.join(', ')}, ${g.from.slice(11, 23)}–${g.to.slice(11, 23)} UTC)${about}: ${g.records.length ? `${g.records.length} record${g.records.length === 1 ? '' : 's'}` : 'nothing relevant'}${g.omitted ? `, ${g.omitted} more left out` : ''}`];
+  const lines = [
+    `gateway log (${g.containers.join(', ')}, ${g.from.slice(11, 23)}–${g.to.slice(11, 23)} UTC)${about}: ${g.records.length ? `${g.records.length} record${g.records.length === 1 ? '' : 's'}` : 'nothing relevant'}${g.omitted ? `, ${g.omitted} more left out` : ''}`,
+  ];
   for (const rec of g.records) {
     const [first, ...more] = rec.text.split('\n');
-    lines.push(`  ${rec.at.slice(11, 23)} ${rec.container} ${first}${rec.repeats ? `  (${rec.repeats} more time${rec.repeats === 1 ? '' : 's'}, the last at ${rec.lastAt?.slice(11, 23)})` : ''}`);
+    lines.push(
+      `  ${rec.at.slice(11, 23)} ${rec.container} ${first}${rec.repeats ? `  (${rec.repeats} more time${rec.repeats === 1 ? '' : 's'}, the last at ${rec.lastAt?.slice(11, 23)})` : ''}`,
+    );
     for (const m of more) lines.push(`${INDENT}${m}`);
   }
   for (const why of g.incomplete ?? []) lines.push(`  (incomplete: ${why})`);
@@ -110,15 +135,25 @@ function formatDetails(r: ProbeResult): string[] {
 
 function clientLines(d: ClientConfigDetails): string[] {
   const lines = [`client:   ${d.client} entry "${d.server}" at ${d.file}:${d.line}`];
-  for (const f of d.findings) lines.push(`  ${d.file}:${f.line}: ${f.severity}: [${f.code}] ${f.message} — fix: ${f.fix}`);
+  for (const f of d.findings)
+    lines.push(`  ${d.file}:${f.line}: ${f.severity}: [${f.code}] ${f.message} — fix: ${f.fix}`);
   if (d.live) lines.push(`live:     ${d.live.outcome}: ${d.live.reason}`);
   return lines;
 }
 
-function catalogLines({ catalog: c, expectedTools, toolNames, servers, serverOutcomes: _told, ...rest }: CatalogDetails): string[] {
+function catalogLines({
+  catalog: c,
+  expectedTools,
+  toolNames,
+  servers,
+  serverOutcomes: _told,
+  ...rest
+}: CatalogDetails): string[] {
   const lines: string[] = [];
   const per = Object.entries(c.toolsPerServer).map(([s, n]) => `${s}: ${n}`);
-  lines.push(`catalog:  ${c.tools} tools${per.length ? ` (${per.join(', ')})` : ''}, ${c.fingerprint ? `fingerprint ${c.fingerprint}` : 'no catalog (tools/list failed)'}`);
+  lines.push(
+    `catalog:  ${c.tools} tools${per.length ? ` (${per.join(', ')})` : ''}, ${c.fingerprint ? `fingerprint ${c.fingerprint}` : 'no catalog (tools/list failed)'}`,
+  );
   if (c.changed) {
     lines.push(`changed:  since the previous run of this probe`);
     if (c.added.length) lines.push(`  added:   ${c.added.join(', ')}`);
@@ -126,7 +161,9 @@ function catalogLines({ catalog: c, expectedTools, toolNames, servers, serverOut
     if (c.changedSchemas.length) lines.push(`  input schema changed: ${c.changedSchemas.join(', ')}`);
   }
   for (const [name, st] of Object.entries(servers ?? {})) {
-    lines.push(`server:   ${name} ${st.up ? `up, ${st.tools} tools` : `DOWN: ${st.reason}${st.said && st.said !== st.reason ? ` (the gateway said: ${st.said})` : ''}`}`);
+    lines.push(
+      `server:   ${name} ${st.up ? `up, ${st.tools} tools` : `DOWN: ${st.reason}${st.said && st.said !== st.reason ? ` (the gateway said: ${st.said})` : ''}`}`,
+    );
   }
   const e = Object.entries(expectedTools);
   if (e.length) lines.push(`expected: ${e.map(([t, ok]) => `${t} ${ok ? 'present' : 'MISSING'}`).join(', ')}`);
@@ -138,7 +175,15 @@ function guardLines({ authChecks, ...rest }: GuardDetails): string[] {
   const lines = ['checks:'];
   for (const [check, c] of Object.entries(authChecks)) {
     const verdict =
-      c.enforced === true ? 'rejected, as it must be' : c.enforced === false ? 'NOT REJECTED' : c.accepted === true ? 'accepted, as it must be' : c.accepted === false ? 'REFUSED' : 'unknown';
+      c.enforced === true
+        ? 'rejected, as it must be'
+        : c.enforced === false
+          ? 'NOT REJECTED'
+          : c.accepted === true
+            ? 'accepted, as it must be'
+            : c.accepted === false
+              ? 'REFUSED'
+              : 'unknown';
     lines.push(`  ${check.padEnd(17)} ${verdict}: ${c.reason ?? ''}`);
   }
   return [...lines, ...restLine(rest)];

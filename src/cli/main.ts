@@ -81,12 +81,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (only) throw new UsageError(`--${only} is for the report command`);
     }
     // probe, check-config, check-clients and report use every probe of the config: no shard.
-    if (command !== 'run' && values.shard !== undefined) throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
+    if (command !== 'run' && values.shard !== undefined)
+      throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
     switch (command) {
       case 'run':
         if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
         if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
-        return await runAgentProcess({ configPath, env, ...(values.shard !== undefined && { shard: shardFlag(values.shard) }) });
+        return await runAgentProcess({
+          configPath,
+          env,
+          ...(values.shard !== undefined && { shard: shardFlag(values.shard) }),
+        });
       case 'check-config':
         if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
         return await checkConfig(configPath, env);
@@ -98,7 +103,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
       case 'report': {
         // `--clients a.toml b.json`: the paths after the first come as positionals.
-        if (rest.length && !values.clients) throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
+        if (rest.length && !values.clients)
+          throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
         if (values.live) throw new UsageError('report always tries the client entries: --live is for check-clients');
         let sinceMs = DEFAULT_REPORT_SINCE_MS;
         if (values.since !== undefined) {
@@ -106,7 +112,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           if (typeof d !== 'number') throw new UsageError(`--since: ${d.error}`);
           sinceMs = d;
         }
-        return await writeReport(configPath, env, { clients: [...(values.clients ?? []), ...rest], out: values.out ?? DEFAULT_REPORT_DIR, json: values.json ?? false, sinceMs });
+        return await writeReport(configPath, env, {
+          clients: [...(values.clients ?? []), ...rest],
+          out: values.out ?? DEFAULT_REPORT_DIR,
+          json: values.json ?? false,
+          sinceMs,
+        });
       }
       default:
         throw new UsageError(`unknown command "${command}"`);

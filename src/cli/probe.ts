@@ -21,7 +21,9 @@ export async function probeOnce(path: string, env: NodeJS.ProcessEnv, name: stri
   const probe = r.config.probes.find((p) => p.name === name);
   if (!probe) {
     const names = r.config.probes.map((p) => p.name);
-    process.stderr.write(`mcpwatch: no probe named "${name}" in ${path}${names.length ? ` (probes: ${names.join(', ')})` : ''}\n`);
+    process.stderr.write(
+      `mcpwatch: no probe named "${name}" in ${path}${names.length ? ` (probes: ${names.join(', ')})` : ''}\n`,
+    );
     return 2;
   }
   const redactor = new Redactor();
@@ -32,7 +34,11 @@ export async function probeOnce(path: string, env: NodeJS.ProcessEnv, name: stri
   const oauth = new TokenSources().for(target);
   let result = await runProbe(probe, { target, logger, redactor, ...(oauth && { oauth }) }, { trigger: 'cli' }).result;
   if (!result.success && r.config.logs) result = await withGatewayLog(result, probe, r.config.logs, redactor);
-  process.stdout.write(json ? `${JSON.stringify({ ...result, startedAt: new Date(result.startedAt).toISOString() })}\n` : formatResult(result, target.url));
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ ...result, startedAt: new Date(result.startedAt).toISOString() })}\n`
+      : formatResult(result, target.url),
+  );
   return result.success ? 0 : 1;
 }
 
@@ -43,7 +49,12 @@ const WRITE_SLACK_MS = 200;
  * A failed run with what the gateway logged about it: the run's window of each configured
  * container's log, read from Docker once (this one-shot command follows no log).
  */
-async function withGatewayLog(result: ProbeResult, probe: Probe, logs: NonNullable<Config['logs']>, redactor: Redactor): Promise<ProbeResult> {
+async function withGatewayLog(
+  result: ProbeResult,
+  probe: Probe,
+  logs: NonNullable<Config['logs']>,
+  redactor: Redactor,
+): Promise<ProbeResult> {
   const span = evidenceWindow(result);
   const wait = span.to + WRITE_SLACK_MS - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

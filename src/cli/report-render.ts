@@ -47,9 +47,11 @@ export function headline(r: Report): string {
 /** What failed, one line each: probes, client entries, live tries, files, logs. */
 export function failuresOf(r: Omit<Report, 'status' | 'failures'>): string[] {
   const out: string[] = [];
-  for (const p of r.probes) if (!p.success) out.push(`probe ${p.probe} (${p.type} → ${p.target}): ${p.outcome}: ${p.reason}`);
+  for (const p of r.probes)
+    if (!p.success) out.push(`probe ${p.probe} (${p.type} → ${p.target}): ${p.outcome}: ${p.reason}`);
   for (const f of r.clients.findings) if (f.severity === 'error') out.push(formatFinding(f));
-  for (const l of r.clients.live) if (liveFailed(l)) out.push(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}`);
+  for (const l of r.clients.live)
+    if (liveFailed(l)) out.push(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}`);
   for (const e of r.clients.errors) out.push(e);
   for (const c of r.logs?.containers ?? []) if (c.error) out.push(`log of ${c.name}: ${c.error}`);
   return out;
@@ -57,7 +59,9 @@ export function failuresOf(r: Omit<Report, 'status' | 'failures'>): string[] {
 
 /** A table cell: one line, pipes escaped. */
 function cell(s: string | number | undefined): string {
-  return String(s ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return String(s ?? '')
+    .replace(/\r?\n/g, ' ')
+    .replace(/\|/g, '\\|');
 }
 
 /** A fenced block that no backtick run inside it can close. */
@@ -73,7 +77,11 @@ function code(s: string): string {
 }
 
 function table(head: string[], rows: Array<Array<string | number | undefined>>): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ];
 }
 
 const utc = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
@@ -93,8 +101,18 @@ export function renderMarkdown(r: Report): string {
         ['Host', r.host],
         ['Config', r.config],
         ['Probes', `${r.probes.filter((p) => p.success).length} of ${r.probes.length} succeeded`],
-        ['Client files', r.clients.files.length ? `${r.clients.files.length} (${countFindings(r.clients.findings)})` : 'none given (--clients)'],
-        ['Gateway logs', r.logs ? `${r.logs.containers.length} container${r.logs.containers.length === 1 ? '' : 's'}, ${utc(r.logs.from)} – ${utc(r.logs.to)}` : 'none followed (no logs: in the config)'],
+        [
+          'Client files',
+          r.clients.files.length
+            ? `${r.clients.files.length} (${countFindings(r.clients.findings)})`
+            : 'none given (--clients)',
+        ],
+        [
+          'Gateway logs',
+          r.logs
+            ? `${r.logs.containers.length} container${r.logs.containers.length === 1 ? '' : 's'}, ${utc(r.logs.from)} – ${utc(r.logs.to)}`
+            : 'none followed (no logs: in the config)',
+        ],
       ],
     ),
     '',
@@ -108,12 +126,31 @@ export function renderMarkdown(r: Report): string {
   if (attention) out.push(`> ${attention}`, '');
 
   out.push('## Targets', '');
-  out.push(...table(['target', 'URL', 'behind SSO'], r.targets.map((t) => [code(t.name), t.url, t.sso ? 'yes (oauth2)' : 'no'])), '');
+  out.push(
+    ...table(
+      ['target', 'URL', 'behind SSO'],
+      r.targets.map((t) => [code(t.name), t.url, t.sso ? 'yes (oauth2)' : 'no']),
+    ),
+    '',
+  );
 
   out.push('## Probes', '');
   if (r.probes.length === 0) out.push('No probes in the config.', '');
   else {
-    out.push(...table(['probe', 'type', 'target', 'result', 'reason', 'took'], r.probes.map((p) => [code(p.probe), p.type, p.target, p.success ? p.outcome : `**${p.outcome}**`, p.reason, formatDuration(p.durationMs)])), '');
+    out.push(
+      ...table(
+        ['probe', 'type', 'target', 'result', 'reason', 'took'],
+        r.probes.map((p) => [
+          code(p.probe),
+          p.type,
+          p.target,
+          p.success ? p.outcome : `**${p.outcome}**`,
+          p.reason,
+          formatDuration(p.durationMs),
+        ]),
+      ),
+      '',
+    );
     for (const p of r.probes.filter((x) => !x.success)) {
       out.push(`### ${p.probe} failed`, '');
       out.push(fenced(formatResult({ ...p, startedAt: Date.parse(p.startedAt) } as ProbeResult, p.url)), '');
@@ -127,17 +164,40 @@ export function renderMarkdown(r: Report): string {
     for (const e of r.clients.errors) out.push(`- **cannot check** ${cell(e)}`);
     if (r.clients.errors.length) out.push('');
     if (r.clients.findings.length === 0) out.push('No findings.', '');
-    else out.push(...table(['where', 'severity', 'server', 'code', 'finding', 'fix'], r.clients.findings.map((f) => [`${f.file}:${f.line}`, f.severity === 'error' ? '**error**' : 'warning', f.server, code(f.code), f.message, f.fix])), '');
+    else
+      out.push(
+        ...table(
+          ['where', 'severity', 'server', 'code', 'finding', 'fix'],
+          r.clients.findings.map((f) => [
+            `${f.file}:${f.line}`,
+            f.severity === 'error' ? '**error**' : 'warning',
+            f.server,
+            code(f.code),
+            f.message,
+            f.fix,
+          ]),
+        ),
+        '',
+      );
     if (r.clients.live.length) {
       out.push('Each entry sent as its client sends it (initialize + tools/list):', '');
-      out.push(...table(['file', 'server', 'outcome', 'reason'], r.clients.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason])), '');
+      out.push(
+        ...table(
+          ['file', 'server', 'outcome', 'reason'],
+          r.clients.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason]),
+        ),
+        '',
+      );
     }
   }
 
   out.push('## Gateway logs', '');
   if (!r.logs) out.push('No containers followed (`logs:` is not in the config).', '');
   else {
-    out.push(`From ${utc(r.logs.from)} to ${utc(r.logs.to)}. Origin \`probe\` is what this report's own auth_guard provoked; \`external\` is everyone else.`, '');
+    out.push(
+      `From ${utc(r.logs.from)} to ${utc(r.logs.to)}. Origin \`probe\` is what this report's own auth_guard provoked; \`external\` is everyone else.`,
+      '',
+    );
     for (const c of r.logs.containers) {
       out.push(`### ${c.name}`, '');
       if (c.error) {
@@ -147,9 +207,18 @@ export function renderMarkdown(r: Report): string {
       const n = c.counts?.reduce((s, x) => s + x.count, 0) ?? 0;
       out.push(`${c.records ?? 0} record${c.records === 1 ? '' : 's'} read, ${n} match${n === 1 ? '' : 'es'}.`, '');
       if (n === 0) continue;
-      out.push(...table(['category', 'kind', 'origin', 'count', 'last'], (c.counts ?? []).map((x) => [x.category, code(x.kind), x.origin, x.count, utc(x.lastAt)])), '');
+      out.push(
+        ...table(
+          ['category', 'kind', 'origin', 'count', 'last'],
+          (c.counts ?? []).map((x) => [x.category, code(x.kind), x.origin, x.count, utc(x.lastAt)]),
+        ),
+        '',
+      );
       const listed = c.matches ?? [];
-      out.push(`${c.omitted ? `The newest ${listed.length} (${c.omitted} older not listed)` : 'Each'}, keys masked:`, '');
+      out.push(
+        `${c.omitted ? `The newest ${listed.length} (${c.omitted} older not listed)` : 'Each'}, keys masked:`,
+        '',
+      );
       out.push(
         fenced(
           listed
@@ -174,6 +243,10 @@ function countFindings(findings: readonly Finding[]): string {
 
 /** Real clients' auth errors before the report started: not a failure of its checks, but what a reader should see first. */
 export function externalAuth(r: Pick<Report, 'logs'>): string | undefined {
-  const parts = (r.logs?.containers ?? []).filter((c) => (c.externalAuthBefore ?? 0) > 0).map((c) => `${c.externalAuthBefore} in ${c.name}`);
-  return parts.length ? `Clients' own auth errors in the gateway log before this report started (origin external): ${parts.join(', ')}. They do not fail the report; see Gateway logs.` : undefined;
+  const parts = (r.logs?.containers ?? [])
+    .filter((c) => (c.externalAuthBefore ?? 0) > 0)
+    .map((c) => `${c.externalAuthBefore} in ${c.name}`);
+  return parts.length
+    ? `Clients' own auth errors in the gateway log before this report started (origin external): ${parts.join(', ')}. They do not fail the report; see Gateway logs.`
+    : undefined;
 }

@@ -80,7 +80,14 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   const guards = new GuardCorrelator();
   const tokens = new TokenSources();
   const isGuard = (p: Probe): boolean => p.type === 'auth_guard';
-  const results = await runAll(config.probes.filter((p) => !isGuard(p)), config, redactor, logger, guards, tokens);
+  const results = await runAll(
+    config.probes.filter((p) => !isGuard(p)),
+    config,
+    redactor,
+    logger,
+    guards,
+    tokens,
+  );
   if (results.length && config.probes.some(isGuard)) await sleep(EVIDENCE_AFTER_MS);
   results.push(...(await runAll(config.probes.filter(isGuard), config, redactor, logger, guards, tokens)));
   results.sort((a, b) => config.probes.indexOf(a.probe) - config.probes.indexOf(b.probe));
@@ -88,7 +95,11 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   const clients = await clientChecks(config, env, opts.clients, true);
   const logs = config.logs ? await readLogs(config, results, guards, redactor, started - opts.sinceMs, started) : null;
 
-  const probes: ReportProbe[] = results.map(({ probe, result }) => ({ ...result, startedAt: new Date(result.startedAt).toISOString(), url: config.targets[probe.target]!.url }));
+  const probes: ReportProbe[] = results.map(({ probe, result }) => ({
+    ...result,
+    startedAt: new Date(result.startedAt).toISOString(),
+    url: config.targets[probe.target]!.url,
+  }));
   const partial = {
     schema: 1 as const,
     startedAt: new Date(started).toISOString(),
@@ -126,7 +137,14 @@ const WRITE_SLACK_MS = 200;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each probe once, at most maxConcurrentProbes at a time, one token per target; results in the given order. */
-async function runAll(probes: readonly Probe[], config: Config, redactor: Redactor, logger: ReturnType<typeof createLogger>, guards: GuardCorrelator, tokens: TokenSources): Promise<Array<{ probe: Probe; result: ProbeResult }>> {
+async function runAll(
+  probes: readonly Probe[],
+  config: Config,
+  redactor: Redactor,
+  logger: ReturnType<typeof createLogger>,
+  guards: GuardCorrelator,
+  tokens: TokenSources,
+): Promise<Array<{ probe: Probe; result: ProbeResult }>> {
   const limiter = new Semaphore(config.maxConcurrentProbes);
   return Promise.all(
     probes.map(async (probe) => {
@@ -134,7 +152,11 @@ async function runAll(probes: readonly Probe[], config: Config, redactor: Redact
       try {
         const target = config.targets[probe.target]!;
         const oauth = tokens.for(target);
-        const result = await runProbe(probe, { target, logger, redactor, guard: guards, ...(oauth && { oauth }) }, { trigger: 'cli' }).result;
+        const result = await runProbe(
+          probe,
+          { target, logger, redactor, guard: guards, ...(oauth && { oauth }) },
+          { trigger: 'cli' },
+        ).result;
         return { probe, result };
       } finally {
         release();
@@ -148,7 +170,14 @@ async function runAll(probes: readonly Probe[], config: Config, redactor: Redact
  * time to come), read once: its matches, and the records of failed runs' windows as their
  * evidence (added to those results).
  */
-async function readLogs(config: Config, results: Array<{ probe: Probe; result: ProbeResult }>, guards: GuardCorrelator, redactor: Redactor, from: number, started: number): Promise<NonNullable<Report['logs']>> {
+async function readLogs(
+  config: Config,
+  results: Array<{ probe: Probe; result: ProbeResult }>,
+  guards: GuardCorrelator,
+  redactor: Redactor,
+  from: number,
+  started: number,
+): Promise<NonNullable<Report['logs']>> {
   const lastEnd = Math.max(0, ...results.map(({ result }) => result.startedAt + result.durationMs));
   // The last run's evidence margin, and a moment for what the last client try provoked to be logged.
   const wait = Math.max(lastEnd + EVIDENCE_AFTER_MS - Date.now(), WRITE_SLACK_MS);
@@ -173,7 +202,14 @@ async function readLogs(config: Config, results: Array<{ probe: Probe; result: P
     }
   }
   for (const { probe, result, span } of failed) {
-    const windows = kept.map((k) => ('error' in k ? k : { container: k.container, window: { records: k.records.filter((rec) => rec.at >= span.from && rec.at <= span.to), overrun: false } }));
+    const windows = kept.map((k) =>
+      'error' in k
+        ? k
+        : {
+            container: k.container,
+            window: { records: k.records.filter((rec) => rec.at >= span.from && rec.at <= span.to), overrun: false },
+          },
+    );
     result.gatewayLog = gatewayLog(windows, subjectOf(probe, result), span, redactor);
   }
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), containers };

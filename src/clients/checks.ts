@@ -39,12 +39,19 @@ const SK_KEY = /\bsk-[A-Za-z0-9_-]{6,}/;
  * `${NAME}` (and `${env:NAME}`). Pure: the environment is passed in; the value is never printed.
  */
 export function resolveValue(v: ValueSource, client: ClientKind, env: Env): Resolved {
-  if (v.kind === 'literal') return { value: v.text, shape: v.text, unset: [], inputs: [], literalKey: SK_KEY.test(v.text) };
+  if (v.kind === 'literal')
+    return { value: v.text, shape: v.text, unset: [], inputs: [], literalKey: SK_KEY.test(v.text) };
   if (v.kind === 'env') {
     const val = env[v.variable];
     return val === undefined
       ? { shape: `${v.prefix ?? ''}\${${v.variable}}`, unset: [v.variable], inputs: [], literalKey: false }
-      : { value: `${v.prefix ?? ''}${val}`, shape: `${v.prefix ?? ''}${val}`, unset: [], inputs: [], literalKey: false };
+      : {
+          value: `${v.prefix ?? ''}${val}`,
+          shape: `${v.prefix ?? ''}${val}`,
+          unset: [],
+          inputs: [],
+          literalKey: false,
+        };
   }
   const unset: string[] = [];
   const inputs: string[] = [];
@@ -91,7 +98,14 @@ export function checkClientFile(f: ClientFile, targets: Readonly<Record<string, 
     if (!t) continue;
     const path = new URL(b.url).pathname.replace(/\/+$/, '');
     if (!path.endsWith('/v1')) {
-      out.push(finding({ file: b.file, line: b.line, client: 'openwebui', server: b.variable }, 'openwebui_base_url', `${b.variable} ${b.url} (target ${t.name}) does not end in /v1: Open WebUI appends /chat/completions and /models to it, which LiteLLM serves under /v1`, `${b.variable}=${b.url.replace(/\/+$/, '')}/v1`));
+      out.push(
+        finding(
+          { file: b.file, line: b.line, client: 'openwebui', server: b.variable },
+          'openwebui_base_url',
+          `${b.variable} ${b.url} (target ${t.name}) does not end in /v1: Open WebUI appends /chat/completions and /models to it, which LiteLLM serves under /v1`,
+          `${b.variable}=${b.url.replace(/\/+$/, '')}/v1`,
+        ),
+      );
     }
   }
   return out.sort((a, b) => a.line - b.line);
@@ -111,7 +125,14 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
   const target = targetOf(e.url.text, targets);
   if (!target) {
     const known = Object.values(targets).map((t) => t.url);
-    out.push(finding(at(e.url.line), 'not_a_gateway', `${e.url.text} is none of the gateways mcpwatch knows${known.length ? ` (${known.join(', ')})` : ''}: not checked`, 'check the URL, or add that gateway to mcpwatch\'s targets'));
+    out.push(
+      finding(
+        at(e.url.line),
+        'not_a_gateway',
+        `${e.url.text} is none of the gateways mcpwatch knows${known.length ? ` (${known.join(', ')})` : ''}: not checked`,
+        "check the URL, or add that gateway to mcpwatch's targets",
+      ),
+    );
     return out;
   }
   if (target.oauth2) {
@@ -121,7 +142,7 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
         at(e.url.line),
         'sso_host',
         `${e.url.text} is target ${target.name}, behind the SSO gate: this client sends static headers and gets no SSO token, so the gate refuses its requests before they reach LiteLLM`,
-        lan ? `use the route without SSO: ${mcpUrl(lan)}` : 'use the gateway\'s route without SSO (LAN)',
+        lan ? `use the route without SSO: ${mcpUrl(lan)}` : "use the gateway's route without SSO (LAN)",
       ),
     );
   }
@@ -130,10 +151,29 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
   const base = new URL(target.url).pathname.replace(/\/+$/, '');
   const path = u.pathname.slice(base.length) || '/';
   if (mcpPath.endsWith('/') && path === mcpPath.slice(0, -1)) {
-    out.push(finding(at(e.url.line), 'trailing_slash', `${e.url.text} has no trailing slash after ${path}: LiteLLM 1.77 answers it with a 307 redirect, which some clients do not follow with their headers`, `write ${e.url.text}/`));
+    out.push(
+      finding(
+        at(e.url.line),
+        'trailing_slash',
+        `${e.url.text} has no trailing slash after ${path}: LiteLLM 1.77 answers it with a 307 redirect, which some clients do not follow with their headers`,
+        `write ${e.url.text}/`,
+      ),
+    );
   }
-  if (e.client === 'openwebui' && e.connectionType && e.connectionType.text !== 'mcp' && path.startsWith(mcpPath.replace(/\/$/, ''))) {
-    out.push(finding(at(e.connectionType.line), 'openwebui_connection_type', `the tool server ${e.url.text} is the gateway's MCP endpoint, but its type is "${e.connectionType.text}": Open WebUI reads it as an OpenAPI server and loads no tools`, 'set "type": "mcp" (MCP Streamable HTTP)'));
+  if (
+    e.client === 'openwebui' &&
+    e.connectionType &&
+    e.connectionType.text !== 'mcp' &&
+    path.startsWith(mcpPath.replace(/\/$/, ''))
+  ) {
+    out.push(
+      finding(
+        at(e.connectionType.line),
+        'openwebui_connection_type',
+        `the tool server ${e.url.text} is the gateway's MCP endpoint, but its type is "${e.connectionType.text}": Open WebUI reads it as an OpenAPI server and loads no tools`,
+        'set "type": "mcp" (MCP Streamable HTTP)',
+      ),
+    );
   }
 
   const header = (name: string): EntryHeader | undefined => e.headers.find((h) => h.name.toLowerCase() === name);
@@ -141,29 +181,87 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
   const serversInPath = path.startsWith(mcpPath) && path.slice(mcpPath.length).replace(/\/+$/, '') !== '';
   const servers = header('x-mcp-servers');
   if (!servers && !serversInPath) {
-    out.push(finding(at(e.line), 'missing_servers_header', `no x-mcp-servers header: LiteLLM then picks the servers itself (all the key may use, or none), not the ones this client was set up for`, serversFix(e.client)));
+    out.push(
+      finding(
+        at(e.line),
+        'missing_servers_header',
+        `no x-mcp-servers header: LiteLLM then picks the servers itself (all the key may use, or none), not the ones this client was set up for`,
+        serversFix(e.client),
+      ),
+    );
   }
   for (const h of e.headers) {
     const r = resolveValue(h.value, e.client, env);
-    for (const v of r.unset) out.push(finding(at(h.line), 'unresolved_variable', `${v} (for ${h.name}) is not set in this environment: ${h.name.toLowerCase() === 'authorization' ? 'its Bearer prefix cannot be checked here' : 'the header would be sent empty or not at all'}`, `set ${v} where this client runs (and here, to check it)`));
-    if (r.literalKey) out.push(finding(at(h.line), 'plaintext_key', `${h.name} holds a key written in the file: anyone who can read it has the key`, plaintextFix(e.client)));
+    for (const v of r.unset)
+      out.push(
+        finding(
+          at(h.line),
+          'unresolved_variable',
+          `${v} (for ${h.name}) is not set in this environment: ${h.name.toLowerCase() === 'authorization' ? 'its Bearer prefix cannot be checked here' : 'the header would be sent empty or not at all'}`,
+          `set ${v} where this client runs (and here, to check it)`,
+        ),
+      );
+    if (r.literalKey)
+      out.push(
+        finding(
+          at(h.line),
+          'plaintext_key',
+          `${h.name} holds a key written in the file: anyone who can read it has the key`,
+          plaintextFix(e.client),
+        ),
+      );
   }
   const auth = header('authorization');
   const keyHeader = header('x-litellm-api-key');
   if (e.client === 'openwebui' && e.openWebUiAuth && e.openWebUiAuth.type !== 'bearer' && !auth) {
-    out.push(finding(at(e.openWebUiAuth.line), 'no_key', `auth_type "${e.openWebUiAuth.type}" sends no LiteLLM key${e.openWebUiAuth.type === 'session' ? ' (it forwards the user\'s Open WebUI token, which LiteLLM does not know)' : ''}: LiteLLM refuses every request`, 'set "auth_type": "bearer" and "key": "<the LiteLLM key for Open WebUI>" (Open WebUI adds "Bearer ")'));
+    out.push(
+      finding(
+        at(e.openWebUiAuth.line),
+        'no_key',
+        `auth_type "${e.openWebUiAuth.type}" sends no LiteLLM key${e.openWebUiAuth.type === 'session' ? " (it forwards the user's Open WebUI token, which LiteLLM does not know)" : ''}: LiteLLM refuses every request`,
+        'set "auth_type": "bearer" and "key": "<the LiteLLM key for Open WebUI>" (Open WebUI adds "Bearer ")',
+      ),
+    );
   } else if (!auth && !keyHeader) {
-    out.push(finding(at(e.line), 'no_key', 'no Authorization header: LiteLLM refuses every MCP request without a key', keyFix(e.client)));
+    out.push(
+      finding(
+        at(e.line),
+        'no_key',
+        'no Authorization header: LiteLLM refuses every MCP request without a key',
+        keyFix(e.client),
+      ),
+    );
   }
   if (auth) {
     const r = resolveValue(auth.value, e.client, env);
     const shape = r.shape.trimStart();
     if (/^bearer\s+bearer\s/i.test(shape)) {
-      out.push(finding(at(auth.line), 'double_bearer_prefix', `Authorization is sent as "Bearer Bearer …"${doubleWhy(e, auth)}: LiteLLM refuses it`, doubleFix(e, auth)));
+      out.push(
+        finding(
+          at(auth.line),
+          'double_bearer_prefix',
+          `Authorization is sent as "Bearer Bearer …"${doubleWhy(e, auth)}: LiteLLM refuses it`,
+          doubleFix(e, auth),
+        ),
+      );
     } else if (r.inputs.length > 0 && !/^bearer\s/i.test(shape)) {
-      out.push(finding(at(auth.line), 'unresolved_variable', `Authorization is the VS Code input \${input:${r.inputs[0]}} alone: what the user types is sent as it is, and mcpwatch cannot know whether it starts with "Bearer "`, `"Authorization": "Bearer \${input:${r.inputs[0]}}" (the user then types only the key)`));
+      out.push(
+        finding(
+          at(auth.line),
+          'unresolved_variable',
+          `Authorization is the VS Code input \${input:${r.inputs[0]}} alone: what the user types is sent as it is, and mcpwatch cannot know whether it starts with "Bearer "`,
+          `"Authorization": "Bearer \${input:${r.inputs[0]}}" (the user then types only the key)`,
+        ),
+      );
     } else if ((r.value !== undefined || r.shape !== '') && r.unset.length === 0 && !/^bearer\s/i.test(shape)) {
-      out.push(finding(at(auth.line), 'missing_bearer_prefix', `the Authorization value lacks "Bearer "${auth.value.kind === 'env' ? ` (${auth.value.variable} holds the bare key)` : ''}: LiteLLM refuses the key`, bearerFix(e, auth)));
+      out.push(
+        finding(
+          at(auth.line),
+          'missing_bearer_prefix',
+          `the Authorization value lacks "Bearer "${auth.value.kind === 'env' ? ` (${auth.value.variable} holds the bare key)` : ''}: LiteLLM refuses the key`,
+          bearerFix(e, auth),
+        ),
+      );
     }
   }
   return out;
@@ -217,13 +315,16 @@ function bearerFix(e: ClientEntry, h: EntryHeader): string {
       : 'add the `Bearer ` prefix: Authorization = "Bearer <key>", better bearer_token_env_var = "LITELLM_KEY"';
   }
   if (e.client === 'vscode') return 'add the `Bearer ` prefix: "Authorization": "Bearer ${input:litellm-key}"';
-  if (e.client === 'openwebui') return 'use "auth_type": "bearer" with the bare key in "key" (Open WebUI adds "Bearer ")';
+  if (e.client === 'openwebui')
+    return 'use "auth_type": "bearer" with the bare key in "key" (Open WebUI adds "Bearer ")';
   return 'add the `Bearer ` prefix: "Authorization": "Bearer ${LITELLM_KEY}"';
 }
 
 function doubleWhy(e: ClientEntry, h: EntryHeader): string {
-  if (h.value.kind === 'env' && h.value.prefix) return ` (${h.value.variable} already starts with "Bearer ", and bearer_token_env_var adds another)`;
-  if (e.client === 'openwebui' && e.openWebUiAuth?.type === 'bearer') return ' (the key already starts with "Bearer ", and Open WebUI adds another)';
+  if (h.value.kind === 'env' && h.value.prefix)
+    return ` (${h.value.variable} already starts with "Bearer ", and bearer_token_env_var adds another)`;
+  if (e.client === 'openwebui' && e.openWebUiAuth?.type === 'bearer')
+    return ' (the key already starts with "Bearer ", and Open WebUI adds another)';
   return '';
 }
 

@@ -22,17 +22,27 @@ export function readCodexConfig(file: string, text: string): ClientFile {
   if (isRecord(servers)) {
     for (const [name, raw] of Object.entries(servers)) {
       if (!isRecord(raw)) continue;
-      const at = (...path: string[]): number => lines.get(['mcp_servers', name, ...path].join('\u0000')) ?? lines.get(['mcp_servers', name].join('\u0000')) ?? 1;
+      const at = (...path: string[]): number =>
+        lines.get(['mcp_servers', name, ...path].join('\u0000')) ??
+        lines.get(['mcp_servers', name].join('\u0000')) ??
+        1;
       const entry: ClientEntry = { file, client: 'codex', server: name, line: at(), headers: [], ignored: [] };
       if (typeof raw.url === 'string') entry.url = { text: raw.url, line: at('url') };
       if (typeof raw.bearer_token_env_var === 'string') {
-        entry.headers.push({ name: 'Authorization', value: { kind: 'env', variable: raw.bearer_token_env_var, prefix: 'Bearer ' }, line: at('bearer_token_env_var') });
+        entry.headers.push({
+          name: 'Authorization',
+          value: { kind: 'env', variable: raw.bearer_token_env_var, prefix: 'Bearer ' },
+          line: at('bearer_token_env_var'),
+        });
       }
       if (isRecord(raw.http_headers)) {
-        for (const [h, v] of Object.entries(raw.http_headers)) if (typeof v === 'string') entry.headers.push(header(h, { kind: 'literal', text: v }, at('http_headers', h)));
+        for (const [h, v] of Object.entries(raw.http_headers))
+          if (typeof v === 'string') entry.headers.push(header(h, { kind: 'literal', text: v }, at('http_headers', h)));
       }
       if (isRecord(raw.env_http_headers)) {
-        for (const [h, v] of Object.entries(raw.env_http_headers)) if (typeof v === 'string') entry.headers.push(header(h, { kind: 'env', variable: v }, at('env_http_headers', h)));
+        for (const [h, v] of Object.entries(raw.env_http_headers))
+          if (typeof v === 'string')
+            entry.headers.push(header(h, { kind: 'env', variable: v }, at('env_http_headers', h)));
       }
       if (entry.url) {
         if ('headers' in raw) {
@@ -81,7 +91,9 @@ export function keyLines(text: string): Map<string, number> {
       if (!out.has(table.join('\u0000'))) out.set(table.join('\u0000'), n);
       return;
     }
-    const kv = /^((?:"[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=\s*(.*)$/.exec(line);
+    const kv = /^((?:"[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=\s*(.*)$/.exec(
+      line,
+    );
     if (!kv) return;
     const path = [...table, ...splitKey(kv[1]!)];
     if (!out.has(path.join('\u0000'))) out.set(path.join('\u0000'), n);

@@ -1,8 +1,16 @@
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  parseTree,
+  printParseErrorCode,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { ClientFileError, type ClientEntry, type ClientFile, type ClientKind } from './types.js';
 
 /** Header-like keys that a JSON client does not read (it reads `headers`). */
-const HEADER_TYPOS = /^(http_?headers|header|extra_?headers|requestHeaders|authorization|auth|bearer_?token|api_?key)$/i;
+const HEADER_TYPOS =
+  /^(http_?headers|header|extra_?headers|requestHeaders|authorization|auth|bearer_?token|api_?key)$/i;
 
 /**
  * JSON client configs, with comments allowed (VS Code's are JSONC):
@@ -18,7 +26,9 @@ export function readJsonConfig(file: string, text: string): ClientFile | undefin
   const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !tree) {
     const e = errors[0];
-    throw new ClientFileError(`${file}${e ? `:${lineOf(text, e.offset)}` : ''}: not valid JSON${e ? `: ${printParseErrorCode(e.error)}` : ''}`);
+    throw new ClientFileError(
+      `${file}${e ? `:${lineOf(text, e.offset)}` : ''}: not valid JSON${e ? `: ${printParseErrorCode(e.error)}` : ''}`,
+    );
   }
   const found: Array<[ClientKind, string[]]> = [
     ['vscode', ['servers']],
@@ -44,11 +54,17 @@ function entryOf(file: string, text: string, client: ClientKind, prop: Node): Cl
     const [k, v] = p.children ?? [];
     if (!k || !v) continue;
     const key = String(getNodeValue(k));
-    if ((key === 'url' || (client === 'mcp_json' && key === 'serverUrl')) && v.type === 'string') entry.url = { text: String(getNodeValue(v)), line: line(v) };
+    if ((key === 'url' || (client === 'mcp_json' && key === 'serverUrl')) && v.type === 'string')
+      entry.url = { text: String(getNodeValue(v)), line: line(v) };
     else if (key === 'headers' && v.type === 'object') {
       for (const h of v.children ?? []) {
         const [hk, hv] = h.children ?? [];
-        if (hk && hv?.type === 'string') entry.headers.push({ name: String(getNodeValue(hk)), value: { kind: 'template', text: String(getNodeValue(hv)) }, line: line(hk) });
+        if (hk && hv?.type === 'string')
+          entry.headers.push({
+            name: String(getNodeValue(hk)),
+            value: { kind: 'template', text: String(getNodeValue(hv)) },
+            line: line(hk),
+          });
       }
     } else if (HEADER_TYPOS.test(key)) {
       entry.ignored.push({

@@ -18,32 +18,65 @@ export function readOpenWebUiEnv(file: string, text: string): ClientFile | undef
   const baseUrls: BaseUrlEntry[] = [];
   for (const v of vars) {
     if (v.name === 'OPENAI_API_BASE_URL' || v.name === 'OPENAI_API_BASE_URLS') {
-      for (const url of v.value.split(';').map((u) => u.trim()).filter(Boolean)) baseUrls.push({ file, variable: v.name, url, line: v.line });
+      for (const url of v.value
+        .split(';')
+        .map((u) => u.trim())
+        .filter(Boolean))
+        baseUrls.push({ file, variable: v.name, url, line: v.line });
     }
     if (v.name !== 'TOOL_SERVER_CONNECTIONS') continue;
     let list: unknown;
     try {
       list = JSON.parse(v.value || '[]');
     } catch (err) {
-      entries.push({ file, client: 'openwebui', server: 'TOOL_SERVER_CONNECTIONS', line: v.line, headers: [], ignored: [{ key: 'TOOL_SERVER_CONNECTIONS', line: v.line, why: `not valid JSON (${(err as Error).message}): Open WebUI loads no tool server from it`, fix: 'write a JSON list: [{"type":"mcp","url":"http://…/mcp/","auth_type":"bearer","key":"sk-…"}]' }] });
+      entries.push({
+        file,
+        client: 'openwebui',
+        server: 'TOOL_SERVER_CONNECTIONS',
+        line: v.line,
+        headers: [],
+        ignored: [
+          {
+            key: 'TOOL_SERVER_CONNECTIONS',
+            line: v.line,
+            why: `not valid JSON (${(err as Error).message}): Open WebUI loads no tool server from it`,
+            fix: 'write a JSON list: [{"type":"mcp","url":"http://…/mcp/","auth_type":"bearer","key":"sk-…"}]',
+          },
+        ],
+      });
       continue;
     }
     if (!Array.isArray(list)) continue;
     list.forEach((c: Record<string, unknown>, i) => {
       if (!c || typeof c !== 'object') return;
       const info = (c.info ?? {}) as Record<string, unknown>;
-      const name = typeof info.name === 'string' && info.name ? info.name : typeof info.id === 'string' && info.id ? info.id : `TOOL_SERVER_CONNECTIONS[${i}]`;
+      const name =
+        typeof info.name === 'string' && info.name
+          ? info.name
+          : typeof info.id === 'string' && info.id
+            ? info.id
+            : `TOOL_SERVER_CONNECTIONS[${i}]`;
       const entry: ClientEntry = { file, client: 'openwebui', server: name, line: v.line, headers: [], ignored: [] };
       if (typeof c.url === 'string') entry.url = { text: c.url, line: v.line };
       if (typeof c.type === 'string') entry.connectionType = { text: c.type, line: v.line };
       const auth = typeof c.auth_type === 'string' ? c.auth_type : 'bearer';
-      entry.openWebUiAuth = { type: auth, line: v.line, ...(typeof c.key === 'string' && c.key !== '' && { key: { kind: 'literal' as const, text: c.key } }) };
+      entry.openWebUiAuth = {
+        type: auth,
+        line: v.line,
+        ...(typeof c.key === 'string' && c.key !== '' && { key: { kind: 'literal' as const, text: c.key } }),
+      };
       if (auth === 'bearer' && typeof c.key === 'string' && c.key !== '') {
         // Open WebUI puts "Bearer " before the key itself.
-        entry.headers.push({ name: 'Authorization', value: { kind: 'literal', text: `Bearer ${c.key}` }, line: v.line });
+        entry.headers.push({
+          name: 'Authorization',
+          value: { kind: 'literal', text: `Bearer ${c.key}` },
+          line: v.line,
+        });
       }
       if (c.headers && typeof c.headers === 'object') {
-        for (const [h, hv] of Object.entries(c.headers as Record<string, unknown>)) if (typeof hv === 'string') entry.headers.push({ name: h, value: { kind: 'literal', text: hv }, line: v.line });
+        for (const [h, hv] of Object.entries(c.headers as Record<string, unknown>))
+          if (typeof hv === 'string')
+            entry.headers.push({ name: h, value: { kind: 'literal', text: hv }, line: v.line });
       }
       entries.push(entry);
     });
@@ -58,7 +91,8 @@ function envAssignments(text: string): Array<{ name: string; value: string; line
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!m || raw.trim().startsWith('#')) return;
     let value = m[2]!;
-    if ((value.startsWith("'") && value.endsWith("'")) || (value.startsWith('"') && value.endsWith('"'))) value = value.slice(1, -1);
+    if ((value.startsWith("'") && value.endsWith("'")) || (value.startsWith('"') && value.endsWith('"')))
+      value = value.slice(1, -1);
     out.push({ name: m[1]!, value, line: i + 1 });
   });
   return out;

@@ -17,11 +17,15 @@ export function parseClientFile(file: string, text: string): ClientFile {
   if (name.endsWith('.json') || name.endsWith('.jsonc') || trimmed.startsWith('{') || trimmed.startsWith('//')) {
     const json = readJsonConfig(file, text);
     if (json) return json;
-    throw new ClientFileError(`${file}: a JSON file without servers (VS Code mcp.json), mcp.servers (VS Code settings.json) or mcpServers: not an MCP client config mcpwatch knows`);
+    throw new ClientFileError(
+      `${file}: a JSON file without servers (VS Code mcp.json), mcp.servers (VS Code settings.json) or mcpServers: not an MCP client config mcpwatch knows`,
+    );
   }
   const env = readOpenWebUiEnv(file, text);
   if (env) return env;
-  throw new ClientFileError(`${file}: not a client config mcpwatch knows (Codex config.toml, VS Code mcp.json or settings.json, mcpServers JSON, an Open WebUI env file with OPENAI_API_BASE_URL or TOOL_SERVER_CONNECTIONS)`);
+  throw new ClientFileError(
+    `${file}: not a client config mcpwatch knows (Codex config.toml, VS Code mcp.json or settings.json, mcpServers JSON, an Open WebUI env file with OPENAI_API_BASE_URL or TOOL_SERVER_CONNECTIONS)`,
+  );
 }
 
 /** Reads and parses a client file; a file that cannot be read is a ClientFileError too. */
@@ -38,5 +42,11 @@ export async function readClientFile(file: string): Promise<ClientFile> {
 /** Why a file cannot be read, as a person says it. */
 export function whyUnreadable(err: NodeJS.ErrnoException): string {
   const code = err.code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : err.message;
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EACCES'
+      ? 'permission denied'
+      : code === 'EISDIR'
+        ? 'is a directory'
+        : err.message;
 }

@@ -107,7 +107,11 @@ function repeatKey(r: KeptRecord): string {
  * The evidence among a window's records (in log order): repeats folded into their first record,
  * at most `max` of them, the most relevant and newest kept, in log order.
  */
-export function selectEvidence(records: readonly KeptRecord[], subject: EvidenceSubject, max = EVIDENCE_MAX_RECORDS): { records: EvidenceRecord[]; omitted: number } {
+export function selectEvidence(
+  records: readonly KeptRecord[],
+  subject: EvidenceSubject,
+  max = EVIDENCE_MAX_RECORDS,
+): { records: EvidenceRecord[]; omitted: number } {
   const groups = new Map<string, EvidenceRecord & { i: number; score: number }>();
   let i = 0;
   for (const r of records) {
@@ -124,12 +128,21 @@ export function selectEvidence(records: readonly KeptRecord[], subject: Evidence
   const all = [...groups.values()];
   const kept = all.length <= max ? all : [...all].sort((a, b) => b.score - a.score || b.i - a.i).slice(0, max);
   kept.sort((a, b) => a.record.at - b.record.at);
-  return { records: kept.map(({ record, repeats, lastAt }) => ({ record, repeats, lastAt })), omitted: all.length - kept.length };
+  return {
+    records: kept.map(({ record, repeats, lastAt }) => ({ record, repeats, lastAt })),
+    omitted: all.length - kept.length,
+  };
 }
 
 /** A long record: its start and its end, the middle elided; lines without the padding some loggers add. */
 export function clip(raw: string, max = EVIDENCE_MAX_TEXT): string {
-  const text = raw.includes(' \n') || raw.endsWith(' ') ? raw.split('\n').map((l) => l.trimEnd()).join('\n') : raw;
+  const text =
+    raw.includes(' \n') || raw.endsWith(' ')
+      ? raw
+          .split('\n')
+          .map((l) => l.trimEnd())
+          .join('\n')
+      : raw;
   if (text.length <= max) return text;
   const head = Math.floor(max / 4);
   const tail = max - head;
@@ -138,11 +151,19 @@ export function clip(raw: string, max = EVIDENCE_MAX_TEXT): string {
 
 /** The window of a run: from shortly before it started to shortly after it ended. */
 export function evidenceWindow(result: Pick<ProbeResult, 'startedAt' | 'durationMs'>): { from: number; to: number } {
-  return { from: result.startedAt - EVIDENCE_BEFORE_MS, to: Math.ceil(result.startedAt + result.durationMs + EVIDENCE_AFTER_MS) };
+  return {
+    from: result.startedAt - EVIDENCE_BEFORE_MS,
+    to: Math.ceil(result.startedAt + result.durationMs + EVIDENCE_AFTER_MS),
+  };
 }
 
 /** The result's `gatewayLog`: the chosen records of each container's window, masked, and what may be missing. */
-export function gatewayLog(windows: ReadonlyArray<{ container: string; window: RingWindow } | { container: string; error: string }>, subject: EvidenceSubject, span: { from: number; to: number }, redactor: Redactor): GatewayLog {
+export function gatewayLog(
+  windows: ReadonlyArray<{ container: string; window: RingWindow } | { container: string; error: string }>,
+  subject: EvidenceSubject,
+  span: { from: number; to: number },
+  redactor: Redactor,
+): GatewayLog {
   const all: KeptRecord[] = [];
   const missing: string[] = [];
   for (const w of windows) {
@@ -151,8 +172,12 @@ export function gatewayLog(windows: ReadonlyArray<{ container: string; window: R
       continue;
     }
     all.push(...w.window.records);
-    if (w.window.overrun) missing.push(`${w.container}: part of the window was dropped (the gateway logged more than mcpwatch keeps)`);
-    if (w.window.notFollowingSince !== undefined) missing.push(`${w.container}: its log is not being followed (since ${iso(w.window.notFollowingSince)}): what it logged since may be missing`);
+    if (w.window.overrun)
+      missing.push(`${w.container}: part of the window was dropped (the gateway logged more than mcpwatch keeps)`);
+    if (w.window.notFollowingSince !== undefined)
+      missing.push(
+        `${w.container}: its log is not being followed (since ${iso(w.window.notFollowingSince)}): what it logged since may be missing`,
+      );
   }
   all.sort((a, b) => a.at - b.at);
   const chosen = selectEvidence(all, subject);

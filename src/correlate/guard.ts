@@ -100,7 +100,11 @@ export class GuardCorrelator implements GuardAnnouncer {
   private attributeAuth(container: string, match: Match, rec: LogRecord): Origin {
     const t = rec.ts ? tsToMs(rec.ts) : this.now();
     const candidates = this.pending.filter(
-      (p) => !p.authSeen && KINDS[p.check].has(match.kind) && t >= p.sentAt - this.beforeMs && t <= (p.endedAt ?? this.now()) + this.afterMs,
+      (p) =>
+        !p.authSeen &&
+        KINDS[p.check].has(match.kind) &&
+        t >= p.sentAt - this.beforeMs &&
+        t <= (p.endedAt ?? this.now()) + this.afterMs,
     );
     if (quotesGuardKey(rec.text)) {
       if (candidates[0]) candidates[0].authSeen = true;

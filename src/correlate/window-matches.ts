@@ -129,7 +129,8 @@ export class WindowMatches {
     if (m.category === 'auth' && origin === 'external') {
       if (t < this.mark) this.externalAuthBefore++;
       if (rec.requesterIp) this.unpaired.push({ entry, t, ip: normalizeIp(rec.requesterIp) });
-    } else if (origin === 'probe' && rec.http && rec.requesterIp && guardMarkerIn(rec.http.path) !== undefined) this.pairGuardAccess(normalizeIp(rec.requesterIp));
+    } else if (origin === 'probe' && rec.http && rec.requesterIp && guardMarkerIn(rec.http.path) !== undefined)
+      this.pairGuardAccess(normalizeIp(rec.requesterIp));
   }
 
   /**
@@ -169,7 +170,19 @@ export class WindowMatches {
   }
 
   summary(): WindowSummary {
-    const counts = [...this.counts.values()].sort((a, b) => a.category.localeCompare(b.category) || b.count - a.count || a.kind.localeCompare(b.kind) || a.origin.localeCompare(b.origin));
-    return { records: this.recordsRead, counts, matches: [...this.listed], omitted: this.total - this.listed.length, externalAuthBefore: this.externalAuthBefore };
+    const counts = [...this.counts.values()].sort(
+      (a, b) =>
+        a.category.localeCompare(b.category) ||
+        b.count - a.count ||
+        a.kind.localeCompare(b.kind) ||
+        a.origin.localeCompare(b.origin),
+    );
+    return {
+      records: this.recordsRead,
+      counts,
+      matches: [...this.listed],
+      omitted: this.total - this.listed.length,
+      externalAuthBefore: this.externalAuthBefore,
+    };
   }
 }

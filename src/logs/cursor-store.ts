@@ -65,19 +65,21 @@ export class CursorStore {
     this.pending.delete(container);
     const body: Stored = { container, ...pos, savedAt: new Date().toISOString() };
     // Serialized, so an older position never lands after a newer one.
-    this.writes = this.writes.then(async () => {
-      await mkdir(this.dir, { recursive: true });
-      const file = this.file(container);
-      const tmp = `${file}.${process.pid}.tmp`;
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(`${JSON.stringify(body)}\n`);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
-    }).catch(() => undefined);
+    this.writes = this.writes
+      .then(async () => {
+        await mkdir(this.dir, { recursive: true });
+        const file = this.file(container);
+        const tmp = `${file}.${process.pid}.tmp`;
+        const fh = await open(tmp, 'w');
+        try {
+          await fh.writeFile(`${JSON.stringify(body)}\n`);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await rename(tmp, file);
+      })
+      .catch(() => undefined);
     return this.writes;
   }
 
@@ -96,7 +98,15 @@ export function parseStored(s: Record<string, unknown>): CursorPosition | undefi
   for (const name of ['stdout', 'stderr'] as const) {
     const p = (s.streams as Record<string, Partial<StreamPosition> | undefined>)[name];
     if (p === undefined) continue;
-    if (typeof p !== 'object' || p === null || typeof p.ts !== 'string' || !TS.test(p.ts) || typeof p.count !== 'number' || !(p.count >= 0)) return undefined;
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      typeof p.ts !== 'string' ||
+      !TS.test(p.ts) ||
+      typeof p.count !== 'number' ||
+      !(p.count >= 0)
+    )
+      return undefined;
     streams[name] = { ts: p.ts, count: p.count };
   }
   if (s.origin !== '' && !TS.test(s.origin)) return undefined;

@@ -61,7 +61,8 @@ export class Cursor {
   /** Starts a new read of the log (after a reconnect): what each stream counted is dropped again. */
   resume(): void {
     this.floors = {};
-    for (const [s, p] of Object.entries(this.streams) as Array<[StreamName, StreamPosition]>) this.floors[s] = { ts: p.ts, toSkip: p.count };
+    for (const [s, p] of Object.entries(this.streams) as Array<[StreamName, StreamPosition]>)
+      this.floors[s] = { ts: p.ts, toSkip: p.count };
   }
 
   /** Docker's `since` for the next read (`seconds.nanoseconds`), or '' for the whole log. */

@@ -30,7 +30,12 @@ export class DockerSource {
     if (where.url) {
       const u = new URL(where.url);
       const protocol = u.protocol === 'https:' ? 'https' : 'http';
-      this.docker = new Docker({ protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (protocol === 'https' ? 443 : 80), timeout: 0 });
+      this.docker = new Docker({
+        protocol,
+        host: u.hostname.replace(/^\[|\]$/g, ''),
+        port: u.port || (protocol === 'https' ? 443 : 80),
+        timeout: 0,
+      });
       this.endpoint = u.origin;
     } else {
       this.docker = new Docker({ socketPath: where.socketPath, timeout: 0 });
@@ -50,7 +55,13 @@ export class DockerSource {
     const hit = list.find((c) => c.Names.includes(`/${name}`));
     if (!hit) return undefined;
     const info = await this.docker.getContainer(hit.Id).inspect();
-    return { id: info.Id, name, running: info.State.Running, tty: Boolean(info.Config.Tty), created: Date.parse(info.Created) };
+    return {
+      id: info.Id,
+      name,
+      running: info.State.Running,
+      tty: Boolean(info.Config.Tty),
+      created: Date.parse(info.Created),
+    };
   }
 
   /**
@@ -60,7 +71,11 @@ export class DockerSource {
    * a follow of a created-but-not-started container open without ever ending it). `until` ends an
    * unfollowed read at that time.
    */
-  async logs(id: string, from: { since?: string; until?: string; tail?: number | 'all' }, follow = true): Promise<Readable> {
+  async logs(
+    id: string,
+    from: { since?: string; until?: string; tail?: number | 'all' },
+    follow = true,
+  ): Promise<Readable> {
     const options = {
       follow,
       stdout: true,
@@ -71,7 +86,9 @@ export class DockerSource {
       ...(from.tail !== undefined && { tail: from.tail }),
     };
     // As dockerode's container.logs(), but always as a stream (it buffers the whole log without follow).
-    const modem = (this.docker as unknown as { modem: { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void } }).modem;
+    const modem = (
+      this.docker as unknown as { modem: { dial(opts: object, cb: (err: Error | null, data: unknown) => void): void } }
+    ).modem;
     return new Promise((resolve, reject) => {
       modem.dial(
         {
@@ -99,8 +116,17 @@ export class DockerSource {
         nl = buf.indexOf('\n');
         if (!line) continue;
         try {
-          const e = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: { name?: string } } };
-          onEvent({ action: e.Action ?? e.status ?? '', id: e.Actor?.ID ?? e.id ?? '', name: e.Actor?.Attributes?.name ?? '' });
+          const e = JSON.parse(line) as {
+            Action?: string;
+            status?: string;
+            id?: string;
+            Actor?: { ID?: string; Attributes?: { name?: string } };
+          };
+          onEvent({
+            action: e.Action ?? e.status ?? '',
+            id: e.Actor?.ID ?? e.id ?? '',
+            name: e.Actor?.Attributes?.name ?? '',
+          });
         } catch {
           // not an event: ignore
         }

@@ -29,7 +29,8 @@ export class FrameDecoder {
   /** Feeds a chunk; returns the frames it completed. Throws FrameError on a corrupt header. */
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];
-    const collect = (stream: StreamName, buf: Buffer, start: number, end: number): void => void frames.push({ stream, payload: buf.subarray(start, end) });
+    const collect = (stream: StreamName, buf: Buffer, start: number, end: number): void =>
+      void frames.push({ stream, payload: buf.subarray(start, end) });
     try {
       this.decode(chunk, collect);
     } catch (err) {
@@ -99,5 +100,4 @@ export class FrameDecoder {
   get pending(): number {
     return this.buf.length;
   }
-
 }

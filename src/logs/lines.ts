@@ -61,7 +61,8 @@ const TS_END = 35; // a timestamp prefix is at most 30 characters and a space
 
 function splitTimestamp(s: string): [string, string] {
   const sp = s.indexOf(' ');
-  if (sp > 0 && sp <= TS_END && s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(sp - 1) === 90 /* Z */) return [normalizeTs(s.slice(0, sp)), s.slice(sp + 1)];
+  if (sp > 0 && sp <= TS_END && s.charCodeAt(4) === 45 /* - */ && s.charCodeAt(sp - 1) === 90 /* Z */)
+    return [normalizeTs(s.slice(0, sp)), s.slice(sp + 1)];
   return ['', s];
 }
 
@@ -95,7 +96,14 @@ export class LineAssembler {
     const complete = end > start && buf[end - 1] === 10;
     // The common case, one message that is one line with Docker's 30-character timestamp: read
     // the timestamp and the text apart, without splitting a decoded string.
-    if (complete && !this.partial && end - start > 31 && buf[start + 30] === 32 && buf[start + 29] === 90 /* Z */ && buf[start + 4] === 45 /* - */) {
+    if (
+      complete &&
+      !this.partial &&
+      end - start > 31 &&
+      buf[start + 30] === 32 &&
+      buf[start + 29] === 90 /* Z */ &&
+      buf[start + 4] === 45 /* - */
+    ) {
       const text = buf.toString('utf8', start + 31, end - 1);
       if (text.length <= this.maxLineBytes) {
         out.push(this.finish(normalizeTs(buf.toString('latin1', start, start + 30)), text, false));

@@ -8,9 +8,24 @@ import { extraRule, RuleSet, type Rule } from './rules.js';
  * (test/fixtures/litellm).
  */
 
-export const AUTH_KINDS = ['missing_key', 'malformed_key', 'invalid_key', 'expired_key', 'blocked_key', 'no_db', 'admin_only_route', 'auth_other'] as const;
-export const MCP_KINDS = ['upstream_list_failed', 'upstream_call_failed', 'request_failed', 'deprecated_auth_header'] as const;
-export const HTTP_STATUSES_COUNTED = (status: number): boolean => status === 401 || status === 403 || status === 429 || status >= 500;
+export const AUTH_KINDS = [
+  'missing_key',
+  'malformed_key',
+  'invalid_key',
+  'expired_key',
+  'blocked_key',
+  'no_db',
+  'admin_only_route',
+  'auth_other',
+] as const;
+export const MCP_KINDS = [
+  'upstream_list_failed',
+  'upstream_call_failed',
+  'request_failed',
+  'deprecated_auth_header',
+] as const;
+export const HTTP_STATUSES_COUNTED = (status: number): boolean =>
+  status === 401 || status === 403 || status === 429 || status >= 500;
 
 // `litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - <message>` (sic: "occured").
 const AUTH_FAILURE = /user_api_key_auth\(\): Exception occurr?ed - ?(.*)$/m;
@@ -31,7 +46,8 @@ const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
 const REQUEST_FAILED = /Error handling MCP request/;
 const SDK_REQUEST_FAILED = /No response message received before stream closed|Stateless session crashed/;
 // An "Error handling MCP request" whose cause is an auth failure: already counted as auth.
-const AUTH_CAUSE = /user_api_key_auth|ProxyException|Malformed API Key|No api key passed|No connected db|Authentication Error|authentication_required/;
+const AUTH_CAUSE =
+  /user_api_key_auth|ProxyException|Malformed API Key|No api key passed|No connected db|Authentication Error|authentication_required/;
 
 function fromLiteLLM(rec: LogRecord): boolean {
   return rec.kind === 'litellm' || rec.kind === 'json' || rec.kind === 'echo';
@@ -74,7 +90,8 @@ export function litellmRules(): Rule[] {
       name: 'litellm_mcp_deprecated_header',
       category: 'mcp',
       when: 'start',
-      match: (rec) => (fromLiteLLM(rec) && DEPRECATED_HEADER.test(rec.message) ? { kind: 'deprecated_auth_header' } : undefined),
+      match: (rec) =>
+        fromLiteLLM(rec) && DEPRECATED_HEADER.test(rec.message) ? { kind: 'deprecated_auth_header' } : undefined,
     },
     upstreamRule('litellm_mcp_upstream_list', LIST_FAILED, 'upstream_list_failed'),
     upstreamRule('litellm_mcp_upstream_call', CALL_FAILED, 'upstream_call_failed'),
@@ -82,20 +99,25 @@ export function litellmRules(): Rule[] {
       name: 'mcp_sdk_request_failed',
       category: 'mcp',
       when: 'start',
-      match: (rec) => (rec.kind === 'python' && SDK_REQUEST_FAILED.test(rec.message) ? { kind: 'request_failed' } : undefined),
+      match: (rec) =>
+        rec.kind === 'python' && SDK_REQUEST_FAILED.test(rec.message) ? { kind: 'request_failed' } : undefined,
     },
     {
       // Decided when the record ends: its traceback tells an auth failure from an MCP one.
       name: 'litellm_mcp_request',
       category: 'mcp',
       when: 'end',
-      match: (rec) => (fromLiteLLM(rec) && REQUEST_FAILED.test(rec.message) && !AUTH_CAUSE.test(rec.text) ? { kind: 'request_failed' } : undefined),
+      match: (rec) =>
+        fromLiteLLM(rec) && REQUEST_FAILED.test(rec.message) && !AUTH_CAUSE.test(rec.text)
+          ? { kind: 'request_failed' }
+          : undefined,
     },
     {
       name: 'uvicorn_access',
       category: 'http',
       when: 'start',
-      match: (rec) => (rec.http && HTTP_STATUSES_COUNTED(rec.http.status) ? { kind: String(rec.http.status) } : undefined),
+      match: (rec) =>
+        rec.http && HTTP_STATUSES_COUNTED(rec.http.status) ? { kind: String(rec.http.status) } : undefined,
     },
   ];
 }

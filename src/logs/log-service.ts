@@ -89,7 +89,10 @@ export class LogService {
   /** Applies a new config: containers added, removed or changed. (The socket path needs a restart.) */
   async reload(config: LogsConfig): Promise<void> {
     if (config.docker.socketPath !== this.config.docker.socketPath || config.docker.url !== this.config.docker.url) {
-      this.logger.warn({ socketPath: config.docker.socketPath, url: config.docker.url }, 'logs.docker changed: restart mcpwatch for it to apply');
+      this.logger.warn(
+        { socketPath: config.docker.socketPath, url: config.docker.url },
+        'logs.docker changed: restart mcpwatch for it to apply',
+      );
     }
     this.config = { ...config, docker: this.config.docker };
     const wanted = new Map(config.containers.map((c) => [c.name, c]));
@@ -112,7 +115,8 @@ export class LogService {
     await Promise.all([...this.tailers.values()].map((t) => t.stop()));
     await this.eventsLoop;
     await this.cursors.flush();
-    for (const t of this.tailers.values()) this.logger.info({ container: t.name, lines: t.lines }, 'log tail stopped, cursor saved');
+    for (const t of this.tailers.values())
+      this.logger.info({ container: t.name, lines: t.lines }, 'log tail stopped, cursor saved');
   }
 
   health(): LogHealth {
@@ -123,21 +127,47 @@ export class LogService {
       endpoint: this.docker.endpoint,
       containers: Object.fromEntries(tails.map((t) => [t.name, t.state])),
     };
-    if (!this.dockerIsUp) return { status: 'degraded', message: `Docker API unreachable at ${this.docker.endpoint}: ${this.dockerError ?? 'no answer'} (retrying)`, ...detail };
-    if (down.length) return { status: 'degraded', message: `not following: ${down.map((t) => `${t.name} (${describe(t)})`).join(', ')}`, ...detail };
+    if (!this.dockerIsUp)
+      return {
+        status: 'degraded',
+        message: `Docker API unreachable at ${this.docker.endpoint}: ${this.dockerError ?? 'no answer'} (retrying)`,
+        ...detail,
+      };
+    if (down.length)
+      return {
+        status: 'degraded',
+        message: `not following: ${down.map((t) => `${t.name} (${describe(t)})`).join(', ')}`,
+        ...detail,
+      };
     return { status: 'ok', ...detail };
   }
 
   status() {
     return {
-      docker: { up: this.dockerIsUp === true, endpoint: this.docker.endpoint, ...(this.dockerError && !this.dockerIsUp && { error: this.dockerError }) },
-      containers: [...this.tailers.values()].map((t) => ({ name: t.name, state: t.state, id: t.containerId?.slice(0, 12) ?? null, lines: t.lines, ...(t.lastError && { error: this.redactor.mask(t.lastError) }) })),
+      docker: {
+        up: this.dockerIsUp === true,
+        endpoint: this.docker.endpoint,
+        ...(this.dockerError && !this.dockerIsUp && { error: this.dockerError }),
+      },
+      containers: [...this.tailers.values()].map((t) => ({
+        name: t.name,
+        state: t.state,
+        id: t.containerId?.slice(0, 12) ?? null,
+        lines: t.lines,
+        ...(t.lastError && { error: this.redactor.mask(t.lastError) }),
+      })),
     };
   }
 
   private addTailer(c: ContainerConfig): void {
     const rules = containerRules(c);
-    const tailer = new ContainerTailer(c, { docker: this.docker, cursors: this.cursors, rules, events: this.tailerEvents(), logger: this.logger });
+    const tailer = new ContainerTailer(c, {
+      docker: this.docker,
+      cursors: this.cursors,
+      rules,
+      events: this.tailerEvents(),
+      logger: this.logger,
+    });
     this.tailers.set(c.name, tailer);
     this.sink.containerAdded(c.name);
     tailer.start();
@@ -170,7 +200,8 @@ export class LogService {
       if (was === false) this.logger.info({ endpoint: this.docker.endpoint }, 'Docker API reachable again');
       for (const t of this.tailers.values()) t.wake();
       this.wakeEvents?.();
-    } else if (was !== undefined) this.logger.warn({ endpoint: this.docker.endpoint, error }, 'Docker API unreachable: retrying');
+    } else if (was !== undefined)
+      this.logger.warn({ endpoint: this.docker.endpoint, error }, 'Docker API unreachable: retrying');
   }
 
   private async ping(): Promise<void> {

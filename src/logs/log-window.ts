@@ -25,7 +25,13 @@ export interface WindowSink {
  * container's rules into `sink`. Throws with a reason a person can act on when the container or
  * Docker cannot be read. Returns the container's id.
  */
-export async function readLog(docker: NonNullable<RawConfig['logs']>['docker'], c: ContainerConfig, from: number, to: number, sink: WindowSink): Promise<string> {
+export async function readLog(
+  docker: NonNullable<RawConfig['logs']>['docker'],
+  c: ContainerConfig,
+  from: number,
+  to: number,
+  sink: WindowSink,
+): Promise<string> {
   const source = new DockerSource(docker);
   const info = await source.find(c.name).catch((err: Error) => {
     throw new Error(`Docker API at ${source.endpoint}: ${err.message}`);
@@ -68,7 +74,12 @@ export async function readLog(docker: NonNullable<RawConfig['logs']>['docker'], 
  * One time window of a container's log as records: for `mcpwatch probe`, which follows no log,
  * to show what the gateway logged about a failed run.
  */
-export async function readLogWindow(docker: NonNullable<RawConfig['logs']>['docker'], c: ContainerConfig, from: number, to: number): Promise<RingWindow> {
+export async function readLogWindow(
+  docker: NonNullable<RawConfig['logs']>['docker'],
+  c: ContainerConfig,
+  from: number,
+  to: number,
+): Promise<RingWindow> {
   const records: KeptRecord[] = [];
   await readLog(docker, c, from, to, {
     recordEnd: (rec, matched) => {

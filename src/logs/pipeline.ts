@@ -39,7 +39,8 @@ export class LogPipeline {
   /** Last time (log time, ms) each MCP failure was counted, by kind and server. */
   private readonly recentMcp = new Map<string, number>();
   private readonly lines: LogLine[] = [];
-  private readonly onFrame = (stream: StreamName, buf: Buffer, start: number, end: number): void => this.assemblers[stream].pushPart(buf, start, end, this.lines);
+  private readonly onFrame = (stream: StreamName, buf: Buffer, start: number, end: number): void =>
+    this.assemblers[stream].pushPart(buf, start, end, this.lines);
   /** When each stream last gave a line (caller's clock). */
   private readonly lastLineAt: Record<StreamName, number> = { stdout: 0, stderr: 0 };
 
@@ -51,7 +52,10 @@ export class LogPipeline {
     maxLineBytes?: number,
     readonly idleMs = 100,
   ) {
-    this.assemblers = { stdout: new LineAssembler('stdout', maxLineBytes), stderr: new LineAssembler('stderr', maxLineBytes) };
+    this.assemblers = {
+      stdout: new LineAssembler('stdout', maxLineBytes),
+      stderr: new LineAssembler('stderr', maxLineBytes),
+    };
     const echoes = new EchoPairs();
     const atRequester = (rec: LogRecord, st: RecordState): void => {
       if (st.requesterDone) return;
@@ -117,7 +121,9 @@ export class LogPipeline {
    * Returns when to call again (`nextFlushAt()`).
    */
   flushIdle(now?: number): number | undefined {
-    for (const s of STREAMS) if (this.joiners[s].pending && (now === undefined || now - this.lastLineAt[s] >= this.idleMs)) this.joiners[s].flush();
+    for (const s of STREAMS)
+      if (this.joiners[s].pending && (now === undefined || now - this.lastLineAt[s] >= this.idleMs))
+        this.joiners[s].flush();
     return this.nextFlushAt();
   }
 

@@ -134,7 +134,11 @@ export class RecordRing {
 
   private ring(container: string): ContainerRing {
     let r = this.rings.get(container);
-    if (!r) this.rings.set(container, (r = { records: [], head: 0, bytes: 0, droppedUpTo: -Infinity, latest: 0, downSince: null }));
+    if (!r)
+      this.rings.set(
+        container,
+        (r = { records: [], head: 0, bytes: 0, droppedUpTo: -Infinity, latest: 0, downSince: null }),
+      );
     return r;
   }
 }

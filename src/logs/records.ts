@@ -80,7 +80,18 @@ export function parseRecordStart(line: LogLine): LogRecord {
     if (m) return { stream, kind: 'litellm', ts, logger: m[1]!, level: m[2]!, message: m[4]!, text, lines: 1 };
   } else if (c === 73 /* I */ && text.startsWith('INFO:')) {
     const a = parseAccess(text);
-    if (a) return { stream, kind: 'access', ts, level: 'INFO', message: text, text, lines: 1, http: { method: a.method, path: a.path, status: a.status }, requesterIp: addressOf(a.client) };
+    if (a)
+      return {
+        stream,
+        kind: 'access',
+        ts,
+        level: 'INFO',
+        message: text,
+        text,
+        lines: 1,
+        http: { method: a.method, path: a.path, status: a.status },
+        requesterIp: addressOf(a.client),
+      };
   }
   if (c === 91 /* [ */ || c === 32) {
     const r = (c === 91 ? RICH_LINE : RICH_NEXT).exec(text);
@@ -90,7 +101,17 @@ export function parseRecordStart(line: LogLine): LogRecord {
     const e = ECHO_LINE.exec(text);
     if (e) return { stream, kind: 'echo', ts, level: e[1]!, logger: e[2]!, message: e[3]!, text, lines: 1 };
     const p = PYTHON_LINE.exec(text);
-    if (p) return { stream, kind: 'python', ts, level: p[1]!, ...(p[2] && { logger: p[2] }), message: p[3]!, text, lines: 1 };
+    if (p)
+      return {
+        stream,
+        kind: 'python',
+        ts,
+        level: p[1]!,
+        ...(p[2] && { logger: p[2] }),
+        message: p[3]!,
+        text,
+        lines: 1,
+      };
   }
   return { stream, kind: 'other', ts, message: text, text, lines: 1 };
 }
@@ -104,7 +125,14 @@ function parseJson(line: LogLine): LogRecord | undefined {
   }
   if (!o || typeof o !== 'object' || typeof o.message !== 'string') return undefined;
   const message = o.message;
-  const logger = typeof o.component === 'string' ? o.component : typeof o.name === 'string' ? o.name : typeof o.logger === 'string' ? o.logger : undefined;
+  const logger =
+    typeof o.component === 'string'
+      ? o.component
+      : typeof o.name === 'string'
+        ? o.name
+        : typeof o.logger === 'string'
+          ? o.logger
+          : undefined;
   const stack = typeof o.stacktrace === 'string' ? o.stacktrace : typeof o.exc_info === 'string' ? o.exc_info : '';
   const rec: LogRecord = {
     stream: line.stream,
@@ -220,7 +248,6 @@ export class RecordJoiner {
     this.open = undefined;
     this.sink.end(rec);
   }
-
 }
 
 /**
@@ -276,5 +303,11 @@ export function acceptsContinuation(rec: LogRecord): boolean {
 /** A line that starts a record even though it could read as a continuation (an `ERROR:` line). */
 function startsRecord(text: string): boolean {
   const c = text.charCodeAt(0);
-  return (c === 123 && text.endsWith('}')) || LITELLM_LINE.test(text) || ECHO_LINE.test(text) || (/^[A-Z]+:/.test(text) && PYTHON_LINE.test(text)) || (c === 32 && RICH_NEXT.test(text));
+  return (
+    (c === 123 && text.endsWith('}')) ||
+    LITELLM_LINE.test(text) ||
+    ECHO_LINE.test(text) ||
+    (/^[A-Z]+:/.test(text) && PYTHON_LINE.test(text)) ||
+    (c === 32 && RICH_NEXT.test(text))
+  );
 }

@@ -74,7 +74,12 @@ function apply(rules: readonly Rule[], rec: LogRecord, done: number): readonly M
     if (done & bit) continue;
     const m = rule.match(rec);
     if (m) {
-      (out ??= []).push({ category: rule.category, kind: m.kind, rule: rule.name, ...(m.server && { server: m.server }) });
+      (out ??= []).push({
+        category: rule.category,
+        kind: m.kind,
+        rule: rule.name,
+        ...(m.server && { server: m.server }),
+      });
       done |= bit;
     }
   }

@@ -109,14 +109,16 @@ export class ContainerTailer {
         const stream = await this.deps.docker.logs(c.id, from, c.running);
         this.deps.events.dockerOk();
         this.setState(c.running ? 'following' : 'stopped');
-        if (c.running) this.deps.logger.info({ container: this.name, id: c.id.slice(0, 12), from }, 'following container log');
+        if (c.running)
+          this.deps.logger.info({ container: this.name, id: c.id.slice(0, 12), from }, 'following container log');
         await this.pump(stream, c.tty, cursor);
         if (this.stopped) break;
         // The log ended: the container stopped (or the daemon went away). Wait for it to come back.
         this.setState('stopped');
         const again = await this.deps.docker.find(this.name).catch(() => undefined);
         if (again?.running && again.id === c.id) continue;
-        if (!again || again.id !== c.id || !again.running) await this.sleep(again && again.id !== c.id ? 0 : RECHECK_MS);
+        if (!again || again.id !== c.id || !again.running)
+          await this.sleep(again && again.id !== c.id ? 0 : RECHECK_MS);
       } catch (err) {
         if (this.stopped) break;
         this.lastError = (err as Error).message;
@@ -143,7 +145,8 @@ export class ContainerTailer {
     const stored = await this.deps.cursors.load(this.name);
     let cursor: Cursor;
     if (stored && stored.id === id) cursor = new Cursor(stored);
-    else if (stored || this.cursor || this.config.from === 'beginning' || created >= this.startedAt) cursor = new Cursor({ id });
+    else if (stored || this.cursor || this.config.from === 'beginning' || created >= this.startedAt)
+      cursor = new Cursor({ id });
     else cursor = new Cursor({ id, origin: nowTs() });
     this.cursor = cursor;
     this.deps.cursors.save(this.name, cursor.position);
@@ -168,15 +171,22 @@ export class ContainerTailer {
         counts[s] = 0;
       }
     };
-    const pipeline = new LogPipeline(tty, this.deps.rules, cursor, {
-      line: (line) => {
-        this.lines++;
-        counts[line.stream]++;
-        if (events.wantsEachLine) events.line(name, line);
+    const pipeline = new LogPipeline(
+      tty,
+      this.deps.rules,
+      cursor,
+      {
+        line: (line) => {
+          this.lines++;
+          counts[line.stream]++;
+          if (events.wantsEachLine) events.line(name, line);
+        },
+        match: (m, rec) => events.match(name, m, rec),
+        recordEnd: (rec, matched) => events.recordEnd(name, rec, matched),
       },
-      match: (m, rec) => events.match(name, m, rec),
-      recordEnd: (rec, matched) => events.recordEnd(name, rec, matched),
-    }, undefined, RECORD_IDLE_MS);
+      undefined,
+      RECORD_IDLE_MS,
+    );
     // One timer for the records waiting for continuation lines, set for the earliest one due:
     // each stream is timed on its own, so a busy stdout does not hold a stderr record.
     let idle: NodeJS.Timeout | undefined;
@@ -251,7 +261,10 @@ export class ContainerTailer {
   private setState(state: TailState): void {
     if (state !== 'error') this.lastError = undefined;
     if (state === this.state) return;
-    this.deps.logger.debug({ container: this.name, state, was: this.state, id: this.containerId?.slice(0, 12) }, 'log tail state');
+    this.deps.logger.debug(
+      { container: this.name, state, was: this.state, id: this.containerId?.slice(0, 12) },
+      'log tail state',
+    );
     this.state = state;
     this.deps.events.up(this.name, state === 'following');
   }

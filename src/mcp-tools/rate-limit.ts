@@ -1,9 +1,7 @@
 import type { ProbeResult } from '../probes/types.js';
 
 export type RunDecision =
-  | { kind: 'run' }
-  | { kind: 'cached'; result: ProbeResult; message: string }
-  | { kind: 'limited'; message: string };
+  { kind: 'run' } | { kind: 'cached'; result: ProbeResult; message: string } | { kind: 'limited'; message: string };
 
 /**
  * Keeps `run_probe` from turning mcpwatch into a load generator: a probe run less than
@@ -23,7 +21,11 @@ export class RunRateLimiter {
     const t = this.now();
     const last = this.recent.get(name);
     if (last && t - last.startedAt < this.minIntervalMs) {
-      return { kind: 'cached', result: last, message: `this probe ran ${Math.round((t - last.startedAt) / 1000)} s ago: returning that run (at most one run per ${this.minIntervalMs / 1000} s)` };
+      return {
+        kind: 'cached',
+        result: last,
+        message: `this probe ran ${Math.round((t - last.startedAt) / 1000)} s ago: returning that run (at most one run per ${this.minIntervalMs / 1000} s)`,
+      };
     }
     this.starts = this.starts.filter((s) => t - s < 60_000);
     if (this.starts.length >= this.perMinute) {

@@ -15,14 +15,26 @@ const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: f
 export function createMonitoringServer(source: MonitoringSource, limiter: RunRateLimiter): McpServer {
   const server = new McpServer(
     { name: 'mcpwatch', version: VERSION },
-    { instructions: 'Read-only monitoring of the MCP gateway (LiteLLM) by mcpwatch: health, probe results, auth errors from the gateway log, tool catalogs.' },
+    {
+      instructions:
+        'Read-only monitoring of the MCP gateway (LiteLLM) by mcpwatch: health, probe results, auth errors from the gateway log, tool catalogs.',
+    },
   );
-  const answer = (value: unknown): CallToolResult => ({ content: [{ type: 'text', text: JSON.stringify(source.redactor.maskDeep(value), null, 2) }] });
-  const fail = (message: string): CallToolResult => ({ isError: true, content: [{ type: 'text', text: source.redactor.mask(message) }] });
+  const answer = (value: unknown): CallToolResult => ({
+    content: [{ type: 'text', text: JSON.stringify(source.redactor.maskDeep(value), null, 2) }],
+  });
+  const fail = (message: string): CallToolResult => ({
+    isError: true,
+    content: [{ type: 'text', text: source.redactor.mask(message) }],
+  });
   const unknownProbe = (name: string): CallToolResult => {
     // A probe of another shard is configured, but another replica runs it: say which.
     const elsewhere = source.probeElsewhere(name);
-    return fail(elsewhere ? elsewhereMessage(elsewhere) : `unknown probe "${name}"; probes: ${source.probeNames().join(', ') || '(none)'}`);
+    return fail(
+      elsewhere
+        ? elsewhereMessage(elsewhere)
+        : `unknown probe "${name}"; probes: ${source.probeNames().join(', ') || '(none)'}`,
+    );
   };
 
   server.registerTool(
@@ -37,18 +49,41 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
       const health = source.health();
       const { probes, shard } = source.status();
       const failing = probes.flatMap((p) =>
-        p.last && !p.last.success ? [{ name: p.name, target: p.target, type: p.type, outcome: p.last.outcome, reason: p.last.reason, lastSuccessAt: p.lastSuccessAt }] : [],
+        p.last && !p.last.success
+          ? [
+              {
+                name: p.name,
+                target: p.target,
+                type: p.type,
+                outcome: p.last.outcome,
+                reason: p.last.reason,
+                lastSuccessAt: p.lastSuccessAt,
+              },
+            ]
+          : [],
       );
       const summary =
         `mcpwatch ${health.status}${shard.total > 1 ? ` (shard ${shard.index} of ${shard.total}: ${shard.probes} of ${shard.ofProbes} probes)` : ''}. ` +
-        (failing.length === 0 ? `All ${probes.length} probes pass.` : `${failing.length} of ${probes.length} probes fail: ${failing.map((f) => `${f.name} (${f.outcome}: ${f.reason})`).join('; ')}`);
-      return answer({ summary, mcpwatch: { status: health.status, checks: health.checks }, shard, targets: health.targets, failingProbes: failing });
+        (failing.length === 0
+          ? `All ${probes.length} probes pass.`
+          : `${failing.length} of ${probes.length} probes fail: ${failing.map((f) => `${f.name} (${f.outcome}: ${f.reason})`).join('; ')}`);
+      return answer({
+        summary,
+        mcpwatch: { status: health.status, checks: health.checks },
+        shard,
+        targets: health.targets,
+        failingProbes: failing,
+      });
     },
   );
 
   server.registerTool(
     'list_probes',
-    { title: 'List probes', description: 'Every configured probe with its type, target, schedule and last outcome.', annotations: READ_ONLY },
+    {
+      title: 'List probes',
+      description: 'Every configured probe with its type, target, schedule and last outcome.',
+      annotations: READ_ONLY,
+    },
     () =>
       answer(
         source.status().probes.map((p) => ({
@@ -69,7 +104,10 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     {
       title: 'Last result of a probe',
       description: 'The last result of one probe (outcome, reason, phases, details) and its recent history.',
-      inputSchema: { name: z.string().min(1).max(200).describe('probe name, from list_probes'), history: z.number().int().min(0).max(50).default(10).describe('how many past runs to include') },
+      inputSchema: {
+        name: z.string().min(1).max(200).describe('probe name, from list_probes'),
+        history: z.number().int().min(0).max(50).default(10).describe('how many past runs to include'),
+      },
       annotations: READ_ONLY,
     },
     ({ name, history }) => {
@@ -83,7 +121,8 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     'run_probe',
     {
       title: 'Run a probe now',
-      description: 'Runs one configured probe now and returns its result. Rate-limited: a probe run less than 10 s ago returns that result instead.',
+      description:
+        'Runs one configured probe now and returns its result. Rate-limited: a probe run less than 10 s ago returns that result instead.',
       inputSchema: { name: z.string().min(1).max(200).describe('probe name, from list_probes') },
       annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: true },
     },
@@ -91,7 +130,12 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
       if (!source.probeNames().includes(name)) return unknownProbe(name);
       const decision = limiter.take(name);
       if (decision.kind === 'limited') return fail(`rate limited: ${decision.message}`);
-      if (decision.kind === 'cached') return answer({ note: decision.message, ...decision.result, startedAt: new Date(decision.result.startedAt).toISOString() });
+      if (decision.kind === 'cached')
+        return answer({
+          note: decision.message,
+          ...decision.result,
+          startedAt: new Date(decision.result.startedAt).toISOString(),
+        });
       const result = await source.runProbe(name);
       limiter.remember(name, result);
       const { steps: _steps, ...rest } = result;
@@ -116,9 +160,15 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     ({ category, kind, origin, limit }) => {
       const recent = source.recentLogMatches();
       if (!recent) return fail('log tailing is not configured (logs.containers in the config)');
-      const all = recent.filter((m) => (category === 'all' || m.category === category) && (kind === undefined || m.kind === kind) && (origin === 'all' || m.origin === origin));
+      const all = recent.filter(
+        (m) =>
+          (category === 'all' || m.category === category) &&
+          (kind === undefined || m.kind === kind) &&
+          (origin === 'all' || m.origin === origin),
+      );
       const counts: Record<string, number> = {};
-      for (const m of all) counts[`${m.category}/${m.kind}/${m.origin}`] = (counts[`${m.category}/${m.kind}/${m.origin}`] ?? 0) + 1;
+      for (const m of all)
+        counts[`${m.category}/${m.kind}/${m.origin}`] = (counts[`${m.category}/${m.kind}/${m.origin}`] ?? 0) + 1;
       return answer({ total: all.length, counts, matches: all.slice(0, limit) });
     },
   );
@@ -127,7 +177,8 @@ export function createMonitoringServer(source: MonitoringSource, limiter: RunRat
     'get_catalog',
     {
       title: 'Tool catalog seen through the gateway',
-      description: 'The last tool catalog each mcp_catalog probe saw (tools per server, the tool names) and what changed since the catalog before.',
+      description:
+        'The last tool catalog each mcp_catalog probe saw (tools per server, the tool names) and what changed since the catalog before.',
       inputSchema: { target: z.string().max(200).optional().describe('only this target') },
       annotations: READ_ONLY,
     },

@@ -129,7 +129,8 @@ abstract class Family<L extends string, E extends Entry> {
     let e = this.entries.get(key);
     if (e) return e;
     for (const name of Object.keys(labels)) {
-      if (!this.known.has(name)) throw new Error(`${this.name}: label "${name}" is not one of ${this.labelNames.join(', ')}`);
+      if (!this.known.has(name))
+        throw new Error(`${this.name}: label "${name}" is not one of ${this.labelNames.join(', ')}`);
     }
     const parts: string[] = [];
     const own: Record<string, string> = {};
@@ -169,7 +170,10 @@ abstract class Family<L extends string, E extends Entry> {
   /** render(), as pieces of the scrape. */
   writeTo(format: Format, out: Pieces): void {
     // OpenMetrics names a counter family without its samples' `_total`.
-    const family = format === 'openmetrics' && this.type === 'counter' && this.name.endsWith('_total') ? this.name.slice(0, -6) : this.name;
+    const family =
+      format === 'openmetrics' && this.type === 'counter' && this.name.endsWith('_total')
+        ? this.name.slice(0, -6)
+        : this.name;
     out.add(`# HELP ${family} ${escapeHelp(this.help)}\n# TYPE ${family} ${this.type}`);
     for (const e of this.entries.values()) {
       if (e.lines === undefined) {
@@ -198,7 +202,11 @@ abstract class ValueFamily<L extends string> extends Family<L, ValueEntry> {
   }
 
   protected lines(e: ValueEntry): string {
-    return flat(e.text === '' ? ['\n', this.name, ' ', formatValue(e.value)] : ['\n', this.name, '{', e.text, '} ', formatValue(e.value)]);
+    return flat(
+      e.text === ''
+        ? ['\n', this.name, ' ', formatValue(e.value)]
+        : ['\n', this.name, '{', e.text, '} ', formatValue(e.value)],
+    );
   }
 
   get(): Promise<FamilyValues> {
@@ -243,7 +251,8 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
   constructor(opts: FamilyOptions<L> & { buckets: readonly number[] }) {
     super(opts);
     const sorted = [...opts.buckets].sort((a, b) => a - b);
-    if (sorted.some((b, i) => !Number.isFinite(b) || (i > 0 && b === sorted[i - 1]))) throw new Error(`${opts.name}: buckets must be distinct finite numbers`);
+    if (sorted.some((b, i) => !Number.isFinite(b) || (i > 0 && b === sorted[i - 1])))
+      throw new Error(`${opts.name}: buckets must be distinct finite numbers`);
     this.buckets = sorted;
     this.le = [...sorted.map(formatValue), '+Inf'];
   }
@@ -271,7 +280,20 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
       acc += e.counts[i]!;
       lines.push(prefix, this.le[i]!, '"} ', String(acc));
     }
-    lines.push('\n', this.name, '_sum', tail, ' ', formatValue(e.sum), '\n', this.name, '_count', tail, ' ', String(e.count));
+    lines.push(
+      '\n',
+      this.name,
+      '_sum',
+      tail,
+      ' ',
+      formatValue(e.sum),
+      '\n',
+      this.name,
+      '_count',
+      tail,
+      ' ',
+      String(e.count),
+    );
     return flat(lines);
   }
 
@@ -281,9 +303,16 @@ export class SeriesHistogram<L extends string = string> extends Family<L, Histog
       let acc = 0;
       this.le.forEach((le, i) => {
         acc += e.counts[i]!;
-        values.push({ labels: { ...e.labels, le: i < this.buckets.length ? this.buckets[i]! : '+Inf' }, value: acc, metricName: `${this.name}_bucket` });
+        values.push({
+          labels: { ...e.labels, le: i < this.buckets.length ? this.buckets[i]! : '+Inf' },
+          value: acc,
+          metricName: `${this.name}_bucket`,
+        });
       });
-      values.push({ labels: { ...e.labels }, value: e.sum, metricName: `${this.name}_sum` }, { labels: { ...e.labels }, value: e.count, metricName: `${this.name}_count` });
+      values.push(
+        { labels: { ...e.labels }, value: e.sum, metricName: `${this.name}_sum` },
+        { labels: { ...e.labels }, value: e.count, metricName: `${this.name}_count` },
+      );
     }
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }

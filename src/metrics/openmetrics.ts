@@ -49,7 +49,8 @@ export function openMetricsBody(text: string): string {
     if (!help.startsWith('# HELP ') || !type.startsWith('# TYPE ')) continue;
     const helpName = help.slice(7).split(' ', 1)[0]!;
     const typeName = type.slice(7).split(' ', 1)[0]!;
-    if (helpName !== typeName && helpName === `${typeName}_total`) out[i] = `# HELP ${typeName}${help.slice(7 + helpName.length)}`;
+    if (helpName !== typeName && helpName === `${typeName}_total`)
+      out[i] = `# HELP ${typeName}${help.slice(7 + helpName.length)}`;
   }
   return out.join('\n');
 }

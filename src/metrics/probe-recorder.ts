@@ -1,5 +1,12 @@
 import type { Probe } from '../config/parse.js';
-import { OUTCOMES, type CatalogDetails, type ClientConfigDetails, type GuardDetails, type ProbeResult, type TokenRequestOutcome } from '../probes/types.js';
+import {
+  OUTCOMES,
+  type CatalogDetails,
+  type ClientConfigDetails,
+  type GuardDetails,
+  type ProbeResult,
+  type TokenRequestOutcome,
+} from '../probes/types.js';
 import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
@@ -47,7 +54,8 @@ export class ProbeRecorder {
       this.m.oauthTokenExpiry.remove({ target });
     }
     for (const target of tokenTargets) {
-      if (!this.oauthTargets.has(target)) for (const outcome of TOKEN_OUTCOMES) this.m.oauthTokenRequests.inc({ target, outcome }, 0);
+      if (!this.oauthTargets.has(target))
+        for (const outcome of TOKEN_OUTCOMES) this.m.oauthTokenRequests.inc({ target, outcome }, 0);
     }
     this.oauthTargets = tokenTargets;
 
@@ -58,7 +66,19 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, { labels, phases: new Set(), servers: new Set(), upstreams: new Set(), healthServers: new Set(), failureSeries: new Set(), tools: new Set(), checks: new Set(), findings: new Set(), failStreak: 0, tls: false });
+      this.series.set(name, {
+        labels,
+        phases: new Set(),
+        servers: new Set(),
+        upstreams: new Set(),
+        healthServers: new Set(),
+        failureSeries: new Set(),
+        tools: new Set(),
+        checks: new Set(),
+        findings: new Set(),
+        failStreak: 0,
+        tls: false,
+      });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
@@ -88,7 +108,8 @@ export class ProbeRecorder {
 
     const phases = new Set(Object.keys(result.phases));
     for (const phase of s.phases) if (!phases.has(phase)) this.m.probePhase.remove({ ...labels, phase });
-    for (const [phase, ms] of Object.entries(result.phases)) this.m.probePhase.set({ ...labels, phase }, (ms ?? 0) / 1000);
+    for (const [phase, ms] of Object.entries(result.phases))
+      this.m.probePhase.set({ ...labels, phase }, (ms ?? 0) / 1000);
     s.phases = phases;
 
     this.recordTls(s, result);
@@ -101,7 +122,8 @@ export class ProbeRecorder {
     const o = result.oauth;
     if (!o || !this.oauthTargets.has(result.target)) return;
     for (const r of o.requests) this.m.oauthTokenRequests.inc({ target: result.target, outcome: r.outcome });
-    if (o.expiresAt !== undefined && o.token !== 'none') this.m.oauthTokenExpiry.set({ target: result.target }, o.expiresAt / 1000);
+    if (o.expiresAt !== undefined && o.token !== 'none')
+      this.m.oauthTokenExpiry.set({ target: result.target }, o.expiresAt / 1000);
   }
 
   /**
@@ -147,7 +169,8 @@ export class ProbeRecorder {
   /** Findings per code and severity; codes no longer found go back to 0 (an alert resolves), a probe's series go with it. */
   private recordClientFindings(s: Series, d: ClientConfigDetails): void {
     const counts = new Map<string, number>();
-    for (const f of d.findings) counts.set(`${f.code}\u0000${f.severity}`, (counts.get(`${f.code}\u0000${f.severity}`) ?? 0) + 1);
+    for (const f of d.findings)
+      counts.set(`${f.code}\u0000${f.severity}`, (counts.get(`${f.code}\u0000${f.severity}`) ?? 0) + 1);
     for (const key of new Set([...s.findings, ...counts.keys()])) {
       const [code, severity] = key.split('\u0000') as [string, string];
       this.m.clientConfigFindings.set({ ...s.labels, code, severity }, counts.get(key) ?? 0);
@@ -159,15 +182,18 @@ export class ProbeRecorder {
     const { labels } = s;
     const servers = new Set(Object.keys(d.catalog.toolsPerServer));
     for (const server of s.servers) if (!servers.has(server)) this.m.catalogTools.remove({ ...labels, server });
-    for (const [server, n] of Object.entries(d.catalog.toolsPerServer)) this.m.catalogTools.set({ ...labels, server }, n);
+    for (const [server, n] of Object.entries(d.catalog.toolsPerServer))
+      this.m.catalogTools.set({ ...labels, server }, n);
     s.servers = servers;
     if (d.catalog.changed) this.m.catalogChanges.inc(labels);
     const expected = d.expectedTools;
     for (const tool of s.tools) if (!(tool in expected)) this.m.catalogToolPresent.remove({ ...labels, tool });
-    for (const [tool, present] of Object.entries(expected)) this.m.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
+    for (const [tool, present] of Object.entries(expected))
+      this.m.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
     s.tools = new Set(Object.keys(expected));
     if (d.servers) {
-      for (const server of s.upstreams) if (!(server in d.servers)) this.m.catalogServerUp.remove({ ...labels, server });
+      for (const server of s.upstreams)
+        if (!(server in d.servers)) this.m.catalogServerUp.remove({ ...labels, server });
       for (const [server, st] of Object.entries(d.servers)) {
         this.m.catalogServerUp.set({ ...labels, server }, st.up ? 1 : 0);
         if (!st.up) {
@@ -204,7 +230,16 @@ export class ProbeRecorder {
     const s = this.series.get(name);
     if (!s) return;
     const { labels } = s;
-    for (const g of [this.m.probeSuccess, this.m.probeLastDuration, this.m.probeLastRun, this.m.probeLastSuccess, this.m.probeFailStreak, this.m.tlsCertExpiry, this.m.tlsEarliestExpiry]) g.remove(labels);
+    for (const g of [
+      this.m.probeSuccess,
+      this.m.probeLastDuration,
+      this.m.probeLastRun,
+      this.m.probeLastSuccess,
+      this.m.probeFailStreak,
+      this.m.tlsCertExpiry,
+      this.m.tlsEarliestExpiry,
+    ])
+      g.remove(labels);
     this.m.probeDuration.remove(labels);
     this.m.probeSkipped.remove(labels);
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });

@@ -3,7 +3,11 @@ import { VERSION } from '../version.js';
 import { SeriesCounter, SeriesGauge, SeriesHistogram } from './families.js';
 
 const PROBE_LABELS = ['probe', 'target', 'type'] as const;
-const NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * Every metric mcpwatch exports, created once at start-up on one Registry. Nothing registers
@@ -30,35 +34,85 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     registry,
 
     // Probe results
-    probeSuccess: own(new SeriesGauge({ name: 'mcp_probe_success', help: 'Whether the last run of the probe succeeded (1) or not (0).', labelNames: PROBE_LABELS })),
-    probeDuration: own(new SeriesHistogram({
-      name: 'mcp_probe_duration_seconds',
-      help: 'Duration of probe runs.',
-      labelNames: PROBE_LABELS,
-      // Ten buckets: enough for p50/p95 from 10 ms to 30 s; each bucket is a series per probe.
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-    })),
-    probeLastDuration: own(new SeriesGauge({ name: 'mcp_probe_last_duration_seconds', help: 'Duration of the last run of the probe.', labelNames: PROBE_LABELS })),
-    probeRuns: own(new SeriesCounter({ name: 'mcp_probe_runs_total', help: 'Probe runs by outcome.', labelNames: [...PROBE_LABELS, 'outcome'] as const })),
-    probeLastRun: own(new SeriesGauge({ name: 'mcp_probe_last_run_timestamp_seconds', help: 'When the last run of the probe ended (Unix time).', labelNames: PROBE_LABELS })),
-    probeLastSuccess: own(new SeriesGauge({ name: 'mcp_probe_last_success_timestamp_seconds', help: 'When the last successful run of the probe ended (Unix time).', labelNames: PROBE_LABELS })),
-    probePhase: own(new SeriesGauge({ name: 'mcp_probe_phase_duration_seconds', help: 'Duration of each phase of the last run of the probe.', labelNames: [...PROBE_LABELS, 'phase'] as const })),
-    probeFailStreak: own(new SeriesGauge({ name: 'mcp_probe_consecutive_failures', help: 'Failed runs of the probe in a row (0 after a success).', labelNames: PROBE_LABELS })),
-    tlsCertExpiry: own(new SeriesGauge({
-      name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',
-      help: "The notAfter of the leaf certificate the probe's https target presented on its last TLS connection (Unix time).",
-      labelNames: PROBE_LABELS
-    })),
-    tlsEarliestExpiry: own(new SeriesGauge({
-      name: 'mcp_probe_tls_earliest_expiry_timestamp_seconds',
-      help: "The earliest notAfter in the certificate chain of the probe's https target, leaf to root (Unix time).",
-      labelNames: PROBE_LABELS
-    })),
-    clientConfigFindings: own(new SeriesGauge({
-      name: 'mcp_client_config_findings',
-      help: "Findings in a client's own config entry (client_config probes), by code and severity, from its last run.",
-      labelNames: [...PROBE_LABELS, 'code', 'severity'] as const
-    })),
+    probeSuccess: own(
+      new SeriesGauge({
+        name: 'mcp_probe_success',
+        help: 'Whether the last run of the probe succeeded (1) or not (0).',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    probeDuration: own(
+      new SeriesHistogram({
+        name: 'mcp_probe_duration_seconds',
+        help: 'Duration of probe runs.',
+        labelNames: PROBE_LABELS,
+        // Ten buckets: enough for p50/p95 from 10 ms to 30 s; each bucket is a series per probe.
+        buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      }),
+    ),
+    probeLastDuration: own(
+      new SeriesGauge({
+        name: 'mcp_probe_last_duration_seconds',
+        help: 'Duration of the last run of the probe.',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    probeRuns: own(
+      new SeriesCounter({
+        name: 'mcp_probe_runs_total',
+        help: 'Probe runs by outcome.',
+        labelNames: [...PROBE_LABELS, 'outcome'] as const,
+      }),
+    ),
+    probeLastRun: own(
+      new SeriesGauge({
+        name: 'mcp_probe_last_run_timestamp_seconds',
+        help: 'When the last run of the probe ended (Unix time).',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    probeLastSuccess: own(
+      new SeriesGauge({
+        name: 'mcp_probe_last_success_timestamp_seconds',
+        help: 'When the last successful run of the probe ended (Unix time).',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    probePhase: own(
+      new SeriesGauge({
+        name: 'mcp_probe_phase_duration_seconds',
+        help: 'Duration of each phase of the last run of the probe.',
+        labelNames: [...PROBE_LABELS, 'phase'] as const,
+      }),
+    ),
+    probeFailStreak: own(
+      new SeriesGauge({
+        name: 'mcp_probe_consecutive_failures',
+        help: 'Failed runs of the probe in a row (0 after a success).',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    tlsCertExpiry: own(
+      new SeriesGauge({
+        name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',
+        help: "The notAfter of the leaf certificate the probe's https target presented on its last TLS connection (Unix time).",
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    tlsEarliestExpiry: own(
+      new SeriesGauge({
+        name: 'mcp_probe_tls_earliest_expiry_timestamp_seconds',
+        help: "The earliest notAfter in the certificate chain of the probe's https target, leaf to root (Unix time).",
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    clientConfigFindings: own(
+      new SeriesGauge({
+        name: 'mcp_client_config_findings',
+        help: "Findings in a client's own config entry (client_config probes), by code and severity, from its last run.",
+        labelNames: [...PROBE_LABELS, 'code', 'severity'] as const,
+      }),
+    ),
     oauthTokenRequests: new Counter({
       name: 'mcp_oauth_token_requests_total',
       help: "Requests to the token endpoint of a target's SSO gate (oauth2 client credentials), by outcome: ok, rejected (the endpoint refused the client), error (it failed or could not be reached).",
@@ -71,54 +125,133 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       labelNames: ['target'] as const,
       registers,
     }),
-    probeSkipped: own(new SeriesCounter({ name: 'mcpwatch_probe_skipped_runs_total', help: 'Scheduled runs skipped because the previous run of the probe was still in flight.', labelNames: PROBE_LABELS })),
+    probeSkipped: own(
+      new SeriesCounter({
+        name: 'mcpwatch_probe_skipped_runs_total',
+        help: 'Scheduled runs skipped because the previous run of the probe was still in flight.',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
 
     // MCP catalog and auth
-    catalogTools: own(new SeriesGauge({ name: 'mcp_catalog_tools', help: 'Tools in the catalog per server prefix, from the last successful tools/list.', labelNames: [...PROBE_LABELS, 'server'] as const })),
-    catalogServerUp: own(new SeriesGauge({
-      name: 'mcp_catalog_server_up',
-      help: 'Whether the upstream server listed its tools in the last catalog run (1) or not (0): every server in servers, and every server the gateway reported on.',
-      labelNames: [...PROBE_LABELS, 'server'] as const
-    })),
-    catalogServerFailures: own(new SeriesCounter({
-      name: 'mcp_catalog_server_failures_total',
-      help: "Catalog runs in which the upstream server did not list its tools, by reason (the gateway's per-server outcome where it reports one, else derived).",
-      labelNames: [...PROBE_LABELS, 'server', 'reason'] as const
-    })),
-    gatewayServerHealthy: own(new SeriesGauge({
-      name: 'mcp_gateway_server_healthy',
-      help: "What the gateway's own MCP health endpoint (LiteLLM GET /v1/mcp/server/health) says of the server (1 healthy, 0 not), for probes with gatewayHealth: true.",
-      labelNames: [...PROBE_LABELS, 'server'] as const
-    })),
-    gatewayHealthMismatch: own(new SeriesGauge({
-      name: 'mcp_gateway_health_mismatch',
-      help: "1 when the gateway's own health of the server disagrees with what the catalog showed (healthy but listed nothing, or the reverse).",
-      labelNames: [...PROBE_LABELS, 'server'] as const
-    })),
-    catalogToolPresent: own(new SeriesGauge({ name: 'mcp_catalog_tool_present', help: 'Whether each expected tool was present in the last catalog (1) or not (0).', labelNames: [...PROBE_LABELS, 'tool'] as const })),
-    catalogChanges: own(new SeriesCounter({ name: 'mcp_catalog_changes_total', help: 'Times the tool set or a tool input schema changed between runs.', labelNames: PROBE_LABELS })),
-    authEnforced: own(new SeriesGauge({ name: 'mcp_auth_enforced', help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).', labelNames: [...PROBE_LABELS, 'check'] as const })),
+    catalogTools: own(
+      new SeriesGauge({
+        name: 'mcp_catalog_tools',
+        help: 'Tools in the catalog per server prefix, from the last successful tools/list.',
+        labelNames: [...PROBE_LABELS, 'server'] as const,
+      }),
+    ),
+    catalogServerUp: own(
+      new SeriesGauge({
+        name: 'mcp_catalog_server_up',
+        help: 'Whether the upstream server listed its tools in the last catalog run (1) or not (0): every server in servers, and every server the gateway reported on.',
+        labelNames: [...PROBE_LABELS, 'server'] as const,
+      }),
+    ),
+    catalogServerFailures: own(
+      new SeriesCounter({
+        name: 'mcp_catalog_server_failures_total',
+        help: "Catalog runs in which the upstream server did not list its tools, by reason (the gateway's per-server outcome where it reports one, else derived).",
+        labelNames: [...PROBE_LABELS, 'server', 'reason'] as const,
+      }),
+    ),
+    gatewayServerHealthy: own(
+      new SeriesGauge({
+        name: 'mcp_gateway_server_healthy',
+        help: "What the gateway's own MCP health endpoint (LiteLLM GET /v1/mcp/server/health) says of the server (1 healthy, 0 not), for probes with gatewayHealth: true.",
+        labelNames: [...PROBE_LABELS, 'server'] as const,
+      }),
+    ),
+    gatewayHealthMismatch: own(
+      new SeriesGauge({
+        name: 'mcp_gateway_health_mismatch',
+        help: "1 when the gateway's own health of the server disagrees with what the catalog showed (healthy but listed nothing, or the reverse).",
+        labelNames: [...PROBE_LABELS, 'server'] as const,
+      }),
+    ),
+    catalogToolPresent: own(
+      new SeriesGauge({
+        name: 'mcp_catalog_tool_present',
+        help: 'Whether each expected tool was present in the last catalog (1) or not (0).',
+        labelNames: [...PROBE_LABELS, 'tool'] as const,
+      }),
+    ),
+    catalogChanges: own(
+      new SeriesCounter({
+        name: 'mcp_catalog_changes_total',
+        help: 'Times the tool set or a tool input schema changed between runs.',
+        labelNames: PROBE_LABELS,
+      }),
+    ),
+    authEnforced: own(
+      new SeriesGauge({
+        name: 'mcp_auth_enforced',
+        help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).',
+        labelNames: [...PROBE_LABELS, 'check'] as const,
+      }),
+    ),
 
     // Log tailing
-    logLines: new Counter({ name: 'mcpwatch_log_lines_total', help: 'Log lines read from each container, by stream.', labelNames: ['container', 'stream'] as const, registers }),
+    logLines: new Counter({
+      name: 'mcpwatch_log_lines_total',
+      help: 'Log lines read from each container, by stream.',
+      labelNames: ['container', 'stream'] as const,
+      registers,
+    }),
     logMatches: new Counter({
       name: 'mcpwatch_log_matches_total',
       help: 'Log records matched by a rule (auth, MCP and HTTP errors), by kind; origin=probe for errors mcpwatch itself provoked.',
       labelNames: ['container', 'category', 'kind', 'origin'] as const,
       registers,
     }),
-    logLastMatch: new Gauge({ name: 'mcpwatch_log_last_match_timestamp_seconds', help: 'When the last record of each kind was matched (log time).', labelNames: ['container', 'category', 'kind'] as const, registers }),
-    logTailUp: new Gauge({ name: 'mcpwatch_log_tail_up', help: 'Whether the log of the container is being followed (1) or not (0).', labelNames: ['container'] as const, registers }),
+    logLastMatch: new Gauge({
+      name: 'mcpwatch_log_last_match_timestamp_seconds',
+      help: 'When the last record of each kind was matched (log time).',
+      labelNames: ['container', 'category', 'kind'] as const,
+      registers,
+    }),
+    logTailUp: new Gauge({
+      name: 'mcpwatch_log_tail_up',
+      help: 'Whether the log of the container is being followed (1) or not (0).',
+      labelNames: ['container'] as const,
+      registers,
+    }),
     // Registered only once log tailing is configured: without it, a 0 would raise a false alert.
-    dockerUp: new Gauge({ name: 'mcpwatch_docker_up', help: 'Whether the Docker API answers (1) or not (0).', registers: [] }),
+    dockerUp: new Gauge({
+      name: 'mcpwatch_docker_up',
+      help: 'Whether the Docker API answers (1) or not (0).',
+      registers: [],
+    }),
 
     // Self
-    buildInfo: new Gauge({ name: 'mcpwatch_build_info', help: 'mcpwatch version and the Node.js runtime it runs on.', labelNames: ['version', 'node_version'] as const, registers }),
-    configReloadOk: new Gauge({ name: 'mcpwatch_config_last_reload_successful', help: 'Whether the last config (re)load succeeded (1) or not (0).', registers }),
-    configReloadTime: new Gauge({ name: 'mcpwatch_config_last_reload_success_timestamp_seconds', help: 'When the config was last loaded successfully (Unix time).', registers }),
+    buildInfo: new Gauge({
+      name: 'mcpwatch_build_info',
+      help: 'mcpwatch version and the Node.js runtime it runs on.',
+      labelNames: ['version', 'node_version'] as const,
+      registers,
+    }),
+    configReloadOk: new Gauge({
+      name: 'mcpwatch_config_last_reload_successful',
+      help: 'Whether the last config (re)load succeeded (1) or not (0).',
+      registers,
+    }),
+    configReloadTime: new Gauge({
+      name: 'mcpwatch_config_last_reload_success_timestamp_seconds',
+      help: 'When the config was last loaded successfully (Unix time).',
+      registers,
+    }),
     probesInFlight: new Gauge({ name: 'mcpwatch_probes_in_flight', help: 'Probe runs in flight now.', registers }),
-    probesQueued: new Gauge({ name: 'mcpwatch_probes_queued', help: 'Probe runs waiting for a slot (maxConcurrentProbes).', registers }),
-    shardInfo: new Gauge({ name: 'mcpwatch_shard_info', help: "The share of the probes this replica runs: those whose name hashes to index, of total (config shard, --shard).", labelNames: ['index', 'total'] as const, registers }),
+    probesQueued: new Gauge({
+      name: 'mcpwatch_probes_queued',
+      help: 'Probe runs waiting for a slot (maxConcurrentProbes).',
+      registers,
+    }),
+    shardInfo: new Gauge({
+      name: 'mcpwatch_shard_info',
+      help: 'The share of the probes this replica runs: those whose name hashes to index, of total (config shard, --shard).',
+      labelNames: ['index', 'total'] as const,
+      registers,
+    }),
   };
   m.buildInfo.set({ version: VERSION, node_version: process.version }, 1);
   return m;

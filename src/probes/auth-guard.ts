@@ -10,7 +10,14 @@ import { judgeGuard, type Attempt } from './verdicts/guard.js';
 import { excerpt, statusText } from './verdicts/text.js';
 
 /** Opens an MCP session with the given credentials and closes it; throws what openSession throws. */
-async function open(ctx: ProbeContext, spec: AuthGuardProbeConfig, label: GuardCheck, auth: AuthMode, ssoToken: string | undefined, query?: string): Promise<void> {
+async function open(
+  ctx: ProbeContext,
+  spec: AuthGuardProbeConfig,
+  label: GuardCheck,
+  auth: AuthMode,
+  ssoToken: string | undefined,
+  query?: string,
+): Promise<void> {
   const session = await openSession(ctx, {
     servers: spec.servers,
     headers: spec.headers,
@@ -37,7 +44,12 @@ async function attempt(ctx: ProbeContext, label: GuardCheck, run: () => Promise<
       // The SSO gate refuses a request without a token with 401/403, or by sending it to sign in.
       const redirected = label === 'no_sso_token' && status !== undefined && status >= 300 && status < 400;
       if (status !== undefined && (isAuthRejection({ status, body }) || redirected)) {
-        return { kind: 'rejected', status, reason: `rejected: ${statusText(status)}${redirected ? ' (to sign in)' : body ? ` ${excerpt(body, 100)}` : ''}`, message: err.message };
+        return {
+          kind: 'rejected',
+          status,
+          reason: `rejected: ${statusText(status)}${redirected ? ' (to sign in)' : body ? ` ${excerpt(body, 100)}` : ''}`,
+          message: err.message,
+        };
       }
       return { kind: 'error', outcome: err.outcome, reason: err.message, ...(status !== undefined && { status }) };
     }
@@ -88,7 +100,9 @@ export const authGuardProbe: ProbeFn<AuthGuardProbeConfig> = async (spec, ctx) =
     // provokes in the gateway's log is counted as the probe's, not as a real client's.
     const announced = ctx.guard?.begin(check) ?? { query: guardQuery(newGuardMarker()), end: () => undefined };
     const token = check === 'no_sso_token' ? undefined : ssoToken;
-    const a = await attempt(ctx, check, () => open(ctx, spec, check, credentialsFor(check, ctx, wrongKey), token, announced.query)).finally(() => announced.end());
+    const a = await attempt(ctx, check, () =>
+      open(ctx, spec, check, credentialsFor(check, ctx, wrongKey), token, announced.query),
+    ).finally(() => announced.end());
     attempts.push([check, a]);
   }
   if (spec.validKey && !ctx.oauth) valid = await validKey();

@@ -28,7 +28,10 @@ export const clientConfigProbe: ProbeFn<ClientConfigProbeConfig> = async (spec, 
     entry = file.entries.find((e) => e.server === spec.server);
     if (!entry) {
       const names = file.entries.map((e) => e.server);
-      return { outcome: 'expectation_failed', reason: `${spec.file} has no entry "${spec.server}"${names.length ? ` (entries: ${names.join(', ')})` : ' (no MCP entries)'}` };
+      return {
+        outcome: 'expectation_failed',
+        reason: `${spec.file} has no entry "${spec.server}"${names.length ? ` (entries: ${names.join(', ')})` : ' (no MCP entries)'}`,
+      };
     }
     // The entry's own findings (and, for Open WebUI, its base URLs), against this probe's target.
     findings = checkClientFile({ ...file, entries: [entry] }, { [ctx.target.name]: ctx.target }, process.env);
@@ -36,7 +39,9 @@ export const clientConfigProbe: ProbeFn<ClientConfigProbeConfig> = async (spec, 
     if (err instanceof ClientFileError) return { outcome: 'expectation_failed', reason: err.message };
     throw err;
   }
-  ctx.step(`${client} entry "${entry.server}" at ${spec.file}:${entry.line}: ${findings.length} finding${findings.length === 1 ? '' : 's'}`);
+  ctx.step(
+    `${client} entry "${entry.server}" at ${spec.file}:${entry.line}: ${findings.length} finding${findings.length === 1 ? '' : 's'}`,
+  );
   for (const f of findings) ctx.step(`${f.file}:${f.line}: ${f.severity}: [${f.code}] ${f.message}`);
   const details: ClientConfigDetails = {
     client,
@@ -46,18 +51,35 @@ export const clientConfigProbe: ProbeFn<ClientConfigProbeConfig> = async (spec, 
     findings: findings.map(({ line, code, severity, message, fix }) => ({ line, code, severity, message, fix })),
   };
   if (entry.url && targetOf(entry.url.text, { [ctx.target.name]: ctx.target }) === undefined) {
-    return { outcome: 'expectation_failed', reason: `the entry's URL ${entry.url.text} is not target ${ctx.target.name} (${ctx.target.url})`, details };
+    return {
+      outcome: 'expectation_failed',
+      reason: `the entry's URL ${entry.url.text} is not target ${ctx.target.name} (${ctx.target.url})`,
+      details,
+    };
   }
   if (spec.live && entry.url) await tryLive(spec, ctx, entry, details);
 
   const errors = details.findings.filter((f) => f.severity === 'error');
   const live = details.live;
   if (live && live.outcome !== 'ok') {
-    return { outcome: live.outcome, reason: `as ${client} sends it: ${live.reason}${errors.length ? `; the file: ${summary(errors)}` : ''}`, details };
+    return {
+      outcome: live.outcome,
+      reason: `as ${client} sends it: ${live.reason}${errors.length ? `; the file: ${summary(errors)}` : ''}`,
+      details,
+    };
   }
-  if (errors.length) return { outcome: 'expectation_failed', reason: `${errors.length} error${errors.length === 1 ? '' : 's'} in ${spec.file}: ${summary(errors)}`, details };
+  if (errors.length)
+    return {
+      outcome: 'expectation_failed',
+      reason: `${errors.length} error${errors.length === 1 ? '' : 's'} in ${spec.file}: ${summary(errors)}`,
+      details,
+    };
   const warnings = details.findings.length;
-  return { outcome: 'ok', reason: `${live ? `as ${client} sends it: ${live.reason}` : 'the entry is right'}${warnings ? `; ${warnings} warning${warnings === 1 ? '' : 's'}: ${summary(details.findings)}` : ''}`, details };
+  return {
+    outcome: 'ok',
+    reason: `${live ? `as ${client} sends it: ${live.reason}` : 'the entry is right'}${warnings ? `; ${warnings} warning${warnings === 1 ? '' : 's'}: ${summary(details.findings)}` : ''}`,
+    details,
+  };
 };
 
 function summary(fs: ClientConfigDetails['findings']): string {
@@ -65,7 +87,12 @@ function summary(fs: ClientConfigDetails['findings']): string {
 }
 
 /** The entry's own request, as its client sends it; servers it names that the catalog lacks are unknown_server. */
-async function tryLive(spec: ClientConfigProbeConfig, ctx: ProbeContext, entry: ClientEntry, details: ClientConfigDetails): Promise<void> {
+async function tryLive(
+  spec: ClientConfigProbeConfig,
+  ctx: ProbeContext,
+  entry: ClientEntry,
+  details: ClientConfigDetails,
+): Promise<void> {
   const headers: Record<string, string> = {};
   const unknown: string[] = [];
   for (const h of entry.headers) {
@@ -78,27 +105,58 @@ async function tryLive(spec: ClientConfigProbeConfig, ctx: ProbeContext, entry: 
     ctx.step(details.notSent);
     return;
   }
-  const secrets = Object.entries(headers).filter(([k]) => mayCarrySecret(k)).map(([, v]) => v);
+  const secrets = Object.entries(headers)
+    .filter(([k]) => mayCarrySecret(k))
+    .map(([, v]) => v);
   ctx.redactor.addSecrets([...secrets, ...secrets.map((v) => v.replace(/^\S+\s+/, ''))]);
   const cctx: ProbeContext = { ...ctx, target: clientTarget(entry, ctx.target, headers) };
   let session: McpSession | undefined;
   try {
-    session = await openSession(cctx, { servers: [], headers: {}, ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+    session = await openSession(cctx, {
+      servers: [],
+      headers: {},
+      ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+    });
     const names = (await listAllTools(cctx, session)).map((t) => t.name);
-    const named = (headers['x-mcp-servers'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const named = (headers['x-mcp-servers'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const per = toolsPerServer(names, named);
     const shown = Object.entries(per).map(([s, n]) => `${s}: ${n}`);
-    details.live = { outcome: 'ok', reason: `${names.length} tools${shown.length ? ` (${shown.join(', ')})` : ''}`, toolsPerServer: per };
+    details.live = {
+      outcome: 'ok',
+      reason: `${names.length} tools${shown.length ? ` (${shown.join(', ')})` : ''}`,
+      toolsPerServer: per,
+    };
     const missing = named.filter((n) => !((per[n] ?? 0) > 0));
-    if (missing.length) unknownServer(details, entry, missing, `the gateway's catalog for this key lists nothing of ${missing.length === 1 ? 'it' : 'them'} (it has: ${Object.keys(per).filter((s) => (per[s] ?? 0) > 0).join(', ') || 'nothing'})`);
+    if (missing.length)
+      unknownServer(
+        details,
+        entry,
+        missing,
+        `the gateway's catalog for this key lists nothing of ${missing.length === 1 ? 'it' : 'them'} (it has: ${
+          Object.keys(per)
+            .filter((s) => (per[s] ?? 0) > 0)
+            .join(', ') || 'nothing'
+        })`,
+      );
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     const failure = classifyMcpError(err, cctx, session?.responses ?? [], ctx.phases.last);
-    const c = failure ? { outcome: failure.outcome, reason: failure.message } : classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(cctx.target) });
+    const c = failure
+      ? { outcome: failure.outcome, reason: failure.message }
+      : classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(cctx.target) });
     details.live = { outcome: c.outcome, reason: c.reason };
     // LiteLLM 1.108+ refuses the whole request for a server it does not know, naming it.
     const refused = /may not use MCP server ([^:]+?)(?::|$)/.exec(c.reason);
-    if (refused) unknownServer(details, entry, refused[1]!.split(/[\s,]+/).filter(Boolean), 'the gateway refuses the request for it');
+    if (refused)
+      unknownServer(
+        details,
+        entry,
+        refused[1]!.split(/[\s,]+/).filter(Boolean),
+        'the gateway refuses the request for it',
+      );
   } finally {
     await session?.close();
   }
@@ -120,5 +178,14 @@ function unknownServer(details: ClientConfigDetails, entry: ClientEntry, servers
 export function clientTarget(entry: ClientEntry, target: Target, headers: Record<string, string>): Target {
   const u = new URL(entry.url!.text);
   const { apiKeyFile: _file, oauth2: _oauth2, oauth2Key: _key, ...rest } = target;
-  return { ...rest, name: `${entry.server} (${CLIENT_NAMES[entry.client]})`, url: u.origin, mcpPath: `${u.pathname}${u.search}`, apiKey: undefined, apiKeyHeader: 'authorization', headers, transport: 'streamable-http' };
+  return {
+    ...rest,
+    name: `${entry.server} (${CLIENT_NAMES[entry.client]})`,
+    url: u.origin,
+    mcpPath: `${u.pathname}${u.search}`,
+    apiKey: undefined,
+    apiKeyHeader: 'authorization',
+    headers,
+    transport: 'streamable-http',
+  };
 }

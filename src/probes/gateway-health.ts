@@ -15,11 +15,22 @@ const MARGIN_MS = 1_000;
  * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint (1.109 takes 12 s while an
  * upstream hangs) does not cost the catalog result. Never throws: a failure is in `error`.
  */
-export async function readGatewayHealth(ctx: ProbeContext, servers: Readonly<Record<string, ServerState>>, startedAt: number, ssoToken?: string): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
+export async function readGatewayHealth(
+  ctx: ProbeContext,
+  servers: Readonly<Record<string, ServerState>>,
+  startedAt: number,
+  ssoToken?: string,
+): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
   const left = Math.floor(ctx.timeoutMs - (performance.now() - startedAt) - MARGIN_MS);
   if (left < 500) return { servers: {}, error: 'no time left in the run for the gateway health check' };
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...ctx.target.headers, ...keyHeaders(ctx.target), ...ssoHeaders(ssoToken) };
+  const headers: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    accept: 'application/json',
+    ...ctx.target.headers,
+    ...keyHeaders(ctx.target),
+    ...ssoHeaders(ssoToken),
+  };
   const get = async (path: string): Promise<unknown> => {
     const url = joinUrl(ctx.target.url, path);
     ctx.step(`GET ${url}  (the gateway's own health)`);
@@ -35,7 +46,10 @@ export async function readGatewayHealth(ctx: ProbeContext, servers: Readonly<Rec
     const [health, list] = await Promise.all([get('/v1/mcp/server/health'), get('/v1/mcp/server')]);
     return { servers: compareGatewayHealth(serverNamesOf(list), healthEntriesOf(health), servers) };
   } catch (err) {
-    const why = signal.aborted && !ctx.signal.aborted ? `no answer within the ${Math.round(left / 100) / 10} s left of the run` : innermostMessage(err);
+    const why =
+      signal.aborted && !ctx.signal.aborted
+        ? `no answer within the ${Math.round(left / 100) / 10} s left of the run`
+        : innermostMessage(err);
     return { servers: {}, error: `could not read the gateway's MCP health: ${ctx.redactor.mask(why)}` };
   }
 }

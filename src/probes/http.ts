@@ -22,7 +22,10 @@ export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
       signal: ctx.signal,
     });
     ctx.step(`response ${res.statusCode}`, { headers: maskHeaders(stringHeaders(res.headers), ctx.redactor) });
-    const body = spec.method === 'HEAD' ? { text: '', truncated: false, bytes: 0 } : await readLimited(res.body, spec.maxBodyBytes);
+    const body =
+      spec.method === 'HEAD'
+        ? { text: '', truncated: false, bytes: 0 }
+        : await readLimited(res.body, spec.maxBodyBytes);
     if (spec.method === 'HEAD') res.body.destroy();
     ctx.phases.end();
     ctx.step(`body ${body.bytes} bytes${body.truncated ? ' (truncated)' : ''}`);
@@ -30,7 +33,9 @@ export const httpProbe: ProbeFn<HttpProbeConfig> = async (spec, ctx) => {
   };
   // With auth, through an SSO gate (oauth2): its token, renewed once when the answer is a 401.
   const res = spec.auth
-    ? await withSsoToken(ctx, send, (r) => (r.status === 401 ? { challenge: stringHeaders(r.headers)['www-authenticate'] } : undefined))
+    ? await withSsoToken(ctx, send, (r) =>
+        r.status === 401 ? { challenge: stringHeaders(r.headers)['www-authenticate'] } : undefined,
+      )
     : await send(undefined);
 
   return checkHttpExpect(spec.expect, {

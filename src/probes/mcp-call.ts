@@ -14,11 +14,18 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
   let session: McpSession | undefined;
   try {
     session = await withSsoToken(ctx, (token) =>
-      openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(token && { ssoToken: token }), ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) }),
+      openSession(ctx, {
+        servers: spec.servers,
+        headers: spec.headers,
+        ...(token && { ssoToken: token }),
+        ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+      }),
     );
     const s = session;
     ctx.step(`tools/call ${spec.tool}`, { arguments: spec.arguments });
-    const result = await ctx.phases.run('call_tool', () => s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts)));
+    const result = await ctx.phases.run('call_tool', () =>
+      s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts)),
+    );
     return checkCallResult(spec.tool, spec.expect, result as CallResult);
   } catch (err) {
     // The gateway answered initialize, the tool did not answer: name the tool and its server, the
@@ -32,8 +39,15 @@ export const mcpCallProbe: ProbeFn<McpCallProbeConfig> = async (spec, ctx) => {
     }
     const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last);
     // A JSON-RPC error to tools/call (unknown tool, bad arguments) is the tool failing.
-    if (failure?.outcome === 'protocol_error' && ctx.phases.last === 'call_tool' && err instanceof McpError && failure.message.startsWith('JSON-RPC error')) {
-      throw new ProbeFailure('tool_error', `${spec.tool} failed: ${err.code} ${stripMcpErrorPrefix(err.message)}`, { jsonRpcError: err.code });
+    if (
+      failure?.outcome === 'protocol_error' &&
+      ctx.phases.last === 'call_tool' &&
+      err instanceof McpError &&
+      failure.message.startsWith('JSON-RPC error')
+    ) {
+      throw new ProbeFailure('tool_error', `${spec.tool} failed: ${err.code} ${stripMcpErrorPrefix(err.message)}`, {
+        jsonRpcError: err.code,
+      });
     }
     throw failure ?? err;
   } finally {

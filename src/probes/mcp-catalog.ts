@@ -7,7 +7,14 @@ import { listAllTools, openSession, type McpSession } from './mcp/session.js';
 import { withSsoToken } from './oauth/with-token.js';
 import { ProbeFailure, type CatalogDetails, type ProbeFn, type ServerOutcomes } from './types.js';
 import { describeMismatches } from './verdicts/gateway-health.js';
-import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog, toolsPerServer } from './verdicts/catalog.js';
+import {
+  checkCatalog,
+  describeDownServers,
+  diffCatalogs,
+  serverStates,
+  snapshotCatalog,
+  toolsPerServer,
+} from './verdicts/catalog.js';
 import { stripMcpErrorPrefix } from './verdicts/text.js';
 
 /** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
@@ -18,7 +25,12 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     let ssoToken: string | undefined;
     session = await withSsoToken(ctx, (token) => {
       ssoToken = token;
-      return openSession(ctx, { servers: spec.servers, headers: spec.headers, ...(token && { ssoToken: token }), ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }) });
+      return openSession(ctx, {
+        servers: spec.servers,
+        headers: spec.headers,
+        ...(token && { ssoToken: token }),
+        ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+      });
     });
     const outcomes: ServerOutcomes = {};
     const tools = await listAllTools(ctx, session, outcomes);
@@ -28,15 +40,26 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
     const snapshot = snapshotCatalog(tools);
     const diff = diffCatalogs(memory.snapshot, snapshot);
     if (diff.changed) {
-      ctx.logger.warn({ added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas }, 'tool catalog changed');
-      ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, { ...diff });
+      ctx.logger.warn(
+        { added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas },
+        'tool catalog changed',
+      );
+      ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, {
+        ...diff,
+      });
     }
     const perServer = toolsPerServer(names, spec.servers);
     const servers = serverStates(spec.servers, perServer, outcomes);
     memory.snapshot = snapshot;
     memory.tools = names;
     memory.toolsPerServer = perServer;
-    if (diff.changed) memory.lastChange = { at: snapshot.at, added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas };
+    if (diff.changed)
+      memory.lastChange = {
+        at: snapshot.at,
+        added: diff.added,
+        removed: diff.removed,
+        changedSchemas: diff.changedSchemas,
+      };
 
     const details: CatalogDetails = {
       catalog: { tools: names.length, toolsPerServer: perServer, fingerprint: snapshot.fingerprint, ...diff },
@@ -57,17 +80,30 @@ export const mcpCatalogProbe: ProbeFn<McpCatalogProbeConfig> = async (spec, ctx)
   } catch (err) {
     // LiteLLM 1.109+: tools/list is a JSON-RPC error when every selected upstream failed; the
     // same finding as 1.77's empty list, so the same outcome.
-    const failedServers = err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    const failedServers =
+      err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
     if (err instanceof McpError && failedServers) {
       const zero = Object.fromEntries([...spec.servers, ...Object.keys(failedServers)].map((server) => [server, 0]));
       const servers = serverStates(spec.servers, zero, failedServers);
-      throw new ProbeFailure('expectation_failed', `no server could list its tools: ${describeDownServers(servers).join('; ')} — the gateway said: ${stripMcpErrorPrefix(err.message)}`, {
-        // No catalog to compare (the previous one stays the baseline); the per-server gauges go to 0.
-        catalog: { tools: 0, toolsPerServer: zero, fingerprint: '', changed: false, added: [], removed: [], changedSchemas: [] },
-        expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
-        serverOutcomes: failedServers,
-        servers,
-      });
+      throw new ProbeFailure(
+        'expectation_failed',
+        `no server could list its tools: ${describeDownServers(servers).join('; ')} — the gateway said: ${stripMcpErrorPrefix(err.message)}`,
+        {
+          // No catalog to compare (the previous one stays the baseline); the per-server gauges go to 0.
+          catalog: {
+            tools: 0,
+            toolsPerServer: zero,
+            fingerprint: '',
+            changed: false,
+            added: [],
+            removed: [],
+            changedSchemas: [],
+          },
+          expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
+          serverOutcomes: failedServers,
+          servers,
+        },
+      );
     }
     throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last) ?? err;
   } finally {

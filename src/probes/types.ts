@@ -67,7 +67,16 @@ export interface CatalogSummary extends CatalogDiff {
 }
 
 /** Why an upstream server did not list its tools (`mcp_catalog_server_failures_total{reason}`). */
-export const SERVER_FAILURE_REASONS = ['no_tools', 'auth_required', 'forbidden', 'timeout', 'unreachable', 'upstream_error', 'internal', 'missing'] as const;
+export const SERVER_FAILURE_REASONS = [
+  'no_tools',
+  'auth_required',
+  'forbidden',
+  'timeout',
+  'unreachable',
+  'upstream_error',
+  'internal',
+  'missing',
+] as const;
 export type ServerFailureReason = (typeof SERVER_FAILURE_REASONS)[number];
 
 /** One upstream server in one catalog run: up (it listed its tools), or down with a reason. */
@@ -240,7 +249,14 @@ export interface GatewayLog {
   /** The servers the records were chosen for. */
   about: string[];
   /** Oldest first; a record logged again in the window (same text but for its time) is shown once, with how often it came again. */
-  records: Array<{ container: string; at: string; stream: 'stdout' | 'stderr'; text: string; repeats?: number; lastAt?: string }>;
+  records: Array<{
+    container: string;
+    at: string;
+    stream: 'stdout' | 'stderr';
+    text: string;
+    repeats?: number;
+    lastAt?: string;
+  }>;
   /** Relevant records left out (the most relevant and newest are shown). */
   omitted?: number;
   /** Why part of the window may be missing (not followed, dropped, Docker unreadable). */
@@ -373,7 +389,10 @@ export interface FreshResponse {
 
 export type FreshRequest = (url: string, init: FreshRequestInit) => Promise<FreshResponse>;
 
-export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (spec: P, ctx: ProbeContext) => Promise<ProbeOutput<P['type']>>;
+export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (
+  spec: P,
+  ctx: ProbeContext,
+) => Promise<ProbeOutput<P['type']>>;
 
 // ---- What a probe throws ----
 

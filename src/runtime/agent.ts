@@ -26,10 +26,21 @@ import { healthView, type HealthReport } from './health-view.js';
 import { LogEvidence } from './log-evidence.js';
 import { LogMatches, type RecentMatch } from './log-matches.js';
 import { planReload, type ReloadResult } from './reload-plan.js';
-import { catalogView, statusView, type CatalogView, type ProbeElsewhere, type ShardStatus, type StatusDocument } from './status-view.js';
+import {
+  catalogView,
+  statusView,
+  type CatalogView,
+  type ProbeElsewhere,
+  type ShardStatus,
+  type StatusDocument,
+} from './status-view.js';
 import { transitionLog } from './transitions.js';
 
-const SHUTTING_DOWN: ReloadResult = { ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] };
+const SHUTTING_DOWN: ReloadResult = {
+  ok: false,
+  problems: [{ path: '(agent)', message: 'shutting down' }],
+  warnings: [],
+};
 /** How long a shutdown waits for a reload under way. */
 const RELOAD_WAIT_MS = 5_000;
 
@@ -73,7 +84,11 @@ export class Agent {
   private scheduler: Scheduler;
   private logs: LogService | undefined;
   private loadedAt = Date.now();
-  private lastReload: { at: number; ok: boolean; problems: ConfigProblem[] } = { at: Date.now(), ok: true, problems: [] };
+  private lastReload: { at: number; ok: boolean; problems: ConfigProblem[] } = {
+    at: Date.now(),
+    ok: true,
+    problems: [],
+  };
   /** Reloads run one after another; one that throws does not stop the next. */
   private reloading: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
@@ -87,7 +102,11 @@ export class Agent {
     this.probeRecorder = new ProbeRecorder(deps.metrics);
     this.selfRecorder = new SelfRecorder(deps.metrics);
     this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor);
-    this.evidence = new LogEvidence(this.logMatches.records, () => (this.logs ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []), deps.redactor);
+    this.evidence = new LogEvidence(
+      this.logMatches.records,
+      () => (this.logs ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []),
+      deps.redactor,
+    );
     this.semaphore = new Semaphore(config.maxConcurrentProbes);
     this.selfRecorder.configLoaded(true);
     this.selfRecorder.shard(this.sharded.shard);
@@ -133,15 +152,24 @@ export class Agent {
     if (!loaded.ok) {
       this.lastReload = { at: Date.now(), ok: false, problems: loaded.problems };
       this.selfRecorder.configLoaded(false);
-      logger.error({ problems: loaded.problems.map(formatProblem) }, 'config reload failed: keeping the running config');
+      logger.error(
+        { problems: loaded.problems.map(formatProblem) },
+        'config reload failed: keeping the running config',
+      );
       return { ok: false, problems: loaded.problems, warnings: [] };
     }
     const sharded = forShard(loaded.config);
     const next = sharded.config;
     this.deps.redactor.addSecrets(secretsOf(loaded.config));
     for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${formatProblem(w)}`);
-    const plan = planReload(this.config, next, (name) => this.store.peek(name)?.last?.startedAt, { listenFixed: this.deps.listenFixed ?? false });
-    for (const r of plan.restartNeeded) logger.warn({ [r.setting]: r.value, current: r.current }, `${r.setting} changed: restart mcpwatch for it to apply`);
+    const plan = planReload(this.config, next, (name) => this.store.peek(name)?.last?.startedAt, {
+      listenFixed: this.deps.listenFixed ?? false,
+    });
+    for (const r of plan.restartNeeded)
+      logger.warn(
+        { [r.setting]: r.value, current: r.current },
+        `${r.setting} changed: restart mcpwatch for it to apply`,
+      );
 
     // Build the new generation, then swap: probes that did not change keep their cadence.
     for (const name of plan.reset) this.store.get(name).memory = {};
@@ -157,7 +185,16 @@ export class Agent {
     this.config = next;
     this.selfRecorder.shard(sharded.shard);
     if (was.index !== sharded.shard.index || was.total !== sharded.shard.total) {
-      logger.info({ shard: `${sharded.shard.index}/${sharded.shard.total}`, was: `${was.index}/${was.total}`, probes: next.probes.length, ofProbes: sharded.ofProbes, tailsLogs: sharded.tailsLogs }, 'shard changed');
+      logger.info(
+        {
+          shard: `${sharded.shard.index}/${sharded.shard.total}`,
+          was: `${was.index}/${was.total}`,
+          probes: next.probes.length,
+          ofProbes: sharded.ofProbes,
+          tailsLogs: sharded.tailsLogs,
+        },
+        'shard changed',
+      );
     }
     this.scheduler = scheduler;
     await old.stop();
@@ -174,7 +211,14 @@ export class Agent {
     this.loadedAt = Date.now();
     this.lastReload = { at: Date.now(), ok: true, problems: [] };
     this.selfRecorder.configLoaded(true);
-    logger.info({ probes: next.probes.length, ...(sharded.shard.total > 1 && { ofProbes: sharded.ofProbes }), carriedOver: plan.carriedOver.size }, 'config reloaded');
+    logger.info(
+      {
+        probes: next.probes.length,
+        ...(sharded.shard.total > 1 && { ofProbes: sharded.ofProbes }),
+        carriedOver: plan.carriedOver.size,
+      },
+      'config reloaded',
+    );
     return { ok: true, problems: [], warnings: loaded.warnings };
   }
 
@@ -192,7 +236,9 @@ export class Agent {
   probeElsewhere(name: string): ProbeElsewhere | undefined {
     const { shard, shardOf } = this.sharded;
     const s = shardOf(name);
-    return s === undefined || s === shard.index ? undefined : { probe: name, shard: s, total: shard.total, here: shard.index };
+    return s === undefined || s === shard.index
+      ? undefined
+      : { probe: name, shard: s, total: shard.total, here: shard.index };
   }
 
   /** Which share of the probes this replica runs. */
@@ -250,7 +296,11 @@ export class Agent {
   }
 
   /** The MCP endpoint's access rules, read per request so a reload applies; null: the endpoint is off. */
-  mcpAccess(): { token: string | undefined; allowedOrigins: readonly string[]; allowedHosts: readonly string[] } | null {
+  mcpAccess(): {
+    token: string | undefined;
+    allowedOrigins: readonly string[];
+    allowedHosts: readonly string[];
+  } | null {
     const { enabled, token, allowedOrigins, allowedHosts } = this.config.mcpServer;
     return enabled ? { token: token || undefined, allowedOrigins, allowedHosts } : null;
   }
@@ -271,7 +321,13 @@ export class Agent {
   }
 
   private newLogService(logs: NonNullable<Config['logs']>, stateDir: string): LogService {
-    return new LogService(logs, stateDir, this.logMatches, this.deps.logger.child({ component: 'logs' }), this.deps.redactor);
+    return new LogService(
+      logs,
+      stateDir,
+      this.logMatches,
+      this.deps.logger.child({ component: 'logs' }),
+      this.deps.redactor,
+    );
   }
 
   private newScheduler(config: Config, carriedOver?: Map<string, number>): Scheduler {

@@ -76,13 +76,21 @@ export function healthView(input: HealthInput): HealthReport {
       : !sched.running && !input.stopping
         ? { status: 'fail', message: 'scheduler not running', ...sched }
         : sched.oldestQueuedMs > QUEUE_DEGRADED_MS
-          ? { status: 'degraded', message: `runs wait ${formatDuration(sched.oldestQueuedMs)} for a slot: raise maxConcurrentProbes`, ...sched }
+          ? {
+              status: 'degraded',
+              message: `runs wait ${formatDuration(sched.oldestQueuedMs)} for a slot: raise maxConcurrentProbes`,
+              ...sched,
+            }
           : { status: 'ok', ...sched };
 
   const { maxDelayMs, limitMs } = input.eventLoop;
   checks.eventLoop =
     maxDelayMs > limitMs
-      ? { status: 'fail', message: `event loop blocked for ${formatDuration(maxDelayMs)} (limit ${formatDuration(limitMs)})`, maxDelayMs }
+      ? {
+          status: 'fail',
+          message: `event loop blocked for ${formatDuration(maxDelayMs)} (limit ${formatDuration(limitMs)})`,
+          maxDelayMs,
+        }
       : { status: 'ok', maxDelayMs };
 
   if (input.logs) checks.logs = { ...input.logs };

@@ -31,13 +31,19 @@ export class LogEvidence {
     if (containers.length === 0) return result;
     const span = evidenceWindow(result);
     await this.caughtUp(containers, span.to, signal);
-    const windows = containers.map((container) => ({ container, window: this.ring.window(container, span.from, span.to) }));
+    const windows = containers.map((container) => ({
+      container,
+      window: this.ring.window(container, span.from, span.to),
+    }));
     return { ...result, gatewayLog: gatewayLog(windows, subjectOf(probe, result), span, this.redactor) };
   }
 
   /** Until every container's log has passed `until`, or `until` plus the slack has passed. */
   private caughtUp(containers: readonly string[], until: number, signal?: AbortSignal): Promise<void> {
-    const done = (): boolean => signal?.aborted === true || this.now() >= until + DELIVERY_SLACK_MS || containers.every((c) => this.ring.latestAt(c) > until);
+    const done = (): boolean =>
+      signal?.aborted === true ||
+      this.now() >= until + DELIVERY_SLACK_MS ||
+      containers.every((c) => this.ring.latestAt(c) > until);
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setInterval(() => {

@@ -27,7 +27,12 @@ export interface ReloadPlan {
  * Pure: the plan for swapping configs. `lastStartOf` tells when a probe's last run started (if
  * it ran); `listenFixed` is set when `listen` comes from the command line, not the file.
  */
-export function planReload(current: Config, next: Config, lastStartOf: (name: string) => number | undefined, opts: { listenFixed: boolean }): ReloadPlan {
+export function planReload(
+  current: Config,
+  next: Config,
+  lastStartOf: (name: string) => number | undefined,
+  opts: { listenFixed: boolean },
+): ReloadPlan {
   const carriedOver = new Map<string, number>();
   const reset: string[] = [];
   const currentByName = new Map(current.probes.map((p) => [p.name, p]));
@@ -40,13 +45,18 @@ export function planReload(current: Config, next: Config, lastStartOf: (name: st
     } else reset.push(probe.name);
   }
   const restartNeeded: ReloadPlan['restartNeeded'] = [];
-  if (next.listen !== current.listen && !opts.listenFixed) restartNeeded.push({ setting: 'listen', value: next.listen, current: current.listen });
-  if (next.stateDir !== current.stateDir) restartNeeded.push({ setting: 'stateDir', value: next.stateDir, current: current.stateDir });
+  if (next.listen !== current.listen && !opts.listenFixed)
+    restartNeeded.push({ setting: 'listen', value: next.listen, current: current.listen });
+  if (next.stateDir !== current.stateDir)
+    restartNeeded.push({ setting: 'stateDir', value: next.stateDir, current: current.stateDir });
   const logs = next.logs ? (current.logs ? 'reload' : 'start') : current.logs ? 'stop' : 'none';
   return { carriedOver, reset, restartNeeded, logs };
 }
 
 /** The same definition, against the same target definition. */
 function sameProbe(a: Probe, b: Probe, ca: Config, cb: Config): boolean {
-  return JSON.stringify(a) === JSON.stringify(b) && JSON.stringify(ca.targets[a.target]) === JSON.stringify(cb.targets[b.target]);
+  return (
+    JSON.stringify(a) === JSON.stringify(b) &&
+    JSON.stringify(ca.targets[a.target]) === JSON.stringify(cb.targets[b.target])
+  );
 }

@@ -2,7 +2,17 @@ import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { LogService } from '../logs/log-service.js';
-import type { DetailsByType, GatewayLog, OAuthFacts, Outcome, Phase, ProbeType, TlsFacts, TokenRequestFact, Trigger } from '../probes/types.js';
+import type {
+  DetailsByType,
+  GatewayLog,
+  OAuthFacts,
+  Outcome,
+  Phase,
+  ProbeType,
+  TlsFacts,
+  TokenRequestFact,
+  Trigger,
+} from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -21,7 +31,10 @@ export interface LastRun<T extends ProbeType = ProbeType> {
   /** https targets: the TLS version and the certificates' subject, issuer and expiry (ISO times). */
   tls?: Omit<TlsFacts, 'notAfter' | 'earliestNotAfter'> & { notAfter: string; earliestNotAfter: string };
   /** Targets with oauth2: the token endpoint, the client, where the run's token came from, its expiry and the run's token requests (ISO times; never the token). */
-  oauth?: Omit<OAuthFacts, 'expiresAt' | 'requests'> & { expiresAt?: string; requests: Array<Omit<TokenRequestFact, 'at'> & { at: string }> };
+  oauth?: Omit<OAuthFacts, 'expiresAt' | 'requests'> & {
+    expiresAt?: string;
+    requests: Array<Omit<TokenRequestFact, 'at'> & { at: string }>;
+  };
 }
 
 interface ProbeStatusBase {
@@ -113,11 +126,17 @@ export function statusView(input: StatusInput): StatusDocument {
     config: {
       path: input.configPath,
       loadedAt: iso(input.loadedAt),
-      lastReload: { at: iso(input.lastReload.at), ok: input.lastReload.ok, problems: input.lastReload.problems.map(formatProblem) },
+      lastReload: {
+        at: iso(input.lastReload.at),
+        ok: input.lastReload.ok,
+        problems: input.lastReload.problems.map(formatProblem),
+      },
     },
     shard: input.shard,
     probes: input.config.probes.map((p) => probeStatus(p, input.record(p.name), input.inFlight(p.name))),
-    ...(input.logs && { logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) } }),
+    ...(input.logs && {
+      logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) },
+    }),
   };
 }
 
@@ -127,7 +146,8 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
     name: p.name,
     type: p.type,
     target: p.target,
-    schedule: p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
+    schedule:
+      p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
     timeout: formatDuration(p.timeoutMs),
     inFlight,
     last: last && {
@@ -140,7 +160,9 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
       phases: last.phases,
       ...(last.details && { details: last.details }),
       ...(last.gatewayLog && { gatewayLog: last.gatewayLog }),
-      ...(last.tls && { tls: { ...last.tls, notAfter: iso(last.tls.notAfter), earliestNotAfter: iso(last.tls.earliestNotAfter) } }),
+      ...(last.tls && {
+        tls: { ...last.tls, notAfter: iso(last.tls.notAfter), earliestNotAfter: iso(last.tls.earliestNotAfter) },
+      }),
       ...(last.oauth && { oauth: oauthView(last.oauth) }),
     },
     lastSuccessAt: rec?.lastSuccessAt !== undefined ? iso(rec.lastSuccessAt) : null,
@@ -192,5 +214,9 @@ function iso(ms: number): string {
 
 function oauthView(o: OAuthFacts): NonNullable<LastRun['oauth']> {
   const { expiresAt, requests, ...rest } = o;
-  return { ...rest, ...(expiresAt !== undefined && { expiresAt: iso(expiresAt) }), requests: requests.map((r) => ({ ...r, at: iso(r.at) })) };
+  return {
+    ...rest,
+    ...(expiresAt !== undefined && { expiresAt: iso(expiresAt) }),
+    requests: requests.map((r) => ({ ...r, at: iso(r.at) })),
+  };
 }

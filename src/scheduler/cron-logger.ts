@@ -7,7 +7,8 @@ export function useCronLogger(logger: Logger): void {
   setLogger({
     info: (m: string) => log.debug(m),
     warn: (m: string) => log.warn(m),
-    error: (m: string | Error, err?: Error) => log.error({ err: err ?? (m instanceof Error ? m : undefined) }, String(m)),
+    error: (m: string | Error, err?: Error) =>
+      log.error({ err: err ?? (m instanceof Error ? m : undefined) }, String(m)),
     debug: (m: string | Error) => log.debug(String(m)),
   });
 }

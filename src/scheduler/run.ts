@@ -7,7 +7,17 @@ import { createPhaseClock } from '../probes/net/phases.js';
 import { hostPortOf } from '../probes/net/requests.js';
 import type { TokenSource } from '../probes/oauth/token-source.js';
 import { probeFnOf } from '../probes/table.js';
-import { ProbeTimeoutError, type GuardAnnouncer, type ProbeContext, type ProbeMemory, type ProbeOutput, type ProbeResult, type Step, type TlsFacts, type Trigger } from '../probes/types.js';
+import {
+  ProbeTimeoutError,
+  type GuardAnnouncer,
+  type ProbeContext,
+  type ProbeMemory,
+  type ProbeOutput,
+  type ProbeResult,
+  type Step,
+  type TlsFacts,
+  type Trigger,
+} from '../probes/types.js';
 import { settleWithin } from '../util/deadline.js';
 import type { Redactor } from '../util/redact.js';
 
@@ -70,10 +80,16 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   let dispatcher: ReturnType<typeof runDispatcher> | undefined;
   const fresh = freshRequests(deps.target, phases, onTls);
   const step: ProbeContext['step'] = (msg, data) => {
-    if (keepSteps && steps.length < MAX_STEPS) steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
+    if (keepSteps && steps.length < MAX_STEPS)
+      steps.push({ t: Math.round(performance.now() - t0), msg, ...(data && { data }) });
     logger.debug(data ?? {}, msg);
   };
-  const oauth = deps.oauth?.forRun({ signal: controller.signal, timeoutMs: probe.timeoutMs, redactor: deps.redactor, step });
+  const oauth = deps.oauth?.forRun({
+    signal: controller.signal,
+    timeoutMs: probe.timeoutMs,
+    redactor: deps.redactor,
+    step,
+  });
   const ctx: ProbeContext = {
     signal: controller.signal,
     timeoutMs: probe.timeoutMs,
@@ -113,7 +129,11 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
   let phaseAtAbort: ProbeContext['phases']['current'];
   controller.signal.addEventListener('abort', () => (phaseAtAbort = phases.current), { once: true });
   const outcome = Promise.race([work, aborted]).catch((err: unknown) =>
-    classifyError(err, { signal: controller.signal, phase: phaseAtAbort ?? phases.current, host: hostPortOf(deps.target) }),
+    classifyError(err, {
+      signal: controller.signal,
+      phase: phaseAtAbort ?? phases.current,
+      host: hostPortOf(deps.target),
+    }),
   );
 
   const result = outcome.then(async (out): Promise<ProbeResult> => {
@@ -154,7 +174,10 @@ export function runProbe(probe: Probe, deps: RunDeps, opts: { trigger: Trigger; 
     );
     void result.then(() => {
       const t = setTimeout(() => {
-        logger.error({ afterMs: ABANDON_AFTER_MS }, 'probe did not stop after its run ended: abandoning it (a bug in the probe)');
+        logger.error(
+          { afterMs: ABANDON_AFTER_MS },
+          'probe did not stop after its run ended: abandoning it (a bug in the probe)',
+        );
         resolve();
       }, ABANDON_AFTER_MS);
       t.unref();
@@ -174,5 +197,6 @@ const RUN_FINISHED = new Error('run finished');
 
 /** Closes the run's connections: gracefully (nothing is in flight by now), forcibly if that hangs. */
 async function closeQuietly(dispatcher: { close(): Promise<void>; destroy(): Promise<void> }): Promise<void> {
-  if ((await settleWithin(dispatcher.close(), CLOSE_GRACE_MS)) !== 'fulfilled') void dispatcher.destroy().catch(() => undefined);
+  if ((await settleWithin(dispatcher.close(), CLOSE_GRACE_MS)) !== 'fulfilled')
+    void dispatcher.destroy().catch(() => undefined);
 }

@@ -92,7 +92,9 @@ export class Scheduler {
         const delay = lastStart === undefined ? 0 : Math.max(0, lastStart + interval - now);
         this.armEvery(slot, now + delay, interval, lastStart === undefined ? phaseOf(probe.name, interval) : 0);
       } else {
-        const task = cron.createTask(probe.scheduleSpec.expr, () => this.onCronTick(slot), { name: `probe:${probe.name}` });
+        const task = cron.createTask(probe.scheduleSpec.expr, () => this.onCronTick(slot), {
+          name: `probe:${probe.name}`,
+        });
         slot.task = task;
         void task.start();
         slot.nextDue = task.getNextRun()?.getTime() ?? now;
@@ -129,7 +131,8 @@ export class Scheduler {
   health(now = Date.now()): SchedulerHealth {
     const grace = this.deps.stallGraceMs ?? DEFAULT_STALL_GRACE_MS;
     const stalled: string[] = [];
-    if (this.running) for (const slot of this.slots.values()) if (now > slot.nextDue + grace) stalled.push(slot.probe.name);
+    if (this.running)
+      for (const slot of this.slots.values()) if (now > slot.nextDue + grace) stalled.push(slot.probe.name);
     return {
       running: this.running,
       probes: this.slots.size,
@@ -163,14 +166,17 @@ export class Scheduler {
   /** Drift-free interval timer: the k-th tick is due at first + k·interval; late ticks skip ahead. */
   private armEvery(slot: Slot, dueAt: number, interval: number, phase = 0): void {
     slot.nextDue = dueAt;
-    slot.timer = setTimeout(() => {
-      if (!this.running) return;
-      const now = Date.now();
-      let next = dueAt + interval + phase;
-      if (next <= now) next = now + interval - ((now - dueAt) % interval);
-      this.armEvery(slot, next, interval);
-      this.tick(slot);
-    }, Math.max(0, dueAt - Date.now()));
+    slot.timer = setTimeout(
+      () => {
+        if (!this.running) return;
+        const now = Date.now();
+        let next = dueAt + interval + phase;
+        if (next <= now) next = now + interval - ((now - dueAt) % interval);
+        this.armEvery(slot, next, interval);
+        this.tick(slot);
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
   }
 
   private onCronTick(slot: Slot): void {
@@ -182,7 +188,10 @@ export class Scheduler {
   private tick(slot: Slot): void {
     const { probe } = slot;
     if (this.deps.tracker.has(probe.name)) {
-      this.deps.logger.warn({ probe: probe.name }, 'previous run still in flight: skipping this tick (is the timeout longer than the interval?)');
+      this.deps.logger.warn(
+        { probe: probe.name },
+        'previous run still in flight: skipping this tick (is the timeout longer than the interval?)',
+      );
       this.deps.onSkip(probe);
       return;
     }

@@ -30,7 +30,10 @@ export class RunTracker {
    * Registers a run. `fn` gets the run's cancel signal and returns the result promise and the
    * promise that settles when its work has really stopped; the entry lives until then.
    */
-  start(name: string, fn: (cancel: AbortSignal) => { result: Promise<ProbeResult | undefined>; settled: Promise<void> }): Promise<ProbeResult | undefined> {
+  start(
+    name: string,
+    fn: (cancel: AbortSignal) => { result: Promise<ProbeResult | undefined>; settled: Promise<void> },
+  ): Promise<ProbeResult | undefined> {
     const controller = new AbortController();
     const { result, settled } = fn(controller.signal);
     const run: Run = { result, settled, controller };

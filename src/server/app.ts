@@ -24,7 +24,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onResponse', async (req, reply) => {
     const quiet = req.url.startsWith('/metrics') || req.url.startsWith('/health');
     const level = reply.statusCode >= 500 ? 'warn' : quiet ? 'debug' : 'info';
-    req.log[level]({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log[level](
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
@@ -32,13 +35,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).send({ error: err.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}`, routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload', '/mcp'] });
+    void reply
+      .code(404)
+      .send({
+        error: `no route ${req.method} ${req.url.split('?')[0]}`,
+        routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload', '/mcp'],
+      });
   });
   await app.register(metricsRoutes, deps);
   await app.register(healthRoutes, deps);
   await app.register(statusRoutes, deps);
   await app.register(probeRoutes, deps);
   await app.register(reloadRoutes, deps);
-  await app.register(mcpRoutes, { source: deps.agent, access: () => deps.agent.mcpAccess(), logger: deps.logger, ...(deps.connectionTimeoutMs !== undefined && { connectionTimeoutMs: deps.connectionTimeoutMs }) });
+  await app.register(mcpRoutes, {
+    source: deps.agent,
+    access: () => deps.agent.mcpAccess(),
+    logger: deps.logger,
+    ...(deps.connectionTimeoutMs !== undefined && { connectionTimeoutMs: deps.connectionTimeoutMs }),
+  });
   return app;
 }

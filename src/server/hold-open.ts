@@ -9,7 +9,11 @@ export const CONNECTION_TIMEOUT_MS = 30_000;
  * timeout, a queue for a slot): once the request has been read, its socket waits as long as the
  * answer takes, and gets its usual timeout back when the answer is sent.
  */
-export function holdOpenWhileAnswering(req: FastifyRequest, reply: FastifyReply, usualMs = CONNECTION_TIMEOUT_MS): void {
+export function holdOpenWhileAnswering(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  usualMs = CONNECTION_TIMEOUT_MS,
+): void {
   const socket = req.raw.socket as { setTimeout?: (ms: number) => unknown; destroyed?: boolean } | undefined;
   // (fastify's inject has no real socket)
   if (typeof socket?.setTimeout !== 'function') return;

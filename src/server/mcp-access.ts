@@ -14,21 +14,33 @@ export interface McpRefusal {
  * not in `allowedOrigins` is 403, and so is a `Host` not in `allowedHosts` when that list is set.
  * Then the token: 401.
  */
-export function refuseMcpRequest(access: McpAccess | null, headers: { origin?: string | undefined; host?: string | undefined; authorization?: string | undefined }): McpRefusal | undefined {
+export function refuseMcpRequest(
+  access: McpAccess | null,
+  headers: { origin?: string | undefined; host?: string | undefined; authorization?: string | undefined },
+): McpRefusal | undefined {
   if (access === null) return { status: 404, message: 'the MCP endpoint is disabled (mcpServer.enabled: false)' };
   if (headers.origin !== undefined) {
     const origin = canonicalOrigin(headers.origin);
     if (origin === undefined || !access.allowedOrigins.includes(origin)) {
-      return { status: 403, message: `Forbidden: Origin ${JSON.stringify(clip(headers.origin))} is not in mcpServer.allowedOrigins` };
+      return {
+        status: 403,
+        message: `Forbidden: Origin ${JSON.stringify(clip(headers.origin))} is not in mcpServer.allowedOrigins`,
+      };
     }
   }
   if (access.allowedHosts.length > 0) {
     const host = headers.host === undefined ? undefined : canonicalHost(headers.host);
-    const allowed = host !== undefined && access.allowedHosts.some((a) => {
-      const entry = canonicalHost(a);
-      return entry !== undefined && hostMatches(entry, host);
-    });
-    if (!allowed) return { status: 403, message: `Forbidden: Host ${JSON.stringify(clip(headers.host ?? ''))} is not in mcpServer.allowedHosts` };
+    const allowed =
+      host !== undefined &&
+      access.allowedHosts.some((a) => {
+        const entry = canonicalHost(a);
+        return entry !== undefined && hostMatches(entry, host);
+      });
+    if (!allowed)
+      return {
+        status: 403,
+        message: `Forbidden: Host ${JSON.stringify(clip(headers.host ?? ''))} is not in mcpServer.allowedHosts`,
+      };
   }
   if (access.token !== undefined && !bearerMatches(headers.authorization, access.token)) {
     return { status: 401, message: 'Unauthorized: send Authorization: Bearer <mcpServer.token>' };

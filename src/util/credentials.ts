@@ -7,10 +7,12 @@
 const SCHEMED_KEY_HEADER = /^(authorization|proxy-authorization|x-litellm-api-key)$/i;
 
 /** Headers through which a gateway (LiteLLM) takes a client's key. */
-const GATEWAY_KEY_HEADER = /^(authorization|proxy-authorization|x-litellm-api-key|api-key|x-api-key|x-goog-api-key|cookie)$/i;
+const GATEWAY_KEY_HEADER =
+  /^(authorization|proxy-authorization|x-litellm-api-key|api-key|x-api-key|x-goog-api-key|cookie)$/i;
 
 /** Names whose values are credentials, exactly (`apiKey`, `x-mcp-github-authorization`, `access_token`). */
-const SENSITIVE_NAME = /^(authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie)$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)/i;
+const SENSITIVE_NAME =
+  /^(authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie)$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)/i;
 
 /** Header names that may carry a secret (looser: any name mentioning one), for collecting configured secrets. */
 const SECRET_LIKE_NAME = /auth|token|key|secret|cookie|passw/i;

@@ -11,7 +11,10 @@ export const HEAP_GROWING_PERCENT = 20;
  * it can be set after start; a `--heap-growing-percent` given to Node (command line or
  * NODE_OPTIONS) wins. Returns the value set, or undefined when Node was given one.
  */
-export function tuneHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): number | undefined {
+export function tuneHeapGrowth(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env.NODE_OPTIONS ?? '',
+): number | undefined {
   const given = [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
   if (given) return undefined;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);

@@ -8,7 +8,12 @@ export type { Logger } from 'pino';
  * censored by pino, and every message and field is passed through the Redactor (configured
  * secrets, `sk-…` keys, bearer tokens), so an error message that quotes a key cannot leak it.
  */
-export function createLogger(opts: { level: LevelWithSilent; redactor: Redactor; destination?: DestinationStream; name?: string }): Logger {
+export function createLogger(opts: {
+  level: LevelWithSilent;
+  redactor: Redactor;
+  destination?: DestinationStream;
+  name?: string;
+}): Logger {
   const { redactor } = opts;
   return pino(
     {
@@ -36,7 +41,9 @@ export function createLogger(opts: { level: LevelWithSilent; redactor: Redactor;
       },
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((a: unknown) => (typeof a === 'string' ? redactor.mask(a) : a)) as Parameters<typeof method>;
+          const masked = args.map((a: unknown) => (typeof a === 'string' ? redactor.mask(a) : a)) as Parameters<
+            typeof method
+          >;
           method.apply(this, masked);
         },
       },

@@ -13,12 +13,34 @@ describe('formatResult for MCP results', () => {
       probe: 'guard',
       type: 'auth_guard',
       outcome: 'auth_not_enforced',
-      reason: 'lan (/mcp/) accepted MCP requests with a wrong key (check wrong_key): anyone who reaches the gateway can use its tools',
+      reason:
+        'lan (/mcp/) accepted MCP requests with a wrong key (check wrong_key): anyone who reaches the gateway can use its tools',
       phases: { connect: 1, initialize: 20 },
       steps: [
-        { t: 1, msg: '[no_key] POST http://gw/mcp/  initialize', data: { headers: { accept: 'application/json, text/event-stream', 'user-agent': 'mcpwatch/0', 'x-mcp-servers': 'mcp_fs' } } },
+        {
+          t: 1,
+          msg: '[no_key] POST http://gw/mcp/  initialize',
+          data: {
+            headers: {
+              accept: 'application/json, text/event-stream',
+              'user-agent': 'mcpwatch/0',
+              'x-mcp-servers': 'mcp_fs',
+            },
+          },
+        },
         { t: 5, msg: '[no_key] ← 401 Unauthorized (application/json)  initialize' },
-        { t: 6, msg: '[wrong_key] POST http://gw/mcp/  initialize', data: { headers: { accept: 'application/json, text/event-stream', 'user-agent': 'mcpwatch/0', 'x-mcp-servers': 'mcp_fs', authorization: 'Bearer sk-…beef' } } },
+        {
+          t: 6,
+          msg: '[wrong_key] POST http://gw/mcp/  initialize',
+          data: {
+            headers: {
+              accept: 'application/json, text/event-stream',
+              'user-agent': 'mcpwatch/0',
+              'x-mcp-servers': 'mcp_fs',
+              authorization: 'Bearer sk-…beef',
+            },
+          },
+        },
       ],
       details: {
         authChecks: {
@@ -62,7 +84,15 @@ describe('formatResult for MCP results', () => {
       phases: { initialize: 10, list_tools: 30 },
       steps: [],
       details: {
-        catalog: { tools: 3, toolsPerServer: { a: 2, b: 1 }, fingerprint: '0123456789abcdef', changed: true, added: ['b-new'], removed: ['b-old'], changedSchemas: [] },
+        catalog: {
+          tools: 3,
+          toolsPerServer: { a: 2, b: 1 },
+          fingerprint: '0123456789abcdef',
+          changed: true,
+          added: ['b-new'],
+          removed: ['b-old'],
+          changedSchemas: [],
+        },
         expectedTools: { 'a-x': true, 'a-y': false },
         toolNames: ['a-x', 'a-z', 'b-new'],
       },
@@ -87,16 +117,35 @@ describe('formatResult for MCP results', () => {
       scopes: ['openid'],
       token: 'requested' as const,
       expiresAt: 300_000,
-      requests: [
-        { at: 0, durationMs: 5, outcome: 'ok' as const, why: 'unauthorized' as const },
-      ],
+      requests: [{ at: 0, durationMs: 5, outcome: 'ok' as const, why: 'unauthorized' as const }],
     };
-    const r = { ...base, probe: 'c', type: 'mcp_catalog', outcome: 'ok', reason: 'ok', phases: {}, steps: [], oauth } as ProbeResult;
+    const r = {
+      ...base,
+      probe: 'c',
+      type: 'mcp_catalog',
+      outcome: 'ok',
+      reason: 'ok',
+      phases: {},
+      steps: [],
+      oauth,
+    } as ProbeResult;
     expect(formatResult(r, 'https://gw').split('\n')).toContain(
       'oauth2:   client mcpwatch (client_credentials, private_key_jwt, scopes openid) at https://sso/realms/ops/protocol/openid-connect/token: token requested in this run, expires 00:05:00 UTC (in 5m); 1 token request: ok',
     );
-    const refused = { ...r, oauth: { ...oauth, token: 'none' as const, expiresAt: undefined, requests: [{ at: 0, durationMs: 5, outcome: 'rejected' as const, why: 'first' as const, error: 'unauthorized_client' }] } } as ProbeResult;
-    expect(formatResult(refused, 'https://gw')).toContain(': token none; 1 token request: rejected unauthorized_client\n');
+    const refused = {
+      ...r,
+      oauth: {
+        ...oauth,
+        token: 'none' as const,
+        expiresAt: undefined,
+        requests: [
+          { at: 0, durationMs: 5, outcome: 'rejected' as const, why: 'first' as const, error: 'unauthorized_client' },
+        ],
+      },
+    } as ProbeResult;
+    expect(formatResult(refused, 'https://gw')).toContain(
+      ': token none; 1 token request: rejected unauthorized_client\n',
+    );
   });
 
   it("the gateway's log: each record with its time and container, continuation lines indented, repeats counted, what may be missing", () => {
@@ -114,7 +163,14 @@ describe('formatResult for MCP results', () => {
         containers: ['litellm'],
         about: ['mcp_postgres'],
         records: [
-          { container: 'litellm', at: '2026-12-02T03:25:38.043Z', stream: 'stderr', text: "WARNING  error connecting in 'pool-1':\n         failed: Connection refused", repeats: 9, lastAt: '2026-12-02T03:25:52.396Z' },
+          {
+            container: 'litellm',
+            at: '2026-12-02T03:25:38.043Z',
+            stream: 'stderr',
+            text: "WARNING  error connecting in 'pool-1':\n         failed: Connection refused",
+            repeats: 9,
+            lastAt: '2026-12-02T03:25:52.396Z',
+          },
           { container: 'litellm', at: '2026-12-02T03:25:53.000Z', stream: 'stderr', text: 'ERROR: once' },
         ],
         omitted: 2,

@@ -18,10 +18,22 @@ describe('mcpwatch --shard I/N', () => {
   });
 
   it.each([
-    [['run', '--shard', '3/3'], '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "3/3": I must be less than N (shards are numbered 0 to 2)'],
-    [['--shard', '0/0'], '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "0/0": N must be at least 1'],
-    [['run', '--shard', 'one/3'], '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "one/3"'],
-    [['run', '--shard=-1/3'], '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "-1/3"'],
+    [
+      ['run', '--shard', '3/3'],
+      '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "3/3": I must be less than N (shards are numbered 0 to 2)',
+    ],
+    [
+      ['--shard', '0/0'],
+      '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "0/0": N must be at least 1',
+    ],
+    [
+      ['run', '--shard', 'one/3'],
+      '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "one/3"',
+    ],
+    [
+      ['run', '--shard=-1/3'],
+      '--shard: expected I/N, whole numbers with 0 <= I < N (e.g. 0/3 for the first of three replicas), got "-1/3"',
+    ],
     [['run', '--shard'], "Option '--shard <value>' argument missing"],
   ])('run %j is a usage error (exit 2)', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
@@ -30,10 +42,19 @@ describe('mcpwatch --shard I/N', () => {
   });
 
   it.each([
-    [['check-config', '--shard', '0/2'], '--shard is for the run command (check-config uses every probe of the config)'],
-    [['probe', 'lan-catalog', '--shard', '1/2'], '--shard is for the run command (probe uses every probe of the config)'],
+    [
+      ['check-config', '--shard', '0/2'],
+      '--shard is for the run command (check-config uses every probe of the config)',
+    ],
+    [
+      ['probe', 'lan-catalog', '--shard', '1/2'],
+      '--shard is for the run command (probe uses every probe of the config)',
+    ],
     [['report', '--shard', '1/2'], '--shard is for the run command (report uses every probe of the config)'],
-    [['check-clients', '--shard', '1/2', 'a.toml'], '--shard is for the run command (check-clients uses every probe of the config)'],
+    [
+      ['check-clients', '--shard', '1/2', 'a.toml'],
+      '--shard is for the run command (check-clients uses every probe of the config)',
+    ],
   ])('%j is refused: the other commands ignore no shard silently', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
     expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);

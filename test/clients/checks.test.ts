@@ -25,7 +25,9 @@ const config = ((): Config => {
 })();
 
 function check(file: string, text: string, env: Record<string, string> = {}): string[] {
-  return checkClientFile(parseClientFile(file, text), config.targets, env).map((f) => `${f.file}:${f.line}: ${f.severity}: ${f.server}: [${f.code}]`);
+  return checkClientFile(parseClientFile(file, text), config.targets, env).map(
+    (f) => `${f.file}:${f.line}: ${f.severity}: ${f.server}: [${f.code}]`,
+  );
 }
 
 const LAN = 'http://litellm.linuxserver.lan/mcp/';
@@ -33,34 +35,100 @@ const KEY = 'sk-live-0123456789abcdef';
 
 describe('Codex CLI config.toml', () => {
   const cases: Array<[string, string, Record<string, string>, string[]]> = [
-    ['right: bearer_token_env_var and x-mcp-servers', `[mcp_servers.litellm]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`, { LITELLM_KEY: KEY }, []],
+    [
+      'right: bearer_token_env_var and x-mcp-servers',
+      `[mcp_servers.litellm]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`,
+      { LITELLM_KEY: KEY },
+      [],
+    ],
     [
       'a literal key without Bearer (and written in the file)',
       `# gateway\n[mcp_servers.litellm]\nurl = "${LAN}"\n\n[mcp_servers.litellm.http_headers]\nAuthorization = "${KEY}"\n"x-mcp-servers" = "mcp_fs"\n`,
       {},
       ['c.toml:6: warning: litellm: [plaintext_key]', 'c.toml:6: error: litellm: [missing_bearer_prefix]'],
     ],
-    ['env_http_headers: the variable holds the bare key', `[mcp_servers.l]\nurl = "${LAN}"\nenv_http_headers = { Authorization = "LITELLM_KEY", "x-mcp-servers" = "SERVERS" }\n`, { LITELLM_KEY: KEY, SERVERS: 'mcp_fs' }, ['c.toml:3: error: l: [missing_bearer_prefix]']],
-    ['bearer_token_env_var holding "Bearer sk-…"', `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`, { LITELLM_KEY: `Bearer ${KEY}` }, ['c.toml:3: error: l: [double_bearer_prefix]']],
+    [
+      'env_http_headers: the variable holds the bare key',
+      `[mcp_servers.l]\nurl = "${LAN}"\nenv_http_headers = { Authorization = "LITELLM_KEY", "x-mcp-servers" = "SERVERS" }\n`,
+      { LITELLM_KEY: KEY, SERVERS: 'mcp_fs' },
+      ['c.toml:3: error: l: [missing_bearer_prefix]'],
+    ],
+    [
+      'bearer_token_env_var holding "Bearer sk-…"',
+      `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`,
+      { LITELLM_KEY: `Bearer ${KEY}` },
+      ['c.toml:3: error: l: [double_bearer_prefix]'],
+    ],
     [
       '`headers`, which Codex ignores: nothing is sent',
       `[mcp_servers.l]\nurl = "${LAN}"\nheaders = { Authorization = "Bearer \${LITELLM_KEY}", "x-mcp-servers" = "mcp_fs" }\n`,
       {},
-      ['c.toml:1: error: l: [missing_servers_header]', 'c.toml:1: error: l: [no_key]', 'c.toml:3: error: l: [ignored_key]'],
+      [
+        'c.toml:1: error: l: [missing_servers_header]',
+        'c.toml:1: error: l: [no_key]',
+        'c.toml:3: error: l: [ignored_key]',
+      ],
     ],
-    ['`bearer_token`, which Codex refuses', `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token = "${KEY}"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`, { K: KEY }, ['c.toml:3: error: l: [ignored_key]']],
-    ['no x-mcp-servers', `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "K"\n`, { K: KEY }, ['c.toml:1: error: l: [missing_servers_header]']],
-    ['a server in the path instead', `[mcp_servers.l]\nurl = "${LAN}mcp_fs"\nbearer_token_env_var = "K"\n`, { K: KEY }, []],
-    ['/mcp without the slash', `[mcp_servers.l]\nurl = "http://litellm.linuxserver.lan/mcp"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "a" }\n`, { K: KEY }, ['c.toml:2: warning: l: [trailing_slash]']],
-    ['the SSO host', `[mcp_servers.l]\nurl = "https://litellm.ai-servicers.com/mcp/"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "a" }\n`, { K: KEY }, ['c.toml:2: error: l: [sso_host]']],
-    ['another server', `[mcp_servers.gh]\nurl = "https://api.githubcopilot.com/mcp/"\n`, {}, ['c.toml:2: warning: gh: [not_a_gateway]']],
-    ['a variable not set here', `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "a" }\n`, {}, ['c.toml:3: warning: l: [unresolved_variable]']],
-    ['a stdio server: nothing to check', `[mcp_servers.fs]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem"]\n`, {}, []],
+    [
+      '`bearer_token`, which Codex refuses',
+      `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token = "${KEY}"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "mcp_fs" }\n`,
+      { K: KEY },
+      ['c.toml:3: error: l: [ignored_key]'],
+    ],
+    [
+      'no x-mcp-servers',
+      `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "K"\n`,
+      { K: KEY },
+      ['c.toml:1: error: l: [missing_servers_header]'],
+    ],
+    [
+      'a server in the path instead',
+      `[mcp_servers.l]\nurl = "${LAN}mcp_fs"\nbearer_token_env_var = "K"\n`,
+      { K: KEY },
+      [],
+    ],
+    [
+      '/mcp without the slash',
+      `[mcp_servers.l]\nurl = "http://litellm.linuxserver.lan/mcp"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "a" }\n`,
+      { K: KEY },
+      ['c.toml:2: warning: l: [trailing_slash]'],
+    ],
+    [
+      'the SSO host',
+      `[mcp_servers.l]\nurl = "https://litellm.ai-servicers.com/mcp/"\nbearer_token_env_var = "K"\nhttp_headers = { "x-mcp-servers" = "a" }\n`,
+      { K: KEY },
+      ['c.toml:2: error: l: [sso_host]'],
+    ],
+    [
+      'another server',
+      `[mcp_servers.gh]\nurl = "https://api.githubcopilot.com/mcp/"\n`,
+      {},
+      ['c.toml:2: warning: gh: [not_a_gateway]'],
+    ],
+    [
+      'a variable not set here',
+      `[mcp_servers.l]\nurl = "${LAN}"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "a" }\n`,
+      {},
+      ['c.toml:3: warning: l: [unresolved_variable]'],
+    ],
+    [
+      'a stdio server: nothing to check',
+      `[mcp_servers.fs]\ncommand = "npx"\nargs = ["-y", "@modelcontextprotocol/server-filesystem"]\n`,
+      {},
+      [],
+    ],
   ];
   it.each(cases)('%s', (_n, text, env, expected) => expect(check('c.toml', text, env)).toEqual(expected));
 
   it('says what to do, one finding a line', () => {
-    const [f] = checkClientFile(parseClientFile('c.toml', `[mcp_servers.l]\nurl = "${LAN}"\nenv_http_headers = { Authorization = "LITELLM_KEY", "x-mcp-servers" = "S" }\n`), config.targets, { LITELLM_KEY: KEY, S: 'a' });
+    const [f] = checkClientFile(
+      parseClientFile(
+        'c.toml',
+        `[mcp_servers.l]\nurl = "${LAN}"\nenv_http_headers = { Authorization = "LITELLM_KEY", "x-mcp-servers" = "S" }\n`,
+      ),
+      config.targets,
+      { LITELLM_KEY: KEY, S: 'a' },
+    );
     expect(formatFinding(f!)).toBe(
       'c.toml:3: error: l: [missing_bearer_prefix] the Authorization value lacks "Bearer " (LITELLM_KEY holds the bare key): LiteLLM refuses the key — fix: use bearer_token_env_var = "LITELLM_KEY" instead of env_http_headers (Codex adds "Bearer "), or put "Bearer " in the variable',
     );
@@ -69,12 +137,37 @@ describe('Codex CLI config.toml', () => {
 });
 
 describe('VS Code mcp.json and settings.json, mcpServers JSON', () => {
-  const vscode = (headers: string, extra = ''): string => `// VS Code\n{\n  "servers": {\n    "litellm": {\n      "type": "http",\n      "url": "${LAN}",${extra}\n      "headers": { ${headers} }\n    }\n  }\n}\n`;
+  const vscode = (headers: string, extra = ''): string =>
+    `// VS Code\n{\n  "servers": {\n    "litellm": {\n      "type": "http",\n      "url": "${LAN}",${extra}\n      "headers": { ${headers} }\n    }\n  }\n}\n`;
   const cases: Array<[string, string, string, Record<string, string>, string[]]> = [
-    ['right: Bearer ${input:…}', 'mcp.json', vscode('"Authorization": "Bearer ${input:litellm-key}", "x-mcp-servers": "mcp_fs"'), {}, []],
-    ['an input alone: cannot be known', 'mcp.json', vscode('"Authorization": "${input:litellm-key}", "x-mcp-servers": "mcp_fs"'), {}, ['mcp.json:7: warning: litellm: [unresolved_variable]']],
-    ['${env:…} with the bare key', 'mcp.json', vscode('"Authorization": "${env:LITELLM_KEY}", "x-mcp-servers": "mcp_fs"'), { LITELLM_KEY: KEY }, ['mcp.json:7: error: litellm: [missing_bearer_prefix]']],
-    ['http_headers, which VS Code ignores', 'mcp.json', vscode('"x-mcp-servers": "mcp_fs"', '\n      "http_headers": { "Authorization": "Bearer x" },'), {}, ['mcp.json:4: error: litellm: [no_key]', 'mcp.json:7: error: litellm: [ignored_key]']],
+    [
+      'right: Bearer ${input:…}',
+      'mcp.json',
+      vscode('"Authorization": "Bearer ${input:litellm-key}", "x-mcp-servers": "mcp_fs"'),
+      {},
+      [],
+    ],
+    [
+      'an input alone: cannot be known',
+      'mcp.json',
+      vscode('"Authorization": "${input:litellm-key}", "x-mcp-servers": "mcp_fs"'),
+      {},
+      ['mcp.json:7: warning: litellm: [unresolved_variable]'],
+    ],
+    [
+      '${env:…} with the bare key',
+      'mcp.json',
+      vscode('"Authorization": "${env:LITELLM_KEY}", "x-mcp-servers": "mcp_fs"'),
+      { LITELLM_KEY: KEY },
+      ['mcp.json:7: error: litellm: [missing_bearer_prefix]'],
+    ],
+    [
+      'http_headers, which VS Code ignores',
+      'mcp.json',
+      vscode('"x-mcp-servers": "mcp_fs"', '\n      "http_headers": { "Authorization": "Bearer x" },'),
+      {},
+      ['mcp.json:4: error: litellm: [no_key]', 'mcp.json:7: error: litellm: [ignored_key]'],
+    ],
     [
       'settings.json: mcp.servers, a key in the file',
       'settings.json',
@@ -82,21 +175,58 @@ describe('VS Code mcp.json and settings.json, mcpServers JSON', () => {
       {},
       ['settings.json:5: error: gw: [missing_servers_header]', 'settings.json:5: warning: gw: [plaintext_key]'],
     ],
-    ['mcpServers JSON: ${VAR}', '.mcp.json', `{ "mcpServers": { "litellm": { "url": "${LAN}", "headers": { "Authorization": "Bearer \${LITELLM_KEY}", "x-mcp-servers": "a" } } } }`, { LITELLM_KEY: KEY }, []],
-    ['mcpServers JSON: Bearer written twice', '.mcp.json', `{ "mcpServers": { "litellm": { "url": "${LAN}", "headers": { "Authorization": "Bearer Bearer \${LITELLM_KEY}", "x-mcp-servers": "a" } } } }`, { LITELLM_KEY: KEY }, ['.mcp.json:1: error: litellm: [double_bearer_prefix]']],
+    [
+      'mcpServers JSON: ${VAR}',
+      '.mcp.json',
+      `{ "mcpServers": { "litellm": { "url": "${LAN}", "headers": { "Authorization": "Bearer \${LITELLM_KEY}", "x-mcp-servers": "a" } } } }`,
+      { LITELLM_KEY: KEY },
+      [],
+    ],
+    [
+      'mcpServers JSON: Bearer written twice',
+      '.mcp.json',
+      `{ "mcpServers": { "litellm": { "url": "${LAN}", "headers": { "Authorization": "Bearer Bearer \${LITELLM_KEY}", "x-mcp-servers": "a" } } } }`,
+      { LITELLM_KEY: KEY },
+      ['.mcp.json:1: error: litellm: [double_bearer_prefix]'],
+    ],
   ];
   it.each(cases)('%s', (_n, file, text, env, expected) => expect(check(file, text, env)).toEqual(expected));
 });
 
 describe('Open WebUI env files', () => {
-  const conn = (c: object): string => `TOOL_SERVER_CONNECTIONS='${JSON.stringify([{ info: { name: 'LiteLLM' }, ...c }])}'`;
+  const conn = (c: object): string =>
+    `TOOL_SERVER_CONNECTIONS='${JSON.stringify([{ info: { name: 'LiteLLM' }, ...c }])}'`;
   const cases: Array<[string, string, string[]]> = [
-    ['right', `OPENAI_API_BASE_URL=http://litellm.linuxserver.lan/v1\n${conn({ type: 'mcp', url: LAN, auth_type: 'bearer', key: '${LITELLM_KEY}', headers: { 'x-mcp-servers': 'a' } })}\n`, []],
-    ['the OpenAI base URL without /v1', `# chat\nOPENAI_API_BASE_URL=http://litellm.linuxserver.lan\n`, ['owui.env:2: error: OPENAI_API_BASE_URL: [openwebui_base_url]']],
-    ['one of OPENAI_API_BASE_URLS', `OPENAI_API_BASE_URLS=https://api.openai.com/v1;http://litellm.linuxserver.lan/\n`, ['owui.env:1: error: OPENAI_API_BASE_URLS: [openwebui_base_url]']],
-    ['the MCP endpoint as an OpenAPI server', `${conn({ type: 'openapi', url: LAN, auth_type: 'bearer', key: '${K}', headers: { 'x-mcp-servers': 'a' } })}\n`, ['owui.env:1: error: LiteLLM: [openwebui_connection_type]']],
-    ['a key with "Bearer " (Open WebUI adds one)', `${conn({ type: 'mcp', url: LAN, auth_type: 'bearer', key: `Bearer ${KEY}`, headers: { 'x-mcp-servers': 'a' } })}\n`, ['owui.env:1: warning: LiteLLM: [plaintext_key]', 'owui.env:1: error: LiteLLM: [double_bearer_prefix]']],
-    ['auth_type session', `${conn({ type: 'mcp', url: LAN, auth_type: 'session', headers: { 'x-mcp-servers': 'a' } })}\n`, ['owui.env:1: error: LiteLLM: [no_key]']],
+    [
+      'right',
+      `OPENAI_API_BASE_URL=http://litellm.linuxserver.lan/v1\n${conn({ type: 'mcp', url: LAN, auth_type: 'bearer', key: '${LITELLM_KEY}', headers: { 'x-mcp-servers': 'a' } })}\n`,
+      [],
+    ],
+    [
+      'the OpenAI base URL without /v1',
+      `# chat\nOPENAI_API_BASE_URL=http://litellm.linuxserver.lan\n`,
+      ['owui.env:2: error: OPENAI_API_BASE_URL: [openwebui_base_url]'],
+    ],
+    [
+      'one of OPENAI_API_BASE_URLS',
+      `OPENAI_API_BASE_URLS=https://api.openai.com/v1;http://litellm.linuxserver.lan/\n`,
+      ['owui.env:1: error: OPENAI_API_BASE_URLS: [openwebui_base_url]'],
+    ],
+    [
+      'the MCP endpoint as an OpenAPI server',
+      `${conn({ type: 'openapi', url: LAN, auth_type: 'bearer', key: '${K}', headers: { 'x-mcp-servers': 'a' } })}\n`,
+      ['owui.env:1: error: LiteLLM: [openwebui_connection_type]'],
+    ],
+    [
+      'a key with "Bearer " (Open WebUI adds one)',
+      `${conn({ type: 'mcp', url: LAN, auth_type: 'bearer', key: `Bearer ${KEY}`, headers: { 'x-mcp-servers': 'a' } })}\n`,
+      ['owui.env:1: warning: LiteLLM: [plaintext_key]', 'owui.env:1: error: LiteLLM: [double_bearer_prefix]'],
+    ],
+    [
+      'auth_type session',
+      `${conn({ type: 'mcp', url: LAN, auth_type: 'session', headers: { 'x-mcp-servers': 'a' } })}\n`,
+      ['owui.env:1: error: LiteLLM: [no_key]'],
+    ],
   ];
   it.each(cases)('%s', (_n, text, expected) => expect(check('owui.env', text)).toEqual(expected));
 });
@@ -115,6 +245,8 @@ describe('the shipped examples (config/clients/) pass', () => {
     const { readClientFile } = await import('../../src/clients/read.js');
     const f = await readClientFile(new URL(`../../config/clients/${name}`, import.meta.url).pathname);
     expect(f.entries.length).toBeGreaterThan(0);
-    expect(checkClientFile(f, config.targets, { LITELLM_KEY: KEY, LITELLM_OPENWEBUI_KEY: KEY }).map(formatFinding)).toEqual([]);
+    expect(
+      checkClientFile(f, config.targets, { LITELLM_KEY: KEY, LITELLM_OPENWEBUI_KEY: KEY }).map(formatFinding),
+    ).toEqual([]);
   });
 });

@@ -10,14 +10,31 @@ let now = 1_000_000;
 const clock = (): number => now;
 const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}000000Z`;
 
-function auth(kind: string, at: number, ip?: string, text = 'user_api_key_auth(): Exception occured - x'): [Match, LogRecord] {
-  return [{ category: 'auth', kind, rule: 'litellm_auth' }, { stream: 'stderr', kind: 'litellm', ts: ts(at), message: text, text, lines: 2, ...(ip && { requesterIp: ip }) }];
+function auth(
+  kind: string,
+  at: number,
+  ip?: string,
+  text = 'user_api_key_auth(): Exception occured - x',
+): [Match, LogRecord] {
+  return [
+    { category: 'auth', kind, rule: 'litellm_auth' },
+    { stream: 'stderr', kind: 'litellm', ts: ts(at), message: text, text, lines: 2, ...(ip && { requesterIp: ip }) },
+  ];
 }
 
 function access(path: string, at: number, ip: string, status = 401): [Match, LogRecord] {
   return [
     { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    { stream: 'stdout', kind: 'access', ts: ts(at), message: '', text: '', lines: 1, http: { method: 'POST', path, status }, requesterIp: ip },
+    {
+      stream: 'stdout',
+      kind: 'access',
+      ts: ts(at),
+      message: '',
+      text: '',
+      lines: 1,
+      http: { method: 'POST', path, status },
+      requesterIp: ip,
+    },
   ];
 }
 
@@ -29,7 +46,9 @@ describe('GuardCorrelator', () => {
     expect(c.attribute('litellm', ...access(`/mcp/?${g.query}`, now, '10.0.0.5'))).toBe('probe');
     expect(c.attribute('litellm', ...access('/mcp/', now, '10.0.0.5'))).toBe('external');
     // Another mcpwatch's guard: not a real client either.
-    expect(c.attribute('litellm', ...access(`/mcp/?${GUARD_MARKER_PARAM}=ffffffffffffffff`, now, '10.0.0.9'))).toBe('probe');
+    expect(c.attribute('litellm', ...access(`/mcp/?${GUARD_MARKER_PARAM}=ffffffffffffffff`, now, '10.0.0.9'))).toBe(
+      'probe',
+    );
   });
 
   it('gives each guard request at most one auth record, of a kind its check can cause, in its window', () => {
@@ -65,12 +84,28 @@ describe('GuardCorrelator', () => {
 
   it("recognises the guard's wrong key when LiteLLM quotes it", () => {
     const c = new GuardCorrelator({ now: clock });
-    expect(c.attribute('litellm', ...auth('invalid_key', now, undefined, 'Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = sk-mcpwatch-guard-0011'))).toBe('probe');
+    expect(
+      c.attribute(
+        'litellm',
+        ...auth(
+          'invalid_key',
+          now,
+          undefined,
+          'Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = sk-mcpwatch-guard-0011',
+        ),
+      ),
+    ).toBe('probe');
   });
 
   it('leaves MCP errors alone', () => {
     const c = new GuardCorrelator({ now: clock });
     c.begin('no_key');
-    expect(c.attribute('litellm', { category: 'mcp', kind: 'request_failed', rule: 'x' }, { stream: 'stderr', kind: 'litellm', ts: ts(now), message: '', text: '', lines: 1 })).toBe('external');
+    expect(
+      c.attribute(
+        'litellm',
+        { category: 'mcp', kind: 'request_failed', rule: 'x' },
+        { stream: 'stderr', kind: 'litellm', ts: ts(now), message: '', text: '', lines: 1 },
+      ),
+    ).toBe('external');
   });
 });

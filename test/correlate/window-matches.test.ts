@@ -14,14 +14,33 @@ const KEY = 'sk-abcdefghijklmnopqrstuvwxyz1234';
 
 function litellm(message: string, at: number): LogRecord {
   const text = `18:00:00 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - ${message}`;
-  return { stream: 'stderr', kind: 'litellm', ts: ts(at), level: 'ERROR', logger: 'LiteLLM Proxy', message, text, lines: 1 };
+  return {
+    stream: 'stderr',
+    kind: 'litellm',
+    ts: ts(at),
+    level: 'ERROR',
+    logger: 'LiteLLM Proxy',
+    message,
+    text,
+    lines: 1,
+  };
 }
 
 function access(path: string, at: number, ip = '10.0.0.5', status = 401): [Match, LogRecord] {
   const text = `INFO:     ${ip}:40644 - "POST ${path} HTTP/1.1" ${status} Unauthorized`;
   return [
     { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    { stream: 'stdout', kind: 'access', ts: ts(at), level: 'INFO', message: text, text, lines: 1, http: { method: 'POST', path, status }, requesterIp: ip },
+    {
+      stream: 'stdout',
+      kind: 'access',
+      ts: ts(at),
+      level: 'INFO',
+      message: text,
+      text,
+      lines: 1,
+      http: { method: 'POST', path, status },
+      requesterIp: ip,
+    },
   ];
 }
 
@@ -35,16 +54,43 @@ function feed(w: WindowMatches, m: Match, rec: LogRecord): void {
 describe('WindowMatches', () => {
   it('counts every match by category, kind and origin, lists the newest masked, and knows what it left out', () => {
     const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
-    const w = new WindowMatches('litellm', { from: T0, to: T0 + 60_000 }, guards, new Redactor(), () => false, Infinity, 3);
-    for (let i = 0; i < 4; i++) feed(w, auth('invalid_key'), litellm(`Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}`, T0 + i * 1000));
+    const w = new WindowMatches(
+      'litellm',
+      { from: T0, to: T0 + 60_000 },
+      guards,
+      new Redactor(),
+      () => false,
+      Infinity,
+      3,
+    );
+    for (let i = 0; i < 4; i++)
+      feed(
+        w,
+        auth('invalid_key'),
+        litellm(`Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}`, T0 + i * 1000),
+      );
     feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 10_000));
     const s = w.summary();
     expect(s.records).toBe(5);
     expect(s.counts).toEqual([
-      { category: 'auth', kind: 'invalid_key', origin: 'external', count: 4, lastAt: new Date(T0 + 3000).toISOString() },
-      { category: 'auth', kind: 'missing_key', origin: 'external', count: 1, lastAt: new Date(T0 + 10_000).toISOString() },
+      {
+        category: 'auth',
+        kind: 'invalid_key',
+        origin: 'external',
+        count: 4,
+        lastAt: new Date(T0 + 3000).toISOString(),
+      },
+      {
+        category: 'auth',
+        kind: 'missing_key',
+        origin: 'external',
+        count: 1,
+        lastAt: new Date(T0 + 10_000).toISOString(),
+      },
     ]);
-    expect(s.matches.map((m) => m.at)).toEqual([T0 + 2000, T0 + 3000, T0 + 10_000].map((t) => new Date(t).toISOString()));
+    expect(s.matches.map((m) => m.at)).toEqual(
+      [T0 + 2000, T0 + 3000, T0 + 10_000].map((t) => new Date(t).toISOString()),
+    );
     expect(s.omitted).toBe(2);
     expect(JSON.stringify(s)).not.toContain(KEY);
     expect(s.matches[0]!.line).toMatch(/Received API Key = sk-/);
@@ -62,16 +108,31 @@ describe('WindowMatches', () => {
     const [m, rec] = access(`/mcp/?${req.query}`, T0 + 30);
     feed(w, m, rec);
     // A client's, later and from elsewhere.
-    feed(w, auth('invalid_key'), { ...litellm('Authentication Error, Invalid proxy server token passed.', T0 + 30_000), requesterIp: '10.9.9.9' });
+    feed(w, auth('invalid_key'), {
+      ...litellm('Authentication Error, Invalid proxy server token passed.', T0 + 30_000),
+      requesterIp: '10.9.9.9',
+    });
     const [m2, rec2] = access('/mcp/', T0 + 30_010, '10.9.9.9');
     feed(w, m2, rec2);
     const counts = w.summary().counts.map((c) => `${c.category}/${c.kind}/${c.origin}=${c.count}`);
-    expect(counts).toEqual(['auth/invalid_key/external=1', 'auth/invalid_key/probe=1', 'http/401/external=1', 'http/401/probe=1']);
+    expect(counts).toEqual([
+      'auth/invalid_key/external=1',
+      'auth/invalid_key/probe=1',
+      'http/401/external=1',
+      'http/401/probe=1',
+    ]);
   });
 
   it("another mcpwatch's guard (a running agent's, not announced here): its auth records are told by the marked access line after them", () => {
     const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
-    const w = new WindowMatches('litellm', { from: T0, to: T0 + 60_000 }, guards, new Redactor(), () => false, T0 + 50_000);
+    const w = new WindowMatches(
+      'litellm',
+      { from: T0, to: T0 + 60_000 },
+      guards,
+      new Redactor(),
+      () => false,
+      T0 + 50_000,
+    );
     const withIp = (r: LogRecord, ip: string): LogRecord => ({ ...r, requesterIp: ip });
     // The agent's guard from 10.0.0.2: auth record, then its access line with a marker nobody here sent.
     feed(w, auth('malformed_key'), withIp(litellm('Malformed API Key passed in.', T0 + 1000), '10.0.0.2'));
@@ -82,7 +143,12 @@ describe('WindowMatches', () => {
     // A client's auth error after the mark (the report's own try of a broken file): counted, not as "before".
     feed(w, auth('malformed_key'), withIp(litellm('Malformed API Key passed in.', T0 + 55_000), '10.0.0.9'));
     const s = w.summary();
-    expect(s.counts.map((c) => `${c.category}/${c.kind}/${c.origin}=${c.count}`)).toEqual(['auth/malformed_key/external=2', 'auth/malformed_key/probe=1', 'http/500/external=1', 'http/500/probe=1']);
+    expect(s.counts.map((c) => `${c.category}/${c.kind}/${c.origin}=${c.count}`)).toEqual([
+      'auth/malformed_key/external=2',
+      'auth/malformed_key/probe=1',
+      'http/500/external=1',
+      'http/500/probe=1',
+    ]);
     expect(s.matches.filter((m) => m.category === 'auth').map((m) => [m.requesterIp, m.origin])).toEqual([
       ['10.0.0.2', 'probe'],
       ['10.0.0.9', 'external'],
@@ -93,7 +159,13 @@ describe('WindowMatches', () => {
 
   it('leaves out what lies outside the window and keeps the records asked for', () => {
     const guards = new GuardCorrelator({ now: () => T0 });
-    const w = new WindowMatches('litellm', { from: T0, to: T0 + 10_000 }, guards, new Redactor(), (at) => at >= T0 + 5000);
+    const w = new WindowMatches(
+      'litellm',
+      { from: T0, to: T0 + 10_000 },
+      guards,
+      new Redactor(),
+      (at) => at >= T0 + 5000,
+    );
     feed(w, auth('missing_key'), litellm('No api key passed in.', T0 - 1));
     feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 1000));
     feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 6000));

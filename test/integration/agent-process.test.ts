@@ -38,14 +38,25 @@ describe('mcpwatch run as a process', () => {
   it('sees the gateway go down and come back in mcp_probe_success', async () => {
     server = await new TestHttpServer().start();
     const port = await freePort();
-    const cfg = writeConfig(dir, configYaml(server.url, port, '  - { name: live, type: http, target: gw, path: /health/liveliness, every: 200ms, timeout: 1s }\n'));
+    const cfg = writeConfig(
+      dir,
+      configYaml(
+        server.url,
+        port,
+        '  - { name: live, type: http, target: gw, path: /health/liveliness, every: 200ms, timeout: 1s }\n',
+      ),
+    );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     const labels = { probe: 'live', target: 'gw', type: 'http' };
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', labels)) === 1, 5_000, 'success 1');
 
     const serverPort = server.port;
     await server.stop();
-    await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', labels)) === 0, 5_000, 'success 0 after the server went down');
+    await agent.waitFor(
+      async () => (await agent!.metric('mcp_probe_success', labels)) === 0,
+      5_000,
+      'success 0 after the server went down',
+    );
     expect(await agent.metric('mcp_probe_runs_total', { ...labels, outcome: 'connect_error' })).toBeGreaterThan(0);
     // The gateway being down is a finding, not mcpwatch failing.
     const health = await agent.get('/health');
@@ -53,8 +64,14 @@ describe('mcpwatch run as a process', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', targets: { gw: { up: false, failing: ['live'] } } });
 
     await server.start(serverPort);
-    await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', labels)) === 1, 5_000, 'success 1 after the server came back');
-    expect(await agent.metric('mcp_probe_last_success_timestamp_seconds', labels)).toBeGreaterThan(Date.now() / 1000 - 10);
+    await agent.waitFor(
+      async () => (await agent!.metric('mcp_probe_success', labels)) === 1,
+      5_000,
+      'success 1 after the server came back',
+    );
+    expect(await agent.metric('mcp_probe_last_success_timestamp_seconds', labels)).toBeGreaterThan(
+      Date.now() / 1000 - 10,
+    );
     expect(await agent.stop('SIGTERM')).toBe(0);
   });
 
@@ -66,14 +83,29 @@ describe('mcpwatch run as a process', () => {
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     expect(await agent.metric('mcpwatch_config_last_reload_successful')).toBe(1);
     const labels = { probe: 'live', target: 'gw', type: 'http', outcome: 'ok' };
-    await agent.waitFor(async () => ((await agent!.metric('mcp_probe_runs_total', labels)) ?? 0) > 0, 5_000, 'first run');
+    await agent.waitFor(
+      async () => ((await agent!.metric('mcp_probe_runs_total', labels)) ?? 0) > 0,
+      5_000,
+      'first run',
+    );
 
-    writeFileSync(cfg, good.replace('every: 200ms', 'every: 10x') + '  - { name: other, type: http, target: nowhere }\n');
+    writeFileSync(
+      cfg,
+      good.replace('every: 200ms', 'every: 10x') + '  - { name: other, type: http, target: nowhere }\n',
+    );
     agent.child.kill('SIGHUP');
-    await agent.waitFor(async () => (await agent!.metric('mcpwatch_config_last_reload_successful')) === 0, 5_000, 'reload failure recorded');
+    await agent.waitFor(
+      async () => (await agent!.metric('mcpwatch_config_last_reload_successful')) === 0,
+      5_000,
+      'reload failure recorded',
+    );
     // Still probing on the old config.
     const before = (await agent.metric('mcp_probe_runs_total', labels))!;
-    await agent.waitFor(async () => (await agent!.metric('mcp_probe_runs_total', labels))! > before + 2, 5_000, 'old config still running');
+    await agent.waitFor(
+      async () => (await agent!.metric('mcp_probe_runs_total', labels))! > before + 2,
+      5_000,
+      'old config still running',
+    );
     const health = (await (await agent.get('/health')).json()) as any;
     expect(health.status).toBe('degraded');
     expect(health.checks.config.problems).toEqual([
@@ -89,7 +121,11 @@ describe('mcpwatch run as a process', () => {
     const ok = await agent.get('/-/reload', { method: 'POST' });
     expect(ok.status).toBe(200);
     expect(await agent.metric('mcpwatch_config_last_reload_successful')).toBe(1);
-    await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', { probe: 'second' })) === 1, 5_000, 'new probe runs');
+    await agent.waitFor(
+      async () => (await agent!.metric('mcp_probe_success', { probe: 'second' })) === 1,
+      5_000,
+      'new probe runs',
+    );
     expect(((await (await agent.get('/health')).json()) as any).status).toBe('ok');
   });
 
@@ -97,7 +133,11 @@ describe('mcpwatch run as a process', () => {
     server = await new TestHttpServer().start();
     server.mode = 'hang';
     const port = await freePort();
-    const cfg = writeConfig(dir, configYaml(server.url, port, '  - { name: hang, type: http, target: gw, every: 1m, timeout: 5m }\n'), 'term.yaml');
+    const cfg = writeConfig(
+      dir,
+      configYaml(server.url, port, '  - { name: hang, type: http, target: gw, every: 1m, timeout: 5m }\n'),
+      'term.yaml',
+    );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     await agent.waitFor(() => server.inFlight === 1, 5_000, 'run in flight');
     const t0 = Date.now();
@@ -109,7 +149,11 @@ describe('mcpwatch run as a process', () => {
   it('SIGINT also exits 0', async () => {
     server = await new TestHttpServer().start();
     const port = await freePort();
-    const cfg = writeConfig(dir, configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1m }\n'), 'int.yaml');
+    const cfg = writeConfig(
+      dir,
+      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1m }\n'),
+      'int.yaml',
+    );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     expect(await agent.stop('SIGINT')).toBe(0);
   });
@@ -123,7 +167,12 @@ describe('mcpwatch run as a process', () => {
 `;
     const cfg = writeConfig(dir, configYaml(server.url, port, probes, 'trace'), 'leak.yaml');
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
-    await agent.waitFor(async () => ((await agent!.metric('mcp_probe_runs_total', { probe: 'echo-body', outcome: 'expectation_failed' })) ?? 0) > 1, 5_000, 'runs');
+    await agent.waitFor(
+      async () =>
+        ((await agent!.metric('mcp_probe_runs_total', { probe: 'echo-body', outcome: 'expectation_failed' })) ?? 0) > 1,
+      5_000,
+      'runs',
+    );
     // The server really received the key (so there was something to leak).
     expect(server.lastHeaders.authorization).toBe(`Bearer ${KEY}`);
 
@@ -132,18 +181,30 @@ describe('mcpwatch run as a process', () => {
     const metrics = await agent.text('/metrics');
     await agent.text('/metrics?x=sk-agentproc-SECRET-0123456789abcdef');
     await agent.stop('SIGTERM');
-    for (const [where, text] of [['stdout', agent.stdout], ['stderr', agent.stderr], ['/status', status], ['/probe', probe], ['/metrics', metrics]] as const) {
+    for (const [where, text] of [
+      ['stdout', agent.stdout],
+      ['stderr', agent.stderr],
+      ['/status', status],
+      ['/probe', probe],
+      ['/metrics', metrics],
+    ] as const) {
       expect(text, where).not.toContain('SECRET');
     }
     // What it shows instead is useful: the header was sent with the Bearer prefix.
     expect(probe).toContain('Bearer sk-…cdef');
-    expect(JSON.parse(status).probes[0].last.reason).toContain('401 Unauthorized from gw (expected 200): the key was rejected');
+    expect(JSON.parse(status).probes[0].last.reason).toContain(
+      '401 Unauthorized from gw (expected 200): the key was rejected',
+    );
   });
 
   it('/probe runs a probe on demand; unknown names are a 404 listing the probes', async () => {
     server = await new TestHttpServer().start();
     const port = await freePort();
-    const cfg = writeConfig(dir, configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'), 'probe.yaml');
+    const cfg = writeConfig(
+      dir,
+      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'),
+      'probe.yaml',
+    );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     const before = server.requests;
     const res = await agent.get('/probe?name=a');
@@ -163,10 +224,16 @@ describe('mcpwatch run as a process', () => {
   it('serves OpenMetrics when the scraper asks for it', async () => {
     server = await new TestHttpServer().start();
     const port = await freePort();
-    const cfg = writeConfig(dir, configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'), 'om.yaml');
+    const cfg = writeConfig(
+      dir,
+      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'),
+      'om.yaml',
+    );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', { probe: 'a' })) === 1, 5_000, 'run');
-    const res = await agent.get('/metrics', { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } });
+    const res = await agent.get('/metrics', {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
     expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const text = await res.text();
     expect(text.endsWith('# EOF\n')).toBe(true);

@@ -54,7 +54,11 @@ probes:
   });
 
   it('check-config: 1 and every problem as path: message, no stack trace', async () => {
-    const bad = writeConfig(dir, 'targets:\n  gw:\n    url: http://x\n    apiKeyFile: /nonexistent/key\nprobes:\n  - { name: a, type: http, target: nope, every: 5 }\n', 'bad.yaml');
+    const bad = writeConfig(
+      dir,
+      'targets:\n  gw:\n    url: http://x\n    apiKeyFile: /nonexistent/key\nprobes:\n  - { name: a, type: http, target: nope, every: 5 }\n',
+      'bad.yaml',
+    );
     const r = await runCli(['check-config', '--config', bad]);
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
@@ -77,7 +81,11 @@ probes:
   it('check-config: reads the key from apiKeyFile; an unreadable one is an error', async () => {
     const keyFile = join(dir, 'key');
     writeFileSync(keyFile, `${KEY}\n`);
-    const withFile = writeConfig(dir, `targets:\n  gw:\n    url: ${server.url}\n    apiKeyFile: ${keyFile}\n`, 'file.yaml');
+    const withFile = writeConfig(
+      dir,
+      `targets:\n  gw:\n    url: ${server.url}\n    apiKeyFile: ${keyFile}\n`,
+      'file.yaml',
+    );
     expect((await runCli(['check-config', '--config', withFile])).code).toBe(0);
     if (process.getuid?.() !== 0) {
       chmodSync(keyFile, 0o000);
@@ -104,7 +112,12 @@ probes:
     const r = await runCli(['probe', 'strict', '--config', cfg, '--json'], { env: { GW_KEY: KEY } });
     expect(r.code).toBe(1);
     const obj = JSON.parse(r.stdout);
-    expect(obj).toMatchObject({ probe: 'strict', outcome: 'expectation_failed', success: false, reason: 'response body does not contain "healthy": got "I\'m alive!"'.replace("I'm", 'I am') });
+    expect(obj).toMatchObject({
+      probe: 'strict',
+      outcome: 'expectation_failed',
+      success: false,
+      reason: 'response body does not contain "healthy": got "I\'m alive!"'.replace("I'm", 'I am'),
+    });
   });
 
   it('probe: 2 for an unknown probe or a bad config', async () => {

@@ -20,7 +20,13 @@ beforeAll(() => {
 
 interface CodexEntry {
   name: string;
-  transport: { type: string; url?: string; bearer_token_env_var: string | null; http_headers: Record<string, string> | null; env_http_headers: Record<string, string> | null };
+  transport: {
+    type: string;
+    url?: string;
+    bearer_token_env_var: string | null;
+    http_headers: Record<string, string> | null;
+    env_http_headers: Record<string, string> | null;
+  };
 }
 
 /** `codex mcp list --json` on a config: its entries, or Codex's refusal. */
@@ -29,20 +35,45 @@ function codexList(toml: string): { entries?: CodexEntry[]; error?: string } {
   const home = join(tempDir('mcpwatch-codex-'), 'home');
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'config.toml'), toml);
-  const r = spawnSync(process.execPath, [codex, 'mcp', 'list', '--json'], { env: { ...process.env, CODEX_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [codex, 'mcp', 'list', '--json'], {
+    env: { ...process.env, CODEX_HOME: home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.error) throw r.error;
-  if (r.status !== 0) return { error: `${r.stderr}`.split('\n').filter((l) => !l.startsWith('WARNING')).slice(0, 4).join('\n') };
+  if (r.status !== 0)
+    return {
+      error: `${r.stderr}`
+        .split('\n')
+        .filter((l) => !l.startsWith('WARNING'))
+        .slice(0, 4)
+        .join('\n'),
+    };
   return { entries: JSON.parse(r.stdout) as CodexEntry[] };
 }
 
 /** mcpwatch's reading, in Codex's terms. */
-function mcpwatchView(toml: string): Array<{ name: string; url?: string; bearer: string | null; http: Record<string, string> | null; env: Record<string, string> | null }> {
+function mcpwatchView(
+  toml: string,
+): Array<{
+  name: string;
+  url?: string;
+  bearer: string | null;
+  http: Record<string, string> | null;
+  env: Record<string, string> | null;
+}> {
   return readCodexConfig('config.toml', toml)
     .entries.filter((e) => e.url)
     .map((e) => {
       const bearer = e.headers.find((h) => h.value.kind === 'env' && h.value.prefix);
-      const http = Object.fromEntries(e.headers.filter((h) => h.value.kind === 'literal').map((h) => [h.name, (h.value as { text: string }).text]));
-      const env = Object.fromEntries(e.headers.filter((h) => h.value.kind === 'env' && !h.value.prefix).map((h) => [h.name, (h.value as { variable: string }).variable]));
+      const http = Object.fromEntries(
+        e.headers.filter((h) => h.value.kind === 'literal').map((h) => [h.name, (h.value as { text: string }).text]),
+      );
+      const env = Object.fromEntries(
+        e.headers
+          .filter((h) => h.value.kind === 'env' && !h.value.prefix)
+          .map((h) => [h.name, (h.value as { variable: string }).variable]),
+      );
       return {
         name: e.server,
         url: e.url!.text,
@@ -81,15 +112,25 @@ headers = { Authorization = "Bearer sk-0123456789", "x-mcp-servers" = "mcp_postg
 };
 
 describe('Codex CLI reads config.toml as mcpwatch does (real codex mcp list --json)', () => {
-  it.each(Object.entries(FILES))('%s', (_name, toml) => {
-    const real = codexList(toml);
-    expect(real.error, real.error).toBeUndefined();
-    const fromCodex = real
-      .entries!.filter((e) => e.transport.type === 'streamable_http')
-      .map((e) => ({ name: e.name, url: e.transport.url, bearer: e.transport.bearer_token_env_var, http: e.transport.http_headers, env: e.transport.env_http_headers }))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    expect(mcpwatchView(toml)).toEqual(fromCodex);
-  }, 90_000);
+  it.each(Object.entries(FILES))(
+    '%s',
+    (_name, toml) => {
+      const real = codexList(toml);
+      expect(real.error, real.error).toBeUndefined();
+      const fromCodex = real
+        .entries!.filter((e) => e.transport.type === 'streamable_http')
+        .map((e) => ({
+          name: e.name,
+          url: e.transport.url,
+          bearer: e.transport.bearer_token_env_var,
+          http: e.transport.http_headers,
+          env: e.transport.env_http_headers,
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+      expect(mcpwatchView(toml)).toEqual(fromCodex);
+    },
+    90_000,
+  );
 
   it('a key mcpwatch calls ignored is one Codex drops: `headers` sends nothing', () => {
     const real = codexList(FILES['`headers` (ignored by Codex)']!);
@@ -103,6 +144,12 @@ describe('Codex CLI reads config.toml as mcpwatch does (real codex mcp list --js
     const real = codexList(toml);
     expect(real.error).toMatch(/bearer_token is not supported for streamable_http/);
     const entry = readCodexConfig('config.toml', toml).entries[0]!;
-    expect(entry.ignored).toEqual([expect.objectContaining({ key: 'bearer_token', line: 3, why: expect.stringContaining('"bearer_token is not supported for streamable_http"') })]);
+    expect(entry.ignored).toEqual([
+      expect.objectContaining({
+        key: 'bearer_token',
+        line: 3,
+        why: expect.stringContaining('"bearer_token is not supported for streamable_http"'),
+      }),
+    ]);
   }, 90_000);
 });

@@ -72,7 +72,10 @@ function expectPassed(checks: Map<string, Check[]>, scenarios: readonly string[]
   for (const s of scenarios) {
     const c = checks.get(s);
     expect(c, `scenario ${s} ran`).toBeDefined();
-    expect(c!.filter((x) => x.status === 'FAILURE'), s).toEqual([]);
+    expect(
+      c!.filter((x) => x.status === 'FAILURE'),
+      s,
+    ).toEqual([]);
     expect(c!.filter((x) => x.status === 'SUCCESS').length, s).toBeGreaterThan(0);
   }
 }
@@ -81,7 +84,11 @@ const baseline = parse(readFileSync(BASELINE, 'utf8')) as { server: string[]; cl
 
 beforeAll(() => {
   node = ensureNodeFromNpm();
-  cli = ensureNpmPackage(`conformance-${CONFORMANCE_VERSION}`, `@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}`, 'dist/index.js');
+  cli = ensureNpmPackage(
+    `conformance-${CONFORMANCE_VERSION}`,
+    `@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}`,
+    'dist/index.js',
+  );
 }, 180_000);
 
 it('the expected-failures list never holds a scenario that applies to mcpwatch', () => {
@@ -117,7 +124,17 @@ mcpServer:
 
   it('passes every scenario that applies; the others fail as listed, undeclared capabilities on -32601', async () => {
     const out = tempDir();
-    const run = await conformance(['server', '--url', `http://127.0.0.1:${port}/mcp`, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
+    const run = await conformance([
+      'server',
+      '--url',
+      `http://127.0.0.1:${port}/mcp`,
+      '--suite',
+      'all',
+      '--expected-failures',
+      BASELINE,
+      '-o',
+      out,
+    ]);
     expect(run.code, run.out).toBe(0);
     const checks = results(out);
     expectPassed(checks, MUST_PASS.server);
@@ -139,14 +156,25 @@ describe('mcpwatch as an MCP client: the conformance suite against `mcpwatch pro
   it('initialize, tools_call, sse-retry and the client-credentials scenarios pass; the others fail as listed', async () => {
     const out = tempDir();
     const command = `${process.execPath} ${join(REPO, 'test/conformance/client.mjs')}`;
-    const run = await conformance(['client', '--command', command, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
+    const run = await conformance([
+      'client',
+      '--command',
+      command,
+      '--suite',
+      'all',
+      '--expected-failures',
+      BASELINE,
+      '-o',
+      out,
+    ]);
     expect(run.code, run.out).toBe(0);
     const checks = results(out);
     expectPassed(checks, MUST_PASS.client);
-    expect(checks.get('sse-retry')!.filter((c) => c.status === 'SUCCESS').map((c) => c.id)).toEqual([
-      'client-sse-graceful-reconnect',
-      'client-sse-retry-timing',
-      'client-sse-last-event-id',
-    ]);
+    expect(
+      checks
+        .get('sse-retry')!
+        .filter((c) => c.status === 'SUCCESS')
+        .map((c) => c.id),
+    ).toEqual(['client-sse-graceful-reconnect', 'client-sse-retry-timing', 'client-sse-last-event-id']);
   }, 300_000);
 });

@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect as connectUnix, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import {
+  connect as connectUnix,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,18 +36,32 @@ async function stillServing(agent: AgentProcess, maxRssMb = 200): Promise<void> 
   expect(rss(agent.child.pid!) / MB).toBeLessThan(maxRssMb);
 }
 
-async function outcome(agent: AgentProcess, probe: string): Promise<{ outcome: string; reason: string; durationMs: number }> {
-  return (await (await agent.get(`/probe?name=${probe}`)).json()) as { outcome: string; reason: string; durationMs: number };
+async function outcome(
+  agent: AgentProcess,
+  probe: string,
+): Promise<{ outcome: string; reason: string; durationMs: number }> {
+  return (await (await agent.get(`/probe?name=${probe}`)).json()) as {
+    outcome: string;
+    reason: string;
+    durationMs: number;
+  };
 }
 
 /** A gateway whose every answer is decided by `handler` (raw node:http, no MCP SDK). */
-async function rawGateway(handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<{ server: Server; url: string }> {
+async function rawGateway(
+  handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+): Promise<{ server: Server; url: string }> {
   const server = createHttpServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const INIT_RESULT = (id: unknown): string => JSON.stringify({ jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } } });
+const INIT_RESULT = (id: unknown): string =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } },
+  });
 
 async function body(req: import('node:http').IncomingMessage): Promise<{ id?: unknown; method?: string }> {
   const chunks: Buffer[] = [];
@@ -83,7 +102,7 @@ describe('fault suite: the gateway misbehaves', () => {
       let sent = 0;
       const pump = (): void => {
         while (sent < 100 && res.write(chunk)) sent++;
-        if (sent < 100) res.once('drain', () => ((sent++, pump())));
+        if (sent < 100) res.once('drain', () => (sent++, pump()));
         else res.end();
       };
       res.on('error', () => undefined);
@@ -98,8 +117,29 @@ describe('fault suite: the gateway misbehaves', () => {
 
     // TLS with a certificate for another name, signed by nobody mcpwatch trusts.
     const dir = tempDir();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=wrong.example'], { stdio: 'ignore' });
-    const tls = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('ok'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=wrong.example',
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = createHttpsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (_req, res) => res.end('ok'),
+    );
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
     servers.push(tls);
 
@@ -159,7 +199,11 @@ probes:
     // Ten rounds of a 100 MB answer among them: memory must not grow with what was sent.
     expect((after - before) / MB).toBeLessThan(40);
     await stillServing(agent);
-    const runs = Number(/mcp_probe_runs_total\{probe="huge",target="huge",type="mcp_catalog",outcome="protocol_error"\} (\d+)/.exec(await agent.text('/metrics'))?.[1]);
+    const runs = Number(
+      /mcp_probe_runs_total\{probe="huge",target="huge",type="mcp_catalog",outcome="protocol_error"\} (\d+)/.exec(
+        await agent.text('/metrics'),
+      )?.[1],
+    );
     expect(runs).toBeGreaterThanOrEqual(8);
   }, 30_000);
 });
@@ -168,14 +212,18 @@ describe('fault suite: config reloads', () => {
   it('100 reloads in a row, half of them invalid: serving throughout, the last valid config running', async () => {
     const port = await freePort();
     const dir = tempDir();
-    const good = (n: number): string => `listen: 127.0.0.1:${port}\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n${Array.from({ length: n }, (_, i) => `  - { name: p${i}, type: http, target: t, every: 1h }`).join('\n')}\n`;
+    const good = (n: number): string =>
+      `listen: 127.0.0.1:${port}\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n${Array.from({ length: n }, (_, i) => `  - { name: p${i}, type: http, target: t, every: 1h }`).join('\n')}\n`;
     const cfg = writeConfig(dir, good(1));
     const agent = await AgentProcess.start(cfg, port);
     try {
       const before = rss(agent.child.pid!);
       for (let i = 0; i < 100; i++) {
         const valid = i % 2 === 0;
-        writeFileSync(cfg, valid ? good((i % 7) + 1) : `${good(3)}  - { name: broken, type: http, target: nowhere, every: 10x }\n`);
+        writeFileSync(
+          cfg,
+          valid ? good((i % 7) + 1) : `${good(3)}  - { name: broken, type: http, target: nowhere, every: 10x }\n`,
+        );
         const res = await agent.get('/-/reload', { method: 'POST' });
         expect(res.status, `reload ${i}`).toBe(valid ? 200 : 400);
         expect((await agent.get('/health')).status).toBe(200);
@@ -225,8 +273,18 @@ describe('fault suite: Docker', () => {
     const name = uniqueName('fault-sock');
     await runContainer({ name, cmd: ['sh', '-c', 'while true; do echo tick; usleep 200000; done'] });
     const port = await freePort();
-    agent = await AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: ${name} }\n`), port);
-    await agent.waitFor(async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1, 15_000, 'tail up');
+    agent = await AgentProcess.start(
+      writeConfig(
+        tempDir(),
+        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: ${name} }\n`,
+      ),
+      port,
+    );
+    await agent.waitFor(
+      async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1,
+      15_000,
+      'tail up',
+    );
     const closed = new Promise<void>((r) => forwarder.close(() => r()));
     for (const c of conns) c.destroy();
     conns = [];
@@ -239,7 +297,11 @@ describe('fault suite: Docker', () => {
     await stillServing(agent);
     forwarder = await listen();
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_docker_up')) === 1, 30_000, 'docker up again');
-    await agent.waitFor(async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1, 30_000, 'tail up again');
+    await agent.waitFor(
+      async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1,
+      30_000,
+      'tail up again',
+    );
     await agent.stop();
     agent = undefined;
     forwarder.close();
@@ -248,16 +310,41 @@ describe('fault suite: Docker', () => {
 
   it('a tailed container flapping every second for a minute: every line counted once, memory bounded', async () => {
     const name = uniqueName('fault-flap');
-    await runContainer({ name, cmd: ['sh', '-c', 'i=0; while [ $i -lt 5 ]; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"; i=$((i+1)); done; sleep 0.4'], extraArgs: ['--restart', 'always'] });
+    await runContainer({
+      name,
+      cmd: [
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 5 ]; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"; i=$((i+1)); done; sleep 0.4',
+      ],
+      extraArgs: ['--restart', 'always'],
+    });
     const port = await freePort();
-    agent = await AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`), port);
+    agent = await AgentProcess.start(
+      writeConfig(
+        tempDir(),
+        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`,
+      ),
+      port,
+    );
     const before = rss(agent.child.pid!);
     await new Promise((r) => setTimeout(r, 60_000));
     await docker(['update', '--restart', 'no', name]);
     await docker(['stop', '-t', '0', name]);
     const truth = (await docker(['logs', name])).stdout.split('\n').length - 1;
-    await agent.waitFor(async () => Number(/mcpwatch_log_lines_total\{container="[^"]+",stream="stdout"\} (\d+)/.exec(await agent!.text('/metrics'))?.[1]) === truth, 20_000, `${truth} lines`);
-    expect(await agent.metric('mcpwatch_log_matches_total', { container: name, category: 'http', kind: '401' })).toBe(truth);
+    await agent.waitFor(
+      async () =>
+        Number(
+          /mcpwatch_log_lines_total\{container="[^"]+",stream="stdout"\} (\d+)/.exec(
+            await agent!.text('/metrics'),
+          )?.[1],
+        ) === truth,
+      20_000,
+      `${truth} lines`,
+    );
+    expect(await agent.metric('mcpwatch_log_matches_total', { container: name, category: 'http', kind: '401' })).toBe(
+      truth,
+    );
     expect((rss(agent.child.pid!) - before) / MB).toBeLessThan(40);
     await stillServing(agent);
     await agent.stop();
@@ -266,10 +353,23 @@ describe('fault suite: Docker', () => {
 
   it('a log line of 10 MB: counted once, memory bounded', async () => {
     const name = uniqueName('fault-10mb');
-    await runContainer({ name, cmd: ['sh', '-c', 'echo before; head -c 10485760 /dev/zero | tr "\\0" x; echo; echo after; sleep 3600'] });
+    await runContainer({
+      name,
+      cmd: ['sh', '-c', 'echo before; head -c 10485760 /dev/zero | tr "\\0" x; echo; echo after; sleep 3600'],
+    });
     const port = await freePort();
-    agent = await AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`), port);
-    await agent.waitFor(async () => (await agent!.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) === 3, 30_000, '3 lines');
+    agent = await AgentProcess.start(
+      writeConfig(
+        tempDir(),
+        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`,
+      ),
+      port,
+    );
+    await agent.waitFor(
+      async () => (await agent!.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) === 3,
+      30_000,
+      '3 lines',
+    );
     await stillServing(agent, 250);
     await agent.stop();
     agent = undefined;
@@ -294,7 +394,15 @@ describe('fault suite: Docker', () => {
         res.write(Buffer.concat([header, good, Buffer.from('GARBAGE! not a frame header at all\n')]));
         return setTimeout(() => res.end(), 200);
       }
-      if (url.includes('/json')) return res.end(JSON.stringify({ Id: 'f'.repeat(64), Created: '2020-01-01T00:00:00Z', State: { Running: true }, Config: { Tty: false } }));
+      if (url.includes('/json'))
+        return res.end(
+          JSON.stringify({
+            Id: 'f'.repeat(64),
+            Created: '2020-01-01T00:00:00Z',
+            State: { Running: true },
+            Config: { Tty: false },
+          }),
+        );
       res.statusCode = 404;
       res.end('{}');
     });
@@ -302,7 +410,13 @@ describe('fault suite: Docker', () => {
     mkdirSync(dir, { recursive: true });
     await new Promise<void>((r) => fake.listen(sock, () => r()));
     const port = await freePort();
-    agent = await AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: fake, from: beginning }\n`), port);
+    agent = await AgentProcess.start(
+      writeConfig(
+        tempDir(),
+        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: fake, from: beginning }\n`,
+      ),
+      port,
+    );
     await agent.waitFor(() => logRequests >= 3, 30_000, 'the tail reconnects after corrupt streams');
     expect(await agent.metric('mcpwatch_log_lines_total', { container: 'fake', stream: 'stdout' })).toBe(1); // "hello" counted once
     await stillServing(agent);

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containerLogs, ensureDocker, removeContainer, runContainer, TEST_IMAGE, uniqueName, waitContainer } from '../support/docker.js';
+import {
+  containerLogs,
+  ensureDocker,
+  removeContainer,
+  runContainer,
+  TEST_IMAGE,
+  uniqueName,
+  waitContainer,
+} from '../support/docker.js';
 import { EVERYTHING_SERVER, FS_SERVER, startLiteLLM, type LiteLLM } from '../support/litellm.js';
 
 // The harness itself: a real LiteLLM with both upstream MCP servers, and the local Docker engine.
@@ -36,7 +44,11 @@ describe('Docker harness', () => {
   });
 
   it('runs a busybox container and reads its output back with docker logs', async () => {
-    await runContainer({ name, image: TEST_IMAGE, cmd: ['sh', '-c', 'echo "hello from $HOSTNAME"; echo "to stderr" >&2'] });
+    await runContainer({
+      name,
+      image: TEST_IMAGE,
+      cmd: ['sh', '-c', 'echo "hello from $HOSTNAME"; echo "to stderr" >&2'],
+    });
     expect(await waitContainer(name)).toBe(0);
     const logs = await containerLogs(name);
     expect(logs.stdout).toMatch(/^hello from \w+\n$/);

@@ -35,7 +35,9 @@ describe('the Docker image', () => {
     const base = await ensureNodeBaseImage();
     // No BuildKit (the buildx plugin is not installed here): the classic builder, with the host
     // network so `npm ci` in the build stage reaches the npm registry.
-    await docker(['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${base}`, '-t', IMAGE, REPO], { timeoutMs: 600_000 }).catch((err: Error) => {
+    await docker(['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${base}`, '-t', IMAGE, REPO], {
+      timeoutMs: 600_000,
+    }).catch((err: Error) => {
       throw new Error(`docker build failed: ${err.message}`);
     });
   }, 900_000);
@@ -67,14 +69,32 @@ describe('the Docker image', () => {
     const dir = tempDir();
     // The image runs as uid 1000: the mounted config must be readable by it.
     chmodSync(dir, 0o755);
-    writeConfig(dir, `listen: 127.0.0.1:${port}\nstateDir: /var/lib/mcpwatch\ntargets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: gw, type: http, target: gw, every: 1m }\n`, 'mcpwatch.yaml');
+    writeConfig(
+      dir,
+      `listen: 127.0.0.1:${port}\nstateDir: /var/lib/mcpwatch\ntargets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: gw, type: http, target: gw, every: 1m }\n`,
+      'mcpwatch.yaml',
+    );
     chmodSync(`${dir}/mcpwatch.yaml`, 0o644);
     await docker([
-      'run', '-d', '--name', name, '--network', 'host',
-      '-v', `${dir}:/etc/mcpwatch:ro`,
-      '-e', `MCPWATCH_HEALTH_URL=http://127.0.0.1:${port}/health`,
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '-v',
+      `${dir}:/etc/mcpwatch:ro`,
+      '-e',
+      `MCPWATCH_HEALTH_URL=http://127.0.0.1:${port}/health`,
       // The Dockerfile's healthcheck command, checked more often than its 15 s so the test is quick.
-      '--health-interval', '1s', '--health-timeout', '5s', '--health-retries', '2', '--health-start-period', '0s',
+      '--health-interval',
+      '1s',
+      '--health-timeout',
+      '5s',
+      '--health-retries',
+      '2',
+      '--health-start-period',
+      '0s',
       IMAGE,
     ]);
     await waitHealth(name, 'healthy', 60_000);

@@ -5,7 +5,14 @@ import type { ProbeResult } from '../../src/probes/types.js';
 import { AgentProcess, freePort, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
-import { ensurePostgresMcp, PG_PASSWORD, PG_ROW, postgresMcpServer, startPostgres, type Postgres } from '../support/postgres.js';
+import {
+  ensurePostgresMcp,
+  PG_PASSWORD,
+  PG_ROW,
+  postgresMcpServer,
+  startPostgres,
+  type Postgres,
+} from '../support/postgres.js';
 
 // The gateway's own log as the evidence of a failed run: REAL LiteLLM 1.77.1 (the deployment's
 // version) in a REAL container, spawning REAL postgres-mcp on a REAL PostgreSQL and a server whose
@@ -50,7 +57,10 @@ describe(`the gateway's log in a failed result, LiteLLM ${VERSION} in a containe
     const exe = ensurePostgresMcp();
     litellm = await startLiteLLMContainer({
       version: VERSION,
-      mcpServers: { mcp_postgres: postgresMcpServer(pg, exe), mcp_broken: { transport: 'stdio', command: 'false', args: [] } },
+      mcpServers: {
+        mcp_postgres: postgresMcpServer(pg, exe),
+        mcp_broken: { transport: 'stdio', command: 'false', args: [] },
+      },
     });
     const port = await freePort();
     cfg = writeConfig(
@@ -68,7 +78,11 @@ logs:
 `,
     );
     agent = await AgentProcess.start(cfg, port);
-    await agent.waitFor(async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1, 20_000, 'tail up');
+    await agent.waitFor(
+      async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1,
+      20_000,
+      'tail up',
+    );
   }, 300_000);
   afterAll(async () => {
     await agent?.stop();
@@ -76,10 +90,13 @@ logs:
     await pg?.cleanup();
   });
 
-  const probe = async (name: string): Promise<Result> => (await (await agent.get(`/probe?name=${name}`)).json()) as Result;
+  const probe = async (name: string): Promise<Result> =>
+    (await (await agent.get(`/probe?name=${name}`)).json()) as Result;
 
   const status = async (name: string): Promise<{ last?: Result }> =>
-    ((await (await agent.get('/status')).json()) as { probes: Array<{ name: string; last?: Result }> }).probes.find((p) => p.name === name)!;
+    ((await (await agent.get('/status')).json()) as { probes: Array<{ name: string; last?: Result }> }).probes.find(
+      (p) => p.name === name,
+    )!;
 
   it("a catalog with mcp_broken down carries LiteLLM's words about it, in the result and in /status", async () => {
     const cat = await probe('cat');
@@ -90,7 +107,11 @@ logs:
     expect(g.about).toEqual(['mcp_broken']);
     // (LiteLLM says one or both, depending on when the failed start is noticed.)
     // (LiteLLM says one or both, depending on when it notices the failed start.)
-    expect(g.records.map((r) => r.text)).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d - LiteLLM:WARNING: mcp_server_manager\.py:\d+ - (Client operation cancelled for|Task cancelled while listing tools from) mcp_broken$/));
+    expect(g.records.map((r) => r.text)).toContainEqual(
+      expect.stringMatching(
+        /^\d\d:\d\d:\d\d - LiteLLM:WARNING: mcp_server_manager\.py:\d+ - (Client operation cancelled for|Task cancelled while listing tools from) mcp_broken$/,
+      ),
+    );
     // Within the run's window, from this container, nothing about the server seen working.
     for (const r of g.records) {
       expect(Date.parse(r.at)).toBeGreaterThanOrEqual(Date.parse(g.from));
@@ -109,9 +130,15 @@ logs:
   it("PostgreSQL stopped: the call's timeout comes with postgres-mcp's own warning; `mcpwatch probe` reads the same from Docker", async () => {
     await pg.stop();
     try {
-      const cliCfg = writeConfig(tempDir(), `${readFileSync(cfg, 'utf8')}    - { name: no-such-container-${litellm.name} }\n`);
+      const cliCfg = writeConfig(
+        tempDir(),
+        `${readFileSync(cfg, 'utf8')}    - { name: no-such-container-${litellm.name} }\n`,
+      );
       // The agent's run and the command's at once (each waits 20 s for the call).
-      const [sql, json] = await Promise.all([probe('sql'), runCli(['probe', 'sql', '--config', cliCfg, '--json'], { timeoutMs: 90_000 })]);
+      const [sql, json] = await Promise.all([
+        probe('sql'),
+        runCli(['probe', 'sql', '--config', cliCfg, '--json'], { timeoutMs: 90_000 }),
+      ]);
       expect(sql.outcome).toBe('timeout');
       const evidence = (g: GatewayLog | undefined): Rec => {
         expect(g?.about).toEqual(['mcp_postgres']);
@@ -120,7 +147,9 @@ logs:
         return refused[0]!;
       };
       const fromAgent = evidence(sql.gatewayLog);
-      expect(fromAgent.text).toMatch(/WARNING {2}error connecting in 'pool-\d':\s+pool_async\.py:\d+\n\s+connection failed: connection to\n\s+server at "127\.0\.0\.1", port \d+\n\s+failed: Connection refused/);
+      expect(fromAgent.text).toMatch(
+        /WARNING {2}error connecting in 'pool-\d':\s+pool_async\.py:\d+\n\s+connection failed: connection to\n\s+server at "127\.0\.0\.1", port \d+\n\s+failed: Connection refused/,
+      );
       expect(fromAgent.stream).toBe('stderr');
 
       expect(json.code).toBe(1);
@@ -128,15 +157,31 @@ logs:
       expect(cli.outcome).toBe('timeout');
       expect(evidence(cli.gatewayLog).text).toMatch(/error connecting in 'pool-\d'/);
       expect(cli.gatewayLog?.containers).toEqual([litellm.name, `no-such-container-${litellm.name}`]);
-      expect(cli.gatewayLog?.incomplete).toEqual([`no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`]);
+      expect(cli.gatewayLog?.incomplete).toEqual([
+        `no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`,
+      ]);
 
       // Human-readable (what `mcpwatch probe` without --json prints of the same result): each record
       // on its time, repeats counted, what could not be read.
-      const human = { stdout: formatResult({ ...cli, startedAt: Date.parse(String(cli.startedAt)) } as unknown as ProbeResult, litellm.url) };
+      const human = {
+        stdout: formatResult(
+          { ...cli, startedAt: Date.parse(String(cli.startedAt)) } as unknown as ProbeResult,
+          litellm.url,
+        ),
+      };
       expect(human.stdout).toMatch(/^result: {3}FAILED timeout/m);
-      expect(human.stdout).toMatch(new RegExp(`^gateway log \\(${litellm.name}, no-such-container-${litellm.name}, [\\d:.]+–[\\d:.]+ UTC\\) about mcp_postgres: \\d+ records?`, 'm'));
-      expect(human.stdout).toContain(`  (incomplete: no-such-container-${litellm.name}: no container named no-such-container-${litellm.name})`);
-      expect(human.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d\.\d{3} \S+ +(\[[\d/: ]+\] )?WARNING {2}error connecting in 'pool-\d':.*\(\d+ more times?, the last at [\d:.]+\)$/m);
+      expect(human.stdout).toMatch(
+        new RegExp(
+          `^gateway log \\(${litellm.name}, no-such-container-${litellm.name}, [\\d:.]+–[\\d:.]+ UTC\\) about mcp_postgres: \\d+ records?`,
+          'm',
+        ),
+      );
+      expect(human.stdout).toContain(
+        `  (incomplete: no-such-container-${litellm.name}: no container named no-such-container-${litellm.name})`,
+      );
+      expect(human.stdout).toMatch(
+        /^ {2}\d\d:\d\d:\d\d\.\d{3} \S+ +(\[[\d/: ]+\] )?WARNING {2}error connecting in 'pool-\d':.*\(\d+ more times?, the last at [\d:.]+\)$/m,
+      );
       // Nothing secret: the database password of postgres-mcp's DATABASE_URI, the gateway key.
       for (const out of [JSON.stringify(sql), json.stdout, human.stdout]) {
         expect(out).not.toContain(PG_PASSWORD);

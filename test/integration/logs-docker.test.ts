@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
-import { docker, ensureDocker, removeContainer, removeTestContainers, runContainer, uniqueName } from '../support/docker.js';
+import {
+  docker,
+  ensureDocker,
+  removeContainer,
+  removeTestContainers,
+  runContainer,
+  uniqueName,
+} from '../support/docker.js';
 
 // Log tailing against a real Docker engine: busybox containers that replay LiteLLM log lines at a
 // known rate, restarted, stopped and started, re-created, a daemon killed and restarted, mcpwatch
@@ -38,14 +45,20 @@ async function truth(name: string): Promise<Truth> {
   const r = await docker(['logs', name]);
   const count = (s: string): number => s.split('\n').length - 1;
   const all = `${r.stdout}${r.stderr}`;
-  return { lines: count(r.stdout) + count(r.stderr), auth: all.split('Exception occured').length - 1, stdout: count(r.stdout), stderr: count(r.stderr) };
+  return {
+    lines: count(r.stdout) + count(r.stderr),
+    auth: all.split('Exception occured').length - 1,
+    stdout: count(r.stdout),
+    stderr: count(r.stderr),
+  };
 }
 
 function sum(text: string, metric: string, labels: Record<string, string>): number {
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${metric}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -61,7 +74,12 @@ async function counted(agent: AgentProcess, container: string): Promise<Truth> {
 }
 
 /** Waits until mcpwatch's counts equal `want`, then checks that they stay there (no late duplicates). */
-async function expectCounts(agent: AgentProcess, container: string, want: () => Promise<Truth>, timeoutMs = 20_000): Promise<void> {
+async function expectCounts(
+  agent: AgentProcess,
+  container: string,
+  want: () => Promise<Truth>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let got: Truth = { lines: -1, auth: -1 };
   let w: Truth = await want();
@@ -71,15 +89,29 @@ async function expectCounts(agent: AgentProcess, container: string, want: () => 
     if (got.lines === w.lines && got.auth === w.auth) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const pick = (t: Truth): Truth => ({ lines: t.lines, auth: t.auth, ...(w.stdout !== undefined && { stdout: t.stdout, stderr: t.stderr }) });
+  const pick = (t: Truth): Truth => ({
+    lines: t.lines,
+    auth: t.auth,
+    ...(w.stdout !== undefined && { stdout: t.stdout, stderr: t.stderr }),
+  });
   expect(pick(got), `mcpwatch's counts for ${container} (want Docker's)`).toEqual(pick(w));
   await new Promise((r) => setTimeout(r, 700));
   expect(pick(await counted(agent, container))).toEqual(pick(await want()));
 }
 
-async function waitMetric(agent: AgentProcess, name: string, labels: Record<string, string>, value: number, timeoutMs = 10_000): Promise<number> {
+async function waitMetric(
+  agent: AgentProcess,
+  name: string,
+  labels: Record<string, string>,
+  value: number,
+  timeoutMs = 10_000,
+): Promise<number> {
   const t0 = Date.now();
-  await agent.waitFor(async () => (await agent.metric(name, labels)) === value, timeoutMs, `${name}${JSON.stringify(labels)} == ${value}`);
+  await agent.waitFor(
+    async () => (await agent.metric(name, labels)) === value,
+    timeoutMs,
+    `${name}${JSON.stringify(labels)} == ${value}`,
+  );
   return Date.now() - t0;
 }
 
@@ -121,7 +153,10 @@ describe('log tailing against a real Docker engine', () => {
 
   async function startAgent(containers: string, extraYaml = ''): Promise<AgentProcess> {
     const port = await freePort();
-    const cfg = writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nlogLevel: debug\nstateDir: ${stateDir}\nlogs:\n  containers:\n${containers}${extraYaml}`);
+    const cfg = writeConfig(
+      tempDir(),
+      `listen: 127.0.0.1:${port}\nlogLevel: debug\nstateDir: ${stateDir}\nlogs:\n  containers:\n${containers}${extraYaml}`,
+    );
     agent = await AgentProcess.start(cfg, port);
     return agent;
   }
@@ -147,7 +182,12 @@ describe('log tailing against a real Docker engine', () => {
     await expectCounts(a, name, () => truth(name));
     const status = await a.text('/status');
     expect(status).not.toContain('sk-leak-0123456789abcdefghij');
-    const recent = JSON.parse(status).logs.recentMatches as Array<{ kind: string; requesterIp: string; line: string; origin: string }>;
+    const recent = JSON.parse(status).logs.recentMatches as Array<{
+      kind: string;
+      requesterIp: string;
+      line: string;
+      origin: string;
+    }>;
     expect(recent[0]).toMatchObject({ kind: 'malformed_key', requesterIp: '10.0.0.9', origin: 'external' });
     expect(recent[0]!.line).toContain('Passed in: sk-…ghij');
   });
@@ -184,7 +224,12 @@ describe('log tailing against a real Docker engine', () => {
     expect(await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1)).toBeLessThan(2_000);
     await waitDone(name);
     const after = await truth(name);
-    await expectCounts(a, name, async () => ({ lines: before.lines + after.lines, auth: before.auth + after.auth, stdout: before.stdout! + after.stdout!, stderr: before.stderr! + after.stderr! }));
+    await expectCounts(a, name, async () => ({
+      lines: before.lines + after.lines,
+      auth: before.auth + after.auth,
+      stdout: before.stdout! + after.stdout!,
+      stderr: before.stderr! + after.stderr!,
+    }));
   }, 120_000);
 
   it('waits for a container that does not exist yet (degraded, not failing), then follows it', async () => {
@@ -195,7 +240,10 @@ describe('log tailing against a real Docker engine', () => {
     const health = await a.get('/health');
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; checks: { logs: { status: string; message: string } } };
-    expect(body.checks.logs).toMatchObject({ status: 'degraded', message: `not following: ${name} (no container by that name yet)` });
+    expect(body.checks.logs).toMatchObject({
+      status: 'degraded',
+      message: `not following: ${name} (no container by that name yet)`,
+    });
     // First start of a tail: it begins with the container's log (new container, nothing seen).
     await runContainer({ name, cmd: writer(50) });
     expect(await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1)).toBeLessThan(2_000);
@@ -231,7 +279,12 @@ describe('log tailing against a real Docker engine', () => {
     await waitDone(name);
     await expectCounts(a, name, async () => {
       const t = await truth(name);
-      return { lines: t.lines - first.lines, auth: t.auth - first.auth, stdout: t.stdout! - first.stdout!, stderr: t.stderr! - first.stderr! };
+      return {
+        lines: t.lines - first.lines,
+        auth: t.auth - first.auth,
+        stdout: t.stdout! - first.stdout!,
+        stderr: t.stderr! - first.stderr!,
+      };
     });
     expect(first.lines).toBeGreaterThan(0);
   }, 90_000);
@@ -241,7 +294,10 @@ describe('log tailing against a real Docker engine', () => {
     const tty = uniqueName('ll-tty');
     const big = uniqueName('ll-big');
     await runContainer({ name: tty, cmd: writer(100), extraArgs: ['-t'] });
-    await runContainer({ name: big, cmd: ['sh', '-c', 'echo before; head -c 1048576 /dev/zero | tr "\\0" x; echo; echo after; echo DONE; sleep 3600'] });
+    await runContainer({
+      name: big,
+      cmd: ['sh', '-c', 'echo before; head -c 1048576 /dev/zero | tr "\\0" x; echo; echo after; echo DONE; sleep 3600'],
+    });
     const a = await startAgent(`    - { name: ${tty}, from: beginning }\n    - { name: ${big}, from: beginning }\n`);
     await waitDone(tty);
     await waitDone(big);

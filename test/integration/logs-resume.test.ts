@@ -46,7 +46,8 @@ async function waitDone(name: string, times = 1, timeoutMs = 60_000): Promise<vo
 function linesMetric(text: string, container: string): number {
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('mcpwatch_log_lines_total{') && line.includes(`container="${container}"`)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('mcpwatch_log_lines_total{') && line.includes(`container="${container}"`))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
@@ -87,10 +88,13 @@ async function startProxy(): Promise<Proxy> {
       res.end('Forbidden by the test proxy');
       return;
     }
-    const up = httpRequest({ socketPath: DOCKER_SOCKET, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      { socketPath: DOCKER_SOCKET, path: req.url, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
     req.pipe(up);
@@ -137,7 +141,10 @@ describe('log tailing: read-only access, and resuming under concurrent stdout/st
     const name = uniqueName('ll-ro');
     containers.push(name);
     await runContainer({ name, cmd: twoStreams(150, 2_000), extraArgs: ['--stop-timeout', '1'] });
-    const a = await startAgent(tempDir(), `logs:\n  docker: { url: "${proxy.url}" }\n  containers:\n    - { name: ${name}, from: beginning }\n`);
+    const a = await startAgent(
+      tempDir(),
+      `logs:\n  docker: { url: "${proxy.url}" }\n  containers:\n    - { name: ${name}, from: beginning }\n`,
+    );
     await waitDone(name);
     await expectLines(a, name, await truthLines(name));
     expect(await a.metric('mcpwatch_docker_up')).toBe(1);
@@ -165,7 +172,11 @@ describe('log tailing: read-only access, and resuming under concurrent stdout/st
     for (let run = 0; run < 4; run++) {
       const a = await startAgent(stateDir, yaml);
       // Stopped once it has counted lines of its own (not after a fixed time, which a busy machine may spend starting).
-      await a.waitFor(async () => ((await a.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) ?? 0) > 0, 20_000, 'lines counted');
+      await a.waitFor(
+        async () => ((await a.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) ?? 0) > 0,
+        20_000,
+        'lines counted',
+      );
       await new Promise((r) => setTimeout(r, 200 + run * 150));
       expect(await a.stop('SIGTERM')).toBe(0);
       const stopped = a.stdout

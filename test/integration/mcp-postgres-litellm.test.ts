@@ -63,7 +63,13 @@ const HEALTH: Record<string, object> = {
  * call): the run then ends in a timeout in list_tools, and the per-server state is unknown.
  */
 const PG_DOWN: Record<string, { servers: object } | { timeout: string }> = {
-  '1.77.1': { servers: { mcp_postgres: { up: false, tools: 0, reason: 'no_tools' }, mcp_filesystem: { up: true }, mcp_broken: BROKEN['1.77.1'] } },
+  '1.77.1': {
+    servers: {
+      mcp_postgres: { up: false, tools: 0, reason: 'no_tools' },
+      mcp_filesystem: { up: true },
+      mcp_broken: BROKEN['1.77.1'],
+    },
+  },
   '1.109.1': { timeout: 'timeout after 50s in list_tools' },
 };
 
@@ -80,7 +86,11 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
     writeFileSync(join(fsDir, 'hello.txt'), 'hello\n');
     const servers = {
       mcp_postgres: postgresMcpServer(pg, exe),
-      mcp_filesystem: { transport: 'stdio' as const, command: process.execPath, args: [ensureMcpServers().filesystem, fsDir] },
+      mcp_filesystem: {
+        transport: 'stdio' as const,
+        command: process.execPath,
+        args: [ensureMcpServers().filesystem, fsDir],
+      },
       mcp_broken: { transport: 'stdio' as const, command: 'false', args: [] },
     };
     const started = await Promise.all(
@@ -126,7 +136,10 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       expect(cat.reason, g.version).toMatch(/^server down: mcp_broken: (no_tools|internal) — /);
       // The gateway's own health, by name: 1.77.1 calls the server that does not start healthy.
       expect(cat.details.gatewayHealth, g.version).toEqual({ servers: HEALTH[g.version] });
-      if (g.version === '1.77.1') expect(cat.reason).toMatch(/; gateway health disagrees: mcp_broken: the gateway says healthy, the catalog showed it down$/);
+      if (g.version === '1.77.1')
+        expect(cat.reason).toMatch(
+          /; gateway health disagrees: mcp_broken: the gateway says healthy, the catalog showed it down$/,
+        );
       else expect(cat.reason).not.toContain('gateway health disagrees');
     });
   }, 180_000);
@@ -185,29 +198,55 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_postgres' }), g.version).toBe(1);
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_filesystem' }), g.version).toBe(1);
       expect(sampleValue(text, 'mcp_catalog_server_up', { ...cat, server: 'mcp_broken' }), g.version).toBe(0);
-      expect(sampleValue(text, 'mcp_gateway_server_healthy', { ...cat, server: 'mcp_broken' }), g.version).toBe(g.version === '1.77.1' ? 1 : 0);
-      expect(sampleValue(text, 'mcp_gateway_health_mismatch', { ...cat, server: 'mcp_broken' }), g.version).toBe(g.version === '1.77.1' ? 1 : 0);
+      expect(sampleValue(text, 'mcp_gateway_server_healthy', { ...cat, server: 'mcp_broken' }), g.version).toBe(
+        g.version === '1.77.1' ? 1 : 0,
+      );
+      expect(sampleValue(text, 'mcp_gateway_health_mismatch', { ...cat, server: 'mcp_broken' }), g.version).toBe(
+        g.version === '1.77.1' ? 1 : 0,
+      );
       expect(sampleValue(text, 'mcp_gateway_health_mismatch', { ...cat, server: 'mcp_postgres' }), g.version).toBe(0);
       const brokenReason = (BROKEN[g.version] as { reason: string }).reason;
       // cat ran twice (database up), cat-db-down once (down): mcp_postgres failed only in that one.
-      expect(sampleValue(text, 'mcp_catalog_server_failures_total', { ...cat, server: 'mcp_postgres', reason: 'no_tools' }), g.version).toBeUndefined();
-      expect(sampleValue(text, 'mcp_catalog_server_failures_total', { ...cat, server: 'mcp_broken', reason: brokenReason }), g.version).toBe(2);
-      expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'cat', outcome: 'expectation_failed' }), g.version).toBe(2);
+      expect(
+        sampleValue(text, 'mcp_catalog_server_failures_total', { ...cat, server: 'mcp_postgres', reason: 'no_tools' }),
+        g.version,
+      ).toBeUndefined();
+      expect(
+        sampleValue(text, 'mcp_catalog_server_failures_total', { ...cat, server: 'mcp_broken', reason: brokenReason }),
+        g.version,
+      ).toBe(2);
+      expect(
+        sampleValue(text, 'mcp_probe_runs_total', { probe: 'cat', outcome: 'expectation_failed' }),
+        g.version,
+      ).toBe(2);
       const down = { probe: 'cat-db-down' };
       if ('servers' in PG_DOWN[g.version]!) {
         expect(sampleValue(text, 'mcp_catalog_server_up', { ...down, server: 'mcp_postgres' }), g.version).toBe(0);
-        expect(sampleValue(text, 'mcp_catalog_server_failures_total', { ...down, server: 'mcp_postgres', reason: 'no_tools' }), g.version).toBe(1);
+        expect(
+          sampleValue(text, 'mcp_catalog_server_failures_total', {
+            ...down,
+            server: 'mcp_postgres',
+            reason: 'no_tools',
+          }),
+          g.version,
+        ).toBe(1);
       } else {
         // No catalog, no per-server state: nothing is set rather than a guess.
-        expect(sampleValue(text, 'mcp_catalog_server_up', { ...down, server: 'mcp_postgres' }), g.version).toBeUndefined();
+        expect(
+          sampleValue(text, 'mcp_catalog_server_up', { ...down, server: 'mcp_postgres' }),
+          g.version,
+        ).toBeUndefined();
         expect(sampleValue(text, 'mcp_probe_runs_total', { ...down, outcome: 'timeout' }), g.version).toBe(1);
       }
       // Each run once: as many as ran, by outcome (the database-down run, and any held after the restart).
-      const sqlRuns = (outcome: string): number => g.results.filter((r) => r.probe === 'sql' && r.outcome === outcome).length;
+      const sqlRuns = (outcome: string): number =>
+        g.results.filter((r) => r.probe === 'sql' && r.outcome === outcome).length;
       expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'ok' }), g.version).toBe(2);
       expect(sqlRuns('ok'), g.version).toBe(2);
       expect(sqlRuns('timeout'), g.version).toBeGreaterThanOrEqual(1);
-      expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'timeout' }), g.version).toBe(sqlRuns('timeout'));
+      expect(sampleValue(text, 'mcp_probe_runs_total', { probe: 'sql', outcome: 'timeout' }), g.version).toBe(
+        sqlRuns('timeout'),
+      );
     }
   });
 });

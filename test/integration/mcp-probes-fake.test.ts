@@ -61,7 +61,10 @@ const TOOLS: FakeTool[] = [
   ...makeTools('alpha', 12),
   ...makeTools('beta', 13),
   { name: 'alpha-echo', call: (a) => ({ content: [{ type: 'text', text: `echo: ${String(a.text)}` }] }) },
-  { name: 'alpha-fails', call: () => ({ isError: true, content: [{ type: 'text', text: `disk full (while using key ${KEY})` }] }) },
+  {
+    name: 'alpha-fails',
+    call: () => ({ isError: true, content: [{ type: 'text', text: `disk full (while using key ${KEY})` }] }),
+  },
   { name: 'alpha-hang', call: () => new Promise(() => undefined) },
 ];
 
@@ -95,7 +98,14 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     expect(res.outcome, res.reason).toBe('expectation_failed');
     expect(res.reason).toBe('expected tool missing: alpha-nope — 28 tools (alpha: 15, beta: 13)');
     const d = res.details as { catalog: Record<string, unknown>; expectedTools: Record<string, boolean> };
-    expect(d.catalog).toMatchObject({ tools: 28, toolsPerServer: { alpha: 15, beta: 13 }, changed: false, added: [], removed: [], changedSchemas: [] });
+    expect(d.catalog).toMatchObject({
+      tools: 28,
+      toolsPerServer: { alpha: 15, beta: 13 },
+      changed: false,
+      added: [],
+      removed: [],
+      changedSchemas: [],
+    });
     expect(d.catalog.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(d.expectedTools).toEqual({ 'alpha-tool_00': true, 'alpha-nope': false });
     // 28 tools in pages of 10.
@@ -108,7 +118,7 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     expect(Object.keys(res.phases).sort()).toEqual(['connect', 'initialize', 'list_tools']);
   });
 
-  it('sends Bearer <key>, x-mcp-servers comma-joined, the target\'s and the probe\'s headers; omits x-mcp-servers without servers', async () => {
+  it("sends Bearer <key>, x-mcp-servers comma-joined, the target's and the probe's headers; omits x-mcp-servers without servers", async () => {
     await r.run('cat');
     const init = gw.requests.find((q) => q.rpc === 'initialize')!;
     expect(init.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -129,7 +139,10 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     const a = await r.run('cat-nobearer');
     const b = await r.run('cat-nobearer');
     expect([a.outcome, b.outcome]).toEqual(['ok', 'ok']);
-    expect(gw.requests.filter((q) => q.rpc === 'initialize').map((q) => q.headers.authorization)).toEqual([`Bearer ${KEY}`, `Bearer ${KEY}`]);
+    expect(gw.requests.filter((q) => q.rpc === 'initialize').map((q) => q.headers.authorization)).toEqual([
+      `Bearer ${KEY}`,
+      `Bearer ${KEY}`,
+    ]);
     const warnings = r.logLines.slice(before).filter((l) => String(l.msg).includes('no "Bearer " prefix'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: 'warn', target: 'nobearer' });
@@ -173,24 +186,38 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     const first = await r.run('cat-plain', { fresh: true });
     expect(first.details?.catalog).toMatchObject({ changed: false });
     const again = await r.run('cat-plain');
-    expect(again.details?.catalog).toMatchObject({ changed: false, fingerprint: (first.details!.catalog as { fingerprint: string }).fingerprint });
+    expect(again.details?.catalog).toMatchObject({
+      changed: false,
+      fingerprint: (first.details!.catalog as { fingerprint: string }).fingerprint,
+    });
 
     // Same schemas, keys in another order: no change.
-    gw.tools = TOOLS.map((t) => (t.inputSchema ? { ...t, inputSchema: { properties: { x: { type: 'string' } }, type: 'object' as const } } : t));
+    gw.tools = TOOLS.map((t) =>
+      t.inputSchema ? { ...t, inputSchema: { properties: { x: { type: 'string' } }, type: 'object' as const } } : t,
+    );
     const reordered = await r.run('cat-plain');
     expect(reordered.details?.catalog).toMatchObject({ changed: false });
 
     gw.tools = [
       ...TOOLS.filter((t) => t.name !== 'beta-tool_03').map((t) =>
-        t.name === 'alpha-tool_01' ? { ...t, inputSchema: { type: 'object' as const, properties: { x: { type: 'number' } } } } : t,
+        t.name === 'alpha-tool_01'
+          ? { ...t, inputSchema: { type: 'object' as const, properties: { x: { type: 'number' } } } }
+          : t,
       ),
       { name: 'gamma-new_tool' },
     ];
     const changed = await r.run('cat-plain');
     expect(changed.outcome).toBe('ok');
-    expect(changed.details?.catalog).toMatchObject({ changed: true, added: ['gamma-new_tool'], removed: ['beta-tool_03'], changedSchemas: ['alpha-tool_01'] });
+    expect(changed.details?.catalog).toMatchObject({
+      changed: true,
+      added: ['gamma-new_tool'],
+      removed: ['beta-tool_03'],
+      changedSchemas: ['alpha-tool_01'],
+    });
     expect(changed.reason).toBe('28 tools (alpha: 15, beta: 12, gamma: 1); catalog changed (+1 -1 ~1)');
-    expect(formatResult(changed, gw.url)).toContain('  added:   gamma-new_tool\n  removed: beta-tool_03\n  input schema changed: alpha-tool_01\n');
+    expect(formatResult(changed, gw.url)).toContain(
+      '  added:   gamma-new_tool\n  removed: beta-tool_03\n  input schema changed: alpha-tool_01\n',
+    );
     const after = await r.run('cat-plain');
     expect(after.details?.catalog).toMatchObject({ changed: false });
   });
@@ -207,7 +234,7 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     expect(no.reason).toBe('alpha-echo result does not match /^bye/: got "echo: hello"');
   });
 
-  it('mcp_call: isError is tool_error with the tool\'s own message, masked; expected errors pass', async () => {
+  it("mcp_call: isError is tool_error with the tool's own message, masked; expected errors pass", async () => {
     const res = await r.run('call-fails');
     expect(res.outcome).toBe('tool_error');
     expect(res.reason).toBe('alpha-fails failed: disk full (while using key ***)');
@@ -226,11 +253,25 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
   it('auth_guard: a gateway that enforces auth rejects all three; the real key is accepted', async () => {
     const res = await r.run('guard');
     expect(res.outcome, res.reason).toBe('ok');
-    expect(res.reason).toBe('all 3 rejected (no_key 401, no_bearer_prefix 401, wrong_key 401); the real key is accepted');
+    expect(res.reason).toBe(
+      'all 3 rejected (no_key 401, no_bearer_prefix 401, wrong_key 401); the real key is accepted',
+    );
     expect(res.details?.authChecks).toEqual({
-      no_key: { enforced: true, status: 401, reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}' },
-      no_bearer_prefix: { enforced: true, status: 401, reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}' },
-      wrong_key: { enforced: true, status: 401, reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}' },
+      no_key: {
+        enforced: true,
+        status: 401,
+        reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}',
+      },
+      no_bearer_prefix: {
+        enforced: true,
+        status: 401,
+        reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}',
+      },
+      wrong_key: {
+        enforced: true,
+        status: 401,
+        reason: 'rejected: 401 Unauthorized {"detail":"Authentication required"}',
+      },
       valid_key: { accepted: true, reason: 'the real key opened a session' },
     });
     const inits = gw.requests.filter((q) => q.rpc === 'initialize').map((q) => q.headers.authorization);
@@ -246,14 +287,22 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
   it('auth_guard: the real key refused is auth_rejected', async () => {
     const res = await r.run('guard-wrongkey');
     expect(res.outcome).toBe('auth_rejected');
-    expect(res.reason).toMatch(/^the real key was refused: 401 Unauthorized from wrongkey — the gateway refused the key: check apiKey/);
-    expect(res.details?.authChecks).toMatchObject({ no_key: { enforced: true }, wrong_key: { enforced: true }, valid_key: { accepted: false, status: 401 } });
+    expect(res.reason).toMatch(
+      /^the real key was refused: 401 Unauthorized from wrongkey — the gateway refused the key: check apiKey/,
+    );
+    expect(res.details?.authChecks).toMatchObject({
+      no_key: { enforced: true },
+      wrong_key: { enforced: true },
+      valid_key: { accepted: false, status: 401 },
+    });
   });
 
-  it('outcomes and reasons for HTTP answers: auth_rejected with a hint, redirect with the mcpPath to use, 404, LiteLLM 1.77\'s 500', async () => {
+  it("outcomes and reasons for HTTP answers: auth_rejected with a hint, redirect with the mcpPath to use, 404, LiteLLM 1.77's 500", async () => {
     const wrong = await r.run('cat-wrongkey');
     expect(wrong.outcome).toBe('auth_rejected');
-    expect(wrong.reason).toBe('401 Unauthorized from wrongkey — the gateway refused the key: check apiKey (is it a key this gateway knows, allowed these MCP servers?): {"detail":"Authentication required"}');
+    expect(wrong.reason).toBe(
+      '401 Unauthorized from wrongkey — the gateway refused the key: check apiKey (is it a key this gateway knows, allowed these MCP servers?): {"detail":"Authentication required"}',
+    );
 
     gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 307, headers: { location: `${gw.url}/mcp/` } } }];
     const redirect = await r.run('cat-noslash');
@@ -263,23 +312,38 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 404, body: '{"detail":"Not Found"}' } }];
     const notFound = await r.run('cat-plain');
     expect(notFound).toMatchObject({ outcome: 'http_error', details: { status: 404 } });
-    expect(notFound.reason).toBe('404 Not Found from gw: no MCP endpoint at /mcp/ — check mcpPath, and that MCP is enabled on the gateway: {"detail":"Not Found"}');
+    expect(notFound.reason).toBe(
+      '404 Not Found from gw: no MCP endpoint at /mcp/ — check mcpPath, and that MCP is enabled on the gateway: {"detail":"Not Found"}',
+    );
 
-    gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 500, body: '{"error":"MCP request failed","details":""}' } }];
+    gw.rules = [
+      { on: 'initialize', fault: { kind: 'status', status: 500, body: '{"error":"MCP request failed","details":""}' } },
+    ];
     const refused = await r.run('cat-plain');
     expect(refused.outcome).toBe('auth_rejected');
-    expect(refused.reason).toMatch(/"MCP request failed" without details, which is how LiteLLM 1\.77–1\.85 refuses a key/);
+    expect(refused.reason).toMatch(
+      /"MCP request failed" without details, which is how LiteLLM 1\.77–1\.85 refuses a key/,
+    );
 
-    gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 500, body: '{"error":"MCP request failed","details":"upstream exploded"}' } }];
+    gw.rules = [
+      {
+        on: 'initialize',
+        fault: { kind: 'status', status: 500, body: '{"error":"MCP request failed","details":"upstream exploded"}' },
+      },
+    ];
     const crashed = await r.run('cat-plain');
     expect(crashed.outcome).toBe('http_error');
-    expect(crashed.reason).toBe('500 Internal Server Error from gw: "MCP request failed": {"error":"MCP request failed","details":"upstream exploded"}');
+    expect(crashed.reason).toBe(
+      '500 Internal Server Error from gw: "MCP request failed": {"error":"MCP request failed","details":"upstream exploded"}',
+    );
   });
 
   it('connection refused is connect_error; so is a port fetch refuses to use', async () => {
     const res = await r.run('cat-closed');
     expect(res.outcome).toBe('connect_error');
-    expect(res.reason).toMatch(/^connection refused by 127\.0\.0\.1:\d+: is the gateway running and listening there\? \(ECONNREFUSED\)$/);
+    expect(res.reason).toMatch(
+      /^connection refused by 127\.0\.0\.1:\d+: is the gateway running and listening there\? \(ECONNREFUSED\)$/,
+    );
     const bad = await r.run('cat-badport');
     expect(bad.outcome).toBe('connect_error');
     expect(bad.reason).toMatch(/^the port of http:\/\/127\.0\.0\.1:6000 is on fetch's list of blocked \("bad"\) ports/);
@@ -290,7 +354,9 @@ describe('MCP probes against a fake gateway: protocol, headers, results', () => 
     expect(res.outcome, res.reason).toBe('ok');
     expect(res.reason).toBe('28 tools (alpha: 15, beta: 13)');
     expect(gw.requests[0]).toMatchObject({ method: 'GET', url: '/mcp/sse' });
-    expect(gw.requests.slice(1).every((q) => q.method === 'POST' && q.url.startsWith('/mcp/sse/messages?sessionId='))).toBe(true);
+    expect(
+      gw.requests.slice(1).every((q) => q.method === 'POST' && q.url.startsWith('/mcp/sse/messages?sessionId=')),
+    ).toBe(true);
     expect(gw.requests.every((q) => q.headers.authorization === `Bearer ${KEY}`)).toBe(true);
   });
 });
@@ -338,7 +404,11 @@ probes:
     const res = await r.run('guard-anybearer');
     expect(res.outcome).toBe('auth_not_enforced');
     expect(res.reason).toMatch(/^anybearer \(\/mcp\/\) accepted MCP requests with a wrong key \(check wrong_key\)/);
-    expect(res.details?.authChecks).toMatchObject({ no_key: { enforced: true, status: 401 }, no_bearer_prefix: { enforced: true, status: 401 }, wrong_key: { enforced: false } });
+    expect(res.details?.authChecks).toMatchObject({
+      no_key: { enforced: true, status: 401 },
+      no_bearer_prefix: { enforced: true, status: 401 },
+      wrong_key: { enforced: false },
+    });
   });
 });
 
@@ -355,7 +425,9 @@ describe('a stateless gateway (no session ids, as LiteLLM 1.77)', () => {
     const cat = await r.run('cat-plain');
     expect(cat.outcome, cat.reason).toBe('ok');
     expect(cat.reason).toBe('10 tools (alpha: 10)');
-    expect(cat.steps.map((x) => x.msg)).toContain('initialized: fake-gateway 0.0.1 (protocol 2025-11-25, stateless (no mcp-session-id))');
+    expect(cat.steps.map((x) => x.msg)).toContain(
+      'initialized: fake-gateway 0.0.1 (protocol 2025-11-25, stateless (no mcp-session-id))',
+    );
     const call = await r.run('call-echo');
     expect(call.outcome, call.reason).toBe('ok');
     expect(gw.requests.some((q) => q.method === 'DELETE')).toBe(false);
@@ -404,7 +476,9 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
   it('a tool that never returns: timeout in call_tool, the session ended after the abort', async () => {
     const { res, ms } = await timed('call-hang');
     expect(res.outcome).toBe('timeout');
-    expect(res.reason).toBe('timeout after 1.5s in call_tool: alpha-hang (server alpha) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend');
+    expect(res.reason).toBe(
+      'timeout after 1.5s in call_tool: alpha-hang (server alpha) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend',
+    );
     expect(ms).toBeLessThan(TIMEOUT_MS + 1_000);
     await expect.poll(() => gw.sessionsClosed).toBe(1);
   });
@@ -429,13 +503,17 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     gw.rules = [{ on: 'initialize', fault: { kind: 'raw_json', body: '{"hello":"world"}' } }];
     const a = await r.run('cat-plain');
     expect(a.outcome).toBe('protocol_error');
-    expect(a.reason).toBe('invalid MCP message from gw: not a valid MCP message (jsonrpc: Invalid input: expected "2.0")');
+    expect(a.reason).toBe(
+      'invalid MCP message from gw: not a valid MCP message (jsonrpc: Invalid input: expected "2.0")',
+    );
     gw.rules = [{ on: 'initialize', fault: { kind: 'raw_json', body: '<html>proxy error page' } }];
     const b = await r.run('cat-plain');
     expect(b.outcome).toBe('protocol_error');
     expect(b.reason).toMatch(/^invalid MCP message from gw: Unexpected token '<'/);
     // JSON-RPC, but initialize's result is not an initialize result.
-    gw.rules = [{ on: 'initialize', fault: { kind: 'raw_json', body: '{"jsonrpc":"2.0","id":0,"result":{"nope":true}}' } }];
+    gw.rules = [
+      { on: 'initialize', fault: { kind: 'raw_json', body: '{"jsonrpc":"2.0","id":0,"result":{"nope":true}}' } },
+    ];
     const c = await r.run('cat-plain');
     expect(c.outcome).toBe('protocol_error');
     expect(c.reason).toMatch(/^invalid MCP message from gw in initialize: not a valid MCP message \(protocolVersion: /);
@@ -444,7 +522,16 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
   it("initialize refused for the gateway's session limit (429): its own reason, named as such", async () => {
     // A fake: LiteLLM 1.109.1 answers 429 only when 100 sessions of one key are busy at once, which
     // a test cannot hold open reliably (it evicts idle ones first).
-    gw.rules = [{ on: 'initialize', fault: { kind: 'status', status: 429, body: '{"error":"Too Many Requests","details":"Too many active MCP sessions for this caller."}' } }];
+    gw.rules = [
+      {
+        on: 'initialize',
+        fault: {
+          kind: 'status',
+          status: 429,
+          body: '{"error":"Too Many Requests","details":"Too many active MCP sessions for this caller."}',
+        },
+      },
+    ];
     const res = await r.run('cat-plain');
     expect(res.outcome).toBe('http_error');
     expect(res.reason).toBe(
@@ -571,7 +658,13 @@ describe("a server that closes a request's stream before answering, and resumes 
     expect(resumed).toHaveLength(1);
     const steps = res.steps.map((s) => s.msg);
     expect(steps).toContain('the server asks to reconnect after 200ms if a stream breaks (SSE retry)');
-    expect(steps.some((m) => m.startsWith(`GET ${gw.url}/mcp/  (resume the stream after event "`) && m.endsWith('": the server closed it before the response)'))).toBe(true);
+    expect(
+      steps.some(
+        (m) =>
+          m.startsWith(`GET ${gw.url}/mcp/  (resume the stream after event "`) &&
+          m.endsWith('": the server closed it before the response)'),
+      ),
+    ).toBe(true);
   });
 
   it('a call whose stream is not closed sends no resuming GET', async () => {
@@ -588,7 +681,9 @@ describe("a server that closes a request's stream before answering, and resumes 
     const t0 = performance.now();
     const res = await r.run('call-echo');
     expect(res.outcome).toBe('protocol_error');
-    expect(res.reason).toBe('gw closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: 405 Method Not Allowed)');
+    expect(res.reason).toBe(
+      'gw closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: 405 Method Not Allowed)',
+    );
     expect(performance.now() - t0).toBeLessThan(2_000);
   });
 
@@ -599,8 +694,12 @@ describe("a server that closes a request's stream before answering, and resumes 
     ];
     const res = await r.run('call-echo');
     expect(res.outcome).toBe('protocol_error');
-    expect(res.reason).toBe('gw closed the stream of a request 10 times without answering it (each time resumed with Last-Event-ID)');
-    expect(gw.requests.filter((q) => q.method === 'GET' && q.headers['last-event-id'] === 'fault-priming-1')).toHaveLength(10);
+    expect(res.reason).toBe(
+      'gw closed the stream of a request 10 times without answering it (each time resumed with Last-Event-ID)',
+    );
+    expect(
+      gw.requests.filter((q) => q.method === 'GET' && q.headers['last-event-id'] === 'fault-priming-1'),
+    ).toHaveLength(10);
   });
 });
 
@@ -625,8 +724,11 @@ probes:
 ${extra}`;
     const cfg = writeConfig(dir, yaml(''));
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
-    const run = async (): Promise<{ outcome: string; reason: string; details: { catalog: { changed: boolean; added: string[]; removed: string[] } } }> =>
-      (await (await agent!.get('/probe?name=cat')).json()) as never;
+    const run = async (): Promise<{
+      outcome: string;
+      reason: string;
+      details: { catalog: { changed: boolean; added: string[]; removed: string[] } };
+    }> => (await (await agent!.get('/probe?name=cat')).json()) as never;
 
     const first = await run();
     expect(first.outcome, first.reason).toBe('ok');
@@ -637,7 +739,11 @@ ${extra}`;
     expect((await agent.get('/-/reload', { method: 'POST' })).status).toBe(200);
     gw.tools = [...makeTools('alpha', 2), { name: 'alpha-added' }];
     const afterReload = await run();
-    expect(afterReload.details.catalog).toMatchObject({ changed: true, added: ['alpha-added'], removed: ['alpha-tool_02'] });
+    expect(afterReload.details.catalog).toMatchObject({
+      changed: true,
+      added: ['alpha-added'],
+      removed: ['alpha-tool_02'],
+    });
     expect(await agent.metric('mcp_catalog_changes_total', { probe: 'cat' })).toBe(1);
 
     // A changed definition (other servers) is a new probe: its first catalog is no change.

@@ -5,7 +5,14 @@ import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { GUARD_KEY_PREFIX } from '../../src/probes/guard-marks.js';
 import { runCli, sampleValue, tempDir, writeConfig } from '../support/agent-proc.js';
-import { EVERYTHING_SERVER, FS_SERVER, LITELLM_VERSIONS, startLiteLLM, WRONG_KEY, type LiteLLM } from '../support/litellm.js';
+import {
+  EVERYTHING_SERVER,
+  FS_SERVER,
+  LITELLM_VERSIONS,
+  startLiteLLM,
+  WRONG_KEY,
+  type LiteLLM,
+} from '../support/litellm.js';
 import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-runner.js';
 
 // The MCP probes (mcp_catalog, mcp_call, auth_guard) against a REAL LiteLLM proxy from PyPI,
@@ -19,7 +26,10 @@ import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-ru
  * Versions under test: env MCPWATCH_LITELLM_VERSIONS (comma-separated), else those of
  * test/support/litellm-versions.txt (the deployment's, 1.77.1, and the newest, 1.109.1).
  */
-const VERSIONS = process.env.MCPWATCH_LITELLM_VERSIONS?.split(',').map((v) => v.trim()).filter(Boolean) ?? LITELLM_VERSIONS;
+const VERSIONS =
+  process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean) ?? LITELLM_VERSIONS;
 
 interface VersionBehaviour {
   /** auth_guard statuses for no_key, no_bearer_prefix, wrong_key. */
@@ -43,14 +53,16 @@ interface VersionBehaviour {
 const BEHAVIOUR: Record<string, VersionBehaviour> = {
   '1.77.1': {
     guardStatuses: [500, 500, 500],
-    wrongKeyReason: /^500 Internal Server Error from wrong — "MCP request failed" without details, which is how LiteLLM 1\.77–1\.85 refuses a key: check apiKey/,
+    wrongKeyReason:
+      /^500 Internal Server Error from wrong — "MCP request failed" without details, which is how LiteLLM 1\.77–1\.85 refuses a key: check apiKey/,
     noSlash: 'http_error',
     legacySse: 'timeout',
     unknownServer: 'expectation_failed',
     deniedPath: 'ok',
     stateful: false,
     // tools/list answers {"tools":[]}: the server is just empty.
-    brokenReason: /^server down: mcp_broken: no_tools — listed no tools \(LiteLLM 1\.77 gives no reason: .*\) — 0 tools \(mcp_broken: 0\)$/,
+    brokenReason:
+      /^server down: mcp_broken: no_tools — listed no tools \(LiteLLM 1\.77 gives no reason: .*\) — 0 tools \(mcp_broken: 0\)$/,
   },
   '1.109.1': {
     guardStatuses: [401, 401, 400],
@@ -61,7 +73,8 @@ const BEHAVIOUR: Record<string, VersionBehaviour> = {
     deniedPath: 'tool_error',
     stateful: true,
     // tools/list is a JSON-RPC error -32603 with the per-server outcomes.
-    brokenReason: /^no server could list its tools: mcp_broken: internal — the gateway could not start or query it: check its command and the gateway's log — the gateway said: Every MCP server in scope failed to list tools$/,
+    brokenReason:
+      /^no server could list its tools: mcp_broken: internal — the gateway could not start or query it: check its command and the gateway's log — the gateway said: Every MCP server in scope failed to list tools$/,
   },
 };
 
@@ -107,7 +120,8 @@ probes:
 `;
 }
 
-if (VERSIONS.length === 0) throw new Error('no LiteLLM versions to test: test/support/litellm-versions.txt is missing or empty');
+if (VERSIONS.length === 0)
+  throw new Error('no LiteLLM versions to test: test/support/litellm-versions.txt is missing or empty');
 
 describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   const b = BEHAVIOUR[version];
@@ -121,9 +135,15 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   };
 
   beforeAll(async () => {
-    if (!b) throw new Error(`no expected behaviour written down for LiteLLM ${version} (known: ${Object.keys(BEHAVIOUR).join(', ')})`);
+    if (!b)
+      throw new Error(
+        `no expected behaviour written down for LiteLLM ${version} (known: ${Object.keys(BEHAVIOUR).join(', ')})`,
+      );
     // mcp_broken: an upstream that exits at once (as a crashing MCP server does).
-    ll = await startLiteLLM({ version, extraServers: { mcp_broken: { transport: 'stdio', command: process.execPath, args: ['-e', 'process.exit(1)'] } } });
+    ll = await startLiteLLM({
+      version,
+      extraServers: { mcp_broken: { transport: 'stdio', command: process.execPath, args: ['-e', 'process.exit(1)'] } },
+    });
     r = new ProbeRunner(probesYaml(ll, ll.masterKey));
   }, 180_000);
   afterAll(async () => {
@@ -133,12 +153,19 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   it('mcp_catalog with one server in x-mcp-servers: only its tools, prefixed {server}-', async () => {
     const res = await run('cat-fs', { fresh: true });
     expect(res.outcome, `${res.reason}\n${ll.logs().slice(-3000)}`).toBe('ok');
-    const d = res.details as { catalog: { tools: number; toolsPerServer: Record<string, number>; changed: boolean }; expectedTools: Record<string, boolean>; toolNames: string[] };
+    const d = res.details as {
+      catalog: { tools: number; toolsPerServer: Record<string, number>; changed: boolean };
+      expectedTools: Record<string, boolean>;
+      toolNames: string[];
+    };
     expect(Object.keys(d.catalog.toolsPerServer)).toEqual([FS_SERVER]);
     expect(d.catalog.toolsPerServer[FS_SERVER]).toBeGreaterThanOrEqual(10);
     expect(d.catalog.tools).toBe(d.catalog.toolsPerServer[FS_SERVER]);
     expect(d.toolNames.every((n) => n.startsWith(`${FS_SERVER}-`))).toBe(true);
-    expect(d.expectedTools).toEqual({ [`${FS_SERVER}-read_text_file`]: true, [`${FS_SERVER}-list_allowed_directories`]: true });
+    expect(d.expectedTools).toEqual({
+      [`${FS_SERVER}-read_text_file`]: true,
+      [`${FS_SERVER}-list_allowed_directories`]: true,
+    });
     expect(d.catalog.changed).toBe(false);
     expect(Object.keys(res.phases).sort()).toEqual(['connect', 'initialize', 'list_tools']);
     expect(res.reason).toBe(`${d.catalog.tools} tools (${FS_SERVER}: ${d.catalog.tools})`);
@@ -157,17 +184,30 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     r.setState('cat-both', r.state('cat-fs')!);
     const res = await run('cat-both');
     expect(res.outcome, res.reason).toBe('ok');
-    const c = res.details!.catalog as { tools: number; toolsPerServer: Record<string, number>; fingerprint: string; changed: boolean; added: string[]; removed: string[]; changedSchemas: string[] };
+    const c = res.details!.catalog as {
+      tools: number;
+      toolsPerServer: Record<string, number>;
+      fingerprint: string;
+      changed: boolean;
+      added: string[];
+      removed: string[];
+      changedSchemas: string[];
+    };
     expect(c.toolsPerServer[FS_SERVER]).toBeGreaterThanOrEqual(10);
     expect(c.toolsPerServer[EVERYTHING_SERVER]).toBeGreaterThanOrEqual(5);
     expect(c.tools).toBe(c.toolsPerServer[FS_SERVER]! + c.toolsPerServer[EVERYTHING_SERVER]!);
-    expect(res.details?.expectedTools).toEqual({ [`${FS_SERVER}-read_text_file`]: true, [`${EVERYTHING_SERVER}-echo`]: true });
+    expect(res.details?.expectedTools).toEqual({
+      [`${FS_SERVER}-read_text_file`]: true,
+      [`${EVERYTHING_SERVER}-echo`]: true,
+    });
     expect(c.changed).toBe(true);
     expect(c.removed).toEqual([]);
     expect(c.changedSchemas).toEqual([]);
     expect(c.added.length).toBe(c.tools - (fsOnly.details!.catalog as { tools: number }).tools);
     expect(c.added.every((n) => n.startsWith(`${EVERYTHING_SERVER}-`))).toBe(true);
-    expect(res.reason).toBe(`${c.tools} tools (${FS_SERVER}: ${c.toolsPerServer[FS_SERVER]}, ${EVERYTHING_SERVER}: ${c.toolsPerServer[EVERYTHING_SERVER]}); catalog changed (+${c.added.length} -0 ~0)`);
+    expect(res.reason).toBe(
+      `${c.tools} tools (${FS_SERVER}: ${c.toolsPerServer[FS_SERVER]}, ${EVERYTHING_SERVER}: ${c.toolsPerServer[EVERYTHING_SERVER]}); catalog changed (+${c.added.length} -0 ~0)`,
+    );
     // Same catalog again: no change, same fingerprint (stable across runs and key order on the wire).
     const again = await run('cat-both');
     expect(again.details?.catalog).toMatchObject({ changed: false, fingerprint: c.fingerprint, added: [] });
@@ -176,7 +216,9 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   it('an expected tool that is missing is expectation_failed', async () => {
     const res = await run('cat-missing');
     expect(res.outcome).toBe('expectation_failed');
-    expect(res.reason).toMatch(new RegExp(`^expected tool missing: ${FS_SERVER}-no_such_tool — \\d+ tools \\(${FS_SERVER}: \\d+\\)$`));
+    expect(res.reason).toMatch(
+      new RegExp(`^expected tool missing: ${FS_SERVER}-no_such_tool — \\d+ tools \\(${FS_SERVER}: \\d+\\)$`),
+    );
     expect(res.details?.expectedTools).toEqual({ [`${FS_SERVER}-no_such_tool`]: false });
   });
 
@@ -207,11 +249,15 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     const mark = ll.proc.out.total;
     const res = await run('call-slow');
     expect(res.outcome).toBe('timeout');
-    expect(res.reason).toBe(`timeout after 2s in call_tool: ${EVERYTHING_SERVER}-trigger-long-running-operation (server ${EVERYTHING_SERVER}) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`);
+    expect(res.reason).toBe(
+      `timeout after 2s in call_tool: ${EVERYTHING_SERVER}-trigger-long-running-operation (server ${EVERYTHING_SERVER}) did not answer, while the gateway answered initialize: the upstream server is stuck or waits on its own backend`,
+    );
     expect(res.durationMs).toBeLessThan(3_500);
     if (b!.stateful) {
       // The DELETE after the abort goes out on its own connection and deadline.
-      await expect.poll(() => ll.proc.out.since(mark).toString('utf8'), { timeout: 5_000 }).toMatch(/"DELETE \/mcp\/ HTTP\/1\.1" 200/);
+      await expect
+        .poll(() => ll.proc.out.since(mark).toString('utf8'), { timeout: 5_000 })
+        .toMatch(/"DELETE \/mcp\/ HTTP\/1\.1" 200/);
     }
   });
 
@@ -219,7 +265,9 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     const res = await run('guard');
     expect(res.outcome, JSON.stringify(res.details)).toBe('ok');
     const [noKey, noBearer, wrong] = b!.guardStatuses;
-    expect(res.reason).toBe(`all 3 rejected (no_key ${noKey}, no_bearer_prefix ${noBearer}, wrong_key ${wrong}); the real key is accepted`);
+    expect(res.reason).toBe(
+      `all 3 rejected (no_key ${noKey}, no_bearer_prefix ${noBearer}, wrong_key ${wrong}); the real key is accepted`,
+    );
     expect(res.details?.authChecks).toMatchObject({
       no_key: { enforced: true, status: noKey },
       no_bearer_prefix: { enforced: true, status: noBearer },
@@ -228,22 +276,34 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     });
     // The wrong key is recognisable (sk-mcpwatch-guard-…); what the step log shows of it is masked.
     const wrongStep = res.steps.find((s) => s.msg.startsWith('[wrong_key] POST'))!;
-    expect(String((wrongStep.data?.headers as Record<string, string>).authorization)).toMatch(/^Bearer sk-…[0-9a-f]{4}$/);
+    expect(String((wrongStep.data?.headers as Record<string, string>).authorization)).toMatch(
+      /^Bearer sk-…[0-9a-f]{4}$/,
+    );
   });
 
   it('apiKeyHeader x-litellm-api-key: LiteLLM takes the key there while Authorization carries another token; the guard checks that header, keeping Authorization', async () => {
     const cat = await run('cat-keyheader');
     expect(cat.outcome, cat.reason).toBe('ok');
-    expect(Object.values(cat.details?.gatewayHealth?.servers ?? {})).toContainEqual(expect.objectContaining({ healthy: true }));
+    expect(Object.values(cat.details?.gatewayHealth?.servers ?? {})).toContainEqual(
+      expect.objectContaining({ healthy: true }),
+    );
     const init = cat.steps.find((s) => s.msg.endsWith('initialize'))!;
-    expect(init.data?.headers).toMatchObject({ 'x-litellm-api-key': expect.stringMatching(/^Bearer sk-…[0-9a-z]{4}$/), authorization: 'Bearer ***' });
+    expect(init.data?.headers).toMatchObject({
+      'x-litellm-api-key': expect.stringMatching(/^Bearer sk-…[0-9a-z]{4}$/),
+      authorization: 'Bearer ***',
+    });
     const guard = await run('guard-keyheader');
     expect(guard.outcome, JSON.stringify(guard.details)).toBe('ok');
     // no_bearer_prefix is about Authorization; in x-litellm-api-key 1.109 takes a key without the
     // prefix too, so the guard leaves that check out for this target (parse.ts).
     expect(Object.keys(guard.details?.authChecks ?? {})).toEqual(['no_key', 'wrong_key', 'valid_key']);
-    expect(guard.details?.authChecks).toMatchObject({ no_key: { enforced: true }, wrong_key: { enforced: true }, valid_key: { accepted: true } });
-    const sent = (check: string): Record<string, string> => guard.steps.find((s) => s.msg.startsWith(`[${check}] POST`))!.data!.headers as Record<string, string>;
+    expect(guard.details?.authChecks).toMatchObject({
+      no_key: { enforced: true },
+      wrong_key: { enforced: true },
+      valid_key: { accepted: true },
+    });
+    const sent = (check: string): Record<string, string> =>
+      guard.steps.find((s) => s.msg.startsWith(`[${check}] POST`))!.data!.headers as Record<string, string>;
     expect(sent('no_key')['x-litellm-api-key']).toBeUndefined();
     expect(sent('no_key').authorization).toBe('Bearer ***');
     expect(sent('wrong_key')['x-litellm-api-key']).toMatch(/^Bearer sk-…[0-9a-f]{4}$/);
@@ -254,7 +314,12 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     const res = await run('guard-wrong');
     expect(res.outcome).toBe('auth_rejected');
     expect(res.reason).toMatch(/^the real key was refused: /);
-    expect(res.details?.authChecks).toMatchObject({ no_key: { enforced: true }, no_bearer_prefix: { enforced: true }, wrong_key: { enforced: true }, valid_key: { accepted: false } });
+    expect(res.details?.authChecks).toMatchObject({
+      no_key: { enforced: true },
+      no_bearer_prefix: { enforced: true },
+      wrong_key: { enforced: true },
+      valid_key: { accepted: false },
+    });
   });
 
   it('a wrong key is auth_rejected with a reason that says why', async () => {
@@ -267,14 +332,17 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   it(`mcpPath /mcp without the slash: ${b?.noSlash}`, async () => {
     const res = await run('cat-noslash');
     expect(res.outcome, res.reason).toBe(b!.noSlash);
-    if (b!.noSlash === 'http_error') expect(res.reason).toBe(`307 Temporary Redirect from noslash: redirect to ${ll.url}/mcp/ — use mcpPath /mcp/`);
+    if (b!.noSlash === 'http_error')
+      expect(res.reason).toBe(`307 Temporary Redirect from noslash: redirect to ${ll.url}/mcp/ — use mcpPath /mcp/`);
   });
 
   it(`transport: sse (legacy GET /mcp/sse): ${b?.legacySse}`, async () => {
     const res = await run('cat-sse');
     expect(res.outcome, res.reason).toBe(b!.legacySse);
     if (b!.legacySse === 'timeout') {
-      expect(res.reason).toBe(`timeout after 4s in initialize: ${ll.url}/mcp/sse never sent the legacy SSE "endpoint" event (LiteLLM 1.77 serves only streamable HTTP there: use transport: streamable-http)`);
+      expect(res.reason).toBe(
+        `timeout after 4s in initialize: ${ll.url}/mcp/sse never sent the legacy SSE "endpoint" event (LiteLLM 1.77 serves only streamable HTTP there: use transport: streamable-http)`,
+      );
     } else {
       expect(res.reason).toMatch(new RegExp(`^\\d+ tools \\(${FS_SERVER}: \\d+\\)$`));
       expect(requestSteps(res)[0]).toMatch(/^GET http:.*\/mcp\/sse  \(open SSE session stream\)$/);
@@ -285,7 +353,9 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     const res = await run('cat-unknown-server');
     expect(res.outcome).toBe(b!.unknownServer);
     if (b!.unknownServer === 'auth_rejected') {
-      expect(res.reason).toMatch(/^403 Forbidden from lan — the key may not use MCP server mcp_nope: is the name in servers right/);
+      expect(res.reason).toMatch(
+        /^403 Forbidden from lan — the key may not use MCP server mcp_nope: is the name in servers right/,
+      );
     } else {
       // 1.77 ignores the filter and lists every server's tools.
       expect(res.reason).toMatch(/^server down: mcp_nope: no_tools — listed no tools .* — \d+ tools \(mcp_nope: 0, /);
@@ -297,10 +367,19 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     expect(cat.outcome).toBe('expectation_failed');
     expect(cat.reason).toMatch(b!.brokenReason);
     expect(cat.details?.catalog).toMatchObject({ tools: 0, toolsPerServer: { mcp_broken: 0 } });
-    expect(cat.details?.servers).toEqual({ mcp_broken: version === '1.77.1' ? { up: false, tools: 0, reason: 'no_tools' } : { up: false, tools: 0, reason: 'internal', said: 'internal' } });
+    expect(cat.details?.servers).toEqual({
+      mcp_broken:
+        version === '1.77.1'
+          ? { up: false, tools: 0, reason: 'no_tools' }
+          : { up: false, tools: 0, reason: 'internal', said: 'internal' },
+    });
     const call = await run('call-broken');
     expect(call.outcome).toBe('tool_error');
-    expect(call.reason).toMatch(version === '1.77.1' ? /^mcp_broken-anything failed: MCP client session is not initialized \(reported by the gateway with isError: false\)$/ : /^mcp_broken-anything failed: Error: Tool anything not found$/);
+    expect(call.reason).toMatch(
+      version === '1.77.1'
+        ? /^mcp_broken-anything failed: MCP client session is not initialized \(reported by the gateway with isError: false\)$/
+        : /^mcp_broken-anything failed: Error: Tool anything not found$/,
+    );
   });
 
   it('results feed the metrics: tools per server, expected tools, auth checks', async () => {
@@ -310,10 +389,15 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     for (const res of results) rec.record(res);
     const text = await m.registry.metrics();
     expect(sampleValue(text, 'mcp_catalog_tools', { probe: 'cat-fs', server: FS_SERVER })).toBeGreaterThanOrEqual(10);
-    expect(sampleValue(text, 'mcp_catalog_tool_present', { probe: 'cat-missing', tool: `${FS_SERVER}-no_such_tool` })).toBe(0);
-    expect(sampleValue(text, 'mcp_catalog_tool_present', { probe: 'cat-both', tool: `${EVERYTHING_SERVER}-echo` })).toBe(1);
+    expect(
+      sampleValue(text, 'mcp_catalog_tool_present', { probe: 'cat-missing', tool: `${FS_SERVER}-no_such_tool` }),
+    ).toBe(0);
+    expect(
+      sampleValue(text, 'mcp_catalog_tool_present', { probe: 'cat-both', tool: `${EVERYTHING_SERVER}-echo` }),
+    ).toBe(1);
     expect(sampleValue(text, 'mcp_catalog_changes_total', { probe: 'cat-both' })).toBe(1);
-    for (const check of ['no_key', 'no_bearer_prefix', 'wrong_key']) expect(sampleValue(text, 'mcp_auth_enforced', { probe: 'guard', check })).toBe(1);
+    for (const check of ['no_key', 'no_bearer_prefix', 'wrong_key'])
+      expect(sampleValue(text, 'mcp_auth_enforced', { probe: 'guard', check })).toBe(1);
     expect(text).not.toContain('check="valid_key"');
     expect(sampleValue(text, 'mcp_catalog_tools', { probe: 'cat-broken', server: 'mcp_broken' })).toBe(0);
   });
@@ -321,30 +405,48 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
   it('mcpwatch probe NAME (the built CLI) prints what was sent, masked, each phase and the result', async () => {
     const dir = tempDir();
     const cfg = writeConfig(dir, probesYaml(ll, '${LL_KEY}'));
-    const guard = await runCli(['probe', 'guard', '--config', cfg], { env: { LL_KEY: ll.masterKey }, timeoutMs: 60_000 });
+    const guard = await runCli(['probe', 'guard', '--config', cfg], {
+      env: { LL_KEY: ll.masterKey },
+      timeoutMs: 60_000,
+    });
     expect(guard.code, guard.stderr).toBe(0);
     expect(guard.stdout).toMatch(/^probe guard \(auth_guard\) → target lan http:\/\/127\.0\.0\.1:\d+\n/);
     expect(guard.stdout).toMatch(/\[no_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/\S*  initialize\n/);
-    expect(guard.stdout).toMatch(/\[wrong_key\] POST .*\n {14}\(headers as above, but:\)\n {14}authorization: Bearer sk-…[0-9a-f]{4}\n/);
+    expect(guard.stdout).toMatch(
+      /\[wrong_key\] POST .*\n {14}\(headers as above, but:\)\n {14}authorization: Bearer sk-…[0-9a-f]{4}\n/,
+    );
     expect(guard.stdout).toMatch(/phases: {3}connect [\d.]+m?s, initialize [\d.]+m?s\n/);
-    expect(guard.stdout).toContain(`result:   OK ok: all 3 rejected (no_key ${b!.guardStatuses[0]}, no_bearer_prefix ${b!.guardStatuses[1]}, wrong_key ${b!.guardStatuses[2]}); the real key is accepted\n`);
+    expect(guard.stdout).toContain(
+      `result:   OK ok: all 3 rejected (no_key ${b!.guardStatuses[0]}, no_bearer_prefix ${b!.guardStatuses[1]}, wrong_key ${b!.guardStatuses[2]}); the real key is accepted\n`,
+    );
     expect(guard.stdout).toMatch(/\n {2}no_key {12}rejected, as it must be: rejected: /);
     expect(guard.stdout + guard.stderr).not.toContain(ll.masterKey);
 
-    const wrong = await runCli(['probe', 'cat-wrong', '--config', cfg], { env: { LL_KEY: ll.masterKey }, timeoutMs: 60_000 });
+    const wrong = await runCli(['probe', 'cat-wrong', '--config', cfg], {
+      env: { LL_KEY: ll.masterKey },
+      timeoutMs: 60_000,
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toMatch(/\nresult: {3}FAILED auth_rejected: /);
     expect(wrong.stdout + wrong.stderr).not.toContain(WRONG_KEY);
 
-    const call = await runCli(['probe', 'call-everything', '--config', cfg, '--json'], { env: { LL_KEY: ll.masterKey }, timeoutMs: 60_000 });
+    const call = await runCli(['probe', 'call-everything', '--config', cfg, '--json'], {
+      env: { LL_KEY: ll.masterKey },
+      timeoutMs: 60_000,
+    });
     expect(call.code, call.stdout).toBe(0);
     const json = JSON.parse(call.stdout) as LooseResult;
-    expect(json).toMatchObject({ outcome: 'ok', type: 'mcp_call', details: { tool: `${EVERYTHING_SERVER}-echo`, isError: false } });
+    expect(json).toMatchObject({
+      outcome: 'ok',
+      type: 'mcp_call',
+      details: { tool: `${EVERYTHING_SERVER}-echo`, isError: false },
+    });
     expect(call.stdout).not.toContain(ll.masterKey);
   });
 
   it('nothing mcpwatch produced holds a key; the gateway never ran out of sessions', () => {
-    const all = JSON.stringify(results) + results.map((x) => formatResult(x, ll.url)).join('') + JSON.stringify(r.logLines);
+    const all =
+      JSON.stringify(results) + results.map((x) => formatResult(x, ll.url)).join('') + JSON.stringify(r.logLines);
     expect(all).not.toContain(ll.masterKey);
     expect(all).not.toContain(WRONG_KEY);
     expect(all).not.toMatch(new RegExp(`${GUARD_KEY_PREFIX}[0-9a-f]{8,}`));

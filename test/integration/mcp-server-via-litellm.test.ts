@@ -33,7 +33,14 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
     agent = await AgentProcess.start(cfg, port);
     litellm = await startLiteLLM({
       version,
-      servers: { monitoring: { transport: 'http', url: `http://127.0.0.1:${port}/mcp`, auth_type: 'bearer_token', authentication_token: TOKEN } },
+      servers: {
+        monitoring: {
+          transport: 'http',
+          url: `http://127.0.0.1:${port}/mcp`,
+          auth_type: 'bearer_token',
+          authentication_token: TOKEN,
+        },
+      },
     });
   }, 240_000);
   afterAll(async () => {
@@ -60,8 +67,13 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
     const client = await viaGateway();
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['monitoring-get_health', 'monitoring-list_probes', 'monitoring-run_probe']));
-      const r = (await client.callTool({ name: 'monitoring-get_health', arguments: {} })) as { isError?: boolean; content: Array<{ text: string }> };
+      expect(tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['monitoring-get_health', 'monitoring-list_probes', 'monitoring-run_probe']),
+      );
+      const r = (await client.callTool({ name: 'monitoring-get_health', arguments: {} })) as {
+        isError?: boolean;
+        content: Array<{ text: string }>;
+      };
       expect(r.isError ?? false).toBe(false);
       const health = JSON.parse(r.content[0]!.text);
       expect(health.mcpwatch.status).toBe('ok');

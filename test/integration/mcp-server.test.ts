@@ -22,7 +22,10 @@ describe('mcpwatch as an MCP server (/mcp)', () => {
 
   async function connect(token?: string): Promise<Client> {
     const c = new Client({ name: 'test', version: '1' });
-    const t = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {});
+    const t = new StreamableHTTPClientTransport(
+      new URL(url),
+      token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
+    );
     await c.connect(t);
     return c;
   }
@@ -56,7 +59,11 @@ mcpServer:
 `,
     );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY, TOKEN });
-    await agent.waitFor(async () => (await agent.metric('mcp_probe_success', { probe: 'self-catalog' })) === 1, 10_000, 'self-catalog ok');
+    await agent.waitFor(
+      async () => (await agent.metric('mcp_probe_success', { probe: 'self-catalog' })) === 1,
+      10_000,
+      'self-catalog ok',
+    );
     client = await connect(TOKEN);
   });
   afterAll(async () => {
@@ -67,14 +74,25 @@ mcpServer:
 
   it('lists its read-only tools', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['get_health', 'list_probes', 'get_probe_result', 'run_probe', 'get_recent_auth_errors', 'get_catalog']);
+    expect(tools.map((t) => t.name)).toEqual([
+      'get_health',
+      'list_probes',
+      'get_probe_result',
+      'run_probe',
+      'get_recent_auth_errors',
+      'get_catalog',
+    ]);
     for (const t of tools) expect(t.annotations?.readOnlyHint, t.name).toBe(true);
   });
 
   it('requires the bearer token', async () => {
     await expect(connect()).rejects.toThrow(/401|Unauthorized/);
     await expect(connect('wrong-token')).rejects.toThrow(/401|Unauthorized/);
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: TOKEN }, body: '{}' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: TOKEN },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mcpwatch"');
   });
@@ -148,9 +166,15 @@ mcpServer:
   it('answers the MCP Inspector CLI (tools/list, tools/call)', async () => {
     const list = JSON.parse(inspector(url, ['--method', 'tools/list'], { Authorization: `Bearer ${TOKEN}` }));
     expect(list.tools.map((t: { name: string }) => t.name)).toContain('get_health');
-    const health = JSON.parse(inspector(url, ['--method', 'tools/call', '--tool-name', 'get_health'], { Authorization: `Bearer ${TOKEN}` }));
+    const health = JSON.parse(
+      inspector(url, ['--method', 'tools/call', '--tool-name', 'get_health'], { Authorization: `Bearer ${TOKEN}` }),
+    );
     expect(JSON.parse(health.content[0].text).mcpwatch.status).toBe('ok');
-    const probe = JSON.parse(inspector(url, ['--method', 'tools/call', '--tool-name', 'get_probe_result', '--tool-arg', 'name=self-catalog'], { Authorization: `Bearer ${TOKEN}` }));
+    const probe = JSON.parse(
+      inspector(url, ['--method', 'tools/call', '--tool-name', 'get_probe_result', '--tool-arg', 'name=self-catalog'], {
+        Authorization: `Bearer ${TOKEN}`,
+      }),
+    );
     expect(JSON.parse(probe.content[0].text).last.outcome).toBe('ok');
     expect(() => inspector(url, ['--method', 'tools/list'])).toThrow(/401|Unauthorized/);
   });

@@ -13,7 +13,8 @@ function sumMatches(text: string, labels: Record<string, string>): number {
   let n = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith('mcpwatch_log_matches_total{')) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) n += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return n;
 }
@@ -25,7 +26,16 @@ describe.each(LITELLM_VERSIONS)('origin of auth errors, LiteLLM %s in a containe
   beforeAll(async () => {
     ensureDocker();
     // One upstream (LiteLLM 1.108+ refuses even the master key on /mcp when no MCP server is loaded).
-    litellm = await startLiteLLMContainer({ version, mcpServers: { mcp_everything: { transport: 'stdio', command: process.execPath, args: [ensureMcpServers().everything, 'stdio'] } } });
+    litellm = await startLiteLLMContainer({
+      version,
+      mcpServers: {
+        mcp_everything: {
+          transport: 'stdio',
+          command: process.execPath,
+          args: [ensureMcpServers().everything, 'stdio'],
+        },
+      },
+    });
     const port = await freePort();
     const cfg = writeConfig(
       tempDir(),
@@ -41,8 +51,16 @@ logs:
 `,
     );
     agent = await AgentProcess.start(cfg, port);
-    await agent.waitFor(async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1, 20_000, 'tail up');
-    await agent.waitFor(async () => (await agent.metric('mcp_probe_success', { probe: 'guard' })) === 1, 60_000, 'first guard run ok');
+    await agent.waitFor(
+      async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1,
+      20_000,
+      'tail up',
+    );
+    await agent.waitFor(
+      async () => (await agent.metric('mcp_probe_success', { probe: 'guard' })) === 1,
+      60_000,
+      'first guard run ok',
+    );
   }, 240_000);
   afterAll(async () => {
     await agent?.stop();
@@ -74,7 +92,8 @@ logs:
 
     // Guard: per run, no_key and no_bearer_prefix are logged as malformed_key; the wrong key as
     // no_db (newer) or an empty message, auth_other (1.77). Clients: 6 malformed, 6 wrong.
-    const delta = async (labels: Record<string, string>): Promise<number> => sumMatches(await agent.text('/metrics'), labels) - sumMatches(metricsBefore, labels);
+    const delta = async (labels: Record<string, string>): Promise<number> =>
+      sumMatches(await agent.text('/metrics'), labels) - sumMatches(metricsBefore, labels);
     const want = {
       probeMalformed: 2 * RUNS,
       probeWrong: RUNS,
@@ -83,18 +102,33 @@ logs:
     };
     const got = async () => ({
       probeMalformed: await delta({ category: 'auth', origin: 'probe', kind: 'malformed_key' }),
-      probeWrong: (await delta({ category: 'auth', origin: 'probe', kind: 'no_db' })) + (await delta({ category: 'auth', origin: 'probe', kind: 'auth_other' })),
+      probeWrong:
+        (await delta({ category: 'auth', origin: 'probe', kind: 'no_db' })) +
+        (await delta({ category: 'auth', origin: 'probe', kind: 'auth_other' })),
       externalMalformed: await delta({ category: 'auth', origin: 'external', kind: 'malformed_key' }),
-      externalWrong: (await delta({ category: 'auth', origin: 'external', kind: 'no_db' })) + (await delta({ category: 'auth', origin: 'external', kind: 'auth_other' })),
+      externalWrong:
+        (await delta({ category: 'auth', origin: 'external', kind: 'no_db' })) +
+        (await delta({ category: 'auth', origin: 'external', kind: 'auth_other' })),
     });
-    await agent.waitFor(async () => JSON.stringify(await got()) === JSON.stringify(want), 20_000, `split ${JSON.stringify(want)}`).catch(async (err: Error) => {
-      const recent = ((await (await agent.get('/status')).json()) as { logs: { recentMatches: unknown[] } }).logs.recentMatches;
-      throw new Error(`${err.message.split('\n')[0]}: got ${JSON.stringify(await got())}\nrecent matches: ${JSON.stringify(recent.slice(0, 40), null, 1)}`);
-    });
+    await agent
+      .waitFor(
+        async () => JSON.stringify(await got()) === JSON.stringify(want),
+        20_000,
+        `split ${JSON.stringify(want)}`,
+      )
+      .catch(async (err: Error) => {
+        const recent = ((await (await agent.get('/status')).json()) as { logs: { recentMatches: unknown[] } }).logs
+          .recentMatches;
+        throw new Error(
+          `${err.message.split('\n')[0]}: got ${JSON.stringify(await got())}\nrecent matches: ${JSON.stringify(recent.slice(0, 40), null, 1)}`,
+        );
+      });
     // Nothing else in the auth category, from either side.
     expect(await delta({ category: 'auth', kind: 'missing_key' })).toBe(0);
     expect(await delta({ category: 'auth', kind: 'invalid_key' })).toBe(0);
     // The access lines split the same way: every guard request is marked in its URL.
-    expect(await delta({ category: 'http', origin: 'external' })).toBe(statuses.filter((s) => s === 401 || s === 403 || s === 429 || s >= 500).length);
+    expect(await delta({ category: 'http', origin: 'external' })).toBe(
+      statuses.filter((s) => s === 401 || s === 403 || s === 429 || s >= 500).length,
+    );
   }, 120_000);
 });

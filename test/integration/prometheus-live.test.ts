@@ -77,8 +77,12 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
   });
 
   it('scrapes mcpwatch (OpenMetrics) and sees the probes succeed', async () => {
-    await until('up == 1', 20_000, async () => ((await prom.query('up{job="mcpwatch"}'))[0]?.value[1] === '1' ? true : undefined));
-    await until('gw-live success', 20_000, async () => ((await prom.query('mcp_probe_success{probe="gw-live"}'))[0]?.value[1] === '1' ? true : undefined));
+    await until('up == 1', 20_000, async () =>
+      (await prom.query('up{job="mcpwatch"}'))[0]?.value[1] === '1' ? true : undefined,
+    );
+    await until('gw-live success', 20_000, async () =>
+      (await prom.query('mcp_probe_success{probe="gw-live"}'))[0]?.value[1] === '1' ? true : undefined,
+    );
     // Counters arrive with their _total names through the OpenMetrics conversion.
     expect((await prom.query('mcp_probe_runs_total{probe="gw-live",outcome="ok"}')).length).toBe(1);
   }, 60_000);
@@ -86,15 +90,22 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
   it('the probe alert goes pending, then firing, when the gateway goes down', async () => {
     await gw.stop();
     const pending = await until('MCPProbeFailing pending', 30_000, async () =>
-      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'pending'),
+      (await prom.alerts()).find(
+        (a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'pending',
+      ),
     );
     expect(pending.labels).toMatchObject({ target: 'gw', type: 'http', severity: 'warning' });
     await until('MCPProbeFailing firing', 30_000, async () =>
-      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'firing'),
+      (await prom.alerts()).find(
+        (a) => a.labels.alertname === 'MCPProbeFailing' && a.labels.probe === 'gw-live' && a.state === 'firing',
+      ),
     );
     // The expected tool that is not there fires too; auth is enforced, so that alert stays quiet.
     await until('MCPExpectedToolMissing firing', 30_000, async () =>
-      (await prom.alerts()).find((a) => a.labels.alertname === 'MCPExpectedToolMissing' && a.labels.tool === 'not_a_tool' && a.state === 'firing'),
+      (await prom.alerts()).find(
+        (a) =>
+          a.labels.alertname === 'MCPExpectedToolMissing' && a.labels.tool === 'not_a_tool' && a.state === 'firing',
+      ),
     );
     expect((await prom.alerts()).filter((a) => a.labels.alertname === 'MCPGatewayAuthNotEnforced')).toEqual([]);
     expect(await prom.query('mcp_auth_enforced{probe="self-guard"} == 1')).toHaveLength(3);
@@ -106,7 +117,11 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
       templating: { list: Array<{ name: string; definition?: string }> };
     };
     const fill = (expr: string): string =>
-      expr.replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m').replaceAll('$target', '.*').replaceAll('$container', '.*');
+      expr
+        .replaceAll('$__rate_interval', '1m')
+        .replaceAll('$__range', '5m')
+        .replaceAll('$target', '.*')
+        .replaceAll('$container', '.*');
     const empty: string[] = [];
     for (const panel of dash.panels.filter((p) => p.type !== 'row')) {
       for (const t of panel.targets ?? []) {
@@ -128,7 +143,14 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     // What promtool reads is the whole of it: probe, log, self and process metrics.
-    for (const name of ['mcp_probe_runs_total', 'mcp_probe_duration_seconds_bucket', 'mcp_catalog_tools', 'mcpwatch_log_matches_total', 'process_cpu_seconds_total', 'nodejs_active_handles']) {
+    for (const name of [
+      'mcp_probe_runs_total',
+      'mcp_probe_duration_seconds_bucket',
+      'mcp_catalog_tools',
+      'mcpwatch_log_matches_total',
+      'process_cpu_seconds_total',
+      'nodejs_active_handles',
+    ]) {
       expect(text, name).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
     }
     const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

@@ -36,21 +36,33 @@ ${probes}${extraProbes}logs:
 ${extraContainers}`,
       `mcpwatch-${Math.random().toString(36).slice(2)}.yaml`,
     );
-  const report = (args: string[]) => runCli(['report', ...args], { env: { LITELLM_KEY: litellm.masterKey }, timeoutMs: 180_000 });
+  const report = (args: string[]) =>
+    runCli(['report', ...args], { env: { LITELLM_KEY: litellm.masterKey }, timeoutMs: 180_000 });
   const written = (out: string): { md: string; json: Report; stem: string } => {
     const names = readdirSync(out).sort();
     expect(names).toHaveLength(2);
     const stem = names[0]!.replace(/\.json$/, '');
     expect(names).toEqual([`${stem}.json`, `${stem}.md`]);
     expect(stem).toMatch(/^mcpwatch-report-\d{8}T\d{6}Z$/);
-    return { md: readFileSync(join(out, `${stem}.md`), 'utf8'), json: JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8')) as Report, stem };
+    return {
+      md: readFileSync(join(out, `${stem}.md`), 'utf8'),
+      json: JSON.parse(readFileSync(join(out, `${stem}.json`), 'utf8')) as Report,
+      stem,
+    };
   };
 
   beforeAll(async () => {
     ensureDocker();
     litellm = await startLiteLLMContainer({
       version: DEFAULT_LITELLM_VERSION,
-      mcpServers: { [EVERYTHING_SERVER]: { transport: 'stdio', command: process.execPath, args: [ensureMcpServers().everything, 'stdio'] }, mcp_broken: { transport: 'stdio', command: 'false', args: [] } },
+      mcpServers: {
+        [EVERYTHING_SERVER]: {
+          transport: 'stdio',
+          command: process.execPath,
+          args: [ensureMcpServers().everything, 'stdio'],
+        },
+        mcp_broken: { transport: 'stdio', command: 'false', args: [] },
+      },
     });
     dir = tempDir('mcpwatch-report-');
     probes = `  - { name: cat, type: mcp_catalog, target: gw, servers: [${EVERYTHING_SERVER}], every: 1h }
@@ -67,7 +79,10 @@ ${extraContainers}`,
     // A real client's failures, before the report: a key without "Bearer " and a wrong key.
     expect(await badRequest(litellm.url, litellm.masterKey)).toBeGreaterThanOrEqual(400);
     expect(await badRequest(litellm.url, `Bearer ${CLIENT_WRONG_KEY}`)).toBeGreaterThanOrEqual(400);
-    const codex = file('config.toml', `[mcp_servers.litellm]\nurl = "${litellm.url}/mcp/"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`);
+    const codex = file(
+      'config.toml',
+      `[mcp_servers.litellm]\nurl = "${litellm.url}/mcp/"\nbearer_token_env_var = "LITELLM_KEY"\nhttp_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`,
+    );
     const out = join(dir, 'green');
     const r = await report(['--config', config(), '--clients', codex, '--out', out, '--since', '10m']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -82,12 +97,30 @@ ${extraContainers}`,
       ['guard', 'ok'],
       ['plain', 'ok'],
     ]);
-    expect(json.clients.live).toEqual([{ file: codex, server: 'litellm', outcome: 'ok', reason: expect.stringMatching(/^\d+ tools \(mcp_everything: \d+\)$/) }]);
+    expect(json.clients.live).toEqual([
+      {
+        file: codex,
+        server: 'litellm',
+        outcome: 'ok',
+        reason: expect.stringMatching(/^\d+ tools \(mcp_everything: \d+\)$/),
+      },
+    ]);
     const logs = json.logs!.containers[0]!;
     expect(logs.name).toBe(litellm.name);
-    const count = (origin: string, kinds: string[]): number => (logs.counts ?? []).filter((c) => c.category === 'auth' && c.origin === origin && kinds.includes(c.kind)).reduce((s, c) => s + c.count, 0);
+    const count = (origin: string, kinds: string[]): number =>
+      (logs.counts ?? [])
+        .filter((c) => c.category === 'auth' && c.origin === origin && kinds.includes(c.kind))
+        .reduce((s, c) => s + c.count, 0);
     // The guard's own (no key and no "Bearer ": malformed; the wrong key: auth_other in 1.77) and the client's, apart.
-    expect({ probeMalformed: count('probe', ['malformed_key']), probeWrong: count('probe', ['auth_other', 'no_db']), externalMalformed: count('external', ['malformed_key']), externalWrong: count('external', ['auth_other', 'no_db']) }, JSON.stringify(logs, null, 1)).toEqual({
+    expect(
+      {
+        probeMalformed: count('probe', ['malformed_key']),
+        probeWrong: count('probe', ['auth_other', 'no_db']),
+        externalMalformed: count('external', ['malformed_key']),
+        externalWrong: count('external', ['auth_other', 'no_db']),
+      },
+      JSON.stringify(logs, null, 1),
+    ).toEqual({
       probeMalformed: 2,
       probeWrong: 1,
       externalMalformed: 1,
@@ -95,11 +128,15 @@ ${extraContainers}`,
     });
     expect(logs.matches!.some((m) => m.origin === 'external' && m.requesterIp === '127.0.0.2')).toBe(true);
 
-    expect(md).toMatch(/^# mcpwatch validation report — \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n\n\*\*Result: all green\*\*\n/);
+    expect(md).toMatch(
+      /^# mcpwatch validation report — \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n\n\*\*Result: all green\*\*\n/,
+    );
     expect(md).toContain('| `echo` | mcp_call | gw | ok |');
     expect(md).toContain(`| ${codex} | litellm | ok |`);
     expect(md).toContain(`### ${litellm.name}`);
-    expect(md).toContain(`> Clients' own auth errors in the gateway log before this report started (origin external): 2 in ${litellm.name}.`);
+    expect(md).toContain(
+      `> Clients' own auth errors in the gateway log before this report started (origin external): 2 in ${litellm.name}.`,
+    );
     // Keys masked everywhere: the gateway key (in the client's bare header, quoted by LiteLLM?), the client's wrong key.
     for (const text of [md, JSON.stringify(json), r.stdout, r.stderr]) {
       expect(text).not.toContain(litellm.masterKey);
@@ -108,9 +145,15 @@ ${extraContainers}`,
   }, 240_000);
 
   it("something failed: exit 1, what failed listed first, a failed run with LiteLLM's words, a broken client, a log not read", async () => {
-    const bare = file('bare.toml', `[mcp_servers.litellm]\nurl = "${litellm.url}/mcp/"\nenv_http_headers = { Authorization = "LITELLM_KEY" }\nhttp_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`);
+    const bare = file(
+      'bare.toml',
+      `[mcp_servers.litellm]\nurl = "${litellm.url}/mcp/"\nenv_http_headers = { Authorization = "LITELLM_KEY" }\nhttp_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`,
+    );
     const out = join(dir, 'failed');
-    const cfg = config(`  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h }\n`, `    - { name: no-such-container-${litellm.name} }\n`);
+    const cfg = config(
+      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h }\n`,
+      `    - { name: no-such-container-${litellm.name} }\n`,
+    );
     // Before the report, in a window of its own: another mcpwatch's guard (a separate process, as a
     // running agent's would be: this report is not told of its requests) and a real client's bare key.
     await new Promise((res) => setTimeout(res, 3_000));
@@ -119,7 +162,17 @@ ${extraContainers}`,
     expect(other.code, other.stdout + other.stderr).toBe(0);
     expect(await badRequest(litellm.url, litellm.masterKey)).toBeGreaterThanOrEqual(400);
     await new Promise((res) => setTimeout(res, 1_500)); // out of the first runs' evidence windows
-    const r = await report(['--config', cfg, '--clients', bare, '--out', out, '--json', '--since', `${Date.now() - t0 + 1_000}ms`]);
+    const r = await report([
+      '--config',
+      cfg,
+      '--clients',
+      bare,
+      '--out',
+      out,
+      '--json',
+      '--since',
+      `${Date.now() - t0 + 1_000}ms`,
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const { md, json } = written(out);
     // --json prints the report the file holds.
@@ -128,7 +181,9 @@ ${extraContainers}`,
     expect(json.failures[0]).toMatch(/^probe broken \(mcp_catalog → gw\): /);
     expect(json.failures.slice(1)).toEqual([
       expect.stringMatching(new RegExp(`^${bare}:3: error: litellm: \\[missing_bearer_prefix\\]`)),
-      expect.stringMatching(new RegExp(`^${bare}: litellm: live: auth_rejected — .*key sent without "Bearer " prefix\\?`)),
+      expect.stringMatching(
+        new RegExp(`^${bare}: litellm: live: auth_rejected — .*key sent without "Bearer " prefix\\?`),
+      ),
       `log of no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`,
     ]);
     // The failed run carries what LiteLLM logged about mcp_broken in its window, read from the same pass over the log.
@@ -137,16 +192,33 @@ ${extraContainers}`,
     expect(broken.gatewayLog?.records.length, JSON.stringify(broken.gatewayLog, null, 1)).toBeGreaterThan(0);
     // LiteLLM's words depend on when it notices the failed start: the server named ("Task cancelled
     // while listing tools from mcp_broken") or its MCP client's warnings (seen in a CI run).
-    expect(broken.gatewayLog?.records.some((rec) => /mcp_broken|MCP client connection failed|MCP client session is not initialized/.test(rec.text)), JSON.stringify(broken, null, 1)).toBe(true);
+    expect(
+      broken.gatewayLog?.records.some((rec) =>
+        /mcp_broken|MCP client connection failed|MCP client session is not initialized/.test(rec.text),
+      ),
+      JSON.stringify(broken, null, 1),
+    ).toBe(true);
     // The guard runs after the others, out of their windows: its provoked errors are no one else's evidence.
     expect(broken.gatewayLog?.records.some((rec) => rec.text.includes('Malformed API Key'))).toBe(false);
-    expect(broken.gatewayLog?.incomplete).toEqual([`no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`]);
+    expect(broken.gatewayLog?.incomplete).toEqual([
+      `no-such-container-${litellm.name}: no container named no-such-container-${litellm.name}`,
+    ]);
     expect(json.probes.filter((p) => p.probe !== 'broken').every((p) => p.success)).toBe(true);
     // The other guard's errors are known by the marked access lines after them, the client's stay
     // external, and the bare key this report's own live try sent is not counted as before the report.
     const logs = json.logs!.containers[0]!;
-    const auth = (origin: string, kind: string): number => logs.counts!.find((c) => c.category === 'auth' && c.origin === origin && c.kind === kind)?.count ?? 0;
-    expect({ probeMalformed: auth('probe', 'malformed_key'), probeWrong: auth('probe', 'auth_other'), externalMalformed: auth('external', 'malformed_key'), externalWrong: auth('external', 'auth_other'), before: logs.externalAuthBefore }, JSON.stringify(logs.counts)).toEqual({
+    const auth = (origin: string, kind: string): number =>
+      logs.counts!.find((c) => c.category === 'auth' && c.origin === origin && c.kind === kind)?.count ?? 0;
+    expect(
+      {
+        probeMalformed: auth('probe', 'malformed_key'),
+        probeWrong: auth('probe', 'auth_other'),
+        externalMalformed: auth('external', 'malformed_key'),
+        externalWrong: auth('external', 'auth_other'),
+        before: logs.externalAuthBefore,
+      },
+      JSON.stringify(logs.counts),
+    ).toEqual({
       probeMalformed: 4,
       probeWrong: 2,
       externalMalformed: 2,
@@ -165,7 +237,10 @@ ${extraContainers}`,
   it('a usage or config error is exit 2 and writes nothing', async () => {
     const out = join(dir, 'usage');
     const cases: Array<[string[], RegExp]> = [
-      [['--config', config(), '--clients', join(dir, 'nope.toml'), '--out', out], /--clients .*nope\.toml: no such file/],
+      [
+        ['--config', config(), '--clients', join(dir, 'nope.toml'), '--out', out],
+        /--clients .*nope\.toml: no such file/,
+      ],
       [['--config', writeConfig(dir, 'targets: { gw: { url: 42 } }\n', 'bad.yaml'), '--out', out], /targets\.gw\.url/],
       [['--config', config(), '--since', 'soon', '--out', out], /--since: invalid duration "soon"/],
       [['--config', config(), 'stray', '--out', out], /report takes no arguments/],

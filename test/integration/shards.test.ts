@@ -93,10 +93,22 @@ describe('shards: three replicas share the probes', () => {
       const index = shardOfReplica(i);
       const mine = probes.filter((n) => shardOfName(n, TOTAL) === index);
       const status = (await (await replicas[i]!.get('/status')).json()) as Status;
-      expect(status.shard, `replica ${i}`).toEqual({ index, total: TOTAL, probes: mine.length, ofProbes: probes.length, tailsLogs: false });
-      expect(status.probes.map((p) => p.name), `replica ${i}`).toEqual(mine);
+      expect(status.shard, `replica ${i}`).toEqual({
+        index,
+        total: TOTAL,
+        probes: mine.length,
+        ofProbes: probes.length,
+        tailsLogs: false,
+      });
+      expect(
+        status.probes.map((p) => p.name),
+        `replica ${i}`,
+      ).toEqual(mine);
       expect(await exported(replicas[i]!), `replica ${i}`).toEqual([...mine].sort());
-      expect(await replicas[i]!.metric('mcpwatch_shard_info', { index: String(index), total: String(TOTAL) }), `replica ${i}`).toBe(1);
+      expect(
+        await replicas[i]!.metric('mcpwatch_shard_info', { index: String(index), total: String(TOTAL) }),
+        `replica ${i}`,
+      ).toBe(1);
       for (const p of status.probes) seenStatus.set(p.name, [...(seenStatus.get(p.name) ?? []), i]);
       for (const p of await exported(replicas[i]!)) seenMetrics.set(p, [...(seenMetrics.get(p) ?? []), i]);
     }
@@ -113,7 +125,13 @@ describe('shards: three replicas share the probes', () => {
     await expectPartition((i) => i);
     // And they run: every probe succeeds somewhere, within a few of its 2 s intervals.
     await until('every probe ran once', 30_000, async () => {
-      const ran = await Promise.all(replicas.map(async (r) => ((await r.get('/status').then((x) => x.json())) as { probes: Array<{ runs: number }> }).probes.every((p) => p.runs > 0)));
+      const ran = await Promise.all(
+        replicas.map(async (r) =>
+          ((await r.get('/status').then((x) => x.json())) as { probes: Array<{ runs: number }> }).probes.every(
+            (p) => p.runs > 0,
+          ),
+        ),
+      );
       return ran.every(Boolean) ? true : undefined;
     });
   }, 60_000);
@@ -123,7 +141,9 @@ describe('shards: three replicas share the probes', () => {
     const res = await replicas[0]!.get(`/probe?name=${far}`);
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: string; shard: unknown };
-    expect(body.error).toBe(`probe "${far}" runs on shard 1 of 3, not on this replica (shard 0 of 3): ask the replica of shard 1`);
+    expect(body.error).toBe(
+      `probe "${far}" runs on shard 1 of 3, not on this replica (shard 0 of 3): ask the replica of shard 1`,
+    );
     expect(body.shard).toEqual({ index: 1, total: 3 });
     const own = await replicas[1]!.get(`/probe?name=${far}`);
     expect(own.status).toBe(200);
@@ -148,10 +168,12 @@ describe('shards: three replicas share the probes', () => {
       return counts.length === 100 && counts.every((c) => c.value[1] === '1') ? true : undefined;
     });
     expect((await p.query('count(mcp_probe_success == 1)'))[0]?.value[1]).toBe('100');
-    expect((await p.query('count by (shard) (mcp_probe_success)')).map((r) => [r.metric.shard, r.value[1]]).sort()).toEqual(
-      [0, 1, 2].map((i) => [String(i), String(probes.filter((n) => shardOfName(n, TOTAL) === i).length)]),
-    );
-    expect((await p.query('mcpwatch_shard_info')).map((r) => `${r.metric.shard}:${r.metric.index}/${r.metric.total}`).sort()).toEqual(['0:0/3', '1:1/3', '2:2/3']);
+    expect(
+      (await p.query('count by (shard) (mcp_probe_success)')).map((r) => [r.metric.shard, r.value[1]]).sort(),
+    ).toEqual([0, 1, 2].map((i) => [String(i), String(probes.filter((n) => shardOfName(n, TOTAL) === i).length)]));
+    expect(
+      (await p.query('mcpwatch_shard_info')).map((r) => `${r.metric.shard}:${r.metric.index}/${r.metric.total}`).sort(),
+    ).toEqual(['0:0/3', '1:1/3', '2:2/3']);
   }, 90_000);
 
   it('the same after a restart of one replica', async () => {
@@ -193,7 +215,11 @@ describe('shards: three replicas share the probes', () => {
 
   it('an HA pair for shard 0: its probes twice, once without (instance); one partner stopped is MCPWatchReplicaDown, not MCPWatchDown', async () => {
     const p = prom!;
-    const haConfig = writeConfig(dir, configYaml(haPort, gw.url, probes, { index: 0, total: TOTAL }), 'replica-0b.yaml');
+    const haConfig = writeConfig(
+      dir,
+      configYaml(haPort, gw.url, probes, { index: 0, total: TOTAL }),
+      'replica-0b.yaml',
+    );
     ha = await AgentProcess.start(haConfig, haPort);
     const shard0 = probes.filter((n) => shardOfName(n, TOTAL) === 0).length;
     await until('shard 0 probes from both partners', 45_000, async () => {
@@ -216,7 +242,11 @@ describe('shards: three replicas share the probes', () => {
     expect(down.labels).toMatchObject({ instance: `127.0.0.1:${haPort}`, shard: '0', severity: 'warning' });
     const alerts = await p.alerts();
     expect(alerts.filter((a) => a.labels.alertname === 'MCPWatchDown')).toEqual([]);
-    expect(alerts.filter((a) => a.labels.alertname === 'MCPProbeFailing' || a.labels.alertname === 'MCPNoRecentSuccessfulProbe')).toEqual([]);
+    expect(
+      alerts.filter(
+        (a) => a.labels.alertname === 'MCPProbeFailing' || a.labels.alertname === 'MCPNoRecentSuccessfulProbe',
+      ),
+    ).toEqual([]);
     // Shard 0 is still watched, each probe once now.
     await until('shard 0 probes once again', 30_000, async () => {
       const counts = await p.query('count by (probe) (mcp_probe_success{shard="0"})');

@@ -31,7 +31,8 @@ describe('the SSO route (Keycloak, oauth2-proxy, Caddy) and the LAN route to a r
   function yaml(): string {
     const secret = kc.clients.secret;
     const front = `url: "${sso.url}", apiKey: "${ll.masterKey}", apiKeyHeader: ${KEY_HEADER}, timeout: 30s, tls: { caFile: "${sso.caFile}" }`;
-    const oauth = (extra: string): string => `oauth2: { clientId: ${secret.clientId}, clientSecret: "${secret.clientSecret}", tokenUrl: "${kc.tokenUrl}", scopes: [openid]${extra} }`;
+    const oauth = (extra: string): string =>
+      `oauth2: { clientId: ${secret.clientId}, clientSecret: "${secret.clientSecret}", tokenUrl: "${kc.tokenUrl}", scopes: [openid]${extra} }`;
     return `targets:
   lan: { url: "${ll.url}", apiKey: "${ll.masterKey}", timeout: 30s }
   internet: { ${front}, ${oauth('')} }
@@ -92,7 +93,14 @@ probes:
     expect(cat.details.catalog.toolsPerServer[FS_SERVER]).toBe(lan.details.catalog.toolsPerServer[FS_SERVER]);
     expect(cat.tls?.authorized).toBe(true);
     // The token was asked for once, of Keycloak, as the config says.
-    expect(cat.oauth).toMatchObject({ tokenEndpoint: kc.tokenUrl, grant: 'client_credentials', clientId: kc.clients.secret.clientId, authMethod: 'client_secret_basic', scopes: ['openid'], token: 'requested' });
+    expect(cat.oauth).toMatchObject({
+      tokenEndpoint: kc.tokenUrl,
+      grant: 'client_credentials',
+      clientId: kc.clients.secret.clientId,
+      authMethod: 'client_secret_basic',
+      scopes: ['openid'],
+      token: 'requested',
+    });
     expect(cat.oauth!.requests).toEqual([expect.objectContaining({ outcome: 'ok', why: 'first' })]);
     expect(cat.oauth!.expiresAt! - Date.now()).toBeGreaterThan(60_000);
     expect(cat.oauth!.expiresAt! - Date.now()).toBeLessThanOrEqual(kc.accessTokenLifespan * 1000);
@@ -150,16 +158,24 @@ probes:
     expect(post.oauth).toMatchObject({ authMethod: 'client_secret_post', token: 'requested' });
     const jwt = await runner.run('jwt-catalog');
     expect(jwt.outcome, why(jwt)).toBe('ok');
-    expect(jwt.oauth).toMatchObject({ authMethod: 'private_key_jwt', clientId: kc.clients.jwt.clientId, token: 'requested' });
+    expect(jwt.oauth).toMatchObject({
+      authMethod: 'private_key_jwt',
+      clientId: kc.clients.jwt.clientId,
+      token: 'requested',
+    });
     expectNothingLeaked(JSON.stringify([post, jwt]), runner);
   });
 
-  it('a wrong client secret is auth_rejected with Keycloak\'s answer, counted as a rejected token request', async () => {
+  it("a wrong client secret is auth_rejected with Keycloak's answer, counted as a rejected token request", async () => {
     const runner = await ProbeRunner.load(configPath);
     const r = await runner.run('wrong-catalog');
     expect(r.outcome, why(r)).toBe('auth_rejected');
-    expect(r.reason).toContain(`the token endpoint ${kc.tokenUrl} refused client "${kc.clients.secret.clientId}": unauthorized_client (Invalid client or Invalid client credentials)`);
-    expect(r.oauth!.requests).toEqual([expect.objectContaining({ outcome: 'rejected', status: 401, error: 'unauthorized_client' })]);
+    expect(r.reason).toContain(
+      `the token endpoint ${kc.tokenUrl} refused client "${kc.clients.secret.clientId}": unauthorized_client (Invalid client or Invalid client credentials)`,
+    );
+    expect(r.oauth!.requests).toEqual([
+      expect.objectContaining({ outcome: 'rejected', status: 401, error: 'unauthorized_client' }),
+    ]);
     // Nothing was sent to the gateway without a token.
     expect(r.steps.some((s) => /^POST https:/.test(s.msg))).toBe(false);
     const metrics = createMetrics(new Registry());
@@ -167,7 +183,9 @@ probes:
     rec.declare(runner.config.probes, ['internet-wrong']);
     rec.record(r);
     const text = await metrics.registry.metrics();
-    expect(sampleValue(text, 'mcp_oauth_token_requests_total', { target: 'internet-wrong', outcome: 'rejected' })).toBe(1);
+    expect(sampleValue(text, 'mcp_oauth_token_requests_total', { target: 'internet-wrong', outcome: 'rejected' })).toBe(
+      1,
+    );
     expect(sampleValue(text, 'mcp_oauth_token_requests_total', { target: 'internet-wrong', outcome: 'ok' })).toBe(0);
     expectNothingLeaked(JSON.stringify(r), runner);
   });
@@ -176,9 +194,13 @@ probes:
     const res = await runCli(['probe', 'internet-catalog', '--config', configPath], { timeoutMs: 90_000 });
     expect(res.code, res.stdout + res.stderr).toBe(0);
     if (process.env.MCPWATCH_SHOW_CLI) console.info(res.stdout);
-    expect(res.stdout).toContain(`oauth2: POST ${kc.tokenUrl}  (token request: grant client_credentials, client "${kc.clients.secret.clientId}", client_secret_basic, scopes openid)`);
+    expect(res.stdout).toContain(
+      `oauth2: POST ${kc.tokenUrl}  (token request: grant client_credentials, client "${kc.clients.secret.clientId}", client_secret_basic, scopes openid)`,
+    );
     expect(res.stdout).toMatch(/oauth2: ← a bearer token for \d+m?\d*s? \(until /i);
-    expect(res.stdout).toMatch(/^oauth2: {3}client mcpwatch \(client_credentials, client_secret_basic, scopes openid\) at .*: token requested in this run, expires /m);
+    expect(res.stdout).toMatch(
+      /^oauth2: {3}client mcpwatch \(client_credentials, client_secret_basic, scopes openid\) at .*: token requested in this run, expires /m,
+    );
     // The request to the gateway carries the token masked and the key masked.
     expect(res.stdout).toMatch(/authorization: Bearer \*\*\*/);
     expect(res.stdout).toMatch(/x-litellm-api-key: Bearer sk-…/);
@@ -198,7 +220,11 @@ probes:
       const expiresAt = first.oauth!.expiresAt!;
       expect(expiresAt - Date.now()).toBeLessThanOrEqual(8_000);
       rec.record(first);
-      expect(sampleValue(await metrics.registry.metrics(), 'mcp_oauth_token_expiry_timestamp_seconds', { target: 'internet' })).toBe(expiresAt / 1000);
+      expect(
+        sampleValue(await metrics.registry.metrics(), 'mcp_oauth_token_expiry_timestamp_seconds', {
+          target: 'internet',
+        }),
+      ).toBe(expiresAt / 1000);
       // Renewed at three quarters of its life (6 s): after that the cached one is not sent.
       await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - 1_500 - Date.now())));
       const second = await runner.run('internet-call');
@@ -208,7 +234,9 @@ probes:
       rec.record(second);
       const text = await metrics.registry.metrics();
       expect(sampleValue(text, 'mcp_oauth_token_requests_total', { target: 'internet', outcome: 'ok' })).toBe(2);
-      expect(sampleValue(text, 'mcp_oauth_token_expiry_timestamp_seconds', { target: 'internet' })).toBe(second.oauth!.expiresAt! / 1000);
+      expect(sampleValue(text, 'mcp_oauth_token_expiry_timestamp_seconds', { target: 'internet' })).toBe(
+        second.oauth!.expiresAt! / 1000,
+      );
     } finally {
       await kc.updateRealm({ accessTokenLifespan: kc.accessTokenLifespan });
     }
@@ -220,12 +248,22 @@ probes:
     expect(first.outcome, why(first)).toBe('ok');
     // A new signing key, the old one removed: tokens signed with it are no good any more.
     const realm = (await kc.admin(kc.realm)) as { id: string };
-    const keys = (await kc.admin(`${kc.realm}/components?type=org.keycloak.keys.KeyProvider`)) as Array<{ id: string; providerId: string }>;
+    const keys = (await kc.admin(`${kc.realm}/components?type=org.keycloak.keys.KeyProvider`)) as Array<{
+      id: string;
+      providerId: string;
+    }>;
     await kc.admin(`${kc.realm}/components`, {
       method: 'POST',
-      body: { name: 'rsa-rotated', providerId: 'rsa-generated', providerType: 'org.keycloak.keys.KeyProvider', parentId: realm.id, config: { priority: ['200'], keySize: ['2048'], algorithm: ['RS256'] } },
+      body: {
+        name: 'rsa-rotated',
+        providerId: 'rsa-generated',
+        providerType: 'org.keycloak.keys.KeyProvider',
+        parentId: realm.id,
+        config: { priority: ['200'], keySize: ['2048'], algorithm: ['RS256'] },
+      },
     });
-    for (const k of keys.filter((k) => k.providerId === 'rsa-generated')) await kc.admin(`${kc.realm}/components/${k.id}`, { method: 'DELETE' });
+    for (const k of keys.filter((k) => k.providerId === 'rsa-generated'))
+      await kc.admin(`${kc.realm}/components/${k.id}`, { method: 'DELETE' });
     // The gate learns the new key set when it first meets a token signed with the new key (another client's run).
     const other = await runner.run('post-catalog');
     expect(other.outcome, why(other)).toBe('ok');
@@ -241,13 +279,17 @@ probes:
   });
 
   it('a token the gate refuses from the start (no verified email) is auth_rejected naming the gate, and not asked for again and again', async () => {
-    const [user] = (await kc.admin(`${kc.realm}/users?username=service-account-${kc.clients.secret.clientId}&exact=true`)) as Array<{ id: string }>;
+    const [user] = (await kc.admin(
+      `${kc.realm}/users?username=service-account-${kc.clients.secret.clientId}&exact=true`,
+    )) as Array<{ id: string }>;
     await kc.admin(`${kc.realm}/users/${user!.id}`, { method: 'PUT', body: { emailVerified: false } });
     try {
       const runner = await ProbeRunner.load(configPath);
       const r = await runner.run('internet-catalog');
       expect(r.outcome, why(r)).toBe('auth_rejected');
-      expect(r.reason).toMatch(/^401 Unauthorized from internet — refused by the SSO gate in front of the gateway: it did not accept the access token/);
+      expect(r.reason).toMatch(
+        /^401 Unauthorized from internet — refused by the SSO gate in front of the gateway: it did not accept the access token/,
+      );
       expect(r.oauth?.requests).toHaveLength(1);
       const next = await runner.run('internet-catalog');
       expect(next.outcome).toBe('auth_rejected');
@@ -264,7 +306,9 @@ probes:
       const r = await runner.run('internet-catalog');
       expect(r.outcome, why(r)).toBe('connect_error');
       const kcHost = new URL(kc.tokenUrl).host;
-      expect(r.reason).toBe(`the token endpoint ${kc.tokenUrl}: connection refused by ${kcHost}: is the identity provider running and listening there? (ECONNREFUSED)`);
+      expect(r.reason).toBe(
+        `the token endpoint ${kc.tokenUrl}: connection refused by ${kcHost}: is the identity provider running and listening there? (ECONNREFUSED)`,
+      );
       expect(r.oauth!.requests).toEqual([expect.objectContaining({ outcome: 'error' })]);
       const lan = await runner.run('lan-catalog');
       expect(lan.outcome, why(lan)).toBe('ok');

@@ -3,7 +3,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch, type Response } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientCredentialsBasic, clientCredentialsJwt, jwtClaims, signClientAssertion, signJwt, startKeycloak, type Keycloak } from '../support/keycloak.js';
+import {
+  clientCredentialsBasic,
+  clientCredentialsJwt,
+  jwtClaims,
+  signClientAssertion,
+  signJwt,
+  startKeycloak,
+  type Keycloak,
+} from '../support/keycloak.js';
 import { startSsoProxy, type SsoProxy } from '../support/sso-proxy.js';
 
 /**
@@ -55,7 +63,9 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
     upstream = await startEcho();
     kc = await startKeycloak();
     sso = await startSsoProxy({ upstream: upstream.url, keycloak: kc });
-    console.info(`sso-stack: Keycloak up in ${(kc.startupMs / 1000).toFixed(1)} s, oauth2-proxy + caddy in ${(sso.startupMs / 1000).toFixed(1)} s`);
+    console.info(
+      `sso-stack: Keycloak up in ${(kc.startupMs / 1000).toFixed(1)} s, oauth2-proxy + caddy in ${(sso.startupMs / 1000).toFixed(1)} s`,
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -65,7 +75,10 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
   });
 
   /** A request through the TLS front, trusting only the test CA. */
-  function viaProxy(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; host?: string } = {}): Promise<Response> {
+  function viaProxy(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string; host?: string } = {},
+  ): Promise<Response> {
     const base = init.host ? sso.url.replace('127.0.0.1', init.host) : sso.url;
     return fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
@@ -87,10 +100,17 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
   /** Asserts the request passed and returns what the upstream received (Authorization and key checked). */
   async function expectPassed(res: Response, token: string): Promise<Echo> {
     const text = await res.text();
-    expect(res.status, `through the proxy: ${text.slice(0, 300)}\n${res.status === 200 ? '' : sso.logs(1_500)}`).toBe(200);
+    expect(res.status, `through the proxy: ${text.slice(0, 300)}\n${res.status === 200 ? '' : sso.logs(1_500)}`).toBe(
+      200,
+    );
     const echo = JSON.parse(text) as Echo;
-    expect(echo.headers.authorization === `Bearer ${token}`, 'the upstream got the bearer token unchanged in Authorization').toBe(true);
-    expect(echo.headers['x-litellm-api-key'] === LITELLM_KEY, 'the upstream got x-litellm-api-key unchanged').toBe(true);
+    expect(
+      echo.headers.authorization === `Bearer ${token}`,
+      'the upstream got the bearer token unchanged in Authorization',
+    ).toBe(true);
+    expect(echo.headers['x-litellm-api-key'] === LITELLM_KEY, 'the upstream got x-litellm-api-key unchanged').toBe(
+      true,
+    );
     return echo;
   }
 
@@ -106,7 +126,12 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
     const res = await viaProxy('/mcp/?probe=1', {
       method: 'POST',
       // A caller's own claim of who it is must not reach the upstream.
-      headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY, 'content-type': 'application/json', 'x-auth-request-email': 'admin@spoofed.test' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-litellm-api-key': LITELLM_KEY,
+        'content-type': 'application/json',
+        'x-auth-request-email': 'admin@spoofed.test',
+      },
       body,
     });
     const echo = await expectPassed(res, token);
@@ -119,7 +144,13 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
     expect(echo.headers['x-auth-request-email']).toBe(`${kc.clients.secret.clientId}@service-account.test`);
 
     // The leaf is for localhost too.
-    await expectPassed(await viaProxy('/', { host: 'localhost', headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } }), token);
+    await expectPassed(
+      await viaProxy('/', {
+        host: 'localhost',
+        headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY },
+      }),
+      token,
+    );
   });
 
   it('the TLS front is only trusted through the test CA', async () => {
@@ -134,18 +165,28 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
   it('(b) without a valid token the request is refused and the upstream is not reached', async () => {
     const before = upstream.requests.length;
     // API client: 401.
-    const none = await viaProxy('/mcp/', { method: 'POST', headers: { 'x-litellm-api-key': LITELLM_KEY, 'content-type': 'application/json' }, body: '{}' });
+    const none = await viaProxy('/mcp/', {
+      method: 'POST',
+      headers: { 'x-litellm-api-key': LITELLM_KEY, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(none.status).toBe(401);
     await none.arrayBuffer();
     // Not a JWT, and a well-formed JWT that Keycloak did not sign: 401 too.
-    const garbage = await viaProxy('/mcp/', { headers: { authorization: 'Bearer not-a-jwt', 'x-litellm-api-key': LITELLM_KEY } });
+    const garbage = await viaProxy('/mcp/', {
+      headers: { authorization: 'Bearer not-a-jwt', 'x-litellm-api-key': LITELLM_KEY },
+    });
     expect(garbage.status).toBe(401);
     await garbage.arrayBuffer();
-    const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     // Same claims as a real token (issuer, audience, email), but signed by a key of our own.
     const real = jwtClaims(await secretToken());
     const forged = signJwt({ ...real, jti: randomUUID() }, rogue);
-    const forgedRes = await viaProxy('/mcp/', { headers: { authorization: `Bearer ${forged}`, 'x-litellm-api-key': LITELLM_KEY } });
+    const forgedRes = await viaProxy('/mcp/', {
+      headers: { authorization: `Bearer ${forged}`, 'x-litellm-api-key': LITELLM_KEY },
+    });
     expect(forgedRes.status).toBe(401);
     await forgedRes.arrayBuffer();
     // A browser is sent to the sign-in, which leads to Keycloak.
@@ -156,14 +197,20 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
     await browser.arrayBuffer();
     const start = await viaProxy(signIn, { headers: { accept: 'text/html' } });
     expect(start.status).toBe(302);
-    expect(start.headers.get('location') ?? '').toMatch(new RegExp(`^${kc.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/protocol/openid-connect/auth\\?`));
+    expect(start.headers.get('location') ?? '').toMatch(
+      new RegExp(`^${kc.issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/protocol/openid-connect/auth\\?`),
+    );
     await start.arrayBuffer();
 
     expect(upstream.requests.length, 'no refused request may reach the upstream').toBe(before);
   });
 
   it('(c) a wrong client secret gets 401 from Keycloak', async () => {
-    const res = await clientCredentialsBasic(kc.tokenUrl, kc.clients.secret.clientId, `${kc.clients.secret.clientSecret}-wrong`);
+    const res = await clientCredentialsBasic(
+      kc.tokenUrl,
+      kc.clients.secret.clientId,
+      `${kc.clients.secret.clientSecret}-wrong`,
+    );
     expect(res.status).toBe(401);
     expect(res.body.access_token).toBeUndefined();
     // RFC 6749 5.2 says invalid_client; Keycloak 26 answers unauthorized_client for a known client
@@ -177,16 +224,29 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
 
   it('(d) the private_key_jwt client gets a token with an assertion signed by its key, which the proxy accepts', async () => {
     const { clientId, privateKeyPem } = kc.clients.jwt;
-    const tok = await clientCredentialsJwt(kc.tokenUrl, clientId, signClientAssertion({ clientId, privateKeyPem, audience: kc.tokenUrl }));
+    const tok = await clientCredentialsJwt(
+      kc.tokenUrl,
+      clientId,
+      signClientAssertion({ clientId, privateKeyPem, audience: kc.tokenUrl }),
+    );
     expect(tok.status, `token endpoint: ${tok.body.error ?? ''} ${tok.body.error_description ?? ''}`).toBe(200);
     const token = tok.body.access_token!;
     expect(jwtClaims(token).azp).toBe(clientId);
-    const echo = await expectPassed(await viaProxy('/mcp/', { headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } }), token);
+    const echo = await expectPassed(
+      await viaProxy('/mcp/', { headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } }),
+      token,
+    );
     expect(echo.headers['x-auth-request-email']).toBe(`${clientId}@service-account.test`);
 
     // Signed by another key: refused (400 invalid_client: RFC 6749 5.2 leaves 401 to Authorization-header auth).
-    const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const bad = await clientCredentialsJwt(kc.tokenUrl, clientId, signClientAssertion({ clientId, privateKeyPem: rogue, audience: kc.tokenUrl }));
+    const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const bad = await clientCredentialsJwt(
+      kc.tokenUrl,
+      clientId,
+      signClientAssertion({ clientId, privateKeyPem: rogue, audience: kc.tokenUrl }),
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.access_token).toBeUndefined();
     expect(bad.body.error).toBe('invalid_client');
@@ -203,11 +263,16 @@ describe('SSO route: Caddy (TLS, forward_auth) → oauth2-proxy → Keycloak, up
       const token = tok.body.access_token!;
       const exp = jwtClaims(token).exp as number;
       // Valid now (so the refusal below is the expiry's doing)...
-      await expectPassed(await viaProxy('/mcp/', { headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } }), token);
+      await expectPassed(
+        await viaProxy('/mcp/', { headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } }),
+        token,
+      );
       // ...and refused once exp has passed (go-oidc allows no leeway on exp).
       await new Promise((r) => setTimeout(r, Math.max(0, (exp + 1) * 1000 - Date.now())));
       const before = upstream.requests.length;
-      const res = await viaProxy('/mcp/', { headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY } });
+      const res = await viaProxy('/mcp/', {
+        headers: { authorization: `Bearer ${token}`, 'x-litellm-api-key': LITELLM_KEY },
+      });
       expect(res.status).toBe(401);
       await res.arrayBuffer();
       expect(upstream.requests.length).toBe(before);

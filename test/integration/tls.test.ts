@@ -53,7 +53,9 @@ describe('TLS facts of https probes', () => {
     const p10 = await listen(https(leaf10.certPem, leaf10.keyPem));
     const p60 = await listen(https(leaf60.certPem, leaf60.keyPem));
     // The server sends its leaf and the intermediate; the root is only in the trust store.
-    const pChain = await listen(https(`${leafUnderIntermediate.certPem}${intermediate.certPem}`, leafUnderIntermediate.keyPem));
+    const pChain = await listen(
+      https(`${leafUnderIntermediate.certPem}${intermediate.certPem}`, leafUnderIntermediate.keyPem),
+    );
     // TLS in front of the fake MCP gateway (plain TCP behind it), as a reverse proxy terminates it.
     gw = await new FakeMcpGateway({ key: KEY }).start();
     gw.tools = [{ name: 'alpha-echo', inputSchema: { type: 'object' } }];
@@ -88,7 +90,8 @@ probes:
   - { name: plain-cat, type: mcp_catalog, target: plain, servers: [alpha] }
 `);
     // What loadConfig does with caFile (ProbeRunner parses the text only).
-    for (const t of Object.values(r.config.targets)) if (t.tls.caFile) t.tlsFiles = { ca: readFileSync(t.tls.caFile, 'utf8') };
+    for (const t of Object.values(r.config.targets))
+      if (t.tls.caFile) t.tlsFiles = { ca: readFileSync(t.tls.caFile, 'utf8') };
   });
   afterAll(async () => {
     for (const s of servers) s.close();
@@ -115,13 +118,24 @@ probes:
   it('the reverse: a CA expiring in 5 days under a leaf good for 60 is the earliest, named', async () => {
     const res = await r.run('shortca');
     expect(res.outcome, res.reason).toBe('ok');
-    expect(res.tls).toMatchObject({ notAfter: leaf60.notAfter, earliestNotAfter: shortCa.notAfter, earliestSubject: 'CN=mcpwatch short-lived CA', chainLength: 2 });
+    expect(res.tls).toMatchObject({
+      notAfter: leaf60.notAfter,
+      earliestNotAfter: shortCa.notAfter,
+      earliestSubject: 'CN=mcpwatch short-lived CA',
+      chainLength: 2,
+    });
   });
 
   it('an intermediate expiring first, in a chain of three', async () => {
     const res = await r.run('chain');
     expect(res.outcome, res.reason).toBe('ok');
-    expect(res.tls).toMatchObject({ issuer: 'CN=mcpwatch test intermediate', notAfter: leafUnderIntermediate.notAfter, earliestNotAfter: intermediate.notAfter, earliestSubject: 'CN=mcpwatch test intermediate', chainLength: 3 });
+    expect(res.tls).toMatchObject({
+      issuer: 'CN=mcpwatch test intermediate',
+      notAfter: leafUnderIntermediate.notAfter,
+      earliestNotAfter: intermediate.notAfter,
+      earliestSubject: 'CN=mcpwatch test intermediate',
+      chainLength: 3,
+    });
   });
 
   it('a certificate that fails verification stays tls_error with its reason; insecureSkipVerify shows it unverified', async () => {
@@ -149,8 +163,10 @@ probes:
     rec.declare(r.config.probes);
     for (const name of ['leaf10', 'shortca', 'chain', 'mcp-cat', 'plain-cat']) rec.record(await r.run(name));
     const text = await m.registry.metrics();
-    const leaf = (probe: string): number | undefined => sampleValue(text, 'mcp_probe_tls_cert_expiry_timestamp_seconds', { probe });
-    const earliest = (probe: string): number | undefined => sampleValue(text, 'mcp_probe_tls_earliest_expiry_timestamp_seconds', { probe });
+    const leaf = (probe: string): number | undefined =>
+      sampleValue(text, 'mcp_probe_tls_cert_expiry_timestamp_seconds', { probe });
+    const earliest = (probe: string): number | undefined =>
+      sampleValue(text, 'mcp_probe_tls_earliest_expiry_timestamp_seconds', { probe });
     expect([leaf('leaf10'), earliest('leaf10')]).toEqual([leaf10.notAfter / 1000, leaf10.notAfter / 1000]);
     expect([leaf('shortca'), earliest('shortca')]).toEqual([leaf60.notAfter / 1000, shortCa.notAfter / 1000]);
     expect(earliest('chain')).toBe(intermediate.notAfter / 1000);
@@ -158,7 +174,9 @@ probes:
     expect(leaf('plain-cat')).toBeUndefined();
     // The same probe failing before TLS (server gone) keeps what it knew of the certificate.
     rec.record({ ...(await r.run('leaf10')), outcome: 'connect_error', success: false, tls: undefined } as never);
-    expect(sampleValue(await m.registry.metrics(), 'mcp_probe_tls_cert_expiry_timestamp_seconds', { probe: 'leaf10' })).toBe(leaf10.notAfter / 1000);
+    expect(
+      sampleValue(await m.registry.metrics(), 'mcp_probe_tls_cert_expiry_timestamp_seconds', { probe: 'leaf10' }),
+    ).toBe(leaf10.notAfter / 1000);
     // One that succeeds without TLS (the target is plain http now) removes them.
     rec.record({ ...(await r.run('leaf10')), tls: undefined } as never);
     const after = await m.registry.metrics();
@@ -168,10 +186,16 @@ probes:
 
   it('mcpwatch probe prints them', async () => {
     const res = await r.run('shortca');
-    const lines = formatResult(res, 'https://x').split('\n').filter((l) => l.startsWith('tls:') || l.includes('earliest in the chain'));
+    const lines = formatResult(res, 'https://x')
+      .split('\n')
+      .filter((l) => l.startsWith('tls:') || l.includes('earliest in the chain'));
     expect(lines).toEqual([
-      expect.stringMatching(/^tls: {6}TLSv1\.3, CN=litellm-short-ca\.test, issued by CN=mcpwatch short-lived CA, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (59|60) days\)$/),
-      expect.stringMatching(/^ {10}earliest in the chain \(2 certificates\): CN=mcpwatch short-lived CA, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in [45] days\)$/),
+      expect.stringMatching(
+        /^tls: {6}TLSv1\.3, CN=litellm-short-ca\.test, issued by CN=mcpwatch short-lived CA, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in (59|60) days\)$/,
+      ),
+      expect.stringMatching(
+        /^ {10}earliest in the chain \(2 certificates\): CN=mcpwatch short-lived CA, expires \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in [45] days\)$/,
+      ),
     ]);
   });
 });

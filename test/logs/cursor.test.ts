@@ -102,7 +102,9 @@ describe('cursor', () => {
 
   it('counts every line once across several cuts in a row', () => {
     const log = nastyLog();
-    for (let a = 0; a < log.length; a++) for (let b = a; b < log.length; b++) expect(countAll(log, [a, b], true), `cuts ${a}, ${b}`).toEqual(log.map(() => 1));
+    for (let a = 0; a < log.length; a++)
+      for (let b = a; b < log.length; b++)
+        expect(countAll(log, [a, b], true), `cuts ${a}, ${b}`).toEqual(log.map(() => 1));
   });
 
   it('a single position for both streams would lose or double lines here (why positions are per stream)', () => {
@@ -145,7 +147,13 @@ describe('cursor', () => {
     for (const t of [T1, T2, T2]) expect(c.accept('stdout', t)).toBe(true);
     expect(c.position).toEqual({ id: 'id', origin: '', streams: { stdout: { ts: T2, count: 2 } } });
     const resumed = new Cursor(c.position);
-    expect([T1, T2, T2, T2, '2026-11-24T10:00:00.000000003Z'].map((t) => resumed.accept('stdout', t))).toEqual([false, false, false, true, true]);
+    expect([T1, T2, T2, T2, '2026-11-24T10:00:00.000000003Z'].map((t) => resumed.accept('stdout', t))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
     // stderr never counted anything: its lines at T2 are new
     expect(resumed.accept('stderr', T2)).toBe(true);
   });
@@ -167,8 +175,15 @@ describe('cursor store', () => {
     expect(await store.load('litellm')).toBeUndefined(); // not written yet: throttled
     await store.flush();
     expect(readdirSync(join(dir, 'cursors'))).toEqual(['litellm.json']); // no temp file left
-    expect(await store.load('litellm')).toEqual({ id: 'abc', origin: '', streams: { stderr: { ts: '2026-11-24T10:00:00.000000002Z', count: 1 } } });
-    expect(JSON.parse(readFileSync(join(dir, 'cursors/litellm.json'), 'utf8'))).toMatchObject({ container: 'litellm', id: 'abc' });
+    expect(await store.load('litellm')).toEqual({
+      id: 'abc',
+      origin: '',
+      streams: { stderr: { ts: '2026-11-24T10:00:00.000000002Z', count: 1 } },
+    });
+    expect(JSON.parse(readFileSync(join(dir, 'cursors/litellm.json'), 'utf8'))).toMatchObject({
+      container: 'litellm',
+      id: 'abc',
+    });
   });
 
   it('names files safely and treats an unreadable or foreign file as no cursor', async () => {
@@ -183,8 +198,14 @@ describe('cursor store', () => {
   });
 
   it.each([
-    [{ id: 'a', origin: '', streams: {} }, { id: 'a', origin: '', streams: {} }],
-    [{ id: 'a', ts: '2026-11-24T10:00:00.000000001Z', count: 2 }, { id: 'a', origin: '2026-11-24T10:00:00.000000001Z', streams: {} }], // one position for both streams (earlier format)
+    [
+      { id: 'a', origin: '', streams: {} },
+      { id: 'a', origin: '', streams: {} },
+    ],
+    [
+      { id: 'a', ts: '2026-11-24T10:00:00.000000001Z', count: 2 },
+      { id: 'a', origin: '2026-11-24T10:00:00.000000001Z', streams: {} },
+    ], // one position for both streams (earlier format)
     [{ id: 'a', origin: 'yesterday', streams: {} }, undefined],
     [{ id: 'a', origin: '', streams: { stdout: { ts: '2026-11-24T10:00:00Z', count: 1 } } }, undefined], // not normalised
     [{ id: 'a', origin: '', streams: { stdout: { ts: '2026-11-24T10:00:00.000000001Z', count: -1 } } }, undefined],

@@ -46,7 +46,10 @@ describe('detection latency', () => {
     p.push(line(1, 'INFO:     127.0.0.1:59330 - "POST /mcp/ HTTP/1.1" 401 Unauthorized'), 0);
     expect(matches).toEqual([expect.objectContaining({ category: 'http', kind: '401', ip: '127.0.0.1' })]);
     p.push(
-      line(1, '{"message": "litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.\\nRequester IP Address:10.1.1.1", "level": "WARNING", "requester_ip": "10.1.1.1"}'),
+      line(
+        1,
+        '{"message": "litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.\\nRequester IP Address:10.1.1.1", "level": "WARNING", "requester_ip": "10.1.1.1"}',
+      ),
       0,
     );
     expect(matches.at(-1)).toMatchObject({ category: 'auth', kind: 'missing_key', ip: '10.1.1.1' });
@@ -56,17 +59,20 @@ describe('detection latency', () => {
   it.each([
     ['1.77 (coloured, stderr, traceback follows)', AUTH_177, 'missing_key'],
     ['1.109 (stdout, no traceback)', AUTH_110, 'malformed_key'],
-  ])('counts a LiteLLM auth failure (%s) as soon as its requester line arrives, with the address', (_v, first, kind) => {
-    const { p, matches } = pipeline();
-    p.push(line(2, first), 0);
-    expect(matches).toEqual([]); // who sent it comes on the next line (the origin attribution needs it)
-    p.push(line(2, 'Requester IP Address:10.0.0.7'), 1);
-    expect(matches).toEqual([expect.objectContaining({ category: 'auth', kind, ip: '10.0.0.7' })]);
-    // the traceback that may follow changes nothing: counted once
-    p.push(Buffer.concat([line(2, 'Traceback (most recent call last):'), line(2, 'Exception: x')]), 2);
-    p.flushIdle();
-    expect(matches).toHaveLength(1);
-  });
+  ])(
+    'counts a LiteLLM auth failure (%s) as soon as its requester line arrives, with the address',
+    (_v, first, kind) => {
+      const { p, matches } = pipeline();
+      p.push(line(2, first), 0);
+      expect(matches).toEqual([]); // who sent it comes on the next line (the origin attribution needs it)
+      p.push(line(2, 'Requester IP Address:10.0.0.7'), 1);
+      expect(matches).toEqual([expect.objectContaining({ category: 'auth', kind, ip: '10.0.0.7' })]);
+      // the traceback that may follow changes nothing: counted once
+      p.push(Buffer.concat([line(2, 'Traceback (most recent call last):'), line(2, 'Exception: x')]), 2);
+      p.flushIdle();
+      expect(matches).toHaveLength(1);
+    },
+  );
 
   it('counts a LiteLLM auth failure without a requester line when its record ends', () => {
     const { p, matches } = pipeline();
@@ -78,7 +84,14 @@ describe('detection latency', () => {
 
   it('completes a record that matched at its start with its requester line when it ends', () => {
     const { p, matches, ended } = pipeline();
-    p.push(Buffer.concat([line(2, AUTH_177), line(2, 'Requester IP Address:10.0.0.7'), line(2, 'Traceback (most recent call last):')]), 0);
+    p.push(
+      Buffer.concat([
+        line(2, AUTH_177),
+        line(2, 'Requester IP Address:10.0.0.7'),
+        line(2, 'Traceback (most recent call last):'),
+      ]),
+      0,
+    );
     expect(matches).toHaveLength(1);
     expect(ended).toHaveLength(0); // a traceback may still follow
     expect(p.flushIdle(99)).toBe(100);

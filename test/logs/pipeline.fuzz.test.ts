@@ -29,10 +29,15 @@ const fragments = [
   'ä€😀',
 ];
 
-const text = fc.array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 30 })), { maxLength: 40 }).map((parts) => parts.join(''));
+const text = fc
+  .array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 30 })), { maxLength: 40 })
+  .map((parts) => parts.join(''));
 
 function run(chunks: Buffer[], tty: boolean): void {
-  const p = new LogPipeline(tty, new RuleSet(litellmRules()), new Cursor({ id: 'x' }), { line: () => undefined, match: () => undefined });
+  const p = new LogPipeline(tty, new RuleSet(litellmRules()), new Cursor({ id: 'x' }), {
+    line: () => undefined,
+    match: () => undefined,
+  });
   try {
     for (const c of chunks) p.push(c);
     p.flushIdle();
@@ -45,33 +50,58 @@ function run(chunks: Buffer[], tty: boolean): void {
 describe('log pipeline fuzz', () => {
   it('well-formed frames of arbitrary text, cut anywhere: never throws', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(1, 2), text), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 }), (msgs, cuts) => {
-        const stream = Buffer.concat(msgs.map(([s, t], i) => frame(s, Buffer.from(`2026-11-24T10:00:00.${String(i).padStart(9, '0')}Z ${t}\n`))));
-        const points = [...new Set(cuts.map((c) => (stream.length ? c % stream.length : 0)))].sort((a, b) => a - b);
-        const chunks: Buffer[] = [];
-        let last = 0;
-        for (const p of points) {
-          chunks.push(stream.subarray(last, p));
-          last = p;
-        }
-        chunks.push(stream.subarray(last));
-        run(chunks, false);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(1, 2), text), { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (msgs, cuts) => {
+          const stream = Buffer.concat(
+            msgs.map(([s, t], i) => frame(s, Buffer.from(`2026-11-24T10:00:00.${String(i).padStart(9, '0')}Z ${t}\n`))),
+          );
+          const points = [...new Set(cuts.map((c) => (stream.length ? c % stream.length : 0)))].sort((a, b) => a - b);
+          const chunks: Buffer[] = [];
+          let last = 0;
+          for (const p of points) {
+            chunks.push(stream.subarray(last, p));
+            last = p;
+          }
+          chunks.push(stream.subarray(last));
+          run(chunks, false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('arbitrary bytes as a framed stream: only FrameError', () => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => run(chunks.map((c) => Buffer.from(c)), false)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) =>
+        run(
+          chunks.map((c) => Buffer.from(c)),
+          false,
+        ),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('arbitrary bytes as a TTY stream: never throws', () => {
-    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => run(chunks.map((c) => Buffer.from(c)), true)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) =>
+        run(
+          chunks.map((c) => Buffer.from(c)),
+          true,
+        ),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('a corrupt frame after good ones: the good lines still count', () => {
     const lines: string[] = [];
-    const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'x' }), { line: (l) => lines.push(l.text), match: () => undefined });
+    const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'x' }), {
+      line: (l) => lines.push(l.text),
+      match: () => undefined,
+    });
     const good = frame(1, Buffer.from('2026-11-24T10:00:00.000000001Z hello\n'));
     expect(() => p.push(Buffer.concat([good, Buffer.from('GARBAGE!')]))).toThrow(FrameError);
     expect(lines).toEqual(['hello']);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { RecordRing, type KeptRecord } from '../../src/logs/record-ring.js';
 import { fixtureRecords } from '../support/evidence-fixture.js';
 
-const rec = (at: number, text = `record at ${at}`, container = 'c'): KeptRecord => ({ container, at, stream: 'stderr', kind: 'other', text });
+const rec = (at: number, text = `record at ${at}`, container = 'c'): KeptRecord => ({
+  container,
+  at,
+  stream: 'stderr',
+  kind: 'other',
+  text,
+});
 
 describe('records of the real fixture', () => {
   const records = fixtureRecords();
@@ -17,8 +23,14 @@ describe('records of the real fixture', () => {
       expect(w.text.split('\n')).toHaveLength(7);
     }
     // Nothing of a rich record is left over as a record of its own.
-    expect(records.filter((r) => r.kind === 'other' && /^\s+(connection failed|failed: Connection refused|server at)/.test(r.text))).toEqual([]);
-    expect(rich.find((r) => r.text.includes('Starting PostgreSQL MCP Server'))?.text).toMatch(/Starting PostgreSQL MCP Server in\s+server\.py:\d+\n\s+RESTRICTED mode/);
+    expect(
+      records.filter(
+        (r) => r.kind === 'other' && /^\s+(connection failed|failed: Connection refused|server at)/.test(r.text),
+      ),
+    ).toEqual([]);
+    expect(rich.find((r) => r.text.includes('Starting PostgreSQL MCP Server'))?.text).toMatch(
+      /Starting PostgreSQL MCP Server in\s+server\.py:\d+\n\s+RESTRICTED mode/,
+    );
   });
 
   it('LiteLLM records around them are unchanged: the server they name comes from the rules', () => {
@@ -26,7 +38,11 @@ describe('records of the real fixture', () => {
     expect(broken).toHaveLength(1);
     expect(broken[0]).toMatchObject({ kind: 'litellm', level: 'WARNING', servers: ['mcp_broken'] });
     // Python's root logger repeats LiteLLM's records: the repeats are not kept twice.
-    expect(records.filter((r) => r.text.includes('Client operation cancelled for mcp_broken')).every((r) => r.kind === 'litellm')).toBe(true);
+    expect(
+      records
+        .filter((r) => r.text.includes('Client operation cancelled for mcp_broken'))
+        .every((r) => r.kind === 'litellm'),
+    ).toBe(true);
   });
 });
 

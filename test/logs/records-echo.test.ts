@@ -21,7 +21,11 @@ type Order = 'stdout first' | 'stderr first' | 'interleaved';
 function matches(dir: string, name: string, order: Order): string[] {
   const read = (s: string): string[] => {
     const f = join(FIXTURES, dir, `${name}.${s}.txt`);
-    return existsSync(f) ? readFileSync(f, 'utf8').split(/(?<=\n)/).filter(Boolean) : [];
+    return existsSync(f)
+      ? readFileSync(f, 'utf8')
+          .split(/(?<=\n)/)
+          .filter(Boolean)
+      : [];
   };
   const out = read('stdout');
   const err = read('stderr');
@@ -34,10 +38,14 @@ function matches(dir: string, name: string, order: Order): string[] {
   else if (order === 'stderr first') chunks = [...e, ...o];
   else {
     chunks = [];
-    for (let i = 0; i < Math.max(o.length, e.length); i++) chunks.push(...(e[i] ? [e[i]!] : []), ...(o[i] ? [o[i]!] : []));
+    for (let i = 0; i < Math.max(o.length, e.length); i++)
+      chunks.push(...(e[i] ? [e[i]!] : []), ...(o[i] ? [o[i]!] : []));
   }
   const got: string[] = [];
-  const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'c' }), { line: () => undefined, match: (m) => got.push(`${m.category}/${m.kind}`) });
+  const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'c' }), {
+    line: () => undefined,
+    match: (m) => got.push(`${m.category}/${m.kind}`),
+  });
   for (const c of chunks) p.push(c);
   p.end();
   return got.sort();
@@ -60,12 +68,24 @@ describe('root-logger repeats count once', () => {
   }
 
   it('two identical failures, only one of them repeated, count twice', () => {
-    const rec = '10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
-    const echo = 'ERROR:LiteLLM Proxy:litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
+    const rec =
+      '10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
+    const echo =
+      'ERROR:LiteLLM Proxy:litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
     const got: string[] = [];
-    const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'c' }), { line: () => undefined, match: (m) => got.push(m.kind) });
+    const p = new LogPipeline(false, new RuleSet(litellmRules()), new Cursor({ id: 'c' }), {
+      line: () => undefined,
+      match: (m) => got.push(m.kind),
+    });
     let i = 0;
-    for (const l of [rec, 'Requester IP Address:1.1.1.1', echo, 'Requester IP Address:1.1.1.1', rec, 'Requester IP Address:2.2.2.2']) {
+    for (const l of [
+      rec,
+      'Requester IP Address:1.1.1.1',
+      echo,
+      'Requester IP Address:1.1.1.1',
+      rec,
+      'Requester IP Address:2.2.2.2',
+    ]) {
       p.push(frame(2, `2026-11-24T10:00:00.00000000${i++}Z ${l}\n`));
     }
     p.end();

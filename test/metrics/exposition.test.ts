@@ -153,7 +153,17 @@ probes:
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
     recorder.declare(r.config.probes, ['lan']);
     const base = { trigger: 'schedule' as const, steps: [], startedAt: 1_700_000_000_000, target: 'lan' };
-    recorder.record({ ...base, probe: 'h', type: 'http', outcome: 'ok', reason: 'ok', success: true, durationMs: 12.5, phases: { connect: 1, ttfb: 3 }, tls: { notAfter: 1_800_000_000_000, earliestNotAfter: 1_790_000_000_000 } } as unknown as ProbeResult);
+    recorder.record({
+      ...base,
+      probe: 'h',
+      type: 'http',
+      outcome: 'ok',
+      reason: 'ok',
+      success: true,
+      durationMs: 12.5,
+      phases: { connect: 1, ttfb: 3 },
+      tls: { notAfter: 1_800_000_000_000, earliestNotAfter: 1_790_000_000_000 },
+    } as unknown as ProbeResult);
     recorder.record({
       ...base,
       probe: 'c',
@@ -164,7 +174,15 @@ probes:
       durationMs: 240,
       phases: { initialize: 100, tools_list: 140 },
       details: {
-        catalog: { changed: true, added: [], removed: [], changedSchemas: [], tools: 3, toolsPerServer: { a: 2, b: 1 }, fingerprint: 'f' },
+        catalog: {
+          changed: true,
+          added: [],
+          removed: [],
+          changedSchemas: [],
+          tools: 3,
+          toolsPerServer: { a: 2, b: 1 },
+          fingerprint: 'f',
+        },
         expectedTools: { a_echo: true, b_gone: false },
         servers: { a: { up: true }, b: { up: false, reason: 'no_tools' } },
       },
@@ -181,7 +199,9 @@ probes:
     expectSame(stable(ours), stable(reference));
     expectSame(stable(await expose(registry, 'openmetrics')), stable(toOpenMetrics(reference)));
     expect(ours).toMatch(/^mcp_probe_duration_seconds_bucket\{probe="h",target="lan",type="http",le="0\.05"\} 1$/m);
-    expect(ours).toMatch(/^mcp_catalog_server_failures_total\{probe="c",target="lan",type="mcp_catalog",server="b",reason="no_tools"\} 1$/m);
+    expect(ours).toMatch(
+      /^mcp_catalog_server_failures_total\{probe="c",target="lan",type="mcp_catalog",server="b",reason="no_tools"\} 1$/m,
+    );
   });
 
   it('refuses a label the family does not have, and a counter going down', () => {
@@ -195,7 +215,8 @@ probes:
 describe('exposition bytes and the per-series text kept between scrapes', () => {
   it('exposeBytes is the UTF-8 of expose, in both formats', async () => {
     const { own } = fill();
-    for (const format of ['text', 'openmetrics'] as const) expect((await exposeBytes(own, format)).toString('utf8')).toBe(await expose(own, format));
+    for (const format of ['text', 'openmetrics'] as const)
+      expect((await exposeBytes(own, format)).toString('utf8')).toBe(await expose(own, format));
   });
 
   it('a series written again after a change shows the change, one left alone shows the same text', async () => {

@@ -23,8 +23,10 @@ describe('LogRecorder', () => {
     expect(ORIGINS).toEqual(['external', 'probe']);
     const want: Sample[] = [];
     for (const origin of ORIGINS) {
-      for (const kind of AUTH_KINDS) want.push({ labels: { container: 'litellm', category: 'auth', kind, origin }, value: 0 });
-      for (const kind of MCP_KINDS) want.push({ labels: { container: 'litellm', category: 'mcp', kind, origin }, value: 0 });
+      for (const kind of AUTH_KINDS)
+        want.push({ labels: { container: 'litellm', category: 'auth', kind, origin }, value: 0 });
+      for (const kind of MCP_KINDS)
+        want.push({ labels: { container: 'litellm', category: 'mcp', kind, origin }, value: 0 });
     }
     expect(want).toHaveLength(2 * (8 + 4));
     expect(samples(t, 'mcpwatch_log_matches_total')).toEqual(want);
@@ -73,13 +75,29 @@ describe('LogRecorder', () => {
   it('a match increments its category/kind/origin counter and sets the last match time (log time, seconds)', async () => {
     rec.containerAdded('litellm');
     rec.match('litellm', { category: 'auth', kind: 'invalid_key', rule: 'litellm_auth' }, 'probe', 1_700_000_000_500);
-    rec.match('litellm', { category: 'auth', kind: 'invalid_key', rule: 'litellm_auth' }, 'external', 1_700_000_001_250);
-    rec.match('litellm', { category: 'auth', kind: 'invalid_key', rule: 'litellm_auth' }, 'external', 1_700_000_002_000);
-    rec.match('litellm', { category: 'mcp', kind: 'upstream_list_failed', rule: 'litellm_mcp_upstream_list', server: 'github' }, 'external', 1_700_000_003_000);
+    rec.match(
+      'litellm',
+      { category: 'auth', kind: 'invalid_key', rule: 'litellm_auth' },
+      'external',
+      1_700_000_001_250,
+    );
+    rec.match(
+      'litellm',
+      { category: 'auth', kind: 'invalid_key', rule: 'litellm_auth' },
+      'external',
+      1_700_000_002_000,
+    );
+    rec.match(
+      'litellm',
+      { category: 'mcp', kind: 'upstream_list_failed', rule: 'litellm_mcp_upstream_list', server: 'github' },
+      'external',
+      1_700_000_003_000,
+    );
     // an HTTP status: no zero counter was made for it, the first match makes the series
     rec.match('litellm', { category: 'http', kind: '401', rule: 'uvicorn_access' }, 'probe', 1_700_000_004_123);
     const t = await text();
-    const m = (category: string, kind: string, origin: string) => value(t, 'mcpwatch_log_matches_total', { container: 'litellm', category, kind, origin });
+    const m = (category: string, kind: string, origin: string) =>
+      value(t, 'mcpwatch_log_matches_total', { container: 'litellm', category, kind, origin });
     expect(m('auth', 'invalid_key', 'probe')).toBe(1);
     expect(m('auth', 'invalid_key', 'external')).toBe(2);
     expect(m('auth', 'missing_key', 'external')).toBe(0);

@@ -43,7 +43,10 @@ describe('toOpenMetrics', () => {
     );
   });
   it.each([
-    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', true],
+    [
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      true,
+    ],
     ['text/plain', false],
     [undefined, false],
     ['*/*', false],

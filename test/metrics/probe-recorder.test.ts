@@ -4,7 +4,13 @@ import { type Probe, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { OUTCOMES, type CatalogDetails, type CatalogSummary, type ProbeResult, type ServerState } from '../../src/probes/types.js';
+import {
+  OUTCOMES,
+  type CatalogDetails,
+  type CatalogSummary,
+  type ProbeResult,
+  type ServerState,
+} from '../../src/probes/types.js';
 import { matching, samples, value } from '../support/exposition.js';
 
 // ---- helpers ----
@@ -33,11 +39,19 @@ const ALL = `  - { name: h, type: http, target: lan, path: /health }
 const T0 = 1_700_000_000_000;
 
 type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type ResultInput = DistOmit<ProbeResult, 'reason' | 'trigger' | 'steps' | 'phases' | 'success'> & Partial<Pick<ProbeResult, 'phases' | 'success'>>;
+type ResultInput = DistOmit<ProbeResult, 'reason' | 'trigger' | 'steps' | 'phases' | 'success'> &
+  Partial<Pick<ProbeResult, 'phases' | 'success'>>;
 
 /** A result as a probe run hands it over: success is outcome === 'ok' unless given. */
 function result(r: ResultInput): ProbeResult {
-  return { reason: r.outcome, trigger: 'schedule', steps: [], phases: {}, success: r.outcome === 'ok', ...r } as ProbeResult;
+  return {
+    reason: r.outcome,
+    trigger: 'schedule',
+    steps: [],
+    phases: {},
+    success: r.outcome === 'ok',
+    ...r,
+  } as ProbeResult;
 }
 
 function catalog(toolsPerServer: Record<string, number>, changed = false): CatalogSummary {
@@ -73,7 +87,8 @@ describe('ProbeRecorder.declare', () => {
     rec.declare(probes(ALL));
     const t = await text();
     for (const labels of [H, C, K, G]) {
-      for (const outcome of OUTCOMES) expect(value(t, 'mcp_probe_runs_total', { ...labels, outcome }), `${labels.probe} ${outcome}`).toBe(0);
+      for (const outcome of OUTCOMES)
+        expect(value(t, 'mcp_probe_runs_total', { ...labels, outcome }), `${labels.probe} ${outcome}`).toBe(0);
       expect(value(t, 'mcpwatch_probe_skipped_runs_total', labels)).toBe(0);
     }
     expect(OUTCOMES).toHaveLength(11);
@@ -111,7 +126,9 @@ describe('ProbeRecorder.declare', () => {
     rec.declare(ps);
     rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 100 }));
     rec.declare(probes(ALL));
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0 + 1000, durationMs: 100 }));
+    rec.record(
+      result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0 + 1000, durationMs: 100 }),
+    );
     const t = await text();
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'timeout' })).toBe(2);
     expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(2);
@@ -127,7 +144,8 @@ describe('ProbeRecorder.record', () => {
     expect(value(t, 'mcp_probe_success', H)).toBe(1);
     expect(value(t, 'mcp_probe_last_duration_seconds', H)).toBe(0.25);
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'ok' })).toBe(1);
-    for (const outcome of OUTCOMES.filter((o) => o !== 'ok')) expect(value(t, 'mcp_probe_runs_total', { ...H, outcome })).toBe(0);
+    for (const outcome of OUTCOMES.filter((o) => o !== 'ok'))
+      expect(value(t, 'mcp_probe_runs_total', { ...H, outcome })).toBe(0);
     expect(value(t, 'mcp_probe_last_run_timestamp_seconds', H)).toBe(1_700_000_000.25);
     expect(value(t, 'mcp_probe_last_success_timestamp_seconds', H)).toBe(1_700_000_000.25);
     expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(0);
@@ -178,7 +196,9 @@ describe('ProbeRecorder.record', () => {
 
   it('a failure streak is kept per probe', async () => {
     rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 1 }));
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'tool_error', startedAt: T0, durationMs: 1 }));
+    rec.record(
+      result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'tool_error', startedAt: T0, durationMs: 1 }),
+    );
     rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 1 }));
     const t = await text();
     expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(2);
@@ -186,7 +206,17 @@ describe('ProbeRecorder.record', () => {
   });
 
   it('sets phase durations in seconds; a phase missing from the next run is removed', async () => {
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'ok', startedAt: T0, durationMs: 100, phases: { connect: 12, initialize: 30, call_tool: 50 } }));
+    rec.record(
+      result({
+        probe: 'k',
+        target: 'lan',
+        type: 'mcp_call',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 100,
+        phases: { connect: 12, initialize: 30, call_tool: 50 },
+      }),
+    );
     let t = await text();
     expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([
       { labels: { ...K, phase: 'connect' }, value: 0.012 },
@@ -194,11 +224,33 @@ describe('ProbeRecorder.record', () => {
       { labels: { ...K, phase: 'call_tool' }, value: 0.05 },
     ]);
 
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'connect_error', startedAt: T0 + 1000, durationMs: 5, phases: { connect: 5 } }));
+    rec.record(
+      result({
+        probe: 'k',
+        target: 'lan',
+        type: 'mcp_call',
+        outcome: 'connect_error',
+        startedAt: T0 + 1000,
+        durationMs: 5,
+        phases: { connect: 5 },
+      }),
+    );
     t = await text();
-    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([{ labels: { ...K, phase: 'connect' }, value: 0.005 }]);
+    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([
+      { labels: { ...K, phase: 'connect' }, value: 0.005 },
+    ]);
 
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'internal_error', startedAt: T0 + 2000, durationMs: 0, phases: {} }));
+    rec.record(
+      result({
+        probe: 'k',
+        target: 'lan',
+        type: 'mcp_call',
+        outcome: 'internal_error',
+        startedAt: T0 + 2000,
+        durationMs: 0,
+        phases: {},
+      }),
+    );
     t = await text();
     expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([]);
   });
@@ -212,7 +264,10 @@ describe('ProbeRecorder.record', () => {
         outcome: 'ok',
         startedAt: T0,
         durationMs: 80,
-        details: { catalog: catalog({ github: 3, jira: 2 }), expectedTools: { 'github-search': true, 'jira-get_issue': false } },
+        details: {
+          catalog: catalog({ github: 3, jira: 2 }),
+          expectedTools: { 'github-search': true, 'jira-get_issue': false },
+        },
       }),
     );
     let t = await text();
@@ -234,7 +289,10 @@ describe('ProbeRecorder.record', () => {
         outcome: 'expectation_failed',
         startedAt: T0 + 30_000,
         durationMs: 80,
-        details: { catalog: catalog({ github: 4 }, true), expectedTools: { 'github-search': false, 'jira-get_issue': true } },
+        details: {
+          catalog: catalog({ github: 4 }, true),
+          expectedTools: { 'github-search': false, 'jira-get_issue': true },
+        },
       }),
     );
     t = await text();
@@ -269,9 +327,21 @@ describe('ProbeRecorder.record', () => {
     rec.declare(probes(ALL));
     const run = (at: number, servers: Record<string, ServerState>): void =>
       rec.record(
-        result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'ok', startedAt: at, durationMs: 80, details: { catalog: catalog({ mcp_pg: 0, mcp_fs: 14 }), expectedTools: {}, servers } }),
+        result({
+          probe: 'c',
+          target: 'lan',
+          type: 'mcp_catalog',
+          outcome: 'ok',
+          startedAt: at,
+          durationMs: 80,
+          details: { catalog: catalog({ mcp_pg: 0, mcp_fs: 14 }), expectedTools: {}, servers },
+        }),
       );
-    run(T0, { mcp_pg: { up: false, tools: 0, reason: 'timeout', said: 'timeout' }, mcp_fs: { up: true, tools: 14 }, mcp_broken: { up: false, tools: 0, reason: 'internal' } });
+    run(T0, {
+      mcp_pg: { up: false, tools: 0, reason: 'timeout', said: 'timeout' },
+      mcp_fs: { up: true, tools: 14 },
+      mcp_broken: { up: false, tools: 0, reason: 'internal' },
+    });
     run(T0 + 30_000, { mcp_pg: { up: false, tools: 0, reason: 'timeout' }, mcp_fs: { up: true, tools: 14 } });
     let t = await text();
     expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([
@@ -286,7 +356,13 @@ describe('ProbeRecorder.record', () => {
     t = await text();
     expect(value(t, 'mcp_catalog_server_up', { ...C, server: 'mcp_pg' })).toBe(1);
     expect(value(t, 'mcp_catalog_server_failures_total', { ...C, server: 'mcp_pg', reason: 'timeout' })).toBe(2);
-    rec.declare(probes(ALL.split('\n').filter((l) => !l.includes('name: c,')).join('\n')));
+    rec.declare(
+      probes(
+        ALL.split('\n')
+          .filter((l) => !l.includes('name: c,'))
+          .join('\n'),
+      ),
+    );
     t = await text();
     expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([]);
     expect(matching(t, 'mcp_catalog_server_failures_total', C)).toEqual([]);
@@ -296,22 +372,42 @@ describe('ProbeRecorder.record', () => {
     rec.declare(probes(ALL));
     const run = (at: number, gatewayHealth: CatalogDetails['gatewayHealth']): void =>
       rec.record(
-        result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'ok', startedAt: at, durationMs: 80, details: { catalog: catalog({ a: 1 }), expectedTools: {}, ...(gatewayHealth && { gatewayHealth }) } }),
+        result({
+          probe: 'c',
+          target: 'lan',
+          type: 'mcp_catalog',
+          outcome: 'ok',
+          startedAt: at,
+          durationMs: 80,
+          details: { catalog: catalog({ a: 1 }), expectedTools: {}, ...(gatewayHealth && { gatewayHealth }) },
+        }),
       );
-    run(T0, { servers: { mcp_broken: { healthy: true, status: 'healthy', mismatch: true }, other: { healthy: false, status: 'unknown' } } });
+    run(T0, {
+      servers: {
+        mcp_broken: { healthy: true, status: 'healthy', mismatch: true },
+        other: { healthy: false, status: 'unknown' },
+      },
+    });
     let t = await text();
     expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([
       { labels: { ...C, server: 'mcp_broken' }, value: 1 },
       { labels: { ...C, server: 'other' }, value: 0 },
     ]);
-    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 1 }]);
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([
+      { labels: { ...C, server: 'mcp_broken' }, value: 1 },
+    ]);
     run(T0 + 30_000, { servers: {}, error: 'could not read the gateway health: 500' });
     const after = await text();
-    for (const name of ['mcp_gateway_server_healthy', 'mcp_gateway_health_mismatch']) expect(matching(after, name, C), name).toEqual(matching(t, name, C));
+    for (const name of ['mcp_gateway_server_healthy', 'mcp_gateway_health_mismatch'])
+      expect(matching(after, name, C), name).toEqual(matching(t, name, C));
     run(T0 + 60_000, { servers: { mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false } } });
     t = await text();
-    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 0 }]);
-    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([{ labels: { ...C, server: 'mcp_broken' }, value: 0 }]);
+    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([
+      { labels: { ...C, server: 'mcp_broken' }, value: 0 },
+    ]);
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([
+      { labels: { ...C, server: 'mcp_broken' }, value: 0 },
+    ]);
   });
 
   it('mcp_catalog: a run without a catalog (the gateway rejected it) leaves the catalog series as they were', async () => {
@@ -326,8 +422,27 @@ describe('ProbeRecorder.record', () => {
         details: { catalog: catalog({ github: 3 }), expectedTools: { 'github-search': true } },
       }),
     );
-    rec.record(result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'auth_rejected', startedAt: T0 + 1000, durationMs: 10, details: { status: 401, body: 'no' } }));
-    rec.record(result({ probe: 'c', target: 'lan', type: 'mcp_catalog', outcome: 'timeout', startedAt: T0 + 2000, durationMs: 10 }));
+    rec.record(
+      result({
+        probe: 'c',
+        target: 'lan',
+        type: 'mcp_catalog',
+        outcome: 'auth_rejected',
+        startedAt: T0 + 1000,
+        durationMs: 10,
+        details: { status: 401, body: 'no' },
+      }),
+    );
+    rec.record(
+      result({
+        probe: 'c',
+        target: 'lan',
+        type: 'mcp_catalog',
+        outcome: 'timeout',
+        startedAt: T0 + 2000,
+        durationMs: 10,
+      }),
+    );
     const t = await text();
     expect(matching(t, 'mcp_catalog_tools', C)).toEqual([{ labels: { ...C, server: 'github' }, value: 3 }]);
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([{ labels: { ...C, tool: 'github-search' }, value: 1 }]);
@@ -364,8 +479,28 @@ describe('ProbeRecorder.record', () => {
   });
 
   it('http and mcp_call results set no catalog or auth series', async () => {
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 5, details: { status: 200, bodyBytes: 2, bodyTruncated: false } }));
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'ok', startedAt: T0, durationMs: 5, details: { tool: 'echo', isError: false, textBytes: 2, text: 'hi' } }));
+    rec.record(
+      result({
+        probe: 'h',
+        target: 'lan',
+        type: 'http',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        details: { status: 200, bodyBytes: 2, bodyTruncated: false },
+      }),
+    );
+    rec.record(
+      result({
+        probe: 'k',
+        target: 'lan',
+        type: 'mcp_call',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        details: { tool: 'echo', isError: false, textBytes: 2, text: 'hi' },
+      }),
+    );
     const t = await text();
     expect(samples(t, 'mcp_catalog_tools')).toEqual([]);
     expect(samples(t, 'mcp_catalog_tool_present')).toEqual([]);
@@ -380,7 +515,17 @@ describe('ProbeRecorder after a reload (declare again)', () => {
 `;
 
   function recordAll(): void {
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 5, phases: { http: 5 } }));
+    rec.record(
+      result({
+        probe: 'h',
+        target: 'lan',
+        type: 'http',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        phases: { http: 5 },
+      }),
+    );
     rec.record(
       result({
         probe: 'c',
@@ -403,17 +548,27 @@ describe('ProbeRecorder after a reload (declare again)', () => {
         startedAt: T0,
         durationMs: 5,
         phases: { connect: 1 },
-        details: { authChecks: { no_key: { enforced: true, reason: 'r' }, valid_key: { accepted: true, reason: 'r' } } },
+        details: {
+          authChecks: { no_key: { enforced: true, reason: 'r' }, valid_key: { accepted: true, reason: 'r' } },
+        },
       }),
     );
   }
 
   it('accepts results of configured probes only', () => {
     rec.declare(probes(ALL));
-    expect(rec.accepts(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 }))).toBe(true);
-    expect(rec.accepts(result({ probe: 'nope', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 }))).toBe(false);
-    expect(rec.accepts(result({ probe: 'h', target: 'wan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 }))).toBe(false);
-    expect(rec.accepts(result({ probe: 'h', target: 'lan', type: 'mcp_call', outcome: 'ok', startedAt: T0, durationMs: 1 }))).toBe(false);
+    expect(
+      rec.accepts(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 })),
+    ).toBe(true);
+    expect(
+      rec.accepts(result({ probe: 'nope', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 })),
+    ).toBe(false);
+    expect(
+      rec.accepts(result({ probe: 'h', target: 'wan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 })),
+    ).toBe(false);
+    expect(
+      rec.accepts(result({ probe: 'h', target: 'lan', type: 'mcp_call', outcome: 'ok', startedAt: T0, durationMs: 1 })),
+    ).toBe(false);
   });
 
   it('removes every series of removed or relabelled probes and starts the new ones at 0', async () => {
@@ -430,7 +585,9 @@ describe('ProbeRecorder after a reload (declare again)', () => {
     // h (removed), c on lan (target changed) and g as auth_guard (type changed): no series left at all.
     for (const gone of [H, C, G]) {
       expect(
-        t.split('\n').filter((l) => !l.startsWith('#') && Object.entries(gone).every(([k, v]) => l.includes(`${k}="${v}"`))),
+        t
+          .split('\n')
+          .filter((l) => !l.startsWith('#') && Object.entries(gone).every(([k, v]) => l.includes(`${k}="${v}"`))),
         `${gone.probe}/${gone.type}`,
       ).toEqual([]);
     }
@@ -441,7 +598,9 @@ describe('ProbeRecorder after a reload (declare again)', () => {
     const C2 = { probe: 'c', target: 'wan', type: 'mcp_catalog' };
     const G2 = { probe: 'g', target: 'lan', type: 'http' };
     for (const labels of [C2, G2]) {
-      expect(matching(t, 'mcp_probe_runs_total', labels).map((s) => [s.labels.outcome, s.value])).toEqual(OUTCOMES.map((o) => [o, 0]));
+      expect(matching(t, 'mcp_probe_runs_total', labels).map((s) => [s.labels.outcome, s.value])).toEqual(
+        OUTCOMES.map((o) => [o, 0]),
+      );
       expect(value(t, 'mcpwatch_probe_skipped_runs_total', labels)).toBe(0);
       expect(value(t, 'mcp_probe_success', labels)).toBeUndefined();
     }
@@ -457,7 +616,15 @@ describe('ProbeRecorder after a reload (declare again)', () => {
     rec.declare(probes(ALL));
     rec.declare(probes(SECOND));
     const late = [
-      result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 5, phases: { http: 5 } }),
+      result({
+        probe: 'h',
+        target: 'lan',
+        type: 'http',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        phases: { http: 5 },
+      }),
       result({
         probe: 'c',
         target: 'lan',
@@ -467,7 +634,15 @@ describe('ProbeRecorder after a reload (declare again)', () => {
         durationMs: 5,
         details: { catalog: catalog({ github: 3 }, true), expectedTools: { x: true } },
       }),
-      result({ probe: 'g', target: 'lan', type: 'auth_guard', outcome: 'ok', startedAt: T0, durationMs: 5, details: { authChecks: { no_key: { enforced: true, reason: 'r' } } } }),
+      result({
+        probe: 'g',
+        target: 'lan',
+        type: 'auth_guard',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        details: { authChecks: { no_key: { enforced: true, reason: 'r' } } },
+      }),
     ] satisfies ProbeResult[];
     const before = await text();
     for (const r of late) {
@@ -514,9 +689,39 @@ describe('OAuth token metrics', () => {
   it('counts token requests per target from 0, sets the expiry, drops the series when the target has no oauth2 any more', async () => {
     rec.declare(probes(ALL), ['lan']);
     expect(value(await text(), 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(0);
-    rec.record(result({ probe: 'c', type: 'mcp_catalog', target: 'lan', outcome: 'auth_rejected', startedAt: T0, durationMs: 10, oauth: oauth(['rejected']) }));
-    rec.record(result({ probe: 'k', type: 'mcp_call', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 10, oauth: oauth(['ok'], T0 + 300_000) }));
-    rec.record(result({ probe: 'h', type: 'http', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 10, oauth: oauth([], T0 + 300_000) }));
+    rec.record(
+      result({
+        probe: 'c',
+        type: 'mcp_catalog',
+        target: 'lan',
+        outcome: 'auth_rejected',
+        startedAt: T0,
+        durationMs: 10,
+        oauth: oauth(['rejected']),
+      }),
+    );
+    rec.record(
+      result({
+        probe: 'k',
+        type: 'mcp_call',
+        target: 'lan',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 10,
+        oauth: oauth(['ok'], T0 + 300_000),
+      }),
+    );
+    rec.record(
+      result({
+        probe: 'h',
+        type: 'http',
+        target: 'lan',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 10,
+        oauth: oauth([], T0 + 300_000),
+      }),
+    );
     const t = await text();
     expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'ok' })).toBe(1);
     expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(1);
@@ -531,7 +736,9 @@ describe('OAuth token metrics', () => {
 
 describe('client config findings', () => {
   it('counts findings per code and severity; a code fixed goes back to 0; a removed probe loses its series', async () => {
-    const ps = probes(`${ALL}  - { name: cc, type: client_config, target: lan, file: /x/config.toml, server: litellm }\n`);
+    const ps = probes(
+      `${ALL}  - { name: cc, type: client_config, target: lan, file: /x/config.toml, server: litellm }\n`,
+    );
     rec.declare(ps);
     const labels = { probe: 'cc', target: 'lan', type: 'client_config' };
     const details = (codes: Array<[string, 'error' | 'warning']>) => ({
@@ -541,13 +748,41 @@ describe('client config findings', () => {
       line: 1,
       findings: codes.map(([code, severity], i) => ({ line: i + 1, code, severity, message: 'm', fix: 'f' })),
     });
-    rec.record(result({ probe: 'cc', type: 'client_config', target: 'lan', outcome: 'expectation_failed', startedAt: T0, durationMs: 5, details: details([['missing_bearer_prefix', 'error'], ['plaintext_key', 'warning'], ['plaintext_key', 'warning']]) }));
+    rec.record(
+      result({
+        probe: 'cc',
+        type: 'client_config',
+        target: 'lan',
+        outcome: 'expectation_failed',
+        startedAt: T0,
+        durationMs: 5,
+        details: details([
+          ['missing_bearer_prefix', 'error'],
+          ['plaintext_key', 'warning'],
+          ['plaintext_key', 'warning'],
+        ]),
+      }),
+    );
     let t = await text();
-    expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' })).toBe(1);
+    expect(
+      value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' }),
+    ).toBe(1);
     expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'plaintext_key', severity: 'warning' })).toBe(2);
-    rec.record(result({ probe: 'cc', type: 'client_config', target: 'lan', outcome: 'ok', startedAt: T0, durationMs: 5, details: details([]) }));
+    rec.record(
+      result({
+        probe: 'cc',
+        type: 'client_config',
+        target: 'lan',
+        outcome: 'ok',
+        startedAt: T0,
+        durationMs: 5,
+        details: details([]),
+      }),
+    );
     t = await text();
-    expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' })).toBe(0);
+    expect(
+      value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' }),
+    ).toBe(0);
     rec.declare(probes(ALL));
     expect(samples(await text(), 'mcp_client_config_findings')).toEqual([]);
   });

@@ -74,9 +74,13 @@ describe('SelfRecorder', () => {
 
   it('shard(s) exports one mcpwatch_shard_info series, replaced when the shard changes', async () => {
     rec.shard({ index: 0, total: 1 });
-    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([[{ index: '0', total: '1' }, 1]]);
+    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([
+      [{ index: '0', total: '1' }, 1],
+    ]);
     rec.shard({ index: 2, total: 3 });
-    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([[{ index: '2', total: '3' }, 1]]);
+    expect(samples(await text(), 'mcpwatch_shard_info').map((s) => [s.labels, s.value])).toEqual([
+      [{ index: '2', total: '3' }, 1],
+    ]);
   });
 
   it('build info is set once by createMetrics', async () => {

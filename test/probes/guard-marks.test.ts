@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GUARD_KEY_PREFIX, guardMarkerIn, guardQuery, newGuardKey, newGuardMarker, quotesGuardKey } from '../../src/probes/guard-marks.js';
+import {
+  GUARD_KEY_PREFIX,
+  guardMarkerIn,
+  guardQuery,
+  newGuardKey,
+  newGuardMarker,
+  quotesGuardKey,
+} from '../../src/probes/guard-marks.js';
 
 describe('guard marks', () => {
   it('a marker put in a query is found again in the request path, among other parameters', () => {

@@ -102,7 +102,11 @@ describe('Agent reload', () => {
     a.start();
     fake.next(new Error('disk on fire')).next(loaded(config('two', 'three')));
 
-    await expect(a.reload()).resolves.toEqual({ ok: false, problems: [{ path: '(agent)', message: 'reload failed: disk on fire' }], warnings: [] });
+    await expect(a.reload()).resolves.toEqual({
+      ok: false,
+      problems: [{ path: '(agent)', message: 'reload failed: disk on fire' }],
+      warnings: [],
+    });
     expect(a.probeNames()).toEqual(['one']);
     expect(a.health().checks.config!.status).toBe('degraded');
 
@@ -160,7 +164,10 @@ describe('Agent reload', () => {
       problems: ['probes[0].every: not a duration: "soon"', 'targets.t.url: required'],
     });
     expect(health.status).toBe('degraded');
-    expect(a.status().config.lastReload).toMatchObject({ ok: false, problems: ['probes[0].every: not a duration: "soon"', 'targets.t.url: required'] });
+    expect(a.status().config.lastReload).toMatchObject({
+      ok: false,
+      problems: ['probes[0].every: not a duration: "soon"', 'targets.t.url: required'],
+    });
 
     // A good reload afterwards clears the degradation.
     fake.next(loaded(config('two')));
@@ -236,7 +243,11 @@ describe('Agent reload', () => {
     await until(() => fake.calls === 1, 2_000);
     const stopped = a.stop();
     pending.resolve(loaded(config('two')));
-    expect(await reload).toEqual({ ok: false, problems: [{ path: '(agent)', message: 'shutting down' }], warnings: [] });
+    expect(await reload).toEqual({
+      ok: false,
+      problems: [{ path: '(agent)', message: 'shutting down' }],
+      warnings: [],
+    });
     await stopped;
     expect(a.probeNames()).toEqual(['one']);
     expect(a.health().checks.scheduler).toMatchObject({ running: false });
@@ -264,8 +275,14 @@ describe('Agent shards (config shard)', () => {
       metrics: createMetrics(registry, { defaultMetrics: false }),
     });
     const a = agent;
-    const exported = async (): Promise<string[]> => [...new Set([...(await registry.metrics()).matchAll(/^mcp_probe_runs_total\{probe="([^"]+)"/gm)].map((m) => m[1]!))].sort();
-    const shardInfo = async (): Promise<string[]> => (await registry.metrics()).split('\n').filter((l) => l.startsWith('mcpwatch_shard_info{'));
+    const exported = async (): Promise<string[]> =>
+      [
+        ...new Set(
+          [...(await registry.metrics()).matchAll(/^mcp_probe_runs_total\{probe="([^"]+)"/gm)].map((m) => m[1]!),
+        ),
+      ].sort();
+    const shardInfo = async (): Promise<string[]> =>
+      (await registry.metrics()).split('\n').filter((l) => l.startsWith('mcpwatch_shard_info{'));
     const mine = (index: number, total: number): string[] => NAMES.filter((n) => shardOfName(n, total) === index);
 
     expect(a.probeNames()).toEqual(mine(1, 3));

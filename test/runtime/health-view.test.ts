@@ -3,7 +3,14 @@ import { type Config, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import type { LogHealth } from '../../src/logs/log-service.js';
 import type { Outcome, ProbeResult } from '../../src/probes/types.js';
-import { type Check, type HealthInput, type HealthStatus, healthView, httpStatusFor, overallStatus } from '../../src/runtime/health-view.js';
+import {
+  type Check,
+  type HealthInput,
+  type HealthStatus,
+  healthView,
+  httpStatusFor,
+  overallStatus,
+} from '../../src/runtime/health-view.js';
 import { ResultStore } from '../../src/scheduler/history.js';
 import type { SchedulerHealth } from '../../src/scheduler/scheduler.js';
 
@@ -36,7 +43,12 @@ function input(over: Partial<HealthInput> = {}): HealthInput {
   };
 }
 
-const logsOk: LogHealth = { status: 'ok', dockerUp: true, endpoint: '/var/run/docker.sock', containers: { litellm: 'following' } };
+const logsOk: LogHealth = {
+  status: 'ok',
+  dockerUp: true,
+  endpoint: '/var/run/docker.sock',
+  containers: { litellm: 'following' },
+};
 const logsDegraded: LogHealth = {
   status: 'degraded',
   message: 'docker is unreachable',
@@ -66,7 +78,13 @@ describe('overallStatus and httpStatusFor', () => {
 });
 
 describe('healthView: checks', () => {
-  const cases: Array<{ name: string; input: Partial<HealthInput>; check: string; expected: Check | undefined; status: HealthStatus }> = [
+  const cases: Array<{
+    name: string;
+    input: Partial<HealthInput>;
+    check: string;
+    expected: Check | undefined;
+    status: HealthStatus;
+  }> = [
     {
       name: 'all ok: the config check names the file and when it was loaded',
       input: {},
@@ -91,7 +109,10 @@ describe('healthView: checks', () => {
         message: 'the last reload failed: running the previous config',
         path: CONFIG_PATH,
         loadedAt: LOADED_AT_ISO,
-        problems: ['probes[0].every: duration "0s" must be greater than zero', 'targets.lan: set apiKey or apiKeyFile, not both'],
+        problems: [
+          'probes[0].every: duration "0s" must be greater than zero',
+          'targets.lan: set apiKey or apiKeyFile, not both',
+        ],
       },
       status: 'degraded',
     },
@@ -106,21 +127,48 @@ describe('healthView: checks', () => {
       name: 'stalled probes fail the scheduler',
       input: { scheduler: scheduler({ stalled: ['a', 'b'] }) },
       check: 'scheduler',
-      expected: { status: 'fail', message: 'probes overdue: a, b', running: true, probes: 2, inFlight: 1, queued: 0, oldestQueuedMs: 0, stalled: ['a', 'b'] },
+      expected: {
+        status: 'fail',
+        message: 'probes overdue: a, b',
+        running: true,
+        probes: 2,
+        inFlight: 1,
+        queued: 0,
+        oldestQueuedMs: 0,
+        stalled: ['a', 'b'],
+      },
       status: 'unhealthy',
     },
     {
       name: 'stalled probes win over a long queue',
       input: { scheduler: scheduler({ stalled: ['a'], queued: 3, oldestQueuedMs: 120_000 }) },
       check: 'scheduler',
-      expected: { status: 'fail', message: 'probes overdue: a', running: true, probes: 2, inFlight: 1, queued: 3, oldestQueuedMs: 120_000, stalled: ['a'] },
+      expected: {
+        status: 'fail',
+        message: 'probes overdue: a',
+        running: true,
+        probes: 2,
+        inFlight: 1,
+        queued: 3,
+        oldestQueuedMs: 120_000,
+        stalled: ['a'],
+      },
       status: 'unhealthy',
     },
     {
       name: 'a scheduler not running, while not stopping, fails',
       input: { scheduler: scheduler({ running: false, inFlight: 0 }) },
       check: 'scheduler',
-      expected: { status: 'fail', message: 'scheduler not running', running: false, probes: 2, inFlight: 0, queued: 0, oldestQueuedMs: 0, stalled: [] },
+      expected: {
+        status: 'fail',
+        message: 'scheduler not running',
+        running: false,
+        probes: 2,
+        inFlight: 0,
+        queued: 0,
+        oldestQueuedMs: 0,
+        stalled: [],
+      },
       status: 'unhealthy',
     },
     {
@@ -192,14 +240,25 @@ describe('healthView: checks', () => {
       name: 'the logs check is passed through (ok)',
       input: { logs: logsOk },
       check: 'logs',
-      expected: { status: 'ok', dockerUp: true, endpoint: '/var/run/docker.sock', containers: { litellm: 'following' } },
+      expected: {
+        status: 'ok',
+        dockerUp: true,
+        endpoint: '/var/run/docker.sock',
+        containers: { litellm: 'following' },
+      },
       status: 'ok',
     },
     {
       name: 'the logs check is passed through (degraded)',
       input: { logs: logsDegraded },
       check: 'logs',
-      expected: { status: 'degraded', message: 'docker is unreachable', dockerUp: false, endpoint: '/var/run/docker.sock', containers: { litellm: 'waiting' } },
+      expected: {
+        status: 'degraded',
+        message: 'docker is unreachable',
+        dockerUp: false,
+        endpoint: '/var/run/docker.sock',
+        containers: { litellm: 'waiting' },
+      },
       status: 'degraded',
     },
   ];
@@ -293,10 +352,25 @@ describe('healthView: targets', () => {
 
   it.each<[string, Array<[string, Outcome]>, Record<string, { up: boolean; probes: number; failing: string[] }>]>([
     ['nothing ran yet: every target up', [], { lan: up(3), wan: up(2), spare: up(0) }],
-    ['all ok', [['lan-health', 'ok'], ['lan-catalog', 'ok'], ['lan-guard', 'ok'], ['wan-health', 'ok'], ['wan-catalog', 'ok']], { lan: up(3), wan: up(2), spare: up(0) }],
+    [
+      'all ok',
+      [
+        ['lan-health', 'ok'],
+        ['lan-catalog', 'ok'],
+        ['lan-guard', 'ok'],
+        ['wan-health', 'ok'],
+        ['wan-catalog', 'ok'],
+      ],
+      { lan: up(3), wan: up(2), spare: up(0) },
+    ],
     [
       'failing probes are listed per target, in config order',
-      [['lan-guard', 'auth_not_enforced'], ['lan-health', 'ok'], ['lan-catalog', 'timeout'], ['wan-health', 'ok']],
+      [
+        ['lan-guard', 'auth_not_enforced'],
+        ['lan-health', 'ok'],
+        ['lan-catalog', 'timeout'],
+        ['wan-health', 'ok'],
+      ],
       { lan: { up: false, probes: 3, failing: ['lan-catalog', 'lan-guard'] }, wan: up(2), spare: up(0) },
     ],
     [
@@ -306,7 +380,12 @@ describe('healthView: targets', () => {
     ],
     [
       'only the last run counts: a recovered probe is not failing',
-      [['lan-health', 'timeout'], ['lan-health', 'ok'], ['wan-health', 'ok'], ['wan-health', 'http_error']],
+      [
+        ['lan-health', 'timeout'],
+        ['lan-health', 'ok'],
+        ['wan-health', 'ok'],
+        ['wan-health', 'http_error'],
+      ],
       { lan: up(3), wan: { up: false, probes: 2, failing: ['wan-health'] }, spare: up(0) },
     ],
   ])('%s', (_name, runs, targets) => {
@@ -327,7 +406,16 @@ describe('healthView: targets', () => {
   });
 
   it('probes of a target that is not listed are ignored', () => {
-    const report = healthView(input({ targets: ['lan'], probes: [{ name: 'a', target: 'lan' }, { name: 'x', target: 'gone' }], lastSuccess: () => false }));
+    const report = healthView(
+      input({
+        targets: ['lan'],
+        probes: [
+          { name: 'a', target: 'lan' },
+          { name: 'x', target: 'gone' },
+        ],
+        lastSuccess: () => false,
+      }),
+    );
     expect(report.targets).toEqual({ lan: { up: false, probes: 1, failing: ['a'] } });
   });
 });

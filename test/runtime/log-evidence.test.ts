@@ -7,10 +7,35 @@ import { DELIVERY_SLACK_MS, LogEvidence } from '../../src/runtime/log-evidence.j
 import { Redactor } from '../../src/util/redact.js';
 
 // Real timers, short waits: the wait is what is tested.
-const probe = { name: 'sql', type: 'mcp_call', target: 't', servers: ['mcp_pg'], tool: 'mcp_pg-execute_sql' } as unknown as Probe;
-const rec = (at: number, text: string): KeptRecord => ({ container: 'litellm', at, stream: 'stderr', kind: 'python', level: 'ERROR', text });
+const probe = {
+  name: 'sql',
+  type: 'mcp_call',
+  target: 't',
+  servers: ['mcp_pg'],
+  tool: 'mcp_pg-execute_sql',
+} as unknown as Probe;
+const rec = (at: number, text: string): KeptRecord => ({
+  container: 'litellm',
+  at,
+  stream: 'stderr',
+  kind: 'python',
+  level: 'ERROR',
+  text,
+});
 const failed = (startedAt: number, durationMs = 100): ProbeResult =>
-  ({ probe: 'sql', type: 'mcp_call', target: 't', outcome: 'timeout', success: false, reason: 'timeout', trigger: 'manual', startedAt, durationMs, phases: {}, steps: [] }) as ProbeResult;
+  ({
+    probe: 'sql',
+    type: 'mcp_call',
+    target: 't',
+    outcome: 'timeout',
+    success: false,
+    reason: 'timeout',
+    trigger: 'manual',
+    startedAt,
+    durationMs,
+    phases: {},
+    steps: [],
+  }) as ProbeResult;
 
 describe('LogEvidence', () => {
   it('leaves a success, and a run without followed containers, as they are', async () => {
@@ -33,7 +58,10 @@ describe('LogEvidence', () => {
     setTimeout(() => ring.add(rec(Date.now(), 'INFO: later')), 200);
     const r = await pending;
     expect(Date.now() - t0).toBeLessThan(DELIVERY_SLACK_MS + 300);
-    expect(r.gatewayLog?.records.map((x) => x.text)).toEqual(['ERROR: mcp_pg: upstream failed', 'ERROR: late traceback']);
+    expect(r.gatewayLog?.records.map((x) => x.text)).toEqual([
+      'ERROR: mcp_pg: upstream failed',
+      'ERROR: late traceback',
+    ]);
     expect(r.gatewayLog?.about).toEqual(['mcp_pg']);
   });
 

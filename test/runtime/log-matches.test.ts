@@ -25,17 +25,42 @@ function access(path: string, at: number, ip = '10.0.0.5', status = 401): [Match
   const text = `INFO:     ${ip}:40644 - "POST ${path} HTTP/1.1" ${status} Unauthorized`;
   return [
     { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    { stream: 'stdout', kind: 'access', ts: ts(at), level: 'INFO', message: text, text, lines: 1, http: { method: 'POST', path, status }, requesterIp: ip },
+    {
+      stream: 'stdout',
+      kind: 'access',
+      ts: ts(at),
+      level: 'INFO',
+      message: text,
+      text,
+      lines: 1,
+      http: { method: 'POST', path, status },
+      requesterIp: ip,
+    },
   ];
 }
 
 function litellm(message: string, at: number, ip?: string): LogRecord {
   const text = `03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - ${message}`;
-  return { stream: 'stderr', kind: 'litellm', ts: ts(at), level: 'ERROR', logger: 'LiteLLM Proxy', message, text, lines: 1, ...(ip && { requesterIp: ip }) };
+  return {
+    stream: 'stderr',
+    kind: 'litellm',
+    ts: ts(at),
+    level: 'ERROR',
+    logger: 'LiteLLM Proxy',
+    message,
+    text,
+    lines: 1,
+    ...(ip && { requesterIp: ip }),
+  };
 }
 
 const authMatch = (kind: string): Match => ({ category: 'auth', kind, rule: 'litellm_auth' });
-const mcpMatch = (kind: string, server?: string): Match => ({ category: 'mcp', kind, rule: 'litellm_mcp', ...(server && { server }) });
+const mcpMatch = (kind: string, server?: string): Match => ({
+  category: 'mcp',
+  kind,
+  rule: 'litellm_mcp',
+  ...(server && { server }),
+});
 
 let registry: Registry;
 let guards: GuardCorrelator;
@@ -48,7 +73,13 @@ beforeEach(() => {
   now = T0;
   registry = new Registry();
   guards = new GuardCorrelator({ now: clock });
-  sink = new LogMatches(guards, new LogRecorder(createMetrics(registry, { defaultMetrics: false })), new Redactor(), new RecordRing(), clock);
+  sink = new LogMatches(
+    guards,
+    new LogRecorder(createMetrics(registry, { defaultMetrics: false })),
+    new Redactor(),
+    new RecordRing(),
+    clock,
+  );
   sink.containerAdded('litellm');
 });
 
@@ -69,23 +100,53 @@ describe('LogMatches.match', () => {
     sink.match('litellm', m2, r2);
 
     expect(sink.recentMatches()).toStrictEqual([
-      { at: '2025-01-02T03:04:05.718Z', container: 'litellm', category: 'http', kind: '401', origin: 'external', requesterIp: '10.0.0.9', line: r2.text },
-      { at: '2025-01-02T03:04:05.683Z', container: 'litellm', category: 'http', kind: '401', origin: 'probe', requesterIp: '10.0.0.5', line: r1.text },
+      {
+        at: '2025-01-02T03:04:05.718Z',
+        container: 'litellm',
+        category: 'http',
+        kind: '401',
+        origin: 'external',
+        requesterIp: '10.0.0.9',
+        line: r2.text,
+      },
+      {
+        at: '2025-01-02T03:04:05.683Z',
+        container: 'litellm',
+        category: 'http',
+        kind: '401',
+        origin: 'probe',
+        requesterIp: '10.0.0.5',
+        line: r1.text,
+      },
     ]);
 
     const t = await text();
     expect(matches(t, 'http', '401', 'probe')).toBe(1);
     expect(matches(t, 'http', '401', 'external')).toBe(1);
-    expect(value(t, 'mcpwatch_log_last_match_timestamp_seconds', { container: 'litellm', category: 'http', kind: '401' })).toBe((T0 + 40) / 1000);
+    expect(
+      value(t, 'mcpwatch_log_last_match_timestamp_seconds', { container: 'litellm', category: 'http', kind: '401' }),
+    ).toBe((T0 + 40) / 1000);
   });
 
   it("an auth record in a guard request's window is the guard's; a second one, or one of a kind it cannot cause, is external", async () => {
     const g = guards.begin('wrong_key');
     now += 20;
     g.end();
-    sink.match('litellm', authMatch('missing_key'), litellm('user_api_key_auth(): Exception occured - No api key passed in.', T0 + 10));
-    sink.match('litellm', authMatch('invalid_key'), litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 10));
-    sink.match('litellm', authMatch('invalid_key'), litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 11));
+    sink.match(
+      'litellm',
+      authMatch('missing_key'),
+      litellm('user_api_key_auth(): Exception occured - No api key passed in.', T0 + 10),
+    );
+    sink.match(
+      'litellm',
+      authMatch('invalid_key'),
+      litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 10),
+    );
+    sink.match(
+      'litellm',
+      authMatch('invalid_key'),
+      litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 11),
+    );
 
     expect(sink.recentMatches().map((e) => [e.kind, e.origin])).toEqual([
       ['invalid_key', 'external'],
@@ -97,11 +158,21 @@ describe('LogMatches.match', () => {
     expect(matches(t, 'auth', 'invalid_key', 'external')).toBe(1);
     expect(matches(t, 'auth', 'missing_key', 'external')).toBe(1);
     expect(matches(t, 'auth', 'missing_key', 'probe')).toBe(0);
-    expect(value(t, 'mcpwatch_log_last_match_timestamp_seconds', { container: 'litellm', category: 'auth', kind: 'invalid_key' })).toBe((T0 + 11) / 1000);
+    expect(
+      value(t, 'mcpwatch_log_last_match_timestamp_seconds', {
+        container: 'litellm',
+        category: 'auth',
+        kind: 'invalid_key',
+      }),
+    ).toBe((T0 + 11) / 1000);
   });
 
   it('masks key material in the line it keeps', () => {
-    const rec = litellm(`user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}, Key Hash (Token) = abc`, T0, '10.0.0.7');
+    const rec = litellm(
+      `user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}, Key Hash (Token) = abc`,
+      T0,
+      '10.0.0.7',
+    );
     sink.match('litellm', authMatch('invalid_key'), rec);
     const [e] = sink.recentMatches();
     expect(e!.line).not.toContain(KEY);
@@ -109,12 +180,24 @@ describe('LogMatches.match', () => {
     expect(e!.line).toBe(
       '03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = sk-…1234, Key Hash (Token) = abc',
     );
-    expect(e).toStrictEqual({ at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'auth', kind: 'invalid_key', origin: 'external', requesterIp: '10.0.0.7', line: e!.line });
+    expect(e).toStrictEqual({
+      at: '2025-01-02T03:04:05.678Z',
+      container: 'litellm',
+      category: 'auth',
+      kind: 'invalid_key',
+      origin: 'external',
+      requesterIp: '10.0.0.7',
+      line: e!.line,
+    });
   });
 
   it("the guard's own wrong key, quoted by LiteLLM, makes the record the guard's and is masked too", async () => {
     const guardKey = `${GUARD_KEY_PREFIX}00112233445566778899aabb`;
-    sink.match('litellm', authMatch('invalid_key'), litellm(`user_api_key_auth(): Exception occured - Invalid API Key. Received API Key = ${guardKey}`, T0));
+    sink.match(
+      'litellm',
+      authMatch('invalid_key'),
+      litellm(`user_api_key_auth(): Exception occured - Invalid API Key. Received API Key = ${guardKey}`, T0),
+    );
     const [e] = sink.recentMatches();
     expect(e!.origin).toBe('probe');
     expect(e!.line).not.toContain(guardKey);
@@ -165,7 +248,9 @@ describe('LogMatches.match', () => {
     expect(recent[0]!.line).toMatch(/ #204$/);
     expect(recent[0]!.at).toBe(new Date(T0 + 204).toISOString());
     expect(recent[199]!.line).toMatch(/ #5$/);
-    expect(recent.map((e) => e.line.slice(e.line.indexOf('#') + 1)).map(Number)).toEqual(Array.from({ length: 200 }, (_, i) => 204 - i));
+    expect(recent.map((e) => e.line.slice(e.line.indexOf('#') + 1)).map(Number)).toEqual(
+      Array.from({ length: 200 }, (_, i) => 204 - i),
+    );
     // the counters count them all
     expect(matches(await text(), 'mcp', 'request_failed', 'external')).toBe(205);
   });
@@ -200,9 +285,34 @@ describe('LogMatches.recordEnd', () => {
 
     const line = `${first}\nException: Invalid API Key sk-…1234`;
     expect(sink.recentMatches()).toStrictEqual([
-      { at: '2025-01-02T03:04:05.679Z', container: 'litellm', category: 'mcp', kind: 'upstream_list_failed', origin: 'external', requesterIp: '10.0.0.8', server: 'jira', line: other.text },
-      { at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'auth', kind: 'auth_other', origin: 'external', line, requesterIp: '10.0.0.7' },
-      { at: '2025-01-02T03:04:05.678Z', container: 'litellm', category: 'mcp', kind: 'request_failed', origin: 'external', line, requesterIp: '10.0.0.7' },
+      {
+        at: '2025-01-02T03:04:05.679Z',
+        container: 'litellm',
+        category: 'mcp',
+        kind: 'upstream_list_failed',
+        origin: 'external',
+        requesterIp: '10.0.0.8',
+        server: 'jira',
+        line: other.text,
+      },
+      {
+        at: '2025-01-02T03:04:05.678Z',
+        container: 'litellm',
+        category: 'auth',
+        kind: 'auth_other',
+        origin: 'external',
+        line,
+        requesterIp: '10.0.0.7',
+      },
+      {
+        at: '2025-01-02T03:04:05.678Z',
+        container: 'litellm',
+        category: 'mcp',
+        kind: 'request_failed',
+        origin: 'external',
+        line,
+        requesterIp: '10.0.0.7',
+      },
     ]);
     expect(JSON.stringify(sink.recentMatches())).not.toContain(KEY);
   });
@@ -256,9 +366,20 @@ describe('LogMatches keeps every complete record for evidence', () => {
     const err = litellm('Task cancelled while listing tools from mcp_pg', T0);
     sink.match('litellm', mcpMatch('upstream_list_failed', 'mcp_pg'), err);
     sink.recordEnd('litellm', err, [mcpMatch('upstream_list_failed', 'mcp_pg')]);
-    const plain: LogRecord = { stream: 'stdout', kind: 'other', ts: ts(T0 + 10), message: 'hello', text: 'hello', lines: 1 };
+    const plain: LogRecord = {
+      stream: 'stdout',
+      kind: 'other',
+      ts: ts(T0 + 10),
+      message: 'hello',
+      text: 'hello',
+      lines: 1,
+    };
     sink.recordEnd('litellm', plain, []);
-    sink.recordEnd('litellm', { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true }, [mcpMatch('upstream_list_failed', 'mcp_pg')]);
+    sink.recordEnd(
+      'litellm',
+      { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true },
+      [mcpMatch('upstream_list_failed', 'mcp_pg')],
+    );
     const w = sink.records.window('litellm', T0 - 1, T0 + 100);
     expect(w.records.map((r) => [r.at - T0, r.text.slice(-25), r.servers])).toEqual([
       [0, 'listing tools from mcp_pg', ['mcp_pg']],

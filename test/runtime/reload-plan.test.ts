@@ -23,7 +23,14 @@ const PROBE_B = '{ name: b, type: mcp_catalog, target: lan, every: 1m, servers: 
 const PROBE_W = '{ name: w, type: http, target: wan, every: 30s }';
 
 /** A config from parts, so each case says only what differs. */
-function yaml({ listen = '127.0.0.1:9464', stateDir = './data', lanUrl = 'http://litellm.lan:4000', wanUrl = 'https://gw.example.com', probes = [PROBE_A], logs }: Parts = {}): string {
+function yaml({
+  listen = '127.0.0.1:9464',
+  stateDir = './data',
+  lanUrl = 'http://litellm.lan:4000',
+  wanUrl = 'https://gw.example.com',
+  probes = [PROBE_A],
+  logs,
+}: Parts = {}): string {
   return [
     `listen: "${listen}"`,
     `stateDir: ${stateDir}`,
@@ -113,7 +120,12 @@ describe('planReload', () => {
       current: { probes: [PROBE_A, PROBE_B] },
       next: { probes: [PROBE_B, PROBE_A] },
       lastStarts: { a: 1_000, b: 2_000 },
-      plan: { carriedOver: new Map([['b', 2_000], ['a', 1_000]]) },
+      plan: {
+        carriedOver: new Map([
+          ['b', 2_000],
+          ['a', 1_000],
+        ]),
+      },
     },
     {
       name: 'listen changed: a restart is needed',
@@ -154,8 +166,18 @@ describe('planReload', () => {
     },
     { name: 'logs: none → none', current: {}, next: {}, plan: { logs: 'none' } },
     { name: 'logs: none → some starts tailing', current: {}, next: { logs: ['litellm'] }, plan: { logs: 'start' } },
-    { name: 'logs: some → some reloads tailing', current: { logs: ['litellm'] }, next: { logs: ['litellm', 'proxy'] }, plan: { logs: 'reload' } },
-    { name: 'logs: same containers → reload all the same', current: { logs: ['litellm'] }, next: { logs: ['litellm'] }, plan: { logs: 'reload' } },
+    {
+      name: 'logs: some → some reloads tailing',
+      current: { logs: ['litellm'] },
+      next: { logs: ['litellm', 'proxy'] },
+      plan: { logs: 'reload' },
+    },
+    {
+      name: 'logs: same containers → reload all the same',
+      current: { logs: ['litellm'] },
+      next: { logs: ['litellm'] },
+      plan: { logs: 'reload' },
+    },
     { name: 'logs: some → none stops tailing', current: { logs: ['litellm'] }, next: {}, plan: { logs: 'stop' } },
     {
       name: 'no probes at all',
@@ -167,14 +189,25 @@ describe('planReload', () => {
 
   it.each(cases)('$name', ({ current, next, lastStarts = {}, listenFixed = false, plan }) => {
     const lastStartOf = (name: string): number | undefined => lastStarts[name];
-    expect(planReload(config(yaml(current)), config(yaml(next)), lastStartOf, { listenFixed })).toEqual({ ...none, ...plan });
+    expect(planReload(config(yaml(current)), config(yaml(next)), lastStartOf, { listenFixed })).toEqual({
+      ...none,
+      ...plan,
+    });
   });
 
   it('asks for the last start only of probes it may carry over', () => {
     const asked: string[] = [];
     planReload(
       config(yaml({ probes: [PROBE_A, PROBE_B, PROBE_W] })),
-      config(yaml({ probes: [PROBE_A, '{ name: b, type: mcp_catalog, target: lan, every: 2m, servers: [github] }', '{ name: n, type: http, target: lan }'] })),
+      config(
+        yaml({
+          probes: [
+            PROBE_A,
+            '{ name: b, type: mcp_catalog, target: lan, every: 2m, servers: [github] }',
+            '{ name: n, type: http, target: lan }',
+          ],
+        }),
+      ),
       (name) => {
         asked.push(name);
         return 5;

@@ -3,7 +3,14 @@ import { type Config, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import type { CatalogDetails, CatalogMemory, HttpDetails, Outcome, ProbeResult } from '../../src/probes/types.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
-import { catalogView, type LogsStatus, type ProbeStatus, STATUS_RECENT_MATCHES, type StatusInput, statusView } from '../../src/runtime/status-view.js';
+import {
+  catalogView,
+  type LogsStatus,
+  type ProbeStatus,
+  STATUS_RECENT_MATCHES,
+  type StatusInput,
+  statusView,
+} from '../../src/runtime/status-view.js';
 import { type ProbeRecord, ResultStore } from '../../src/scheduler/history.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // 2024-05-01T12:00:00.000Z
@@ -74,7 +81,11 @@ describe('statusView: the document', () => {
   it('says version, start, uptime, the config and its last reload', () => {
     const doc = statusView(
       input(new ResultStore(), {
-        lastReload: { at: T0 + 60_000, ok: false, problems: [{ path: 'probes[0].every', message: 'duration "0s" must be greater than zero' }] },
+        lastReload: {
+          at: T0 + 60_000,
+          ok: false,
+          problems: [{ path: 'probes[0].every', message: 'duration "0s" must be greater than zero' }],
+        },
       }),
     );
     expect(doc.version).toBe('1.2.3');
@@ -83,7 +94,11 @@ describe('statusView: the document', () => {
     expect(doc.config).toEqual({
       path: '/etc/mcpwatch.yaml',
       loadedAt: '2024-05-01T12:00:05.000Z',
-      lastReload: { at: '2024-05-01T12:01:00.000Z', ok: false, problems: ['probes[0].every: duration "0s" must be greater than zero'] },
+      lastReload: {
+        at: '2024-05-01T12:01:00.000Z',
+        ok: false,
+        problems: ['probes[0].every: duration "0s" must be greater than zero'],
+      },
     });
   });
 
@@ -149,7 +164,13 @@ describe('statusView: each probe', () => {
   it('after a failed run: last with ISO startedAt and its details, still no success', () => {
     const store = new ResultStore();
     const details: HttpDetails = { status: 503, bodyBytes: 22, bodyTruncated: false };
-    store.add(result('web', 'http_error', T0 + 1_000, { reason: '503 Service Unavailable from lan (expected 200)', details, trigger: 'manual' } as Partial<ProbeResult>));
+    store.add(
+      result('web', 'http_error', T0 + 1_000, {
+        reason: '503 Service Unavailable from lan (expected 200)',
+        details,
+        trigger: 'manual',
+      } as Partial<ProbeResult>),
+    );
     const p = probe(statusView(input(store)), 'web');
     expect(p.last).toEqual({
       outcome: 'http_error',
@@ -167,12 +188,31 @@ describe('statusView: each probe', () => {
 
   it("a failed run's gateway log as it is; TLS facts with ISO times", () => {
     const store = new ResultStore();
-    const gatewayLog = { from: 'a', to: 'b', containers: ['litellm'], about: ['mcp_pg'], records: [{ container: 'litellm', at: 'c', stream: 'stderr' as const, text: 'ERROR: x' }] };
-    const tls = { version: 'TLSv1.3', subject: 'CN=gw', issuer: 'CN=ca', notAfter: T0 + 10 * 86_400_000, earliestNotAfter: T0 + 86_400_000, earliestSubject: 'CN=ca', chainLength: 2, authorized: true };
+    const gatewayLog = {
+      from: 'a',
+      to: 'b',
+      containers: ['litellm'],
+      about: ['mcp_pg'],
+      records: [{ container: 'litellm', at: 'c', stream: 'stderr' as const, text: 'ERROR: x' }],
+    };
+    const tls = {
+      version: 'TLSv1.3',
+      subject: 'CN=gw',
+      issuer: 'CN=ca',
+      notAfter: T0 + 10 * 86_400_000,
+      earliestNotAfter: T0 + 86_400_000,
+      earliestSubject: 'CN=ca',
+      chainLength: 2,
+      authorized: true,
+    };
     store.add(result('web', 'http_error', T0, { gatewayLog, tls } as Partial<ProbeResult>));
     const last = probe(statusView(input(store)), 'web').last!;
     expect(last.gatewayLog).toEqual(gatewayLog);
-    expect(last.tls).toEqual({ ...tls, notAfter: '2024-05-11T12:00:00.000Z', earliestNotAfter: '2024-05-02T12:00:00.000Z' });
+    expect(last.tls).toEqual({
+      ...tls,
+      notAfter: '2024-05-11T12:00:00.000Z',
+      earliestNotAfter: '2024-05-02T12:00:00.000Z',
+    });
   });
 
   it("a run's OAuth facts with ISO times (the token itself is never part of them)", () => {
@@ -199,7 +239,15 @@ describe('statusView: each probe', () => {
     const store = new ResultStore();
     store.add(result('web', 'ok', T0));
     const last = probe(statusView(input(store)), 'web').last!;
-    expect(Object.keys(last).sort()).toEqual(['durationMs', 'outcome', 'phases', 'reason', 'startedAt', 'success', 'trigger']);
+    expect(Object.keys(last).sort()).toEqual([
+      'durationMs',
+      'outcome',
+      'phases',
+      'reason',
+      'startedAt',
+      'success',
+      'trigger',
+    ]);
   });
 
   it('history, counts and lastSuccessAt (the end of the last successful run)', () => {
@@ -212,9 +260,21 @@ describe('statusView: each probe', () => {
     const p = probe(statusView(input(store)), 'call');
     expect(p.history).toEqual([
       { startedAt: '2024-05-01T12:00:00.000Z', outcome: 'ok', durationMs: 250, reason: 'fine', trigger: 'schedule' },
-      { startedAt: '2024-05-01T12:01:30.000Z', outcome: 'tool_error', durationMs: 40, reason: 'the tool said no', trigger: 'schedule' },
+      {
+        startedAt: '2024-05-01T12:01:30.000Z',
+        outcome: 'tool_error',
+        durationMs: 40,
+        reason: 'the tool said no',
+        trigger: 'schedule',
+      },
       { startedAt: '2024-05-01T12:03:00.000Z', outcome: 'ok', durationMs: 1_500, reason: 'fine', trigger: 'manual' },
-      { startedAt: '2024-05-01T12:04:30.000Z', outcome: 'timeout', durationMs: 500, reason: 'timeout after 500ms in call_tool', trigger: 'schedule' },
+      {
+        startedAt: '2024-05-01T12:04:30.000Z',
+        outcome: 'timeout',
+        durationMs: 500,
+        reason: 'timeout after 500ms in call_tool',
+        trigger: 'schedule',
+      },
     ]);
     expect([p.runs, p.failures, p.skipped]).toEqual([4, 2, 1]);
     expect(p.lastSuccessAt).toBe('2024-05-01T12:03:01.500Z');
@@ -232,7 +292,10 @@ describe('statusView: each probe', () => {
   it.each([
     [[], []],
     [['web'], ['web']],
-    [['catalog', 'guard'], ['catalog', 'guard']],
+    [
+      ['catalog', 'guard'],
+      ['catalog', 'guard'],
+    ],
   ])('in flight: %j', (inFlight, expected) => {
     const doc = statusView(input(new ResultStore(), { inFlight: (name) => inFlight.includes(name) }));
     expect(doc.probes.filter((p) => p.inFlight).map((p) => p.name)).toEqual(expected);
@@ -277,13 +340,25 @@ describe('statusView: logs', () => {
 
 describe('catalogView', () => {
   const memory: CatalogMemory = {
-    snapshot: { fingerprint: 'sha256:abc', tools: { 'github-search': 'h1', 'github-issue': 'h2', 'jira-find': 'h3' }, at: T0 + 10_000 },
+    snapshot: {
+      fingerprint: 'sha256:abc',
+      tools: { 'github-search': 'h1', 'github-issue': 'h2', 'jira-find': 'h3' },
+      at: T0 + 10_000,
+    },
     tools: ['github-issue', 'github-search', 'jira-find'],
     toolsPerServer: { github: 2, jira: 1 },
     lastChange: { at: T0 + 10_000, added: ['jira-find'], removed: ['github-old'], changedSchemas: ['github-search'] },
   };
   const details: CatalogDetails = {
-    catalog: { changed: true, added: ['jira-find'], removed: ['github-old'], changedSchemas: ['github-search'], tools: 3, toolsPerServer: { github: 2, jira: 1 }, fingerprint: 'sha256:abc' },
+    catalog: {
+      changed: true,
+      added: ['jira-find'],
+      removed: ['github-old'],
+      changedSchemas: ['github-search'],
+      tools: 3,
+      toolsPerServer: { github: 2, jira: 1 },
+      fingerprint: 'sha256:abc',
+    },
     expectedTools: {},
   };
 
@@ -323,7 +398,12 @@ describe('catalogView', () => {
         fingerprint: 'sha256:abc',
         toolsPerServer: { github: 2, jira: 1 },
         tools: ['github-issue', 'github-search', 'jira-find'],
-        lastChange: { at: '2024-05-01T12:00:10.000Z', added: ['jira-find'], removed: ['github-old'], changedSchemas: ['github-search'] },
+        lastChange: {
+          at: '2024-05-01T12:00:10.000Z',
+          added: ['jira-find'],
+          removed: ['github-old'],
+          changedSchemas: ['github-search'],
+        },
         lastOutcome: 'ok',
       },
       empty('catalog2', [], 'ok'),
@@ -332,8 +412,27 @@ describe('catalogView', () => {
   });
 
   it.each<[string, CatalogMemory, Partial<ReturnType<typeof catalogView>[number]>]>([
-    ['a snapshot without a change yet', { snapshot: memory.snapshot!, tools: memory.tools!, toolsPerServer: memory.toolsPerServer! }, { seenAt: '2024-05-01T12:00:10.000Z', fingerprint: 'sha256:abc', lastChange: null }],
-    ['a change kept after a failed list (no snapshot)', { lastChange: memory.lastChange! }, { seenAt: null, fingerprint: null, tools: [], toolsPerServer: {}, lastChange: { at: '2024-05-01T12:00:10.000Z', added: ['jira-find'], removed: ['github-old'], changedSchemas: ['github-search'] } }],
+    [
+      'a snapshot without a change yet',
+      { snapshot: memory.snapshot!, tools: memory.tools!, toolsPerServer: memory.toolsPerServer! },
+      { seenAt: '2024-05-01T12:00:10.000Z', fingerprint: 'sha256:abc', lastChange: null },
+    ],
+    [
+      'a change kept after a failed list (no snapshot)',
+      { lastChange: memory.lastChange! },
+      {
+        seenAt: null,
+        fingerprint: null,
+        tools: [],
+        toolsPerServer: {},
+        lastChange: {
+          at: '2024-05-01T12:00:10.000Z',
+          added: ['jira-find'],
+          removed: ['github-old'],
+          changedSchemas: ['github-search'],
+        },
+      },
+    ],
   ])('%s', (_name, catalog, expected) => {
     const record: ProbeRecord = { history: [], runs: 0, failures: 0, skipped: 0, memory: { catalog } };
     const view = catalogView(CONFIG, (n) => (n === 'catalog' ? record : undefined))[0]!;
@@ -341,7 +440,9 @@ describe('catalogView', () => {
   });
 
   it('a config without catalog probes has no catalogs', () => {
-    const cfg = config('targets:\n  lan: { url: "http://x:4000", apiKey: sk-1 }\nprobes:\n  - { name: web, type: http, target: lan }\n');
+    const cfg = config(
+      'targets:\n  lan: { url: "http://x:4000", apiKey: sk-1 }\nprobes:\n  - { name: web, type: http, target: lan }\n',
+    );
     expect(catalogView(cfg, () => undefined)).toEqual([]);
   });
 });

@@ -28,7 +28,13 @@ function run(outcome: Outcome, over: Partial<ProbeResult> = {}): ProbeResult {
   } as ProbeResult;
 }
 
-const fields = (outcome: Outcome, durationMs = 120) => ({ probe: 'catalog', target: 'lan', type: 'mcp_catalog', outcome, durationMs });
+const fields = (outcome: Outcome, durationMs = 120) => ({
+  probe: 'catalog',
+  target: 'lan',
+  type: 'mcp_catalog',
+  outcome,
+  durationMs,
+});
 
 describe('transitionLog', () => {
   it.each<[string, ProbeResult | undefined, ProbeResult, TransitionLog]>([
@@ -53,11 +59,30 @@ describe('transitionLog', () => {
       'one failure → another failure',
       run('timeout'),
       run('auth_rejected'),
-      { level: 'warn', msg: 'probe failing: auth_rejected: 401 Unauthorized from lan: the key was rejected', fields: fields('auth_rejected') },
+      {
+        level: 'warn',
+        msg: 'probe failing: auth_rejected: 401 Unauthorized from lan: the key was rejected',
+        fields: fields('auth_rejected'),
+      },
     ],
-    ['recovery', run('timeout'), run('ok'), { level: 'info', msg: 'probe recovered (was timeout)', fields: fields('ok') }],
-    ['recovery from another outcome', run('internal_error'), run('ok'), { level: 'info', msg: 'probe recovered (was internal_error)', fields: fields('ok') }],
-    ['ok again', run('ok'), run('ok', { durationMs: 80 }), { level: 'debug', msg: 'probe run', fields: { ...fields('ok', 80), reason: 'listed 12 tools' } }],
+    [
+      'recovery',
+      run('timeout'),
+      run('ok'),
+      { level: 'info', msg: 'probe recovered (was timeout)', fields: fields('ok') },
+    ],
+    [
+      'recovery from another outcome',
+      run('internal_error'),
+      run('ok'),
+      { level: 'info', msg: 'probe recovered (was internal_error)', fields: fields('ok') },
+    ],
+    [
+      'ok again',
+      run('ok'),
+      run('ok', { durationMs: 80 }),
+      { level: 'debug', msg: 'probe run', fields: { ...fields('ok', 80), reason: 'listed 12 tools' } },
+    ],
     [
       'the same failure again (even with another reason)',
       run('timeout'),
@@ -69,8 +94,18 @@ describe('transitionLog', () => {
   });
 
   it('takes the fields from the new result', () => {
-    const log = transitionLog(run('ok'), run('ok', { probe: 'web', target: 'wan', type: 'http', durationMs: 7 } as Partial<ProbeResult>));
-    expect(log.fields).toEqual({ probe: 'web', target: 'wan', type: 'http', outcome: 'ok', durationMs: 7, reason: 'listed 12 tools' });
+    const log = transitionLog(
+      run('ok'),
+      run('ok', { probe: 'web', target: 'wan', type: 'http', durationMs: 7 } as Partial<ProbeResult>),
+    );
+    expect(log.fields).toEqual({
+      probe: 'web',
+      target: 'wan',
+      type: 'http',
+      outcome: 'ok',
+      durationMs: 7,
+      reason: 'listed 12 tools',
+    });
   });
 
   it('keeps the reason out of the fields of a transition (it is in the message)', () => {

@@ -3,7 +3,19 @@ import type { ProbeResult } from '../../src/probes/types.js';
 import { ResultStore } from '../../src/scheduler/history.js';
 
 const run = (startedAt: number, success = false): ProbeResult =>
-  ({ probe: 'p', type: 'http', target: 't', outcome: success ? 'ok' : 'http_error', success, reason: 'r', trigger: 'schedule', startedAt, durationMs: 1, phases: {}, steps: [] }) as ProbeResult;
+  ({
+    probe: 'p',
+    type: 'http',
+    target: 't',
+    outcome: success ? 'ok' : 'http_error',
+    success,
+    reason: 'r',
+    trigger: 'schedule',
+    startedAt,
+    durationMs: 1,
+    phases: {},
+    steps: [],
+  }) as ProbeResult;
 
 describe('ResultStore.amend', () => {
   it("replaces the probe's last run with its completed copy, counting nothing again; a run no longer last is left alone", () => {

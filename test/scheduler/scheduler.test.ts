@@ -16,12 +16,19 @@ import { until } from '../support/until.js';
 const logger = pino({ level: 'silent' });
 
 function config(server: TestHttpServer, probes: string, extra = ''): Config {
-  const r = parseConfig(`${extra}targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\nprobes:\n${probes}`, {});
+  const r = parseConfig(
+    `${extra}targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\nprobes:\n${probes}`,
+    {},
+  );
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.config;
 }
 
-function harness(cfg: Config, limit = 16, annotateFailure?: ConstructorParameters<typeof Scheduler>[0]['annotateFailure']) {
+function harness(
+  cfg: Config,
+  limit = 16,
+  annotateFailure?: ConstructorParameters<typeof Scheduler>[0]['annotateFailure'],
+) {
   const results: ProbeResult[] = [];
   const annotated: ProbeResult[] = [];
   const skips: string[] = [];
@@ -56,7 +63,12 @@ describe('scheduler', () => {
   });
 
   it('runs every probe right after start, then on its interval', async () => {
-    h = harness(config(server, '  - { name: a, type: http, target: t, every: 300ms }\n  - { name: b, type: http, target: t, every: 1h }\n'));
+    h = harness(
+      config(
+        server,
+        '  - { name: a, type: http, target: t, every: 300ms }\n  - { name: b, type: http, target: t, every: 1h }\n',
+      ),
+    );
     const t0 = Date.now();
     h.scheduler.start();
     await until(() => h!.results.length >= 2);
@@ -120,7 +132,9 @@ describe('scheduler', () => {
 
   it('a failed run is recorded at once, then annotated (the gateway log): runNow answers with the annotation; a success is not annotated; one that throws loses nothing', async () => {
     let n = 0;
-    vi.spyOn(PROBES, 'http').mockImplementation(async () => (++n % 2 ? { outcome: 'http_error', reason: 'bad' } : { outcome: 'ok', reason: 'fine' }));
+    vi.spyOn(PROBES, 'http').mockImplementation(async () =>
+      ++n % 2 ? { outcome: 'http_error', reason: 'bad' } : { outcome: 'ok', reason: 'fine' },
+    );
     const seen: string[] = [];
     let fail = false;
     let recordedFirst = false;
@@ -149,8 +163,13 @@ describe('scheduler', () => {
 
   it('stopping the scheduler cuts an annotation short (it gets the signal)', async () => {
     vi.spyOn(PROBES, 'http').mockImplementation(async () => ({ outcome: 'http_error', reason: 'bad' }));
-    h = harness(config(server, '  - { name: p, type: http, target: t, every: 1h }\n'), 16, (r, _probe, signal) =>
-      new Promise((res) => signal.addEventListener('abort', () => res({ ...r, reason: 'cut short' }), { once: true })),
+    h = harness(
+      config(server, '  - { name: p, type: http, target: t, every: 1h }\n'),
+      16,
+      (r, _probe, signal) =>
+        new Promise((res) =>
+          signal.addEventListener('abort', () => res({ ...r, reason: 'cut short' }), { once: true }),
+        ),
     );
     const pending = h.scheduler.runNow('p');
     await until(() => h!.results.length === 1, 2_000);

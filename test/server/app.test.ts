@@ -40,7 +40,11 @@ function statusDocument(): StatusDocument {
     version: '0.0.0-test',
     startedAt: '2025-01-02T03:00:00.000Z',
     uptimeSeconds: 245,
-    config: { path: '/etc/mcpwatch.yaml', loadedAt: '2025-01-02T03:00:00.000Z', lastReload: { at: '2025-01-02T03:00:00.000Z', ok: true, problems: [] } },
+    config: {
+      path: '/etc/mcpwatch.yaml',
+      loadedAt: '2025-01-02T03:00:00.000Z',
+      lastReload: { at: '2025-01-02T03:00:00.000Z', ok: true, problems: [] },
+    },
     shard: { index: 0, total: 1, probes: 2, ofProbes: 2, tailsLogs: false },
     probes: [
       {
@@ -156,7 +160,9 @@ class FakePort implements AgentPort {
   allowedOrigins: string[] = [];
   allowedHosts: string[] = [];
   mcpAccess(): McpAccess | null {
-    return this.token === null ? null : { token: this.token, allowedOrigins: this.allowedOrigins, allowedHosts: this.allowedHosts };
+    return this.token === null
+      ? null
+      : { token: this.token, allowedOrigins: this.allowedOrigins, allowedHosts: this.allowedHosts };
   }
   recentLogMatches(): RecentMatch[] | undefined {
     return undefined;
@@ -212,7 +218,11 @@ describe('the HTTP app', () => {
     });
 
     it('serves OpenMetrics to a scraper that asks for it', async () => {
-      const res = await app.inject({ method: 'GET', url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe(OPENMETRICS_CONTENT_TYPE);
       expect(res.body.endsWith('# EOF\n')).toBe(true);
@@ -227,7 +237,9 @@ describe('the HTTP app', () => {
       const res = await app.inject({
         method: 'GET',
         url: '/metrics',
-        headers: { accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1' },
+        headers: {
+          accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1',
+        },
       });
       expect(res.headers['content-type']).toBe(OPENMETRICS_CONTENT_TYPE);
       expect(res.body.endsWith('# EOF\n')).toBe(true);
@@ -235,7 +247,11 @@ describe('the HTTP app', () => {
 
     it('scrapes once per request', async () => {
       await app.inject({ method: 'GET', url: '/metrics' });
-      await app.inject({ method: 'GET', url: '/metrics', headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+      });
       await app.inject({ method: 'GET', url: '/metrics' });
       expect(port.scrapes).toBe(3);
       expect(port.formats).toEqual(['text', 'openmetrics', 'text']);
@@ -319,10 +335,17 @@ describe('the HTTP app', () => {
 
   describe('POST /-/reload', () => {
     it('answers 200 with the warnings of a reload that applied', async () => {
-      port.reloadResult = { ok: true, problems: [], warnings: [{ path: 'targets.gw', message: 'no apiKey: requests to this target are sent without a key' }] };
+      port.reloadResult = {
+        ok: true,
+        problems: [],
+        warnings: [{ path: 'targets.gw', message: 'no apiKey: requests to this target are sent without a key' }],
+      };
       const res = await app.inject({ method: 'POST', url: '/-/reload' });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ status: 'ok', warnings: ['targets.gw: no apiKey: requests to this target are sent without a key'] });
+      expect(res.json()).toEqual({
+        status: 'ok',
+        warnings: ['targets.gw: no apiKey: requests to this target are sent without a key'],
+      });
       expect(port.reloads).toBe(1);
     });
 
@@ -337,7 +360,10 @@ describe('the HTTP app', () => {
       };
       const res = await app.inject({ method: 'POST', url: '/-/reload' });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({ status: 'error', errors: ['probes[0].every: not a duration', 'targets.gw.url: required'] });
+      expect(res.json()).toEqual({
+        status: 'error',
+        errors: ['probes[0].every: not a duration', 'targets.gw.url: required'],
+      });
     });
 
     it('is POST only', async () => {
@@ -348,14 +374,32 @@ describe('the HTTP app', () => {
   });
 
   describe('/mcp', () => {
-    const MCP_HEADERS = { accept: 'application/json, text/event-stream', 'content-type': 'application/json', 'mcp-protocol-version': '2025-06-18' };
+    const MCP_HEADERS = {
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+      'mcp-protocol-version': '2025-06-18',
+    };
 
-    function rpc(method: string, params: Record<string, unknown>, id = 1, headers: Record<string, string | string[]> = {}): Promise<LightMyRequestResponse> {
-      return app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, ...headers }, payload: JSON.stringify({ jsonrpc: '2.0', id, method, params }) });
+    function rpc(
+      method: string,
+      params: Record<string, unknown>,
+      id = 1,
+      headers: Record<string, string | string[]> = {},
+    ): Promise<LightMyRequestResponse> {
+      return app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { ...MCP_HEADERS, ...headers },
+        payload: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
+      });
     }
 
     /** The JSON-RPC message of an answer: JSON (enableJsonResponse), or the first SSE event's data. */
-    function message(res: LightMyRequestResponse): { id: unknown; result?: any; error?: { code: number; message: string } } {
+    function message(res: LightMyRequestResponse): {
+      id: unknown;
+      result?: any;
+      error?: { code: number; message: string };
+    } {
       if (String(res.headers['content-type']).startsWith('text/event-stream')) {
         const data = res.body.split('\n').find((l) => l.startsWith('data: '));
         if (!data) throw new Error(`no data in SSE answer: ${res.body}`);
@@ -466,7 +510,10 @@ describe('the HTTP app', () => {
         expect(res.statusCode).toBe(403);
         expect(res.json()).toEqual({
           jsonrpc: '2.0',
-          error: { code: -32001, message: 'Forbidden: Origin "http://evil.example.com" is not in mcpServer.allowedOrigins' },
+          error: {
+            code: -32001,
+            message: 'Forbidden: Origin "http://evil.example.com" is not in mcpServer.allowedOrigins',
+          },
           id: null,
         });
         expect(port.runs).toEqual([]);
@@ -484,9 +531,13 @@ describe('the HTTP app', () => {
         port.token = undefined;
         port.allowedOrigins = ['http://localhost:9464', 'https://grafana.example.com'];
         expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'HTTP://LocalHost:9464' })).statusCode).toBe(200);
-        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'https://grafana.example.com:443' })).statusCode).toBe(200);
+        expect(
+          (await rpc('initialize', INIT_PARAMS, 1, { origin: 'https://grafana.example.com:443' })).statusCode,
+        ).toBe(200);
         expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9465' })).statusCode).toBe(403);
-        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://grafana.example.com' })).statusCode).toBe(403);
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://grafana.example.com' })).statusCode).toBe(
+          403,
+        );
       });
 
       it('checks Host only when allowedHosts is set; an entry without a port allows any port', async () => {
@@ -495,7 +546,9 @@ describe('the HTTP app', () => {
         port.allowedHosts = ['localhost', '127.0.0.1:9464'];
         const evil = await rpc('initialize', INIT_PARAMS, 1, { host: 'evil.example.com:9464' });
         expect(evil.statusCode).toBe(403);
-        expect(evil.json().error.message).toBe('Forbidden: Host "evil.example.com:9464" is not in mcpServer.allowedHosts');
+        expect(evil.json().error.message).toBe(
+          'Forbidden: Host "evil.example.com:9464" is not in mcpServer.allowedHosts',
+        );
         expect((await rpc('initialize', INIT_PARAMS, 1, { host: 'LOCALHOST:1234' })).statusCode).toBe(200);
         expect((await rpc('initialize', INIT_PARAMS, 1, { host: '127.0.0.1:9464' })).statusCode).toBe(200);
         expect((await rpc('initialize', INIT_PARAMS, 1, { host: '127.0.0.1:9465' })).statusCode).toBe(403);
@@ -506,11 +559,20 @@ describe('the HTTP app', () => {
         const res = await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://evil.example.com' });
         expect(res.statusCode).toBe(403);
         expect(res.headers['www-authenticate']).toBeUndefined();
-        expect((await app.inject({ method: 'GET', url: '/mcp', headers: { origin: 'http://evil.example.com' } })).statusCode).toBe(403);
+        expect(
+          (await app.inject({ method: 'GET', url: '/mcp', headers: { origin: 'http://evil.example.com' } })).statusCode,
+        ).toBe(403);
         // An allowed Origin still needs the token.
         port.allowedOrigins = ['http://localhost:9464'];
         expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9464' })).statusCode).toBe(401);
-        expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9464', authorization: `Bearer ${MCP_TOKEN}` })).statusCode).toBe(200);
+        expect(
+          (
+            await rpc('initialize', INIT_PARAMS, 1, {
+              origin: 'http://localhost:9464',
+              authorization: `Bearer ${MCP_TOKEN}`,
+            })
+          ).statusCode,
+        ).toBe(200);
       });
     });
 
@@ -521,12 +583,36 @@ describe('the HTTP app', () => {
       it.each([
         ['malformed JSON', '{"jsonrpc":"2.0","id":1,"method":', 400, -32700, 'Parse error: the body is not valid JSON'],
         ['an empty body', '', 400, -32700, 'Parse error: the body is empty (send a JSON-RPC message)'],
-        ['a message without "jsonrpc"', '{"id":1,"method":"tools/list"}', 400, -32600, 'Invalid Request: "jsonrpc" must be "2.0" (got none)'],
-        ['"jsonrpc": "1.0"', '{"jsonrpc":"1.0","id":1,"method":"tools/list"}', 400, -32600, 'Invalid Request: "jsonrpc" must be "2.0" (got "1.0")'],
+        [
+          'a message without "jsonrpc"',
+          '{"id":1,"method":"tools/list"}',
+          400,
+          -32600,
+          'Invalid Request: "jsonrpc" must be "2.0" (got none)',
+        ],
+        [
+          '"jsonrpc": "1.0"',
+          '{"jsonrpc":"1.0","id":1,"method":"tools/list"}',
+          400,
+          -32600,
+          'Invalid Request: "jsonrpc" must be "2.0" (got "1.0")',
+        ],
         ['a number', '42', 400, -32600, 'Invalid Request: a JSON-RPC message is an object'],
         ['an empty batch', '[]', 400, -32600, 'Invalid Request: an empty batch'],
-        ['a batch with a bad message', '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"id":2}]', 400, -32600, 'Invalid Request: message 2 of the batch: "jsonrpc" must be "2.0" (got none)'],
-        ['a non-string method', '{"jsonrpc":"2.0","id":1,"method":7}', 400, -32600, 'Invalid Request: "method" must be a string'],
+        [
+          'a batch with a bad message',
+          '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"id":2}]',
+          400,
+          -32600,
+          'Invalid Request: message 2 of the batch: "jsonrpc" must be "2.0" (got none)',
+        ],
+        [
+          'a non-string method',
+          '{"jsonrpc":"2.0","id":1,"method":7}',
+          400,
+          -32600,
+          'Invalid Request: "method" must be a string',
+        ],
       ])('%s: the HTTP status and JSON-RPC error listed, id null', async (_what, payload, status, code, text) => {
         port.token = undefined;
         const res = await post(payload);
@@ -537,10 +623,19 @@ describe('the HTTP app', () => {
 
       it('a body over 1 MiB: HTTP 413, -32600', async () => {
         port.token = undefined;
-        const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_health', arguments: { pad: 'x'.repeat(1.1 * 1024 * 1024) } } });
+        const big = JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'get_health', arguments: { pad: 'x'.repeat(1.1 * 1024 * 1024) } },
+        });
         const res = await post(big);
         expect(res.statusCode).toBe(413);
-        expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: the body is larger than 1024 KiB' }, id: null });
+        expect(res.json()).toEqual({
+          jsonrpc: '2.0',
+          error: { code: -32600, message: 'Invalid Request: the body is larger than 1024 KiB' },
+          id: null,
+        });
       });
 
       it('does not echo the body in a parse error (it may hold a key)', async () => {
@@ -558,9 +653,21 @@ describe('the HTTP app', () => {
       });
 
       it.each([
-        ['tools/call without params', { jsonrpc: '2.0', id: 5, method: 'tools/call' }, 'Invalid params for tools/call: params: Invalid input: expected object, received undefined'],
-        ['tools/call without a name', { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { arguments: {} } }, 'Invalid params for tools/call: params.name: Invalid input: expected string, received undefined'],
-        ['initialize without clientInfo', { jsonrpc: '2.0', id: 5, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {} } }, 'Invalid params for initialize: params.clientInfo: Invalid input: expected object, received undefined'],
+        [
+          'tools/call without params',
+          { jsonrpc: '2.0', id: 5, method: 'tools/call' },
+          'Invalid params for tools/call: params: Invalid input: expected object, received undefined',
+        ],
+        [
+          'tools/call without a name',
+          { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { arguments: {} } },
+          'Invalid params for tools/call: params.name: Invalid input: expected string, received undefined',
+        ],
+        [
+          'initialize without clientInfo',
+          { jsonrpc: '2.0', id: 5, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {} } },
+          'Invalid params for initialize: params.clientInfo: Invalid input: expected object, received undefined',
+        ],
       ])('%s: -32602 Invalid params for that id (not -32603)', async (_what, msg, text) => {
         port.token = undefined;
         const res = await post(JSON.stringify(msg));
@@ -570,22 +677,32 @@ describe('the HTTP app', () => {
 
       it('a batch: each request answered, bad params included', async () => {
         port.token = undefined;
-        const res = await post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'tools/call' }]));
+        const res = await post(
+          JSON.stringify([
+            { jsonrpc: '2.0', id: 1, method: 'ping' },
+            { jsonrpc: '2.0', id: 2, method: 'tools/call' },
+          ]),
+        );
         expect(res.statusCode).toBe(200);
         const answers = res.json() as Array<{ id: number; result?: unknown; error?: { code: number } }>;
         expect(answers.find((a) => a.id === 1)).toMatchObject({ result: {} });
         expect(answers.find((a) => a.id === 2)).toMatchObject({ error: { code: -32602 } });
       });
 
-      it.each(['prompts/list', 'resources/list', 'resources/templates/list', 'completion/complete', 'logging/setLevel', 'sampling/createMessage', 'elicitation/create'])(
-        '%s (a capability mcpwatch does not declare): -32601 Method not found',
-        async (method) => {
-          port.token = undefined;
-          const res = await rpc(method, {}, 9);
-          expect(res.statusCode).toBe(200);
-          expect(message(res)).toMatchObject({ id: 9, error: { code: -32601 } });
-        },
-      );
+      it.each([
+        'prompts/list',
+        'resources/list',
+        'resources/templates/list',
+        'completion/complete',
+        'logging/setLevel',
+        'sampling/createMessage',
+        'elicitation/create',
+      ])('%s (a capability mcpwatch does not declare): -32601 Method not found', async (method) => {
+        port.token = undefined;
+        const res = await rpc(method, {}, 9);
+        expect(res.statusCode).toBe(200);
+        expect(message(res)).toMatchObject({ id: 9, error: { code: -32601 } });
+      });
     });
 
     it('lists the tools', async () => {
@@ -595,7 +712,14 @@ describe('the HTTP app', () => {
       const msg = message(res);
       expect(msg.id).toBe(2);
       const tools = msg.result.tools as Array<{ name: string; annotations?: { readOnlyHint?: boolean } }>;
-      expect(tools.map((t) => t.name)).toEqual(['get_health', 'list_probes', 'get_probe_result', 'run_probe', 'get_recent_auth_errors', 'get_catalog']);
+      expect(tools.map((t) => t.name)).toEqual([
+        'get_health',
+        'list_probes',
+        'get_probe_result',
+        'run_probe',
+        'get_recent_auth_errors',
+        'get_catalog',
+      ]);
       for (const t of tools) expect(t.annotations?.readOnlyHint, t.name).toBe(true);
     });
 
@@ -603,7 +727,9 @@ describe('the HTTP app', () => {
       port.token = MCP_TOKEN;
       port.healthReport = healthReport('degraded');
       const reads = port.healthReads;
-      const res = await rpc('tools/call', { name: 'get_health', arguments: {} }, 3, { authorization: `Bearer ${MCP_TOKEN}` });
+      const res = await rpc('tools/call', { name: 'get_health', arguments: {} }, 3, {
+        authorization: `Bearer ${MCP_TOKEN}`,
+      });
       expect(res.statusCode).toBe(200);
       const msg = message(res);
       expect(msg.id).toBe(3);
@@ -615,7 +741,16 @@ describe('the HTTP app', () => {
       expect(answer.mcpwatch).toEqual({ status: 'degraded', checks: port.healthReport.checks });
       expect(answer.targets).toEqual(port.healthReport.targets);
       expect(answer.summary).toBe('mcpwatch degraded. 1 of 2 probes fail: gw-live (connect_error: connection refused)');
-      expect(answer.failingProbes).toEqual([{ name: 'gw-live', target: 'gw', type: 'http', outcome: 'connect_error', reason: 'connection refused', lastSuccessAt: null }]);
+      expect(answer.failingProbes).toEqual([
+        {
+          name: 'gw-live',
+          target: 'gw',
+          type: 'http',
+          outcome: 'connect_error',
+          reason: 'connection refused',
+          lastSuccessAt: null,
+        },
+      ]);
     });
 
     it("run_probe and get_probe_result of another shard's probe fail naming the shard, and run nothing", async () => {
@@ -625,17 +760,21 @@ describe('the HTTP app', () => {
         const res = await rpc('tools/call', { name: tool, arguments: { name: 'far-probe' } }, 20 + i);
         const result = message(res).result as { isError?: boolean; content: Array<{ text: string }> };
         expect(result.isError, tool).toBe(true);
-        expect(result.content[0]!.text, tool).toBe('probe "far-probe" runs on shard 1 of 3, not on this replica (shard 0 of 3): ask the replica of shard 1');
+        expect(result.content[0]!.text, tool).toBe(
+          'probe "far-probe" runs on shard 1 of 3, not on this replica (shard 0 of 3): ask the replica of shard 1',
+        );
       }
       expect(port.runs).toEqual([]);
     });
 
-    it("get_health says the shard when there are several", async () => {
+    it('get_health says the shard when there are several', async () => {
       port.token = undefined;
       port.statusDoc = { ...statusDocument(), shard: { index: 1, total: 3, probes: 2, ofProbes: 7, tailsLogs: false } };
       const res = await rpc('tools/call', { name: 'get_health', arguments: {} }, 30);
       const answer = JSON.parse((message(res).result.content as Array<{ text: string }>)[0]!.text);
-      expect(answer.summary).toBe('mcpwatch ok (shard 1 of 3: 2 of 7 probes). 1 of 2 probes fail: gw-live (connect_error: connection refused)');
+      expect(answer.summary).toBe(
+        'mcpwatch ok (shard 1 of 3: 2 of 7 probes). 1 of 2 probes fail: gw-live (connect_error: connection refused)',
+      );
       expect(answer.shard).toEqual({ index: 1, total: 3, probes: 2, ofProbes: 7, tailsLogs: false });
     });
 

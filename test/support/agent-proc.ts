@@ -35,7 +35,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI to completion. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? REPO,
@@ -72,14 +75,23 @@ export class AgentProcess {
   }
 
   /** `args`: more arguments for `mcpwatch run` (e.g. `--shard 1/3`). */
-  static async start(configPath: string, port: number, env: Record<string, string> = {}, args: string[] = []): Promise<AgentProcess> {
+  static async start(
+    configPath: string,
+    port: number,
+    env: Record<string, string> = {},
+    args: string[] = [],
+  ): Promise<AgentProcess> {
     const child = spawn(process.execPath, [BIN, 'run', '--config', configPath, ...args], {
       cwd: REPO,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const agent = new AgentProcess(child, `http://127.0.0.1:${port}`);
-    await agent.waitFor(async () => (await fetch(`${agent.baseUrl}/health`).catch(() => undefined))?.ok === true, 15_000, 'agent /health');
+    await agent.waitFor(
+      async () => (await fetch(`${agent.baseUrl}/health`).catch(() => undefined))?.ok === true,
+      15_000,
+      'agent /health',
+    );
     return agent;
   }
 
@@ -99,9 +111,15 @@ export class AgentProcess {
   async waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`agent exited (${this.child.exitCode}) while waiting for ${what}\n${this.stdout}\n${this.stderr}`);
+      if (this.child.exitCode !== null)
+        throw new Error(
+          `agent exited (${this.child.exitCode}) while waiting for ${what}\n${this.stdout}\n${this.stderr}`,
+        );
       if (await cond()) return;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout.slice(-4000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}\nstdout:\n${this.stdout.slice(-4000)}\nstderr:\n${this.stderr.slice(-2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -25,7 +25,10 @@ let ensured = false;
 export function ensureDocker(): void {
   if (ensured) return;
   try {
-    execFileSync('bash', [join(REPO, 'scripts/ensure-dockerd.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    execFileSync('bash', [join(REPO, 'scripts/ensure-dockerd.sh')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
   } catch (e) {
     const err = e as Error & { stderr?: Buffer; stdout?: Buffer };
     throw new Error(
@@ -47,17 +50,26 @@ export interface DockerResult {
  * Runs `docker ...args` (the CLI) and resolves with its output. Rejects when it exits non-zero
  * (unless `allowFail`) or takes longer than `timeoutMs` (default 60 s; the CLI is then killed).
  */
-export function docker(args: readonly string[], opts: { timeoutMs?: number; allowFail?: boolean; input?: string } = {}): Promise<DockerResult> {
+export function docker(
+  args: readonly string[],
+  opts: { timeoutMs?: number; allowFail?: boolean; input?: string } = {},
+): Promise<DockerResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((res, rej) => {
-    const child = execFile('docker', args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
-      const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
-      if (e?.killed) return rej(new Error(`docker ${args.join(' ')}: timed out after ${timeoutMs} ms\n${stderr}`));
-      if (e && typeof e.code !== 'number') return rej(new Error(`docker ${args.join(' ')}: ${e.message}`));
-      if (code !== 0 && !opts.allowFail) return rej(new Error(`docker ${args.join(' ')} exited ${code}\n${stderr.trim()}`));
-      res({ code, stdout, stderr });
-    });
+    const child = execFile(
+      'docker',
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
+        const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
+        if (e?.killed) return rej(new Error(`docker ${args.join(' ')}: timed out after ${timeoutMs} ms\n${stderr}`));
+        if (e && typeof e.code !== 'number') return rej(new Error(`docker ${args.join(' ')}: ${e.message}`));
+        if (code !== 0 && !opts.allowFail)
+          return rej(new Error(`docker ${args.join(' ')} exited ${code}\n${stderr.trim()}`));
+        res({ code, stdout, stderr });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -88,7 +100,9 @@ export interface RunContainerOptions {
  * `docker run` (detached by default) of TEST_IMAGE or `opts.image`; resolves with the container's
  * name and id. With detach: false it also waits for the end and gives its stdout/stderr.
  */
-export async function runContainer(opts: RunContainerOptions = {}): Promise<{ name: string; id: string; result: DockerResult }> {
+export async function runContainer(
+  opts: RunContainerOptions = {},
+): Promise<{ name: string; id: string; result: DockerResult }> {
   const name = opts.name ?? uniqueName();
   const detach = opts.detach ?? true;
   const args = ['run', '--name', name, '--network', opts.network ?? 'none', '--label', TEST_LABEL];
@@ -104,7 +118,8 @@ export async function runContainer(opts: RunContainerOptions = {}): Promise<{ na
 /** `docker rm -f` by name or id; no error when there is no such container. */
 export async function removeContainer(nameOrId: string): Promise<void> {
   const r = await docker(['rm', '-f', nameOrId], { allowFail: true, timeoutMs: 30_000 });
-  if (r.code !== 0 && !/No such container/i.test(r.stderr)) throw new Error(`docker rm -f ${nameOrId} exited ${r.code}: ${r.stderr.trim()}`);
+  if (r.code !== 0 && !/No such container/i.test(r.stderr))
+    throw new Error(`docker rm -f ${nameOrId} exited ${r.code}: ${r.stderr.trim()}`);
 }
 
 /** Removes every container these helpers created (label TEST_LABEL). */
@@ -114,7 +129,10 @@ export async function removeTestContainers(): Promise<void> {
 }
 
 /** A container's output so far, each stream apart (`docker logs`). */
-export async function containerLogs(nameOrId: string, opts: { timestamps?: boolean } = {}): Promise<{ stdout: string; stderr: string }> {
+export async function containerLogs(
+  nameOrId: string,
+  opts: { timestamps?: boolean } = {},
+): Promise<{ stdout: string; stderr: string }> {
   const r = await docker(['logs', ...(opts.timestamps ? ['--timestamps'] : []), nameOrId]);
   return { stdout: r.stdout, stderr: r.stderr };
 }
@@ -126,13 +144,20 @@ export async function waitContainer(nameOrId: string, timeoutMs = 30_000): Promi
 }
 
 /** Polls `docker logs` until `pattern` shows up in stdout or stderr; throws with the logs on timeout. */
-export async function waitForLogs(nameOrId: string, pattern: RegExp | string, timeoutMs = 15_000): Promise<{ stdout: string; stderr: string }> {
+export async function waitForLogs(
+  nameOrId: string,
+  pattern: RegExp | string,
+  timeoutMs = 15_000,
+): Promise<{ stdout: string; stderr: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const logs = await containerLogs(nameOrId);
     const hit = (s: string): boolean => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
     if (hit(logs.stdout) || hit(logs.stderr)) return logs;
-    if (Date.now() > deadline) throw new Error(`container ${nameOrId}: ${pattern} not in its logs within ${timeoutMs} ms\nstdout: ${logs.stdout}\nstderr: ${logs.stderr}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `container ${nameOrId}: ${pattern} not in its logs within ${timeoutMs} ms\nstdout: ${logs.stdout}\nstderr: ${logs.stderr}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

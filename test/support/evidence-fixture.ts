@@ -22,4 +22,3 @@ export function fixtureRecords(container = 'litellm'): KeptRecord[] {
   p.end();
   return out;
 }
-

@@ -5,7 +5,14 @@ import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/in
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * A FAKE MCP gateway, for the faults a real LiteLLM cannot be made to show on demand (a server
@@ -21,7 +28,11 @@ export interface FakeTool {
   name: string;
   inputSchema?: Tool['inputSchema'];
   /** Default: answers "ok". `closeStream` (a `resumable` gateway only) closes the request's SSE stream, as the SDK's server does for SEP-1699 polling. */
-  call?: (args: Record<string, unknown>, signal: AbortSignal, closeStream?: () => void) => Promise<CallToolResult> | CallToolResult;
+  call?: (
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    closeStream?: () => void,
+  ) => Promise<CallToolResult> | CallToolResult;
 }
 
 export type Fault =
@@ -139,7 +150,8 @@ export class FakeMcpGateway {
   async waitForNoConnections(timeoutMs = 3_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.sockets.size > 0) {
-      if (Date.now() > deadline) throw new Error(`${this.sockets.size} connection(s) to the fake gateway still open after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.sockets.size} connection(s) to the fake gateway still open after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -151,12 +163,17 @@ export class FakeMcpGateway {
       const size = this.opts.pageSize ?? Math.max(1, this.tools.length);
       const page = this.tools.slice(start, start + size);
       const next = start + size < this.tools.length ? String(start + size) : undefined;
-      return { tools: page.map((t) => ({ name: t.name, inputSchema: t.inputSchema ?? { type: 'object' } })), ...(next !== undefined && { nextCursor: next }) };
+      return {
+        tools: page.map((t) => ({ name: t.name, inputSchema: t.inputSchema ?? { type: 'object' } })),
+        ...(next !== undefined && { nextCursor: next }),
+      };
     });
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = this.tools.find((t) => t.name === req.params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${req.params.name} not found`);
-      return tool.call ? await tool.call(req.params.arguments ?? {}, extra.signal, extra.closeSSEStream) : { content: [{ type: 'text', text: 'ok' }] };
+      return tool.call
+        ? await tool.call(req.params.arguments ?? {}, extra.signal, extra.closeSSEStream)
+        : { content: [{ type: 'text', text: 'ok' }] };
     });
     return server;
   }
@@ -174,8 +191,16 @@ export class FakeMcpGateway {
         body = undefined;
       }
     }
-    const rpc = typeof (body as { method?: unknown } | undefined)?.method === 'string' ? (body as { method: string }).method : undefined;
-    this.requests.push({ method: req.method ?? '?', url: url.pathname + url.search, headers: req.headers, ...(rpc && { rpc }) });
+    const rpc =
+      typeof (body as { method?: unknown } | undefined)?.method === 'string'
+        ? (body as { method: string }).method
+        : undefined;
+    this.requests.push({
+      method: req.method ?? '?',
+      url: url.pathname + url.search,
+      headers: req.headers,
+      ...(rpc && { rpc }),
+    });
 
     if (!this.authorized(req.headers.authorization)) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
@@ -192,7 +217,8 @@ export class FakeMcpGateway {
       if (!t) return void res.writeHead(404).end('unknown session');
       return t.handlePostMessage(req, res, body);
     }
-    if (url.pathname !== this.mcpPath) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+    if (url.pathname !== this.mcpPath)
+      return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
 
     if (this.opts.stateless) {
       const server = this.makeServer();
@@ -206,7 +232,9 @@ export class FakeMcpGateway {
     if (existing) return existing.handleRequest(req, res, body);
     if (rpc !== 'initialize') {
       res.writeHead(400, { 'content-type': 'application/json' });
-      res.end('{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}');
+      res.end(
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}',
+      );
       return;
     }
     const server = this.makeServer();
@@ -272,7 +300,9 @@ export class FakeMcpGateway {
         return;
       case 'sse_cut':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(`event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"protocolVersion":"2025-06-18","capab`);
+        res.write(
+          `event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"protocolVersion":"2025-06-18","capab`,
+        );
         res.end();
         return;
       case 'bad_event':

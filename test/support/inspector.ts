@@ -8,7 +8,14 @@ import { ensureNodeFromNpm, ensureNpmPackage } from './npm-tools.js';
 export const INSPECTOR_VERSION = '0.22.0';
 
 export function ensureInspector(): { node: string; cli: string } {
-  return { node: ensureNodeFromNpm(), cli: ensureNpmPackage(`inspector-${INSPECTOR_VERSION}`, `@modelcontextprotocol/inspector@${INSPECTOR_VERSION}`, 'cli/build/cli.js') };
+  return {
+    node: ensureNodeFromNpm(),
+    cli: ensureNpmPackage(
+      `inspector-${INSPECTOR_VERSION}`,
+      `@modelcontextprotocol/inspector@${INSPECTOR_VERSION}`,
+      'cli/build/cli.js',
+    ),
+  };
 }
 
 /** Runs `inspector --cli URL --transport http ...args` and returns its stdout (throws with its output on failure). */
@@ -16,7 +23,11 @@ export function inspector(url: string, args: string[], headers: Record<string, s
   const { node, cli } = ensureInspector();
   const h = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
   try {
-    return execFileSync(node, [cli, '--cli', url, '--transport', 'http', ...h, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(node, [cli, '--cli', url, '--transport', 'http', ...h, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`inspector ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);

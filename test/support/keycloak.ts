@@ -21,7 +21,6 @@ import { freePort, killAndWait, runScript, spawnProc, type Proc } from './proc.j
  * cache, the first start also makes the dev-profile build and the template database (+~25 s).
  */
 
-
 export const DEFAULT_REALM = 'mcpwatch';
 /** Client for OAuth 2.0 client credentials with client_secret_basic / client_secret_post. */
 export const SECRET_CLIENT_ID = 'mcpwatch';
@@ -97,7 +96,8 @@ export function ensureKeycloak(): { keycloakHome: string; javaHome: string } {
   const out = runScript('ensure-keycloak.sh', [], 900_000);
   const keycloakHome = /^KEYCLOAK_HOME=(.+)$/m.exec(out)?.[1];
   const javaHome = /^JAVA_HOME=(.+)$/m.exec(out)?.[1];
-  if (!keycloakHome || !javaHome) throw new Error(`scripts/ensure-keycloak.sh printed no KEYCLOAK_HOME=/JAVA_HOME= lines (got: ${out})`);
+  if (!keycloakHome || !javaHome)
+    throw new Error(`scripts/ensure-keycloak.sh printed no KEYCLOAK_HOME=/JAVA_HOME= lines (got: ${out})`);
   installCache = { keycloakHome, javaHome };
   return installCache;
 }
@@ -149,7 +149,12 @@ export function realmJson(o: {
     name: 'audience-oauth2-proxy',
     protocol: 'openid-connect',
     protocolMapper: 'oidc-audience-mapper',
-    config: { 'included.client.audience': o.clients.proxy.clientId, 'access.token.claim': 'true', 'id.token.claim': 'false', 'introspection.token.claim': 'true' },
+    config: {
+      'included.client.audience': o.clients.proxy.clientId,
+      'access.token.claim': 'true',
+      'id.token.claim': 'false',
+      'introspection.token.claim': 'true',
+    },
   };
   const serviceUser = (clientId: string): Record<string, unknown> => ({
     username: `service-account-${clientId}`,
@@ -171,7 +176,12 @@ export function realmJson(o: {
       }),
       serviceClient(o.clients.jwt.clientId, {
         clientAuthenticatorType: 'client-jwt',
-        attributes: { 'use.jwks.url': 'false', 'jwt.credential.public.key': o.publicKeyB64, 'jwt.credential.kid': o.clients.jwt.kid, 'token.endpoint.auth.signing.alg': 'RS256' },
+        attributes: {
+          'use.jwks.url': 'false',
+          'jwt.credential.public.key': o.publicKeyB64,
+          'jwt.credential.kid': o.clients.jwt.kid,
+          'token.endpoint.auth.signing.alg': 'RS256',
+        },
         protocolMappers: [audienceMapper],
       }),
       {
@@ -193,7 +203,12 @@ export function realmJson(o: {
     users: [
       serviceUser(o.clients.secret.clientId),
       serviceUser(o.clients.jwt.clientId),
-      { username: `service-account-${o.admin.clientId}`, enabled: true, serviceAccountClientId: o.admin.clientId, clientRoles: { 'realm-management': ['realm-admin'] } },
+      {
+        username: `service-account-${o.admin.clientId}`,
+        enabled: true,
+        serviceAccountClientId: o.admin.clientId,
+        clientRoles: { 'realm-management': ['realm-admin'] },
+      },
     ],
   };
 }
@@ -214,13 +229,21 @@ function makeHome(keycloakHome: string, realm?: { name: string; json: Record<str
   symlinkSync(join(keycloakHome, 'lib/app'), join(home, 'lib/app'));
   copyFileSync(join(keycloakHome, 'lib/quarkus-run.jar'), join(home, 'lib/quarkus-run.jar'));
   const devBuild = join(keycloakHome, 'lib-quarkus-dev');
-  cpSync(existsSync(join(devBuild, 'quarkus-application.dat')) ? devBuild : join(keycloakHome, 'lib/quarkus'), join(home, 'lib/quarkus'), { recursive: true });
+  cpSync(
+    existsSync(join(devBuild, 'quarkus-application.dat')) ? devBuild : join(keycloakHome, 'lib/quarkus'),
+    join(home, 'lib/quarkus'),
+    { recursive: true },
+  );
   mkdirSync(join(home, 'providers'));
   mkdirSync(join(home, 'themes'));
   mkdirSync(join(home, 'data/import'), { recursive: true });
   const template = join(keycloakHome, 'data-template');
-  if (realm && existsSync(join(template, '.mcpwatch-ok'))) cpSync(join(template, 'h2'), join(home, 'data/h2'), { recursive: true });
-  if (realm) writeFileSync(join(home, 'data/import', `${realm.name}-realm.json`), JSON.stringify(realm.json, null, 2), { mode: 0o600 });
+  if (realm && existsSync(join(template, '.mcpwatch-ok')))
+    cpSync(join(template, 'h2'), join(home, 'data/h2'), { recursive: true });
+  if (realm)
+    writeFileSync(join(home, 'data/import', `${realm.name}-realm.json`), JSON.stringify(realm.json, null, 2), {
+      mode: 0o600,
+    });
   return home;
 }
 
@@ -241,7 +264,15 @@ function keepInCache(from: string, to: string, marker: string): void {
  * discovery document of `realm` answers with the expected issuer; throws with the last log lines
  * when it exits first or does not answer in time.
  */
-async function launch(o: { home: string; javaHome: string; port: number; mgmtPort: number; realm: string; importRealm: boolean; readyTimeoutMs: number }): Promise<Proc> {
+async function launch(o: {
+  home: string;
+  javaHome: string;
+  port: number;
+  mgmtPort: number;
+  realm: string;
+  importRealm: boolean;
+  readyTimeoutMs: number;
+}): Promise<Proc> {
   const url = `http://127.0.0.1:${o.port}`;
   const args = [
     'start-dev',
@@ -273,7 +304,9 @@ async function launch(o: { home: string; javaHome: string; port: number; mgmtPor
   for (;;) {
     if (!p.running) {
       const code = await p.exited;
-      throw new Error(`Keycloak exited (code ${code ?? p.child.signalCode}) before ${discovery} answered\n${p.tail(8_000)}`);
+      throw new Error(
+        `Keycloak exited (code ${code ?? p.child.signalCode}) before ${discovery} answered\n${p.tail(8_000)}`,
+      );
     }
     try {
       const res = await fetch(discovery, { signal: AbortSignal.timeout(5_000) });
@@ -286,7 +319,9 @@ async function launch(o: { home: string; javaHome: string; port: number; mgmtPor
     }
     if (Date.now() - started > o.readyTimeoutMs) {
       await killAndWait(p, { graceMs: 5_000 });
-      throw new Error(`Keycloak did not serve ${discovery} within ${Math.round(o.readyTimeoutMs / 1000)} s (last: ${last})\n${p.tail(8_000)}`);
+      throw new Error(
+        `Keycloak did not serve ${discovery} within ${Math.round(o.readyTimeoutMs / 1000)} s (last: ${last})\n${p.tail(8_000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -301,7 +336,8 @@ async function withFreePorts<T>(fn: (port: number, mgmtPort: number) => Promise<
       return await fn(port, mgmtPort);
     } catch (e) {
       // launch()'s error carries Keycloak's last output.
-      if (attempt < 3 && /Address already in use|Port\(s\) already bound|BindException/.test((e as Error).message)) continue;
+      if (attempt < 3 && /Address already in use|Port\(s\) already bound|BindException/.test((e as Error).message))
+        continue;
       throw e;
     }
   }
@@ -318,10 +354,13 @@ async function ensureTemplate(keycloakHome: string, javaHome: string, readyTimeo
   const home = makeHome(keycloakHome);
   let p: Proc | undefined;
   try {
-    p = await withFreePorts((port, mgmtPort) => launch({ home, javaHome, port, mgmtPort, realm: 'master', importRealm: false, readyTimeoutMs }));
+    p = await withFreePorts((port, mgmtPort) =>
+      launch({ home, javaHome, port, mgmtPort, realm: 'master', importRealm: false, readyTimeoutMs }),
+    );
     // SIGTERM: a clean shutdown closes the H2 files.
     const code = await killAndWait(p, { graceMs: 30_000 });
-    if (code !== 0 && code !== 130 && code !== 143) throw new Error(`Keycloak (making the template database) exited with ${code} on SIGTERM\n${p.tail(4_000)}`);
+    if (code !== 0 && code !== 130 && code !== 143)
+      throw new Error(`Keycloak (making the template database) exited with ${code} on SIGTERM\n${p.tail(4_000)}`);
     // Only the database file (not H2's trace of Liquibase's probing, nor transaction logs).
     const kept = join(home, 'template');
     mkdirSync(join(kept, 'h2'), { recursive: true });
@@ -355,7 +394,13 @@ export async function startKeycloak(opts: StartKeycloakOptions = {}): Promise<Ke
   };
   // Realm admin for admin(): a service account of the test realm with realm-admin.
   const adminClient = { clientId: ADMIN_CLIENT_ID, clientSecret: randomBytes(24).toString('base64url') };
-  const realm = realmJson({ realm: realmName, accessTokenLifespan, clients, publicKeyB64: keys.publicKeyB64, admin: adminClient });
+  const realm = realmJson({
+    realm: realmName,
+    accessTokenLifespan,
+    clients,
+    publicKeyB64: keys.publicKeyB64,
+    admin: adminClient,
+  });
   const home = makeHome(keycloakHome, { name: realmName, json: realm });
   const runs: Proc[] = [];
   let current: Proc | undefined;
@@ -401,17 +446,28 @@ export async function startKeycloak(opts: StartKeycloakOptions = {}): Promise<Ke
 
   const issuer = `${url()}/realms/${realmName}`;
   const admin = async (path: string, init: { method?: string; body?: unknown } = {}): Promise<unknown> => {
-    const tok = await clientCredentialsBasic(`${issuer}/protocol/openid-connect/token`, adminClient.clientId, adminClient.clientSecret);
-    if (!tok.body.access_token) throw new Error(`Keycloak admin token: HTTP ${tok.status} ${tok.body.error ?? ''} ${tok.body.error_description ?? ''}`);
+    const tok = await clientCredentialsBasic(
+      `${issuer}/protocol/openid-connect/token`,
+      adminClient.clientId,
+      adminClient.clientSecret,
+    );
+    if (!tok.body.access_token)
+      throw new Error(
+        `Keycloak admin token: HTTP ${tok.status} ${tok.body.error ?? ''} ${tok.body.error_description ?? ''}`,
+      );
     const method = init.method ?? 'GET';
     const res = await fetch(`${url()}/admin/realms/${path}`, {
       method,
-      headers: { authorization: `Bearer ${tok.body.access_token}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${tok.body.access_token}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+      },
       ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(15_000),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`Keycloak admin ${method} /admin/realms/${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    if (!res.ok)
+      throw new Error(`Keycloak admin ${method} /admin/realms/${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
   };
   return {
@@ -454,10 +510,21 @@ export async function startKeycloak(opts: StartKeycloakOptions = {}): Promise<Ke
 /** What the token endpoint answered: the parsed JSON body (never logged by these helpers). */
 export interface TokenResponse {
   status: number;
-  body: { access_token?: string; token_type?: string; expires_in?: number; error?: string; error_description?: string; [k: string]: unknown };
+  body: {
+    access_token?: string;
+    token_type?: string;
+    expires_in?: number;
+    error?: string;
+    error_description?: string;
+    [k: string]: unknown;
+  };
 }
 
-async function tokenRequest(tokenUrl: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<TokenResponse> {
+async function tokenRequest(
+  tokenUrl: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<TokenResponse> {
   const res = await fetch(tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
@@ -475,9 +542,18 @@ async function tokenRequest(tokenUrl: string, form: Record<string, string>, head
 }
 
 /** Client credentials with client_secret_basic (RFC 6749 2.3.1: form-urlencoded id and secret in Basic). */
-export function clientCredentialsBasic(tokenUrl: string, clientId: string, clientSecret: string, scope?: string): Promise<TokenResponse> {
+export function clientCredentialsBasic(
+  tokenUrl: string,
+  clientId: string,
+  clientSecret: string,
+  scope?: string,
+): Promise<TokenResponse> {
   const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
-  return tokenRequest(tokenUrl, { grant_type: 'client_credentials', ...(scope && { scope }) }, { authorization: `Basic ${basic}` });
+  return tokenRequest(
+    tokenUrl,
+    { grant_type: 'client_credentials', ...(scope && { scope }) },
+    { authorization: `Basic ${basic}` },
+  );
 }
 
 /** A compact RS256 JWS of `payload` (header `typ: JWT`, `kid` when given). */
@@ -491,13 +567,36 @@ export function signJwt(payload: Record<string, unknown>, privateKeyPem: string,
  * An RFC 7523 client assertion (private_key_jwt): RS256 JWT with iss = sub = client id,
  * aud = the token endpoint (Keycloak also accepts the issuer), a fresh jti, 60 s lifetime.
  */
-export function signClientAssertion(o: { clientId: string; privateKeyPem: string; audience: string; kid?: string; lifetimeS?: number }): string {
+export function signClientAssertion(o: {
+  clientId: string;
+  privateKeyPem: string;
+  audience: string;
+  kid?: string;
+  lifetimeS?: number;
+}): string {
   const now = Math.floor(Date.now() / 1000);
-  return signJwt({ iss: o.clientId, sub: o.clientId, aud: o.audience, jti: randomUUID(), iat: now, nbf: now, exp: now + (o.lifetimeS ?? 60) }, o.privateKeyPem, o.kid);
+  return signJwt(
+    {
+      iss: o.clientId,
+      sub: o.clientId,
+      aud: o.audience,
+      jti: randomUUID(),
+      iat: now,
+      nbf: now,
+      exp: now + (o.lifetimeS ?? 60),
+    },
+    o.privateKeyPem,
+    o.kid,
+  );
 }
 
 /** Client credentials with private_key_jwt. */
-export function clientCredentialsJwt(tokenUrl: string, clientId: string, assertion: string, scope?: string): Promise<TokenResponse> {
+export function clientCredentialsJwt(
+  tokenUrl: string,
+  clientId: string,
+  assertion: string,
+  scope?: string,
+): Promise<TokenResponse> {
   return tokenRequest(tokenUrl, {
     grant_type: 'client_credentials',
     client_id: clientId,

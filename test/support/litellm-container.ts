@@ -21,29 +21,71 @@ export interface LiteLLMContainer {
   stop(): Promise<void>;
 }
 
-export async function startLiteLLMContainer(opts: { version: string; name?: string; env?: Record<string, string>; mcpServers?: Record<string, unknown> }): Promise<LiteLLMContainer> {
+export async function startLiteLLMContainer(opts: {
+  version: string;
+  name?: string;
+  env?: Record<string, string>;
+  mcpServers?: Record<string, unknown>;
+}): Promise<LiteLLMContainer> {
   const venv = litellmVenv(opts.version);
   const name = opts.name ?? uniqueName('litellm');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'litellm-ctr-'));
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'litellm.yaml'), stringify({ general_settings: { master_key: MASTER_KEY }, ...(opts.mcpServers && { mcp_servers: opts.mcpServers }) }));
+  writeFileSync(
+    join(dir, 'litellm.yaml'),
+    stringify({
+      general_settings: { master_key: MASTER_KEY },
+      ...(opts.mcpServers && { mcp_servers: opts.mcpServers }),
+    }),
+  );
   const pyenv = process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv');
-  const env = { LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_ENABLE_MCP_STDIO: 'true', HOME: '/tmp', PYTHONDONTWRITEBYTECODE: '1', ...opts.env };
+  const env = {
+    LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+    LITELLM_ENABLE_MCP_STDIO: 'true',
+    HOME: '/tmp',
+    PYTHONDONTWRITEBYTECODE: '1',
+    ...opts.env,
+  };
   const mounts = [pyenv, CACHE, '/lib', '/lib64', '/usr', '/etc/ssl'].flatMap((p) => ['-v', `${p}:${p}:ro`]);
   await docker([
-    'run', '-d', '--name', name, '--network', 'host', '--label', 'mcpwatch-test=1',
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '--label',
+    'mcpwatch-test=1',
     ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    ...mounts, '-v', `${dir}:/cfg:ro`,
-    TEST_IMAGE, join(venv, 'bin/litellm'), '--config', '/cfg/litellm.yaml', '--host', '127.0.0.1', '--port', String(port),
+    ...mounts,
+    '-v',
+    `${dir}:/cfg:ro`,
+    TEST_IMAGE,
+    join(venv, 'bin/litellm'),
+    '--config',
+    '/cfg/litellm.yaml',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
   ]);
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForUrl(`${url}/health/readiness`, { timeoutMs: 120_000, what: `LiteLLM ${opts.version} in container ${name}` });
+    await waitForUrl(`${url}/health/readiness`, {
+      timeoutMs: 120_000,
+      what: `LiteLLM ${opts.version} in container ${name}`,
+    });
   } catch (err) {
     const logs = await docker(['logs', '--tail', '40', name], { allowFail: true });
     await docker(['rm', '-f', name], { allowFail: true });
     throw new Error(`${(err as Error).message}\n${logs.stdout}${logs.stderr}`);
   }
-  return { name, url, version: opts.version, masterKey: MASTER_KEY, stop: async () => void (await docker(['rm', '-f', name], { allowFail: true })) };
+  return {
+    name,
+    url,
+    version: opts.version,
+    masterKey: MASTER_KEY,
+    stop: async () => void (await docker(['rm', '-f', name], { allowFail: true })),
+  };
 }

@@ -117,7 +117,10 @@ export function litellmVenv(version: string): string {
 export function ensureMcpServers(): { filesystem: string; everything: string } {
   const dir = join(CACHE, 'mcp-servers');
   const base = join(dir, 'node_modules/@modelcontextprotocol');
-  const paths = { filesystem: join(base, 'server-filesystem/dist/index.js'), everything: join(base, 'server-everything/dist/index.js') };
+  const paths = {
+    filesystem: join(base, 'server-filesystem/dist/index.js'),
+    everything: join(base, 'server-everything/dist/index.js'),
+  };
   const marker = join(dir, `.ok-${Object.values(SERVER_PACKAGES).join('-')}`);
   if (existsSync(marker) && existsSync(paths.filesystem) && existsSync(paths.everything)) return paths;
   mkdirSync(dir, { recursive: true });
@@ -130,7 +133,9 @@ export function ensureMcpServers(): { filesystem: string; everything: string } {
     });
   } catch (e) {
     const err = e as Error & { stderr?: Buffer };
-    throw new Error(`could not install the upstream MCP servers (npm install --prefix ${dir} ${specs.join(' ')}): ${err.message}\n${err.stderr?.toString() ?? ''}`);
+    throw new Error(
+      `could not install the upstream MCP servers (npm install --prefix ${dir} ${specs.join(' ')}): ${err.message}\n${err.stderr?.toString() ?? ''}`,
+    );
   }
   for (const p of Object.values(paths)) if (!existsSync(p)) throw new Error(`npm install finished but ${p} is missing`);
   writeFileSync(marker, `${specs.join('\n')}\n`);
@@ -178,7 +183,15 @@ export async function startLiteLLM(opts: StartLiteLLMOptions = {}): Promise<Lite
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['--config', configPath, '--host', '127.0.0.1', '--port', String(port), ...(opts.workers ? ['--num_workers', String(opts.workers)] : [])];
+  const args = [
+    '--config',
+    configPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    ...(opts.workers ? ['--num_workers', String(opts.workers)] : []),
+  ];
   const proc = spawnProc(join(venv, 'bin/litellm'), args, {
     name: `LiteLLM ${version}`,
     cwd: dir,
@@ -199,7 +212,11 @@ export async function startLiteLLM(opts: StartLiteLLMOptions = {}): Promise<Lite
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForUrl(`${url}/health/readiness`, { timeoutMs: opts.readyTimeoutMs ?? 120_000, proc, what: `LiteLLM ${version} (${configPath})` });
+    await waitForUrl(`${url}/health/readiness`, {
+      timeoutMs: opts.readyTimeoutMs ?? 120_000,
+      proc,
+      what: `LiteLLM ${version} (${configPath})`,
+    });
   } catch (err) {
     await stop();
     throw err;

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync, chownSync, existsSync, realpathSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  realpathSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { docker } from './docker.js';
@@ -26,7 +37,9 @@ export async function ensureNodeBaseImage(): Promise<string> {
     // The shared libraries node links against (ldd lists them with their resolved paths).
     const ldd = execFileSync('ldd', [node], { encoding: 'utf8' });
     for (const m of ldd.matchAll(/(\/\S+\.so[^\s]*)/g)) put(m[1]!);
-    const npmDir = dirname(dirname(realpathSync(execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim())));
+    const npmDir = dirname(
+      dirname(realpathSync(execFileSync('bash', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim())),
+    );
     put(npmDir, '/usr/lib/node_modules/npm');
     symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/bin/npm'));
     symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'usr/bin/npx'));
@@ -40,12 +53,23 @@ export async function ensureNodeBaseImage(): Promise<string> {
     chmodSync(join(root, 'tmp'), 0o1777);
     mkdirSync(join(root, 'home/node'), { recursive: true });
     chownSync(join(root, 'home/node'), 1000, 1000);
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n');
+    writeFileSync(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n',
+    );
     writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
     const tar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 1024 * 1024 * 1024 });
     execFileSync(
       'docker',
-      ['import', '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt', '--change', 'CMD ["node"]', '-', NODE_BASE_IMAGE],
+      [
+        'import',
+        '--change',
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+        '--change',
+        'CMD ["node"]',
+        '-',
+        NODE_BASE_IMAGE,
+      ],
       { input: tar, stdio: ['pipe', 'ignore', 'inherit'], maxBuffer: 1024 * 1024 * 1024 },
     );
   } finally {

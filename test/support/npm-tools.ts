@@ -11,7 +11,10 @@ export const CACHE = process.env.MCPWATCH_CACHE ?? join(homedir(), '.cache/mcpwa
  * cached): the tools below need Node >= 22, and this machine has 20. Returns the path of `node`.
  */
 export function ensureNodeFromNpm(): string {
-  const node = execFileSync('bash', [join(import.meta.dirname, '../../scripts/ensure-node.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const node = execFileSync('bash', [join(import.meta.dirname, '../../scripts/ensure-node.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   if (!existsSync(node)) throw new Error(`cannot set up a Node from npm (ensure-node.sh printed ${node})`);
   return node;
 }
@@ -27,7 +30,9 @@ export function ensureNpmPackage(folder: string, spec: string, file: string): st
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, spec], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', dir, spec], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   if (!existsSync(path)) throw new Error(`cannot set up ${spec} (expected ${path})`);
   return path;

@@ -78,7 +78,8 @@ export function postgresBinDir(): string {
  */
 export function ensurePostgresMcp(spec?: string): string {
   const exe = runScript('ensure-postgres-mcp.sh', spec ? [spec] : [], 900_000);
-  if (!exe.endsWith('/postgres-mcp')) throw new Error(`scripts/ensure-postgres-mcp.sh printed no executable path (got '${exe}')`);
+  if (!exe.endsWith('/postgres-mcp'))
+    throw new Error(`scripts/ensure-postgres-mcp.sh printed no executable path (got '${exe}')`);
   return exe;
 }
 
@@ -86,7 +87,10 @@ export function ensurePostgresMcp(spec?: string): string {
  * The `mcp_servers` entry (LiteLLM config, as `McpServerConfig` of litellm.ts) that runs
  * postgres-mcp over stdio on `pg`, read-only (`--access-mode=restricted`), as the deployment does.
  */
-export function postgresMcpServer(pg: Pick<Postgres, 'url'>, exe = ensurePostgresMcp()): { transport: 'stdio'; command: string; args: string[]; env: Record<string, string> } {
+export function postgresMcpServer(
+  pg: Pick<Postgres, 'url'>,
+  exe = ensurePostgresMcp(),
+): { transport: 'stdio'; command: string; args: string[]; env: Record<string, string> } {
   return { transport: 'stdio', command: exe, args: ['--access-mode=restricted'], env: { DATABASE_URI: pg.url } };
 }
 
@@ -99,7 +103,9 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
     if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid === 0) throw new Error(`odd ids ${uid}/${gid}`);
     return { uid, gid };
   } catch (e) {
-    throw new Error(`running as root, PostgreSQL must run as the 'postgres' user, which cannot be used: ${(e as Error).message} (bash scripts/ensure-postgres.sh installs the package that creates it)`);
+    throw new Error(
+      `running as root, PostgreSQL must run as the 'postgres' user, which cannot be used: ${(e as Error).message} (bash scripts/ensure-postgres.sh installs the package that creates it)`,
+    );
   }
 }
 
@@ -125,31 +131,77 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   let port = 0;
 
   const cleanupDir = (): void => rmSync(dir, { recursive: true, force: true });
-  const logs = (): string => runs.map((p, i) => `--- postgres run ${i + 1} (pid ${p.pid}) stderr:\n${p.stderr}${p.stdout ? `\n--- stdout:\n${p.stdout}` : ''}`).join('\n');
+  const logs = (): string =>
+    runs
+      .map(
+        (p, i) =>
+          `--- postgres run ${i + 1} (pid ${p.pid}) stderr:\n${p.stderr}${p.stdout ? `\n--- stdout:\n${p.stdout}` : ''}`,
+      )
+      .join('\n');
 
   // 1. initdb: superuser `postgres`, trust on the unix socket only, passwords over TCP.
   const pwfile = join(dir, 'pwfile');
   try {
     writeFileSync(pwfile, 'unused-superuser-password\n', { mode: 0o600 });
     if (who) chownSync(pwfile, who.uid, who.gid);
-    await run(bin('initdb'), ['-D', dataDir, '-U', 'postgres', '--pwfile', pwfile, '-E', 'UTF8', '--locale=C.UTF-8', '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync'], {
-      ...asServer,
-      timeout: 120_000,
-    });
+    await run(
+      bin('initdb'),
+      [
+        '-D',
+        dataDir,
+        '-U',
+        'postgres',
+        '--pwfile',
+        pwfile,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--no-sync',
+      ],
+      {
+        ...asServer,
+        timeout: 120_000,
+      },
+    );
   } catch (e) {
     cleanupDir();
     const err = e as Error & { stderr?: string; stdout?: string };
-    throw new Error(`initdb failed in ${dataDir}${who ? ` (as uid ${who.uid})` : ''}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(
+      `initdb failed in ${dataDir}${who ? ` (as uid ${who.uid})` : ''}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
   }
   rmSync(pwfile, { force: true });
 
   const psql = async (sql: string, database = 'postgres'): Promise<string> => {
     if (!current?.running) throw new Error(`psql: the PostgreSQL server on port ${port} is not running`);
     try {
-      const { stdout } = await run(bin('psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', database, '-c', sql], {
-        env,
-        timeout: 30_000,
-      });
+      const { stdout } = await run(
+        bin('psql'),
+        [
+          '-X',
+          '-q',
+          '-A',
+          '-t',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-h',
+          socketDir,
+          '-p',
+          String(port),
+          '-U',
+          'postgres',
+          '-d',
+          database,
+          '-c',
+          sql,
+        ],
+        {
+          env,
+          timeout: 30_000,
+        },
+      );
       return stdout;
     } catch (e) {
       const err = e as Error & { stderr?: string };
@@ -159,8 +211,20 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
 
   const start = async (): Promise<void> => {
     if (current?.running) throw new Error(`PostgreSQL in ${dataDir} is already running (port ${port})`);
-    const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir, fsync: 'off', log_connections: 'off', ...opts.settings };
-    const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+    const settings = {
+      listen_addresses: '127.0.0.1',
+      unix_socket_directories: socketDir,
+      fsync: 'off',
+      log_connections: 'off',
+      ...opts.settings,
+    };
+    const args = [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ];
     const p = spawnProc(bin('postgres'), args, { ...asServer, name: `postgres :${port}` });
     current = p;
     runs.push(p);
@@ -169,10 +233,15 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     for (;;) {
       if (!p.running) {
         const code = await p.exited;
-        throw new Error(`PostgreSQL exited (code ${code ?? p.child.signalCode}) before accepting connections on 127.0.0.1:${port}\n${p.tail()}`);
+        throw new Error(
+          `PostgreSQL exited (code ${code ?? p.child.signalCode}) before accepting connections on 127.0.0.1:${port}\n${p.tail()}`,
+        );
       }
       try {
-        await run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-d', 'postgres', '-t', '2'], { env, timeout: 5_000 });
+        await run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-d', 'postgres', '-t', '2'], {
+          env,
+          timeout: 5_000,
+        });
         return;
       } catch (e) {
         // pg_isready: 1 = up but rejecting connections (still starting), 2 = no response.
@@ -181,7 +250,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       }
       if (Date.now() - started > readyTimeoutMs) {
         await killAndWait(p, { signal: 'SIGINT', graceMs: 5_000 });
-        throw new Error(`PostgreSQL did not accept connections on 127.0.0.1:${port} within ${Math.round(readyTimeoutMs / 1000)} s (last: ${last})\n${p.tail()}`);
+        throw new Error(
+          `PostgreSQL did not accept connections on 127.0.0.1:${port} within ${Math.round(readyTimeoutMs / 1000)} s (last: ${last})\n${p.tail()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -209,7 +280,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       await start();
       break;
     } catch (e) {
-      const bindRace = /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(current?.stderr ?? '');
+      const bindRace = /could not bind|Address already in use|could not create any TCP\/IP sockets/.test(
+        current?.stderr ?? '',
+      );
       if (bindRace && attempt < 3) continue;
       await cleanup();
       throw e;

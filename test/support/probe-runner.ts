@@ -32,7 +32,8 @@ export class ProbeRunner {
   constructor(yaml: string | Config, env: Record<string, string> = {}) {
     if (typeof yaml === 'string') {
       const parsed = parseConfig(yaml, env);
-      if (!parsed.ok) throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
+      if (!parsed.ok)
+        throw new Error(`test config invalid:\n${parsed.problems.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
       this.config = parsed.config;
     } else this.config = yaml;
     this.redactor.addSecrets(secretsOf(this.config));
@@ -57,7 +58,11 @@ export class ProbeRunner {
     if (opts.fresh || !this.states.has(name)) this.states.set(name, {});
     const target = this.config.targets[probe.target]!;
     const oauth = this.tokens.for(target);
-    const handle = runProbe(probe, { target, logger: this.logger, redactor: this.redactor, memory: this.states.get(name)!, ...(oauth && { oauth }) }, { trigger: 'cli' });
+    const handle = runProbe(
+      probe,
+      { target, logger: this.logger, redactor: this.redactor, memory: this.states.get(name)!, ...(oauth && { oauth }) },
+      { trigger: 'cli' },
+    );
     const result = await handle.result;
     await handle.settled;
     return result;

@@ -177,7 +177,10 @@ export function spawnProc(cmd: string, args: readonly string[], opts: ProcOption
  * Ends a process (and its group): `signal` (default SIGTERM), then SIGKILL after `graceMs`
  * (default 10 s). Resolves with the exit code once it has exited; at once when it already has.
  */
-export async function killAndWait(p: Proc, opts: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<number | null> {
+export async function killAndWait(
+  p: Proc,
+  opts: { signal?: NodeJS.Signals; graceMs?: number } = {},
+): Promise<number | null> {
   if (!p.running) {
     // The leader may be gone while children of the group live on: make sure they go too.
     p.signal('SIGKILL');
@@ -229,13 +232,22 @@ export interface WaitForUrlOptions {
  * or when `proc` exits first.
  */
 export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Promise<{ status: number; body: string }> {
-  const { timeoutMs = 30_000, intervalMs = 250, attemptTimeoutMs = 5_000, accept = (s) => s >= 200 && s < 300, proc, what = url } = opts;
+  const {
+    timeoutMs = 30_000,
+    intervalMs = 250,
+    attemptTimeoutMs = 5_000,
+    accept = (s) => s >= 200 && s < 300,
+    proc,
+    what = url,
+  } = opts;
   const started = Date.now();
   let last = 'no attempt finished';
   for (;;) {
     if (proc && !proc.running) {
       const code = await proc.exited;
-      throw new Error(`${what}: the process exited (code ${code ?? proc.child.signalCode}) before ${url} answered\n${proc.tail()}`);
+      throw new Error(
+        `${what}: the process exited (code ${code ?? proc.child.signalCode}) before ${url} answered\n${proc.tail()}`,
+      );
     }
     try {
       const res = await fetch(url, { ...opts.init, signal: AbortSignal.timeout(attemptTimeoutMs) });
@@ -247,7 +259,9 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
       last = err.cause?.code ?? err.cause?.message ?? err.message;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`${what}: ${url} did not answer within ${Math.round(timeoutMs / 1000)} s (last: ${last})${proc ? `\n${proc.tail()}` : ''}`);
+      throw new Error(
+        `${what}: ${url} did not answer within ${Math.round(timeoutMs / 1000)} s (last: ${last})${proc ? `\n${proc.tail()}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -268,6 +282,8 @@ export function runScript(script: string, args: string[], timeoutMs: number): st
     }).trim();
   } catch (e) {
     const err = e as Error & { stderr?: string; status?: number | null };
-    throw new Error(`scripts/${script} ${args.join(' ')} failed (exit ${err.status ?? 'n/a'}): ${err.message}\n${err.stderr ?? ''}`);
+    throw new Error(
+      `scripts/${script} ${args.join(' ')} failed (exit ${err.status ?? 'n/a'}): ${err.message}\n${err.stderr ?? ''}`,
+    );
   }
 }

@@ -23,9 +23,15 @@ export interface Prometheus {
  * `targets`: one group of the mcpwatch job; or `groups`, each with its own target labels (a
  * `shard` label per replica, as the README's scrape config for shards has it).
  */
-export async function startPrometheus(opts: { targets?: string[]; groups?: Array<{ targets: string[]; labels?: Record<string, string> }>; forSeconds?: number }): Promise<Prometheus> {
+export async function startPrometheus(opts: {
+  targets?: string[];
+  groups?: Array<{ targets: string[]; labels?: Record<string, string> }>;
+  forSeconds?: number;
+}): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
-  const rules = parse(readFileSync(join(REPO, 'config/prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ for?: string }> }> };
+  const rules = parse(readFileSync(join(REPO, 'config/prometheus/alerts.yml'), 'utf8')) as {
+    groups: Array<{ rules: Array<{ for?: string }> }>;
+  };
   for (const g of rules.groups) for (const r of g.rules) if (r.for) r.for = `${opts.forSeconds ?? 3}s`;
   writeFileSync(join(dir, 'alerts.yml'), stringify(rules));
   writeFileSync(
@@ -39,15 +45,23 @@ export async function startPrometheus(opts: { targets?: string[]; groups?: Array
   try {
     execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
   } catch (err) {
-    throw new Error(`cannot run prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`);
+    throw new Error(
+      `cannot run prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`,
+    );
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let proc: Proc;
   try {
-    proc = spawnProc('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
+    proc = spawnProc('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ]);
   } catch (err) {
-    throw new Error(`cannot start prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`);
+    throw new Error(
+      `cannot start prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`,
+    );
   }
   await waitForUrl(`${url}/-/ready`, { timeoutMs: 30_000, proc, what: 'prometheus' });
   const api = async <T>(path: string): Promise<T> => {
@@ -59,8 +73,14 @@ export async function startPrometheus(opts: { targets?: string[]; groups?: Array
   return {
     url,
     proc,
-    query: async (expr) => (await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result,
-    alerts: async () => (await api<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>('/api/v1/alerts')).alerts,
+    query: async (expr) =>
+      (
+        await api<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(
+          `/api/v1/query?query=${encodeURIComponent(expr)}`,
+        )
+      ).result,
+    alerts: async () =>
+      (await api<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>('/api/v1/alerts')).alerts,
     stop: async () => {
       await killAndWait(proc);
     },

@@ -20,7 +20,6 @@ import { freePort, killAndWait, runScript, spawnProc, waitForUrl, type Proc } fr
  * Never skips: when something cannot start it throws with the last lines it logged.
  */
 
-
 export interface StartSsoProxyOptions {
   /** Where allowed requests go, e.g. http://127.0.0.1:4000 (LiteLLM). */
   upstream: string;
@@ -62,7 +61,8 @@ export function ensureSsoProxyBins(): { oauth2Proxy: string; caddy: string } {
   const out = runScript('ensure-oauth2-proxy.sh', [], 900_000);
   const oauth2Proxy = /^OAUTH2_PROXY=(.+)$/m.exec(out)?.[1];
   const caddy = /^CADDY=(.+)$/m.exec(out)?.[1];
-  if (!oauth2Proxy || !caddy) throw new Error(`scripts/ensure-oauth2-proxy.sh printed no OAUTH2_PROXY=/CADDY= lines (got: ${out})`);
+  if (!oauth2Proxy || !caddy)
+    throw new Error(`scripts/ensure-oauth2-proxy.sh printed no OAUTH2_PROXY=/CADDY= lines (got: ${out})`);
   binCache = { oauth2Proxy, caddy };
   return binCache;
 }
@@ -79,12 +79,52 @@ function openssl(args: string[], cwd: string): void {
 /** A throwaway CA and a server leaf for 127.0.0.1 and localhost signed by it (EC P-256, 2 days). */
 export function makeTestCa(dir: string): { caFile: string; certFile: string; keyFile: string } {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mcpwatch test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mcpwatch test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   openssl(['req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=127.0.0.1'], dir);
-  writeFileSync(join(dir, 'leaf.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(8).toString('hex')}`,
-    '-days', '2', '-out', 'leaf.pem', '-extfile', 'leaf.ext'], dir);
+  writeFileSync(
+    join(dir, 'leaf.ext'),
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      '2',
+      '-out',
+      'leaf.pem',
+      '-extfile',
+      'leaf.ext',
+    ],
+    dir,
+  );
   rmSync(join(dir, 'ca.key'));
   return { caFile: join(dir, 'ca.pem'), certFile: join(dir, 'leaf.pem'), keyFile: join(dir, 'leaf.key') };
 }
@@ -95,7 +135,14 @@ export function makeTestCa(dir: string): { caFile: string; certFile: string; key
  * forward_auth first. A 401 from oauth2-proxy is passed on as is to API clients and turned into
  * a redirect to the sign-in for browsers (Accept: text/html), as the deployment's route does.
  */
-export function caddyfile(o: { port: number; certFile: string; keyFile: string; auth: string; upstream: string; dataDir: string }): string {
+export function caddyfile(o: {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  auth: string;
+  upstream: string;
+  dataDir: string;
+}): string {
   // route keeps this order: what the client claims to be is dropped before oauth2-proxy's answer is copied in.
   const forwardAuth = (onDenied: string): string => `route {
 			request_header -X-Auth-Request-User
@@ -229,11 +276,19 @@ async function startOnce(opts: StartSsoProxyOptions, bins: { oauth2Proxy: string
     const dataDir = join(dir, 'caddy-data');
     mkdirSync(dataDir);
     const config = join(dir, 'Caddyfile');
-    writeFileSync(config, caddyfile({ port, certFile, keyFile, auth: `127.0.0.1:${authPort}`, upstream: opts.upstream, dataDir }));
+    writeFileSync(
+      config,
+      caddyfile({ port, certFile, keyFile, auth: `127.0.0.1:${authPort}`, upstream: opts.upstream, dataDir }),
+    );
     const caddy = spawnProc(bins.caddy, ['run', '--config', config, '--adapter', 'caddyfile'], {
       cwd: dir,
       // Caddy keeps state under XDG dirs / HOME: keep it in the temp folder.
-      env: { PATH: '/usr/bin:/bin', HOME: dir, XDG_DATA_HOME: join(dir, 'xdg-data'), XDG_CONFIG_HOME: join(dir, 'xdg-config') },
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: dir,
+        XDG_DATA_HOME: join(dir, 'xdg-data'),
+        XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+      },
       name: `caddy :${port}`,
       keepBytes: 1024 * 1024,
     });
@@ -254,7 +309,10 @@ async function startOnce(opts: StartSsoProxyOptions, bins: { oauth2Proxy: string
         const err = e as Error & { cause?: { code?: string; message?: string } };
         last = err.cause?.code ?? err.cause?.message ?? err.message;
       }
-      if (Date.now() - started > readyTimeoutMs) throw new Error(`caddy did not answer ${url} with 401 within ${Math.round(readyTimeoutMs / 1000)} s (last: ${last})`);
+      if (Date.now() - started > readyTimeoutMs)
+        throw new Error(
+          `caddy did not answer ${url} with 401 within ${Math.round(readyTimeoutMs / 1000)} s (last: ${last})`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
 

@@ -24,7 +24,8 @@ function openssl(args: string[]): void {
     execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === 'ENOENT') throw new Error('openssl not found: the TLS tests need the openssl CLI (Debian package openssl)');
+    if (err.code === 'ENOENT')
+      throw new Error('openssl not found: the TLS tests need the openssl CLI (Debian package openssl)');
     throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`);
   }
 }
@@ -33,13 +34,40 @@ function read(dir: string, cn: string): TestCert {
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
   const certPem = readFileSync(certFile, 'utf8');
-  return { cn, certPem, keyPem: readFileSync(keyFile, 'utf8'), certFile, keyFile, notAfter: Date.parse(new X509Certificate(certPem).validTo) };
+  return {
+    cn,
+    certPem,
+    keyPem: readFileSync(keyFile, 'utf8'),
+    certFile,
+    keyFile,
+    notAfter: Date.parse(new X509Certificate(certPem).validTo),
+  };
 }
 
 /** A self-signed CA valid for `days`. */
 export function makeCa(cn: string, days: number): TestCert {
   const dir = tempDir('mcpwatch-ca-');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', String(days), '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+    '-days',
+    String(days),
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return read(dir, cn);
 }
 
@@ -47,8 +75,43 @@ export function makeCa(cn: string, days: number): TestCert {
 export function makeCert(ca: TestCert, cn: string, days: number, opts: { isCa?: boolean } = {}): TestCert {
   const dir = tempDir('mcpwatch-cert-');
   const ext = join(dir, 'ext.cnf');
-  writeFileSync(ext, opts.isCa ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' : 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'req.pem'), '-subj', `/CN=${cn}`]);
-  openssl(['x509', '-req', '-in', join(dir, 'req.pem'), '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', join(dir, 'cert.pem'), '-days', String(days), '-extfile', ext]);
+  writeFileSync(
+    ext,
+    opts.isCa
+      ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
+      : 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'req.pem'),
+    '-subj',
+    `/CN=${cn}`,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    join(dir, 'req.pem'),
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-out',
+    join(dir, 'cert.pem'),
+    '-days',
+    String(days),
+    '-extfile',
+    ext,
+  ]);
   return read(dir, cn);
 }

@@ -14,7 +14,9 @@ describe('settleWithin', () => {
 
 describe('innermostMessage', () => {
   it('takes the deepest cause that has a message', () => {
-    const err = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { cause: new Error('') }) });
+    const err = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { cause: new Error('') }),
+    });
     expect(innermostMessage(err)).toBe('connect ECONNREFUSED 127.0.0.1:9');
     expect(innermostMessage(new Error('plain'))).toBe('plain');
     expect(innermostMessage('a string')).toBe('a string');

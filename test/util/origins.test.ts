@@ -13,10 +13,17 @@ describe('canonicalOrigin', () => {
     ['null', 'null'],
   ])('%s → %s', (input, out) => expect(canonicalOrigin(input)).toBe(out));
 
-  it.each(['', 'localhost', 'http://localhost/mcp', 'http://localhost?x=1', 'http://user@localhost', 'http://a b', 'http://localhost:0', 'http://localhost:70000', 'http://evil.com, http://localhost'])(
-    'refuses %j',
-    (input) => expect(canonicalOrigin(input)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    'localhost',
+    'http://localhost/mcp',
+    'http://localhost?x=1',
+    'http://user@localhost',
+    'http://a b',
+    'http://localhost:0',
+    'http://localhost:70000',
+    'http://evil.com, http://localhost',
+  ])('refuses %j', (input) => expect(canonicalOrigin(input)).toBeUndefined());
 });
 
 describe('canonicalHost and hostMatches', () => {
@@ -25,7 +32,8 @@ describe('canonicalHost and hostMatches', () => {
     expect(canonicalHost('localhost.:80')).toEqual({ name: 'localhost', port: 80 });
     expect(canonicalHost('[::1]:9464')).toEqual({ name: '[::1]', port: 9464 });
     expect(canonicalHost('127.0.0.1')).toEqual({ name: '127.0.0.1' });
-    for (const bad of ['', 'http://x', 'a/b', 'a:99999', 'a:', '::1', 'a b']) expect(canonicalHost(bad), bad).toBeUndefined();
+    for (const bad of ['', 'http://x', 'a/b', 'a:99999', 'a:', '::1', 'a b'])
+      expect(canonicalHost(bad), bad).toBeUndefined();
   });
 
   it('an entry without a port matches any port; with one, only it', () => {

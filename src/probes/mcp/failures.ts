@@ -19,8 +19,12 @@ export interface HttpRejection {
 
 /** The status and body of an HTTP error the SDK raised, if it was one. */
 export function httpRejection(err: unknown, responses: readonly SeenResponse[]): HttpRejection | undefined {
-  if (!(err instanceof StreamableHTTPError || err instanceof SseError) || err.code === undefined || err.code < 100) return undefined;
-  const body = err.message.replace(/^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s, '');
+  if (!(err instanceof StreamableHTTPError || err instanceof SseError) || err.code === undefined || err.code < 100)
+    return undefined;
+  const body = err.message.replace(
+    /^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s,
+    '',
+  );
   const last = [...responses].reverse().find((r) => r.status === err.code);
   return {
     status: err.code,
@@ -55,7 +59,10 @@ export function isSessionLimit(r: Pick<HttpRejection, 'status' | 'body'>): boole
 const LITELLM_WORDS = /litellm|authenticat|mcp request failed|api key|no connected db|mcp servers?/i;
 
 /** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */
-export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 'target'>): { outcome: Outcome; reason: string } {
+export function describeHttpRejection(
+  r: HttpRejection,
+  ctx: Pick<ProbeContext, 'target'>,
+): { outcome: Outcome; reason: string } {
   const from = `${statusText(r.status)} from ${ctx.target.name}`;
   const body = r.body.trim() ? `: ${excerpt(r.body)}` : '';
   if (isSessionLimit(r)) {
@@ -104,7 +111,10 @@ export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 
     return { outcome: 'auth_rejected', reason: `${from} — ${hint}${body}` };
   }
   if (r.status === 400 && /no connected db/i.test(r.body)) {
-    return { outcome: 'auth_rejected', reason: `${from} — "No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)` };
+    return {
+      outcome: 'auth_rejected',
+      reason: `${from} — "No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)`,
+    };
   }
   if (r.status === 500 && /MCP request failed/i.test(r.body)) {
     // LiteLLM 1.77–1.85 turns its auth exceptions (whose text is empty) into this answer; any other
@@ -115,14 +125,29 @@ export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 
           ? 'no key sent: set apiKey (or apiKeyFile) on the target'
           : r.auth === 'no_scheme'
             ? 'key sent without "Bearer " prefix?'
-            : 'check apiKey (is it a key this gateway knows?) and LiteLLM\'s log';
-      return { outcome: 'auth_rejected', reason: `${from} — "MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key: ${hint}` };
+            : "check apiKey (is it a key this gateway knows?) and LiteLLM's log";
+      return {
+        outcome: 'auth_rejected',
+        reason: `${from} — "MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key: ${hint}`,
+      };
     }
     return { outcome: 'http_error', reason: `${from}: "MCP request failed"${body}` };
   }
-  if (r.status === 404) return { outcome: 'http_error', reason: `${from}: no MCP endpoint at ${ctx.target.mcpPath} — check mcpPath, and that MCP is enabled on the gateway${body}` };
-  if (r.status === 405) return { outcome: 'http_error', reason: `${from}: method not allowed at ${ctx.target.mcpPath} — check transport (streamable-http or sse)${body}` };
-  if (r.status === 406) return { outcome: 'http_error', reason: `${from}: the gateway did not accept the request's Accept header — is a proxy in between rewriting it?${body}` };
+  if (r.status === 404)
+    return {
+      outcome: 'http_error',
+      reason: `${from}: no MCP endpoint at ${ctx.target.mcpPath} — check mcpPath, and that MCP is enabled on the gateway${body}`,
+    };
+  if (r.status === 405)
+    return {
+      outcome: 'http_error',
+      reason: `${from}: method not allowed at ${ctx.target.mcpPath} — check transport (streamable-http or sse)${body}`,
+    };
+  if (r.status === 406)
+    return {
+      outcome: 'http_error',
+      reason: `${from}: the gateway did not accept the request's Accept header — is a proxy in between rewriting it?${body}`,
+    };
   return { outcome: 'http_error', reason: `${from}${body}` };
 }
 
@@ -130,7 +155,12 @@ export function describeHttpRejection(r: HttpRejection, ctx: Pick<ProbeContext, 
  * Classifies what the MCP SDK threw. Returns undefined for errors that are not MCP-specific
  * (network, TLS, timeouts of the run), which the generic classifier handles.
  */
-export function classifyMcpError(err: unknown, ctx: ProbeContext, responses: readonly SeenResponse[], phase: Phase | undefined): ProbeFailure | undefined {
+export function classifyMcpError(
+  err: unknown,
+  ctx: ProbeContext,
+  responses: readonly SeenResponse[],
+  phase: Phase | undefined,
+): ProbeFailure | undefined {
   if (err instanceof ProbeFailure) return err;
   if (ctx.signal.aborted) return undefined; // the run's timeout: the generic classifier names the phase
   const http = httpRejection(err, responses);
@@ -144,18 +174,38 @@ export function classifyMcpError(err: unknown, ctx: ProbeContext, responses: rea
   }
   // undici's fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 6000, 6665–6669, 10080).
   if (/bad port/i.test(innermostMessage(err))) {
-    return new ProbeFailure('connect_error', `the port of ${ctx.target.url} is on fetch's list of blocked ("bad") ports, so no HTTP request is made to it: serve the gateway on another port`);
+    return new ProbeFailure(
+      'connect_error',
+      `the port of ${ctx.target.url} is on fetch's list of blocked ("bad") ports, so no HTTP request is made to it: serve the gateway on another port`,
+    );
   }
   if (err instanceof StreamableHTTPError && err.code === -1) {
-    return new ProbeFailure('protocol_error', `${ctx.target.name} did not answer as an MCP server${phase ? ` in ${phase}` : ''}: ${err.message.replace(/^Streamable HTTP error: /, '')}`);
+    return new ProbeFailure(
+      'protocol_error',
+      `${ctx.target.name} did not answer as an MCP server${phase ? ` in ${phase}` : ''}: ${err.message.replace(/^Streamable HTTP error: /, '')}`,
+    );
   }
   if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout) return new ProbeFailure('timeout', `timeout after ${formatDuration(ctx.timeoutMs)}${phase ? ` in ${phase}` : ''}`);
-    if (err.code === ErrorCode.ConnectionClosed) return new ProbeFailure('protocol_error', `${ctx.target.name} closed the MCP connection${phase ? ` in ${phase}` : ''}`);
-    return new ProbeFailure('protocol_error', `JSON-RPC error ${err.code} from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${stripMcpErrorPrefix(err.message)}`);
+    if (err.code === ErrorCode.RequestTimeout)
+      return new ProbeFailure(
+        'timeout',
+        `timeout after ${formatDuration(ctx.timeoutMs)}${phase ? ` in ${phase}` : ''}`,
+      );
+    if (err.code === ErrorCode.ConnectionClosed)
+      return new ProbeFailure(
+        'protocol_error',
+        `${ctx.target.name} closed the MCP connection${phase ? ` in ${phase}` : ''}`,
+      );
+    return new ProbeFailure(
+      'protocol_error',
+      `JSON-RPC error ${err.code} from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${stripMcpErrorPrefix(err.message)}`,
+    );
   }
   if (isSchemaError(err) || (err as Error | undefined)?.name === 'SyntaxError') {
-    return new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${shortMessage(err, 160)}`);
+    return new ProbeFailure(
+      'protocol_error',
+      `invalid MCP message from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${shortMessage(err, 160)}`,
+    );
   }
   return undefined;
 }

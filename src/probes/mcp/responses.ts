@@ -32,7 +32,11 @@ export function serverOutcomesOf(holder: unknown): ServerOutcomes | undefined {
 
 /** A zod validation error (the SDK validates messages and results with zod: `ZodError` or, from safeParse, `$ZodError`). */
 export function isSchemaError(err: unknown): boolean {
-  return err instanceof Error && /^\$?ZodError$/.test(err.name) && Array.isArray((err as Error & { issues?: unknown }).issues);
+  return (
+    err instanceof Error &&
+    /^\$?ZodError$/.test(err.name) &&
+    Array.isArray((err as Error & { issues?: unknown }).issues)
+  );
 }
 
 export function shortMessage(err: unknown, max = 200): string {
@@ -61,7 +65,6 @@ function zodSummary(err: Error): string | undefined {
   const where = path.length ? path.map(String).join('.') : 'message';
   return `not a valid MCP message (${where}: ${issue.message ?? 'invalid'})`;
 }
-
 
 /** A message on a stream that is not JSON, or not JSON-RPC (what the SDK reports through onerror). */
 export function isProtocolViolation(err: Error): boolean {

@@ -73,7 +73,8 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
     const name = k.toLowerCase();
     // The auth guard's rejection checks: a "no key" request must carry no key in any header
     // (but Authorization, when the key goes elsewhere, is the SSO's: it still gets through).
-    if (auth.kind !== 'key' && isGatewayKeyHeader(name) && !(name === 'authorization' && keyHeader !== 'authorization')) continue;
+    if (auth.kind !== 'key' && isGatewayKeyHeader(name) && !(name === 'authorization' && keyHeader !== 'authorization'))
+      continue;
     headers[name] = v;
   }
   if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
@@ -130,20 +131,40 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     const resumeAfter = lastEventId !== undefined && requestStreamIds.has(lastEventId) ? lastEventId : undefined;
     if (method === 'GET') resumingRequest = resumeAfter !== undefined;
     if (resumeAfter !== undefined && ++resumes > MAX_RESUMES) {
-      const err = new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request ${MAX_RESUMES} times without answering it (each time resumed with Last-Event-ID)`);
+      const err = new ProbeFailure(
+        'protocol_error',
+        `${ctx.target.name} closed the stream of a request ${MAX_RESUMES} times without answering it (each time resumed with Last-Event-ID)`,
+      );
       fail(err);
       throw err;
     }
-    const what = resumeAfter !== undefined ? `(resume the stream after event ${JSON.stringify(resumeAfter)}: the server closed it before the response)` : describeRequest(method, init?.body, legacySse);
-    const signal = afterAbort ? afterAbort.signal : init?.signal ? AbortSignal.any([init.signal, ctx.signal]) : ctx.signal;
-    ctx.step(`${label}${method} ${String(input)}${what ? `  ${what}` : ''}`, { headers: maskHeaders(sent, ctx.redactor) });
-    const res = await undiciFetch(input as string, {
-      ...(init as object),
-      signal,
-      dispatcher: afterAbort?.dispatcher ?? ctx.dispatcher,
-      redirect: 'manual',
-    } as Parameters<typeof undiciFetch>[1]);
-    const seen: SeenResponse = { method, url: String(input), status: res.status, auth: sentAuth(sent, ctx.target.apiKeyHeader) };
+    const what =
+      resumeAfter !== undefined
+        ? `(resume the stream after event ${JSON.stringify(resumeAfter)}: the server closed it before the response)`
+        : describeRequest(method, init?.body, legacySse);
+    const signal = afterAbort
+      ? afterAbort.signal
+      : init?.signal
+        ? AbortSignal.any([init.signal, ctx.signal])
+        : ctx.signal;
+    ctx.step(`${label}${method} ${String(input)}${what ? `  ${what}` : ''}`, {
+      headers: maskHeaders(sent, ctx.redactor),
+    });
+    const res = await undiciFetch(
+      input as string,
+      {
+        ...(init as object),
+        signal,
+        dispatcher: afterAbort?.dispatcher ?? ctx.dispatcher,
+        redirect: 'manual',
+      } as Parameters<typeof undiciFetch>[1],
+    );
+    const seen: SeenResponse = {
+      method,
+      url: String(input),
+      status: res.status,
+      auth: sentAuth(sent, ctx.target.apiKeyHeader),
+    };
     const location = res.headers.get('location');
     const www = res.headers.get('www-authenticate');
     if (location) seen.location = location;
@@ -153,13 +174,19 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     ctx.step(`${label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${what ? `  ${what}` : ''}`);
     if (resumeAfter !== undefined && !res.ok && !closing) {
       // The SDK takes a 405 on GET as "no stream offered" and would wait for the answer until the timeout.
-      fail(new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: ${statusText(res.status)})`));
+      fail(
+        new ProbeFailure(
+          'protocol_error',
+          `${ctx.target.name} closed the stream of a request before answering it, and refused to resume it (GET with Last-Event-ID: ${statusText(res.status)})`,
+        ),
+      );
     }
     if (!res.body) return res as unknown as Response;
     const isSse = /text\/event-stream/i.test(type ?? '');
     // A response to a request must not end inside an event; the legacy transport's session stream
     // must not end at all while the session is in use; the standalone GET stream may end any time.
-    const mode: BodyMode = isSse && method === 'POST' ? 'request_sse' : isSse && legacySse && method === 'GET' ? 'session_sse' : 'plain';
+    const mode: BodyMode =
+      isSse && method === 'POST' ? 'request_sse' : isSse && legacySse && method === 'GET' ? 'session_sse' : 'plain';
     const requestStream = isSse && (method === 'POST' || resumeAfter !== undefined);
     let streamLastId: string | undefined;
     const onField: SseFieldHook = (field, value) => {
@@ -169,22 +196,40 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
         requestStreamIds.add(value);
       } else if (field === 'retry' && value !== retryHint && /^\d+$/.test(value)) {
         retryHint = value;
-        ctx.step(`${label}the server asks to reconnect after ${formatDuration(Number(value))} if a stream breaks (SSE retry)`);
+        ctx.step(
+          `${label}the server asks to reconnect after ${formatDuration(Number(value))} if a stream breaks (SSE retry)`,
+        );
       }
     };
     const watched = watchBody(res.body as ReadableStream<Uint8Array>, limit, mode, { onField }, (why) => {
       const err =
         why === 'too_large'
-          ? new ProbeFailure('protocol_error', `response from ${ctx.target.name} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`)
+          ? new ProbeFailure(
+              'protocol_error',
+              `response from ${ctx.target.name} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`,
+            )
           : why === 'mid_event'
-            ? new ProbeFailure('protocol_error', `the SSE stream from ${ctx.target.name} ended in the middle of an event`)
+            ? new ProbeFailure(
+                'protocol_error',
+                `the SSE stream from ${ctx.target.name} ended in the middle of an event`,
+              )
             : why === 'ended'
-              ? new ProbeFailure('protocol_error', `${ctx.target.name} closed the SSE session stream while the session was in use`)
-              : new ProbeFailure('protocol_error', `the connection to ${ctx.target.name} broke while reading the response (${why.message})`);
+              ? new ProbeFailure(
+                  'protocol_error',
+                  `${ctx.target.name} closed the SSE session stream while the session was in use`,
+                )
+              : new ProbeFailure(
+                  'protocol_error',
+                  `the connection to ${ctx.target.name} broke while reading the response (${why.message})`,
+                );
       if (!closing && !ctx.signal.aborted) fail(err);
       return err;
     });
-    return new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+    return new Response(watched, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers as unknown as Headers,
+    });
   };
 
   const transport: Transport = legacySse
@@ -199,19 +244,34 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
         // A stream the server closes before the response is resumed (GET with Last-Event-ID) after
         // the server's `retry:`, or 0.5 s, 1 s, 2 s: the spec allows servers to do that, so it is not
         // a fault. A stream cut inside an event is one (watchBody fails the run first).
-        reconnectionOptions: { maxRetries: RESUME_ATTEMPTS, initialReconnectionDelay: 500, maxReconnectionDelay: 2_000, reconnectionDelayGrowFactor: 2 },
+        reconnectionOptions: {
+          maxRetries: RESUME_ATTEMPTS,
+          initialReconnectionDelay: 500,
+          maxReconnectionDelay: 2_000,
+          reconnectionDelayGrowFactor: 2,
+        },
       });
 
   const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
   client.onerror = (err: Error) => {
     if (closing || ctx.signal.aborted) return; // streams ending because the run ends
     const http = httpRejection(err, responses);
-    ctx.step(http ? `${label}body: ${excerpt(http.body, 300) || '(empty)'}` : `${label}transport error: ${shortMessage(err, 300)}`);
+    ctx.step(
+      http
+        ? `${label}body: ${excerpt(http.body, 300) || '(empty)'}`
+        : `${label}transport error: ${shortMessage(err, 300)}`,
+    );
     // A message that is not valid JSON-RPC on a stream never reaches the pending request: fail the run now.
-    if (isProtocolViolation(err)) fail(new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}: ${shortMessage(err)}`));
+    if (isProtocolViolation(err))
+      fail(new ProbeFailure('protocol_error', `invalid MCP message from ${ctx.target.name}: ${shortMessage(err)}`));
     // Resuming a request's closed stream failed every time: its answer will not come.
     if (resumingRequest && /^Maximum reconnection attempts/.test(err.message)) {
-      fail(new ProbeFailure('protocol_error', `${ctx.target.name} closed the stream of a request before answering it, and resuming it failed ${RESUME_ATTEMPTS} times`));
+      fail(
+        new ProbeFailure(
+          'protocol_error',
+          `${ctx.target.name} closed the stream of a request before answering it, and resuming it failed ${RESUME_ATTEMPTS} times`,
+        ),
+      );
     }
   };
 
@@ -220,7 +280,8 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     client,
     failed,
     responses,
-    call: (fn) => Promise.race([fn({ signal: ctx.signal, timeout: ctx.timeoutMs, maxTotalTimeout: ctx.timeoutMs }), failed]),
+    call: (fn) =>
+      Promise.race([fn({ signal: ctx.signal, timeout: ctx.timeoutMs, maxTotalTimeout: ctx.timeoutMs }), failed]),
     close: () =>
       (closed ??= (async () => {
         closing = true;
@@ -245,9 +306,14 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
     const info = client.getServerVersion();
     const facts =
       transport instanceof StreamableHTTPClientTransport
-        ? [`protocol ${transport.protocolVersion ?? '?'}`, transport.sessionId ? 'stateful (mcp-session-id)' : 'stateless (no mcp-session-id)']
+        ? [
+            `protocol ${transport.protocolVersion ?? '?'}`,
+            transport.sessionId ? 'stateful (mcp-session-id)' : 'stateless (no mcp-session-id)',
+          ]
         : ['legacy SSE'];
-    ctx.step(`${label}initialized: ${[info?.name, info?.version].filter(Boolean).join(' ') || 'server'} (${facts.join(', ')})`);
+    ctx.step(
+      `${label}initialized: ${[info?.name, info?.version].filter(Boolean).join(' ') || 'server'} (${facts.join(', ')})`,
+    );
   } catch (err) {
     await session.close();
     if (legacySse && ctx.signal.reason instanceof ProbeTimeoutError && !responses.some((r) => r.method === 'POST')) {
@@ -274,7 +340,10 @@ export async function listAllTools(ctx: ProbeContext, session: McpSession, outco
       tools.push(...res.tools);
       const perServer = serverOutcomesOf(res._meta);
       if (perServer && outcomes) Object.assign(outcomes, perServer);
-      ctx.step(`tools/list page ${page + 1}: ${res.tools.length} tools`, perServer ? { serverOutcomes: perServer } : undefined);
+      ctx.step(
+        `tools/list page ${page + 1}: ${res.tools.length} tools`,
+        perServer ? { serverOutcomes: perServer } : undefined,
+      );
       if (!res.nextCursor || res.nextCursor === cursor) return tools;
       cursor = res.nextCursor;
     }
@@ -304,10 +373,11 @@ function describeRequest(method: string, body: unknown, legacySse: boolean): str
   if (typeof body !== 'string') return '';
   try {
     const msg = JSON.parse(body) as { method?: unknown } | Array<{ method?: unknown }>;
-    const methods = (Array.isArray(msg) ? msg : [msg]).map((m) => (typeof m?.method === 'string' ? m.method : 'response'));
+    const methods = (Array.isArray(msg) ? msg : [msg]).map((m) =>
+      typeof m?.method === 'string' ? m.method : 'response',
+    );
     return methods.join(', ');
   } catch {
     return '';
   }
 }
-

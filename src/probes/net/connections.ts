@@ -9,7 +9,13 @@ import type { PhaseClock, TlsFacts } from '../types.js';
  * and the time spent connecting (TCP + TLS) added to the run's `connect` phase. `onTls` gets what
  * the run's first TLS connection showed (read once: the pool's other connections show the same).
  */
-export function runDispatcher(target: Target, phases: PhaseClock, timeoutMs: number, single = false, onTls?: (facts: TlsFacts) => void): Dispatcher {
+export function runDispatcher(
+  target: Target,
+  phases: PhaseClock,
+  timeoutMs: number,
+  single = false,
+  onTls?: (facts: TlsFacts) => void,
+): Dispatcher {
   const base = buildConnector({
     rejectUnauthorized: !target.tls.insecureSkipVerify,
     ...(target.tlsFiles?.ca !== undefined && { ca: target.tlsFiles.ca }),

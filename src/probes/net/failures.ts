@@ -26,7 +26,8 @@ const TLS_HINTS: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'a self-signed certificate in the chain: set tls.caFile to trust the private CA',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'cannot verify the server certificate: set tls.caFile to the issuing CA',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown certificate issuer: set tls.caFile to the issuing CA',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not name this host (set tls.serverName if the target is reached by another name)',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'the certificate does not name this host (set tls.serverName if the target is reached by another name)',
   ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS here: use http:// or the TLS port',
 };
 
@@ -64,7 +65,8 @@ export interface ClassifyContext {
 
 /** Turns anything a probe threw into an outcome with a reason that says what to do. */
 export function classifyError(err: unknown, ctx: ClassifyContext): ProbeOutput {
-  if (err instanceof ProbeFailure) return { outcome: err.outcome, reason: err.message, ...(err.details && { details: err.details }) };
+  if (err instanceof ProbeFailure)
+    return { outcome: err.outcome, reason: err.message, ...(err.details && { details: err.details }) };
 
   const abort = ctx.signal.aborted ? (ctx.signal.reason as unknown) : undefined;
   if (abort instanceof ProbeTimeoutError || err instanceof ProbeTimeoutError) {
@@ -75,13 +77,22 @@ export function classifyError(err: unknown, ctx: ClassifyContext): ProbeOutput {
 
   const code = errorCode(err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { outcome: 'timeout', reason: `timeout waiting for the ${code.includes('HEADERS') ? 'response headers' : 'response body'}${ctx.phase ? ` in ${ctx.phase}` : ''}` };
+    return {
+      outcome: 'timeout',
+      reason: `timeout waiting for the ${code.includes('HEADERS') ? 'response headers' : 'response body'}${ctx.phase ? ` in ${ctx.phase}` : ''}`,
+    };
   }
   if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
-    return { outcome: 'tls_error', reason: `TLS error with ${ctx.host}: ${TLS_HINTS[code] ?? innermostMessage(err)} (${code})` };
+    return {
+      outcome: 'tls_error',
+      reason: `TLS error with ${ctx.host}: ${TLS_HINTS[code] ?? innermostMessage(err)} (${code})`,
+    };
   }
   if (code && CONNECT_HINTS[code]) {
-    return { outcome: 'connect_error', reason: `${CONNECT_HINTS[code](ctx.host, ctx.service ?? 'the gateway')} (${code})` };
+    return {
+      outcome: 'connect_error',
+      reason: `${CONNECT_HINTS[code](ctx.host, ctx.service ?? 'the gateway')} (${code})`,
+    };
   }
   if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
     return { outcome: 'protocol_error', reason: `response larger than the size limit from ${ctx.host}` };
@@ -90,7 +101,10 @@ export function classifyError(err: unknown, ctx: ClassifyContext): ProbeOutput {
     return { outcome: 'internal_error', reason: `invalid request: ${innermostMessage(err)}` };
   }
   if (code && (code.startsWith('HPE_') || code === 'UND_ERR_INFO')) {
-    return { outcome: 'protocol_error', reason: `malformed HTTP response from ${ctx.host}: ${innermostMessage(err)} (${code})` };
+    return {
+      outcome: 'protocol_error',
+      reason: `malformed HTTP response from ${ctx.host}: ${innermostMessage(err)} (${code})`,
+    };
   }
   if (code && /^E[A-Z]+$/.test(code)) {
     return { outcome: 'connect_error', reason: `network error with ${ctx.host}: ${innermostMessage(err)} (${code})` };

@@ -99,4 +99,3 @@ export function freshRequests(target: Target, phases: PhaseClock, onTls?: (facts
     },
   };
 }
-

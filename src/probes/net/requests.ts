@@ -43,7 +43,10 @@ export function ssoHeaders(token: string | undefined): Record<string, string> {
  * Reads a body stream up to `max` bytes, then stops reading and destroys the stream, so a
  * huge or endless response costs at most `max` bytes of memory.
  */
-export async function readLimited(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void }, max: number): Promise<{ text: string; truncated: boolean; bytes: number }> {
+export async function readLimited(
+  body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (err?: Error) => void },
+  max: number,
+): Promise<{ text: string; truncated: boolean; bytes: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;

@@ -69,7 +69,12 @@ export class TokenSource {
     const url = target.oauth2.tokenUrl;
     if (url !== undefined) {
       // Only what the token request reads: the endpoint. No issuer: a private_key_jwt assertion is then addressed to the endpoint itself.
-      this.endpoint = { tokenUrl: url, authorizationServer: new URL(url).origin, metadata: { token_endpoint: url } as AuthorizationServerMetadata, scopes: [] };
+      this.endpoint = {
+        tokenUrl: url,
+        authorizationServer: new URL(url).origin,
+        metadata: { token_endpoint: url } as AuthorizationServerMetadata,
+        scopes: [],
+      };
     }
   }
 
@@ -90,7 +95,8 @@ export class TokenSource {
     };
     const used = (t: CachedToken, how: OAuthFacts['token']): string => {
       // A token this run asked for stays "requested" when the run reads it again from the cache.
-      if (!(how === 'cached' && facts.token === 'requested' && facts.requests.some((r) => r.outcome === 'ok'))) facts.token = how;
+      if (!(how === 'cached' && facts.token === 'requested' && facts.requests.some((r) => r.outcome === 'ok')))
+        facts.token = how;
       if (t.expiresAt !== undefined) facts.expiresAt = t.expiresAt;
       else delete facts.expiresAt;
       return t.value;
@@ -104,7 +110,7 @@ export class TokenSource {
           return used(c, 'cached');
         }
         if (!this.endpoint) {
-          run.step('oauth2: no token endpoint known yet (no tokenUrl): it is discovered from the gateway\'s 401');
+          run.step("oauth2: no token endpoint known yet (no tokenUrl): it is discovered from the gateway's 401");
           return undefined;
         }
         return used(await this.request(run, facts, c ? 'expiring' : 'first'), 'requested');
@@ -140,7 +146,8 @@ export class TokenSource {
 
   private age(t: CachedToken): string {
     const now = this.now();
-    const left = t.expiresAt === undefined ? 'no expiry given' : `valid ${formatDuration(Math.max(0, t.expiresAt - now))} more`;
+    const left =
+      t.expiresAt === undefined ? 'no expiry given' : `valid ${formatDuration(Math.max(0, t.expiresAt - now))} more`;
     return `obtained ${formatDuration(Math.max(0, now - t.obtainedAt))} ago, ${left}`;
   }
 
@@ -171,39 +178,77 @@ export class TokenSource {
   /** Discovery: the gateway's resource metadata (RFC 9728), then its authorization server's (RFC 8414 / OIDC). */
   private async discover(run: TokenRunContext, facts: OAuthFacts, challenge: string | undefined): Promise<void> {
     const serverUrl = joinUrl(this.target.url, this.target.mcpPath);
-    const params = challenge ? extractWWWAuthenticateParams(new Response(null, { status: 401, headers: { 'www-authenticate': challenge } })) : {};
+    const params = challenge
+      ? extractWWWAuthenticateParams(new Response(null, { status: 401, headers: { 'www-authenticate': challenge } }))
+      : {};
     run.step(
       `oauth2: discovering the token endpoint of ${serverUrl}${params.resourceMetadataUrl ? ` from the 401's resource_metadata ${params.resourceMetadataUrl.href}` : ' (the 401 named no resource_metadata: the well-known locations)'}`,
     );
     const fetchFn = this.fetcher(run, 'discovery');
     try {
-      const info = await discoverOAuthServerInfo(serverUrl, { ...(params.resourceMetadataUrl && { resourceMetadataUrl: params.resourceMetadataUrl }), fetchFn: fetchFn.fetch });
+      const info = await discoverOAuthServerInfo(serverUrl, {
+        ...(params.resourceMetadataUrl && { resourceMetadataUrl: params.resourceMetadataUrl }),
+        fetchFn: fetchFn.fetch,
+      });
       const metadata = info.authorizationServerMetadata;
       if (!metadata?.token_endpoint) {
-        throw new ProbeFailure('http_error', `OAuth discovery from ${serverUrl} found no token endpoint (authorization server ${info.authorizationServerUrl}): set oauth2.tokenUrl`);
+        throw new ProbeFailure(
+          'http_error',
+          `OAuth discovery from ${serverUrl} found no token endpoint (authorization server ${info.authorizationServerUrl}): set oauth2.tokenUrl`,
+        );
       }
-      const resource = await selectResourceURL(serverUrl, this.provider(facts, String(info.authorizationServerUrl)), info.resourceMetadata);
-      const scopes = params.scope ? params.scope.split(' ').filter(Boolean) : (info.resourceMetadata?.scopes_supported ?? []);
-      const discovery = { authorizationServer: String(info.authorizationServerUrl), ...(params.resourceMetadataUrl && { resourceMetadata: params.resourceMetadataUrl.href }) };
-      this.endpoint = { tokenUrl: metadata.token_endpoint, authorizationServer: String(info.authorizationServerUrl), metadata, scopes, discovery, ...(resource && { resource }) };
+      const resource = await selectResourceURL(
+        serverUrl,
+        this.provider(facts, String(info.authorizationServerUrl)),
+        info.resourceMetadata,
+      );
+      const scopes = params.scope
+        ? params.scope.split(' ').filter(Boolean)
+        : (info.resourceMetadata?.scopes_supported ?? []);
+      const discovery = {
+        authorizationServer: String(info.authorizationServerUrl),
+        ...(params.resourceMetadataUrl && { resourceMetadata: params.resourceMetadataUrl.href }),
+      };
+      this.endpoint = {
+        tokenUrl: metadata.token_endpoint,
+        authorizationServer: String(info.authorizationServerUrl),
+        metadata,
+        scopes,
+        discovery,
+        ...(resource && { resource }),
+      };
       facts.tokenEndpoint = metadata.token_endpoint;
       facts.discovery = discovery;
-      run.step(`oauth2: token endpoint ${metadata.token_endpoint} (authorization server ${info.authorizationServerUrl}${resource ? `, resource ${resource.href}` : ''})`);
+      run.step(
+        `oauth2: token endpoint ${metadata.token_endpoint} (authorization server ${info.authorizationServerUrl}${resource ? `, resource ${resource.href}` : ''})`,
+      );
     } catch (err) {
       if (err instanceof ProbeFailure) throw err;
       const net = fetchFn.failure(err);
       if (net) throw net;
-      throw new ProbeFailure('http_error', `OAuth discovery from ${serverUrl} failed: ${excerpt((err as Error).message ?? String(err), 240)} — set oauth2.tokenUrl, or check the gateway's resource metadata`);
+      throw new ProbeFailure(
+        'http_error',
+        `OAuth discovery from ${serverUrl} failed: ${excerpt((err as Error).message ?? String(err), 240)} — set oauth2.tokenUrl, or check the gateway's resource metadata`,
+      );
     } finally {
       fetchFn.close();
     }
   }
 
   /** The SDK provider for this client: a secret (basic or post), or a signed assertion (private_key_jwt). */
-  private provider(facts: OAuthFacts, issuer: string, scopes: readonly string[] = this.config.scopes): OAuthClientProvider {
+  private provider(
+    facts: OAuthFacts,
+    issuer: string,
+    scopes: readonly string[] = this.config.scopes,
+  ): OAuthClientProvider {
     const scope = scopes.length ? scopes.join(' ') : undefined;
     // The credentials are bound to the authorization server they are for: the SDK sends them nowhere else.
-    const common = { clientId: this.config.clientId, clientName: 'mcpwatch', expectedIssuer: issuer, ...(scope && { scope }) };
+    const common = {
+      clientId: this.config.clientId,
+      clientName: 'mcpwatch',
+      expectedIssuer: issuer,
+      ...(scope && { scope }),
+    };
     const key = this.target.oauth2Key;
     if (key) {
       facts.authMethod = 'private_key_jwt';
@@ -213,37 +258,59 @@ export class TokenSource {
     const method = this.configuredMethod();
     if (method === 'client_secret_basic' || method === 'client_secret_post') {
       // The SDK takes the client's registered method (as a registration would return it) over its own pick.
-      provider.saveClientInformation({ ...provider.clientInformation(), token_endpoint_auth_method: method } as Parameters<typeof provider.saveClientInformation>[0]);
+      provider.saveClientInformation({
+        ...provider.clientInformation(),
+        token_endpoint_auth_method: method,
+      } as Parameters<typeof provider.saveClientInformation>[0]);
     }
     const supported = this.endpoint?.metadata.token_endpoint_auth_methods_supported ?? [];
     facts.authMethod = (method ?? selectClientAuthMethod(provider.clientInformation(), supported)) as AuthMethod;
     return provider;
   }
 
-  private async requestToken(run: TokenRunContext, facts: OAuthFacts, why: TokenRequestFact['why']): Promise<CachedToken> {
+  private async requestToken(
+    run: TokenRunContext,
+    facts: OAuthFacts,
+    why: TokenRequestFact['why'],
+  ): Promise<CachedToken> {
     const endpoint = this.endpoint!;
     const scopes = this.config.scopes.length ? this.config.scopes : endpoint.scopes;
     facts.scopes = [...scopes];
     facts.tokenEndpoint = endpoint.tokenUrl;
     const provider = this.provider(facts, endpoint.authorizationServer, scopes);
     // The configured method wins over what the metadata lists (the SDK would pick from that list).
-    const metadata = this.configuredMethod() ? { ...endpoint.metadata, token_endpoint_auth_methods_supported: undefined } : endpoint.metadata;
+    const metadata = this.configuredMethod()
+      ? { ...endpoint.metadata, token_endpoint_auth_methods_supported: undefined }
+      : endpoint.metadata;
     const fetchFn = this.fetcher(run, 'token');
     const at = this.now();
     const t0 = performance.now();
     const fact = (outcome: TokenRequestFact['outcome'], extra: Partial<TokenRequestFact> = {}): void => {
-      facts.requests.push({ at, durationMs: Math.round(performance.now() - t0), outcome, why, ...(fetchFn.status() !== undefined && { status: fetchFn.status()! }), ...extra });
+      facts.requests.push({
+        at,
+        durationMs: Math.round(performance.now() - t0),
+        outcome,
+        why,
+        ...(fetchFn.status() !== undefined && { status: fetchFn.status()! }),
+        ...extra,
+      });
     };
     run.step(
       `oauth2: POST ${endpoint.tokenUrl}  (token request: grant client_credentials, client "${this.config.clientId}", ${facts.authMethod}, ${scopes.length ? `scopes ${scopes.join(' ')}` : 'no scopes'}${why === 'first' ? '' : why === 'expiring' ? '; the cached token is about to expire' : '; the cached token drew a 401'})`,
     );
     try {
-      const tokens = await fetchToken(provider, endpoint.authorizationServer, { metadata: metadata as AuthorizationServerMetadata, ...(endpoint.resource && { resource: endpoint.resource }), fetchFn: fetchFn.fetch });
+      const tokens = await fetchToken(provider, endpoint.authorizationServer, {
+        metadata: metadata as AuthorizationServerMetadata,
+        ...(endpoint.resource && { resource: endpoint.resource }),
+        fetchFn: fetchFn.fetch,
+      });
       run.redactor.rotateSecret(`oauth2:${this.target.name}`, tokens.access_token);
       const now = this.now();
       const expiresAt = expiryOf(tokens, now);
       fact('ok');
-      run.step(`oauth2: ← a ${tokens.token_type || 'bearer'} token${expiresAt !== undefined ? ` for ${formatDuration(Math.max(0, expiresAt - now))} (until ${new Date(expiresAt).toISOString()})` : ' (no expiry given: kept until it draws a 401)'}${tokens.scope ? `, scopes ${tokens.scope}` : ''}`);
+      run.step(
+        `oauth2: ← a ${tokens.token_type || 'bearer'} token${expiresAt !== undefined ? ` for ${formatDuration(Math.max(0, expiresAt - now))} (until ${new Date(expiresAt).toISOString()})` : ' (no expiry given: kept until it draws a 401)'}${tokens.scope ? `, scopes ${tokens.scope}` : ''}`,
+      );
       return { value: tokens.access_token, obtainedAt: now, ...(expiresAt !== undefined && { expiresAt }) };
     } catch (err) {
       if (isOAuthError(err)) {
@@ -256,7 +323,10 @@ export class TokenSource {
       const net = fetchFn.failure(err);
       if (net) throw net;
       // The body was no token response (the SDK's schema check): a proxy's page, or not OAuth at all.
-      throw new ProbeFailure('protocol_error', `the token endpoint ${endpoint.tokenUrl} did not answer with a token response: ${excerpt((err as Error).message ?? String(err), 200)}`);
+      throw new ProbeFailure(
+        'protocol_error',
+        `the token endpoint ${endpoint.tokenUrl} did not answer with a token response: ${excerpt((err as Error).message ?? String(err), 200)}`,
+      );
     } finally {
       fetchFn.close();
     }
@@ -267,11 +337,23 @@ export class TokenSource {
    * system CAs plus tls.caFile: the identity provider may have a public certificate while the
    * gateway has a private one), each request in the step log without its body or credentials.
    */
-  private fetcher(run: TokenRunContext, what: 'discovery' | 'token'): { fetch: FetchLike; status(): number | undefined; failure(err: unknown): ProbeFailure | undefined; close(): void } {
+  private fetcher(
+    run: TokenRunContext,
+    what: 'discovery' | 'token',
+  ): {
+    fetch: FetchLike;
+    status(): number | undefined;
+    failure(err: unknown): ProbeFailure | undefined;
+    close(): void;
+  } {
     const tls = this.target.tls;
     const ca = this.target.tlsFiles?.ca;
     const agent = new Agent({
-      connect: { rejectUnauthorized: !tls.insecureSkipVerify, ...(ca !== undefined && { ca: [...rootCertificates, ca] }), timeout: run.timeoutMs },
+      connect: {
+        rejectUnauthorized: !tls.insecureSkipVerify,
+        ...(ca !== undefined && { ca: [...rootCertificates, ca] }),
+        timeout: run.timeoutMs,
+      },
       headersTimeout: 0,
       bodyTimeout: 0,
     });
@@ -284,11 +366,18 @@ export class TokenSource {
       const method = init?.method ?? 'GET';
       if (what === 'discovery') run.step(`oauth2: ${method} ${url}`);
       const signal = init?.signal ? AbortSignal.any([init.signal, run.signal]) : run.signal;
-      const res = await undiciFetch(url, { ...(init as object), signal, dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+      const res = await undiciFetch(url, { ...(init as object), signal, dispatcher: agent } as Parameters<
+        typeof undiciFetch
+      >[1]);
       lastStatus = res.status;
-      if (what === 'discovery' || !res.ok) run.step(`oauth2: ← ${statusText(res.status)}${what === 'token' ? ' from the token endpoint' : ''}`);
+      if (what === 'discovery' || !res.ok)
+        run.step(`oauth2: ← ${statusText(res.status)}${what === 'token' ? ' from the token endpoint' : ''}`);
       // The SDK tells responses by the global Response class (undici's own is another one).
-      return new Response(res.body as ReadableStream<Uint8Array> | null, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+      return new Response(res.body as ReadableStream<Uint8Array> | null, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers as unknown as Headers,
+      });
     };
     return {
       fetch,
@@ -297,10 +386,18 @@ export class TokenSource {
         if (lastUrl === undefined || lastStatus !== undefined) return undefined;
         const u = new URL(lastUrl);
         const host = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
-        const c = classifyError(err, { signal: run.signal, phase: undefined, host, service: what === 'token' ? 'the identity provider' : 'the server' });
+        const c = classifyError(err, {
+          signal: run.signal,
+          phase: undefined,
+          host,
+          service: what === 'token' ? 'the identity provider' : 'the server',
+        });
         if (c.outcome === 'internal_error') return undefined;
         const whose = what === 'token' ? `the token endpoint ${lastUrl}` : `OAuth discovery (${lastUrl})`;
-        return new ProbeFailure(c.outcome, c.outcome === 'timeout' ? `${c.reason} waiting for ${whose}` : `${whose}: ${c.reason}`);
+        return new ProbeFailure(
+          c.outcome,
+          c.outcome === 'timeout' ? `${c.reason} waiting for ${whose}` : `${whose}: ${c.reason}`,
+        );
       },
       close: () => void agent.destroy().catch(() => undefined),
     };
@@ -316,7 +413,14 @@ export class TokenSources {
 
   for(target: Target): TokenSource | undefined {
     if (!target.oauth2) return undefined;
-    const key = JSON.stringify([target.url, target.mcpPath, target.tls, target.tlsFiles?.ca, target.oauth2, target.oauth2Key]);
+    const key = JSON.stringify([
+      target.url,
+      target.mcpPath,
+      target.tls,
+      target.tlsFiles?.ca,
+      target.oauth2,
+      target.oauth2Key,
+    ]);
     const known = this.byTarget.get(target.name);
     if (known?.key === key) {
       // The same settings in a new config object: keep the token, read the target's other fields anew.

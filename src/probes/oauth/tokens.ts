@@ -30,8 +30,12 @@ export function isUsable(token: CachedToken, now: number): boolean {
 }
 
 /** The expiry of a token response: `expires_in`, else the token's own `exp` claim when it is a JWT. */
-export function expiryOf(response: { access_token: string; expires_in?: number | undefined }, now: number): number | undefined {
-  if (typeof response.expires_in === 'number' && Number.isFinite(response.expires_in) && response.expires_in > 0) return now + response.expires_in * 1000;
+export function expiryOf(
+  response: { access_token: string; expires_in?: number | undefined },
+  now: number,
+): number | undefined {
+  if (typeof response.expires_in === 'number' && Number.isFinite(response.expires_in) && response.expires_in > 0)
+    return now + response.expires_in * 1000;
   const exp = jwtExp(response.access_token);
   return exp === undefined ? undefined : exp * 1000;
 }
@@ -50,13 +54,17 @@ export function jwtExp(token: string): number | undefined {
 
 /** OAuth error codes by which a token endpoint refuses this client (RFC 6749 5.2, RFC 8707). */
 const REFUSALS: Record<string, string> = {
-  invalid_client: 'check oauth2.clientId and its secret or key (is the client known to this realm, and does it hold the public key for private_key_jwt?)',
-  unauthorized_client: 'check oauth2.clientId and its secret or key; the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")',
-  unsupported_grant_type: 'the client may not use the client-credentials grant: turn it on (Keycloak: "Service accounts roles")',
+  invalid_client:
+    'check oauth2.clientId and its secret or key (is the client known to this realm, and does it hold the public key for private_key_jwt?)',
+  unauthorized_client:
+    'check oauth2.clientId and its secret or key; the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")',
+  unsupported_grant_type:
+    'the client may not use the client-credentials grant: turn it on (Keycloak: "Service accounts roles")',
   invalid_scope: 'check oauth2.scopes (every scope must be one the client may ask for)',
   invalid_grant: 'the grant was refused',
   access_denied: 'the identity provider denied the request',
-  invalid_request: 'the identity provider found the request malformed: check oauth2.tokenAuthMethod (the methods the endpoint accepts)',
+  invalid_request:
+    'the identity provider found the request malformed: check oauth2.tokenAuthMethod (the methods the endpoint accepts)',
   invalid_target: 'the identity provider refused the resource (RFC 8707) the gateway named',
   invalid_client_metadata: 'the identity provider refused the client',
 };

@@ -11,7 +11,11 @@ export interface Unauthorized {
  * more with a new token, when a new one can help: the endpoint was not known yet (discovered from
  * that 401), or the cached token was refused (expired or revoked before its time).
  */
-export async function withSsoToken<T>(ctx: ProbeContext, attempt: (token: string | undefined) => Promise<T>, unauthorizedOf: (r: T) => Unauthorized | undefined = () => undefined): Promise<T> {
+export async function withSsoToken<T>(
+  ctx: ProbeContext,
+  attempt: (token: string | undefined) => Promise<T>,
+  unauthorizedOf: (r: T) => Unauthorized | undefined = () => undefined,
+): Promise<T> {
   const oauth = ctx.oauth;
   if (!oauth) return attempt(undefined);
   const token = await oauth.token();
@@ -38,6 +42,7 @@ export async function withSsoToken<T>(ctx: ProbeContext, attempt: (token: string
 }
 
 function unauthorizedFailure(err: unknown): Unauthorized | undefined {
-  if (!(err instanceof ProbeFailure) || !err.details || !('status' in err.details) || err.details.status !== 401) return undefined;
+  if (!(err instanceof ProbeFailure) || !err.details || !('status' in err.details) || err.details.status !== 401)
+    return undefined;
   return { challenge: 'wwwAuthenticate' in err.details ? err.details.wwwAuthenticate : undefined };
 }

@@ -16,7 +16,11 @@ export function resultText(r: CallResult): string {
 }
 
 /** Pure: a tools/call result against the probe's `expect`. */
-export function checkCallResult(tool: string, expect: McpCallProbeConfig['expect'], r: CallResult): ProbeOutput<'mcp_call'> {
+export function checkCallResult(
+  tool: string,
+  expect: McpCallProbeConfig['expect'],
+  r: CallResult,
+): ProbeOutput<'mcp_call'> {
   const text = resultText(r);
   // LiteLLM 1.77 wraps some upstream failures in a result with isError: false: JSON-RPC errors
   // ("MCP error -32602: Tool x not found") and an upstream that did not start.
@@ -24,9 +28,14 @@ export function checkCallResult(tool: string, expect: McpCallProbeConfig['expect
   const isError = Boolean(r.isError) || disguised;
   const details: CallDetails = { tool, isError, textBytes: Buffer.byteLength(text), text: excerpt(text, 500) };
   if (isError && !expect.isError) {
-    return { outcome: 'tool_error', reason: `${tool} failed: ${excerpt(text, 300) || '(no message)'}${disguised ? ' (reported by the gateway with isError: false)' : ''}`, details };
+    return {
+      outcome: 'tool_error',
+      reason: `${tool} failed: ${excerpt(text, 300) || '(no message)'}${disguised ? ' (reported by the gateway with isError: false)' : ''}`,
+      details,
+    };
   }
-  if (!isError && expect.isError) return { outcome: 'expectation_failed', reason: `${tool} succeeded, expected isError: true`, details };
+  if (!isError && expect.isError)
+    return { outcome: 'expectation_failed', reason: `${tool} succeeded, expected isError: true`, details };
   const failed = checkText(text, expect, `${tool} result`);
   if (failed) return { outcome: 'expectation_failed', reason: failed, details };
   return { outcome: 'ok', reason: `${tool} returned ${excerpt(text, 80) || '(empty)'}`, details };

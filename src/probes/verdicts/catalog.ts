@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { McpCatalogProbeConfig } from '../../config/schema.js';
-import { SERVER_FAILURE_REASONS, type CatalogDiff, type CatalogSnapshot, type Outcome, type ServerFailureReason, type ServerOutcomes, type ServerState } from '../types.js';
+import {
+  SERVER_FAILURE_REASONS,
+  type CatalogDiff,
+  type CatalogSnapshot,
+  type Outcome,
+  type ServerFailureReason,
+  type ServerOutcomes,
+  type ServerState,
+} from '../types.js';
 
 export interface CatalogTool {
   name: string;
@@ -31,10 +39,17 @@ export function snapshotCatalog(tools: readonly CatalogTool[], at = Date.now()):
 
 /** What changed from one catalog to the next; no previous catalog is no change. */
 export function diffCatalogs(prev: CatalogSnapshot | undefined, next: CatalogSnapshot): CatalogDiff {
-  if (!prev || prev.fingerprint === next.fingerprint) return { changed: false, added: [], removed: [], changedSchemas: [] };
-  const added = Object.keys(next.tools).filter((n) => !(n in prev.tools)).sort();
-  const removed = Object.keys(prev.tools).filter((n) => !(n in next.tools)).sort();
-  const changedSchemas = Object.keys(next.tools).filter((n) => n in prev.tools && prev.tools[n] !== next.tools[n]).sort();
+  if (!prev || prev.fingerprint === next.fingerprint)
+    return { changed: false, added: [], removed: [], changedSchemas: [] };
+  const added = Object.keys(next.tools)
+    .filter((n) => !(n in prev.tools))
+    .sort();
+  const removed = Object.keys(prev.tools)
+    .filter((n) => !(n in next.tools))
+    .sort();
+  const changedSchemas = Object.keys(next.tools)
+    .filter((n) => n in prev.tools && prev.tools[n] !== next.tools[n])
+    .sort();
   return { changed: true, added, removed, changedSchemas };
 }
 
@@ -46,7 +61,11 @@ export const NO_PREFIX = '(none)';
  * known, the longest matching alias wins (aliases may contain `-`); requested servers without
  * tools count 0, which is itself a finding (LiteLLM hides a failed upstream as an empty list).
  */
-export function toolsPerServer(names: readonly string[], servers: readonly string[], separator = '-'): Record<string, number> {
+export function toolsPerServer(
+  names: readonly string[],
+  servers: readonly string[],
+  separator = '-',
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of servers) out[s] = 0;
   for (const name of names) {
@@ -68,13 +87,17 @@ export function serverOf(tool: string, servers: readonly string[], separator = '
 
 /** What each failure reason means for the operator, after "SERVER: REASON — ". */
 const SERVER_HINTS: Record<ServerFailureReason, string> = {
-  no_tools: 'listed no tools (LiteLLM 1.77 gives no reason: an upstream that fails to start lists nothing, and a name it does not know is ignored; check the name and that the server starts)',
-  auth_required: 'the upstream wants credentials the gateway did not send (x-mcp-SERVER-authorization, or its auth in the gateway config)',
-  forbidden: 'refused: the key may not use this server, or (1.109+) its stdio command is not allowed (LITELLM_MCP_STDIO_EXTRA_COMMANDS)',
-  timeout: 'did not list its tools within the gateway\'s listing timeout (an upstream that is slow to start, or blocked on its own backend)',
+  no_tools:
+    'listed no tools (LiteLLM 1.77 gives no reason: an upstream that fails to start lists nothing, and a name it does not know is ignored; check the name and that the server starts)',
+  auth_required:
+    'the upstream wants credentials the gateway did not send (x-mcp-SERVER-authorization, or its auth in the gateway config)',
+  forbidden:
+    'refused: the key may not use this server, or (1.109+) its stdio command is not allowed (LITELLM_MCP_STDIO_EXTRA_COMMANDS)',
+  timeout:
+    "did not list its tools within the gateway's listing timeout (an upstream that is slow to start, or blocked on its own backend)",
   unreachable: 'the gateway cannot reach it',
   upstream_error: 'it answered the gateway with an error',
-  internal: 'the gateway could not start or query it: check its command and the gateway\'s log',
+  internal: "the gateway could not start or query it: check its command and the gateway's log",
   missing: 'the gateway reported on other servers but not on this one: check the name in servers',
 };
 
@@ -84,8 +107,14 @@ const SERVER_HINTS: Record<ServerFailureReason, string> = {
  * prefix. With the gateway's word, its status is the reason; without it (1.77), a requested server
  * that listed no tool is `no_tools`.
  */
-export function serverStates(servers: readonly string[], perServer: Readonly<Record<string, number>>, outcomes: ServerOutcomes): Record<string, ServerState> {
-  const names = [...new Set([...servers, ...Object.keys(outcomes), ...Object.keys(perServer).filter((s) => s !== NO_PREFIX)])];
+export function serverStates(
+  servers: readonly string[],
+  perServer: Readonly<Record<string, number>>,
+  outcomes: ServerOutcomes,
+): Record<string, ServerState> {
+  const names = [
+    ...new Set([...servers, ...Object.keys(outcomes), ...Object.keys(perServer).filter((s) => s !== NO_PREFIX)]),
+  ];
   const reported = Object.keys(outcomes).length > 0;
   const out: Record<string, ServerState> = {};
   for (const name of names) {
@@ -94,7 +123,9 @@ export function serverStates(servers: readonly string[], perServer: Readonly<Rec
     const status = typeof o?.status === 'string' ? o.status : undefined;
     const http = typeof o?.http_status === 'number' ? ` (HTTP ${o.http_status})` : '';
     if (status !== undefined && status !== 'ok') {
-      const reason: ServerFailureReason = (SERVER_FAILURE_REASONS as readonly string[]).includes(status) ? (status as ServerFailureReason) : 'upstream_error';
+      const reason: ServerFailureReason = (SERVER_FAILURE_REASONS as readonly string[]).includes(status)
+        ? (status as ServerFailureReason)
+        : 'upstream_error';
       out[name] = { up: false, tools, reason, said: `${status}${http}` };
     } else if (tools > 0 || (status === 'ok' && (o?.tool_count ?? 0) > 0)) {
       out[name] = { up: true, tools };
@@ -109,7 +140,9 @@ export function serverStates(servers: readonly string[], perServer: Readonly<Rec
 
 /** "mcp_postgres: timeout — did not list …" for each server that is down. */
 export function describeDownServers(states: Readonly<Record<string, ServerState>>): string[] {
-  return Object.entries(states).flatMap(([name, st]) => (st.up ? [] : [`${name}: ${st.said ?? st.reason} — ${SERVER_HINTS[st.reason]}`]));
+  return Object.entries(states).flatMap(([name, st]) =>
+    st.up ? [] : [`${name}: ${st.said ?? st.reason} — ${SERVER_HINTS[st.reason]}`],
+  );
 }
 
 export interface CatalogObservation {
@@ -125,7 +158,10 @@ export interface CatalogObservation {
  * server that is down is named with its reason; whether that fails the run is `serversPresent`
  * (for the servers in `servers`).
  */
-export function checkCatalog(spec: Pick<McpCatalogProbeConfig, 'expect' | 'servers'>, c: CatalogObservation): { outcome: Outcome; reason: string } {
+export function checkCatalog(
+  spec: Pick<McpCatalogProbeConfig, 'expect' | 'servers'>,
+  c: CatalogObservation,
+): { outcome: Outcome; reason: string } {
   const { expect } = spec;
   const states = c.servers;
   const missing = expect.tools.filter((t) => !c.names.includes(t));
@@ -133,13 +169,19 @@ export function checkCatalog(spec: Pick<McpCatalogProbeConfig, 'expect' | 'serve
   const down = describeDownServers(states);
   const problems: string[] = [];
   if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
-  if (failing.length) problems.push(`server${failing.length > 1 ? 's' : ''} down: ${describeDownServers(Object.fromEntries(failing.map((f) => [f, states[f]!]))).join('; ')}`);
-  if (expect.minTools !== undefined && c.names.length < expect.minTools) problems.push(`${c.names.length} tools, expected at least ${expect.minTools}`);
+  if (failing.length)
+    problems.push(
+      `server${failing.length > 1 ? 's' : ''} down: ${describeDownServers(Object.fromEntries(failing.map((f) => [f, states[f]!]))).join('; ')}`,
+    );
+  if (expect.minTools !== undefined && c.names.length < expect.minTools)
+    problems.push(`${c.names.length} tools, expected at least ${expect.minTools}`);
   const groups = Object.entries(c.perServer).filter(([s]) => s !== NO_PREFIX);
   const summary = `${c.names.length} tools${groups.length ? ` (${groups.map(([s, n]) => `${s}: ${n}`).join(', ')})` : ''}`;
   if (problems.length) return { outcome: 'expectation_failed', reason: `${problems.join('; ')} — ${summary}` };
   const { diff } = c;
-  const changeNote = diff.changed ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})` : '';
+  const changeNote = diff.changed
+    ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})`
+    : '';
   // Not a failure of this run (serversPresent: false, or not in servers), still worth saying.
   const downNote = down.length ? `; down: ${down.join('; ')}` : '';
   return { outcome: 'ok', reason: `${summary}${changeNote}${downNote}` };

@@ -7,7 +7,11 @@ import type { GatewayServerHealth, ServerState } from '../types.js';
  */
 export function serverNamesOf(body: unknown): Map<string, string> {
   const names = new Map<string, string>();
-  const list = Array.isArray(body) ? body : Array.isArray((body as { servers?: unknown } | null)?.servers) ? (body as { servers: unknown[] }).servers : [];
+  const list = Array.isArray(body)
+    ? body
+    : Array.isArray((body as { servers?: unknown } | null)?.servers)
+      ? (body as { servers: unknown[] }).servers
+      : [];
   for (const e of list) {
     const o = e as Record<string, unknown> | null;
     const id = o?.server_id;
@@ -23,11 +27,16 @@ export function serverNamesOf(body: unknown): Map<string, string> {
  */
 export function healthEntriesOf(body: unknown): Array<{ id: string; status: string }> {
   const o = body as Record<string, unknown> | null;
-  const list = Array.isArray(body) ? body : o && typeof o.servers === 'object' && o.servers !== null ? Object.values(o.servers as object) : [];
+  const list = Array.isArray(body)
+    ? body
+    : o && typeof o.servers === 'object' && o.servers !== null
+      ? Object.values(o.servers as object)
+      : [];
   const out: Array<{ id: string; status: string }> = [];
   for (const e of list) {
     const x = e as Record<string, unknown> | null;
-    if (typeof x?.server_id === 'string' && typeof x.status === 'string') out.push({ id: x.server_id, status: x.status });
+    if (typeof x?.server_id === 'string' && typeof x.status === 'string')
+      out.push({ id: x.server_id, status: x.status });
   }
   return out;
 }
@@ -38,7 +47,11 @@ export function healthEntriesOf(body: unknown): Array<{ id: string; status: stri
  * reverse (both known LiteLLM bugs: #18134, #40079). Servers the catalog did not ask about get no
  * mismatch.
  */
-export function compareGatewayHealth(names: ReadonlyMap<string, string>, health: ReadonlyArray<{ id: string; status: string }>, servers: Readonly<Record<string, ServerState>>): Record<string, GatewayServerHealth> {
+export function compareGatewayHealth(
+  names: ReadonlyMap<string, string>,
+  health: ReadonlyArray<{ id: string; status: string }>,
+  servers: Readonly<Record<string, ServerState>>,
+): Record<string, GatewayServerHealth> {
   const out: Record<string, GatewayServerHealth> = {};
   for (const { id, status } of health) {
     const name = names.get(id) ?? id;

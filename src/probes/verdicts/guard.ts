@@ -20,7 +20,11 @@ const CHECK_TEXT: Record<AuthCheck, string> = {
  * `auth_not_enforced`, the worst finding mcpwatch has; a check that could not be told is the
  * failure it met; the real key refused (with `valid`) fails the run too.
  */
-export function judgeGuard(where: string, attempts: ReadonlyArray<[AuthCheck, Attempt]>, valid?: Attempt): ProbeOutput<'auth_guard'> {
+export function judgeGuard(
+  where: string,
+  attempts: ReadonlyArray<[AuthCheck, Attempt]>,
+  valid?: Attempt,
+): ProbeOutput<'auth_guard'> {
   const checks: Partial<Record<GuardCheck, CheckResult>> = {};
   const notEnforced: AuthCheck[] = [];
   const errors: Array<{ check: GuardCheck; outcome: Outcome; reason: string }> = [];
@@ -40,8 +44,15 @@ export function judgeGuard(where: string, attempts: ReadonlyArray<[AuthCheck, At
   if (valid) {
     if (valid.kind === 'session') checks.valid_key = { accepted: true, reason: 'the real key opened a session' };
     else {
-      checks.valid_key = { accepted: false, reason: valid.reason, ...(valid.status !== undefined && { status: valid.status }) };
-      validProblem = { outcome: valid.kind === 'rejected' ? 'auth_rejected' : valid.outcome, reason: `the real key was refused: ${valid.kind === 'rejected' ? valid.message : valid.reason}` };
+      checks.valid_key = {
+        accepted: false,
+        reason: valid.reason,
+        ...(valid.status !== undefined && { status: valid.status }),
+      };
+      validProblem = {
+        outcome: valid.kind === 'rejected' ? 'auth_rejected' : valid.outcome,
+        reason: `the real key was refused: ${valid.kind === 'rejected' ? valid.message : valid.reason}`,
+      };
     }
   }
 
@@ -58,9 +69,17 @@ export function judgeGuard(where: string, attempts: ReadonlyArray<[AuthCheck, At
   }
   if (errors.length) {
     const first = errors[0]!;
-    return { outcome: first.outcome, reason: `could not tell whether ${where} enforces auth (${first.check}): ${first.reason}`, details };
+    return {
+      outcome: first.outcome,
+      reason: `could not tell whether ${where} enforces auth (${first.check}): ${first.reason}`,
+      details,
+    };
   }
   if (validProblem) return { ...validProblem, details };
   const statuses = attempts.map(([c]) => `${c} ${checks[c]?.status ?? '?'}`).join(', ');
-  return { outcome: 'ok', reason: `all ${attempts.length} rejected (${statuses})${valid ? '; the real key is accepted' : ''}`, details };
+  return {
+    outcome: 'ok',
+    reason: `all ${attempts.length} rejected (${statuses})${valid ? '; the real key is accepted' : ''}`,
+    details,
+  };
 }

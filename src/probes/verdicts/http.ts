@@ -14,7 +14,11 @@ export interface HttpObservation {
 
 /** Pure: an HTTP response against an http probe's `expect`. */
 export function checkHttpExpect(expect: HttpProbeConfig['expect'], res: HttpObservation): ProbeOutput<'http'> {
-  const details: HttpDetails = { status: res.status, bodyBytes: Buffer.byteLength(res.body), bodyTruncated: res.bodyTruncated };
+  const details: HttpDetails = {
+    status: res.status,
+    bodyBytes: Buffer.byteLength(res.body),
+    bodyTruncated: res.bodyTruncated,
+  };
   if (!expect.status.includes(res.status)) {
     const wanted = expect.status.join(', ');
     const body = res.body.trim() ? `: ${excerpt(res.body)}` : '';
@@ -22,7 +26,11 @@ export function checkHttpExpect(expect: HttpProbeConfig['expect'], res: HttpObse
       const hint = res.keySent
         ? 'the key was rejected: check apiKey, and that it is a key this gateway knows'
         : 'this endpoint needs a key: set auth: true and an apiKey on the target';
-      return { outcome: 'auth_rejected', reason: `${statusText(res.status)} from ${res.target} (expected ${wanted}): ${hint}${body}`, details };
+      return {
+        outcome: 'auth_rejected',
+        reason: `${statusText(res.status)} from ${res.target} (expected ${wanted}): ${hint}${body}`,
+        details,
+      };
     }
     if (res.status >= 300 && res.status < 400) {
       const location = firstHeader(res.headers.location);
@@ -33,10 +41,19 @@ export function checkHttpExpect(expect: HttpProbeConfig['expect'], res: HttpObse
         details,
       };
     }
-    return { outcome: 'http_error', reason: `${statusText(res.status)} from ${res.target} (expected ${wanted})${body}`, details };
+    return {
+      outcome: 'http_error',
+      reason: `${statusText(res.status)} from ${res.target} (expected ${wanted})${body}`,
+      details,
+    };
   }
   const failed = checkText(res.body, expect, 'response body');
-  if (failed) return { outcome: 'expectation_failed', reason: failed + (res.bodyTruncated ? ' (body truncated at maxBodyBytes)' : ''), details };
+  if (failed)
+    return {
+      outcome: 'expectation_failed',
+      reason: failed + (res.bodyTruncated ? ' (body truncated at maxBodyBytes)' : ''),
+      details,
+    };
   return { outcome: 'ok', reason: `${statusText(res.status)}`, details };
 }
 

@@ -6,7 +6,11 @@ export function statusText(status: number): string {
 }
 
 /** Checks text against `contains` / `matches`; undefined when it passes. */
-export function checkText(text: string, expect: { contains?: string | undefined; matches?: string | undefined }, what: string): string | undefined {
+export function checkText(
+  text: string,
+  expect: { contains?: string | undefined; matches?: string | undefined },
+  what: string,
+): string | undefined {
   if (expect.contains !== undefined && !text.includes(expect.contains)) {
     return `${what} does not contain ${JSON.stringify(expect.contains)}${excerptSuffix(text)}`;
   }

@@ -33,12 +33,15 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => 
   // The body as bytes, whatever its type: readJsonRpcBody turns what is not JSON-RPC into a
   // JSON-RPC error, and the SDK answers a wrong Content-Type (415).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MCP_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MCP_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge(MCP_BODY_LIMIT));
-    if (status >= 400 && status < 500) return sendError(reply, { status: 400, code: -32600, message: `Invalid Request: ${err.message}` });
+    if (status >= 400 && status < 500)
+      return sendError(reply, { status: 400, code: -32600, message: `Invalid Request: ${err.message}` });
     req.log.error({ err }, 'MCP request failed');
     return reply.code(500).send({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
   });
@@ -48,13 +51,26 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => 
     const refusal = refuseMcpRequest(deps.access(), req.headers);
     if (refusal?.status === 404) return reply.code(404).send({ error: refusal.message });
     if (refusal) {
-      if (refusal.status === 403) req.log.warn({ origin: req.headers.origin, host: req.headers.host }, 'MCP request refused: Origin or Host not allowed');
+      if (refusal.status === 403)
+        req.log.warn(
+          { origin: req.headers.origin, host: req.headers.host },
+          'MCP request refused: Origin or Host not allowed',
+        );
       if (refusal.status === 401) void reply.header('www-authenticate', 'Bearer realm="mcpwatch"');
-      return reply.code(refusal.status).send({ jsonrpc: '2.0', error: { code: -32001, message: refusal.message }, id: null });
+      return reply
+        .code(refusal.status)
+        .send({ jsonrpc: '2.0', error: { code: -32001, message: refusal.message }, id: null });
     }
     if (req.method !== 'POST') {
       // Stateless: no standalone SSE stream (GET) and no session to delete.
-      return reply.code(405).header('allow', 'POST').send({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: POST JSON-RPC messages to /mcp' }, id: null });
+      return reply
+        .code(405)
+        .header('allow', 'POST')
+        .send({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'Method not allowed: POST JSON-RPC messages to /mcp' },
+          id: null,
+        });
     }
     return undefined;
   });

@@ -50,7 +50,11 @@ describe('freshRequests', () => {
     const phases = createPhaseClock();
     const fresh = freshRequests(target(), phases);
     for (let i = 0; i < 3; i++) {
-      const res = await fresh.request(url, { method: 'GET', headers: { 'user-agent': 'mcpwatch/test' }, signal: new AbortController().signal });
+      const res = await fresh.request(url, {
+        method: 'GET',
+        headers: { 'user-agent': 'mcpwatch/test' },
+        signal: new AbortController().signal,
+      });
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-seen-ua']).toBe('mcpwatch/test');
       expect((await readLimited(res.body, 1000)).text).toBe('hello GET close');
@@ -102,6 +106,8 @@ describe('freshRequests', () => {
   it('a refused connection rejects with its code', async () => {
     const fresh = freshRequests(target(), createPhaseClock());
     const closed = `http://127.0.0.1:1/`;
-    await expect(fresh.request(closed, { method: 'GET', headers: {}, signal: new AbortController().signal })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(
+      fresh.request(closed, { method: 'GET', headers: {}, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

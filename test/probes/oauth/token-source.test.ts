@@ -38,13 +38,22 @@ beforeAll(async () => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
       };
-      if (path === '/.well-known/oauth-protected-resource/mcp/') return json(200, { resource: `${base}/mcp/`, authorization_servers: [`${base}/realm`] });
+      if (path === '/.well-known/oauth-protected-resource/mcp/')
+        return json(200, { resource: `${base}/mcp/`, authorization_servers: [`${base}/realm`] });
       if (path.startsWith('/.well-known/') && path.endsWith('/realm')) {
-        return json(200, { issuer: `${base}/realm`, token_endpoint: `${base}/realm/token`, authorization_endpoint: `${base}/realm/auth`, response_types_supported: ['code'] });
+        return json(200, {
+          issuer: `${base}/realm`,
+          token_endpoint: `${base}/realm/token`,
+          authorization_endpoint: `${base}/realm/auth`,
+          response_types_supported: ['code'],
+        });
       }
       if (path === '/realm/token') {
         if (refuse) return json(refuse.status, refuse.body);
-        setTimeout(() => json(200, { access_token: `opaque-token-${++issued}`, token_type: 'Bearer', expires_in: expiresIn }), holdMs);
+        setTimeout(
+          () => json(200, { access_token: `opaque-token-${++issued}`, token_type: 'Bearer', expires_in: expiresIn }),
+          holdMs,
+        );
         return;
       }
       json(404, { error: 'not_found' });
@@ -62,7 +71,10 @@ beforeEach(() => {
 });
 
 function target(oauth2: string): Target {
-  const r = parseConfig(`targets:\n  sso: { url: "${base}", apiKey: sk-test-0123456789, apiKeyHeader: x-litellm-api-key, oauth2: ${oauth2} }\n`, {});
+  const r = parseConfig(
+    `targets:\n  sso: { url: "${base}", apiKey: sk-test-0123456789, apiKeyHeader: x-litellm-api-key, oauth2: ${oauth2} }\n`,
+    {},
+  );
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.config.targets.sso!;
 }
@@ -85,7 +97,11 @@ const tokenRequests = (): Seen[] => seen.filter((s) => s.path === '/realm/token'
 
 describe('TokenSource', () => {
   it('asks once and shares the token between the runs of a target (client_secret_basic, the scopes)', async () => {
-    const source = new TokenSource(target(`{ clientId: mcpwatch, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token", scopes: [openid, mcp] }`));
+    const source = new TokenSource(
+      target(
+        `{ clientId: mcpwatch, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token", scopes: [openid, mcp] }`,
+      ),
+    );
     const a = source.forRun(run());
     const b = source.forRun(run());
     const [ta, tb] = await Promise.all([a.token(), b.token()]);
@@ -96,7 +112,13 @@ describe('TokenSource', () => {
     expect(Object.fromEntries(req.body)).toEqual({ grant_type: 'client_credentials', scope: 'openid mcp' });
     // Exactly one of the two made the request; the other waited for it.
     expect([a.facts.requests.length, b.facts.requests.length].sort()).toEqual([0, 1]);
-    expect(a.facts).toMatchObject({ tokenEndpoint: `${base}/realm/token`, clientId: 'mcpwatch', authMethod: 'client_secret_basic', scopes: ['openid', 'mcp'], token: 'requested' });
+    expect(a.facts).toMatchObject({
+      tokenEndpoint: `${base}/realm/token`,
+      clientId: 'mcpwatch',
+      authMethod: 'client_secret_basic',
+      scopes: ['openid', 'mcp'],
+      token: 'requested',
+    });
     const later = source.forRun(run());
     expect(await later.token()).toBe(ta);
     expect(later.facts.token).toBe('cached');
@@ -104,16 +126,27 @@ describe('TokenSource', () => {
   });
 
   it('client_secret_post puts the credentials in the body', async () => {
-    const source = new TokenSource(target(`{ clientId: mcpwatch, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token", tokenAuthMethod: client_secret_post }`));
+    const source = new TokenSource(
+      target(
+        `{ clientId: mcpwatch, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token", tokenAuthMethod: client_secret_post }`,
+      ),
+    );
     await source.forRun(run()).token();
     const req = tokenRequests()[0]!;
     expect(req.authorization).toBeUndefined();
-    expect(Object.fromEntries(req.body)).toEqual({ grant_type: 'client_credentials', client_id: 'mcpwatch', client_secret: 's3cret-value' });
+    expect(Object.fromEntries(req.body)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'mcpwatch',
+      client_secret: 's3cret-value',
+    });
   });
 
   it('renews a token shortly before it expires', async () => {
     let now = 1_000_000;
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`), () => now);
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+      () => now,
+    );
     expiresIn = 8;
     const first = await source.forRun(run()).token();
     now += 5_999;
@@ -127,7 +160,9 @@ describe('TokenSource', () => {
   });
 
   it('after a 401, a cached token is renewed once; a new token that draws a 401 is not renewed again', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     const old = await source.forRun(run()).token();
     // A later run: the cached token is refused (revoked, or the gate's keys rotated).
     const r1 = source.forRun(run());
@@ -146,7 +181,9 @@ describe('TokenSource', () => {
   });
 
   it('a run whose token was renewed by another run meanwhile takes that one', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     const old = await source.forRun(run()).token();
     const a = source.forRun(run());
     const b = source.forRun(run());
@@ -158,7 +195,9 @@ describe('TokenSource', () => {
   });
 
   it('a request in flight for a run that times out does not fail the run that waited for it', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     holdMs = 300;
     const short = new AbortController();
     const first = source.forRun(run(short.signal)).token();
@@ -169,8 +208,13 @@ describe('TokenSource', () => {
   });
 
   it('a refusal is auth_rejected with the endpoint, the client and its words, and is counted as rejected', async () => {
-    const source = new TokenSource(target(`{ clientId: mcpwatch, clientSecret: wrong-secret, tokenUrl: "${base}/realm/token" }`));
-    refuse = { status: 401, body: { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' } };
+    const source = new TokenSource(
+      target(`{ clientId: mcpwatch, clientSecret: wrong-secret, tokenUrl: "${base}/realm/token" }`),
+    );
+    refuse = {
+      status: 401,
+      body: { error: 'unauthorized_client', error_description: 'Invalid client or Invalid client credentials' },
+    };
     const r = source.forRun(run());
     const err = await r.token().then(
       () => undefined,
@@ -178,13 +222,21 @@ describe('TokenSource', () => {
     );
     expect(err).toBeInstanceOf(ProbeFailure);
     expect((err as ProbeFailure).outcome).toBe('auth_rejected');
-    expect((err as ProbeFailure).message).toMatch(new RegExp(`^the token endpoint ${base}/realm/token refused client "mcpwatch": unauthorized_client \\(Invalid client or Invalid client credentials\\)`));
-    expect(r.facts.requests).toEqual([expect.objectContaining({ outcome: 'rejected', status: 401, error: 'unauthorized_client', why: 'first' })]);
+    expect((err as ProbeFailure).message).toMatch(
+      new RegExp(
+        `^the token endpoint ${base}/realm/token refused client "mcpwatch": unauthorized_client \\(Invalid client or Invalid client credentials\\)`,
+      ),
+    );
+    expect(r.facts.requests).toEqual([
+      expect.objectContaining({ outcome: 'rejected', status: 401, error: 'unauthorized_client', why: 'first' }),
+    ]);
   });
 
   it('a token endpoint that is down is connect_error naming it', async () => {
     const port = await closedPort();
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "http://127.0.0.1:${port}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "http://127.0.0.1:${port}/realm/token" }`),
+    );
     const r = source.forRun(run());
     await expect(r.token()).rejects.toMatchObject({
       outcome: 'connect_error',
@@ -198,19 +250,39 @@ describe('TokenSource', () => {
     const r = run();
     const oauth = source.forRun(r);
     expect(await oauth.token()).toBeUndefined();
-    const token = await oauth.renew(undefined, `Bearer error="invalid_token", resource_metadata="${base}/.well-known/oauth-protected-resource/mcp/", scope="mcp:read"`);
+    const token = await oauth.renew(
+      undefined,
+      `Bearer error="invalid_token", resource_metadata="${base}/.well-known/oauth-protected-resource/mcp/", scope="mcp:read"`,
+    );
     expect(token).toMatch(/^opaque-token-/);
-    expect(oauth.facts).toMatchObject({ tokenEndpoint: `${base}/realm/token`, scopes: ['mcp:read'], discovery: { resourceMetadata: `${base}/.well-known/oauth-protected-resource/mcp/`, authorizationServer: `${base}/realm` } });
+    expect(oauth.facts).toMatchObject({
+      tokenEndpoint: `${base}/realm/token`,
+      scopes: ['mcp:read'],
+      discovery: {
+        resourceMetadata: `${base}/.well-known/oauth-protected-resource/mcp/`,
+        authorizationServer: `${base}/realm`,
+      },
+    });
     // The resource (RFC 8707) from the resource metadata, the scope from the challenge.
-    expect(Object.fromEntries(tokenRequests()[0]!.body)).toEqual({ grant_type: 'client_credentials', scope: 'mcp:read', resource: `${base}/mcp/` });
-    expect(r.steps.some((s) => s.startsWith(`oauth2: discovering the token endpoint of ${base}/mcp/ from the 401's resource_metadata`))).toBe(true);
+    expect(Object.fromEntries(tokenRequests()[0]!.body)).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'mcp:read',
+      resource: `${base}/mcp/`,
+    });
+    expect(
+      r.steps.some((s) =>
+        s.startsWith(`oauth2: discovering the token endpoint of ${base}/mcp/ from the 401's resource_metadata`),
+      ),
+    ).toBe(true);
     // The next run knows the endpoint.
     const next = source.forRun(run());
     expect(await next.token()).toBe(token);
   });
 
   it('registers each token with the redactor, and never puts it in a step', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     const r = run();
     const token = (await source.forRun(r).token())!;
     expect(r.redactor.mask(`got ${token}`)).toBe('got ***');
@@ -220,7 +292,7 @@ describe('TokenSource', () => {
 });
 
 describe('TokenSources', () => {
-  it('keeps a target\'s token across reloads that leave its URL, TLS and oauth2 alone', () => {
+  it("keeps a target's token across reloads that leave its URL, TLS and oauth2 alone", () => {
     const sources = new TokenSources();
     const t = target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`);
     const a = sources.for(t)!;
@@ -234,10 +306,16 @@ describe('withSsoToken', () => {
   function ctx(oauth: ReturnType<TokenSource['forRun']>): ProbeContext {
     return { oauth, signal: new AbortController().signal, step: () => undefined } as unknown as ProbeContext;
   }
-  const unauthorized = (): ProbeFailure => new ProbeFailure('auth_rejected', '401 from the gate', { status: 401, wwwAuthenticate: 'Bearer error="invalid_token"' });
+  const unauthorized = (): ProbeFailure =>
+    new ProbeFailure('auth_rejected', '401 from the gate', {
+      status: 401,
+      wwwAuthenticate: 'Bearer error="invalid_token"',
+    });
 
   it('tries once more with a renewed token after a 401 to a cached one', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     const stale = await source.forRun(run()).token();
     const sent: Array<string | undefined> = [];
     const result = await withSsoToken(ctx(source.forRun(run())), async (token) => {
@@ -251,7 +329,9 @@ describe('withSsoToken', () => {
   });
 
   it('does not try again when the token was new: the 401 stands', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     let tries = 0;
     await expect(
       withSsoToken(ctx(source.forRun(run())), async () => {
@@ -263,7 +343,9 @@ describe('withSsoToken', () => {
   });
 
   it('a result that says 401 (a plain HTTP check) is tried again too', async () => {
-    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`));
+    const source = new TokenSource(
+      target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${base}/realm/token" }`),
+    );
     const stale = await source.forRun(run()).token();
     const statuses = await withSsoToken(
       ctx(source.forRun(run())),

@@ -1,8 +1,14 @@
-import { InvalidClientError, InvalidScopeError, ServerError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import {
+  InvalidClientError,
+  InvalidScopeError,
+  ServerError,
+  UnauthorizedClientError,
+} from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { describe, expect, it } from 'vitest';
 import { describeTokenError, expiryOf, isUsable, jwtExp, renewAt } from '../../../src/probes/oauth/tokens.js';
 
-const jwt = (claims: object): string => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+const jwt = (claims: object): string =>
+  `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 const URL = 'https://sso.example.com/realms/ops/protocol/openid-connect/token';
 
 describe('token lifetimes', () => {
@@ -26,7 +32,7 @@ describe('token lifetimes', () => {
   });
 });
 
-describe('describeTokenError: the endpoint, the client and the endpoint\'s words', () => {
+describe("describeTokenError: the endpoint, the client and the endpoint's words", () => {
   it.each([
     [
       'Keycloak: a wrong secret',
@@ -35,9 +41,27 @@ describe('describeTokenError: the endpoint, the client and the endpoint\'s words
       'rejected',
       `the token endpoint ${URL} refused client "mcpwatch": unauthorized_client (Invalid client or Invalid client credentials) — check oauth2.clientId and its secret or key; the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")`,
     ],
-    ['an unknown client', new InvalidClientError('Invalid client credentials'), 'auth_rejected', 'rejected', /refused client "mcpwatch": invalid_client \(Invalid client credentials\) — check oauth2\.clientId/],
-    ['a scope it may not ask for', new InvalidScopeError(''), 'auth_rejected', 'rejected', /refused client "mcpwatch": invalid_scope — check oauth2\.scopes/],
-    ['a 502 from a proxy', new ServerError('HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway'), 'http_error', 'error', `the token endpoint ${URL} failed for client "mcpwatch": HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway`],
+    [
+      'an unknown client',
+      new InvalidClientError('Invalid client credentials'),
+      'auth_rejected',
+      'rejected',
+      /refused client "mcpwatch": invalid_client \(Invalid client credentials\) — check oauth2\.clientId/,
+    ],
+    [
+      'a scope it may not ask for',
+      new InvalidScopeError(''),
+      'auth_rejected',
+      'rejected',
+      /refused client "mcpwatch": invalid_scope — check oauth2\.scopes/,
+    ],
+    [
+      'a 502 from a proxy',
+      new ServerError('HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway'),
+      'http_error',
+      'error',
+      `the token endpoint ${URL} failed for client "mcpwatch": HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway`,
+    ],
   ])('%s', (_n, err, outcome, request, reason) => {
     const d = describeTokenError(err, URL, 'mcpwatch');
     expect(d.outcome).toBe(outcome);

@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogDiff, ServerOutcomes } from '../../../src/probes/types.js';
-import { canonicalJson, checkCatalog, diffCatalogs, NO_PREFIX, serverOf, serverStates, snapshotCatalog, toolsPerServer } from '../../../src/probes/verdicts/catalog.js';
+import {
+  canonicalJson,
+  checkCatalog,
+  diffCatalogs,
+  NO_PREFIX,
+  serverOf,
+  serverStates,
+  snapshotCatalog,
+  toolsPerServer,
+} from '../../../src/probes/verdicts/catalog.js';
 
 // The catalog as mcp_catalog sees it: fingerprint and diff, tools per server, the probe's expectations.
 
 describe('catalog fingerprint', () => {
-  const schema = { type: 'object', properties: { path: { type: 'string' }, depth: { type: 'number', default: 1 } }, required: ['path'] };
-  const reordered = { required: ['path'], properties: { depth: { default: 1, type: 'number' }, path: { type: 'string' } }, type: 'object' };
+  const schema = {
+    type: 'object',
+    properties: { path: { type: 'string' }, depth: { type: 'number', default: 1 } },
+    required: ['path'],
+  };
+  const reordered = {
+    required: ['path'],
+    properties: { depth: { default: 1, type: 'number' }, path: { type: 'string' } },
+    type: 'object',
+  };
 
   it('canonical JSON sorts keys at every level and keeps array order', () => {
     expect(canonicalJson(reordered)).toBe(canonicalJson(schema));
@@ -19,23 +36,46 @@ describe('catalog fingerprint', () => {
     const b = snapshotCatalog([{ name: 'fs-list' }, { name: 'fs-read', inputSchema: reordered }]);
     expect(b.fingerprint).toBe(a.fingerprint);
     expect(a.fingerprint).toMatch(/^[0-9a-f]{16}$/);
-    expect(snapshotCatalog([{ name: 'fs-read', inputSchema: schema }, { name: 'fs-ls' }]).fingerprint).not.toBe(a.fingerprint);
-    expect(snapshotCatalog([{ name: 'fs-read', inputSchema: { ...schema, required: [] } }, { name: 'fs-list' }]).fingerprint).not.toBe(a.fingerprint);
+    expect(snapshotCatalog([{ name: 'fs-read', inputSchema: schema }, { name: 'fs-ls' }]).fingerprint).not.toBe(
+      a.fingerprint,
+    );
+    expect(
+      snapshotCatalog([{ name: 'fs-read', inputSchema: { ...schema, required: [] } }, { name: 'fs-list' }]).fingerprint,
+    ).not.toBe(a.fingerprint);
   });
 
   it('the first catalog is no change; then added, removed and changed schemas are named, sorted', () => {
     const before = snapshotCatalog([{ name: 'x-a' }, { name: 'x-b', inputSchema: schema }, { name: 'x-c' }]);
     expect(diffCatalogs(undefined, before)).toEqual({ changed: false, added: [], removed: [], changedSchemas: [] });
-    expect(diffCatalogs(before, snapshotCatalog([{ name: 'x-c' }, { name: 'x-b', inputSchema: reordered }, { name: 'x-a' }])).changed).toBe(false);
-    const after = snapshotCatalog([{ name: 'x-b', inputSchema: { type: 'object' } }, { name: 'x-c' }, { name: 'x-z' }, { name: 'x-d' }]);
-    expect(diffCatalogs(before, after)).toEqual({ changed: true, added: ['x-d', 'x-z'], removed: ['x-a'], changedSchemas: ['x-b'] });
+    expect(
+      diffCatalogs(before, snapshotCatalog([{ name: 'x-c' }, { name: 'x-b', inputSchema: reordered }, { name: 'x-a' }]))
+        .changed,
+    ).toBe(false);
+    const after = snapshotCatalog([
+      { name: 'x-b', inputSchema: { type: 'object' } },
+      { name: 'x-c' },
+      { name: 'x-z' },
+      { name: 'x-d' },
+    ]);
+    expect(diffCatalogs(before, after)).toEqual({
+      changed: true,
+      added: ['x-d', 'x-z'],
+      removed: ['x-a'],
+      changedSchemas: ['x-b'],
+    });
   });
 });
 
 describe('toolsPerServer', () => {
   it('counts by {server}- prefix; the longest requested alias wins; requested servers without tools count 0', () => {
     const names = ['mcp_fs-read_file', 'mcp_fs-write_file', 'my-db-query', 'my-db-list', 'my-ping', 'plain'];
-    expect(toolsPerServer(names, ['mcp_fs', 'my-db', 'mcp_gone'])).toEqual({ mcp_fs: 2, 'my-db': 2, mcp_gone: 0, my: 1, '(none)': 1 });
+    expect(toolsPerServer(names, ['mcp_fs', 'my-db', 'mcp_gone'])).toEqual({
+      mcp_fs: 2,
+      'my-db': 2,
+      mcp_gone: 0,
+      my: 1,
+      '(none)': 1,
+    });
     expect(toolsPerServer(names, [])).toEqual({ mcp_fs: 2, my: 3, '(none)': 1 });
   });
 });
@@ -50,9 +90,16 @@ describe('serverOf', () => {
 });
 
 describe('checkCatalog', () => {
-  const spec = (expect: { tools?: string[]; minTools?: number; serversPresent?: boolean } = {}, servers = ['mcp_fs', 'mcp_db']) => ({
+  const spec = (
+    expect: { tools?: string[]; minTools?: number; serversPresent?: boolean } = {},
+    servers = ['mcp_fs', 'mcp_db'],
+  ) => ({
     servers,
-    expect: { tools: expect.tools ?? [], serversPresent: expect.serversPresent ?? true, ...(expect.minTools !== undefined && { minTools: expect.minTools }) },
+    expect: {
+      tools: expect.tools ?? [],
+      serversPresent: expect.serversPresent ?? true,
+      ...(expect.minTools !== undefined && { minTools: expect.minTools }),
+    },
   });
   const noChange: CatalogDiff = { changed: false, added: [], removed: [], changedSchemas: [] };
   const seen = (names: string[], outcomes: ServerOutcomes = {}, diff = noChange) => {
@@ -62,8 +109,24 @@ describe('checkCatalog', () => {
 
   it.each([
     ['all servers list tools', spec(), seen(['mcp_db-query', 'mcp_fs-read']), 'ok', '2 tools (mcp_fs: 1, mcp_db: 1)'],
-    ['a change is noted', spec(), seen(['mcp_db-query', 'mcp_fs-read'], {}, { changed: true, added: ['mcp_fs-read'], removed: [], changedSchemas: [] }), 'ok', '2 tools (mcp_fs: 1, mcp_db: 1); catalog changed (+1 -0 ~0)'],
-    ['an expected tool missing', spec({ tools: ['mcp_fs-write'] }), seen(['mcp_db-query', 'mcp_fs-read']), 'expectation_failed', 'expected tool missing: mcp_fs-write — 2 tools (mcp_fs: 1, mcp_db: 1)'],
+    [
+      'a change is noted',
+      spec(),
+      seen(
+        ['mcp_db-query', 'mcp_fs-read'],
+        {},
+        { changed: true, added: ['mcp_fs-read'], removed: [], changedSchemas: [] },
+      ),
+      'ok',
+      '2 tools (mcp_fs: 1, mcp_db: 1); catalog changed (+1 -0 ~0)',
+    ],
+    [
+      'an expected tool missing',
+      spec({ tools: ['mcp_fs-write'] }),
+      seen(['mcp_db-query', 'mcp_fs-read']),
+      'expectation_failed',
+      'expected tool missing: mcp_fs-write — 2 tools (mcp_fs: 1, mcp_db: 1)',
+    ],
     [
       'a server without tools, the gateway silent (1.77)',
       spec(),
@@ -88,11 +151,21 @@ describe('checkCatalog', () => {
     [
       'a server the gateway reports on, not in servers: named, not failing the run; its HTTP status kept',
       spec(),
-      seen(['mcp_fs-read', 'mcp_db-query'], { mcp_fs: { status: 'ok', tool_count: 1 }, mcp_db: { status: 'ok', tool_count: 1 }, mcp_x: { status: 'forbidden', http_status: 403 } }),
+      seen(['mcp_fs-read', 'mcp_db-query'], {
+        mcp_fs: { status: 'ok', tool_count: 1 },
+        mcp_db: { status: 'ok', tool_count: 1 },
+        mcp_x: { status: 'forbidden', http_status: 403 },
+      }),
       'ok',
       '2 tools (mcp_fs: 1, mcp_db: 1); down: mcp_x: forbidden (HTTP 403) — refused: the key may not use this server, or (1.109+) its stdio command is not allowed (LITELLM_MCP_STDIO_EXTRA_COMMANDS)',
     ],
-    ['fewer than minTools', spec({ minTools: 3 }), seen(['mcp_db-query', 'mcp_fs-read']), 'expectation_failed', '2 tools, expected at least 3 — 2 tools (mcp_fs: 1, mcp_db: 1)'],
+    [
+      'fewer than minTools',
+      spec({ minTools: 3 }),
+      seen(['mcp_db-query', 'mcp_fs-read']),
+      'expectation_failed',
+      '2 tools, expected at least 3 — 2 tools (mcp_fs: 1, mcp_db: 1)',
+    ],
   ])('%s', (_name, s, c, outcome, reason) => {
     expect(checkCatalog(s, c)).toEqual({ outcome, reason });
   });
@@ -100,12 +173,51 @@ describe('checkCatalog', () => {
 
 describe('serverStates', () => {
   it.each([
-    ['1.77: a requested server with no tools is no_tools; listed ones are up', ['a', 'b'], { a: 2, b: 0 }, {}, { a: { up: true, tools: 2 }, b: { up: false, tools: 0, reason: 'no_tools' } }],
-    ['1.109: the gateway\'s status is the reason, with its HTTP status', ['a', 'b'], { a: 2, b: 0 }, { a: { status: 'ok', tool_count: 2 }, b: { status: 'auth_required', http_status: 401 } }, { a: { up: true, tools: 2 }, b: { up: false, tools: 0, reason: 'auth_required', said: 'auth_required (HTTP 401)' } }],
-    ['a status outside the contract is upstream_error, in the gateway\'s word', ['a'], { a: 0 }, { a: { status: 'exploded' } }, { a: { up: false, tools: 0, reason: 'upstream_error', said: 'exploded' } }],
-    ['reported on others but not on this one: missing', ['a', 'b'], { a: 1, b: 0 }, { a: { status: 'ok', tool_count: 1 } }, { a: { up: true, tools: 1 }, b: { up: false, tools: 0, reason: 'missing' } }],
-    ['ok with no tools is no_tools', ['a'], { a: 0 }, { a: { status: 'ok', tool_count: 0 } }, { a: { up: false, tools: 0, reason: 'no_tools', said: 'ok with no tools' } }],
-    ['servers not asked for: from tool prefixes and outcomes; tools without a prefix are no server', [], { a: 3, '(none)': 2 }, { z: { status: 'timeout' } }, { a: { up: true, tools: 3 }, z: { up: false, tools: 0, reason: 'timeout', said: 'timeout' } }],
+    [
+      '1.77: a requested server with no tools is no_tools; listed ones are up',
+      ['a', 'b'],
+      { a: 2, b: 0 },
+      {},
+      { a: { up: true, tools: 2 }, b: { up: false, tools: 0, reason: 'no_tools' } },
+    ],
+    [
+      "1.109: the gateway's status is the reason, with its HTTP status",
+      ['a', 'b'],
+      { a: 2, b: 0 },
+      { a: { status: 'ok', tool_count: 2 }, b: { status: 'auth_required', http_status: 401 } },
+      {
+        a: { up: true, tools: 2 },
+        b: { up: false, tools: 0, reason: 'auth_required', said: 'auth_required (HTTP 401)' },
+      },
+    ],
+    [
+      "a status outside the contract is upstream_error, in the gateway's word",
+      ['a'],
+      { a: 0 },
+      { a: { status: 'exploded' } },
+      { a: { up: false, tools: 0, reason: 'upstream_error', said: 'exploded' } },
+    ],
+    [
+      'reported on others but not on this one: missing',
+      ['a', 'b'],
+      { a: 1, b: 0 },
+      { a: { status: 'ok', tool_count: 1 } },
+      { a: { up: true, tools: 1 }, b: { up: false, tools: 0, reason: 'missing' } },
+    ],
+    [
+      'ok with no tools is no_tools',
+      ['a'],
+      { a: 0 },
+      { a: { status: 'ok', tool_count: 0 } },
+      { a: { up: false, tools: 0, reason: 'no_tools', said: 'ok with no tools' } },
+    ],
+    [
+      'servers not asked for: from tool prefixes and outcomes; tools without a prefix are no server',
+      [],
+      { a: 3, '(none)': 2 },
+      { z: { status: 'timeout' } },
+      { a: { up: true, tools: 3 }, z: { up: false, tools: 0, reason: 'timeout', said: 'timeout' } },
+    ],
   ] as const)('%s', (_what, servers, perServer, outcomes, want) => {
     expect(serverStates(servers, perServer, outcomes as ServerOutcomes)).toEqual(want);
   });

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerState } from '../../../src/probes/types.js';
-import { compareGatewayHealth, describeMismatches, healthEntriesOf, serverNamesOf } from '../../../src/probes/verdicts/gateway-health.js';
+import {
+  compareGatewayHealth,
+  describeMismatches,
+  healthEntriesOf,
+  serverNamesOf,
+} from '../../../src/probes/verdicts/gateway-health.js';
 
 // LiteLLM's own MCP health, in the shapes 1.77.1 and 1.109.1 answer (taken from real answers,
 // ids shortened; the env of /v1/mcp/server masked).
 
 const LIST = [
-  { server_id: 'id-pg', server_name: 'mcp_postgres', alias: 'mcp_postgres', command: 'postgres-mcp', env: { DATABASE_URI: 'postgresql://u:secret-password@db/x' } },
+  {
+    server_id: 'id-pg',
+    server_name: 'mcp_postgres',
+    alias: 'mcp_postgres',
+    command: 'postgres-mcp',
+    env: { DATABASE_URI: 'postgresql://u:secret-password@db/x' },
+  },
   { server_id: 'id-fs', server_name: 'mcp_filesystem', command: 'node' },
   { server_id: 'id-broken', alias: 'mcp_broken' },
   { server_name: 'no id' },
@@ -26,7 +37,11 @@ const HEALTH_1109 = [
   { server_id: 'id-broken', status: 'unhealthy' },
   { server_id: 'id-unknown', status: 'unknown' },
 ];
-const SEEN: Record<string, ServerState> = { mcp_postgres: { up: true, tools: 9 }, mcp_filesystem: { up: true, tools: 14 }, mcp_broken: { up: false, tools: 0, reason: 'internal' } };
+const SEEN: Record<string, ServerState> = {
+  mcp_postgres: { up: true, tools: 9 },
+  mcp_filesystem: { up: true, tools: 14 },
+  mcp_broken: { up: false, tools: 0, reason: 'internal' },
+};
 
 describe('the gateway health check', () => {
   it('reads only ids and names from /v1/mcp/server (never its env)', () => {
