@@ -48,7 +48,10 @@ export function formatResult(r: ProbeResult, url: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The TLS connection: version, certificate, its issuer and expiry; the chain's earliest expiry when it is not the leaf's. */
+/**
+ * The TLS connection: version, certificate, its issuer and expiry; the chain's earliest expiry when it is not the
+ * leaf's.
+ */
 function tlsLines(t: TlsFacts, now: number): string[] {
   const when = (ms: number): string =>
     `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC (${ms < now ? `expired ${roughly(now - ms)} ago` : `in ${roughly(ms - now)}`})`;

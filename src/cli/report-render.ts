@@ -241,7 +241,9 @@ function countFindings(findings: readonly Finding[]): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}`;
 }
 
-/** Real clients' auth errors before the report started: not a failure of its checks, but what a reader should see first. */
+/**
+ * Real clients' auth errors before the report started: not a failure of its checks, but what a reader should see first.
+ */
 export function externalAuth(r: Pick<Report, 'logs'>): string | undefined {
   const parts = (r.logs?.containers ?? [])
     .filter((c) => (c.externalAuthBefore ?? 0) > 0)

@@ -247,7 +247,10 @@ export const logsSchema = z.strictObject({
   docker: z
     .strictObject({
       socketPath: z.string().min(1).default('/var/run/docker.sock'),
-      /** The Docker API over HTTP instead of the socket, e.g. a socket proxy: `http://docker-proxy:2375`. Wins over socketPath. */
+      /**
+       * The Docker API over HTTP instead of the socket, e.g. a socket proxy: `http://docker-proxy:2375`. Wins over
+       * socketPath.
+       */
       url: httpUrl.optional(),
     })
     .prefault({}),

@@ -93,7 +93,10 @@ export interface EvidenceRecord {
   lastAt: number;
 }
 
-/** A record's text without the time its logger prints (LiteLLM's `HH:MM:SS - `, rich's `[date time]`): repeats of it compare equal. */
+/**
+ * A record's text without the time its logger prints (LiteLLM's `HH:MM:SS - `, rich's `[date time]`): repeats of it
+ * compare equal.
+ */
 function repeatKey(r: KeptRecord): string {
   const t = r.text;
   const c = t.charCodeAt(0);

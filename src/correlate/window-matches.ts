@@ -37,14 +37,19 @@ export interface WindowSummary {
   matches: WindowMatch[];
   /** Matches of the window not listed (only the newest are). */
   omitted: number;
-  /** Auth errors of origin `external` logged before `mark` (the report's start): real clients', not the report's own tries. */
+  /**
+   * Auth errors of origin `external` logged before `mark` (the report's start): real clients', not the report's own
+   * tries.
+   */
   externalAuthBefore: number;
 }
 
 /** How long after an auth record the access line of its request may come (uvicorn logs it when the answer is sent). */
 const PAIR_MS = 2_000;
 
-/** A match as it is listed (/status, the MCP tools, the report): its first lines masked until its record is complete. */
+/**
+ * A match as it is listed (/status, the MCP tools, the report): its first lines masked until its record is complete.
+ */
 export function listedMatch(m: Match, rec: LogRecord, origin: Origin, at: number, redactor: Redactor): WindowMatch {
   return {
     at: new Date(at).toISOString(),
@@ -57,7 +62,10 @@ export function listedMatch(m: Match, rec: LogRecord, origin: Origin, at: number
   };
 }
 
-/** The listed matches of records still open: completed (all their lines, the requester a later line named) when the record ends. */
+/**
+ * The listed matches of records still open: completed (all their lines, the requester a later line named) when the
+ * record ends.
+ */
 export class OpenRecords<T extends WindowMatch> {
   private readonly open = new WeakMap<LogRecord, T[]>();
 

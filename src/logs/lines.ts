@@ -41,7 +41,10 @@ export function tsToSince(ts: string): string {
   return `${secs}.${n.slice(20, 29)}`;
 }
 
-/** Epoch milliseconds of a Docker timestamp; one that cannot be read is taken as now (never NaN, which would throw where it is formatted). */
+/**
+ * Epoch milliseconds of a Docker timestamp; one that cannot be read is taken as now (never NaN, which would throw where
+ * it is formatted).
+ */
 export function tsToMs(ts: string): number {
   // Called per record: the seconds are parsed once per second of log, the milliseconds by hand.
   const secs = ts.slice(0, 19);

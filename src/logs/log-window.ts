@@ -14,7 +14,10 @@ const READ_TIMEOUT_MS = 10_000;
 /** Docker's `since`/`until` (`seconds.nanoseconds`) for an epoch-ms time. */
 const dockerTime = (ms: number): string => tsToSince(nowTs(ms));
 
-/** What a bounded read reports: each match as it is found, each complete record (duplicates of a record already read included, marked). */
+/**
+ * What a bounded read reports: each match as it is found, each complete record (duplicates of a record already read
+ * included, marked).
+ */
 export interface WindowSink {
   match?(m: Match, rec: LogRecord): void;
   recordEnd(rec: LogRecord, matched: readonly Match[]): void;

@@ -10,7 +10,10 @@ export const MCP_DEDUPE_MS = 1_000;
 export interface PipelineSink {
   line(line: LogLine): void;
   match(match: Match, rec: LogRecord): void;
-  /** A record is complete (its continuation lines joined), with everything its rules matched: what was matched at its start can be completed. */
+  /**
+   * A record is complete (its continuation lines joined), with everything its rules matched: what was matched at its
+   * start can be completed.
+   */
   recordEnd?(rec: LogRecord, matched: readonly Match[]): void;
 }
 

@@ -117,7 +117,10 @@ export class ProbeRecorder {
     this.recordDetails(s, result);
   }
 
-  /** Token requests of the run, per target (the token is the target's, shared by its probes), and the expiry of the token it used. */
+  /**
+   * Token requests of the run, per target (the token is the target's, shared by its probes), and the expiry of the
+   * token it used.
+   */
   private recordOAuth(result: ProbeResult): void {
     const o = result.oauth;
     if (!o || !this.oauthTargets.has(result.target)) return;
@@ -166,7 +169,10 @@ export class ProbeRecorder {
     }
   }
 
-  /** Findings per code and severity; codes no longer found go back to 0 (an alert resolves), a probe's series go with it. */
+  /**
+   * Findings per code and severity; codes no longer found go back to 0 (an alert resolves), a probe's series go with
+   * it.
+   */
   private recordClientFindings(s: Series, d: ClientConfigDetails): void {
     const counts = new Map<string, number>();
     for (const f of d.findings)

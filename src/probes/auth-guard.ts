@@ -30,7 +30,10 @@ async function open(
   await session.close();
 }
 
-/** Tries to open an MCP session with the given credentials and reports how the gateway (or the SSO gate in front of it) answered. */
+/**
+ * Tries to open an MCP session with the given credentials and reports how the gateway (or the SSO gate in front of it)
+ * answered.
+ */
 async function attempt(ctx: ProbeContext, label: GuardCheck, run: () => Promise<void>): Promise<Attempt> {
   try {
     await run();

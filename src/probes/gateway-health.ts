@@ -12,7 +12,8 @@ const MARGIN_MS = 1_000;
 /**
  * `gatewayHealth: true`: LiteLLM's own view of its MCP servers, `GET /v1/mcp/server/health` (ids)
  * and `GET /v1/mcp/server` (ids → names), with the target's key, within what is left of the run
- * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint (1.109 takes 12 s while an
+ * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint
+ * (1.109 takes 12 s while an
  * upstream hangs) does not cost the catalog result. Never throws: a failure is in `error`.
  */
 export async function readGatewayHealth(

@@ -47,7 +47,10 @@ export interface RejectionDetails {
   wwwAuthenticate?: string;
 }
 
-/** What LiteLLM 1.108+ reports per upstream server in `_meta["litellm.ai/server_outcomes"]` (e.g. ok, internal, unreachable, forbidden). */
+/**
+ * What LiteLLM 1.108+ reports per upstream server in `_meta["litellm.ai/server_outcomes"]` (e.g. ok, internal,
+ * unreachable, forbidden).
+ */
 export type ServerOutcomes = Record<string, { status?: string; tool_count?: number; http_status?: number }>;
 
 /** What changed from one catalog to the next. */
@@ -248,7 +251,10 @@ export interface GatewayLog {
   containers: string[];
   /** The servers the records were chosen for. */
   about: string[];
-  /** Oldest first; a record logged again in the window (same text but for its time) is shown once, with how often it came again. */
+  /**
+   * Oldest first; a record logged again in the window (same text but for its time) is shown once, with how often it
+   * came again.
+   */
   records: Array<{
     container: string;
     at: string;
@@ -275,7 +281,10 @@ interface ResultBase {
   durationMs: number;
   /** Milliseconds per phase. */
   phases: Partial<Record<Phase, number>>;
-  /** The run's step-by-step log (what was sent, masked; what came back); empty for scheduled runs (nothing shows theirs). */
+  /**
+   * The run's step-by-step log (what was sent, masked; what came back); empty for scheduled runs (nothing shows
+   * theirs).
+   */
   steps: Step[];
   /** A failed run: what the gateway logged about it. */
   gatewayLog?: GatewayLog;
@@ -333,14 +342,20 @@ export interface GuardRequest {
   end(): void;
 }
 
-/** Where auth_guard announces its requests, so the errors they provoke in the gateway's log are told apart (origin="probe"). */
+/**
+ * Where auth_guard announces its requests, so the errors they provoke in the gateway's log are told apart
+ * (origin="probe").
+ */
 export interface GuardAnnouncer {
   begin(check: AuthCheck): GuardRequest;
 }
 
 /** A run's access to its target's OAuth 2.0 token (targets with `oauth2`). */
 export interface OAuthRun {
-  /** A token valid now (cached, or requested); undefined while the token endpoint is unknown (discovered from a 401). Throws a ProbeFailure when the endpoint refuses or fails. */
+  /**
+   * A token valid now (cached, or requested); undefined while the token endpoint is unknown (discovered from a 401).
+   * Throws a ProbeFailure when the endpoint refuses or fails.
+   */
   token(): Promise<string | undefined>;
   /**
    * After a 401 to a request that carried `sent` (or no token): a new token to try once more, or
@@ -359,9 +374,14 @@ export interface ProbeContext {
   readonly logger: Logger;
   readonly target: Target;
   readonly phases: PhaseClock;
-  /** A dispatcher made for this run (TLS options of the target, connect timing); closed after it. Made when first used. */
+  /**
+   * A dispatcher made for this run (TLS options of the target, connect timing); closed after it. Made when first used.
+   */
   readonly dispatcher: Dispatcher;
-  /** One request on a connection of its own (node:http; TLS options, connect timing and TLS facts as the dispatcher's); what the run leaves open is closed after it. */
+  /**
+   * One request on a connection of its own (node:http; TLS options, connect timing and TLS facts as the dispatcher's);
+   * what the run leaves open is closed after it.
+   */
   readonly request: FreshRequest;
   readonly redactor: Redactor;
   /** What this probe keeps between its runs. Empty for one-off runs (`mcpwatch probe`). */

@@ -232,7 +232,9 @@ export class Agent {
     return this.config.probes.map((p) => p.name);
   }
 
-  /** A configured probe of another shard: where it runs. Undefined for this shard's probes and for names not configured. */
+  /**
+   * A configured probe of another shard: where it runs. Undefined for this shard's probes and for names not configured.
+   */
   probeElsewhere(name: string): ProbeElsewhere | undefined {
     const { shard, shardOf } = this.sharded;
     const s = shardOf(name);

@@ -15,7 +15,10 @@ export interface ReloadPlan {
    * their cadence instead of running again right after the reload. Name → start of their last run.
    */
   carriedOver: Map<string, number>;
-  /** Probes that keep their name but changed: what they remember (the last catalog) is no baseline for the new definition. */
+  /**
+   * Probes that keep their name but changed: what they remember (the last catalog) is no baseline for the new
+   * definition.
+   */
   reset: string[];
   /** Settings read only at start-up that changed: they need a restart (a warning, not a failure). */
   restartNeeded: Array<{ setting: 'listen' | 'stateDir'; value: string; current: string }>;

@@ -30,7 +30,10 @@ export interface LastRun<T extends ProbeType = ProbeType> {
   gatewayLog?: GatewayLog;
   /** https targets: the TLS version and the certificates' subject, issuer and expiry (ISO times). */
   tls?: Omit<TlsFacts, 'notAfter' | 'earliestNotAfter'> & { notAfter: string; earliestNotAfter: string };
-  /** Targets with oauth2: the token endpoint, the client, where the run's token came from, its expiry and the run's token requests (ISO times; never the token). */
+  /**
+   * Targets with oauth2: the token endpoint, the client, where the run's token came from, its expiry and the run's
+   * token requests (ISO times; never the token).
+   */
   oauth?: Omit<OAuthFacts, 'expiresAt' | 'requests'> & {
     expiresAt?: string;
     requests: Array<Omit<TokenRequestFact, 'at'> & { at: string }>;

@@ -35,12 +35,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status).send({ error: err.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .code(404)
-      .send({
-        error: `no route ${req.method} ${req.url.split('?')[0]}`,
-        routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload', '/mcp'],
-      });
+    void reply.code(404).send({
+      error: `no route ${req.method} ${req.url.split('?')[0]}`,
+      routes: ['/metrics', '/health', '/status', '/probe?name=NAME', 'POST /-/reload', '/mcp'],
+    });
   });
   await app.register(metricsRoutes, deps);
   await app.register(healthRoutes, deps);

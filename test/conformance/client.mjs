@@ -12,8 +12,17 @@ import { fileURLToPath } from 'node:url';
 /** What mcpwatch does in each client scenario it takes part in. */
 const PROBES = {
   initialize: { type: 'mcp_catalog' },
-  tools_call: { type: 'mcp_call', tool: 'add_numbers', arguments: { a: 2, b: 3 }, expect: { contains: 'The sum of 2 and 3 is 5' } },
-  'sse-retry': { type: 'mcp_call', tool: 'test_reconnection', expect: { contains: 'Reconnection test completed successfully' } },
+  tools_call: {
+    type: 'mcp_call',
+    tool: 'add_numbers',
+    arguments: { a: 2, b: 3 },
+    expect: { contains: 'The sum of 2 and 3 is 5' },
+  },
+  'sse-retry': {
+    type: 'mcp_call',
+    tool: 'test_reconnection',
+    expect: { contains: 'Reconnection test completed successfully' },
+  },
   // OAuth 2.0 client credentials (the SSO gate's token): the credentials come in MCP_CONFORMANCE_CONTEXT,
   // the token endpoint is discovered from the server's 401 (no tokenUrl).
   'auth/client-credentials-basic': { type: 'mcp_catalog', expect: { serversPresent: false } },
@@ -29,7 +38,9 @@ if (!serverUrl) {
 const probe = PROBES[scenario];
 if (!probe) {
   // Not something a monitoring probe does (OAuth flows, elicitation): see the expected-failures list.
-  process.stderr.write(`mcpwatch takes no part in scenario "${scenario}" (it handles: ${Object.keys(PROBES).join(', ')})\n`);
+  process.stderr.write(
+    `mcpwatch takes no part in scenario "${scenario}" (it handles: ${Object.keys(PROBES).join(', ')})\n`,
+  );
   process.exit(2);
 }
 
@@ -46,7 +57,11 @@ try {
     if (context.private_key_pem) {
       const keyFile = join(dir, 'client-key.pem');
       writeFileSync(keyFile, context.private_key_pem, { mode: 0o600 });
-      target.oauth2 = { clientId: context.client_id, privateKeyFile: keyFile, ...(context.signing_algorithm && { signingAlgorithm: context.signing_algorithm }) };
+      target.oauth2 = {
+        clientId: context.client_id,
+        privateKeyFile: keyFile,
+        ...(context.signing_algorithm && { signingAlgorithm: context.signing_algorithm }),
+      };
     } else {
       target.oauth2 = { clientId: context.client_id, clientSecret: context.client_secret };
     }
@@ -55,7 +70,10 @@ try {
   // JSON is YAML: no quoting rules to get wrong.
   writeFileSync(file, JSON.stringify(config, null, 2));
   const bin = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bin.js');
-  const r = spawnSync(process.execPath, [bin, 'probe', 'conformance', '--config', file], { stdio: 'inherit', env: { ...process.env, MCPWATCH_STATE_DIR: dir } });
+  const r = spawnSync(process.execPath, [bin, 'probe', 'conformance', '--config', file], {
+    stdio: 'inherit',
+    env: { ...process.env, MCPWATCH_STATE_DIR: dir },
+  });
   if (r.error) throw r.error;
   process.exitCode = r.status ?? 1;
 } finally {

@@ -53,9 +53,7 @@ function codexList(toml: string): { entries?: CodexEntry[]; error?: string } {
 }
 
 /** mcpwatch's reading, in Codex's terms. */
-function mcpwatchView(
-  toml: string,
-): Array<{
+function mcpwatchView(toml: string): Array<{
   name: string;
   url?: string;
   bearer: string | null;

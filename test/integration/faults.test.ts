@@ -418,7 +418,8 @@ describe('fault suite: Docker', () => {
       port,
     );
     await agent.waitFor(() => logRequests >= 3, 30_000, 'the tail reconnects after corrupt streams');
-    expect(await agent.metric('mcpwatch_log_lines_total', { container: 'fake', stream: 'stdout' })).toBe(1); // "hello" counted once
+    // "hello" counted once
+    expect(await agent.metric('mcpwatch_log_lines_total', { container: 'fake', stream: 'stdout' })).toBe(1);
     await stillServing(agent);
     await agent.stop();
     agent = undefined;

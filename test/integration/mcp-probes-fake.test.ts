@@ -68,7 +68,10 @@ const TOOLS: FakeTool[] = [
   { name: 'alpha-hang', call: () => new Promise(() => undefined) },
 ];
 
-/** After each test: no connection left open, every session a run opened ended by that run (DELETE), whatever its outcome; then a clean fake. */
+/**
+ * After each test: no connection left open, every session a run opened ended by that run (DELETE), whatever its
+ * outcome; then a clean fake.
+ */
 async function endOfTest(gw: FakeMcpGateway): Promise<void> {
   await gw.waitForNoConnections();
   expect(gw.sessionsClosed).toBe(gw.sessionsOpened);

@@ -137,7 +137,8 @@ ${extraContainers}`,
     expect(md).toContain(
       `> Clients' own auth errors in the gateway log before this report started (origin external): 2 in ${litellm.name}.`,
     );
-    // Keys masked everywhere: the gateway key (in the client's bare header, quoted by LiteLLM?), the client's wrong key.
+    // Keys masked everywhere: the gateway key (in the client's bare header, quoted by LiteLLM?), the client's wrong
+    // key.
     for (const text of [md, JSON.stringify(json), r.stdout, r.stderr]) {
       expect(text).not.toContain(litellm.masterKey);
       expect(text).not.toContain(CLIENT_WRONG_KEY);

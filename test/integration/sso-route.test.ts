@@ -133,7 +133,8 @@ probes:
     expect(r.details.authChecks.no_key.enforced).toBe(true);
     expect(r.details.authChecks.wrong_key.enforced).toBe(true);
     expect(r.details.authChecks.valid_key.accepted).toBe(true);
-    // no_key and wrong_key went with the token (LiteLLM answered them, not the gate): 1.77 refuses with 500 "MCP request failed".
+    // no_key and wrong_key went with the token (LiteLLM answered them, not the gate): 1.77 refuses with 500 "MCP
+    // request failed".
     expect(r.details.authChecks.no_key.status).toBe(500);
     expectNothingLeaked(JSON.stringify(r), runner);
 

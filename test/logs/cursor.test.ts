@@ -207,7 +207,8 @@ describe('cursor store', () => {
       { id: 'a', origin: '2026-11-24T10:00:00.000000001Z', streams: {} },
     ], // one position for both streams (earlier format)
     [{ id: 'a', origin: 'yesterday', streams: {} }, undefined],
-    [{ id: 'a', origin: '', streams: { stdout: { ts: '2026-11-24T10:00:00Z', count: 1 } } }, undefined], // not normalised
+    // not normalised
+    [{ id: 'a', origin: '', streams: { stdout: { ts: '2026-11-24T10:00:00Z', count: 1 } } }, undefined],
     [{ id: 'a', origin: '', streams: { stdout: { ts: '2026-11-24T10:00:00.000000001Z', count: -1 } } }, undefined],
     [{ origin: '', streams: {} }, undefined],
   ])('reads %j', (stored, want) => expect(parseStored(stored as Record<string, unknown>)).toEqual(want));

@@ -7,7 +7,10 @@ import { LogPipeline } from '../../src/logs/pipeline.js';
 import { keptRecord, type KeptRecord } from '../../src/logs/record-ring.js';
 import { REPO } from './agent-proc.js';
 
-/** A real `docker logs -t` of LiteLLM 1.77.1 (test/integration/log-evidence.test.ts): mcp_broken failing, then postgres-mcp without its database. */
+/**
+ * A real `docker logs -t` of LiteLLM 1.77.1 (test/integration/log-evidence.test.ts): mcp_broken failing, then
+ * postgres-mcp without its database.
+ */
 export const EVIDENCE_FIXTURE = join(REPO, 'test/fixtures/evidence/litellm-1.77.1-broken-and-postgres-down.log');
 
 /** The fixture's records, as the log service ends them (tty mode: the capture merged both streams). */

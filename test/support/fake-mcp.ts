@@ -27,7 +27,10 @@ import {
 export interface FakeTool {
   name: string;
   inputSchema?: Tool['inputSchema'];
-  /** Default: answers "ok". `closeStream` (a `resumable` gateway only) closes the request's SSE stream, as the SDK's server does for SEP-1699 polling. */
+  /**
+   * Default: answers "ok". `closeStream` (a `resumable` gateway only) closes the request's SSE stream, as the SDK's
+   * server does for SEP-1699 polling.
+   */
   call?: (
     args: Record<string, unknown>,
     signal: AbortSignal,
@@ -50,7 +53,10 @@ export type Fault =
   | { kind: 'reset' }
   /** Any status, body and headers. */
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
-  /** 200 text/event-stream with one priming event (`id:`, `retry:`, no data), then the stream ends: the client should resume with a GET. */
+  /**
+   * 200 text/event-stream with one priming event (`id:`, `retry:`, no data), then the stream ends: the client should
+   * resume with a GET.
+   */
   | { kind: 'close_after_priming'; retryMs: number };
 
 export interface FaultRule {

@@ -47,7 +47,10 @@ export interface Postgres {
   logs(): string;
   /** Runs SQL as the superuser over the unix socket, returns psql's unaligned output; throws on an error. */
   psql(sql: string, database?: string): Promise<string>;
-  /** Fast shutdown (SIGINT: open sessions are ended, as `docker stop` does to the official image); resolves once it has exited. */
+  /**
+   * Fast shutdown (SIGINT: open sessions are ended, as `docker stop` does to the official image); resolves once it has
+   * exited.
+   */
   stop(): Promise<void>;
   /** Starts the server again on the same port and data; resolves once it accepts connections. */
   start(): Promise<void>;

@@ -272,7 +272,10 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: Proc, w
   await waitForUrl(url, { timeoutMs, ...(proc && { proc }), what });
 }
 
-/** Runs `scripts/<script>` (an ensure-*.sh installer) and returns what it printed, trimmed; throws with its stderr when it fails. */
+/**
+ * Runs `scripts/<script>` (an ensure-*.sh installer) and returns what it printed, trimmed; throws with its stderr when
+ * it fails.
+ */
 export function runScript(script: string, args: string[], timeoutMs: number): string {
   try {
     return execFileSync('bash', [join(resolve(import.meta.dirname, '../..'), 'scripts', script), ...args], {

@@ -67,7 +67,10 @@ export function formatBytes(n: number): string {
 /** Sees the `id:` and `retry:` fields of an SSE body as they pass. */
 export type SseFieldHook = (field: 'id' | 'retry', value: string) => void;
 
-/** Calls `onField` for each complete `id:` or `retry:` line in `text`; returns the unfinished last line (bounded: those fields are short). */
+/**
+ * Calls `onField` for each complete `id:` or `retry:` line in `text`; returns the unfinished last line (bounded: those
+ * fields are short).
+ */
 function scanFields(text: string, onField: SseFieldHook): string {
   const lines = text.split(/\r\n|\r|\n/);
   const rest = lines.pop() ?? '';

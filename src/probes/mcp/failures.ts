@@ -55,7 +55,10 @@ export function isSessionLimit(r: Pick<HttpRejection, 'status' | 'body'>): boole
   return r.status === 429 || /subscription limit reached|too many active mcp sessions/i.test(r.body);
 }
 
-/** What LiteLLM's own refusals say (1.77: "MCP request failed", 1.109: "Authenticate with the gateway …", "Authentication Error …"). */
+/**
+ * What LiteLLM's own refusals say (1.77: "MCP request failed", 1.109: "Authenticate with the gateway …",
+ * "Authentication Error …").
+ */
 const LITELLM_WORDS = /litellm|authenticat|mcp request failed|api key|no connected db|mcp servers?/i;
 
 /** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */

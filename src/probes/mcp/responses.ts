@@ -30,7 +30,9 @@ export function serverOutcomesOf(holder: unknown): ServerOutcomes | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as ServerOutcomes) : undefined;
 }
 
-/** A zod validation error (the SDK validates messages and results with zod: `ZodError` or, from safeParse, `$ZodError`). */
+/**
+ * A zod validation error (the SDK validates messages and results with zod: `ZodError` or, from safeParse, `$ZodError`).
+ */
 export function isSchemaError(err: unknown): boolean {
   return (
     err instanceof Error &&

@@ -43,13 +43,19 @@ export interface SessionSpec {
   label?: string;
   /** Query string added to the MCP URL (the auth guard's marker). */
   query?: string;
-  /** The SSO gate's access token (targets with oauth2), sent as `Authorization: Bearer …` beside the key in apiKeyHeader. */
+  /**
+   * The SSO gate's access token (targets with oauth2), sent as `Authorization: Bearer …` beside the key in
+   * apiKeyHeader.
+   */
   ssoToken?: string;
 }
 
 export interface McpSession {
   client: Client;
-  /** Rejects as soon as something fails the session out of band (a response over the size limit, an invalid message on a stream). */
+  /**
+   * Rejects as soon as something fails the session out of band (a response over the size limit, an invalid message on a
+   * stream).
+   */
   failed: Promise<never>;
   responses: SeenResponse[];
   /** Runs an SDK call bounded by the run's signal and timeout, failing fast on out-of-band errors. */

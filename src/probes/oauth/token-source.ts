@@ -68,7 +68,8 @@ export class TokenSource {
     if (!target.oauth2) throw new Error(`target ${target.name} has no oauth2`);
     const url = target.oauth2.tokenUrl;
     if (url !== undefined) {
-      // Only what the token request reads: the endpoint. No issuer: a private_key_jwt assertion is then addressed to the endpoint itself.
+      // Only what the token request reads: the endpoint. No issuer: a private_key_jwt assertion is then addressed to
+      // the endpoint itself.
       this.endpoint = {
         tokenUrl: url,
         authorizationServer: new URL(url).origin,

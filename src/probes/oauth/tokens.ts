@@ -9,7 +9,10 @@ export interface CachedToken {
   obtainedAt: number;
   /** Epoch ms; unknown when the endpoint said nothing (no expires_in) and the token is no JWT. */
   expiresAt?: number;
-  /** A request with it drew a 401 right after it was issued: a 401 is then not the token's fault, and renewing would not help. */
+  /**
+   * A request with it drew a 401 right after it was issued: a 401 is then not the token's fault, and renewing would not
+   * help.
+   */
   refusedFresh?: boolean;
 }
 

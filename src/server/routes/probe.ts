@@ -13,27 +13,23 @@ export const probeRoutes: FastifyPluginAsync<AppDeps> = async (app, { agent, con
       // series on two replicas. 409, naming the shard that has it.
       const elsewhere = agent.probeElsewhere(name);
       if (elsewhere)
-        return reply
-          .code(409)
-          .send({
-            error: elsewhereMessage(elsewhere),
-            shard: { index: elsewhere.shard, total: elsewhere.total },
-            probes: names,
-          });
+        return reply.code(409).send({
+          error: elsewhereMessage(elsewhere),
+          shard: { index: elsewhere.shard, total: elsewhere.total },
+          probes: names,
+        });
       return reply.code(404).send({ error: `unknown probe "${name}"`, probes: names });
     }
     holdOpenWhileAnswering(req, reply, connectionTimeoutMs);
     const result = await agent.runProbe(name);
     const { steps, ...rest } = result;
     const body = debug === 'true' || debug === '1' ? result : rest;
-    return reply
-      .header('cache-control', 'no-store')
-      .send(
-        agent.redactor.maskDeep({
-          ...body,
-          startedAt: new Date(result.startedAt).toISOString(),
-          ...(body === result && { steps }),
-        }),
-      );
+    return reply.header('cache-control', 'no-store').send(
+      agent.redactor.maskDeep({
+        ...body,
+        startedAt: new Date(result.startedAt).toISOString(),
+        ...(body === result && { steps }),
+      }),
+    );
   });
 };

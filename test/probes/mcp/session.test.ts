@@ -99,7 +99,8 @@ describe('sessionHeaders', () => {
     expect(
       sessionHeaders(ctx(sso), { servers: [], headers: {}, auth: { kind: 'none' }, ssoToken: 'opaque-sso-token' }),
     ).toEqual({ 'user-agent': expect.any(String), authorization: 'Bearer opaque-sso-token' });
-    // An OAuth-protected server without a gateway key: the token is the credential; the guard's raw checks go without it.
+    // An OAuth-protected server without a gateway key: the token is the credential; the guard's raw checks go without
+    // it.
     const plain = target({ apiKey: undefined });
     expect(sessionHeaders(ctx(plain), { servers: [], headers: {}, ssoToken: 'opaque-sso-token' }).authorization).toBe(
       'Bearer opaque-sso-token',
