@@ -6,9 +6,13 @@
  *   runtime/                   the agent's lifecycle and its pure views
  *   metrics/, scheduler/       recorders; time
  *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
- *   probes/, logs/             network work and log tailing, apart from each other
+ *   logs/                      log tailing
+ *   config/                    the config file: its schema (joined from the probe types' own, through the
+ *                              probe table), parse, load, shards, secrets, problems
+ *   probes/                    the probe table, one folder per probe type, what types share (mcp/, net/, oauth/)
  *   clients/                   client config files and their checks (the client_config probe's and check-clients')
- *   config/                    the config and its problems
+ *   config/ fields, target,    the config's building blocks, which the probe types' schemas use: they import
+ *     duration                 nothing of the config above them, so the table never leads back to it
  *   util/, version             helpers that import nothing of ours
  * Type-only imports count: a circle through types is still a circle.
  */
@@ -26,12 +30,38 @@ module.exports = {
     { name: 'no-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
     layer('util/', []),
     layer('version', []),
-    layer('config/', ['util/']),
-    layer('probes/', ['clients/', 'config/', 'util/', 'version']),
+    layer('config/', ['probes/table', 'util/']),
+    // The config's building blocks sit below the probe types: nothing of the config above them.
+    {
+      name: 'layer-config-blocks',
+      comment: 'src/config/{fields,target,duration} may import only: util/',
+      severity: 'error',
+      from: { path: '^src/config/(fields|target|duration)[.]ts$' },
+      to: { path: '^src/', pathNot: ['^src/config/(fields|target|duration)[.]ts$', '^src/util/'] },
+    },
+    layer('probes/', ['clients/', 'config/fields', 'config/target', 'config/duration', 'util/', 'version']),
     layer('logs/', ['config/', 'util/']),
-    layer('correlate/', ['logs/', 'probes/guard-marks', 'probes/types', 'probes/verdicts/catalog', 'config/', 'util/']),
+    layer('correlate/', [
+      'logs/',
+      'probes/guard-marks',
+      'probes/types',
+      'probes/table',
+      'probes/probe-type',
+      'probes/auth-guard/schema',
+      'config/',
+      'util/',
+    ]),
     layer('scheduler/', ['probes/', 'config/', 'util/']),
-    layer('metrics/', ['correlate/', 'logs/', 'probes/types', 'config/', 'util/', 'version']),
+    layer('metrics/', [
+      'correlate/',
+      'logs/',
+      'probes/types',
+      'probes/table',
+      'probes/probe-type',
+      'config/',
+      'util/',
+      'version',
+    ]),
     layer('runtime/', ['metrics/', 'scheduler/', 'correlate/', 'logs/', 'probes/', 'config/', 'util/', 'version']),
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', [
@@ -39,6 +69,7 @@ module.exports = {
       'runtime/status-view',
       'runtime/log-matches',
       'probes/types',
+      'probes/table',
       'util/',
       'version',
     ]),
@@ -51,11 +82,12 @@ module.exports = {
       'metrics/exposition',
       'metrics/registry',
       'probes/types',
+      'probes/table',
       'config/problems',
       'util/',
       'version',
     ]),
-    layer('clients/', ['config/', 'util/']),
+    layer('clients/', ['config/fields', 'config/target', 'config/duration', 'util/']),
     layer('cli/', [
       'main',
       'clients/',
@@ -67,6 +99,9 @@ module.exports = {
       'correlate/window-matches',
       'logs/log-window',
       'probes/types',
+      'probes/table',
+      'probes/details-lines',
+      'probes/client-config/index',
       'config/',
       'util/',
       'version',

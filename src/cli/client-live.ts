@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { targetOf } from '../clients/checks.js';
 import type { ClientFile, Finding } from '../clients/types.js';
 import type { Config, Probe } from '../config/parse.js';
+import { entryDetails, entryProbe } from '../probes/client-config/index.js';
 import type { Outcome } from '../probes/types.js';
 import { runProbe } from '../scheduler/run.js';
 import type { Redactor } from '../util/redact.js';
@@ -35,18 +36,9 @@ export async function tryEntries(
     if (!entry.url) continue;
     const target = targetOf(entry.url.text, config.targets);
     if (!target) continue;
-    const probe = {
-      name: `client:${entry.server}`,
-      type: 'client_config',
-      target: target.name,
-      file: entry.file,
-      server: entry.server,
-      live: true,
-      scheduleSpec: { kind: 'every', ms: 60_000 },
-      timeoutMs: LIVE_TIMEOUT_MS,
-    } as Probe;
+    const probe: Probe = entryProbe(entry, target.name, LIVE_TIMEOUT_MS);
     const result = await runProbe(probe, { target, logger, redactor }, { trigger: 'cli' }).result;
-    const d = result.type === 'client_config' ? result.details : undefined;
+    const d = entryDetails(result);
     live.push({
       file: entry.file,
       server: entry.server,

@@ -1,7 +1,7 @@
 import type { Finding } from '../clients/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { WindowSummary } from '../correlate/window-matches.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import type { LiveResult } from './client-live.js';
 import { formatFinding, liveFailed } from './check-clients.js';
 import { formatResult } from './format.js';
@@ -31,11 +31,14 @@ export interface Report {
   logs: {
     from: string;
     to: string;
-    containers: Array<{ name: string; error?: string } & Partial<WindowSummary>>;
+    containers: ReportContainer[];
   } | null;
 }
 
 /** A probe's result as the report keeps it: as `mcpwatch probe --json` prints it, with its target's URL. */
+/** One container's log window in the report, or why it could not be read. */
+export type ReportContainer = { name: string; error?: string } & Partial<WindowSummary>;
+
 export type ReportProbe = Omit<ProbeResult, 'startedAt'> & { startedAt: string; url: string };
 
 /** The report's one-line result. */
@@ -88,11 +91,25 @@ const utc = (iso: string): string => `${iso.slice(0, 19).replace('T', ' ')} UTC`
 
 /** The report for people: what failed first, then each part in full. Pure. */
 export function renderMarkdown(r: Report): string {
+  const out = [
+    `# mcpwatch validation report — ${utc(r.generatedAt)}`,
+    '',
+    `**Result: ${headline(r)}**`,
+    '',
+    ...summarySection(r),
+    ...targetsSection(r),
+    ...probesSection(r),
+    ...clientsSection(r),
+    ...logsSection(r),
+  ];
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** The facts of the run, what failed, and real clients' auth errors. */
+function summarySection(r: Report): string[] {
   const took = Date.parse(r.generatedAt) - Date.parse(r.startedAt);
-  const out: string[] = [];
-  out.push(`# mcpwatch validation report — ${utc(r.generatedAt)}`, '');
-  out.push(`**Result: ${headline(r)}**`, '');
-  out.push(
+  const containers = r.logs?.containers.length ?? 0;
+  const out = [
     ...table(
       ['', ''],
       [
@@ -110,135 +127,120 @@ export function renderMarkdown(r: Report): string {
         [
           'Gateway logs',
           r.logs
-            ? `${r.logs.containers.length} container${r.logs.containers.length === 1 ? '' : 's'}, ${utc(r.logs.from)} – ${utc(r.logs.to)}`
+            ? `${containers} container${containers === 1 ? '' : 's'}, ${utc(r.logs.from)} – ${utc(r.logs.to)}`
             : 'none followed (no logs: in the config)',
         ],
       ],
     ),
     '',
-  );
-  if (r.failures.length) {
-    out.push('## What failed', '');
-    for (const f of r.failures) out.push(`- ${cell(f)}`);
-    out.push('');
-  }
+  ];
+  if (r.failures.length) out.push('## What failed', '', ...r.failures.map((f) => `- ${cell(f)}`), '');
   const attention = externalAuth(r);
   if (attention) out.push(`> ${attention}`, '');
+  return out;
+}
 
-  out.push('## Targets', '');
-  out.push(
+function targetsSection(r: Report): string[] {
+  const rows = r.targets.map((t) => [code(t.name), t.url, t.sso ? 'yes (oauth2)' : 'no']);
+  return ['## Targets', '', ...table(['target', 'URL', 'behind SSO'], rows), ''];
+}
+
+/** Every probe in a table, then each failed run in full. */
+function probesSection(r: Report): string[] {
+  if (r.probes.length === 0) return ['## Probes', '', 'No probes in the config.', ''];
+  const out = [
+    '## Probes',
+    '',
     ...table(
-      ['target', 'URL', 'behind SSO'],
-      r.targets.map((t) => [code(t.name), t.url, t.sso ? 'yes (oauth2)' : 'no']),
+      ['probe', 'type', 'target', 'result', 'reason', 'took'],
+      r.probes.map((p) => [
+        code(p.probe),
+        p.type,
+        p.target,
+        p.success ? p.outcome : `**${p.outcome}**`,
+        p.reason,
+        formatDuration(p.durationMs),
+      ]),
     ),
     '',
-  );
-
-  out.push('## Probes', '');
-  if (r.probes.length === 0) out.push('No probes in the config.', '');
-  else {
-    out.push(
-      ...table(
-        ['probe', 'type', 'target', 'result', 'reason', 'took'],
-        r.probes.map((p) => [
-          code(p.probe),
-          p.type,
-          p.target,
-          p.success ? p.outcome : `**${p.outcome}**`,
-          p.reason,
-          formatDuration(p.durationMs),
-        ]),
-      ),
-      '',
-    );
-    for (const p of r.probes.filter((x) => !x.success)) {
-      out.push(`### ${p.probe} failed`, '');
-      out.push(fenced(formatResult({ ...p, startedAt: Date.parse(p.startedAt) } as ProbeResult, p.url)), '');
-    }
+  ];
+  for (const p of r.probes.filter((x) => !x.success)) {
+    out.push(`### ${p.probe} failed`, '');
+    out.push(fenced(formatResult({ ...p, startedAt: Date.parse(p.startedAt) } as ProbeResult, p.url)), '');
   }
+  return out;
+}
 
-  out.push('## Client configs', '');
-  if (r.clients.files.length === 0) out.push('No client files given (`mcpwatch report --clients PATH...`).', '');
-  else {
-    out.push(`Files: ${r.clients.files.map(code).join(', ')}`, '');
-    for (const e of r.clients.errors) out.push(`- **cannot check** ${cell(e)}`);
-    if (r.clients.errors.length) out.push('');
-    if (r.clients.findings.length === 0) out.push('No findings.', '');
-    else
-      out.push(
-        ...table(
-          ['where', 'severity', 'server', 'code', 'finding', 'fix'],
-          r.clients.findings.map((f) => [
-            `${f.file}:${f.line}`,
-            f.severity === 'error' ? '**error**' : 'warning',
-            f.server,
-            code(f.code),
-            f.message,
-            f.fix,
-          ]),
-        ),
-        '',
-      );
-    if (r.clients.live.length) {
-      out.push('Each entry sent as its client sends it (initialize + tools/list):', '');
-      out.push(
-        ...table(
-          ['file', 'server', 'outcome', 'reason'],
-          r.clients.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason]),
-        ),
-        '',
-      );
-    }
+/** The client files: what could not be checked, the findings, each entry as its client sends it. */
+function clientsSection(r: Report): string[] {
+  const c = r.clients;
+  if (c.files.length === 0) {
+    return ['## Client configs', '', 'No client files given (`mcpwatch report --clients PATH...`).', ''];
   }
+  const out = ['## Client configs', '', `Files: ${c.files.map(code).join(', ')}`, ''];
+  for (const e of c.errors) out.push(`- **cannot check** ${cell(e)}`);
+  if (c.errors.length) out.push('');
+  if (c.findings.length === 0) out.push('No findings.', '');
+  else {
+    const rows = c.findings.map((f) => [
+      `${f.file}:${f.line}`,
+      f.severity === 'error' ? '**error**' : 'warning',
+      f.server,
+      code(f.code),
+      f.message,
+      f.fix,
+    ]);
+    out.push(...table(['where', 'severity', 'server', 'code', 'finding', 'fix'], rows), '');
+  }
+  if (c.live.length) {
+    const rows = c.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason]);
+    out.push('Each entry sent as its client sends it (initialize + tools/list):', '');
+    out.push(...table(['file', 'server', 'outcome', 'reason'], rows), '');
+  }
+  return out;
+}
 
-  out.push('## Gateway logs', '');
-  if (!r.logs) out.push('No containers followed (`logs:` is not in the config).', '');
-  else {
-    out.push(
-      `From ${utc(r.logs.from)} to ${utc(r.logs.to)}. Origin \`probe\` is what this report's own auth_guard provoked; \`external\` is everyone else.`,
-      '',
-    );
-    for (const c of r.logs.containers) {
-      out.push(`### ${c.name}`, '');
-      if (c.error) {
-        out.push(`**Not read:** ${cell(c.error)}`, '');
-        continue;
-      }
-      const n = c.counts?.reduce((s, x) => s + x.count, 0) ?? 0;
-      out.push(`${c.records ?? 0} record${c.records === 1 ? '' : 's'} read, ${n} match${n === 1 ? '' : 'es'}.`, '');
-      if (n === 0) continue;
-      out.push(
-        ...table(
-          ['category', 'kind', 'origin', 'count', 'last'],
-          (c.counts ?? []).map((x) => [x.category, code(x.kind), x.origin, x.count, utc(x.lastAt)]),
-        ),
-        '',
-      );
-      const listed = c.matches ?? [];
-      out.push(
-        `${c.omitted ? `The newest ${listed.length} (${c.omitted} older not listed)` : 'Each'}, keys masked:`,
-        '',
-      );
-      out.push(
-        fenced(
-          listed
-            .map((m) => {
-              const [first, ...more] = m.line.split('\n');
-              const head = `${m.at.slice(11, 23)} ${m.category}/${m.kind} ${m.origin}${m.requesterIp ? ` from ${m.requesterIp}` : ''}${m.server ? ` (${m.server})` : ''}: ${first}`;
-              return [head, ...more.map((l) => `    ${l}`)].join('\n');
-            })
-            .join('\n'),
-        ),
-        '',
-      );
-    }
-  }
-  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+/** Each container's window: its matches counted by kind and origin, the newest listed. */
+function logsSection(r: Report): string[] {
+  if (!r.logs) return ['## Gateway logs', '', 'No containers followed (`logs:` is not in the config).', ''];
+  const out = [
+    '## Gateway logs',
+    '',
+    `From ${utc(r.logs.from)} to ${utc(r.logs.to)}. ` +
+      "Origin `probe` is what this report's own auth_guard provoked; `external` is everyone else.",
+    '',
+  ];
+  for (const c of r.logs.containers) out.push(...containerSection(c));
+  return out;
+}
+
+function containerSection(c: ReportContainer): string[] {
+  const out = [`### ${c.name}`, ''];
+  if (c.error) return [...out, `**Not read:** ${cell(c.error)}`, ''];
+  const n = c.counts?.reduce((s, x) => s + x.count, 0) ?? 0;
+  out.push(`${c.records ?? 0} record${c.records === 1 ? '' : 's'} read, ${n} match${n === 1 ? '' : 'es'}.`, '');
+  if (n === 0) return out;
+  const counts = (c.counts ?? []).map((x) => [x.category, code(x.kind), x.origin, x.count, utc(x.lastAt)]);
+  out.push(...table(['category', 'kind', 'origin', 'count', 'last'], counts), '');
+  const listed = c.matches ?? [];
+  out.push(`${c.omitted ? `The newest ${listed.length} (${c.omitted} older not listed)` : 'Each'}, keys masked:`, '');
+  out.push(fenced(listed.map(matchText).join('\n')), '');
+  return out;
+}
+
+/** One listed match: its time, kind, origin, who sent it and about which server, then its text. */
+function matchText(m: NonNullable<ReportContainer['matches']>[number]): string {
+  const [first, ...more] = m.line.split('\n');
+  const from = m.requesterIp ? ` from ${m.requesterIp}` : '';
+  const about = m.server ? ` (${m.server})` : '';
+  const head = `${m.at.slice(11, 23)} ${m.category}/${m.kind} ${m.origin}${from}${about}: ${first}`;
+  return [head, ...more.map((l) => `    ${l}`)].join('\n');
 }
 
 function countFindings(findings: readonly Finding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
-  return `${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}`;
+  const warnings = findings.length - errors;
+  return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }
 
 /**
@@ -248,7 +250,9 @@ export function externalAuth(r: Pick<Report, 'logs'>): string | undefined {
   const parts = (r.logs?.containers ?? [])
     .filter((c) => (c.externalAuthBefore ?? 0) > 0)
     .map((c) => `${c.externalAuthBefore} in ${c.name}`);
-  return parts.length
-    ? `Clients' own auth errors in the gateway log before this report started (origin external): ${parts.join(', ')}. They do not fail the report; see Gateway logs.`
-    : undefined;
+  if (!parts.length) return undefined;
+  return (
+    `Clients' own auth errors in the gateway log before this report started (origin external): ${parts.join(', ')}. ` +
+    'They do not fail the report; see Gateway logs.'
+  );
 }

@@ -11,7 +11,10 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Expands `${VAR}` and `${VAR:-default}` in one string; `$$` is a literal `$`, and any other
  * `$` stays as it is. Returns the expanded text or the first problem found.
  */
-export function expandVars(text: string, env: Readonly<Record<string, string | undefined>>): string | { error: string } {
+export function expandVars(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string | { error: string } {
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -62,7 +65,10 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * are expanded (not keys, not comments). A plain (unquoted) scalar is re-typed after
  * expansion, so `minTools: ${N}` gives a number; a quoted one stays a string.
  */
-export function interpolateDocument(doc: Document, env: Readonly<Record<string, string | undefined>>): InterpolationProblem[] {
+export function interpolateDocument(
+  doc: Document,
+  env: Readonly<Record<string, string | undefined>>,
+): InterpolationProblem[] {
   const problems: InterpolationProblem[] = [];
   visit(doc, {
     Scalar(key, node, ancestors) {

@@ -23,7 +23,11 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    return { ok: false, path, problems: [{ path: '(file)', message: `cannot read config file ${path}: ${describeFsError(err)}` }] };
+    return {
+      ok: false,
+      path,
+      problems: [{ path: '(file)', message: `cannot read config file ${path}: ${describeFsError(err)}` }],
+    };
   }
   const parsed = parseConfig(text, env);
   if (!parsed.ok) {
@@ -38,12 +42,17 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
     if (target.apiKeyFile !== undefined) {
       const key = await readSecretFile(target.apiKeyFile);
       if (typeof key === 'string') {
-        if (key === '') problems.push({ path: `targets.${target.name}.apiKeyFile`, message: `${target.apiKeyFile} is empty` });
+        if (key === '')
+          problems.push({ path: `targets.${target.name}.apiKeyFile`, message: `${target.apiKeyFile} is empty` });
         target.apiKey = key;
       } else problems.push({ path: `targets.${target.name}.apiKeyFile`, message: key.error });
     }
     const tlsFiles: NonNullable<typeof target.tlsFiles> = {};
-    for (const [field, slot] of [['caFile', 'ca'], ['certFile', 'cert'], ['keyFile', 'key']] as const) {
+    for (const [field, slot] of [
+      ['caFile', 'ca'],
+      ['certFile', 'cert'],
+      ['keyFile', 'key'],
+    ] as const) {
       const file = target.tls[field];
       if (file === undefined) continue;
       const content = await readSecretFile(file);
@@ -55,14 +64,22 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
     if (oauth2?.clientSecretFile !== undefined) {
       const secret = await readSecretFile(oauth2.clientSecretFile);
       if (typeof secret === 'string') {
-        if (secret === '') problems.push({ path: `targets.${target.name}.oauth2.clientSecretFile`, message: `${oauth2.clientSecretFile} is empty` });
+        if (secret === '')
+          problems.push({
+            path: `targets.${target.name}.oauth2.clientSecretFile`,
+            message: `${oauth2.clientSecretFile} is empty`,
+          });
         oauth2.clientSecret = secret;
       } else problems.push({ path: `targets.${target.name}.oauth2.clientSecretFile`, message: secret.error });
     }
     if (oauth2?.privateKeyFile !== undefined) {
       const pem = await readSecretFile(oauth2.privateKeyFile);
       const key = typeof pem === 'string' ? signingKey(pem, oauth2.signingAlgorithm) : pem;
-      if ('error' in key) problems.push({ path: `targets.${target.name}.oauth2.privateKeyFile`, message: typeof pem === 'string' ? `${oauth2.privateKeyFile}: ${key.error}` : key.error });
+      if ('error' in key)
+        problems.push({
+          path: `targets.${target.name}.oauth2.privateKeyFile`,
+          message: typeof pem === 'string' ? `${oauth2.privateKeyFile}: ${key.error}` : key.error,
+        });
       else target.oauth2Key = key;
     }
   }
@@ -74,7 +91,10 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
  * A private_key_jwt key: PEM, RSA (RS256) or EC P-256 (ES256); the algorithm is the key's unless
  * signingAlgorithm says otherwise, which must then fit the key.
  */
-export function signingKey(pem: string, alg: 'RS256' | 'ES256' | undefined): { pem: string; alg: 'RS256' | 'ES256' } | { error: string } {
+export function signingKey(
+  pem: string,
+  alg: 'RS256' | 'ES256' | undefined,
+): { pem: string; alg: 'RS256' | 'ES256' } | { error: string } {
   let type: string | undefined;
   let curve: string | undefined;
   try {
@@ -86,8 +106,16 @@ export function signingKey(pem: string, alg: 'RS256' | 'ES256' | undefined): { p
   }
   const fits = type === 'rsa' ? 'RS256' : type === 'ec' && curve === 'prime256v1' ? 'ES256' : undefined;
   const what = type === 'ec' ? 'an EC' : type === 'rsa' ? 'an RSA' : `a ${type ?? 'unknown'}`;
-  if (!fits) return { error: `${what}${curve ? ` ${curve}` : ''} key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)` };
-  if (alg !== undefined && alg !== fits) return { error: `signingAlgorithm ${alg} does not fit this ${type === 'rsa' ? 'RSA' : 'EC P-256'} key (it signs ${fits})` };
+  if (!fits)
+    return {
+      error:
+        `${what}${curve ? ` ${curve}` : ''} key: ` +
+        'private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)',
+    };
+  if (alg !== undefined && alg !== fits)
+    return {
+      error: `signingAlgorithm ${alg} does not fit this ${type === 'rsa' ? 'RSA' : 'EC P-256'} key (it signs ${fits})`,
+    };
   // The SDK signs with jose, which takes PKCS#8 PEM: an RSA key in PKCS#1 is converted.
   const pkcs8 = createPrivateKey(pem).export({ type: 'pkcs8', format: 'pem' }).toString();
   return { pem: pkcs8, alg: fits };

@@ -1,3 +1,4 @@
+import { probeTypeOf } from '../probes/table.js';
 import { mayCarrySecret } from '../util/credentials.js';
 import type { Config } from './parse.js';
 
@@ -14,6 +15,6 @@ export function secretsOf(config: Config): string[] {
     out.push(t.apiKey, t.tlsFiles?.key, t.oauth2?.clientSecret, t.oauth2Key?.pem);
     headers(t.headers);
   }
-  for (const p of config.probes) if ('headers' in p) headers(p.headers);
+  for (const p of config.probes) headers(probeTypeOf(p.type)?.ownHeaders?.(p) ?? {});
   return out.filter((v): v is string => v !== undefined && v !== '');
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { probeTypeOf } from '../probes/table.js';
 import type { Config, Probe } from './parse.js';
 import { MAX_SHARDS } from './schema.js';
 
@@ -22,13 +23,13 @@ export function shardOfName(name: string, total: number): number {
 }
 
 /**
- * Pure: the shard that runs a probe. By the hash of its name, except that an auth_guard goes
- * with the log (shard LOG_SHARD) when there are several shards and containers are tailed: the
- * auth errors a guard provokes are told from real clients' only by the process that sent the
- * guard's requests, so the guard must run where the log is read.
+ * Pure: the shard that runs a probe. By the hash of its name, except that a probe whose requests provoke
+ * auth errors (the auth guard) goes with the log (shard LOG_SHARD) when there are several shards and
+ * containers are tailed: those errors are told from real clients' only by the process that sent the
+ * requests, so the probe must run where the log is read.
  */
 export function shardOfProbe(probe: Pick<Probe, 'name' | 'type'>, config: Pick<Config, 'shard' | 'logs'>): number {
-  if (probe.type === 'auth_guard' && tailsContainers(config)) return LOG_SHARD;
+  if (probeTypeOf(probe.type)?.provokesAuthErrors && tailsContainers(config)) return LOG_SHARD;
   return shardOfName(probe.name, config.shard.total);
 }
 

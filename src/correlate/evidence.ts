@@ -1,8 +1,8 @@
-import type { ProbeConfig } from '../config/schema.js';
 import type { KeptRecord, RingWindow } from '../logs/record-ring.js';
 import { guardMarkerIn } from '../probes/guard-marks.js';
-import type { GatewayLog, ProbeResult } from '../probes/types.js';
-import { serverOf } from '../probes/verdicts/catalog.js';
+import type { GatewayLog } from '../probes/types.js';
+import type { EvidenceSubject } from '../probes/probe-type.js';
+import { probeTypeOf, type ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
 
 /**
@@ -20,36 +20,21 @@ export const EVIDENCE_MAX_RECORDS = 20;
 /** Most characters of one record shown: its start and its end (a traceback's last lines say what failed). */
 export const EVIDENCE_MAX_TEXT = 4_000;
 
-export interface EvidenceSubject {
-  /** The servers the run is about (a failing catalog's down servers, a call's tool's server). */
-  servers: string[];
-  /** Servers the run saw working: a record that names only these is not about this failure. */
-  others: string[];
-  /** Requests of mcpwatch's own auth_guard are marked: their access lines are evidence for a guard run. */
-  guard: boolean;
-}
+export type { EvidenceSubject };
 
 export interface ProbeShape {
-  type: ProbeConfig['type'];
+  type: string;
   servers?: readonly string[];
   tool?: string;
 }
 
-/** What a failed run is about, from its probe and its result. */
+/**
+ * What a failed run is about: as its probe type says (a catalog's down servers, a call's tool's server),
+ * else the servers the probe asked for.
+ */
 export function subjectOf(probe: ProbeShape, result: ProbeResult): EvidenceSubject {
-  const requested = [...(probe.servers ?? [])];
-  if (result.type === 'mcp_catalog' && result.details && 'catalog' in result.details && result.details.servers) {
-    const states = Object.entries(result.details.servers);
-    const down = states.filter(([, s]) => !s.up).map(([n]) => n);
-    const up = states.filter(([, s]) => s.up).map(([n]) => n);
-    // A run that failed with every server up (a missing tool, a changed catalog) is about them all.
-    return { servers: down.length ? down : up, others: down.length ? up : [], guard: false };
-  }
-  if (probe.type === 'mcp_call' && probe.tool) {
-    const server = serverOf(probe.tool, requested);
-    return { servers: [server], others: requested.filter((s) => s !== server), guard: false };
-  }
-  return { servers: requested, others: [], guard: probe.type === 'auth_guard' };
+  const own = probeTypeOf(probe.type)?.subject?.(probe as never, result as never);
+  return own ?? { servers: [...(probe.servers ?? [])], others: [], guard: false };
 }
 
 const ERROR_LEVELS = new Set(['ERROR', 'CRITICAL', 'FATAL', 'WARNING', 'WARN']);
@@ -177,10 +162,12 @@ export function gatewayLog(
     all.push(...w.window.records);
     if (w.window.overrun)
       missing.push(`${w.container}: part of the window was dropped (the gateway logged more than mcpwatch keeps)`);
-    if (w.window.notFollowingSince !== undefined)
+    if (w.window.notFollowingSince !== undefined) {
+      const since = iso(w.window.notFollowingSince);
       missing.push(
-        `${w.container}: its log is not being followed (since ${iso(w.window.notFollowingSince)}): what it logged since may be missing`,
+        `${w.container}: its log is not being followed (since ${since}): what it logged since may be missing`,
       );
+    }
   }
   all.sort((a, b) => a.at - b.at);
   const chosen = selectEvidence(all, subject);

@@ -1,4 +1,4 @@
-import type { AuthCheck } from '../config/schema.js';
+import type { AuthCheck } from '../probes/auth-guard/schema.js';
 import { tsToMs } from '../logs/lines.js';
 import type { LogRecord } from '../logs/records.js';
 import type { Match } from '../logs/rules.js';

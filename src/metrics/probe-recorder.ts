@@ -1,12 +1,6 @@
 import type { Probe } from '../config/parse.js';
-import {
-  OUTCOMES,
-  type CatalogDetails,
-  type ClientConfigDetails,
-  type GuardDetails,
-  type ProbeResult,
-  type TokenRequestOutcome,
-} from '../probes/types.js';
+import { probeTypeOf, type ProbeResult } from '../probes/table.js';
+import { OUTCOMES, type TokenRequestOutcome } from '../probes/types.js';
 import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
@@ -15,19 +9,10 @@ const TOKEN_OUTCOMES: readonly TokenRequestOutcome[] = ['ok', 'rejected', 'error
 
 interface Series {
   labels: ProbeLabels;
-  /** Extra label values set for this probe, per metric, so they can be removed again. */
+  /** Phases with a series, so they can be removed again. */
   phases: Set<string>;
-  servers: Set<string>;
-  /** Upstream servers with an mcp_catalog_server_up series. */
-  upstreams: Set<string>;
-  /** Servers with mcp_gateway_server_healthy (and maybe mcp_gateway_health_mismatch) series. */
-  healthServers: Set<string>;
-  /** "server\0reason" of each mcp_catalog_server_failures_total series. */
-  failureSeries: Set<string>;
-  tools: Set<string>;
-  checks: Set<string>;
-  /** "code\0severity" of each mcp_client_config_findings series. */
-  findings: Set<string>;
+  /** What the probe's type keeps of the series it set (its folder's series.ts). */
+  typeState: unknown;
   failStreak: number;
   /** The TLS expiry gauges are set (an https target). */
   tls: boolean;
@@ -66,22 +51,11 @@ export class ProbeRecorder {
     }
     for (const [name, labels] of wanted) {
       if (this.series.has(name)) continue;
-      this.series.set(name, {
-        labels,
-        phases: new Set(),
-        servers: new Set(),
-        upstreams: new Set(),
-        healthServers: new Set(),
-        failureSeries: new Set(),
-        tools: new Set(),
-        checks: new Set(),
-        findings: new Set(),
-        failStreak: 0,
-        tls: false,
-      });
+      const own = this.typeSeries(labels.type);
+      this.series.set(name, { labels, phases: new Set(), typeState: own?.def.init(), failStreak: 0, tls: false });
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
-      if (labels.type === 'mcp_catalog') this.m.catalogChanges.inc(labels, 0);
+      own?.def.declare?.(own.ports, labels);
     }
   }
 
@@ -151,85 +125,17 @@ export class ProbeRecorder {
     if (s) this.m.probeSkipped.inc(s.labels);
   }
 
-  /** Catalog and auth facts, from the details of MCP probe results. */
+  /** What the probe's type records from its details (its folder's series.ts). */
   private recordDetails(s: Series, result: ProbeResult): void {
-    switch (result.type) {
-      case 'mcp_catalog':
-        if (result.details && 'catalog' in result.details) this.recordCatalog(s, result.details);
-        return;
-      case 'auth_guard':
-        if (result.details && 'authChecks' in result.details) this.recordGuard(s, result.details);
-        return;
-      case 'client_config':
-        if (result.details) this.recordClientFindings(s, result.details);
-        return;
-      case 'http':
-      case 'mcp_call':
-        return;
-    }
+    const own = this.typeSeries(result.type);
+    own?.def.record(own.ports, s.labels, s.typeState, result.details);
   }
 
-  /**
-   * Findings per code and severity; codes no longer found go back to 0 (an alert resolves), a probe's series go with
-   * it.
-   */
-  private recordClientFindings(s: Series, d: ClientConfigDetails): void {
-    const counts = new Map<string, number>();
-    for (const f of d.findings)
-      counts.set(`${f.code}\u0000${f.severity}`, (counts.get(`${f.code}\u0000${f.severity}`) ?? 0) + 1);
-    for (const key of new Set([...s.findings, ...counts.keys()])) {
-      const [code, severity] = key.split('\u0000') as [string, string];
-      this.m.clientConfigFindings.set({ ...s.labels, code, severity }, counts.get(key) ?? 0);
-      s.findings.add(key);
-    }
-  }
-
-  private recordCatalog(s: Series, d: CatalogDetails): void {
-    const { labels } = s;
-    const servers = new Set(Object.keys(d.catalog.toolsPerServer));
-    for (const server of s.servers) if (!servers.has(server)) this.m.catalogTools.remove({ ...labels, server });
-    for (const [server, n] of Object.entries(d.catalog.toolsPerServer))
-      this.m.catalogTools.set({ ...labels, server }, n);
-    s.servers = servers;
-    if (d.catalog.changed) this.m.catalogChanges.inc(labels);
-    const expected = d.expectedTools;
-    for (const tool of s.tools) if (!(tool in expected)) this.m.catalogToolPresent.remove({ ...labels, tool });
-    for (const [tool, present] of Object.entries(expected))
-      this.m.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
-    s.tools = new Set(Object.keys(expected));
-    if (d.servers) {
-      for (const server of s.upstreams)
-        if (!(server in d.servers)) this.m.catalogServerUp.remove({ ...labels, server });
-      for (const [server, st] of Object.entries(d.servers)) {
-        this.m.catalogServerUp.set({ ...labels, server }, st.up ? 1 : 0);
-        if (!st.up) {
-          this.m.catalogServerFailures.inc({ ...labels, server, reason: st.reason });
-          s.failureSeries.add(`${server}\u0000${st.reason}`);
-        }
-      }
-      s.upstreams = new Set(Object.keys(d.servers));
-    }
-    // A health check that could not be read leaves the last values: it says nothing new.
-    if (d.gatewayHealth && !d.gatewayHealth.error) {
-      const health = d.gatewayHealth.servers;
-      for (const server of s.healthServers) {
-        if (!(server in health)) this.m.gatewayServerHealthy.remove({ ...labels, server });
-        if (health[server]?.mismatch === undefined) this.m.gatewayHealthMismatch.remove({ ...labels, server });
-      }
-      for (const [server, h] of Object.entries(health)) {
-        this.m.gatewayServerHealthy.set({ ...labels, server }, h.healthy ? 1 : 0);
-        if (h.mismatch !== undefined) this.m.gatewayHealthMismatch.set({ ...labels, server }, h.mismatch ? 1 : 0);
-      }
-      s.healthServers = new Set(Object.keys(health));
-    }
-  }
-
-  private recordGuard(s: Series, d: GuardDetails): void {
-    for (const [check, r] of Object.entries(d.authChecks)) {
-      if (r.enforced === undefined) continue;
-      this.m.authEnforced.set({ ...s.labels, check }, r.enforced ? 1 : 0);
-      s.checks.add(check);
-    }
+  /** A type's series definition and its families, when it records any. */
+  private typeSeries(type: string) {
+    const def = probeTypeOf(type)?.series;
+    const ports = this.m.typeFamilies[type as keyof Metrics['typeFamilies']];
+    return def && ports ? { def, ports } : undefined;
   }
 
   private forget(name: string): void {
@@ -250,23 +156,8 @@ export class ProbeRecorder {
     this.m.probeSkipped.remove(labels);
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });
     for (const phase of s.phases) this.m.probePhase.remove({ ...labels, phase });
-    for (const server of s.servers) this.m.catalogTools.remove({ ...labels, server });
-    for (const tool of s.tools) this.m.catalogToolPresent.remove({ ...labels, tool });
-    for (const server of s.upstreams) this.m.catalogServerUp.remove({ ...labels, server });
-    for (const server of s.healthServers) {
-      this.m.gatewayServerHealthy.remove({ ...labels, server });
-      this.m.gatewayHealthMismatch.remove({ ...labels, server });
-    }
-    for (const key of s.failureSeries) {
-      const [server, reason] = key.split('\u0000') as [string, string];
-      this.m.catalogServerFailures.remove({ ...labels, server, reason });
-    }
-    for (const check of s.checks) this.m.authEnforced.remove({ ...labels, check });
-    for (const key of s.findings) {
-      const [code, severity] = key.split('\u0000') as [string, string];
-      this.m.clientConfigFindings.remove({ ...labels, code, severity });
-    }
-    this.m.catalogChanges.remove(labels);
+    const own = this.typeSeries(labels.type);
+    own?.def.forget(own.ports, labels, s.typeState);
     this.series.delete(name);
   }
 }

@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, type Metric, Registry } from 'prom-client';
 import { VERSION } from '../version.js';
+import type { FamilyPorts } from '../probes/probe-type.js';
+import { PROBE_TYPES, probeTypeOf, type ProbeType } from '../probes/table.js';
 import { SeriesCounter, SeriesGauge, SeriesHistogram } from './families.js';
 
 const PROBE_LABELS = ['probe', 'target', 'type'] as const;
@@ -13,6 +15,7 @@ const NAMED_LIKE_COUNTERS = [
  * Every metric mcpwatch exports, created once at start-up on one Registry. Nothing registers
  * per run or per reload; series of removed probes are removed by label.
  */
+// eslint-disable-next-line max-lines-per-function -- a plain list of declarations: every family, once
 export function createMetrics(registry: Registry, opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
 
@@ -95,7 +98,9 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     tlsCertExpiry: own(
       new SeriesGauge({
         name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',
-        help: "The notAfter of the leaf certificate the probe's https target presented on its last TLS connection (Unix time).",
+        help:
+          "The notAfter of the leaf certificate the probe's https target presented on its last TLS connection " +
+          '(Unix time).',
         labelNames: PROBE_LABELS,
       }),
     ),
@@ -106,16 +111,11 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
         labelNames: PROBE_LABELS,
       }),
     ),
-    clientConfigFindings: own(
-      new SeriesGauge({
-        name: 'mcp_client_config_findings',
-        help: "Findings in a client's own config entry (client_config probes), by code and severity, from its last run.",
-        labelNames: [...PROBE_LABELS, 'code', 'severity'] as const,
-      }),
-    ),
     oauthTokenRequests: new Counter({
       name: 'mcp_oauth_token_requests_total',
-      help: "Requests to the token endpoint of a target's SSO gate (oauth2 client credentials), by outcome: ok, rejected (the endpoint refused the client), error (it failed or could not be reached).",
+      help:
+        "Requests to the token endpoint of a target's SSO gate (oauth2 client credentials), by outcome: " +
+        'ok, rejected (the endpoint refused the client), error (it failed or could not be reached).',
       labelNames: ['target', 'outcome'] as const,
       registers,
     }),
@@ -133,63 +133,8 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       }),
     ),
 
-    // MCP catalog and auth
-    catalogTools: own(
-      new SeriesGauge({
-        name: 'mcp_catalog_tools',
-        help: 'Tools in the catalog per server prefix, from the last successful tools/list.',
-        labelNames: [...PROBE_LABELS, 'server'] as const,
-      }),
-    ),
-    catalogServerUp: own(
-      new SeriesGauge({
-        name: 'mcp_catalog_server_up',
-        help: 'Whether the upstream server listed its tools in the last catalog run (1) or not (0): every server in servers, and every server the gateway reported on.',
-        labelNames: [...PROBE_LABELS, 'server'] as const,
-      }),
-    ),
-    catalogServerFailures: own(
-      new SeriesCounter({
-        name: 'mcp_catalog_server_failures_total',
-        help: "Catalog runs in which the upstream server did not list its tools, by reason (the gateway's per-server outcome where it reports one, else derived).",
-        labelNames: [...PROBE_LABELS, 'server', 'reason'] as const,
-      }),
-    ),
-    gatewayServerHealthy: own(
-      new SeriesGauge({
-        name: 'mcp_gateway_server_healthy',
-        help: "What the gateway's own MCP health endpoint (LiteLLM GET /v1/mcp/server/health) says of the server (1 healthy, 0 not), for probes with gatewayHealth: true.",
-        labelNames: [...PROBE_LABELS, 'server'] as const,
-      }),
-    ),
-    gatewayHealthMismatch: own(
-      new SeriesGauge({
-        name: 'mcp_gateway_health_mismatch',
-        help: "1 when the gateway's own health of the server disagrees with what the catalog showed (healthy but listed nothing, or the reverse).",
-        labelNames: [...PROBE_LABELS, 'server'] as const,
-      }),
-    ),
-    catalogToolPresent: own(
-      new SeriesGauge({
-        name: 'mcp_catalog_tool_present',
-        help: 'Whether each expected tool was present in the last catalog (1) or not (0).',
-        labelNames: [...PROBE_LABELS, 'tool'] as const,
-      }),
-    ),
-    catalogChanges: own(
-      new SeriesCounter({
-        name: 'mcp_catalog_changes_total',
-        help: 'Times the tool set or a tool input schema changed between runs.',
-        labelNames: PROBE_LABELS,
-      }),
-    ),
-    authEnforced: own(
-      new SeriesGauge({
-        name: 'mcp_auth_enforced',
-        help: 'Whether the gateway rejected the request of each auth check (1) or let it through (0).',
-        labelNames: [...PROBE_LABELS, 'check'] as const,
-      }),
-    ),
+    // Each probe type's own families (src/probes/<type>/series.ts), by type
+    typeFamilies: typeFamilies(own),
 
     // Log tailing
     logLines: new Counter({
@@ -200,7 +145,9 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     }),
     logMatches: new Counter({
       name: 'mcpwatch_log_matches_total',
-      help: 'Log records matched by a rule (auth, MCP and HTTP errors), by kind; origin=probe for errors mcpwatch itself provoked.',
+      help:
+        'Log records matched by a rule (auth, MCP and HTTP errors), by kind; ' +
+        'origin=probe for errors mcpwatch itself provoked.',
       labelNames: ['container', 'category', 'kind', 'origin'] as const,
       registers,
     }),
@@ -248,7 +195,9 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
     }),
     shardInfo: new Gauge({
       name: 'mcpwatch_shard_info',
-      help: 'The share of the probes this replica runs: those whose name hashes to index, of total (config shard, --shard).',
+      help:
+        'The share of the probes this replica runs: those whose name hashes to index, of total ' +
+        '(config shard, --shard).',
       labelNames: ['index', 'total'] as const,
       registers,
     }),
@@ -261,3 +210,22 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
 export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The families a probe type records, ready to write, by type (types that record none are absent). */
+export type TypeFamilies = Partial<Record<ProbeType, FamilyPorts<Record<string, never>>>>;
+
+/** Each probe type's families, made from its definition and registered with the others. */
+function typeFamilies(own: <T extends SeriesGauge | SeriesCounter>(f: T) => T): TypeFamilies {
+  const out: TypeFamilies = {};
+  for (const type of PROBE_TYPES) {
+    const defs = probeTypeOf(type)?.series?.families;
+    if (!defs) continue;
+    const ports: Record<string, SeriesGauge | SeriesCounter> = {};
+    for (const [key, d] of Object.entries(defs)) {
+      const opts = { name: d.name, help: d.help, labelNames: [...PROBE_LABELS, ...d.labels] };
+      ports[key] = own(d.kind === 'gauge' ? new SeriesGauge(opts) : new SeriesCounter(opts));
+    }
+    out[type] = ports as FamilyPorts<Record<string, never>>;
+  }
+  return out;
+}

@@ -1,11 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { formatDuration } from '../config/duration.js';
-import type { Target } from '../config/parse.js';
-import type { AuthCheck, ProbeConfig, ProbeType } from '../config/schema.js';
+import type { Target } from '../config/target.js';
 import type { Redactor } from '../util/redact.js';
-
-export type { ProbeType } from '../config/schema.js';
+import type { AuthCheck } from './auth-guard/schema.js';
 
 /**
  * How a run ended. `internal_error` (an addition to the contract's list) is mcpwatch's own
@@ -29,14 +27,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const PHASES = ['connect', 'initialize', 'list_tools', 'call_tool', 'http'] as const;
 export type Phase = (typeof PHASES)[number];
 
-// ---- What each probe type reports (`details`) ----
-
-/** http: the response. */
-export interface HttpDetails {
-  status: number;
-  bodyBytes: number;
-  bodyTruncated: boolean;
-}
+// ---- What several probe types report (`details`; each type's own are in its folder's details.ts) ----
 
 /** Any MCP probe whose request the gateway answered with an HTTP error. */
 export interface RejectionDetails {
@@ -52,22 +43,6 @@ export interface RejectionDetails {
  * unreachable, forbidden).
  */
 export type ServerOutcomes = Record<string, { status?: string; tool_count?: number; http_status?: number }>;
-
-/** What changed from one catalog to the next. */
-export interface CatalogDiff {
-  changed: boolean;
-  added: string[];
-  removed: string[];
-  changedSchemas: string[];
-}
-
-export interface CatalogSummary extends CatalogDiff {
-  tools: number;
-  /** Tools per server prefix. */
-  toolsPerServer: Record<string, number>;
-  /** Empty when there was no catalog (tools/list failed). */
-  fingerprint: string;
-}
 
 /** Why an upstream server did not list its tools (`mcp_catalog_server_failures_total{reason}`). */
 export const SERVER_FAILURE_REASONS = [
@@ -93,92 +68,17 @@ export type ServerState =
       said?: string;
     };
 
-/** mcp_catalog: the catalog, the expected tools, what the gateway said per server. */
-export interface CatalogDetails {
-  catalog: CatalogSummary;
-  expectedTools: Record<string, boolean>;
-  toolNames?: string[];
-  serverOutcomes?: ServerOutcomes;
-  /** Every server in `servers` and every server the gateway reported on or listed tools of. */
-  servers?: Record<string, ServerState>;
-  /** `gatewayHealth: true`: what the gateway's own health endpoint says, per server; or why it could not be read. */
-  gatewayHealth?: { servers: Record<string, GatewayServerHealth>; error?: string };
-}
-
-/** One server in LiteLLM's `GET /v1/mcp/server/health`, set against the catalog. */
-export interface GatewayServerHealth {
-  healthy: boolean;
-  /** The gateway's word ("healthy", "unhealthy", "unknown"). */
-  status: string;
-  /** It disagrees with what the catalog showed (only for servers the catalog showed). */
-  mismatch?: boolean;
-}
-
-/** mcp_call: what the tool returned. */
-export interface CallDetails {
-  tool: string;
-  isError: boolean;
-  textBytes: number;
-  text: string;
-}
-
-/** mcp_call: tools/call answered with a JSON-RPC error (unknown tool, bad arguments). */
-export interface CallRpcErrorDetails {
-  jsonRpcError: number;
-}
-
-/** The guard's rejection checks, and `valid_key` (the real key must be accepted). */
-export type GuardCheck = AuthCheck | 'valid_key';
-
-export interface CheckResult {
-  /** For the rejection checks: true when the gateway refused the request. Unset when it could not be told. */
-  enforced?: boolean;
-  /** For valid_key: true when the real key opened a session. */
-  accepted?: boolean;
-  status?: number;
-  reason: string;
-}
-
-/** auth_guard: each check's verdict. */
-export interface GuardDetails {
-  authChecks: Partial<Record<GuardCheck, CheckResult>>;
-}
-
-/** client_config: what is wrong with the entry, and how its own request went. */
-export interface ClientConfigDetails {
-  client: string;
-  file: string;
-  server: string;
-  line: number;
-  findings: Array<{ line: number; code: string; severity: 'error' | 'warning'; message: string; fix: string }>;
-  /** The entry's own request (live: true), when its values are all known here. */
-  live?: { outcome: Outcome; reason: string; toolsPerServer?: Record<string, number> };
-  /** Why the request was not sent (a value not known in mcpwatch's environment). */
-  notSent?: string;
-}
-
-export interface DetailsByType {
-  http: HttpDetails;
-  mcp_catalog: CatalogDetails | RejectionDetails;
-  mcp_call: CallDetails | CallRpcErrorDetails | RejectionDetails;
-  auth_guard: GuardDetails | RejectionDetails;
-  client_config: ClientConfigDetails;
-}
-
-/** The details of any probe type's result. */
-export type ProbeDetails = DetailsByType[ProbeType];
-
-/** Details a ProbeFailure can carry: it is thrown from deep inside an MCP probe. */
-export type FailureDetails = RejectionDetails | CatalogDetails | CallRpcErrorDetails;
+/** Details a ProbeFailure can carry: it is thrown from deep inside a probe, with its type's details. */
+export type FailureDetails = object;
 
 // ---- Results ----
 
 /** What a probe function returns: an outcome and a reason a person can act on. */
-export interface ProbeOutput<T extends ProbeType = ProbeType> {
+export interface ProbeOutput<D = object> {
   outcome: Outcome;
   reason: string;
-  /** The details of this probe type (ProbeDetails for any type). */
-  details?: DetailsByType[T];
+  /** The details of this probe type (its folder's details.ts). */
+  details?: D;
 }
 
 export interface Step {
@@ -269,7 +169,8 @@ export interface GatewayLog {
   incomplete?: string[];
 }
 
-interface ResultBase {
+/** What every result holds, whatever its type (the table adds `type` and `details`: see table.ts). */
+export interface ResultBase {
   probe: string;
   target: string;
   outcome: Outcome;
@@ -293,9 +194,6 @@ interface ResultBase {
   /** Targets with oauth2: the token the run used and the requests it made for one. */
   oauth?: OAuthFacts;
 }
-
-/** One run of a probe; `details` is typed by `type`: readers switch on it. */
-export type ProbeResult = { [T in ProbeType]: ResultBase & { type: T; details?: DetailsByType[T] } }[ProbeType];
 
 // ---- What a probe keeps between runs ----
 
@@ -409,10 +307,8 @@ export interface FreshResponse {
 
 export type FreshRequest = (url: string, init: FreshRequestInit) => Promise<FreshResponse>;
 
-export type ProbeFn<P extends ProbeConfig = ProbeConfig> = (
-  spec: P,
-  ctx: ProbeContext,
-) => Promise<ProbeOutput<P['type']>>;
+/** A probe type's run: its network work, and a typed result (`spec` is its config, `D` its details). */
+export type ProbeFn<P, D = object> = (spec: P, ctx: ProbeContext) => Promise<ProbeOutput<D>>;
 
 // ---- What a probe throws ----
 

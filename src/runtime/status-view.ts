@@ -2,17 +2,8 @@ import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { LogService } from '../logs/log-service.js';
-import type {
-  DetailsByType,
-  GatewayLog,
-  OAuthFacts,
-  Outcome,
-  Phase,
-  ProbeType,
-  TlsFacts,
-  TokenRequestFact,
-  Trigger,
-} from '../probes/types.js';
+import { probeTypeOf, type DetailsByType, type ProbeType } from '../probes/table.js';
+import type { GatewayLog, OAuthFacts, Outcome, Phase, TlsFacts, TokenRequestFact, Trigger } from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -84,7 +75,8 @@ export interface ProbeElsewhere {
 
 /** Pure: why this replica does not run a probe of another shard, and where it runs. */
 export function elsewhereMessage(e: ProbeElsewhere): string {
-  return `probe "${e.probe}" runs on shard ${e.shard} of ${e.total}, not on this replica (shard ${e.here} of ${e.total}): ask the replica of shard ${e.shard}`;
+  const here = `not on this replica (shard ${e.here} of ${e.total})`;
+  return `probe "${e.probe}" runs on shard ${e.shard} of ${e.total}, ${here}: ask the replica of shard ${e.shard}`;
 }
 
 /** The /status document (and what the MCP tools read). */
@@ -193,13 +185,13 @@ export interface CatalogView {
 export function catalogView(config: Config, record: (probe: string) => ProbeRecord | undefined): CatalogView[] {
   const out: CatalogView[] = [];
   for (const p of config.probes) {
-    if (p.type !== 'mcp_catalog') continue;
+    if (!probeTypeOf(p.type)?.readsCatalog) continue;
     const rec = record(p.name);
     const c = rec?.memory.catalog ?? {};
     out.push({
       probe: p.name,
       target: p.target,
-      servers: p.servers,
+      servers: 'servers' in p ? p.servers : [],
       seenAt: c.snapshot ? iso(c.snapshot.at) : null,
       fingerprint: c.snapshot?.fingerprint ?? null,
       toolsPerServer: c.toolsPerServer ?? {},

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatResult } from '../../src/cli/format.js';
-import type { ProbeResult } from '../../src/probes/types.js';
-import { toolsPerServer } from '../../src/probes/verdicts/catalog.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 
 describe('formatResult for MCP results', () => {
   const base = { target: 'lan', success: false, trigger: 'cli', startedAt: 0, durationMs: 123 } as const;

@@ -10,7 +10,9 @@ describe('durations', () => {
     ['1m30s', 90_000],
     ['1.5s', 1_500],
   ])('%s → %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
-  it.each(['', '10', 's', '10 s', '-1s', '1d', '0ms'])('rejects %j', (text) => expect(typeof parseDuration(text)).toBe('object'));
+  it.each(['', '10', 's', '10 s', '-1s', '1d', '0ms'])('rejects %j', (text) =>
+    expect(typeof parseDuration(text)).toBe('object'),
+  );
   it.each([
     [250, '250ms'],
     [15_000, '15s'],

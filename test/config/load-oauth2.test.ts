@@ -15,12 +15,21 @@ describe('signingKey: the private_key_jwt key and its algorithm', () => {
   it('an RSA key signs RS256, an EC P-256 key ES256; PKCS#1 comes out as PKCS#8', () => {
     expect(signingKey(pkcs8(rsa), undefined)).toEqual({ pem: pkcs8(rsa), alg: 'RS256' });
     expect(signingKey(pkcs8(ec), 'ES256')).toEqual({ pem: pkcs8(ec), alg: 'ES256' });
-    expect(signingKey(rsa.export({ type: 'pkcs1', format: 'pem' }).toString(), 'RS256')).toEqual({ pem: pkcs8(rsa), alg: 'RS256' });
+    expect(signingKey(rsa.export({ type: 'pkcs1', format: 'pem' }).toString(), 'RS256')).toEqual({
+      pem: pkcs8(rsa),
+      alg: 'RS256',
+    });
   });
   it('says what does not fit', () => {
-    expect(signingKey(pkcs8(rsa), 'ES256')).toEqual({ error: 'signingAlgorithm ES256 does not fit this RSA key (it signs RS256)' });
-    expect(signingKey(pkcs8(ec384), undefined)).toEqual({ error: 'an EC secp384r1 key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)' });
-    expect(signingKey('not a key', undefined)).toEqual({ error: 'not a PEM private key (expected -----BEGIN PRIVATE KEY----- , an RSA or EC P-256 key)' });
+    expect(signingKey(pkcs8(rsa), 'ES256')).toEqual({
+      error: 'signingAlgorithm ES256 does not fit this RSA key (it signs RS256)',
+    });
+    expect(signingKey(pkcs8(ec384), undefined)).toEqual({
+      error: 'an EC secp384r1 key: private_key_jwt here signs with RS256 (an RSA key) or ES256 (an EC P-256 key)',
+    });
+    expect(signingKey('not a key', undefined)).toEqual({
+      error: 'not a PEM private key (expected -----BEGIN PRIVATE KEY----- , an RSA or EC P-256 key)',
+    });
   });
 });
 

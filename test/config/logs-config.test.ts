@@ -7,7 +7,9 @@ import { DockerSource } from '../../src/logs/docker-source.js';
 
 function parse(yaml: string) {
   const r = parseConfig(yaml, {});
-  return r.ok ? { ok: true as const, logs: r.config.logs } : { ok: false as const, problems: r.problems.map(formatProblem) };
+  return r.ok
+    ? { ok: true as const, logs: r.config.logs }
+    : { ok: false as const, problems: r.problems.map(formatProblem) };
 }
 
 describe('logs.docker', () => {
@@ -20,7 +22,9 @@ describe('logs.docker', () => {
   it('takes a socket proxy URL', () => {
     const r = parse('logs:\n  docker: { url: "http://docker-proxy:2375" }\n  containers: [{ name: litellm }]\n');
     expect(r.ok && r.logs?.docker.url).toBe('http://docker-proxy:2375');
-    expect(new DockerSource({ socketPath: '/x', url: 'http://docker-proxy:2375' }).endpoint).toBe('http://docker-proxy:2375');
+    expect(new DockerSource({ socketPath: '/x', url: 'http://docker-proxy:2375' }).endpoint).toBe(
+      'http://docker-proxy:2375',
+    );
   });
 
   it.each([

@@ -23,11 +23,17 @@ function valid(yaml: string, env: Record<string, string> = {}): Config {
 describe('parseConfig: invalid configs, each problem as path: message', () => {
   const cases: Array<[string, string, string[], Record<string, string>?]> = [
     ['unknown top-level key with a typo', 'listn: 0.0.0.0:1\n', ['listn: unknown key (did you mean "listen"?)']],
-    ['unknown key in a target', `${TARGET}    tiemout: 5s\n`, ['targets.lan.tiemout: unknown key (did you mean "timeout"?)']],
+    [
+      'unknown key in a target',
+      `${TARGET}    tiemout: 5s\n`,
+      ['targets.lan.tiemout: unknown key (did you mean "timeout"?)'],
+    ],
     [
       'unknown key far from any allowed one lists them',
       `${TARGET}probes:\n  - { name: a, type: http, target: lan, zzzzzzzz: 1 }\n`,
-      ['probes[0].zzzzzzzz: unknown key (allowed: name, target, schedule, every, timeout, type, path, method, headers, body, auth, maxBodyBytes, expect)'],
+      [
+        'probes[0].zzzzzzzz: unknown key (allowed: name, target, schedule, every, timeout, type, path, method, headers, body, auth, maxBodyBytes, expect)',
+      ],
     ],
     [
       'bad cron expression',
@@ -64,7 +70,11 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       `${TARGET}probes:\n  - { name: a, type: http, target: wan }\n`,
       ['probes[0].target: unknown target "wan" (targets: lan)'],
     ],
-    ['unknown target with no targets at all', 'probes:\n  - { name: a, type: http, target: wan }\n', ['probes[0].target: unknown target "wan" (no targets are defined)']],
+    [
+      'unknown target with no targets at all',
+      'probes:\n  - { name: a, type: http, target: wan }\n',
+      ['probes[0].target: unknown target "wan" (no targets are defined)'],
+    ],
     [
       'missing environment variable',
       'targets:\n  lan:\n    url: http://x\n    apiKey: ${LITELLM_MASTER_KEY}\n',
@@ -78,10 +88,20 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
     [
       'unknown probe type',
       `${TARGET}probes:\n  - { name: a, type: grpc, target: lan }\n`,
-      ['probes[0].type: unknown probe type "grpc" (expected one of http, mcp_catalog, mcp_call, auth_guard, client_config)'],
+      [
+        'probes[0].type: unknown probe type "grpc" (expected one of http, mcp_catalog, mcp_call, auth_guard, client_config)',
+      ],
     ],
-    ['missing probe type', `${TARGET}probes:\n  - { name: a, target: lan }\n`, ['probes[0].type: required: one of http, mcp_catalog, mcp_call, auth_guard, client_config']],
-    ['missing required field', `${TARGET}probes:\n  - { name: a, type: mcp_call, target: lan }\n`, ['probes[0].tool: required']],
+    [
+      'missing probe type',
+      `${TARGET}probes:\n  - { name: a, target: lan }\n`,
+      ['probes[0].type: required: one of http, mcp_catalog, mcp_call, auth_guard, client_config'],
+    ],
+    [
+      'missing required field',
+      `${TARGET}probes:\n  - { name: a, type: mcp_call, target: lan }\n`,
+      ['probes[0].tool: required'],
+    ],
     [
       'schedule and every together',
       `${TARGET}probes:\n  - { name: a, type: http, target: lan, every: 5s, schedule: "* * * * * *" }\n`,
@@ -92,28 +112,62 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       `${TARGET}probes:\n  - { name: a, type: http, target: lan, expect: { matches: "(" } }\n`,
       ['probes[0].expect.matches: invalid regular expression: /(/: Unterminated group'],
     ],
-    ['status code out of range', `${TARGET}probes:\n  - { name: a, type: http, target: lan, expect: { status: [99] } }\n`, ['probes[0].expect.status[0]: must be at least 100']],
-    ['non-http URL', 'targets:\n  lan: { url: "ftp://x" }\n', ['targets.lan.url: URL must be http:// or https://, got "ftp:"']],
-    ['credentials in the URL', 'targets:\n  lan: { url: "http://u:p@x" }\n', ['targets.lan.url: put credentials in apiKey/apiKeyFile, not in the URL']],
-    ['apiKey and apiKeyFile', 'targets:\n  lan: { url: "http://x", apiKey: a, apiKeyFile: /k }\n', ['targets.lan: set apiKey or apiKeyFile, not both']],
+    [
+      'status code out of range',
+      `${TARGET}probes:\n  - { name: a, type: http, target: lan, expect: { status: [99] } }\n`,
+      ['probes[0].expect.status[0]: must be at least 100'],
+    ],
+    [
+      'non-http URL',
+      'targets:\n  lan: { url: "ftp://x" }\n',
+      ['targets.lan.url: URL must be http:// or https://, got "ftp:"'],
+    ],
+    [
+      'credentials in the URL',
+      'targets:\n  lan: { url: "http://u:p@x" }\n',
+      ['targets.lan.url: put credentials in apiKey/apiKeyFile, not in the URL'],
+    ],
+    [
+      'apiKey and apiKeyFile',
+      'targets:\n  lan: { url: "http://x", apiKey: a, apiKeyFile: /k }\n',
+      ['targets.lan: set apiKey or apiKeyFile, not both'],
+    ],
     [
       'Authorization among the extra headers',
       'targets:\n  lan: { url: "http://x", headers: { Authorization: "Bearer x" } }\n',
-      ['targets.lan.headers.Authorization: set the key with apiKey or apiKeyFile; mcpwatch builds the Authorization header'],
+      [
+        'targets.lan.headers.Authorization: set the key with apiKey or apiKeyFile; mcpwatch builds the Authorization header',
+      ],
     ],
     [
       'the key header among the extra headers, with apiKeyHeader',
       'targets:\n  lan: { url: "http://x", apiKeyHeader: X-LiteLLM-API-Key, headers: { authorization: "Bearer sso", x-litellm-api-key: "Bearer sk-x" } }\n',
-      ['targets.lan.headers.x-litellm-api-key: set the key with apiKey or apiKeyFile; mcpwatch builds the x-litellm-api-key header'],
+      [
+        'targets.lan.headers.x-litellm-api-key: set the key with apiKey or apiKeyFile; mcpwatch builds the x-litellm-api-key header',
+      ],
     ],
     [
       'no_bearer_prefix on a target whose key goes in another header',
       'targets:\n  sso: { url: "http://x", apiKey: sk-x, apiKeyHeader: x-litellm-api-key }\nprobes:\n  - { name: g, type: auth_guard, target: sso, checks: [no_key, no_bearer_prefix] }\n',
-      ['probes[0].checks: no_bearer_prefix checks a key sent in Authorization without "Bearer "; target "sso" sends its key in x-litellm-api-key (apiKeyHeader), where LiteLLM 1.109 takes it with or without the prefix: leave the check out'],
+      [
+        'probes[0].checks: no_bearer_prefix checks a key sent in Authorization without "Bearer "; target "sso" sends its key in x-litellm-api-key (apiKeyHeader), where LiteLLM 1.109 takes it with or without the prefix: leave the check out',
+      ],
     ],
-    ['an apiKeyHeader that is no header name', 'targets:\n  lan: { url: "http://x", apiKeyHeader: "x key" }\n', ['targets.lan.apiKeyHeader: invalid HTTP header name']],
-    ['bad enum value', 'logLevel: loud\n', ['logLevel: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"']],
-    ['bad listen address', 'listen: "9464"\n', ['listen: expected host:port (e.g. 0.0.0.0:9464 or [::]:9464), got "9464"']],
+    [
+      'an apiKeyHeader that is no header name',
+      'targets:\n  lan: { url: "http://x", apiKeyHeader: "x key" }\n',
+      ['targets.lan.apiKeyHeader: invalid HTTP header name'],
+    ],
+    [
+      'bad enum value',
+      'logLevel: loud\n',
+      ['logLevel: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "loud"'],
+    ],
+    [
+      'bad listen address',
+      'listen: "9464"\n',
+      ['listen: expected host:port (e.g. 0.0.0.0:9464 or [::]:9464), got "9464"'],
+    ],
     ['wrong type', `${TARGET}probes: { a: 1 }\n`, ['probes: expected array, got a mapping']],
     [
       'quoted variable stays a string',
@@ -124,7 +178,9 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
     [
       'auth_guard without a key to check',
       'targets:\n  lan: { url: "http://x" }\nprobes:\n  - { name: g, type: auth_guard, target: lan }\n',
-      ['probes[0].validKey: target "lan" has no apiKey: the guard cannot check that a valid key is accepted (set validKey: false to skip that check)'],
+      [
+        'probes[0].validKey: target "lan" has no apiKey: the guard cannot check that a valid key is accepted (set validKey: false to skip that check)',
+      ],
     ],
     [
       'maxResponseBytes too small',
@@ -136,7 +192,11 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       `${TARGET}probes:\n  - { name: a, type: auth_guard, target: lan, validKey: false, maxResponseBytes: 20000.5 }\n`,
       ['probes[0].maxResponseBytes: expected a whole number of bytes'],
     ],
-    ['YAML syntax error', 'a: [\n', ['yaml (line 2, column 1): Flow sequence in block collection must be sufficiently indented and end with a ]']],
+    [
+      'YAML syntax error',
+      'a: [\n',
+      ['yaml (line 2, column 1): Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ],
     ['not a mapping', '- a\n- b\n', ['(root): the config must be a YAML mapping']],
     ['duplicate YAML keys', 'listen: a:1\nlisten: b:2\n', ['yaml (line 2, column 1): Map keys must be unique']],
   ];
@@ -228,7 +288,12 @@ mcpServer:
 `,
       { LITELLM_MASTER_KEY: 'sk-master', MCPWATCH_TOKEN: 'tok' },
     );
-    expect(c.targets['litellm-lan']).toMatchObject({ name: 'litellm-lan', apiKey: 'sk-master', timeout: 10_000, mcpPath: '/mcp/' });
+    expect(c.targets['litellm-lan']).toMatchObject({
+      name: 'litellm-lan',
+      apiKey: 'sk-master',
+      timeout: 10_000,
+      mcpPath: '/mcp/',
+    });
     expect(c.probes.map((p) => [p.name, p.scheduleSpec, p.timeoutMs])).toEqual([
       ['lan-catalog', { kind: 'cron', expr: '*/30 * * * * *' }, 15_000],
       ['lan-fs-call', { kind: 'every', ms: 60_000 }, 10_000],
@@ -240,12 +305,22 @@ mcpServer:
   });
 
   it('keeps mcpServer.allowedOrigins and allowedHosts in canonical form', () => {
-    const c = valid('mcpServer:\n  allowedOrigins: ["HTTP://LocalHost:9464/", "https://grafana.example.com:443", "null"]\n  allowedHosts: [LOCALHOST, "127.0.0.1:9464", "[::1]"]\n');
-    expect(c.mcpServer).toEqual({ enabled: true, allowedOrigins: ['http://localhost:9464', 'https://grafana.example.com', 'null'], allowedHosts: ['localhost', '127.0.0.1:9464', '[::1]'] });
+    const c = valid(
+      'mcpServer:\n  allowedOrigins: ["HTTP://LocalHost:9464/", "https://grafana.example.com:443", "null"]\n  allowedHosts: [LOCALHOST, "127.0.0.1:9464", "[::1]"]\n',
+    );
+    expect(c.mcpServer).toEqual({
+      enabled: true,
+      allowedOrigins: ['http://localhost:9464', 'https://grafana.example.com', 'null'],
+      allowedHosts: ['localhost', '127.0.0.1:9464', '[::1]'],
+    });
   });
 
   it('refuses origins and hosts that are not ones, naming the entry', () => {
-    expect(problems('mcpServer:\n  allowedOrigins: ["http://localhost:9464/mcp", "localhost"]\n  allowedHosts: ["http://localhost", "a:99999"]\n')).toEqual([
+    expect(
+      problems(
+        'mcpServer:\n  allowedOrigins: ["http://localhost:9464/mcp", "localhost"]\n  allowedHosts: ["http://localhost", "a:99999"]\n',
+      ),
+    ).toEqual([
       'mcpServer.allowedOrigins[0]: "http://localhost:9464/mcp" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464',
       'mcpServer.allowedOrigins[1]: "localhost" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464',
       'mcpServer.allowedHosts[0]: "http://localhost" is not a host: expected a name or address with an optional port, e.g. localhost, 127.0.0.1:9464 or [::1]',
@@ -255,7 +330,15 @@ mcpServer:
 
   it('fills defaults for an empty file', () => {
     const c = valid('');
-    expect(c).toMatchObject({ listen: '0.0.0.0:9464', logLevel: 'info', stateDir: './data', probes: [], targets: {}, maxConcurrentProbes: 16, mcpServer: { enabled: false } });
+    expect(c).toMatchObject({
+      listen: '0.0.0.0:9464',
+      logLevel: 'info',
+      stateDir: './data',
+      probes: [],
+      targets: {},
+      maxConcurrentProbes: 16,
+      mcpServer: { enabled: false },
+    });
   });
 
   it('expands ${VAR:-default}, $$ and leaves other $ alone', () => {
@@ -300,7 +383,9 @@ mcpServer:
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.targets.t!.apiKey).toBeUndefined();
-    expect(r.warnings.map(formatProblem)).toEqual(['targets.t: no apiKey: requests to this target are sent without a key']);
+    expect(r.warnings.map(formatProblem)).toEqual([
+      'targets.t: no apiKey: requests to this target are sent without a key',
+    ]);
   });
 
   it('takes the timeout from the probe, else the target, else 10s; warns when it exceeds the interval', () => {
@@ -317,31 +402,45 @@ probes:
     );
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
     expect(r.config.probes.map((p) => p.timeoutMs)).toEqual([3_000, 10_000, 20_000]);
-    expect(r.warnings.map(formatProblem)).toEqual(['probes[2].timeout: timeout 20s is longer than the interval 5s: runs that take that long skip the next tick']);
+    expect(r.warnings.map(formatProblem)).toEqual([
+      'probes[2].timeout: timeout 20s is longer than the interval 5s: runs that take that long skip the next tick',
+    ]);
   });
 
   it('accepts composite durations and IPv6 listen addresses', () => {
-    const c = valid(`listen: "[::1]:9999"\n${TARGET}probes:\n  - { name: a, type: http, target: lan, every: 1m30s, timeout: 1.5s }\n`);
+    const c = valid(
+      `listen: "[::1]:9999"\n${TARGET}probes:\n  - { name: a, type: http, target: lan, every: 1m30s, timeout: 1.5s }\n`,
+    );
     expect(c.probes[0]!.scheduleSpec).toEqual({ kind: 'every', ms: 90_000 });
     expect(c.probes[0]!.timeoutMs).toBe(1_500);
   });
 });
 
 describe('the shipped config files', () => {
-  it.each(['config/mcpwatch.yaml', 'config/mcpwatch.compose.yaml'])('%s is valid with nothing set in the environment', async (file) => {
-    const { readFileSync } = await import('node:fs');
-    const r = parseConfig(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), {});
-    expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([]);
-  });
+  it.each(['config/mcpwatch.yaml', 'config/mcpwatch.compose.yaml'])(
+    '%s is valid with nothing set in the environment',
+    async (file) => {
+      const { readFileSync } = await import('node:fs');
+      const r = parseConfig(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8'), {});
+      expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([]);
+    },
+  );
 });
 
 describe('YAML that cannot become a config', () => {
   it('an alias without its anchor is a problem, not a crash', () => {
-    expect(problems('listen: *nowhere\n')).toEqual(['yaml: Unresolved alias (the anchor must be set before the alias): nowhere']);
+    expect(problems('listen: *nowhere\n')).toEqual([
+      'yaml: Unresolved alias (the anchor must be set before the alias): nowhere',
+    ]);
   });
   it('too many aliases (a "billion laughs") are refused', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(', ')}]`,
+      );
     const out = problems(lines.join('\n') + '\n');
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(/^yaml: .*alias/i);
@@ -349,7 +448,7 @@ describe('YAML that cannot become a config', () => {
 });
 
 describe('apiKeyHeader and the guard', () => {
-  it("a guard of a target whose key goes in another header leaves no_bearer_prefix out of its default checks", () => {
+  it('a guard of a target whose key goes in another header leaves no_bearer_prefix out of its default checks', () => {
     const r = parseConfig(
       'targets:\n  sso: { url: "http://x", apiKey: sk-x, apiKeyHeader: X-LiteLLM-API-Key }\n  lan: { url: "http://x", apiKey: sk-x }\nprobes:\n  - { name: g, type: auth_guard, target: sso }\n  - { name: h, type: auth_guard, target: lan }\n',
       {},
@@ -364,25 +463,70 @@ describe('apiKeyHeader and the guard', () => {
 });
 
 describe('oauth2 (client credentials for an SSO gate)', () => {
-  const SSO = 'targets:\n  sso:\n    url: https://litellm.example.com\n    apiKey: sk-x\n    apiKeyHeader: x-litellm-api-key\n';
+  const SSO =
+    'targets:\n  sso:\n    url: https://litellm.example.com\n    apiKey: sk-x\n    apiKeyHeader: x-litellm-api-key\n';
   const cases: Array<[string, string, string[]]> = [
-    ['no way to authenticate', `${SSO}    oauth2: { clientId: mcpwatch }\n`, ['targets.sso.oauth2: set clientSecret, clientSecretFile or privateKeyFile (private_key_jwt)']],
+    [
+      'no way to authenticate',
+      `${SSO}    oauth2: { clientId: mcpwatch }\n`,
+      ['targets.sso.oauth2: set clientSecret, clientSecretFile or privateKeyFile (private_key_jwt)'],
+    ],
     [
       'two ways to authenticate',
       `${SSO}    oauth2: { clientId: mcpwatch, clientSecret: s3cret, privateKeyFile: /k.pem }\n`,
-      ['targets.sso.oauth2: set one of clientSecret, clientSecretFile and privateKeyFile, not clientSecret and privateKeyFile'],
+      [
+        'targets.sso.oauth2: set one of clientSecret, clientSecretFile and privateKeyFile, not clientSecret and privateKeyFile',
+      ],
     ],
-    ['signingAlgorithm without a key', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, signingAlgorithm: RS256 }\n`, ['targets.sso.oauth2.signingAlgorithm: signingAlgorithm signs a private_key_jwt assertion: set privateKeyFile too, or leave it out']],
-    ['private_key_jwt without a key', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: private_key_jwt }\n`, ['targets.sso.oauth2.tokenAuthMethod: private_key_jwt needs privateKeyFile (the key that signs the client assertion)']],
-    ['a secret method with a key', `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, tokenAuthMethod: client_secret_post }\n`, ['targets.sso.oauth2.tokenAuthMethod: client_secret_post sends a client secret; with privateKeyFile the method is private_key_jwt']],
-    ['an unknown method', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: none }\n`, ['targets.sso.oauth2.tokenAuthMethod: expected one of "client_secret_basic", "client_secret_post", "private_key_jwt", got "none"']],
-    ['an unknown algorithm', `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, signingAlgorithm: HS256 }\n`, ['targets.sso.oauth2.signingAlgorithm: expected one of "RS256", "ES256", got "HS256"']],
-    ['a typo', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenURL: "https://sso" }\n`, ['targets.sso.oauth2.tokenURL: unknown key (did you mean "tokenUrl"?)']],
-    ['a scope with a space', `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, scopes: ["openid profile"] }\n`, ['targets.sso.oauth2.scopes[0]: a scope is one word of printable characters (no spaces or quotes)']],
+    [
+      'signingAlgorithm without a key',
+      `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, signingAlgorithm: RS256 }\n`,
+      [
+        'targets.sso.oauth2.signingAlgorithm: signingAlgorithm signs a private_key_jwt assertion: set privateKeyFile too, or leave it out',
+      ],
+    ],
+    [
+      'private_key_jwt without a key',
+      `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: private_key_jwt }\n`,
+      [
+        'targets.sso.oauth2.tokenAuthMethod: private_key_jwt needs privateKeyFile (the key that signs the client assertion)',
+      ],
+    ],
+    [
+      'a secret method with a key',
+      `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, tokenAuthMethod: client_secret_post }\n`,
+      [
+        'targets.sso.oauth2.tokenAuthMethod: client_secret_post sends a client secret; with privateKeyFile the method is private_key_jwt',
+      ],
+    ],
+    [
+      'an unknown method',
+      `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenAuthMethod: none }\n`,
+      [
+        'targets.sso.oauth2.tokenAuthMethod: expected one of "client_secret_basic", "client_secret_post", "private_key_jwt", got "none"',
+      ],
+    ],
+    [
+      'an unknown algorithm',
+      `${SSO}    oauth2: { clientId: c, privateKeyFile: /k.pem, signingAlgorithm: HS256 }\n`,
+      ['targets.sso.oauth2.signingAlgorithm: expected one of "RS256", "ES256", got "HS256"'],
+    ],
+    [
+      'a typo',
+      `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, tokenURL: "https://sso" }\n`,
+      ['targets.sso.oauth2.tokenURL: unknown key (did you mean "tokenUrl"?)'],
+    ],
+    [
+      'a scope with a space',
+      `${SSO}    oauth2: { clientId: c, clientSecret: s3cret, scopes: ["openid profile"] }\n`,
+      ['targets.sso.oauth2.scopes[0]: a scope is one word of printable characters (no spaces or quotes)'],
+    ],
     [
       'the key in Authorization beside the token',
       'targets:\n  sso: { url: "https://x", apiKey: sk-x, oauth2: { clientId: c, clientSecret: s3cret } }\n',
-      ['targets.sso.apiKeyHeader: oauth2 puts the SSO token in Authorization, so the gateway key needs a header of its own: apiKeyHeader: x-litellm-api-key (LiteLLM reads it)'],
+      [
+        'targets.sso.apiKeyHeader: oauth2 puts the SSO token in Authorization, so the gateway key needs a header of its own: apiKeyHeader: x-litellm-api-key (LiteLLM reads it)',
+      ],
     ],
     [
       'Authorization among the extra headers beside the token',
@@ -392,7 +536,9 @@ describe('oauth2 (client credentials for an SSO gate)', () => {
     [
       'no_sso_token on a target without an SSO gate',
       `${TARGET}probes:\n  - { name: g, type: auth_guard, target: lan, checks: [no_sso_token] }\n`,
-      ['probes[0].checks: no_sso_token checks the SSO gate in front of a gateway; target "lan" has none configured (oauth2): leave the check out, or set the target\'s oauth2'],
+      [
+        'probes[0].checks: no_sso_token checks the SSO gate in front of a gateway; target "lan" has none configured (oauth2): leave the check out, or set the target\'s oauth2',
+      ],
     ],
   ];
   it.each(cases)('%s', (_name, yaml, expected) => {
@@ -400,7 +546,10 @@ describe('oauth2 (client credentials for an SSO gate)', () => {
   });
 
   it('a target with oauth2: its guard checks the gate too (no_sso_token), without no_bearer_prefix; the key goes beside the token', () => {
-    const c = valid(`${SSO}    oauth2: { clientId: mcpwatch, clientSecret: "\${SECRET}", scopes: [openid] }\n${TARGET.replace('targets:\n', '')}probes:\n  - { name: g, type: auth_guard, target: sso }\n  - { name: h, type: auth_guard, target: lan }\n`, { SECRET: 's3cret-value' });
+    const c = valid(
+      `${SSO}    oauth2: { clientId: mcpwatch, clientSecret: "\${SECRET}", scopes: [openid] }\n${TARGET.replace('targets:\n', '')}probes:\n  - { name: g, type: auth_guard, target: sso }\n  - { name: h, type: auth_guard, target: lan }\n`,
+      { SECRET: 's3cret-value' },
+    );
     expect(c.targets.sso!.oauth2).toEqual({ clientId: 'mcpwatch', clientSecret: 's3cret-value', scopes: ['openid'] });
     expect(c.probes.map((p) => (p.type === 'auth_guard' ? p.checks : []))).toEqual([
       ['no_key', 'wrong_key', 'no_sso_token'],
@@ -409,17 +558,29 @@ describe('oauth2 (client credentials for an SSO gate)', () => {
   });
 
   it('an OAuth-protected MCP server without a gateway key may use Authorization for the token', () => {
-    const c = valid('targets:\n  mcp: { url: "https://mcp.example.com", oauth2: { clientId: c, clientSecret: s3cret } }\n');
+    const c = valid(
+      'targets:\n  mcp: { url: "https://mcp.example.com", oauth2: { clientId: c, clientSecret: s3cret } }\n',
+    );
     expect(c.targets.mcp!.apiKeyHeader).toBe('authorization');
   });
 });
 
 describe('client_config probes', () => {
   it('a file and the entry in it; live by default', () => {
-    const c = valid(`${TARGET}probes:\n  - { name: codex, type: client_config, target: lan, file: /home/ops/.codex/config.toml, server: litellm, every: 10m }\n`);
-    expect(c.probes[0]).toMatchObject({ type: 'client_config', file: '/home/ops/.codex/config.toml', server: 'litellm', live: true });
+    const c = valid(
+      `${TARGET}probes:\n  - { name: codex, type: client_config, target: lan, file: /home/ops/.codex/config.toml, server: litellm, every: 10m }\n`,
+    );
+    expect(c.probes[0]).toMatchObject({
+      type: 'client_config',
+      file: '/home/ops/.codex/config.toml',
+      server: 'litellm',
+      live: true,
+    });
   });
   it('needs both', () => {
-    expect(problems(`${TARGET}probes:\n  - { name: codex, type: client_config, target: lan }\n`)).toEqual(['probes[0].file: required', 'probes[0].server: required']);
+    expect(problems(`${TARGET}probes:\n  - { name: codex, type: client_config, target: lan }\n`)).toEqual([
+      'probes[0].file: required',
+      'probes[0].server: required',
+    ]);
   });
 });

@@ -19,14 +19,32 @@ mcpServer: { token: mcpwatch-token-xyz }
       {},
     );
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(secretsOf(r.config).sort()).toEqual(['Bearer ghp_abcdefgh', 'c00kie-value', 'hunter22', 'mcpwatch-token-xyz', 'probe-key-123', 'sk-target-a-0123456789'].sort());
+    expect(secretsOf(r.config).sort()).toEqual(
+      [
+        'Bearer ghp_abcdefgh',
+        'c00kie-value',
+        'hunter22',
+        'mcpwatch-token-xyz',
+        'probe-key-123',
+        'sk-target-a-0123456789',
+      ].sort(),
+    );
   });
 
   it("an oauth2 client's secret and private key are secrets too", () => {
-    const r = parseConfig('targets:\n  s: { url: https://gw, apiKeyHeader: x-litellm-api-key, oauth2: { clientId: mcpwatch, clientSecret: kc-s3cret-value } }\n', {});
+    const r = parseConfig(
+      'targets:\n  s: { url: https://gw, apiKeyHeader: x-litellm-api-key, oauth2: { clientId: mcpwatch, clientSecret: kc-s3cret-value } }\n',
+      {},
+    );
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    r.config.targets.s!.oauth2Key = { pem: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n', alg: 'RS256' };
-    expect(secretsOf(r.config).sort()).toEqual(['-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n', 'kc-s3cret-value']);
+    r.config.targets.s!.oauth2Key = {
+      pem: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
+      alg: 'RS256',
+    };
+    expect(secretsOf(r.config).sort()).toEqual([
+      '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
+      'kc-s3cret-value',
+    ]);
   });
 
   it('a config without secrets has none', () => {

@@ -32,8 +32,13 @@ describe('shardOfName: which shard a name falls to', () => {
   });
 
   it('is fixed: these values may never change (replicas of different versions, restarts, reloads must agree)', () => {
-    expect(NAMES.slice(0, 12).map((n) => shardOfName(n, 3))).toEqual(NAMES.slice(0, 12).map((n) => createHash('sha256').update(n).digest().readUInt32BE(0) % 3));
-    expect([shardOfName('lan-catalog', 3), shardOfName('lan-catalog', 3)]).toEqual([shardOfName('lan-catalog', 3), shardOfName('lan-catalog', 3)]);
+    expect(NAMES.slice(0, 12).map((n) => shardOfName(n, 3))).toEqual(
+      NAMES.slice(0, 12).map((n) => createHash('sha256').update(n).digest().readUInt32BE(0) % 3),
+    );
+    expect([shardOfName('lan-catalog', 3), shardOfName('lan-catalog', 3)]).toEqual([
+      shardOfName('lan-catalog', 3),
+      shardOfName('lan-catalog', 3),
+    ]);
     // Pinned against the digest itself, not the function: sha256("lan-catalog") starts with these bytes.
     const first4 = createHash('sha256').update('lan-catalog').digest().subarray(0, 4).toString('hex');
     expect(shardOfName('lan-catalog', 2 ** 32 - 1)).toBe(parseInt(first4, 16) % (2 ** 32 - 1));
@@ -48,15 +53,22 @@ describe('shardOfName: which shard a name falls to', () => {
     for (const total of [2, 3, 5]) {
       const seen = new Map<string, number>();
       for (let index = 0; index < total; index++) {
-        for (const p of forShard({ ...c, shard: { index, total } }).config.probes) seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
+        for (const p of forShard({ ...c, shard: { index, total } }).config.probes)
+          seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
       }
       expect([...seen.keys()].sort(), `total ${total}`).toEqual(NAMES);
-      expect([...seen.values()].every((n) => n === 1), `total ${total}`).toBe(true);
+      expect(
+        [...seen.values()].every((n) => n === 1),
+        `total ${total}`,
+      ).toBe(true);
     }
     const sizes = [0, 1, 2].map((index) => forShard({ ...c, shard: { index, total: 3 } }).config.probes.length);
     expect(sizes.reduce((a, b) => a + b)).toBe(100);
     // 33 each on average; a fair split of 100 stays well within 20..47 (binomial, p = 1/3).
-    for (const n of sizes) expect(n).toBeGreaterThanOrEqual(20), expect(n).toBeLessThanOrEqual(47);
+    for (const n of sizes) {
+      expect(n).toBeGreaterThanOrEqual(20);
+      expect(n).toBeLessThanOrEqual(47);
+    }
   });
 
   it('is not correlated with the scheduler phase (a different hash)', () => {
@@ -96,7 +108,11 @@ describe('forShard: what one replica runs of a config', () => {
   it('log tailing only on shard 0 of several; an HA pair (total 1) both tail', () => {
     const yaml = probesYaml(NAMES.slice(0, 5), 'logs: { containers: [{ name: litellm }] }\n');
     const c = config(yaml);
-    expect([0, 1, 2].map((index) => forShard({ ...c, shard: { index, total: 3 } }).tailsLogs)).toEqual([true, false, false]);
+    expect([0, 1, 2].map((index) => forShard({ ...c, shard: { index, total: 3 } }).tailsLogs)).toEqual([
+      true,
+      false,
+      false,
+    ]);
     expect(forShard({ ...c, shard: { index: 1, total: 3 } }).config.logs).toBeUndefined();
     expect(forShard({ ...c, shard: { index: 0, total: 3 } }).config.logs).toEqual(c.logs);
     expect(forShard(config(probesYaml(NAMES.slice(0, 5)))).tailsLogs).toBe(false);

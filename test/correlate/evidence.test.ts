@@ -9,7 +9,7 @@ import {
   type EvidenceSubject,
 } from '../../src/correlate/evidence.js';
 import type { KeptRecord } from '../../src/logs/record-ring.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { Redactor } from '../../src/util/redact.js';
 import { fixtureRecords } from '../support/evidence-fixture.js';
 
@@ -267,7 +267,7 @@ describe('on the real log of LiteLLM 1.77.1 and postgres-mcp (fixture)', () => {
     const refused = g.records.filter((r) => r.text.includes('Connection refused'));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.text).toMatch(
-      /^\s*WARNING  error connecting in 'pool-1':\s+pool_async\.py:691\n\s+connection failed: connection to\n\s+server at "127\.0\.0\.1", port \d+\n\s+failed: Connection refused\n/,
+      /^\s*WARNING {2}error connecting in 'pool-1':\s+pool_async\.py:691\n\s+connection failed: connection to\n\s+server at "127\.0\.0\.1", port \d+\n\s+failed: Connection refused\n/,
     );
     expect(refused[0]!.repeats).toBeGreaterThanOrEqual(5);
     // Its INFO lines (starting, processing a request) are not evidence.

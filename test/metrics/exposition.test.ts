@@ -7,7 +7,7 @@ import { SeriesCounter, SeriesGauge, SeriesHistogram } from '../../src/metrics/f
 import { toOpenMetrics } from '../../src/metrics/openmetrics.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 
 // The exposition writer against prom-client's own rendering of the same values, series by
 // series: every family's HELP and TYPE, every sample's name, label set and value, in both

@@ -4,13 +4,9 @@ import { type Probe, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import {
-  OUTCOMES,
-  type CatalogDetails,
-  type CatalogSummary,
-  type ProbeResult,
-  type ServerState,
-} from '../../src/probes/types.js';
+import { OUTCOMES, type ServerState } from '../../src/probes/types.js';
+import { type CatalogDetails, type CatalogSummary } from '../../src/probes/mcp-catalog/details.js';
+import { type ProbeResult } from '../../src/probes/table.js';
 import { matching, samples, value } from '../support/exposition.js';
 
 // ---- helpers ----

@@ -1,8 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Config, parseConfig } from '../../src/config/parse.js';
-import { PROBES } from '../../src/probes/table.js';
-import { ProbeCancelledError, type ProbeResult } from '../../src/probes/types.js';
+import { PROBE_TABLE } from '../../src/probes/table.js';
+import { ProbeCancelledError } from '../../src/probes/types.js';
+import { type ProbeResult } from '../../src/probes/table.js';
 import { phaseOf, Scheduler } from '../../src/scheduler/scheduler.js';
 import { Semaphore } from '../../src/scheduler/semaphore.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
@@ -114,7 +115,7 @@ describe('scheduler', () => {
 
   it('records a probe that throws as a failed run and keeps scheduling', async () => {
     let calls = 0;
-    vi.spyOn(PROBES, 'http').mockImplementation(async () => {
+    vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(async () => {
       calls++;
       if (calls === 1) throw new TypeError('cannot read properties of undefined');
       if (calls === 2) throw 'a string, not an Error';
@@ -132,7 +133,7 @@ describe('scheduler', () => {
 
   it('a failed run is recorded at once, then annotated (the gateway log): runNow answers with the annotation; a success is not annotated; one that throws loses nothing', async () => {
     let n = 0;
-    vi.spyOn(PROBES, 'http').mockImplementation(async () =>
+    vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(async () =>
       ++n % 2 ? { outcome: 'http_error', reason: 'bad' } : { outcome: 'ok', reason: 'fine' },
     );
     const seen: string[] = [];
@@ -162,7 +163,7 @@ describe('scheduler', () => {
   });
 
   it('stopping the scheduler cuts an annotation short (it gets the signal)', async () => {
-    vi.spyOn(PROBES, 'http').mockImplementation(async () => ({ outcome: 'http_error', reason: 'bad' }));
+    vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(async () => ({ outcome: 'http_error', reason: 'bad' }));
     h = harness(
       config(server, '  - { name: p, type: http, target: t, every: 1h }\n'),
       16,
@@ -178,7 +179,7 @@ describe('scheduler', () => {
   });
 
   it('ends the run on time even when a probe ignores the abort signal', async () => {
-    vi.spyOn(PROBES, 'http').mockImplementation(() => new Promise(() => undefined));
+    vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(() => new Promise(() => undefined));
     h = harness(config(server, '  - { name: deaf, type: http, target: t, every: 1h, timeout: 200ms }\n'));
     h.scheduler.start();
     await until(() => h!.results.length === 1, 2_000);

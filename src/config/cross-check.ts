@@ -1,0 +1,157 @@
+// Checks across fields, on the values as written (before the schema), so that they are reported even where
+// the schema fails elsewhere: a target's key and SSO settings, probe names and targets (and each probe type's
+// own cross-checks, from its folder), the shard, the containers.
+import { probeTypeOf } from '../probes/table.js';
+import type { Located } from './issues.js';
+import { rawKeyHeader } from './target.js';
+
+type Raw = Record<string, unknown>;
+
+export function crossCheck(raw: Raw): Located[] {
+  const targets = isRecord(raw.targets) ? raw.targets : {};
+  return [
+    ...targetProblems(targets),
+    ...probeProblems(raw.probes, targets),
+    ...shardProblems(raw.shard),
+    ...containerProblems(raw.logs),
+  ];
+}
+
+function targetProblems(targets: Raw): Located[] {
+  const problems: Located[] = [];
+  for (const [name, t] of Object.entries(targets)) {
+    if (!isRecord(t)) continue;
+    if (t.apiKey !== undefined && t.apiKeyFile !== undefined) {
+      problems.push({ segs: ['targets', name], message: 'set apiKey or apiKeyFile, not both' });
+    }
+    if (isRecord(t.oauth2)) problems.push(...oauth2Problems(name, t, t.oauth2));
+    if (isRecord(t.headers)) problems.push(...headerProblems(name, t, t.headers));
+  }
+  return problems;
+}
+
+/** The key's header is mcpwatch's to build; with apiKeyHeader elsewhere, Authorization is free (an SSO token). */
+function headerProblems(name: string, t: Raw, headers: Raw): Located[] {
+  const problems: Located[] = [];
+  const keyHeader = rawKeyHeader(t);
+  for (const h of Object.keys(headers)) {
+    const segs = ['targets', name, 'headers', h];
+    if (h.toLowerCase() === keyHeader) {
+      const shown = keyHeader === 'authorization' ? 'Authorization' : keyHeader;
+      problems.push({ segs, message: `set the key with apiKey or apiKeyFile; mcpwatch builds the ${shown} header` });
+    }
+    if (h.toLowerCase() === 'authorization' && keyHeader !== 'authorization' && t.oauth2 !== undefined) {
+      problems.push({ segs, message: 'oauth2 sends its access token in Authorization: leave this header out' });
+    }
+  }
+  return problems;
+}
+
+function probeProblems(probes: unknown, targets: Raw): Located[] {
+  const problems: Located[] = [];
+  const seen = new Map<string, number>();
+  (Array.isArray(probes) ? probes : []).forEach((p: unknown, i) => {
+    if (!isRecord(p)) return;
+    if (typeof p.name === 'string') {
+      const first = seen.get(p.name);
+      if (first !== undefined) {
+        problems.push({
+          segs: ['probes', i, 'name'],
+          message: `duplicate probe name "${p.name}" (also probes[${first}])`,
+        });
+      } else seen.set(p.name, i);
+    }
+    if (typeof p.target === 'string' && !Object.hasOwn(targets, p.target)) {
+      const known = Object.keys(targets);
+      const which = known.length ? ` (targets: ${known.join(', ')})` : ' (no targets are defined)';
+      problems.push({ segs: ['probes', i, 'target'], message: `unknown target "${p.target}"${which}` });
+    }
+    if (p.schedule !== undefined && p.every !== undefined) {
+      problems.push({ segs: ['probes', i], message: 'set schedule or every, not both' });
+    }
+    const target = typeof p.target === 'string' && Object.hasOwn(targets, p.target) ? targets[p.target] : undefined;
+    const own = typeof p.type === 'string' ? probeTypeOf(p.type)?.crossCheck : undefined;
+    for (const x of own?.(p, isRecord(target) ? target : undefined) ?? []) {
+      problems.push({ segs: ['probes', i, ...x.at], message: x.message });
+    }
+  });
+  return problems;
+}
+
+function shardProblems(shard: unknown): Located[] {
+  if (!isRecord(shard) || !Number.isInteger(shard.index) || !Number.isInteger(shard.total ?? 1)) return [];
+  const total = (shard.total ?? 1) as number;
+  if ((shard.index as number) < total || total < 1) return [];
+  return [
+    {
+      segs: ['shard', 'index'],
+      message: `must be less than shard.total (${total}): shards are numbered 0 to ${total - 1}`,
+    },
+  ];
+}
+
+function containerProblems(logs: unknown): Located[] {
+  const problems: Located[] = [];
+  const containers = isRecord(logs) && Array.isArray(logs.containers) ? logs.containers : [];
+  const names = new Map<string, number>();
+  containers.forEach((c: unknown, i) => {
+    if (!isRecord(c) || typeof c.name !== 'string') return;
+    const first = names.get(c.name);
+    if (first !== undefined) {
+      problems.push({
+        segs: ['logs', 'containers', i, 'name'],
+        message: `container "${c.name}" is listed twice (also logs.containers[${first}])`,
+      });
+    } else names.set(c.name, i);
+  });
+  return problems;
+}
+
+/** A target's oauth2 block: one way for the client to authenticate, and the key in a header of its own. */
+function oauth2Problems(name: string, t: Raw, o: Raw): Located[] {
+  const problems: Located[] = [];
+  const at = ['targets', name, 'oauth2'];
+  const given = (['clientSecret', 'clientSecretFile', 'privateKeyFile'] as const).filter(
+    (k) => o[k] !== undefined && o[k] !== '',
+  );
+  if (given.length === 0)
+    problems.push({ segs: at, message: 'set clientSecret, clientSecretFile or privateKeyFile (private_key_jwt)' });
+  if (given.length > 1)
+    problems.push({
+      segs: at,
+      message: `set one of clientSecret, clientSecretFile and privateKeyFile, not ${given.join(' and ')}`,
+    });
+  if (o.signingAlgorithm !== undefined && o.privateKeyFile === undefined) {
+    problems.push({
+      segs: [...at, 'signingAlgorithm'],
+      message: 'signingAlgorithm signs a private_key_jwt assertion: set privateKeyFile too, or leave it out',
+    });
+  }
+  const method = o.tokenAuthMethod;
+  if (method === 'private_key_jwt' && o.privateKeyFile === undefined) {
+    problems.push({
+      segs: [...at, 'tokenAuthMethod'],
+      message: 'private_key_jwt needs privateKeyFile (the key that signs the client assertion)',
+    });
+  }
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && o.privateKeyFile !== undefined) {
+    problems.push({
+      segs: [...at, 'tokenAuthMethod'],
+      message: `${method} sends a client secret; with privateKeyFile the method is private_key_jwt`,
+    });
+  }
+  const hasKey = (t.apiKey !== undefined && t.apiKey !== '') || t.apiKeyFile !== undefined;
+  if (hasKey && rawKeyHeader(t) === 'authorization') {
+    problems.push({
+      segs: ['targets', name, 'apiKeyHeader'],
+      message:
+        'oauth2 puts the SSO token in Authorization, so the gateway key needs a header of its own: ' +
+        'apiKeyHeader: x-litellm-api-key (LiteLLM reads it)',
+    });
+  }
+  return problems;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

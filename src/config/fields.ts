@@ -1,0 +1,73 @@
+// The building blocks of the config's schema, shared by the config itself and the probe types' own schemas
+// (src/probes/<type>/schema.ts): values as they are written in YAML, checked and turned into what the code uses.
+import cron from 'node-cron';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+export const duration = z.string({ error: 'expected a duration such as 500ms, 10s or 5m' }).transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (typeof ms === 'object') {
+    ctx.addIssue({ code: 'custom', message: ms.error });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const cronExpr = z.string().superRefine((s, ctx) => {
+  const v = cron.validateDetailed(s);
+  if (!v.valid) {
+    const why = v.errors.map((e) => e.message).join('; ');
+    ctx.addIssue({ code: 'custom', message: `invalid cron expression "${s}": ${why}` });
+  }
+});
+
+export const regex = z.string().superRefine((s, ctx) => {
+  try {
+    new RegExp(s);
+  } catch (err) {
+    ctx.addIssue({
+      code: 'custom',
+      message: (err as Error).message.replace(/^Invalid regular expression/, 'invalid regular expression'),
+    });
+  }
+});
+
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const headers = z.record(
+  z.string().regex(HEADER_NAME, { error: 'invalid HTTP header name' }),
+  z.string({ error: 'header values must be strings' }),
+);
+
+export const httpUrl = z.string().superRefine((s, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `invalid URL "${s}"` });
+    return;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `URL must be http:// or https://, got "${u.protocol}"` });
+  }
+  if (u.username || u.password) {
+    ctx.addIssue({ code: 'custom', message: 'put credentials in apiKey/apiKeyFile, not in the URL' });
+  }
+});
+
+export const hostPort = z.string().superRefine((s, ctx) => {
+  if (!parseListen(s))
+    ctx.addIssue({ code: 'custom', message: `expected host:port (e.g. 0.0.0.0:9464 or [::]:9464), got "${s}"` });
+});
+
+export function parseListen(s: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d{1,5})$/.exec(s.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+export const nameField = z
+  .string()
+  .regex(NAME, { error: 'use letters, digits and _ . : - (starting with a letter or digit)' });

@@ -1,0 +1,84 @@
+// A gateway the probes talk to (config `targets`): its URL, key, TLS and SSO token settings, and the
+// target as the probes get it once its files are read.
+import { z } from 'zod';
+import { duration, HEADER_NAME, headers, httpUrl } from './fields.js';
+
+export const tlsSchema = z.strictObject({
+  insecureSkipVerify: z.boolean().default(false),
+  caFile: z.string().min(1).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  serverName: z.string().min(1).optional(),
+});
+
+export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+
+/**
+ * OAuth 2.0 client credentials (machine to machine) for an SSO gate in front of the gateway: the
+ * access token goes in Authorization, the gateway key in apiKeyHeader.
+ */
+export const oauth2Schema = z.strictObject({
+  clientId: z.string().min(1),
+  /** An empty secret (an unset `${VAR:-}`) means none. */
+  clientSecret: z
+    .string()
+    .optional()
+    .transform((k) => (k === '' ? undefined : k)),
+  clientSecretFile: z.string().min(1).optional(),
+  /** private_key_jwt: the client's private key (PEM, PKCS#8), which signs the client assertion. */
+  privateKeyFile: z.string().min(1).optional(),
+  signingAlgorithm: z.enum(['RS256', 'ES256']).optional(),
+  /** Without it, the token endpoint is discovered from the gateway's 401 (RFC 9728, then RFC 8414 / OpenID Connect). */
+  tokenUrl: httpUrl.optional(),
+  scopes: z
+    .array(
+      z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, {
+        error: 'a scope is one word of printable characters (no spaces or quotes)',
+      }),
+    )
+    .default([]),
+  /** Default: private_key_jwt with privateKeyFile, else client_secret_basic. */
+  tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS).optional(),
+});
+
+export const targetSchema = z.strictObject({
+  url: httpUrl,
+  /** An empty key (e.g. `${LITELLM_MASTER_KEY:-}` with the variable unset) means no key. */
+  apiKey: z
+    .string()
+    .optional()
+    .transform((k) => (k === '' ? undefined : k)),
+  apiKeyFile: z.string().min(1).optional(),
+  /**
+   * The header that carries the gateway key (`Bearer <key>`), lower-cased: `authorization`, or
+   * `x-litellm-api-key` when Authorization carries an SSO token in front of the gateway.
+   */
+  apiKeyHeader: z
+    .string()
+    .regex(HEADER_NAME, { error: 'invalid HTTP header name' })
+    .default('authorization')
+    .transform((h) => h.toLowerCase()),
+  mcpPath: z.string().startsWith('/', { error: 'must start with /' }).default('/mcp/'),
+  transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
+  headers: headers.default({}),
+  timeout: duration.optional(),
+  tls: tlsSchema.prefault({}),
+  oauth2: oauth2Schema.optional(),
+});
+
+export type TargetConfig = z.output<typeof targetSchema>;
+export type OAuth2Config = z.output<typeof oauth2Schema>;
+
+/** A target as the probes get it: its name, and the files it names read when the config is loaded. */
+export type Target = TargetConfig & {
+  name: string;
+  /** Contents of tls.caFile/certFile/keyFile, read when the config is loaded. */
+  tlsFiles?: { ca?: string; cert?: string; key?: string };
+  /** oauth2.privateKeyFile's key (PEM) and the algorithm it signs with, read when the config is loaded. */
+  oauth2Key?: { pem: string; alg: 'RS256' | 'ES256' };
+};
+
+/** The header a target sends its key in, as written (apiKeyHeader lower-cased, or the schema's default). */
+export function rawKeyHeader(t: Readonly<Record<string, unknown>>): string {
+  return typeof t.apiKeyHeader === 'string' ? t.apiKeyHeader.toLowerCase() : 'authorization';
+}

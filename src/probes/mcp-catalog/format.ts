@@ -1,0 +1,26 @@
+// How a person reads an mcp_catalog result's details (`mcpwatch probe`).
+import { restLine, wrap } from '../details-lines.js';
+import type { CatalogProbeDetails } from './details.js';
+
+export function format(d: CatalogProbeDetails): string[] | undefined {
+  if (!('catalog' in d)) return undefined;
+  const { catalog: c, expectedTools, toolNames, servers, serverOutcomes: _told, ...rest } = d;
+  const lines: string[] = [];
+  const per = Object.entries(c.toolsPerServer).map(([s, n]) => `${s}: ${n}`);
+  const fingerprint = c.fingerprint ? `fingerprint ${c.fingerprint}` : 'no catalog (tools/list failed)';
+  lines.push(`catalog:  ${c.tools} tools${per.length ? ` (${per.join(', ')})` : ''}, ${fingerprint}`);
+  if (c.changed) {
+    lines.push(`changed:  since the previous run of this probe`);
+    if (c.added.length) lines.push(`  added:   ${c.added.join(', ')}`);
+    if (c.removed.length) lines.push(`  removed: ${c.removed.join(', ')}`);
+    if (c.changedSchemas.length) lines.push(`  input schema changed: ${c.changedSchemas.join(', ')}`);
+  }
+  for (const [name, st] of Object.entries(servers ?? {})) {
+    const said = !st.up && st.said && st.said !== st.reason ? ` (the gateway said: ${st.said})` : '';
+    lines.push(`server:   ${name} ${st.up ? `up, ${st.tools} tools` : `DOWN: ${st.reason}${said}`}`);
+  }
+  const e = Object.entries(expectedTools);
+  if (e.length) lines.push(`expected: ${e.map(([t, ok]) => `${t} ${ok ? 'present' : 'MISSING'}`).join(', ')}`);
+  if (toolNames) lines.push(...wrap('tools:    ', toolNames));
+  return [...lines, ...restLine(rest)];
+}

@@ -1,0 +1,57 @@
+import { request } from 'undici';
+import { innermostMessage } from '../../util/errors.js';
+import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from '../net/requests.js';
+import type { ProbeContext, ServerState } from '../types.js';
+import type { CatalogDetails } from './details.js';
+import { compareGatewayHealth, healthEntriesOf, serverNamesOf } from './gateway-health-verdict.js';
+
+/** Largest answer read from each of the two endpoints. */
+const MAX_BYTES = 1024 * 1024;
+/** Time kept for the rest of the run (closing the session) when the health check gets what is left of it. */
+const MARGIN_MS = 1_000;
+
+/**
+ * `gatewayHealth: true`: LiteLLM's own view of its MCP servers, `GET /v1/mcp/server/health` (ids)
+ * and `GET /v1/mcp/server` (ids → names), with the target's key, within what is left of the run
+ * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint
+ * (1.109 takes 12 s while an
+ * upstream hangs) does not cost the catalog result. Never throws: a failure is in `error`.
+ */
+export async function readGatewayHealth(
+  ctx: ProbeContext,
+  servers: Readonly<Record<string, ServerState>>,
+  startedAt: number,
+  ssoToken?: string,
+): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
+  const left = Math.floor(ctx.timeoutMs - (performance.now() - startedAt) - MARGIN_MS);
+  if (left < 500) return { servers: {}, error: 'no time left in the run for the gateway health check' };
+  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
+  const headers: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    accept: 'application/json',
+    ...ctx.target.headers,
+    ...keyHeaders(ctx.target),
+    ...ssoHeaders(ssoToken),
+  };
+  const get = async (path: string): Promise<unknown> => {
+    const url = joinUrl(ctx.target.url, path);
+    ctx.step(`GET ${url}  (the gateway's own health)`);
+    const res = await request(url, { method: 'GET', headers, dispatcher: ctx.dispatcher, signal });
+    const body = await readLimited(res.body, MAX_BYTES);
+    // Only the status goes to the steps: /v1/mcp/server lists each server's env (passwords).
+    ctx.step(`← ${res.statusCode} ${path} (${body.bytes} bytes)`);
+    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}`);
+    if (body.truncated) throw new Error(`${path} answered more than ${MAX_BYTES} bytes`);
+    return JSON.parse(body.text) as unknown;
+  };
+  try {
+    const [health, list] = await Promise.all([get('/v1/mcp/server/health'), get('/v1/mcp/server')]);
+    return { servers: compareGatewayHealth(serverNamesOf(list), healthEntriesOf(health), servers) };
+  } catch (err) {
+    const why =
+      signal.aborted && !ctx.signal.aborted
+        ? `no answer within the ${Math.round(left / 100) / 10} s left of the run`
+        : innermostMessage(err);
+    return { servers: {}, error: `could not read the gateway's MCP health: ${ctx.redactor.mask(why)}` };
+  }
+}

@@ -1,0 +1,111 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { readGatewayHealth } from './gateway-health.js';
+import { classifyMcpError } from '../mcp/failures.js';
+import { serverOutcomesOf } from '../mcp/responses.js';
+import { listAllTools, openSession, type McpSession } from '../mcp/session.js';
+import { withSsoToken } from '../oauth/with-token.js';
+import { ProbeFailure, type ProbeFn, type ServerOutcomes } from '../types.js';
+import { toolsPerServer } from '../tool-servers.js';
+import type { CatalogDetails, CatalogProbeDetails } from './details.js';
+import type { McpCatalogProbeConfig } from './schema.js';
+import { describeMismatches } from './gateway-health-verdict.js';
+import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog } from './verdict.js';
+import { stripMcpErrorPrefix } from '../verdicts/text.js';
+
+/** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
+export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (spec, ctx) => {
+  const startedAt = performance.now();
+  let session: McpSession | undefined;
+  try {
+    let ssoToken: string | undefined;
+    session = await withSsoToken(ctx, (token) => {
+      ssoToken = token;
+      return openSession(ctx, {
+        servers: spec.servers,
+        headers: spec.headers,
+        ...(token && { ssoToken: token }),
+        ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+      });
+    });
+    const outcomes: ServerOutcomes = {};
+    const tools = await listAllTools(ctx, session, outcomes);
+    const names = tools.map((t) => t.name).sort();
+
+    const memory = (ctx.memory.catalog ??= {});
+    const snapshot = snapshotCatalog(tools);
+    const diff = diffCatalogs(memory.snapshot, snapshot);
+    if (diff.changed) {
+      ctx.logger.warn(
+        { added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas },
+        'tool catalog changed',
+      );
+      ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, {
+        ...diff,
+      });
+    }
+    const perServer = toolsPerServer(names, spec.servers);
+    const servers = serverStates(spec.servers, perServer, outcomes);
+    memory.snapshot = snapshot;
+    memory.tools = names;
+    memory.toolsPerServer = perServer;
+    if (diff.changed)
+      memory.lastChange = {
+        at: snapshot.at,
+        added: diff.added,
+        removed: diff.removed,
+        changedSchemas: diff.changedSchemas,
+      };
+
+    const details: CatalogDetails = {
+      catalog: { tools: names.length, toolsPerServer: perServer, fingerprint: snapshot.fingerprint, ...diff },
+      expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, names.includes(t)])),
+      toolNames: names,
+      ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
+      servers,
+    };
+    const verdict = checkCatalog(spec, { names, perServer, servers, diff });
+    if (spec.gatewayHealth) {
+      // The catalog's result stands whatever the health endpoint says; a disagreement is named.
+      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken);
+      const mismatches = describeMismatches(details.gatewayHealth.servers);
+      if (mismatches.length) verdict.reason += `; gateway health disagrees: ${mismatches.join('; ')}`;
+      if (details.gatewayHealth.error) ctx.step(details.gatewayHealth.error);
+    }
+    return { ...verdict, details };
+  } catch (err) {
+    // LiteLLM 1.109+: tools/list is a JSON-RPC error when every selected upstream failed; the
+    // same finding as 1.77's empty list, so the same outcome.
+    const failedServers =
+      err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    if (err instanceof McpError && failedServers) throw noServerListed(spec, err, failedServers);
+    throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last) ?? err;
+  } finally {
+    await session?.close();
+  }
+};
+
+/** The failure when tools/list was an error that names every selected server as failed. */
+function noServerListed(spec: McpCatalogProbeConfig, err: McpError, failedServers: ServerOutcomes): ProbeFailure {
+  const zero = Object.fromEntries([...spec.servers, ...Object.keys(failedServers)].map((server) => [server, 0]));
+  const servers = serverStates(spec.servers, zero, failedServers);
+  const said = stripMcpErrorPrefix(err.message);
+  return new ProbeFailure(
+    'expectation_failed',
+    `no server could list its tools: ${describeDownServers(servers).join('; ')} — the gateway said: ${said}`,
+    {
+      // No catalog to compare (the previous one stays the baseline); the per-server gauges go to 0.
+      catalog: {
+        tools: 0,
+        toolsPerServer: zero,
+        fingerprint: '',
+        changed: false,
+        added: [],
+        removed: [],
+        changedSchemas: [],
+      },
+      expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
+      serverOutcomes: failedServers,
+      servers,
+    },
+  );
+}

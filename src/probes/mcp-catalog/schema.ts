@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { mcpFields } from '../fields.js';
+
+export const schema = z.strictObject({
+  ...mcpFields,
+  type: z.literal('mcp_catalog'),
+  /** Also read the gateway's own MCP health (LiteLLM GET /v1/mcp/server/health) and compare it with the catalog. */
+  gatewayHealth: z.boolean().default(false),
+  expect: z
+    .strictObject({
+      tools: z.array(z.string().min(1)).default([]),
+      minTools: z.number().int().min(0).optional(),
+      /** Every server in `servers` must contribute at least one tool. */
+      serversPresent: z.boolean().default(true),
+    })
+    .prefault({}),
+});
+
+export type McpCatalogProbeConfig = z.output<typeof schema>;

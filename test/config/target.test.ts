@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { rawKeyHeader, targetSchema } from '../../src/config/target.js';
+
+describe('targetSchema', () => {
+  it('fills in the defaults', () => {
+    expect(targetSchema.parse({ url: 'http://gw:4000' })).toEqual({
+      url: 'http://gw:4000',
+      apiKeyHeader: 'authorization',
+      mcpPath: '/mcp/',
+      transport: 'streamable-http',
+      headers: {},
+      tls: { insecureSkipVerify: false },
+    });
+  });
+
+  it.each<[string, string | undefined]>([
+    ['sk-x', 'sk-x'],
+    ['', undefined],
+  ])('apiKey %j → %j (an empty key is none)', (apiKey, expected) => {
+    expect(targetSchema.parse({ url: 'http://gw', apiKey }).apiKey).toBe(expected);
+  });
+
+  it.each([
+    ['X-LiteLLM-API-Key', 'x-litellm-api-key'],
+    ['Authorization', 'authorization'],
+  ])('apiKeyHeader %s is kept lower-cased', (header, expected) => {
+    expect(targetSchema.parse({ url: 'http://gw', apiKeyHeader: header }).apiKeyHeader).toBe(expected);
+  });
+
+  it('oauth2: an empty secret is none, no scopes by default', () => {
+    expect(targetSchema.parse({ url: 'http://gw', oauth2: { clientId: 'c', clientSecret: '' } }).oauth2).toEqual({
+      clientId: 'c',
+      scopes: [],
+    });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no url', {}],
+    ['an unknown key', { url: 'http://gw', timeot: '5s' }],
+    ['an mcpPath without its leading /', { url: 'http://gw', mcpPath: 'mcp' }],
+    ['an unknown transport', { url: 'http://gw', transport: 'websocket' }],
+    ['an unknown tls key', { url: 'http://gw', tls: { verify: false } }],
+    ['an empty apiKeyFile', { url: 'http://gw', apiKeyFile: '' }],
+  ])('refuses %s', (_what, t) => {
+    expect(targetSchema.safeParse(t).success).toBe(false);
+  });
+
+  it('a timeout in milliseconds', () => {
+    expect(targetSchema.parse({ url: 'http://gw', timeout: '5s' }).timeout).toBe(5000);
+  });
+});
+
+describe('rawKeyHeader: the key header as written', () => {
+  it.each<[Record<string, unknown>, string]>([
+    [{}, 'authorization'],
+    [{ apiKeyHeader: 'X-LiteLLM-API-Key' }, 'x-litellm-api-key'],
+    [{ apiKeyHeader: 'Authorization' }, 'authorization'],
+    [{ apiKeyHeader: 5 }, 'authorization'],
+    [{ apiKeyHeader: null }, 'authorization'],
+  ])('%j → %s', (t, expected) => {
+    expect(rawKeyHeader(t)).toBe(expected);
+  });
+});

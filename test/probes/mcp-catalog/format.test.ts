@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { CatalogDetails } from '../../../src/probes/mcp-catalog/details.js';
+import { format } from '../../../src/probes/mcp-catalog/format.js';
+
+const CATALOG: CatalogDetails = {
+  catalog: {
+    tools: 3,
+    toolsPerServer: { a: 2, b: 1 },
+    fingerprint: '0123456789abcdef',
+    changed: true,
+    added: ['b-new'],
+    removed: ['b-old'],
+    changedSchemas: [],
+  },
+  expectedTools: { 'a-x': true, 'a-y': false },
+  toolNames: ['a-x', 'a-z', 'b-new'],
+};
+
+describe('mcp_catalog format', () => {
+  it('counts, fingerprint, what changed, expected tools, tool names (as `mcpwatch probe` shows them)', () => {
+    expect(format(CATALOG)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'changed:  since the previous run of this probe',
+      '  added:   b-new',
+      '  removed: b-old',
+      'expected: a-x present, a-y MISSING',
+      'tools:    a-x, a-z, b-new',
+    ]);
+  });
+
+  it('an unchanged catalog: no change lines; nothing expected: no expected line; no names: no tools line', () => {
+    const d: CatalogDetails = {
+      catalog: { ...CATALOG.catalog, changed: false, added: [], removed: [] },
+      expectedTools: {},
+    };
+    expect(format(d)).toEqual(['catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef']);
+  });
+
+  it('a changed input schema is its own line', () => {
+    const d: CatalogDetails = {
+      catalog: { ...CATALOG.catalog, added: [], removed: [], changedSchemas: ['a-x', 'a-z'] },
+      expectedTools: {},
+    };
+    expect(format(d)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'changed:  since the previous run of this probe',
+      '  input schema changed: a-x, a-z',
+    ]);
+  });
+
+  it('no catalog (tools/list failed)', () => {
+    const d: CatalogDetails = {
+      catalog: {
+        tools: 0,
+        toolsPerServer: {},
+        fingerprint: '',
+        changed: false,
+        added: [],
+        removed: [],
+        changedSchemas: [],
+      },
+      expectedTools: {},
+    };
+    expect(format(d)).toEqual(['catalog:  0 tools, no catalog (tools/list failed)']);
+  });
+
+  it('each server up or down, with what the gateway said when it adds to the reason; its outcomes are not repeated', () => {
+    const d: CatalogDetails = {
+      ...CATALOG,
+      catalog: { ...CATALOG.catalog, changed: false },
+      expectedTools: {},
+      toolNames: undefined,
+      servers: {
+        a: { up: true, tools: 2 },
+        b: { up: false, tools: 0, reason: 'unreachable', said: 'status unreachable (HTTP 502)' },
+        c: { up: false, tools: 0, reason: 'timeout', said: 'timeout' },
+        d: { up: false, tools: 0, reason: 'missing' },
+      },
+      serverOutcomes: { b: { status: 'unreachable', http_status: 502 } },
+    };
+    expect(format(d)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'server:   a up, 2 tools',
+      'server:   b DOWN: unreachable (the gateway said: status unreachable (HTTP 502))',
+      'server:   c DOWN: timeout',
+      'server:   d DOWN: missing',
+    ]);
+  });
+
+  it('a long tool list wraps under its first name', () => {
+    const toolNames = Array.from({ length: 12 }, (_, i) => `server-tool_number_${i}`);
+    const lines = format({ ...CATALOG, expectedTools: {}, toolNames })!;
+    const tools = lines.slice(lines.findIndex((l) => l.startsWith('tools:')));
+    expect(tools.length).toBeGreaterThan(1);
+    for (const l of tools.slice(1)) expect(l).toMatch(/^ {10}server-tool_number_/);
+  });
+
+  it('what has no line of its own (the gateway health) is shown as JSON', () => {
+    const d: CatalogDetails = {
+      ...CATALOG,
+      expectedTools: {},
+      toolNames: undefined,
+      catalog: { ...CATALOG.catalog, changed: false },
+      gatewayHealth: { servers: {}, error: 'HTTP 404' },
+    };
+    expect(format(d)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'details:  {"gatewayHealth":{"servers":{},"error":"HTTP 404"}}',
+    ]);
+  });
+
+  it("the gateway's refusal has no lines of its own", () => {
+    expect(format({ status: 401, body: 'Unauthorized', wwwAuthenticate: 'Bearer' })).toBeUndefined();
+  });
+});

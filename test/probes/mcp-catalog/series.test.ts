@@ -1,0 +1,191 @@
+// A pure unit test of what the catalog's series definition writes: the ports are fakes that keep each series'
+// value in a map (the metrics layer, prom-client, is not involved).
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FamilyPorts, FamilyDefs, SeriesLabels } from '../../../src/probes/probe-type.js';
+import type { CatalogDetails } from '../../../src/probes/mcp-catalog/details.js';
+import { series } from '../../../src/probes/mcp-catalog/series.js';
+
+const LABELS = { probe: 'cat' };
+
+/** Ports that keep `family{label=value,…}` → value, as the registry would show the series. */
+function fakePorts(families: FamilyDefs) {
+  const values = new Map<string, number>();
+  const key = (family: string, labels: SeriesLabels) =>
+    `${family}{${Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}}`;
+  const port = (family: string) => ({
+    set: (labels: SeriesLabels, v: number) => void values.set(key(family, labels), v),
+    inc: (labels: SeriesLabels, by = 1) =>
+      void values.set(key(family, labels), (values.get(key(family, labels)) ?? 0) + by),
+    remove: (labels: SeriesLabels) => void values.delete(key(family, labels)),
+  });
+  const ports = Object.fromEntries(
+    Object.keys(families).map((f) => [f, port(f)]),
+  ) as unknown as FamilyPorts<FamilyDefs>;
+  return { ports, values: () => Object.fromEntries([...values].sort(([a], [b]) => a.localeCompare(b))) };
+}
+
+/** A catalog run's details: the tools per server, and what else the case needs. */
+function details(toolsPerServer: Record<string, number>, more: Partial<CatalogDetails> = {}): CatalogDetails {
+  const tools = Object.values(toolsPerServer).reduce((a, b) => a + b, 0);
+  return {
+    catalog: { tools, toolsPerServer, fingerprint: 'f', changed: false, added: [], removed: [], changedSchemas: [] },
+    expectedTools: {},
+    ...more,
+  };
+}
+
+describe('mcp_catalog series', () => {
+  let fake: ReturnType<typeof fakePorts>;
+  let state: unknown;
+  const record = (d: Parameters<typeof series.record>[3]) => series.record(fake.ports, LABELS, state, d);
+
+  beforeEach(() => {
+    fake = fakePorts(series.families);
+    state = series.init();
+  });
+
+  it('a new probe: its changes counter starts at 0', () => {
+    series.declare!(fake.ports, LABELS);
+    expect(fake.values()).toEqual({ 'catalogChanges{probe=cat}': 0 });
+  });
+
+  it('tools per server, each server up or down, expected tools present or missing', () => {
+    record(
+      details(
+        { fs: 2, db: 0 },
+        {
+          expectedTools: { 'fs-read': true, 'db-query': false },
+          servers: { fs: { up: true, tools: 2 }, db: { up: false, tools: 0, reason: 'unreachable' } },
+        },
+      ),
+    );
+    expect(fake.values()).toEqual({
+      'catalogServerFailures{probe=cat,server=db,reason=unreachable}': 1,
+      'catalogServerUp{probe=cat,server=db}': 0,
+      'catalogServerUp{probe=cat,server=fs}': 1,
+      'catalogToolPresent{probe=cat,tool=db-query}': 0,
+      'catalogToolPresent{probe=cat,tool=fs-read}': 1,
+      'catalogTools{probe=cat,server=db}': 0,
+      'catalogTools{probe=cat,server=fs}': 2,
+    });
+  });
+
+  it('a server that disappears loses its series; a tool no longer expected loses its own', () => {
+    record(
+      details(
+        { fs: 2, git: 1 },
+        {
+          expectedTools: { 'fs-read': true, 'git-log': true },
+          servers: { fs: { up: true, tools: 2 }, git: { up: true, tools: 1 } },
+        },
+      ),
+    );
+    record(details({ fs: 2 }, { expectedTools: { 'fs-read': true }, servers: { fs: { up: true, tools: 2 } } }));
+    expect(fake.values()).toEqual({
+      'catalogServerUp{probe=cat,server=fs}': 1,
+      'catalogToolPresent{probe=cat,tool=fs-read}': 1,
+      'catalogTools{probe=cat,server=fs}': 2,
+    });
+  });
+
+  it('details without server states leave the last ones', () => {
+    record(details({ fs: 1 }, { servers: { fs: { up: true, tools: 1 } } }));
+    record(details({ fs: 1 }));
+    expect(fake.values()).toMatchObject({ 'catalogServerUp{probe=cat,server=fs}': 1 });
+  });
+
+  it('failure counters increase per server and reason, and stay when the server comes back', () => {
+    const down = (reason: 'timeout' | 'unreachable') =>
+      details({ db: 0 }, { servers: { db: { up: false, tools: 0, reason } } });
+    record(down('timeout'));
+    record(down('timeout'));
+    record(down('unreachable'));
+    record(details({ db: 1 }, { servers: { db: { up: true, tools: 1 } } }));
+    expect(fake.values()).toMatchObject({
+      'catalogServerFailures{probe=cat,server=db,reason=timeout}': 2,
+      'catalogServerFailures{probe=cat,server=db,reason=unreachable}': 1,
+      'catalogServerUp{probe=cat,server=db}': 1,
+    });
+  });
+
+  it('a changed catalog counts one change per run', () => {
+    series.declare!(fake.ports, LABELS);
+    const changed = details({ fs: 1 });
+    changed.catalog.changed = true;
+    record(changed);
+    record(details({ fs: 1 }));
+    record(changed);
+    expect(fake.values()['catalogChanges{probe=cat}']).toBe(2);
+  });
+
+  describe("the gateway's own health", () => {
+    const health = (servers: NonNullable<CatalogDetails['gatewayHealth']>['servers'], error?: string) =>
+      details({ fs: 1 }, { gatewayHealth: { servers, ...(error ? { error } : {}) } });
+    const HEALTH_SERIES = {
+      'gatewayHealthMismatch{probe=cat,server=db}': 1,
+      'gatewayServerHealthy{probe=cat,server=db}': 1,
+      'gatewayServerHealthy{probe=cat,server=fs}': 0,
+    };
+
+    it('healthy per server, and the mismatch where the catalog showed the server', () => {
+      record(
+        health({
+          fs: { healthy: false, status: 'unhealthy' },
+          db: { healthy: true, status: 'healthy', mismatch: true },
+        }),
+      );
+      expect(fake.values()).toMatchObject(HEALTH_SERIES);
+      expect(fake.values()).not.toHaveProperty(['gatewayHealthMismatch{probe=cat,server=fs}']);
+    });
+
+    it.each([
+      ['a health check that could not be read', health({}, 'GET /v1/mcp/server/health: 500')],
+      ['a run without a health check', details({ fs: 1 })],
+    ])('%s leaves the last values', (_what, d) => {
+      record(
+        health({
+          fs: { healthy: false, status: 'unhealthy' },
+          db: { healthy: true, status: 'healthy', mismatch: true },
+        }),
+      );
+      record(d);
+      expect(fake.values()).toMatchObject(HEALTH_SERIES);
+    });
+
+    it('a server no longer reported loses its series; a mismatch no longer told loses its own', () => {
+      record(
+        health({ fs: { healthy: true, status: 'healthy' }, db: { healthy: true, status: 'healthy', mismatch: true } }),
+      );
+      record(health({ db: { healthy: true, status: 'healthy' } }));
+      const left = Object.keys(fake.values()).filter((k) => k.startsWith('gateway'));
+      expect(left).toEqual(['gatewayServerHealthy{probe=cat,server=db}']);
+    });
+  });
+
+  it.each([
+    ['no details', undefined],
+    ["the gateway's refusal", { status: 401, body: 'Unauthorized' }],
+  ])('%s: nothing is written', (_what, d) => {
+    record(d);
+    expect(fake.values()).toEqual({});
+  });
+
+  it('forget removes every series the probe set, counters included', () => {
+    series.declare!(fake.ports, LABELS);
+    record(
+      details(
+        { fs: 1, db: 0 },
+        {
+          expectedTools: { 'fs-read': true },
+          servers: { fs: { up: true, tools: 1 }, db: { up: false, tools: 0, reason: 'timeout' } },
+          gatewayHealth: { servers: { db: { healthy: true, status: 'healthy', mismatch: true } } },
+        },
+      ),
+    );
+    expect(Object.keys(fake.values())).toHaveLength(9);
+    series.forget(fake.ports, LABELS, state);
+    expect(fake.values()).toEqual({});
+  });
+});
