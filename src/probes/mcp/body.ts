@@ -58,6 +58,20 @@ export function watchBody(
   });
 }
 
+/** What a body fault means, for the reason of the run it fails (`server`: the target's name). */
+export function bodyFaultReason(why: BodyFault, server: string, limit: number): string {
+  switch (why) {
+    case 'too_large':
+      return `response from ${server} larger than ${formatBytes(limit)} (maxResponseBytes): stopped reading it`;
+    case 'mid_event':
+      return `the SSE stream from ${server} ended in the middle of an event`;
+    case 'ended':
+      return `${server} closed the SSE session stream while the session was in use`;
+    default:
+      return `the connection to ${server} broke while reading the response (${why.message})`;
+  }
+}
+
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KiB`;

@@ -3,6 +3,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { formatDuration } from '../../config/duration.js';
 import { innermostMessage } from '../../util/errors.js';
+import type { Target } from '../../config/target.js';
 import { ProbeFailure, type Outcome, type Phase, type ProbeContext } from '../types.js';
 import { excerpt, statusText, stripMcpErrorPrefix } from '../verdicts/text.js';
 import { isSchemaError, shortMessage, type SeenResponse, type SentAuth } from './responses.js';
@@ -60,98 +61,160 @@ export function isSessionLimit(r: Pick<HttpRejection, 'status' | 'body'>): boole
  * "Authentication Error …").
  */
 const LITELLM_WORDS = /litellm|authenticat|mcp request failed|api key|no connected db|mcp servers?/i;
+/** LiteLLM 1.108+ refusing a server name the key may not use (or that it does not know). */
+const UNKNOWN_SERVERS = /not allowed to access the requested MCP servers:?\s*([^"'}]*)/i;
+const MCP_REQUEST_FAILED = /MCP request failed/i;
+/**
+ * LiteLLM 1.77–1.85 turns its auth exceptions (whose text is empty) into "MCP request failed"; any other failure
+ * carries its message in `details`.
+ */
+const EMPTY_DETAILS = /"details"\s*:\s*"\s*"/;
+
+/** What a reason is built from. */
+interface Rejected {
+  r: HttpRejection;
+  target: Target;
+  /** `401 Unauthorized from <target>`. */
+  from: string;
+  /** `: <excerpt of the body>`, or nothing for an empty body. */
+  body: string;
+}
+
+/** One kind of HTTP rejection: which answers it is (the first rule that matches wins), and what it means. */
+interface RejectionRule {
+  match: (r: HttpRejection, target: Target) => boolean;
+  outcome: Outcome;
+  reason: (x: Rejected) => string;
+}
+
+type Match = RejectionRule['match'];
+const status =
+  (...codes: number[]): Match =>
+  (r) =>
+    codes.includes(r.status);
+const redirect: Match = (r) => r.status >= 300 && r.status < 400;
+const refusal = status(401, 403);
+const bodyMatches =
+  (re: RegExp): Match =>
+  (r) =>
+    re.test(r.body);
+const all =
+  (...matches: Match[]): Match =>
+  (r, target) =>
+    matches.every((m) => m(r, target));
+/** Behind an SSO gate (oauth2), a refusal that is not LiteLLM's own is the gate's: about the token. */
+const byGate: Match = (r, target) => target.oauth2 !== undefined && !LITELLM_WORDS.test(r.body);
+
+const NO_KEY = 'no key sent';
+const NO_BEARER = 'key sent without "Bearer " prefix?';
+
+/**
+ * The hint of a refused key, from how the request carried it (or, when that response was not seen, from whether the
+ * target has a key); `refused` when it carried one as it should.
+ */
+function keyHint(x: Rejected, refused: string): string {
+  const sent = x.r.auth ?? (x.target.apiKey === undefined ? 'none' : 'bearer');
+  if (sent === 'none')
+    return x.target.apiKey === undefined ? `${NO_KEY}: set apiKey (or apiKeyFile) on the target` : NO_KEY;
+  if (sent === 'no_scheme' || /bearer/i.test(x.r.body)) return NO_BEARER;
+  return refused;
+}
+
+const SESSION_LIMIT =
+  "the gateway's session limit for this key is reached: a client is not ending its sessions " +
+  '(LiteLLM keeps each until it is DELETEd, and evicts or refuses the rest on the same key)';
+const GATE_SIGN_IN =
+  'it did not take the access token as a bearer token ' +
+  '(is it set to accept bearer tokens from API clients, e.g. oauth2-proxy --skip-jwt-bearer-tokens?)';
+const GATE_REFUSED =
+  'refused by the SSO gate in front of the gateway: it did not accept the access token (expired or revoked, ' +
+  "signed by a key it does not know, or without the audience or verified email it requires; see the gate's log)";
+const KEY_REFUSED =
+  'the gateway refused the key: check apiKey (is it a key this gateway knows, allowed these MCP servers?)';
+const NO_DB =
+  '"No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)';
+const DETAILLESS_500 = '"MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key';
+const KEY_UNKNOWN = "check apiKey (is it a key this gateway knows?) and LiteLLM's log";
+const NO_ENDPOINT = 'check mcpPath, and that MCP is enabled on the gateway';
+const NOT_ACCEPTED = "the gateway did not accept the request's Accept header — is a proxy in between rewriting it?";
+
+/** The HTTP rejections of an MCP request, most specific first; the last one takes any answer. */
+const REJECTIONS: readonly RejectionRule[] = [
+  { match: isSessionLimit, outcome: 'http_error', reason: (x) => `${x.from} — ${SESSION_LIMIT}${x.body}` },
+  {
+    match: all(byGate, redirect),
+    outcome: 'auth_rejected',
+    reason: (x) =>
+      `${x.from} — the SSO gate in front of the gateway sent the request to sign in` +
+      `${x.r.location ? ` (${x.r.location})` : ''}: ${GATE_SIGN_IN}`,
+  },
+  { match: all(byGate, refusal), outcome: 'auth_rejected', reason: (x) => `${x.from} — ${GATE_REFUSED}${x.body}` },
+  { match: redirect, outcome: 'http_error', reason: redirectReason },
+  { match: all(refusal, bodyMatches(UNKNOWN_SERVERS)), outcome: 'auth_rejected', reason: unknownServersReason },
+  { match: refusal, outcome: 'auth_rejected', reason: (x) => `${x.from} — ${keyHint(x, KEY_REFUSED)}${x.body}` },
+  {
+    match: all(status(400), bodyMatches(/no connected db/i)),
+    outcome: 'auth_rejected',
+    reason: (x) => `${x.from} — ${NO_DB}`,
+  },
+  {
+    match: all(status(500), bodyMatches(MCP_REQUEST_FAILED), bodyMatches(EMPTY_DETAILS)),
+    outcome: 'auth_rejected',
+    reason: (x) => `${x.from} — ${DETAILLESS_500}: ${keyHint(x, KEY_UNKNOWN)}`,
+  },
+  {
+    match: all(status(500), bodyMatches(MCP_REQUEST_FAILED)),
+    outcome: 'http_error',
+    reason: (x) => `${x.from}: "MCP request failed"${x.body}`,
+  },
+  {
+    match: status(404),
+    outcome: 'http_error',
+    reason: (x) => `${x.from}: no MCP endpoint at ${x.target.mcpPath} — ${NO_ENDPOINT}${x.body}`,
+  },
+  {
+    match: status(405),
+    outcome: 'http_error',
+    reason: (x) =>
+      `${x.from}: method not allowed at ${x.target.mcpPath} — check transport (streamable-http or sse)${x.body}`,
+  },
+  {
+    match: status(406),
+    outcome: 'http_error',
+    reason: (x) => `${x.from}: ${NOT_ACCEPTED}${x.body}`,
+  },
+  { match: () => true, outcome: 'http_error', reason: (x) => `${x.from}${x.body}` },
+];
 
 /** An outcome and a reason for an HTTP error answer to an MCP request made with the target's key. */
 export function describeHttpRejection(
   r: HttpRejection,
   ctx: Pick<ProbeContext, 'target'>,
 ): { outcome: Outcome; reason: string } {
-  const from = `${statusText(r.status)} from ${ctx.target.name}`;
-  const body = r.body.trim() ? `: ${excerpt(r.body)}` : '';
-  if (isSessionLimit(r)) {
-    return {
-      outcome: 'http_error',
-      reason: `${from} — the gateway's session limit for this key is reached: a client is not ending its sessions (LiteLLM keeps each until it is DELETEd, and evicts or refuses the rest on the same key)${body}`,
-    };
-  }
-  // Behind an SSO gate (oauth2), a refusal that is not LiteLLM's own is the gate's: about the token.
-  const gate = ctx.target.oauth2 !== undefined && !LITELLM_WORDS.test(r.body);
-  if (gate && r.status >= 300 && r.status < 400) {
-    return {
-      outcome: 'auth_rejected',
-      reason: `${from} — the SSO gate in front of the gateway sent the request to sign in${r.location ? ` (${r.location})` : ''}: it did not take the access token as a bearer token (is it set to accept bearer tokens from API clients, e.g. oauth2-proxy --skip-jwt-bearer-tokens?)`,
-    };
-  }
-  if (gate && (r.status === 401 || r.status === 403)) {
-    return {
-      outcome: 'auth_rejected',
-      reason: `${from} — refused by the SSO gate in front of the gateway: it did not accept the access token (expired or revoked, signed by a key it does not know, or without the audience or verified email it requires; see the gate's log)${body}`,
-    };
-  }
-  if (r.status >= 300 && r.status < 400) {
-    const to = r.location ? pathOf(r.location, ctx.target.url) : undefined;
-    const hint = to && to !== ctx.target.mcpPath ? ` — use mcpPath ${to}` : '';
-    return { outcome: 'http_error', reason: `${from}: redirect${r.location ? ` to ${r.location}` : ''}${hint}` };
-  }
-  if (r.status === 401 || r.status === 403) {
-    const servers = /not allowed to access the requested MCP servers:?\s*([^"'}]*)/i.exec(r.body);
-    if (servers) {
-      const which = servers[1]?.trim();
-      return {
-        outcome: 'auth_rejected',
-        reason: `${from} — the key may not use MCP server${which ? ` ${which}` : 's'}: is the name in servers right (LiteLLM 1.108+ refuses unknown names), and is the server allowed for this key?${body}`,
-      };
-    }
-    const sent = r.auth ?? (ctx.target.apiKey === undefined ? 'none' : 'bearer');
-    const hint =
-      sent === 'none'
-        ? ctx.target.apiKey === undefined
-          ? 'no key sent: set apiKey (or apiKeyFile) on the target'
-          : 'no key sent'
-        : sent === 'no_scheme' || /bearer/i.test(r.body)
-          ? 'key sent without "Bearer " prefix?'
-          : 'the gateway refused the key: check apiKey (is it a key this gateway knows, allowed these MCP servers?)';
-    return { outcome: 'auth_rejected', reason: `${from} — ${hint}${body}` };
-  }
-  if (r.status === 400 && /no connected db/i.test(r.body)) {
-    return {
-      outcome: 'auth_rejected',
-      reason: `${from} — "No connected db.": LiteLLM could not check the key (it is not the master key, and the gateway has no database)`,
-    };
-  }
-  if (r.status === 500 && /MCP request failed/i.test(r.body)) {
-    // LiteLLM 1.77–1.85 turns its auth exceptions (whose text is empty) into this answer; any other
-    // failure carries its message in `details`.
-    if (/"details"\s*:\s*"\s*"/.test(r.body)) {
-      const hint =
-        r.auth === 'none'
-          ? 'no key sent: set apiKey (or apiKeyFile) on the target'
-          : r.auth === 'no_scheme'
-            ? 'key sent without "Bearer " prefix?'
-            : "check apiKey (is it a key this gateway knows?) and LiteLLM's log";
-      return {
-        outcome: 'auth_rejected',
-        reason: `${from} — "MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key: ${hint}`,
-      };
-    }
-    return { outcome: 'http_error', reason: `${from}: "MCP request failed"${body}` };
-  }
-  if (r.status === 404)
-    return {
-      outcome: 'http_error',
-      reason: `${from}: no MCP endpoint at ${ctx.target.mcpPath} — check mcpPath, and that MCP is enabled on the gateway${body}`,
-    };
-  if (r.status === 405)
-    return {
-      outcome: 'http_error',
-      reason: `${from}: method not allowed at ${ctx.target.mcpPath} — check transport (streamable-http or sse)${body}`,
-    };
-  if (r.status === 406)
-    return {
-      outcome: 'http_error',
-      reason: `${from}: the gateway did not accept the request's Accept header — is a proxy in between rewriting it?${body}`,
-    };
-  return { outcome: 'http_error', reason: `${from}${body}` };
+  const target = ctx.target;
+  const rule = REJECTIONS.find((candidate) => candidate.match(r, target))!;
+  const x: Rejected = {
+    r,
+    target,
+    from: `${statusText(r.status)} from ${target.name}`,
+    body: r.body.trim() ? `: ${excerpt(r.body)}` : '',
+  };
+  return { outcome: rule.outcome, reason: rule.reason(x) };
+}
+
+/** A redirect, with the mcpPath to use when it stays on the gateway. */
+function redirectReason(x: Rejected): string {
+  const to = x.r.location ? pathOf(x.r.location, x.target.url) : undefined;
+  const hint = to && to !== x.target.mcpPath ? ` — use mcpPath ${to}` : '';
+  return `${x.from}: redirect${x.r.location ? ` to ${x.r.location}` : ''}${hint}`;
+}
+
+function unknownServersReason(x: Rejected): string {
+  const which = UNKNOWN_SERVERS.exec(x.r.body)?.[1]?.trim();
+  return (
+    `${x.from} — the key may not use MCP server${which ? ` ${which}` : 's'}: is the name in servers right ` +
+    `(LiteLLM 1.108+ refuses unknown names), and is the server allowed for this key?${x.body}`
+  );
 }
 
 /**
@@ -179,36 +242,26 @@ export function classifyMcpError(
   if (/bad port/i.test(innermostMessage(err))) {
     return new ProbeFailure(
       'connect_error',
-      `the port of ${ctx.target.url} is on fetch's list of blocked ("bad") ports, so no HTTP request is made to it: serve the gateway on another port`,
+      `the port of ${ctx.target.url} is on fetch's list of blocked ("bad") ports, ` +
+        'so no HTTP request is made to it: serve the gateway on another port',
     );
   }
+  const name = ctx.target.name;
+  const where = phase ? ` in ${phase}` : '';
   if (err instanceof StreamableHTTPError && err.code === -1) {
-    return new ProbeFailure(
-      'protocol_error',
-      `${ctx.target.name} did not answer as an MCP server${phase ? ` in ${phase}` : ''}: ${err.message.replace(/^Streamable HTTP error: /, '')}`,
-    );
+    const said = err.message.replace(/^Streamable HTTP error: /, '');
+    return new ProbeFailure('protocol_error', `${name} did not answer as an MCP server${where}: ${said}`);
   }
   if (err instanceof McpError) {
     if (err.code === ErrorCode.RequestTimeout)
-      return new ProbeFailure(
-        'timeout',
-        `timeout after ${formatDuration(ctx.timeoutMs)}${phase ? ` in ${phase}` : ''}`,
-      );
+      return new ProbeFailure('timeout', `timeout after ${formatDuration(ctx.timeoutMs)}${where}`);
     if (err.code === ErrorCode.ConnectionClosed)
-      return new ProbeFailure(
-        'protocol_error',
-        `${ctx.target.name} closed the MCP connection${phase ? ` in ${phase}` : ''}`,
-      );
-    return new ProbeFailure(
-      'protocol_error',
-      `JSON-RPC error ${err.code} from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${stripMcpErrorPrefix(err.message)}`,
-    );
+      return new ProbeFailure('protocol_error', `${name} closed the MCP connection${where}`);
+    const said = stripMcpErrorPrefix(err.message);
+    return new ProbeFailure('protocol_error', `JSON-RPC error ${err.code} from ${name}${where}: ${said}`);
   }
   if (isSchemaError(err) || (err as Error | undefined)?.name === 'SyntaxError') {
-    return new ProbeFailure(
-      'protocol_error',
-      `invalid MCP message from ${ctx.target.name}${phase ? ` in ${phase}` : ''}: ${shortMessage(err, 160)}`,
-    );
+    return new ProbeFailure('protocol_error', `invalid MCP message from ${name}${where}: ${shortMessage(err, 160)}`);
   }
   return undefined;
 }

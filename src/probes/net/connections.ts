@@ -1,7 +1,8 @@
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { buildConnector, Client, Pool, type Dispatcher } from 'undici';
-import type { Target } from '../../config/parse.js';
+import type { Target } from '../../config/target.js';
 import type { PhaseClock, TlsFacts } from '../types.js';
+import { tlsOptions } from './tls-options.js';
 
 /**
  * A dispatcher for one probe run: a fresh connection pool (so every run really connects, as
@@ -16,14 +17,7 @@ export function runDispatcher(
   single = false,
   onTls?: (facts: TlsFacts) => void,
 ): Dispatcher {
-  const base = buildConnector({
-    rejectUnauthorized: !target.tls.insecureSkipVerify,
-    ...(target.tlsFiles?.ca !== undefined && { ca: target.tlsFiles.ca }),
-    ...(target.tlsFiles?.cert !== undefined && { cert: target.tlsFiles.cert }),
-    ...(target.tlsFiles?.key !== undefined && { key: target.tlsFiles.key }),
-    ...(target.tls.serverName !== undefined && { servername: target.tls.serverName }),
-    timeout: timeoutMs,
-  });
+  const base = buildConnector({ ...tlsOptions(target), timeout: timeoutMs });
   let tlsRead = false;
   const connect: buildConnector.connector = (opts, callback) => {
     const t0 = performance.now();

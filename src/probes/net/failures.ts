@@ -77,10 +77,8 @@ export function classifyError(err: unknown, ctx: ClassifyContext): ProbeOutput {
 
   const code = errorCode(err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return {
-      outcome: 'timeout',
-      reason: `timeout waiting for the ${code.includes('HEADERS') ? 'response headers' : 'response body'}${ctx.phase ? ` in ${ctx.phase}` : ''}`,
-    };
+    const what = code.includes('HEADERS') ? 'response headers' : 'response body';
+    return { outcome: 'timeout', reason: `timeout waiting for the ${what}${ctx.phase ? ` in ${ctx.phase}` : ''}` };
   }
   if (code && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
     return {

@@ -2,9 +2,10 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { Target } from '../../config/parse.js';
+import type { Target } from '../../config/target.js';
 import type { FreshRequest, PhaseClock, TlsFacts } from '../types.js';
 import { tlsFacts } from './connections.js';
+import { tlsOptions } from './tls-options.js';
 
 export interface FreshRequests {
   request: FreshRequest;
@@ -23,6 +24,7 @@ export interface FreshRequests {
  */
 export function freshRequests(target: Target, phases: PhaseClock, onTls?: (facts: TlsFacts) => void): FreshRequests {
   const open = new Set<ClientRequest | IncomingMessage>();
+  const tls = tlsOptions(target);
   let tlsRead = false;
   const request: FreshRequest = (url, init) =>
     new Promise((resolve, reject) => {
@@ -41,13 +43,7 @@ export function freshRequests(target: Target, phases: PhaseClock, onTls?: (facts
         method: init.method,
         headers: init.headers,
         agent: false as const,
-        ...(https && {
-          rejectUnauthorized: !target.tls.insecureSkipVerify,
-          ...(target.tlsFiles?.ca !== undefined && { ca: target.tlsFiles.ca }),
-          ...(target.tlsFiles?.cert !== undefined && { cert: target.tlsFiles.cert }),
-          ...(target.tlsFiles?.key !== undefined && { key: target.tlsFiles.key }),
-          ...(target.tls.serverName !== undefined && { servername: target.tls.serverName }),
-        }),
+        ...(https && tls),
       };
       const req = (https ? httpsRequest : httpRequest)(u, options);
       open.add(req);

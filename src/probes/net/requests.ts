@@ -1,4 +1,4 @@
-import type { Target } from '../../config/parse.js';
+import type { Target } from '../../config/target.js';
 import { VERSION } from '../../version.js';
 
 export const USER_AGENT = `mcpwatch/${VERSION}`;

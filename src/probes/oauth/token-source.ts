@@ -1,4 +1,3 @@
-import { rootCertificates } from 'node:tls';
 import {
   discoverOAuthServerInfo,
   extractWWWAuthenticateParams,
@@ -9,17 +8,22 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { formatDuration } from '../../config/duration.js';
-import type { Target } from '../../config/parse.js';
-import type { OAuth2Config } from '../../config/schema.js';
+import type { OAuth2Config, Target } from '../../config/target.js';
 import type { Redactor } from '../../util/redact.js';
-import { classifyError } from '../net/failures.js';
 import { joinUrl } from '../net/requests.js';
 import { ProbeFailure, type OAuthFacts, type OAuthRun, type TokenRequestFact } from '../types.js';
-import { excerpt, statusText } from '../verdicts/text.js';
-import { describeTokenError, expiryOf, isOAuthError, isUsable, type CachedToken } from './tokens.js';
+import { excerpt } from '../verdicts/text.js';
+import { oauthFetcher } from './fetcher.js';
+import {
+  describeTokenError,
+  expiryOf,
+  isOAuthError,
+  isUsable,
+  tokenIssuedStep,
+  tokenRequestStep,
+  type CachedToken,
+} from './tokens.js';
 
 /** Where the target's tokens come from: the token endpoint, its metadata, the resource to name. */
 interface Endpoint {
@@ -182,10 +186,11 @@ export class TokenSource {
     const params = challenge
       ? extractWWWAuthenticateParams(new Response(null, { status: 401, headers: { 'www-authenticate': challenge } }))
       : {};
-    run.step(
-      `oauth2: discovering the token endpoint of ${serverUrl}${params.resourceMetadataUrl ? ` from the 401's resource_metadata ${params.resourceMetadataUrl.href}` : ' (the 401 named no resource_metadata: the well-known locations)'}`,
-    );
-    const fetchFn = this.fetcher(run, 'discovery');
+    const from = params.resourceMetadataUrl
+      ? ` from the 401's resource_metadata ${params.resourceMetadataUrl.href}`
+      : ' (the 401 named no resource_metadata: the well-known locations)';
+    run.step(`oauth2: discovering the token endpoint of ${serverUrl}${from}`);
+    const fetchFn = oauthFetcher(this.target, run, 'discovery');
     try {
       const info = await discoverOAuthServerInfo(serverUrl, {
         ...(params.resourceMetadataUrl && { resourceMetadataUrl: params.resourceMetadataUrl }),
@@ -195,7 +200,8 @@ export class TokenSource {
       if (!metadata?.token_endpoint) {
         throw new ProbeFailure(
           'http_error',
-          `OAuth discovery from ${serverUrl} found no token endpoint (authorization server ${info.authorizationServerUrl}): set oauth2.tokenUrl`,
+          `OAuth discovery from ${serverUrl} found no token endpoint ` +
+            `(authorization server ${info.authorizationServerUrl}): set oauth2.tokenUrl`,
         );
       }
       const resource = await selectResourceURL(
@@ -220,16 +226,18 @@ export class TokenSource {
       };
       facts.tokenEndpoint = metadata.token_endpoint;
       facts.discovery = discovery;
-      run.step(
-        `oauth2: token endpoint ${metadata.token_endpoint} (authorization server ${info.authorizationServerUrl}${resource ? `, resource ${resource.href}` : ''})`,
-      );
+      const named = resource ? `, resource ${resource.href}` : '';
+      const server = `authorization server ${info.authorizationServerUrl}${named}`;
+      run.step(`oauth2: token endpoint ${metadata.token_endpoint} (${server})`);
     } catch (err) {
       if (err instanceof ProbeFailure) throw err;
       const net = fetchFn.failure(err);
       if (net) throw net;
+      const said = excerpt((err as Error).message ?? String(err), 240);
       throw new ProbeFailure(
         'http_error',
-        `OAuth discovery from ${serverUrl} failed: ${excerpt((err as Error).message ?? String(err), 240)} — set oauth2.tokenUrl, or check the gateway's resource metadata`,
+        `OAuth discovery from ${serverUrl} failed: ${said} — ` +
+          "set oauth2.tokenUrl, or check the gateway's resource metadata",
       );
     } finally {
       fetchFn.close();
@@ -283,7 +291,7 @@ export class TokenSource {
     const metadata = this.configuredMethod()
       ? { ...endpoint.metadata, token_endpoint_auth_methods_supported: undefined }
       : endpoint.metadata;
-    const fetchFn = this.fetcher(run, 'token');
+    const fetchFn = oauthFetcher(this.target, run, 'token');
     const at = this.now();
     const t0 = performance.now();
     const fact = (outcome: TokenRequestFact['outcome'], extra: Partial<TokenRequestFact> = {}): void => {
@@ -296,9 +304,7 @@ export class TokenSource {
         ...extra,
       });
     };
-    run.step(
-      `oauth2: POST ${endpoint.tokenUrl}  (token request: grant client_credentials, client "${this.config.clientId}", ${facts.authMethod}, ${scopes.length ? `scopes ${scopes.join(' ')}` : 'no scopes'}${why === 'first' ? '' : why === 'expiring' ? '; the cached token is about to expire' : '; the cached token drew a 401'})`,
-    );
+    run.step(tokenRequestStep(endpoint.tokenUrl, this.config.clientId, facts.authMethod, scopes, why));
     try {
       const tokens = await fetchToken(provider, endpoint.authorizationServer, {
         metadata: metadata as AuthorizationServerMetadata,
@@ -309,9 +315,7 @@ export class TokenSource {
       const now = this.now();
       const expiresAt = expiryOf(tokens, now);
       fact('ok');
-      run.step(
-        `oauth2: ← a ${tokens.token_type || 'bearer'} token${expiresAt !== undefined ? ` for ${formatDuration(Math.max(0, expiresAt - now))} (until ${new Date(expiresAt).toISOString()})` : ' (no expiry given: kept until it draws a 401)'}${tokens.scope ? `, scopes ${tokens.scope}` : ''}`,
-      );
+      run.step(tokenIssuedStep(tokens, expiresAt, now));
       return { value: tokens.access_token, obtainedAt: now, ...(expiresAt !== undefined && { expiresAt }) };
     } catch (err) {
       if (isOAuthError(err)) {
@@ -324,84 +328,14 @@ export class TokenSource {
       const net = fetchFn.failure(err);
       if (net) throw net;
       // The body was no token response (the SDK's schema check): a proxy's page, or not OAuth at all.
+      const said = excerpt((err as Error).message ?? String(err), 200);
       throw new ProbeFailure(
         'protocol_error',
-        `the token endpoint ${endpoint.tokenUrl} did not answer with a token response: ${excerpt((err as Error).message ?? String(err), 200)}`,
+        `the token endpoint ${endpoint.tokenUrl} did not answer with a token response: ${said}`,
       );
     } finally {
       fetchFn.close();
     }
-  }
-
-  /**
-   * The fetch the SDK uses for OAuth requests: the run's signal, the target's TLS trust (the
-   * system CAs plus tls.caFile: the identity provider may have a public certificate while the
-   * gateway has a private one), each request in the step log without its body or credentials.
-   */
-  private fetcher(
-    run: TokenRunContext,
-    what: 'discovery' | 'token',
-  ): {
-    fetch: FetchLike;
-    status(): number | undefined;
-    failure(err: unknown): ProbeFailure | undefined;
-    close(): void;
-  } {
-    const tls = this.target.tls;
-    const ca = this.target.tlsFiles?.ca;
-    const agent = new Agent({
-      connect: {
-        rejectUnauthorized: !tls.insecureSkipVerify,
-        ...(ca !== undefined && { ca: [...rootCertificates, ca] }),
-        timeout: run.timeoutMs,
-      },
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    let lastUrl: string | undefined;
-    let lastStatus: number | undefined;
-    const fetch: FetchLike = async (input, init) => {
-      const url = String(input);
-      lastUrl = url;
-      lastStatus = undefined;
-      const method = init?.method ?? 'GET';
-      if (what === 'discovery') run.step(`oauth2: ${method} ${url}`);
-      const signal = init?.signal ? AbortSignal.any([init.signal, run.signal]) : run.signal;
-      const res = await undiciFetch(url, { ...(init as object), signal, dispatcher: agent } as Parameters<
-        typeof undiciFetch
-      >[1]);
-      lastStatus = res.status;
-      if (what === 'discovery' || !res.ok)
-        run.step(`oauth2: ← ${statusText(res.status)}${what === 'token' ? ' from the token endpoint' : ''}`);
-      // The SDK tells responses by the global Response class (undici's own is another one).
-      return new Response(res.body as ReadableStream<Uint8Array> | null, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers as unknown as Headers,
-      });
-    };
-    return {
-      fetch,
-      status: () => lastStatus,
-      failure: (err) => {
-        if (lastUrl === undefined || lastStatus !== undefined) return undefined;
-        const u = new URL(lastUrl);
-        const host = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
-        const c = classifyError(err, {
-          signal: run.signal,
-          phase: undefined,
-          host,
-          service: what === 'token' ? 'the identity provider' : 'the server',
-        });
-        if (c.outcome === 'internal_error') return undefined;
-        const whose = what === 'token' ? `the token endpoint ${lastUrl}` : `OAuth discovery (${lastUrl})`;
-        return new ProbeFailure(
-          c.outcome,
-          c.outcome === 'timeout' ? `${c.reason} waiting for ${whose}` : `${whose}: ${c.reason}`,
-        );
-      },
-      close: () => void agent.destroy().catch(() => undefined),
-    };
   }
 }
 

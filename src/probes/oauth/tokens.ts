@@ -1,6 +1,7 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { formatDuration } from '../../config/duration.js';
 import { excerpt } from '../verdicts/text.js';
-import type { Outcome, TokenRequestOutcome } from '../types.js';
+import type { OAuthFacts, Outcome, TokenRequestFact, TokenRequestOutcome } from '../types.js';
 
 /** A token as a target keeps it between runs. */
 export interface CachedToken {
@@ -58,16 +59,19 @@ export function jwtExp(token: string): number | undefined {
 /** OAuth error codes by which a token endpoint refuses this client (RFC 6749 5.2, RFC 8707). */
 const REFUSALS: Record<string, string> = {
   invalid_client:
-    'check oauth2.clientId and its secret or key (is the client known to this realm, and does it hold the public key for private_key_jwt?)',
+    'check oauth2.clientId and its secret or key ' +
+    '(is the client known to this realm, and does it hold the public key for private_key_jwt?)',
   unauthorized_client:
-    'check oauth2.clientId and its secret or key; the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")',
+    'check oauth2.clientId and its secret or key; ' +
+    'the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")',
   unsupported_grant_type:
     'the client may not use the client-credentials grant: turn it on (Keycloak: "Service accounts roles")',
   invalid_scope: 'check oauth2.scopes (every scope must be one the client may ask for)',
   invalid_grant: 'the grant was refused',
   access_denied: 'the identity provider denied the request',
   invalid_request:
-    'the identity provider found the request malformed: check oauth2.tokenAuthMethod (the methods the endpoint accepts)',
+    'the identity provider found the request malformed: ' +
+    'check oauth2.tokenAuthMethod (the methods the endpoint accepts)',
   invalid_target: 'the identity provider refused the resource (RFC 8707) the gateway named',
   invalid_client_metadata: 'the identity provider refused the client',
 };
@@ -90,22 +94,59 @@ export function describeTokenError(err: OAuthError, endpoint: string, clientId: 
   const said = err.message.trim();
   const hint = REFUSALS[code];
   if (hint) {
+    const quoted = said ? ` (${excerpt(said, 200)})` : '';
     return {
       outcome: 'auth_rejected',
       request: 'rejected',
       error: code,
-      reason: `the token endpoint ${endpoint} refused client "${clientId}": ${code}${said ? ` (${excerpt(said, 200)})` : ''} — ${hint}`,
+      reason: `the token endpoint ${endpoint} refused client "${clientId}": ${code}${quoted} — ${hint}`,
     };
   }
   // ServerError also stands for a body that is no OAuth error ("HTTP 502: Invalid OAuth error response …").
+  const what = `${code === 'server_error' ? '' : `${code} `}${excerpt(said, 200) || '(no description)'}`;
   return {
     outcome: 'http_error',
     request: 'error',
     ...(code !== 'server_error' && { error: code }),
-    reason: `the token endpoint ${endpoint} failed for client "${clientId}": ${code === 'server_error' ? '' : `${code} `}${excerpt(said, 200) || '(no description)'}`,
+    reason: `the token endpoint ${endpoint} failed for client "${clientId}": ${what}`,
   };
 }
 
 export function isOAuthError(err: unknown): err is OAuthError {
   return err instanceof OAuthError;
+}
+
+const WHY_ASKED: Record<TokenRequestFact['why'], string> = {
+  first: '',
+  expiring: '; the cached token is about to expire',
+  unauthorized: '; the cached token drew a 401',
+};
+
+/** The step line of a token request: where it goes and what it asks for (never the secret). */
+export function tokenRequestStep(
+  tokenUrl: string,
+  clientId: string,
+  authMethod: OAuthFacts['authMethod'],
+  scopes: readonly string[],
+  why: TokenRequestFact['why'],
+): string {
+  const asked = scopes.length ? `scopes ${scopes.join(' ')}` : 'no scopes';
+  return (
+    `oauth2: POST ${tokenUrl}  (token request: grant client_credentials, client "${clientId}", ${authMethod}, ` +
+    `${asked}${WHY_ASKED[why]})`
+  );
+}
+
+/** The step line of an issued token: its type, lifetime and scopes (never the token). */
+export function tokenIssuedStep(
+  tokens: { token_type?: string | undefined; scope?: string | undefined },
+  expiresAt: number | undefined,
+  now: number,
+): string {
+  const lifetime =
+    expiresAt !== undefined
+      ? ` for ${formatDuration(Math.max(0, expiresAt - now))} (until ${new Date(expiresAt).toISOString()})`
+      : ' (no expiry given: kept until it draws a 401)';
+  const scopes = tokens.scope ? `, scopes ${tokens.scope}` : '';
+  return `oauth2: ← a ${tokens.token_type || 'bearer'} token${lifetime}${scopes}`;
 }

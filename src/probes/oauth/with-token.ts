@@ -44,5 +44,6 @@ export async function withSsoToken<T>(
 function unauthorizedFailure(err: unknown): Unauthorized | undefined {
   if (!(err instanceof ProbeFailure) || !err.details || !('status' in err.details) || err.details.status !== 401)
     return undefined;
-  return { challenge: 'wwwAuthenticate' in err.details ? err.details.wwwAuthenticate : undefined };
+  const challenge = 'wwwAuthenticate' in err.details ? err.details.wwwAuthenticate : undefined;
+  return { challenge: typeof challenge === 'string' ? challenge : undefined };
 }

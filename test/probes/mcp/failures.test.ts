@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../../../src/config/parse.js';
-import { describeHttpRejection, type HttpRejection, isAuthRejection } from '../../../src/probes/mcp/failures.js';
+import type { Target } from '../../../src/config/target.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  classifyMcpError,
+  describeHttpRejection,
+  httpRejection,
+  type HttpRejection,
+  isAuthRejection,
+  isSessionLimit,
+} from '../../../src/probes/mcp/failures.js';
+import { ProbeFailure, type ProbeContext } from '../../../src/probes/types.js';
 
 const target = (over: Partial<Target> = {}): Target =>
   ({
@@ -150,5 +161,199 @@ describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
       outcome: 'http_error',
       reason: '502 Bad Gateway from litellm-lan: Bad Gateway',
     });
+  });
+});
+
+describe('the table of HTTP rejections: each kind, and the one key hint', () => {
+  const keyed = { target: target() };
+  const keyless = { target: target({ apiKey: undefined }) };
+  const detailless = '{"error":"MCP request failed","details":""}';
+  it.each<[string, HttpRejection, { target: Target }, string, string]>([
+    [
+      '401, nothing sent, the target has a key (a check that sends none on purpose)',
+      { status: 401, body: '', auth: 'none' },
+      keyed,
+      'auth_rejected',
+      '401 Unauthorized from litellm-lan — no key sent',
+    ],
+    [
+      '401, the response not seen, the target has no key',
+      { status: 401, body: '' },
+      keyless,
+      'auth_rejected',
+      '401 Unauthorized from litellm-lan — no key sent: set apiKey (or apiKeyFile) on the target',
+    ],
+    [
+      '403 whose body asks for Bearer',
+      { status: 403, body: 'expected a Bearer token', auth: 'bearer' },
+      keyed,
+      'auth_rejected',
+      '403 Forbidden from litellm-lan — key sent without "Bearer " prefix?: expected a Bearer token',
+    ],
+    [
+      'the detail-less 500, nothing sent, the target has a key',
+      { status: 500, body: detailless, auth: 'none' },
+      keyed,
+      'auth_rejected',
+      '500 Internal Server Error from litellm-lan — "MCP request failed" without details, which is how LiteLLM 1.77–1.85 refuses a key: no key sent',
+    ],
+    [
+      '404',
+      { status: 404, body: '{"detail":"Not Found"}' },
+      keyed,
+      'http_error',
+      '404 Not Found from litellm-lan: no MCP endpoint at /mcp/ — check mcpPath, and that MCP is enabled on the gateway: {"detail":"Not Found"}',
+    ],
+    [
+      '405',
+      { status: 405, body: '' },
+      keyed,
+      'http_error',
+      '405 Method Not Allowed from litellm-lan: method not allowed at /mcp/ — check transport (streamable-http or sse)',
+    ],
+    [
+      '406',
+      { status: 406, body: '' },
+      keyed,
+      'http_error',
+      "406 Not Acceptable from litellm-lan: the gateway did not accept the request's Accept header — is a proxy in between rewriting it?",
+    ],
+    [
+      'a redirect to another origin: no mcpPath to suggest',
+      { status: 301, body: '', location: 'https://elsewhere.example.com/mcp/' },
+      keyed,
+      'http_error',
+      '301 Moved Permanently from litellm-lan: redirect to https://elsewhere.example.com/mcp/',
+    ],
+    [
+      'a redirect without a location',
+      { status: 302, body: '' },
+      keyed,
+      'http_error',
+      '302 Found from litellm-lan: redirect',
+    ],
+    [
+      'a 403 naming no server',
+      { status: 403, body: '{"detail":"not allowed to access the requested MCP servers"}' },
+      keyed,
+      'auth_rejected',
+      '403 Forbidden from litellm-lan — the key may not use MCP servers: is the name in servers right (LiteLLM 1.108+ refuses unknown names), and is the server allowed for this key?: {"detail":"not allowed to access the requested MCP servers"}',
+    ],
+  ])('%s', (_what, r, ctx, outcome, reason) => {
+    expect(describeHttpRejection(r, ctx)).toEqual({ outcome, reason });
+  });
+
+  it('isSessionLimit: 429, or the words of a limit in any answer', () => {
+    expect(isSessionLimit({ status: 429, body: '' })).toBe(true);
+    expect(isSessionLimit({ status: 500, body: 'Caller subscription limit reached' })).toBe(true);
+    expect(isSessionLimit({ status: 500, body: 'MCP request failed' })).toBe(false);
+  });
+});
+
+describe('httpRejection', () => {
+  const seen = [
+    { method: 'POST', url: 'u', status: 401, auth: 'no_scheme' as const, wwwAuthenticate: 'Bearer' },
+    { method: 'POST', url: 'u', status: 307, auth: 'bearer' as const, location: '/mcp/' },
+  ];
+  it("the SDK's HTTP errors: the body without the SDK's words, and what the response with that status showed", () => {
+    expect(httpRejection(new StreamableHTTPError(401, 'Error POSTing to endpoint: {"detail":"x"}'), seen)).toEqual({
+      status: 401,
+      body: '{"detail":"x"}',
+      wwwAuthenticate: 'Bearer',
+      auth: 'no_scheme',
+    });
+    expect(httpRejection(new SseError(307, 'Moved', {} as ConstructorParameters<typeof SseError>[2]), seen)).toEqual({
+      status: 307,
+      body: 'Moved',
+      location: '/mcp/',
+      auth: 'bearer',
+    });
+    expect(httpRejection(new StreamableHTTPError(502, 'Error POSTing to endpoint: Bad Gateway'), [])).toEqual({
+      status: 502,
+      body: 'Bad Gateway',
+    });
+  });
+  it('anything else is not one', () => {
+    expect(httpRejection(new StreamableHTTPError(-1, 'Unexpected content type'), seen)).toBeUndefined();
+    expect(httpRejection(new Error('Error POSTing to endpoint (HTTP 401)'), seen)).toBeUndefined();
+  });
+});
+
+describe('classifyMcpError', () => {
+  const ctx = (aborted = false): ProbeContext => {
+    const ac = new AbortController();
+    if (aborted) ac.abort();
+    return { target: target(), signal: ac.signal, timeoutMs: 1_500 } as unknown as ProbeContext;
+  };
+  it.each<[string, unknown, string, string]>([
+    [
+      'an HTTP error',
+      new StreamableHTTPError(502, 'Error POSTing to endpoint: Bad Gateway'),
+      'http_error',
+      '502 Bad Gateway from litellm-lan: Bad Gateway',
+    ],
+    [
+      'not an MCP answer',
+      new StreamableHTTPError(-1, 'Unexpected content type: text/html'),
+      'protocol_error',
+      'litellm-lan did not answer as an MCP server in list_tools: Unexpected content type: text/html',
+    ],
+    [
+      "the SDK's request timeout",
+      new McpError(ErrorCode.RequestTimeout, 'Request timed out'),
+      'timeout',
+      'timeout after 1.5s in list_tools',
+    ],
+    [
+      'a closed connection',
+      new McpError(ErrorCode.ConnectionClosed, 'Connection closed'),
+      'protocol_error',
+      'litellm-lan closed the MCP connection in list_tools',
+    ],
+    [
+      'a JSON-RPC error',
+      new McpError(ErrorCode.InvalidParams, 'MCP error -32602: bad cursor'),
+      'protocol_error',
+      'JSON-RPC error -32602 from litellm-lan in list_tools: bad cursor',
+    ],
+    [
+      'a message that is not JSON',
+      new SyntaxError('Unexpected token < in JSON'),
+      'protocol_error',
+      'invalid MCP message from litellm-lan in list_tools: Unexpected token < in JSON',
+    ],
+    [
+      'a port fetch refuses',
+      new TypeError('fetch failed', { cause: new Error('bad port') }),
+      'connect_error',
+      'the port of http://gw:4000 is on fetch\'s list of blocked ("bad") ports, so no HTTP request is made to it: serve the gateway on another port',
+    ],
+  ])('%s', (_what, err, outcome, reason) => {
+    const f = classifyMcpError(err, ctx(), [], 'list_tools');
+    expect(f).toBeInstanceOf(ProbeFailure);
+    expect({ outcome: f?.outcome, reason: f?.message }).toEqual({ outcome, reason });
+  });
+
+  it('an HTTP error keeps its status, body and (for a 401) the challenge as details', () => {
+    const f = classifyMcpError(
+      new StreamableHTTPError(401, 'Error POSTing to endpoint: {"detail":"x"}'),
+      ctx(),
+      [{ method: 'POST', url: 'u', status: 401, auth: 'bearer', wwwAuthenticate: 'Bearer resource_metadata="m"' }],
+      'initialize',
+    );
+    expect(f?.details).toEqual({
+      status: 401,
+      body: '{"detail":"x"}',
+      wwwAuthenticate: 'Bearer resource_metadata="m"',
+    });
+  });
+
+  it("a ProbeFailure as it is; the run's abort and other errors are left to the generic classifier", () => {
+    const failure = new ProbeFailure('protocol_error', 'x');
+    expect(classifyMcpError(failure, ctx(true), [], undefined)).toBe(failure);
+    expect(classifyMcpError(new McpError(ErrorCode.RequestTimeout, 't'), ctx(true), [], 'initialize')).toBeUndefined();
+    expect(
+      classifyMcpError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), ctx(), [], undefined),
+    ).toBeUndefined();
   });
 });

@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse.js';
 import { freshRequests } from '../../../src/probes/net/fresh-request.js';
 import { createPhaseClock } from '../../../src/probes/net/phases.js';
 import { readLimited } from '../../../src/probes/net/requests.js';
+import type { TlsFacts } from '../../../src/probes/types.js';
+import { makeCa, makeCert } from '../../support/test-certs.js';
 
 // One request on a connection of its own, against a real local server: a fresh connection per
 // request (connect timed each time), the run's signal ends it while it is open, close() ends
@@ -109,5 +112,40 @@ describe('freshRequests', () => {
     await expect(
       fresh.request(closed, { method: 'GET', headers: {}, signal: new AbortController().signal }),
     ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('freshRequests over TLS', () => {
+  it("uses the target's TLS options (the dispatcher's): its CA and the name to verify; TLS facts once", async () => {
+    const ca = makeCa('mcpwatch fresh CA', 30);
+    const leaf = makeCert(ca, 'localhost', 10);
+    const tls = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (_req, res) => res.end('tls ok'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    const https = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
+    try {
+      const t = { ...target(), url: https };
+      const get = (fresh: ReturnType<typeof freshRequests>) =>
+        fresh.request(https, { method: 'GET', headers: {}, signal: new AbortController().signal });
+      await expect(get(freshRequests(t, createPhaseClock()))).rejects.toMatchObject({
+        code: expect.stringMatching(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER/),
+      });
+      const wrongName = {
+        ...t,
+        tls: { insecureSkipVerify: false, serverName: 'other.example' },
+        tlsFiles: { ca: ca.certPem },
+      };
+      await expect(get(freshRequests(wrongName, createPhaseClock()))).rejects.toMatchObject({
+        code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      });
+      const facts: TlsFacts[] = [];
+      const trusted = freshRequests({ ...t, tlsFiles: { ca: ca.certPem } }, createPhaseClock(), (f) => facts.push(f));
+      for (let i = 0; i < 2; i++) expect((await readLimited((await get(trusted)).body, 100)).text).toBe('tls ok');
+      expect(facts).toHaveLength(1);
+      expect(facts[0]).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=mcpwatch fresh CA', authorized: true });
+      trusted.close();
+    } finally {
+      tls.closeAllConnections();
+      await new Promise<void>((r) => tls.close(() => r()));
+    }
   });
 });

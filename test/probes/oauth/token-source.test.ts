@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Target } from '../../../src/config/parse.js';
+import { parseConfig } from '../../../src/config/parse.js';
+import { type Target } from '../../../src/config/target.js';
 import { TokenSource, TokenSources, type TokenRunContext } from '../../../src/probes/oauth/token-source.js';
 import { withSsoToken } from '../../../src/probes/oauth/with-token.js';
 import { ProbeFailure, type ProbeContext } from '../../../src/probes/types.js';

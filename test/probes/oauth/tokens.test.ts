@@ -5,7 +5,15 @@ import {
   UnauthorizedClientError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { describe, expect, it } from 'vitest';
-import { describeTokenError, expiryOf, isUsable, jwtExp, renewAt } from '../../../src/probes/oauth/tokens.js';
+import {
+  describeTokenError,
+  expiryOf,
+  isUsable,
+  jwtExp,
+  renewAt,
+  tokenIssuedStep,
+  tokenRequestStep,
+} from '../../../src/probes/oauth/tokens.js';
 
 const jwt = (claims: object): string =>
   `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
@@ -69,4 +77,34 @@ describe("describeTokenError: the endpoint, the client and the endpoint's words"
     if (typeof reason === 'string') expect(d.reason).toBe(reason);
     else expect(d.reason).toMatch(reason);
   });
+});
+
+describe('the step lines of a token request: what was asked and what came, never a secret', () => {
+  it.each([
+    [
+      'the first, with scopes',
+      tokenRequestStep(URL, 'mcpwatch', 'client_secret_basic', ['mcp', 'email'], 'first'),
+      `oauth2: POST ${URL}  (token request: grant client_credentials, client "mcpwatch", client_secret_basic, scopes mcp email)`,
+    ],
+    [
+      'a renewal before expiry, no scopes',
+      tokenRequestStep(URL, 'mcpwatch', 'private_key_jwt', [], 'expiring'),
+      `oauth2: POST ${URL}  (token request: grant client_credentials, client "mcpwatch", private_key_jwt, no scopes; the cached token is about to expire)`,
+    ],
+    [
+      'after a 401',
+      tokenRequestStep(URL, 'mcpwatch', 'client_secret_post', [], 'unauthorized'),
+      `oauth2: POST ${URL}  (token request: grant client_credentials, client "mcpwatch", client_secret_post, no scopes; the cached token drew a 401)`,
+    ],
+    [
+      'a token with a lifetime and scopes',
+      tokenIssuedStep({ token_type: 'Bearer', scope: 'mcp' }, 300_000, 0),
+      'oauth2: ← a Bearer token for 5m (until 1970-01-01T00:05:00.000Z), scopes mcp',
+    ],
+    [
+      'a token without expiry or type',
+      tokenIssuedStep({}, undefined, 0),
+      'oauth2: ← a bearer token (no expiry given: kept until it draws a 401)',
+    ],
+  ])('%s', (_what, line, text) => expect(line).toBe(text));
 });

@@ -1,0 +1,214 @@
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import { formatDuration } from '../../config/duration.js';
+import { maskHeaders } from '../../util/redact.js';
+import { ProbeFailure, type ProbeContext } from '../types.js';
+import { excerpt, statusText } from '../verdicts/text.js';
+import { bodyFaultReason, watchBody, type BodyFault, type BodyMode, type SseFieldHook } from './body.js';
+import { httpRejection } from './failures.js';
+import { isProtocolViolation, sentAuth, shortMessage, type SeenResponse } from './responses.js';
+import { describeRequest, headersOf } from './sdk-requests.js';
+
+/** Largest response mcpwatch reads from a gateway before giving up on it (per HTTP response). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/**
+ * Resuming a stream the server closed before its response (SSE `retry:` and `id:`, then a GET with
+ * `Last-Event-ID`, as the spec lets servers do): attempts per break, and breaks per session before
+ * the run gives up on a server that never answers. All of it within the run's timeout.
+ */
+export const RESUME_ATTEMPTS = 3;
+const MAX_RESUMES = 10;
+
+/** Where the requests of a session that is ended after the run's signal fired go: their own deadline and connection. */
+export interface AfterAbort {
+  signal: AbortSignal;
+  dispatcher: Dispatcher;
+}
+
+/**
+ * The fetch under one MCP session's SDK transport, and what it saw: undici with the run's
+ * dispatcher and signal, redirects reported rather than followed, every request and answer in the
+ * step log (credentials masked), a byte limit on every response, SSE streams watched for a cut
+ * inside an event, and the streams of requests followed so that the SDK's resumption of one (GET
+ * with Last-Event-ID) is told from the standalone stream. What fails the session out of band (a
+ * response over the limit, an invalid message on a stream, a resumption refused) rejects `failed`.
+ */
+export class SessionFetch {
+  /** Every HTTP response of the session (the SDK's errors carry the status, not the headers). */
+  readonly responses: SeenResponse[] = [];
+  readonly failed: Promise<never>;
+  /** `[label] ` before the session's step lines, or nothing. */
+  readonly label: string;
+  private readonly legacySse: boolean;
+  private readonly limit: number;
+  private rejectFailed!: (err: unknown) => void;
+  /** Set when the session is being closed: streams ending then are its end, not a fault. */
+  private closing = false;
+  private afterAbort: AfterAbort | undefined;
+  /** The last event id of each request's stream (a POST's SSE answer, or the GET that resumed one). */
+  private readonly requestStreamIds = new Set<string>();
+  private resumes = 0;
+  /** Whether the last GET resumed a request's stream (then the SDK giving up on it loses that request's answer). */
+  private resumingRequest = false;
+  private retryHint: string | undefined;
+
+  constructor(
+    private readonly ctx: ProbeContext,
+    spec: { label?: string | undefined; maxResponseBytes?: number | undefined },
+  ) {
+    this.legacySse = ctx.target.transport === 'sse';
+    this.limit = spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.label = spec.label ? `[${spec.label}] ` : '';
+    this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
+    this.failed.catch(() => undefined);
+  }
+
+  /** The fetch the SDK's transport is given. */
+  readonly fetch: FetchLike = (input, init) => this.send(input, init);
+
+  /** From now on streams ending are the session's end; `afterAbort`: where its last requests go. */
+  beginClose(afterAbort?: AfterAbort): void {
+    this.closing = true;
+    this.afterAbort = afterAbort;
+  }
+
+  /** The SDK client's onerror: what a stream reported out of band. */
+  onClientError(err: Error): void {
+    if (this.closing || this.ctx.signal.aborted) return; // streams ending because the run ends
+    const name = this.ctx.target.name;
+    const http = httpRejection(err, this.responses);
+    this.ctx.step(
+      http
+        ? `${this.label}body: ${excerpt(http.body, 300) || '(empty)'}`
+        : `${this.label}transport error: ${shortMessage(err, 300)}`,
+    );
+    // A message that is not valid JSON-RPC on a stream never reaches the pending request: fail the run now.
+    if (isProtocolViolation(err)) this.fail(`invalid MCP message from ${name}: ${shortMessage(err)}`);
+    // Resuming a request's closed stream failed every time: its answer will not come.
+    if (this.resumingRequest && /^Maximum reconnection attempts/.test(err.message)) {
+      this.fail(
+        `${name} closed the stream of a request before answering it, and resuming it failed ${RESUME_ATTEMPTS} times`,
+      );
+    }
+  }
+
+  private fail(reason: string): ProbeFailure {
+    const err = new ProbeFailure('protocol_error', reason);
+    this.rejectFailed(err);
+    return err;
+  }
+
+  private async send(input: string | URL, init: RequestInit | undefined): Promise<Response> {
+    const method = init?.method ?? 'GET';
+    const url = String(input);
+    const sent = headersOf(init?.headers);
+    const resumeAfter = this.resumeOf(method, sent);
+    const what =
+      resumeAfter !== undefined
+        ? `(resume the stream after event ${JSON.stringify(resumeAfter)}: the server closed it before the response)`
+        : describeRequest(method, init?.body, this.legacySse);
+    const suffix = what ? `  ${what}` : '';
+    this.ctx.step(`${this.label}${method} ${url}${suffix}`, { headers: maskHeaders(sent, this.ctx.redactor) });
+    const res = await undiciFetch(
+      input as string,
+      {
+        ...(init as object),
+        signal: this.signalFor(init),
+        dispatcher: this.afterAbort?.dispatcher ?? this.ctx.dispatcher,
+        redirect: 'manual',
+      } as Parameters<typeof undiciFetch>[1],
+    );
+    this.record(method, url, sent, res);
+    const type = res.headers.get('content-type');
+    this.ctx.step(`${this.label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${suffix}`);
+    if (resumeAfter !== undefined && !res.ok && !this.closing) {
+      // The SDK takes a 405 on GET as "no stream offered" and would wait for the answer until the timeout.
+      this.fail(
+        `${this.ctx.target.name} closed the stream of a request before answering it, and refused to resume it ` +
+          `(GET with Last-Event-ID: ${statusText(res.status)})`,
+      );
+    }
+    if (!res.body) return res as unknown as Response;
+    return this.watch(res, method, type, resumeAfter !== undefined);
+  }
+
+  /**
+   * The event id a GET resumes a request's stream after, if it does (the Last-Event-ID of one of them, not of the
+   * standalone stream); fails the session when the server has made it resume too often.
+   */
+  private resumeOf(method: string, sent: Record<string, string>): string | undefined {
+    const lastEventId = method === 'GET' && !this.legacySse ? sent['last-event-id'] : undefined;
+    const resumeAfter = lastEventId !== undefined && this.requestStreamIds.has(lastEventId) ? lastEventId : undefined;
+    if (method === 'GET') this.resumingRequest = resumeAfter !== undefined;
+    if (resumeAfter !== undefined && ++this.resumes > MAX_RESUMES) {
+      throw this.fail(
+        `${this.ctx.target.name} closed the stream of a request ${MAX_RESUMES} times without answering it ` +
+          '(each time resumed with Last-Event-ID)',
+      );
+    }
+    return resumeAfter;
+  }
+
+  /** The SDK's own signal (if any) and the run's; after an abort, the close's own deadline. */
+  private signalFor(init: RequestInit | undefined): AbortSignal {
+    if (this.afterAbort) return this.afterAbort.signal;
+    return init?.signal ? AbortSignal.any([init.signal, this.ctx.signal]) : this.ctx.signal;
+  }
+
+  private record(method: string, url: string, sent: Record<string, string>, res: UResponse): void {
+    const seen: SeenResponse = { method, url, status: res.status, auth: sentAuth(sent, this.ctx.target.apiKeyHeader) };
+    const location = res.headers.get('location');
+    const www = res.headers.get('www-authenticate');
+    if (location) seen.location = location;
+    if (www) seen.wwwAuthenticate = www;
+    this.responses.push(seen);
+  }
+
+  /** The response with its body watched: the byte limit, and where an SSE stream may end (see BodyMode). */
+  private watch(res: UResponse, method: string, type: string | null, resumed: boolean): Response {
+    const isSse = /text\/event-stream/i.test(type ?? '');
+    // A response to a request must not end inside an event; the legacy transport's session stream
+    // must not end at all while the session is in use; the standalone GET stream may end any time.
+    const mode: BodyMode =
+      isSse && method === 'POST'
+        ? 'request_sse'
+        : isSse && this.legacySse && method === 'GET'
+          ? 'session_sse'
+          : 'plain';
+    const onField = this.fieldHook(isSse && (method === 'POST' || resumed));
+    const body = res.body as ReadableStream<Uint8Array>;
+    const watched = watchBody(body, this.limit, mode, { onField }, (why) => this.bodyFault(why));
+    return new Response(watched, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers as unknown as Headers,
+    });
+  }
+
+  /**
+   * Sees the SSE fields of one response: the last event id of a request's stream (so that a GET resuming after it is
+   * known to resume that request), and the server's `retry:` (logged once per value).
+   */
+  private fieldHook(requestStream: boolean): SseFieldHook {
+    let streamLastId: string | undefined;
+    return (field, value) => {
+      if (field === 'id' && requestStream) {
+        if (streamLastId !== undefined) this.requestStreamIds.delete(streamLastId);
+        streamLastId = value;
+        this.requestStreamIds.add(value);
+      } else if (field === 'retry' && value !== this.retryHint && /^\d+$/.test(value)) {
+        this.retryHint = value;
+        const after = formatDuration(Number(value));
+        this.ctx.step(`${this.label}the server asks to reconnect after ${after} if a stream breaks (SSE retry)`);
+      }
+    };
+  }
+
+  private bodyFault(why: BodyFault): Error {
+    const err = new ProbeFailure('protocol_error', bodyFaultReason(why, this.ctx.target.name, this.limit));
+    if (!this.closing && !this.ctx.signal.aborted) this.rejectFailed(err);
+    return err;
+  }
+}
+
+type UResponse = Awaited<ReturnType<typeof undiciFetch>>;
