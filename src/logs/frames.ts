@@ -86,7 +86,8 @@ export class FrameDecoder {
     const type = buf[off]!;
     let why: string | undefined;
     if ((type !== 0 && type !== 1 && type !== 2) || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) {
-      why = `corrupt log frame header ${[...buf.subarray(off, off + 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+      const header = [...buf.subarray(off, off + 8)].map((b) => b.toString(16).padStart(2, '0'));
+      why = `corrupt log frame header ${header.join(' ')}`;
     } else {
       const size = buf.readUInt32BE(off + 4);
       if (size > MAX_FRAME_BYTES) why = `log frame of ${size} bytes is larger than Docker sends`;

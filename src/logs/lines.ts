@@ -16,6 +16,7 @@ export interface LogLine {
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, links).
+// eslint-disable-next-line no-control-regex -- these sequences are made of control characters (ESC, BEL)
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 
 export function stripAnsi(s: string): string {

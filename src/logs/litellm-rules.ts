@@ -39,15 +39,39 @@ const AUTH_KIND: Array<[RegExp, (typeof AUTH_KINDS)[number]]> = [
   [/Invalid proxy server token|Unable to find token|Invalid API Key|invalid (?:user )?key/i, 'invalid_key'],
 ];
 
-const LIST_FAILED =
-  /(?:Error listing tools from|Timeout while listing tools from|Connection error while listing tools from|Task cancelled while listing tools from|Failed to get tools from server|Error getting tools from server) '?([\w.-]+?)'?(?::|$|\s)|MCP client list_tools failed|Error in list_tools endpoint/;
-const CALL_FAILED = /MCP mcp_server_tool_call - error|Client operation failed for '?([\w.-]+?)'?(?::|$|\s)/;
+/** The server a message names after its opening words, quoted or not (the rules' first group). */
+const SERVER = String.raw`'?([\w.-]+?)'?(?::|$|\s)`;
+const LIST_FAILED_OPENINGS = [
+  'Error listing tools from',
+  'Timeout while listing tools from',
+  'Connection error while listing tools from',
+  'Task cancelled while listing tools from',
+  'Failed to get tools from server',
+  'Error getting tools from server',
+];
+const LIST_FAILED = new RegExp(
+  [
+    `(?:${LIST_FAILED_OPENINGS.join('|')}) ${SERVER}`,
+    'MCP client list_tools failed',
+    'Error in list_tools endpoint',
+  ].join('|'),
+);
+const CALL_FAILED = new RegExp(`MCP mcp_server_tool_call - error|Client operation failed for ${SERVER}`);
 const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
 const REQUEST_FAILED = /Error handling MCP request/;
 const SDK_REQUEST_FAILED = /No response message received before stream closed|Stateless session crashed/;
 // An "Error handling MCP request" whose cause is an auth failure: already counted as auth.
-const AUTH_CAUSE =
-  /user_api_key_auth|ProxyException|Malformed API Key|No api key passed|No connected db|Authentication Error|authentication_required/;
+const AUTH_CAUSE = new RegExp(
+  [
+    'user_api_key_auth',
+    'ProxyException',
+    'Malformed API Key',
+    'No api key passed',
+    'No connected db',
+    'Authentication Error',
+    'authentication_required',
+  ].join('|'),
+);
 
 function fromLiteLLM(rec: LogRecord): boolean {
   return rec.kind === 'litellm' || rec.kind === 'json' || rec.kind === 'echo';

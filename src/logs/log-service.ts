@@ -174,13 +174,13 @@ export class LogService {
   }
 
   private tailerEvents(): TailerEvents {
-    const self = this;
+    const traceLines = (): boolean => this.traceLines;
     return {
       lines: (container, stream, n) => this.sink.lines(container, stream, n),
       // logLevel trace: every line counted, by its Docker timestamp (not its text), to audit a count
       line: (container, line) => this.logger.trace({ container, stream: line.stream, ts: line.ts }, 'log line counted'),
       get wantsEachLine() {
-        return self.traceLines;
+        return traceLines();
       },
       match: (container, m, rec) => this.sink.match(container, m, rec),
       recordEnd: (container, rec, matched) => this.sink.recordEnd(container, rec, matched),

@@ -52,15 +52,26 @@ const LEVEL = '(DEBUG|INFO|WARNING|ERROR|CRITICAL)';
 const LITELLM_LINE = new RegExp(`^\\d\\d:\\d\\d:\\d\\d - (LiteLLM[\\w. ]*?):${LEVEL}: (\\S+) - ?(.*)$`);
 const ECHO_LINE = new RegExp(`^${LEVEL}:(LiteLLM[\\w. ]*?):(.*)$`);
 const PYTHON_LINE = new RegExp(`^${LEVEL}:(?:([\\w.]+):|\\s+)(.*)$`);
-const ACCESS = /^INFO:\s+(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
 const ACCESS_JSON = /^(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/;
 const REQUESTER = /Requester IP Address:\s*(\S+)/;
 const RICH_LINE = new RegExp(`^\\[[\\d/:.,\\- ]{8,30}\\] ${LEVEL} +(.*)$`);
 /** A rich record whose time repeats the previous one's: the time column is blank. */
 const RICH_NEXT = new RegExp(`^ {8,32}${LEVEL} +(\\S.*)$`);
 // Lines that continue the record before them: tracebacks and LiteLLM's requester line.
-const CONTINUATION =
-  /^(?:\s|Traceback \(most recent call last\)|Requester IP Address:|During handling of the above exception|The above exception was the direct cause|\^|future: <|(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt|Warning|Group)\b|$)/;
+const CONTINUATION = new RegExp(
+  `^(?:${[
+    String.raw`\s`,
+    String.raw`Traceback \(most recent call last\)`,
+    'Requester IP Address:',
+    'During handling of the above exception',
+    'The above exception was the direct cause',
+    String.raw`\^`,
+    'future: <',
+    // the last line of a traceback: `ValueError: …`, `asyncio.exceptions.CancelledError`
+    String.raw`(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt|Warning|Group)\b`,
+    '$',
+  ].join('|')})`,
+);
 
 /** Most text a record keeps (a long traceback is cut; the record still counts once). */
 export const MAX_RECORD_TEXT = 16 * 1024;
@@ -154,10 +165,10 @@ function parseJson(line: LogLine): LogRecord | undefined {
   return rec;
 }
 
-/** `10.0.0.1:40644` → `10.0.0.1` (the port is dropped; an IPv6 address without a port stays whole). */
 /**
  * uvicorn's access line, `INFO:     1.2.3.4:5 - "POST /mcp/ HTTP/1.1" 401 Unauthorized`, read by
- * hand (it is most of a gateway's log, so this is the hot path; same result as ACCESS).
+ * hand (it is most of a gateway's log, so this is the hot path; same result as
+ * `/^INFO:\s+(\S+) - "(\S+) (\S+) HTTP\/[\d.]+" (\d{3})/`).
  */
 function parseAccess(text: string): { client: string; method: string; path: string; status: number } | undefined {
   let i = 5;
@@ -183,7 +194,7 @@ function parseAccess(text: string): { client: string; method: string; path: stri
   return { client, method: text.slice(dash + 4, mEnd), path, status: d0 * 100 + d1 * 10 + d2 };
 }
 
-/** `1.2.3.4:5678` → `1.2.3.4`: the address of a client, without its port. */
+/** `1.2.3.4:5678` → `1.2.3.4`: the address of a client, without its port (an IPv6 address without one stays whole). */
 function addressOf(addr: string): string {
   const i = addr.lastIndexOf(':');
   if (i <= 0 || i === addr.length - 1) return addr;

@@ -1,18 +1,18 @@
-import type { Readable } from 'node:stream';
 import type { ContainerConfig } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
-import { Cursor, nowTs } from './cursor.js';
 import type { CursorStore } from './cursor-store.js';
-import type { DockerSource } from './docker-source.js';
+import type { ContainerInfo, DockerSource } from './docker-source.js';
 import type { LogLine } from './lines.js';
-import { LogPipeline } from './pipeline.js';
+import { discard, LogRead, type ReadSink } from './log-read.js';
+import { Backoff, isApiError, RECHECK_MS, waitAfterEnd } from './reconnect.js';
 import type { LogRecord } from './records.js';
 import type { Match, RuleSet } from './rules.js';
+import { TailCursor } from './tail-cursor.js';
 
 export type TailState = 'starting' | 'waiting' | 'following' | 'stopped' | 'error';
 
 export interface TailerEvents {
-  /** Lines counted, per stream, once per chunk read (a counter update per line would cost more than the matching). */
+  /** Lines counted, per stream, once per batch of chunks read (see LogRead). */
   lines(container: string, stream: 'stdout' | 'stderr', n: number): void;
   /** Each line, for trace logging; only called when `wantsEachLine`. */
   line(container: string, line: LogLine): void;
@@ -28,13 +28,6 @@ export interface TailerEvents {
   dockerOk(): void;
 }
 
-/** How long a record may wait for continuation lines once the stream is quiet. */
-export const RECORD_IDLE_MS = 100;
-/** Fallback re-check while waiting for a container, should an event be missed. */
-const RECHECK_MS = 10_000;
-const BACKOFF_MIN_MS = 500;
-const BACKOFF_MAX_MS = 15_000;
-
 /**
  * Follows one container by name, across restarts, re-creation (new id) and Docker daemon
  * restarts, resuming from its cursor each time so no line is lost or counted twice.
@@ -45,12 +38,12 @@ export class ContainerTailer {
   lastError: string | undefined;
   lines = 0;
   private stopped = false;
-  private readonly startedAt = Date.now();
   private wakeUp: (() => void) | undefined;
   /** A wake-up that came while not sleeping (during a Docker call): the next sleep is skipped. */
   private woken = false;
-  private stream: Readable | undefined;
-  private cursor: Cursor | undefined;
+  private readonly cursor: TailCursor;
+  /** The read of the log under way, if one is. */
+  private read: LogRead | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -62,7 +55,9 @@ export class ContainerTailer {
       events: TailerEvents;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.cursor = new TailCursor(config, deps.cursors);
+  }
 
   get name(): string {
     return this.config.name;
@@ -80,182 +75,85 @@ export class ContainerTailer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.stream?.destroy();
+    this.read?.cancel();
     this.wake();
     await this.loop;
-    if (this.cursor) this.deps.cursors.save(this.name, this.cursor.position);
-    await this.deps.cursors.flush(this.name);
+    await this.cursor.close();
   }
 
   private async run(): Promise<void> {
-    let backoff = BACKOFF_MIN_MS;
+    const backoff = new Backoff();
     while (!this.stopped) {
       this.woken = false;
       try {
         const c = await this.deps.docker.find(this.name);
         this.deps.events.dockerOk();
-        backoff = BACKOFF_MIN_MS;
+        backoff.reset();
         if (!c) {
           this.setState('waiting');
           await this.sleep(RECHECK_MS);
           continue;
         }
-        const cursor = await this.cursorFor(c.id, c.created);
-        const since = cursor.since();
-        const from = since ? { since } : { tail: 'all' as const };
-        cursor.resume();
-        this.containerId = c.id;
-        // A container that is not running: what its log holds, then wait for it to start.
-        const stream = await this.deps.docker.logs(c.id, from, c.running);
-        this.deps.events.dockerOk();
-        this.setState(c.running ? 'following' : 'stopped');
-        if (c.running)
-          this.deps.logger.info({ container: this.name, id: c.id.slice(0, 12), from }, 'following container log');
-        await this.pump(stream, c.tty, cursor);
+        await this.follow(c);
         if (this.stopped) break;
         // The log ended: the container stopped (or the daemon went away). Wait for it to come back.
         this.setState('stopped');
         const again = await this.deps.docker.find(this.name).catch(() => undefined);
-        if (again?.running && again.id === c.id) continue;
-        if (!again || again.id !== c.id || !again.running)
-          await this.sleep(again && again.id !== c.id ? 0 : RECHECK_MS);
+        const wait = waitAfterEnd(c.id, again);
+        if (wait !== undefined) await this.sleep(wait);
       } catch (err) {
         if (this.stopped) break;
-        this.lastError = (err as Error).message;
-        this.setState('error');
-        // An answer with an error status (a container removed under us, a log driver that cannot
-        // be read) is not Docker being away.
-        if (isApiError(err)) this.deps.events.dockerOk();
-        else this.deps.events.dockerError(err);
-        this.deps.logger.debug({ err, container: this.name, retryInMs: backoff }, 'log tail failed');
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+        await this.failed(err, backoff.next());
       }
     }
   }
 
-  /**
-   * The cursor for a container id: the stored one when it is this container's; the whole log
-   * when the container is new to mcpwatch (re-created, or created while mcpwatch was watching
-   * for it: all of its log is unseen); the end of the log on the very first start, for a
-   * container that was already there (unless `from: beginning`).
-   */
-  private async cursorFor(id: string, created: number): Promise<Cursor> {
-    if (this.cursor?.id === id) return this.cursor;
-    const stored = await this.deps.cursors.load(this.name);
-    let cursor: Cursor;
-    if (stored && stored.id === id) cursor = new Cursor(stored);
-    else if (stored || this.cursor || this.config.from === 'beginning' || created >= this.startedAt)
-      cursor = new Cursor({ id });
-    else cursor = new Cursor({ id, origin: nowTs() });
-    this.cursor = cursor;
-    this.deps.cursors.save(this.name, cursor.position);
-    return cursor;
+  /** Reads the container's log from the cursor until the log ends (a running container's: when it stops). */
+  private async follow(c: ContainerInfo): Promise<void> {
+    const { cursor, from } = await this.cursor.open(c.id, c.created);
+    this.containerId = c.id;
+    // A container that is not running: what its log holds, then wait for it to start.
+    const stream = await this.deps.docker.logs(c.id, from, c.running);
+    this.deps.events.dockerOk();
+    this.setState(c.running ? 'following' : 'stopped');
+    if (c.running)
+      this.deps.logger.info({ container: this.name, id: c.id.slice(0, 12), from }, 'following container log');
+    // stop() came while the log was being opened
+    if (this.stopped) return discard(stream);
+    this.read = new LogRead(stream, c.tty, this.deps.rules, cursor, this.readSink());
+    try {
+      await this.read.done;
+    } finally {
+      this.read = undefined;
+    }
   }
 
-  private pump(stream: Readable, tty: boolean, cursor: Cursor): Promise<void> {
-    if (this.stopped) {
-      // stop() came while the log was being opened
-      stream.on('error', () => undefined);
-      stream.destroy();
-      return Promise.resolve();
-    }
-    this.stream = stream;
-    const { events } = this.deps;
+  private readSink(): ReadSink {
+    const { events, logger } = this.deps;
     const name = this.name;
-    const counts = { stdout: 0, stderr: 0 };
-    const flushCounts = (): void => {
-      for (const s of ['stdout', 'stderr'] as const) {
-        if (counts[s] === 0) continue;
-        events.lines(name, s, counts[s]);
-        counts[s] = 0;
-      }
-    };
-    const pipeline = new LogPipeline(
-      tty,
-      this.deps.rules,
-      cursor,
-      {
-        line: (line) => {
-          this.lines++;
-          counts[line.stream]++;
-          if (events.wantsEachLine) events.line(name, line);
-        },
-        match: (m, rec) => events.match(name, m, rec),
-        recordEnd: (rec, matched) => events.recordEnd(name, rec, matched),
+    return {
+      line: (line) => {
+        this.lines++;
+        if (events.wantsEachLine) events.line(name, line);
       },
-      undefined,
-      RECORD_IDLE_MS,
-    );
-    // One timer for the records waiting for continuation lines, set for the earliest one due:
-    // each stream is timed on its own, so a busy stdout does not hold a stderr record.
-    let idle: NodeJS.Timeout | undefined;
-    let idleAt: number | undefined;
-    const schedule = (at: number | undefined): void => {
-      if (at === idleAt) return;
-      clearTimeout(idle);
-      idleAt = at;
-      if (at !== undefined) idle = setTimeout(onIdle, Math.max(0, at - Date.now()));
+      lines: (stream, n) => events.lines(name, stream, n),
+      match: (m, rec) => events.match(name, m, rec),
+      recordEnd: (rec, matched) => events.recordEnd(name, rec, matched),
+      cursorMoved: () => this.cursor.save(),
+      // A corrupt stream: this connection is dropped and the tail resumes from the cursor.
+      corrupt: (err) => logger.warn({ err, container: name }, 'corrupt log stream: reconnecting'),
     };
-    const onIdle = (): void => {
-      idleAt = undefined;
-      schedule(pipeline.flushIdle(Date.now()));
-    };
-    return new Promise<void>((resolve, reject) => {
-      const done = (err?: Error): void => {
-        clearTimeout(idle);
-        stream.removeAllListeners();
-        stream.on('error', () => undefined); // a late socket error of a stream given up
-        stream.destroy();
-        this.stream = undefined;
-        try {
-          pipeline.end();
-        } catch {
-          // a corrupt tail end: what was counted stays counted
-        }
-        flushCounts();
-        this.deps.cursors.save(name, cursor.position);
-        if (err && !this.stopped) reject(err);
-        else resolve();
-      };
-      // Docker delivers a busy log in many small chunks: the chunks that arrived in one turn of the
-      // event loop are handled together, and the per-chunk work (counters, cursor, timer) done once.
-      let pending: Buffer[] = [];
-      let ended = false;
-      const handle = (): void => {
-        const chunks = pending;
-        pending = [];
-        if (ended) return;
-        for (const chunk of chunks) {
-          try {
-            pipeline.push(chunk);
-          } catch (err) {
-            flushCounts();
-            // A corrupt stream: drop this connection and resume from the cursor.
-            this.deps.logger.warn({ err, container: name }, 'corrupt log stream: reconnecting');
-            ended = true;
-            done(err as Error);
-            return;
-          }
-        }
-        flushCounts();
-        this.deps.cursors.save(name, cursor.position);
-        schedule(pipeline.nextFlushAt());
-      };
-      stream.on('data', (chunk: Buffer) => {
-        if (pending.push(chunk) === 1) setImmediate(handle);
-      });
-      // What arrived before the end is still counted, then the pipeline ends.
-      const finish = (err?: Error): void => {
-        handle();
-        if (ended) return;
-        ended = true;
-        done(err);
-      };
-      stream.on('end', () => finish());
-      stream.on('close', () => finish());
-      stream.on('error', (err: Error) => finish(err));
-    });
+  }
+
+  private async failed(err: unknown, retryInMs: number): Promise<void> {
+    this.lastError = (err as Error).message;
+    this.setState('error');
+    // An answer with an error status (a container removed under us, a log driver that cannot
+    // be read) is not Docker being away.
+    if (isApiError(err)) this.deps.events.dockerOk();
+    else this.deps.events.dockerError(err);
+    this.deps.logger.debug({ err, container: this.name, retryInMs }, 'log tail failed');
+    await this.sleep(retryInMs);
   }
 
   private setState(state: TailState): void {
@@ -287,9 +185,4 @@ export class ContainerTailer {
       this.wakeUp = wakeUp;
     });
   }
-}
-
-/** An error status from the Docker API (dockerode sets statusCode), as opposed to no answer at all. */
-function isApiError(err: unknown): boolean {
-  return typeof (err as { statusCode?: unknown } | null)?.statusCode === 'number';
 }

@@ -1,4 +1,5 @@
-import type { Outcome, ProbeMemory, ProbeResult } from '../probes/types.js';
+import type { Outcome, ProbeMemory } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 
 export interface HistoryEntry {
   startedAt: number;

@@ -1,8 +1,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { Config, Probe, Target } from '../config/parse.js';
+import type { Config, Probe } from '../config/parse.js';
+import type { Target } from '../config/target.js';
 import type { TokenSource } from '../probes/oauth/token-source.js';
-import type { ProbeMemory, ProbeResult, Trigger } from '../probes/types.js';
+import type { ProbeMemory, Trigger } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
 import type { Semaphore } from './semaphore.js';
 import { probeLogger, runProbe, type RunDeps } from './run.js';

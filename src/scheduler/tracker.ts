@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import { settleWithin } from '../util/deadline.js';
 
 interface Run {

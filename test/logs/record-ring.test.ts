@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RecordRing, type KeptRecord } from '../../src/logs/record-ring.js';
-import { fixtureRecords } from '../support/evidence-fixture.js';
+import { keptRecord, RecordRing, type KeptRecord } from '../../src/logs/record-ring.js';
+import type { LogRecord } from '../../src/logs/records.js';
+import type { Match } from '../../src/logs/rules.js';
 
 const rec = (at: number, text = `record at ${at}`, container = 'c'): KeptRecord => ({
   container,
@@ -8,42 +9,6 @@ const rec = (at: number, text = `record at ${at}`, container = 'c'): KeptRecord 
   stream: 'stderr',
   kind: 'other',
   text,
-});
-
-describe('records of the real fixture', () => {
-  const records = fixtureRecords();
-
-  it("postgres-mcp's rich log lines are one record each, continuation lines joined, the level read", () => {
-    const rich = records.filter((r) => r.kind === 'rich');
-    const warnings = rich.filter((r) => r.level === 'WARNING');
-    expect(warnings.length).toBeGreaterThan(5);
-    for (const w of warnings) {
-      expect(w.text).toMatch(/^(\[12\/02\/26 \d\d:\d\d:\d\d\] | {20})WARNING  error connecting in 'pool-\d':/);
-      expect(w.text).toContain('failed: Connection refused');
-      expect(w.text.split('\n')).toHaveLength(7);
-    }
-    // Nothing of a rich record is left over as a record of its own.
-    expect(
-      records.filter(
-        (r) => r.kind === 'other' && /^\s+(connection failed|failed: Connection refused|server at)/.test(r.text),
-      ),
-    ).toEqual([]);
-    expect(rich.find((r) => r.text.includes('Starting PostgreSQL MCP Server'))?.text).toMatch(
-      /Starting PostgreSQL MCP Server in\s+server\.py:\d+\n\s+RESTRICTED mode/,
-    );
-  });
-
-  it('LiteLLM records around them are unchanged: the server they name comes from the rules', () => {
-    const broken = records.filter((r) => r.text.includes('Task cancelled while listing tools from mcp_broken'));
-    expect(broken).toHaveLength(1);
-    expect(broken[0]).toMatchObject({ kind: 'litellm', level: 'WARNING', servers: ['mcp_broken'] });
-    // Python's root logger repeats LiteLLM's records: the repeats are not kept twice.
-    expect(
-      records
-        .filter((r) => r.text.includes('Client operation cancelled for mcp_broken'))
-        .every((r) => r.kind === 'litellm'),
-    ).toBe(true);
-  });
 });
 
 describe('RecordRing', () => {
@@ -96,5 +61,25 @@ describe('RecordRing', () => {
     expect(ring.window('never', 50, 1_000)).toMatchObject({ records: [], notFollowingSince: 50 });
     ring.remove('c');
     expect(ring.containers()).toEqual([]);
+  });
+});
+
+describe('keptRecord', () => {
+  const base: LogRecord = { stream: 'stderr', kind: 'litellm', ts: '', message: 'm', text: 'the text', lines: 1 };
+  const mcp = (server?: string): Match => ({ category: 'mcp', kind: 'k', rule: 'r', ...(server && { server }) });
+  it.each([
+    ['a plain record', base, [], { container: 'c', at: 5, stream: 'stderr', kind: 'litellm', text: 'the text' }],
+    ['its level', { ...base, level: 'ERROR' }, [], { level: 'ERROR' }],
+    ['the servers its matches named, once each', base, [mcp('a'), mcp(), mcp('b'), mcp('a')], { servers: ['a', 'b'] }],
+    [
+      'the path and status of an access line',
+      { ...base, kind: 'access' as const, http: { method: 'POST', path: '/mcp/', status: 401 } },
+      [],
+      { path: '/mcp/', status: 401 },
+    ],
+  ])('%s', (_name, rec, matched, want) => {
+    const kept = keptRecord('c', 5, rec, matched);
+    expect(kept).toMatchObject(want);
+    if (matched.every((m) => !m.server)) expect(kept).not.toHaveProperty('servers');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeResult } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { ResultStore } from '../../src/scheduler/history.js';
 
 const run = (startedAt: number, success = false): ProbeResult =>
