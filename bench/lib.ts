@@ -1,6 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -61,16 +60,8 @@ export function stats(values: number[]): { p50: number; p99: number; max: number
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => res(port));
-    });
-  });
-}
+// The tests' free-port helper (the benchmarks start the same processes the tests do).
+export { freePort } from '../test/support/proc.js';
 
 export function tempDir(prefix = 'mcpwatch-bench-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -87,11 +87,9 @@ export async function logThroughput(): Promise<BenchResult> {
   run('bench-mcpwatch');
   let first = 0;
   let cpu0 = 0;
-  let lines = 0;
-  let text2 = '';
   for (;;) {
-    text2 = await mw.metrics();
-    lines = sumMetric(text2, 'mcpwatch_log_lines_total', { container: 'bench-mcpwatch' });
+    const text2 = await mw.metrics();
+    const lines = sumMetric(text2, 'mcpwatch_log_lines_total', { container: 'bench-mcpwatch' });
     if (lines > 0 && !first) {
       first = performance.now();
       cpu0 = cpuSeconds(mw.pid);

@@ -8,7 +8,7 @@ import { formatProblem } from '../src/config/problems.js';
 import { expose } from '../src/metrics/exposition.js';
 import { ProbeRecorder } from '../src/metrics/probe-recorder.js';
 import { createMetrics } from '../src/metrics/registry.js';
-import type { ProbeResult } from '../src/probes/types.js';
+import type { ProbeResult } from '../src/probes/table.js';
 import {
   docker,
   ensureDocker,

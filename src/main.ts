@@ -1,18 +1,18 @@
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
+import { redactedLogging } from './cli/prologue.js';
 import { loadConfig, type LoadResult } from './config/load.js';
 import { ConfigError, formatProblem } from './config/problems.js';
-import { parseListen } from './config/schema.js';
-import { secretsOf } from './config/secrets.js';
+import { parseListen } from './config/fields.js';
 import type { Shard } from './config/shard.js';
 import { createMetrics } from './metrics/registry.js';
+import { preloadProbeRuns } from './probes/table.js';
 import { Agent } from './runtime/agent.js';
 import type { ReloadResult } from './runtime/reload-plan.js';
 import { useCronLogger } from './scheduler/cron-logger.js';
 import { buildApp } from './server/app.js';
 import type { AgentPort } from './server/ports.js';
-import { createLogger, type Logger } from './util/logger.js';
-import { Redactor } from './util/redact.js';
+import type { Logger } from './util/logger.js';
 import { tuneHeapGrowth } from './util/heap.js';
 import { VERSION } from './version.js';
 
@@ -56,11 +56,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const loaded = await load();
   if (!loaded.ok) throw new ConfigError(loaded.problems, loaded.path);
   const { config } = loaded;
-  const redactor = new Redactor();
-  redactor.addSecrets(secretsOf(config));
-  const logger = createLogger({
+  const { redactor, logger } = redactedLogging(config, {
     level: config.logLevel,
-    redactor,
     ...(opts.logDestination && { destination: opts.logDestination }),
   });
   useCronLogger(logger);
@@ -80,6 +77,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const app = await buildApp({ agent: agent satisfies AgentPort, logger });
   const listen = parseListen(opts.listen ?? config.listen)!;
   await app.listen({ host: listen.host, port: listen.port });
+  // Every probe type's run loaded before the first runs (they start right away, and are timed).
+  await preloadProbeRuns();
   agent.start();
   const shard = agent.shardStatus();
   logger.info(

@@ -1,13 +1,9 @@
 import { checkClientFile } from '../clients/checks.js';
 import { readClientFile } from '../clients/read.js';
 import { ClientFileError, type ClientFile, type Finding } from '../clients/types.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/parse.js';
-import { formatProblem } from '../config/problems.js';
-import { secretsOf } from '../config/secrets.js';
-import { createLogger } from '../util/logger.js';
-import { Redactor } from '../util/redact.js';
-import { tryEntries, type LiveResult } from './client-live.js';
+import type { LiveResult } from './client-live.js';
+import { loadCommandConfig, redactedLogging } from './prologue.js';
 
 /** `FILE:LINE: error|warning: SERVER: [code] message — fix: …` */
 export function formatFinding(f: Finding): string {
@@ -45,14 +41,10 @@ export async function clientChecks(
     }
   }
   if (!live) return { findings, live: [], unreadable };
-  const redactor = new Redactor();
-  redactor.addSecrets(secretsOf(config));
-  const tried = await tryEntries(
-    files,
-    config,
-    redactor,
-    createLogger({ level: 'warn', redactor, destination: process.stderr }),
-  );
+  // The probes' code (the MCP SDK, undici) is loaded only to send the entries.
+  const { tryEntries } = await import('./client-live.js');
+  const { redactor, logger } = redactedLogging(config);
+  const tried = await tryEntries(files, config, redactor, logger);
   findings.push(...tried.findings);
   findings.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
   return { findings, live: tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) })), unreadable };
@@ -73,13 +65,13 @@ export async function checkClients(
   paths: readonly string[],
   opts: { json: boolean; live: boolean },
 ): Promise<number> {
-  const r = await loadConfig(configPath, env);
-  if (!r.ok) {
-    for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
-    process.stderr.write(`${configPath}: invalid config: the gateways to check against are unknown\n`);
-    return 2;
-  }
-  const { findings, live, unreadable } = await clientChecks(r.config, env, paths, opts.live);
+  const config = await loadCommandConfig(
+    configPath,
+    env,
+    `${configPath}: invalid config: the gateways to check against are unknown`,
+  );
+  if (!config) return 2;
+  const { findings, live, unreadable } = await clientChecks(config, env, paths, opts.live);
   if (opts.json) {
     process.stdout.write(
       `${JSON.stringify({ findings, live, ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`,
@@ -88,11 +80,17 @@ export async function checkClients(
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
     for (const l of live) process.stdout.write(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}\n`);
     const errors = findings.filter((f) => f.severity === 'error').length;
+    const files = paths.length - unreadable.length;
     process.stdout.write(
-      `${paths.length - unreadable.length} file${paths.length - unreadable.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}\n`,
+      `${count(files, 'file')} checked: ${count(errors, 'error')}, ${count(findings.length - errors, 'warning')}\n`,
     );
   }
   for (const u of unreadable) process.stderr.write(`mcpwatch: ${u}\n`);
   if (unreadable.length) return 2;
   return findings.some((f) => f.severity === 'error') || live.some(liveFailed) ? 1 : 0;
+}
+
+/** `1 file`, `2 files`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

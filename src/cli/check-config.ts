@@ -11,8 +11,7 @@ export async function checkConfig(path: string, env: NodeJS.ProcessEnv): Promise
   }
   for (const w of r.warnings) process.stdout.write(`warning: ${formatProblem(w)}\n`);
   const c = r.config;
-  process.stdout.write(
-    `${path}: OK (${Object.keys(c.targets).length} targets, ${c.probes.length} probes, ${c.logs?.containers.length ?? 0} containers)\n`,
-  );
+  const counts = `${Object.keys(c.targets).length} targets, ${c.probes.length} probes`;
+  process.stdout.write(`${path}: OK (${counts}, ${c.logs?.containers.length ?? 0} containers)\n`);
   return 0;
 }

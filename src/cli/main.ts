@@ -1,15 +1,14 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/duration.js';
-import { resolveConfigPath } from '../config/load.js';
-import { parseShardFlag, type Shard } from '../config/shard.js';
-import { runAgentProcess } from '../main.js';
+import type { Shard } from '../config/shard.js';
 import { VERSION } from '../version.js';
-import { checkClients } from './check-clients.js';
-import { checkConfig } from './check-config.js';
-import { probeOnce } from './probe.js';
-import { DEFAULT_REPORT_DIR, DEFAULT_REPORT_SINCE_MS, writeReport } from './report.js';
 
-const HELP = `mcpwatch ${VERSION}: monitors MCP gateways (LiteLLM) with scheduled MCP probes, log tailing and Prometheus metrics.
+// Each command's code is imported when that command runs: `--version`, `--help` and check-config load no HTTP
+// server, Docker client, metrics registry or MCP SDK (test/cli/main.test.ts holds that).
+
+const ABOUT = 'monitors MCP gateways (LiteLLM) with scheduled MCP probes, log tailing and Prometheus metrics';
+
+const HELP = `mcpwatch ${VERSION}: ${ABOUT}.
 
 Usage:
   mcpwatch [run] [--config FILE] [--shard I/N]
@@ -42,25 +41,24 @@ config error (nothing is written).
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  json: { type: 'boolean' },
+  live: { type: 'boolean' },
+  clients: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  since: { type: 'string' },
+  shard: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        json: { type: 'boolean' },
-        live: { type: 'boolean' },
-        clients: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        since: { type: 'string' },
-        shard: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (err) {
     return usage((err as Error).message);
   }
@@ -74,65 +72,90 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   }
   const [command = 'run', ...rest] = positionals;
-  const configPath = resolveConfigPath(values.config, env);
   try {
-    if (command !== 'report') {
-      const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
-      if (only) throw new UsageError(`--${only} is for the report command`);
-    }
-    // probe, check-config, check-clients and report use every probe of the config: no shard.
-    if (command !== 'run' && values.shard !== undefined)
-      throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
-    switch (command) {
-      case 'run':
-        if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-        if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
-        return await runAgentProcess({
-          configPath,
-          env,
-          ...(values.shard !== undefined && { shard: shardFlag(values.shard) }),
-        });
-      case 'check-config':
-        if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
-        return await checkConfig(configPath, env);
-      case 'probe':
-        if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');
-        return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
-      case 'check-clients':
-        if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
-        return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
-      case 'report': {
-        // `--clients a.toml b.json`: the paths after the first come as positionals.
-        if (rest.length && !values.clients)
-          throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
-        if (values.live) throw new UsageError('report always tries the client entries: --live is for check-clients');
-        let sinceMs = DEFAULT_REPORT_SINCE_MS;
-        if (values.since !== undefined) {
-          const d = parseDuration(values.since);
-          if (typeof d !== 'number') throw new UsageError(`--since: ${d.error}`);
-          sinceMs = d;
-        }
-        return await writeReport(configPath, env, {
-          clients: [...(values.clients ?? []), ...rest],
-          out: values.out ?? DEFAULT_REPORT_DIR,
-          json: values.json ?? false,
-          sinceMs,
-        });
-      }
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    refuseOtherCommandsFlags(command, values);
+    const { resolveConfigPath } = await import('../config/load.js');
+    return await dispatch(command, rest, values, resolveConfigPath(values.config, env), env);
   } catch (err) {
     if (err instanceof UsageError) return usage(err.message);
     throw err;
   }
 }
 
+/** A flag of another command is refused, not ignored. */
+function refuseOtherCommandsFlags(command: string, values: Values): void {
+  if (command !== 'report') {
+    const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
+    if (only) throw new UsageError(`--${only} is for the report command`);
+  }
+  // probe, check-config, check-clients and report use every probe of the config: no shard.
+  if (command !== 'run' && values.shard !== undefined)
+    throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
+}
+
+/** The command's own arguments checked, then its module imported and run. */
+async function dispatch(
+  command: string,
+  rest: string[],
+  values: Values,
+  configPath: string,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  switch (command) {
+    case 'run': {
+      if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
+      if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
+      const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
+      const { runAgentProcess } = await import('../main.js');
+      return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
+    }
+    case 'check-config': {
+      if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
+      const { checkConfig } = await import('./check-config.js');
+      return await checkConfig(configPath, env);
+    }
+    case 'probe': {
+      if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');
+      const { probeOnce } = await import('./probe.js');
+      return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
+    }
+    case 'check-clients': {
+      if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
+      const { checkClients } = await import('./check-clients.js');
+      return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
+    }
+    case 'report': {
+      // `--clients a.toml b.json`: the paths after the first come as positionals.
+      if (rest.length && !values.clients)
+        throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
+      if (values.live) throw new UsageError('report always tries the client entries: --live is for check-clients');
+      const since = values.since === undefined ? undefined : sinceFlag(values.since);
+      const report = await import('./report.js');
+      return await report.writeReport(configPath, env, {
+        clients: [...(values.clients ?? []), ...rest],
+        out: values.out ?? report.DEFAULT_REPORT_DIR,
+        json: values.json ?? false,
+        sinceMs: since ?? report.DEFAULT_REPORT_SINCE_MS,
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
 /** `--shard I/N`, or a usage error saying what is expected. */
-function shardFlag(s: string): Shard {
+async function shardFlag(s: string): Promise<Shard> {
+  const { parseShardFlag } = await import('../config/shard.js');
   const shard = parseShardFlag(s);
   if ('error' in shard) throw new UsageError(`--shard: ${shard.error}`);
   return shard;
+}
+
+/** `--since DURATION` in ms, or a usage error. */
+function sinceFlag(s: string): number {
+  const d = parseDuration(s);
+  if (typeof d !== 'number') throw new UsageError(`--since: ${d.error}`);
+  return d;
 }
 
 function usage(message: string): number {

@@ -1,39 +1,29 @@
-import { loadConfig } from '../config/load.js';
 import type { Config, Probe } from '../config/parse.js';
-import { formatProblem } from '../config/problems.js';
-import { secretsOf } from '../config/secrets.js';
 import { evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
-import { readLogWindow } from '../logs/log-window.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { runProbe } from '../scheduler/run.js';
-import { createLogger } from '../util/logger.js';
-import { Redactor } from '../util/redact.js';
+import type { Redactor } from '../util/redact.js';
 import { formatResult } from './format.js';
+import { loadCommandConfig, redactedLogging } from './prologue.js';
 
 /** `mcpwatch probe NAME`: one run, printed; 0 success, 1 probe failed, 2 usage or config error. */
 export async function probeOnce(path: string, env: NodeJS.ProcessEnv, name: string, json: boolean): Promise<number> {
-  const r = await loadConfig(path, env);
-  if (!r.ok) {
-    for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
-    return 2;
-  }
-  const probe = r.config.probes.find((p) => p.name === name);
+  const config = await loadCommandConfig(path, env);
+  if (!config) return 2;
+  const probe = config.probes.find((p) => p.name === name);
   if (!probe) {
-    const names = r.config.probes.map((p) => p.name);
+    const names = config.probes.map((p) => p.name);
     process.stderr.write(
       `mcpwatch: no probe named "${name}" in ${path}${names.length ? ` (probes: ${names.join(', ')})` : ''}\n`,
     );
     return 2;
   }
-  const redactor = new Redactor();
-  redactor.addSecrets(secretsOf(r.config));
-  // Logs go to stderr so stdout carries only the result.
-  const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
-  const target = r.config.targets[probe.target]!;
+  const { redactor, logger } = redactedLogging(config);
+  const target = config.targets[probe.target]!;
   const oauth = new TokenSources().for(target);
   let result = await runProbe(probe, { target, logger, redactor, ...(oauth && { oauth }) }, { trigger: 'cli' }).result;
-  if (!result.success && r.config.logs) result = await withGatewayLog(result, probe, r.config.logs, redactor);
+  if (!result.success && config.logs) result = await withGatewayLog(result, probe, config.logs, redactor);
   process.stdout.write(
     json
       ? `${JSON.stringify({ ...result, startedAt: new Date(result.startedAt).toISOString() })}\n`
@@ -55,6 +45,8 @@ async function withGatewayLog(
   logs: NonNullable<Config['logs']>,
   redactor: Redactor,
 ): Promise<ProbeResult> {
+  // Docker's client is loaded only for a config that reads logs, and only once a run failed.
+  const { readLogWindow } = await import('../logs/log-window.js');
   const span = evidenceWindow(result);
   const wait = span.to + WRITE_SLACK_MS - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

@@ -1,23 +1,21 @@
 import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
 import type { Config, Probe } from '../config/parse.js';
-import { formatProblem } from '../config/problems.js';
-import { secretsOf } from '../config/secrets.js';
 import { EVIDENCE_AFTER_MS, evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { WindowMatches } from '../correlate/window-matches.js';
 import { readLog } from '../logs/log-window.js';
-import type { ProbeResult } from '../probes/types.js';
+import { probeTypeOf, type ProbeResult } from '../probes/table.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { runProbe } from '../scheduler/run.js';
 import { Semaphore } from '../scheduler/semaphore.js';
-import { createLogger } from '../util/logger.js';
-import { Redactor } from '../util/redact.js';
+import type { Logger } from '../util/logger.js';
+import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { whyUnreadable } from '../clients/read.js';
-import { clientChecks } from './check-clients.js';
+import { clientChecks, type ClientChecks } from './check-clients.js';
+import { loadCommandConfig, redactedLogging } from './prologue.js';
 import { failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
 
 export interface ReportOptions {
@@ -43,77 +41,24 @@ export const DEFAULT_REPORT_SINCE_MS = 3_600_000;
  * `.json` in `out`. 0 all green, 1 something failed, 2 usage or config error (nothing written).
  */
 export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, opts: ReportOptions): Promise<number> {
-  const r = await loadConfig(configPath, env);
-  if (!r.ok) {
-    for (const p of r.problems) process.stderr.write(`${formatProblem(p)}\n`);
+  const config = await loadCommandConfig(configPath, env);
+  if (!config) return 2;
+  const unusable = await unusableOptions(opts);
+  if (unusable) {
+    process.stderr.write(`mcpwatch: ${unusable}\n`);
     return 2;
   }
-  // What cannot be read at all is a usage error, found before anything runs; a file that reads
-  // but is no client config mcpwatch knows is reported (and fails the report).
-  for (const path of opts.clients) {
-    const why = await stat(path).then(
-      (s) => (s.isFile() ? undefined : 'not a file'),
-      (err: NodeJS.ErrnoException) => whyUnreadable(err),
-    );
-    if (why) {
-      process.stderr.write(`mcpwatch: --clients ${path}: ${why}\n`);
-      return 2;
-    }
-  }
-  const dirProblem = await mkdir(opts.out, { recursive: true }).then(
-    () => undefined,
-    (err: Error) => err.message,
-  );
-  if (dirProblem) {
-    process.stderr.write(`mcpwatch: --out ${opts.out}: cannot make the directory (${dirProblem})\n`);
-    return 2;
-  }
-
-  const config = r.config;
-  const redactor = new Redactor();
-  redactor.addSecrets(secretsOf(config));
-  const logger = createLogger({ level: 'warn', redactor, destination: process.stderr });
+  const { redactor, logger } = redactedLogging(config);
   const started = Date.now();
 
   // Three phases apart by a failed run's evidence margin, so that what one provokes in the
   // gateway's log (the guard's auth errors, a broken client's) is not another's evidence.
   const guards = new GuardCorrelator();
-  const tokens = new TokenSources();
-  const isGuard = (p: Probe): boolean => p.type === 'auth_guard';
-  const results = await runAll(
-    config.probes.filter((p) => !isGuard(p)),
-    config,
-    redactor,
-    logger,
-    guards,
-    tokens,
-  );
-  if (results.length && config.probes.some(isGuard)) await sleep(EVIDENCE_AFTER_MS);
-  results.push(...(await runAll(config.probes.filter(isGuard), config, redactor, logger, guards, tokens)));
-  results.sort((a, b) => config.probes.indexOf(a.probe) - config.probes.indexOf(b.probe));
+  const results = await runProbes(config, { redactor, logger, guards, tokens: new TokenSources() });
   if (results.length && opts.clients.length) await sleep(EVIDENCE_AFTER_MS);
   const clients = await clientChecks(config, env, opts.clients, true);
   const logs = config.logs ? await readLogs(config, results, guards, redactor, started - opts.sinceMs, started) : null;
-
-  const probes: ReportProbe[] = results.map(({ probe, result }) => ({
-    ...result,
-    startedAt: new Date(result.startedAt).toISOString(),
-    url: config.targets[probe.target]!.url,
-  }));
-  const partial = {
-    schema: 1 as const,
-    startedAt: new Date(started).toISOString(),
-    generatedAt: new Date().toISOString(),
-    mcpwatch: { version: VERSION, node: process.version },
-    host: hostname(),
-    config: configPath,
-    targets: Object.entries(config.targets).map(([name, t]) => ({ name, url: t.url, sso: t.oauth2 !== undefined })),
-    probes,
-    clients: { files: [...opts.clients], findings: clients.findings, live: clients.live, errors: clients.unreadable },
-    logs,
-  };
-  const failures = failuresOf(partial);
-  const report: Report = redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures });
+  const report = assemble(config, { configPath, clientFiles: opts.clients, started, results, clients, logs }, redactor);
 
   let written: { md: string; json: string };
   try {
@@ -131,6 +76,91 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   return report.status === 'green' ? 0 : 1;
 }
 
+/**
+ * Why the options cannot be used, found before anything runs: a client file that cannot be read at all, an
+ * output directory that cannot be made. A file that reads but is no client config mcpwatch knows is reported
+ * (and fails the report).
+ */
+async function unusableOptions(opts: ReportOptions): Promise<string | undefined> {
+  for (const path of opts.clients) {
+    const why = await stat(path).then(
+      (s) => (s.isFile() ? undefined : 'not a file'),
+      (err: NodeJS.ErrnoException) => whyUnreadable(err),
+    );
+    if (why) return `--clients ${path}: ${why}`;
+  }
+  const dirProblem = await mkdir(opts.out, { recursive: true }).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  return dirProblem ? `--out ${opts.out}: cannot make the directory (${dirProblem})` : undefined;
+}
+
+/** A probe of the config and its one run. */
+type Ran = { probe: Probe; result: ProbeResult };
+
+/** What the probes' runs share: one token per target, and the guards' announced requests. */
+interface RunContext {
+  redactor: Redactor;
+  logger: Logger;
+  guards: GuardCorrelator;
+  tokens: TokenSources;
+}
+
+/** Every probe once, the guards after the others (a failed run's evidence margin apart); in the config's order. */
+async function runProbes(config: Config, ctx: RunContext): Promise<Ran[]> {
+  // Probes whose requests provoke auth errors (the guards) run last: those errors are not another's evidence.
+  const isGuard = (p: Probe): boolean => probeTypeOf(p.type)?.provokesAuthErrors === true;
+  const results = await runAll(
+    config.probes.filter((p) => !isGuard(p)),
+    config,
+    ctx,
+  );
+  if (results.length && config.probes.some(isGuard)) await sleep(EVIDENCE_AFTER_MS);
+  results.push(...(await runAll(config.probes.filter(isGuard), config, ctx)));
+  results.sort((a, b) => config.probes.indexOf(a.probe) - config.probes.indexOf(b.probe));
+  return results;
+}
+
+/** What the report is made of, besides the config. */
+interface Gathered {
+  configPath: string;
+  clientFiles: readonly string[];
+  /** When the report started, ms since the epoch. */
+  started: number;
+  results: Ran[];
+  clients: ClientChecks;
+  logs: Report['logs'];
+}
+
+/** The report, its status and failures derived from what it holds, every value masked. */
+function assemble(config: Config, g: Gathered, redactor: Redactor): Report {
+  const probes: ReportProbe[] = g.results.map(({ probe, result }) => ({
+    ...result,
+    startedAt: new Date(result.startedAt).toISOString(),
+    url: config.targets[probe.target]!.url,
+  }));
+  const partial = {
+    schema: 1 as const,
+    startedAt: new Date(g.started).toISOString(),
+    generatedAt: new Date().toISOString(),
+    mcpwatch: { version: VERSION, node: process.version },
+    host: hostname(),
+    config: g.configPath,
+    targets: Object.entries(config.targets).map(([name, t]) => ({ name, url: t.url, sso: t.oauth2 !== undefined })),
+    probes,
+    clients: {
+      files: [...g.clientFiles],
+      findings: g.clients.findings,
+      live: g.clients.live,
+      errors: g.clients.unreadable,
+    },
+    logs: g.logs,
+  };
+  const failures = failuresOf(partial);
+  return redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures });
+}
+
 /** Docker has a record as soon as the gateway writes it: a moment is enough. */
 const WRITE_SLACK_MS = 200;
 
@@ -140,11 +170,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function runAll(
   probes: readonly Probe[],
   config: Config,
-  redactor: Redactor,
-  logger: ReturnType<typeof createLogger>,
-  guards: GuardCorrelator,
-  tokens: TokenSources,
-): Promise<Array<{ probe: Probe; result: ProbeResult }>> {
+  { redactor, logger, guards, tokens }: RunContext,
+): Promise<Ran[]> {
   const limiter = new Semaphore(config.maxConcurrentProbes);
   return Promise.all(
     probes.map(async (probe) => {
@@ -172,7 +199,7 @@ async function runAll(
  */
 async function readLogs(
   config: Config,
-  results: Array<{ probe: Probe; result: ProbeResult }>,
+  results: Ran[],
   guards: GuardCorrelator,
   redactor: Redactor,
   from: number,

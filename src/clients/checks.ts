@@ -1,4 +1,5 @@
-import type { Target } from '../config/parse.js';
+import type { Target } from '../config/target.js';
+import { CLIENT_FIXES, doubledBearer } from './fixes.js';
 import type { ClientEntry, ClientFile, ClientKind, EntryHeader, Finding, FindingCode, ValueSource } from './types.js';
 
 const SEVERITY: Record<FindingCode, Finding['severity']> = {
@@ -18,6 +19,7 @@ const SEVERITY: Record<FindingCode, Finding['severity']> = {
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
+type Targets = Readonly<Record<string, Target>>;
 
 /** A header's value as the client would send it, and what kept it from being known. */
 export interface Resolved {
@@ -76,7 +78,7 @@ export function resolveValue(v: ValueSource, client: ClientKind, env: Env): Reso
 }
 
 /** The target an entry's URL belongs to: the same origin, under the target's path prefix. */
-export function targetOf(url: string, targets: Readonly<Record<string, Target>>): Target | undefined {
+export function targetOf(url: string, targets: Targets): Target | undefined {
   let u: URL;
   try {
     u = new URL(url);
@@ -90,7 +92,7 @@ export function targetOf(url: string, targets: Readonly<Record<string, Target>>)
 }
 
 /** Every finding of a client file, in line order. Pure. */
-export function checkClientFile(f: ClientFile, targets: Readonly<Record<string, Target>>, env: Env): Finding[] {
+export function checkClientFile(f: ClientFile, targets: Targets, env: Env): Finding[] {
   const out: Finding[] = [];
   for (const e of f.entries) out.push(...checkEntry(e, targets, env));
   for (const b of f.baseUrls) {
@@ -102,7 +104,8 @@ export function checkClientFile(f: ClientFile, targets: Readonly<Record<string, 
         finding(
           { file: b.file, line: b.line, client: 'openwebui', server: b.variable },
           'openwebui_base_url',
-          `${b.variable} ${b.url} (target ${t.name}) does not end in /v1: Open WebUI appends /chat/completions and /models to it, which LiteLLM serves under /v1`,
+          `${b.variable} ${b.url} (target ${t.name}) does not end in /v1: ` +
+            'Open WebUI appends /chat/completions and /models to it, which LiteLLM serves under /v1',
           `${b.variable}=${b.url.replace(/\/+$/, '')}/v1`,
         ),
       );
@@ -117,46 +120,67 @@ function finding(where: Where, code: FindingCode, message: string, fix: string):
   return { ...where, code, severity: SEVERITY[code], message, fix };
 }
 
-function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, env: Env): Finding[] {
-  const out: Finding[] = [];
+/** An entry whose URL is one of a gateway's, with what its checks share. */
+interface GatewayEntry {
+  e: ClientEntry;
+  url: NonNullable<ClientEntry['url']>;
+  target: Target;
+  /** The URL's path under the target's own (`/` at least). */
+  path: string;
+  env: Env;
+  at: (line: number) => Where;
+}
+
+/** An entry's findings: the keys its client ignores, then (for a gateway's URL) its URL, its headers, its key. */
+function checkEntry(e: ClientEntry, targets: Targets, env: Env): Finding[] {
   const at = (line: number): Where => ({ file: e.file, line, client: e.client, server: e.server });
-  for (const i of e.ignored) out.push(finding(at(i.line), 'ignored_key', i.why, i.fix));
-  if (!e.url) return out; // a stdio server: nothing of a gateway's
+  const ignored = e.ignored.map((i) => finding(at(i.line), 'ignored_key', i.why, i.fix));
+  if (!e.url) return ignored; // a stdio server: nothing of a gateway's
   const target = targetOf(e.url.text, targets);
-  if (!target) {
-    const known = Object.values(targets).map((t) => t.url);
-    out.push(
-      finding(
-        at(e.url.line),
-        'not_a_gateway',
-        `${e.url.text} is none of the gateways mcpwatch knows${known.length ? ` (${known.join(', ')})` : ''}: not checked`,
-        "check the URL, or add that gateway to mcpwatch's targets",
-      ),
-    );
-    return out;
-  }
+  if (!target) return [...ignored, notAGateway(e.url, targets, at)];
+  const base = new URL(target.url).pathname.replace(/\/+$/, '');
+  const path = new URL(e.url.text).pathname.slice(base.length) || '/';
+  const g: GatewayEntry = { e, url: e.url, target, path, env, at };
+  return [...ignored, ...urlFindings(g, targets), ...headerFindings(g), ...keyFindings(g), ...authFindings(g)];
+}
+
+function notAGateway(url: GatewayEntry['url'], targets: Targets, at: GatewayEntry['at']): Finding {
+  const known = Object.values(targets).map((t) => t.url);
+  return finding(
+    at(url.line),
+    'not_a_gateway',
+    `${url.text} is none of the gateways mcpwatch knows${known.length ? ` (${known.join(', ')})` : ''}: not checked`,
+    "check the URL, or add that gateway to mcpwatch's targets",
+  );
+}
+
+/**
+ * The URL itself: behind the SSO gate, without the MCP path's trailing slash, or an MCP endpoint that Open WebUI
+ * reads as OpenAPI.
+ */
+function urlFindings({ e, url, target, path, at }: GatewayEntry, targets: Targets): Finding[] {
+  const out: Finding[] = [];
   if (target.oauth2) {
     const lan = Object.values(targets).find((t) => !t.oauth2 && t !== target);
     out.push(
       finding(
-        at(e.url.line),
+        at(url.line),
         'sso_host',
-        `${e.url.text} is target ${target.name}, behind the SSO gate: this client sends static headers and gets no SSO token, so the gate refuses its requests before they reach LiteLLM`,
+        `${url.text} is target ${target.name}, behind the SSO gate: this client sends static headers and gets no ` +
+          'SSO token, so the gate refuses its requests before they reach LiteLLM',
         lan ? `use the route without SSO: ${mcpUrl(lan)}` : "use the gateway's route without SSO (LAN)",
       ),
     );
   }
-  const u = new URL(e.url.text);
   const mcpPath = target.mcpPath;
-  const base = new URL(target.url).pathname.replace(/\/+$/, '');
-  const path = u.pathname.slice(base.length) || '/';
   if (mcpPath.endsWith('/') && path === mcpPath.slice(0, -1)) {
     out.push(
       finding(
-        at(e.url.line),
+        at(url.line),
         'trailing_slash',
-        `${e.url.text} has no trailing slash after ${path}: LiteLLM 1.77 answers it with a 307 redirect, which some clients do not follow with their headers`,
-        `write ${e.url.text}/`,
+        `${url.text} has no trailing slash after ${path}: ` +
+          'LiteLLM 1.77 answers it with a 307 redirect, which some clients do not follow with their headers',
+        `write ${url.text}/`,
       ),
     );
   }
@@ -170,34 +194,48 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
       finding(
         at(e.connectionType.line),
         'openwebui_connection_type',
-        `the tool server ${e.url.text} is the gateway's MCP endpoint, but its type is "${e.connectionType.text}": Open WebUI reads it as an OpenAPI server and loads no tools`,
+        `the tool server ${url.text} is the gateway's MCP endpoint, but its type is "${e.connectionType.text}": ` +
+          'Open WebUI reads it as an OpenAPI server and loads no tools',
         'set "type": "mcp" (MCP Streamable HTTP)',
       ),
     );
   }
+  return out;
+}
 
-  const header = (name: string): EntryHeader | undefined => e.headers.find((h) => h.name.toLowerCase() === name);
+function headerOf(e: ClientEntry, name: string): EntryHeader | undefined {
+  return e.headers.find((h) => h.name.toLowerCase() === name);
+}
+
+/** The headers: which servers are asked for, and each value's variables and written keys. */
+function headerFindings({ e, target, path, env, at }: GatewayEntry): Finding[] {
+  const out: Finding[] = [];
+  const mcpPath = target.mcpPath;
   // x-mcp-servers, or a server named in the path after the MCP path (/mcp/<server>).
   const serversInPath = path.startsWith(mcpPath) && path.slice(mcpPath.length).replace(/\/+$/, '') !== '';
-  const servers = header('x-mcp-servers');
-  if (!servers && !serversInPath) {
+  if (!headerOf(e, 'x-mcp-servers') && !serversInPath) {
     out.push(
       finding(
         at(e.line),
         'missing_servers_header',
-        `no x-mcp-servers header: LiteLLM then picks the servers itself (all the key may use, or none), not the ones this client was set up for`,
-        serversFix(e.client),
+        'no x-mcp-servers header: LiteLLM then picks the servers itself (all the key may use, or none), ' +
+          'not the ones this client was set up for',
+        CLIENT_FIXES[e.client].servers,
       ),
     );
   }
   for (const h of e.headers) {
     const r = resolveValue(h.value, e.client, env);
+    const unknown =
+      h.name.toLowerCase() === 'authorization'
+        ? 'its Bearer prefix cannot be checked here'
+        : 'the header would be sent empty or not at all';
     for (const v of r.unset)
       out.push(
         finding(
           at(h.line),
           'unresolved_variable',
-          `${v} (for ${h.name}) is not set in this environment: ${h.name.toLowerCase() === 'authorization' ? 'its Bearer prefix cannot be checked here' : 'the header would be sent empty or not at all'}`,
+          `${v} (for ${h.name}) is not set in this environment: ${unknown}`,
           `set ${v} where this client runs (and here, to check it)`,
         ),
       );
@@ -207,129 +245,85 @@ function checkEntry(e: ClientEntry, targets: Readonly<Record<string, Target>>, e
           at(h.line),
           'plaintext_key',
           `${h.name} holds a key written in the file: anyone who can read it has the key`,
-          plaintextFix(e.client),
+          CLIENT_FIXES[e.client].plaintext,
         ),
       );
-  }
-  const auth = header('authorization');
-  const keyHeader = header('x-litellm-api-key');
-  if (e.client === 'openwebui' && e.openWebUiAuth && e.openWebUiAuth.type !== 'bearer' && !auth) {
-    out.push(
-      finding(
-        at(e.openWebUiAuth.line),
-        'no_key',
-        `auth_type "${e.openWebUiAuth.type}" sends no LiteLLM key${e.openWebUiAuth.type === 'session' ? " (it forwards the user's Open WebUI token, which LiteLLM does not know)" : ''}: LiteLLM refuses every request`,
-        'set "auth_type": "bearer" and "key": "<the LiteLLM key for Open WebUI>" (Open WebUI adds "Bearer ")',
-      ),
-    );
-  } else if (!auth && !keyHeader) {
-    out.push(
-      finding(
-        at(e.line),
-        'no_key',
-        'no Authorization header: LiteLLM refuses every MCP request without a key',
-        keyFix(e.client),
-      ),
-    );
-  }
-  if (auth) {
-    const r = resolveValue(auth.value, e.client, env);
-    const shape = r.shape.trimStart();
-    if (/^bearer\s+bearer\s/i.test(shape)) {
-      out.push(
-        finding(
-          at(auth.line),
-          'double_bearer_prefix',
-          `Authorization is sent as "Bearer Bearer …"${doubleWhy(e, auth)}: LiteLLM refuses it`,
-          doubleFix(e, auth),
-        ),
-      );
-    } else if (r.inputs.length > 0 && !/^bearer\s/i.test(shape)) {
-      out.push(
-        finding(
-          at(auth.line),
-          'unresolved_variable',
-          `Authorization is the VS Code input \${input:${r.inputs[0]}} alone: what the user types is sent as it is, and mcpwatch cannot know whether it starts with "Bearer "`,
-          `"Authorization": "Bearer \${input:${r.inputs[0]}}" (the user then types only the key)`,
-        ),
-      );
-    } else if ((r.value !== undefined || r.shape !== '') && r.unset.length === 0 && !/^bearer\s/i.test(shape)) {
-      out.push(
-        finding(
-          at(auth.line),
-          'missing_bearer_prefix',
-          `the Authorization value lacks "Bearer "${auth.value.kind === 'env' ? ` (${auth.value.variable} holds the bare key)` : ''}: LiteLLM refuses the key`,
-          bearerFix(e, auth),
-        ),
-      );
-    }
   }
   return out;
 }
 
+/** No key sent at all: no Authorization nor x-litellm-api-key, or an Open WebUI auth_type that sends none. */
+function keyFindings({ e, at }: GatewayEntry): Finding[] {
+  const auth = headerOf(e, 'authorization');
+  if (e.client === 'openwebui' && e.openWebUiAuth && e.openWebUiAuth.type !== 'bearer' && !auth) {
+    const forwards =
+      e.openWebUiAuth.type === 'session'
+        ? " (it forwards the user's Open WebUI token, which LiteLLM does not know)"
+        : '';
+    return [
+      finding(
+        at(e.openWebUiAuth.line),
+        'no_key',
+        `auth_type "${e.openWebUiAuth.type}" sends no LiteLLM key${forwards}: LiteLLM refuses every request`,
+        'set "auth_type": "bearer" and "key": "<the LiteLLM key for Open WebUI>" (Open WebUI adds "Bearer ")',
+      ),
+    ];
+  }
+  if (auth || headerOf(e, 'x-litellm-api-key')) return [];
+  return [
+    finding(
+      at(e.line),
+      'no_key',
+      'no Authorization header: LiteLLM refuses every MCP request without a key',
+      CLIENT_FIXES[e.client].key,
+    ),
+  ];
+}
+
+/** The Authorization value as sent: `Bearer ` twice, not known (a VS Code input alone), or missing. */
+function authFindings({ e, env, at }: GatewayEntry): Finding[] {
+  const auth = headerOf(e, 'authorization');
+  if (!auth) return [];
+  const r = resolveValue(auth.value, e.client, env);
+  const shape = r.shape.trimStart();
+  const bearer = /^bearer\s/i.test(shape);
+  if (/^bearer\s+bearer\s/i.test(shape)) {
+    const doubled = doubledBearer(e, auth);
+    return [
+      finding(
+        at(auth.line),
+        'double_bearer_prefix',
+        `Authorization is sent as "Bearer Bearer …"${doubled.why}: LiteLLM refuses it`,
+        doubled.fix,
+      ),
+    ];
+  }
+  if (r.inputs.length > 0 && !bearer) {
+    const input = `\${input:${r.inputs[0]}}`;
+    return [
+      finding(
+        at(auth.line),
+        'unresolved_variable',
+        `Authorization is the VS Code input ${input} alone: what the user types is sent as it is, ` +
+          'and mcpwatch cannot know whether it starts with "Bearer "',
+        `"Authorization": "Bearer ${input}" (the user then types only the key)`,
+      ),
+    ];
+  }
+  if ((r.value !== undefined || r.shape !== '') && r.unset.length === 0 && !bearer) {
+    const bare = auth.value.kind === 'env' ? ` (${auth.value.variable} holds the bare key)` : '';
+    return [
+      finding(
+        at(auth.line),
+        'missing_bearer_prefix',
+        `the Authorization value lacks "Bearer "${bare}: LiteLLM refuses the key`,
+        CLIENT_FIXES[e.client].bearer(auth),
+      ),
+    ];
+  }
+  return [];
+}
+
 function mcpUrl(t: Target): string {
   return `${t.url.replace(/\/+$/, '')}${t.mcpPath}`;
-}
-
-function serversFix(c: ClientKind): string {
-  switch (c) {
-    case 'codex':
-      return 'add http_headers = { "x-mcp-servers" = "mcp_postgres,mcp_filesystem" }';
-    case 'openwebui':
-      return 'add "headers": { "x-mcp-servers": "mcp_postgres,mcp_filesystem" } to the connection, or name the server in the URL (/mcp/mcp_postgres)';
-    default:
-      return 'add "x-mcp-servers": "mcp_postgres,mcp_filesystem" to "headers"';
-  }
-}
-
-function keyFix(c: ClientKind): string {
-  switch (c) {
-    case 'codex':
-      return 'add bearer_token_env_var = "LITELLM_KEY" (Codex sends Authorization: Bearer $LITELLM_KEY)';
-    case 'vscode':
-      return 'add "Authorization": "Bearer ${input:litellm-key}" to "headers" (with an input of type promptString, password: true)';
-    case 'openwebui':
-      return 'set "auth_type": "bearer" and "key" to the LiteLLM key';
-    default:
-      return 'add "Authorization": "Bearer ${LITELLM_KEY}" to "headers"';
-  }
-}
-
-function plaintextFix(c: ClientKind): string {
-  switch (c) {
-    case 'codex':
-      return 'put the key in an environment variable: bearer_token_env_var = "LITELLM_KEY"';
-    case 'vscode':
-      return 'use an input: "Authorization": "Bearer ${input:litellm-key}", or "Bearer ${env:LITELLM_KEY}"';
-    case 'openwebui':
-      return 'keep the env file out of version control and readable only by the service';
-    default:
-      return 'use a variable: "Authorization": "Bearer ${LITELLM_KEY}"';
-  }
-}
-
-function bearerFix(e: ClientEntry, h: EntryHeader): string {
-  if (e.client === 'codex') {
-    return h.value.kind === 'env'
-      ? `use bearer_token_env_var = "${h.value.variable}" instead of env_http_headers (Codex adds "Bearer "), or put "Bearer " in the variable`
-      : 'add the `Bearer ` prefix: Authorization = "Bearer <key>", better bearer_token_env_var = "LITELLM_KEY"';
-  }
-  if (e.client === 'vscode') return 'add the `Bearer ` prefix: "Authorization": "Bearer ${input:litellm-key}"';
-  if (e.client === 'openwebui')
-    return 'use "auth_type": "bearer" with the bare key in "key" (Open WebUI adds "Bearer ")';
-  return 'add the `Bearer ` prefix: "Authorization": "Bearer ${LITELLM_KEY}"';
-}
-
-function doubleWhy(e: ClientEntry, h: EntryHeader): string {
-  if (h.value.kind === 'env' && h.value.prefix)
-    return ` (${h.value.variable} already starts with "Bearer ", and bearer_token_env_var adds another)`;
-  if (e.client === 'openwebui' && e.openWebUiAuth?.type === 'bearer')
-    return ' (the key already starts with "Bearer ", and Open WebUI adds another)';
-  return '';
-}
-
-function doubleFix(e: ClientEntry, h: EntryHeader): string {
-  if (h.value.kind === 'env' && h.value.prefix) return `put only the key in ${h.value.variable} (without "Bearer ")`;
-  if (e.client === 'openwebui') return 'put only the key in "key" (without "Bearer ")';
-  return 'write "Bearer " once';
 }

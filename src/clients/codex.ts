@@ -57,8 +57,12 @@ export function readCodexConfig(file: string, text: string): ClientFile {
           entry.ignored.push({
             key: 'bearer_token',
             line: at('bearer_token'),
-            why: 'Codex refuses `bearer_token` on a URL entry ("bearer_token is not supported for streamable_http") and loads none of this file',
-            fix: 'put the key in an environment variable and set `bearer_token_env_var = "LITELLM_KEY"` (Codex adds the `Bearer ` prefix)',
+            why:
+              'Codex refuses `bearer_token` on a URL entry ("bearer_token is not supported for streamable_http") ' +
+              'and loads none of this file',
+            fix:
+              'put the key in an environment variable and set `bearer_token_env_var = "LITELLM_KEY"` ' +
+              '(Codex adds the `Bearer ` prefix)',
           });
         }
       }

@@ -67,11 +67,13 @@ function entryOf(file: string, text: string, client: ClientKind, prop: Node): Cl
           });
       }
     } else if (HEADER_TYPOS.test(key)) {
+      const vscode = client === 'vscode';
+      const variable = vscode ? '${input:litellm-key}' : '${LITELLM_KEY}';
       entry.ignored.push({
         key,
         line: line(k),
-        why: `${client === 'vscode' ? 'VS Code' : 'the client'} reads headers from \`headers\` only: \`${key}\` is never sent`,
-        fix: `move it into "headers": { "Authorization": "Bearer ${client === 'vscode' ? '${input:litellm-key}' : '${LITELLM_KEY}'}" }`,
+        why: `${vscode ? 'VS Code' : 'the client'} reads headers from \`headers\` only: \`${key}\` is never sent`,
+        fix: `move it into "headers": { "Authorization": "Bearer ${variable}" }`,
       });
     }
   }

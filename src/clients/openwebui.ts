@@ -24,12 +24,21 @@ export function readOpenWebUiEnv(file: string, text: string): ClientFile | undef
         .filter(Boolean))
         baseUrls.push({ file, variable: v.name, url, line: v.line });
     }
-    if (v.name !== 'TOOL_SERVER_CONNECTIONS') continue;
-    let list: unknown;
-    try {
-      list = JSON.parse(v.value || '[]');
-    } catch (err) {
-      entries.push({
+    if (v.name === 'TOOL_SERVER_CONNECTIONS') entries.push(...connectionEntries(file, v));
+  }
+  return { file, client: 'openwebui', entries, baseUrls };
+}
+
+type Assignment = { name: string; value: string; line: number };
+
+/** TOOL_SERVER_CONNECTIONS: an entry for each connection, or one saying the JSON cannot be read. */
+function connectionEntries(file: string, v: Assignment): ClientEntry[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(v.value || '[]');
+  } catch (err) {
+    return [
+      {
         file,
         client: 'openwebui',
         server: 'TOOL_SERVER_CONNECTIONS',
@@ -43,50 +52,47 @@ export function readOpenWebUiEnv(file: string, text: string): ClientFile | undef
             fix: 'write a JSON list: [{"type":"mcp","url":"http://…/mcp/","auth_type":"bearer","key":"sk-…"}]',
           },
         ],
-      });
-      continue;
-    }
-    if (!Array.isArray(list)) continue;
-    list.forEach((c: Record<string, unknown>, i) => {
-      if (!c || typeof c !== 'object') return;
-      const info = (c.info ?? {}) as Record<string, unknown>;
-      const name =
-        typeof info.name === 'string' && info.name
-          ? info.name
-          : typeof info.id === 'string' && info.id
-            ? info.id
-            : `TOOL_SERVER_CONNECTIONS[${i}]`;
-      const entry: ClientEntry = { file, client: 'openwebui', server: name, line: v.line, headers: [], ignored: [] };
-      if (typeof c.url === 'string') entry.url = { text: c.url, line: v.line };
-      if (typeof c.type === 'string') entry.connectionType = { text: c.type, line: v.line };
-      const auth = typeof c.auth_type === 'string' ? c.auth_type : 'bearer';
-      entry.openWebUiAuth = {
-        type: auth,
-        line: v.line,
-        ...(typeof c.key === 'string' && c.key !== '' && { key: { kind: 'literal' as const, text: c.key } }),
-      };
-      if (auth === 'bearer' && typeof c.key === 'string' && c.key !== '') {
-        // Open WebUI puts "Bearer " before the key itself.
-        entry.headers.push({
-          name: 'Authorization',
-          value: { kind: 'literal', text: `Bearer ${c.key}` },
-          line: v.line,
-        });
-      }
-      if (c.headers && typeof c.headers === 'object') {
-        for (const [h, hv] of Object.entries(c.headers as Record<string, unknown>))
-          if (typeof hv === 'string')
-            entry.headers.push({ name: h, value: { kind: 'literal', text: hv }, line: v.line });
-      }
-      entries.push(entry);
-    });
+      },
+    ];
   }
-  return { file, client: 'openwebui', entries, baseUrls };
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((c: Record<string, unknown>, i) =>
+    c && typeof c === 'object' ? [connectionEntry(file, v.line, c, i)] : [],
+  );
+}
+
+/** One tool server connection, as Open WebUI sends its requests. */
+function connectionEntry(file: string, line: number, c: Record<string, unknown>, i: number): ClientEntry {
+  const info = (c.info ?? {}) as Record<string, unknown>;
+  const name =
+    typeof info.name === 'string' && info.name
+      ? info.name
+      : typeof info.id === 'string' && info.id
+        ? info.id
+        : `TOOL_SERVER_CONNECTIONS[${i}]`;
+  const entry: ClientEntry = { file, client: 'openwebui', server: name, line, headers: [], ignored: [] };
+  if (typeof c.url === 'string') entry.url = { text: c.url, line };
+  if (typeof c.type === 'string') entry.connectionType = { text: c.type, line };
+  const auth = typeof c.auth_type === 'string' ? c.auth_type : 'bearer';
+  entry.openWebUiAuth = {
+    type: auth,
+    line,
+    ...(typeof c.key === 'string' && c.key !== '' && { key: { kind: 'literal' as const, text: c.key } }),
+  };
+  if (auth === 'bearer' && typeof c.key === 'string' && c.key !== '') {
+    // Open WebUI puts "Bearer " before the key itself.
+    entry.headers.push({ name: 'Authorization', value: { kind: 'literal', text: `Bearer ${c.key}` }, line });
+  }
+  if (c.headers && typeof c.headers === 'object') {
+    for (const [h, hv] of Object.entries(c.headers as Record<string, unknown>))
+      if (typeof hv === 'string') entry.headers.push({ name: h, value: { kind: 'literal', text: hv }, line });
+  }
+  return entry;
 }
 
 /** `NAME=value` lines (`export` allowed, quotes removed, `#` comments skipped), with their line. */
-function envAssignments(text: string): Array<{ name: string; value: string; line: number }> {
-  const out: Array<{ name: string; value: string; line: number }> = [];
+function envAssignments(text: string): Assignment[] {
+  const out: Assignment[] = [];
   text.split('\n').forEach((raw, i) => {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!m || raw.trim().startsWith('#')) return;

@@ -5,6 +5,11 @@ import { readJsonConfig } from './json-configs.js';
 import { readOpenWebUiEnv } from './openwebui.js';
 import { ClientFileError, type ClientFile } from './types.js';
 
+/** The files mcpwatch reads, as a person names them. */
+const KNOWN_FILES =
+  'Codex config.toml, VS Code mcp.json or settings.json, mcpServers JSON, ' +
+  'an Open WebUI env file with OPENAI_API_BASE_URL or TOOL_SERVER_CONNECTIONS';
+
 /**
  * Which client a file is for, from its name and content: `.toml` is Codex's, JSON with `servers`,
  * `mcp.servers` or `mcpServers` is VS Code's or an mcpServers file, an env file with Open WebUI's
@@ -18,14 +23,13 @@ export function parseClientFile(file: string, text: string): ClientFile {
     const json = readJsonConfig(file, text);
     if (json) return json;
     throw new ClientFileError(
-      `${file}: a JSON file without servers (VS Code mcp.json), mcp.servers (VS Code settings.json) or mcpServers: not an MCP client config mcpwatch knows`,
+      `${file}: a JSON file without servers (VS Code mcp.json), mcp.servers (VS Code settings.json) or mcpServers: ` +
+        'not an MCP client config mcpwatch knows',
     );
   }
   const env = readOpenWebUiEnv(file, text);
   if (env) return env;
-  throw new ClientFileError(
-    `${file}: not a client config mcpwatch knows (Codex config.toml, VS Code mcp.json or settings.json, mcpServers JSON, an Open WebUI env file with OPENAI_API_BASE_URL or TOOL_SERVER_CONNECTIONS)`,
-  );
+  throw new ClientFileError(`${file}: not a client config mcpwatch knows (${KNOWN_FILES})`);
 }
 
 /** Reads and parses a client file; a file that cannot be read is a ClientFileError too. */

@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { REPO, tempDir, writeConfig } from '../support/agent-proc.js';
 
 // Argument handling of the mcpwatch command, in-process: each case is refused (exit 2 with the
 // usage) before anything starts, so no agent runs and nothing is read.
@@ -74,5 +78,61 @@ describe('mcpwatch --shard I/N', () => {
     });
     expect(await main(['--help'])).toBe(0);
     expect(out).toContain('mcpwatch [run] [--config FILE] [--shard I/N]');
+  });
+});
+
+// Each command imports only what it uses (src/cli/main.ts imports a command's module when it runs): the
+// packages of the agent's server, its metrics, its log tailing and its probes cost tens of MiB of memory
+// and their load time. The source runs under tsx with a module hook that records every module resolved.
+describe('what a command loads', () => {
+  const AGENT = ['fastify', 'prom-client', 'dockerode'];
+  const PROBES = ['@modelcontextprotocol/sdk', 'undici'];
+
+  /** The packages under node_modules that `mcpwatch ARGS` resolved, and its exit code. */
+  function packagesLoaded(args: string[]): { code: number | null; packages: Set<string>; modules: string[] } {
+    const log = join(tempDir('mcpwatch-imports-'), 'imports.txt');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', './test/support/import-log.mjs', 'src/bin.ts', ...args],
+      { cwd: REPO, env: { PATH: process.env.PATH ?? '', IMPORT_LOG: log }, encoding: 'utf8', timeout: 60_000 },
+    );
+    const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const packages = new Set(modules.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
+    return { code: r.status, packages, modules };
+  }
+
+  it("--version and --help load none of the agent's or the probes' packages", () => {
+    for (const flag of ['--version', '--help']) {
+      const r = packagesLoaded([flag]);
+      expect(r.code).toBe(0);
+      // The hook saw the CLI itself: an empty list would prove nothing.
+      expect(r.modules.some((u) => u.endsWith('/src/cli/main.ts'))).toBe(true);
+      expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
+    }
+  });
+
+  it("check-config loads the config's parser, and none of the agent's or the probes' packages", () => {
+    const r = packagesLoaded(['check-config', '--config', 'config/mcpwatch.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.packages).toContain('yaml');
+    expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
+  });
+
+  it("check-clients without --live sends nothing: none of the probes' packages", () => {
+    const r = packagesLoaded(['check-clients', '--config', 'config/mcpwatch.yaml', 'config/clients/codex-config.toml']);
+    expect(r.code).toBe(0);
+    expect(r.packages).toContain('smol-toml');
+    expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
+  });
+
+  it("probe loads the probes but not the agent's server, metrics or log tailing", () => {
+    const cfg = writeConfig(
+      tempDir(),
+      'targets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: p, type: http, target: gw, every: 30s, timeout: 2s }\n',
+    );
+    const r = packagesLoaded(['probe', 'p', '--config', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.modules.some((u) => u.includes('/src/probes/'))).toBe(true);
+    expect([...r.packages].filter((p) => AGENT.includes(p))).toEqual([]);
   });
 });

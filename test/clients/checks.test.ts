@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatFinding } from '../../src/cli/check-clients.js';
-import { checkClientFile } from '../../src/clients/checks.js';
+import { checkClientFile, resolveValue, targetOf } from '../../src/clients/checks.js';
 import { parseClientFile } from '../../src/clients/read.js';
 import { parseConfig, type Config } from '../../src/config/parse.js';
 
@@ -231,15 +231,6 @@ describe('Open WebUI env files', () => {
   it.each(cases)('%s', (_n, text, expected) => expect(check('owui.env', text)).toEqual(expected));
 });
 
-describe('files that are not client configs', () => {
-  it.each([
-    ['bad.toml', '[mcp_servers.l\nurl = 1\n', /^bad\.toml:1: not valid TOML/],
-    ['bad.json', '{ "servers": { ', /^bad\.json:1: not valid JSON/],
-    ['other.json', '{ "name": "x" }', /not an MCP client config mcpwatch knows/],
-    ['notes.txt', 'hello\n', /not a client config mcpwatch knows/],
-  ])('%s', (file, text, message) => expect(() => parseClientFile(file, text)).toThrow(message));
-});
-
 describe('the shipped examples (config/clients/) pass', () => {
   it.each(['codex-config.toml', 'vscode-mcp.json', 'openwebui.env'])('%s', async (name) => {
     const { readClientFile } = await import('../../src/clients/read.js');
@@ -248,5 +239,48 @@ describe('the shipped examples (config/clients/) pass', () => {
     expect(
       checkClientFile(f, config.targets, { LITELLM_KEY: KEY, LITELLM_OPENWEBUI_KEY: KEY }).map(formatFinding),
     ).toEqual([]);
+  });
+});
+
+describe('resolveValue: a header value as its client resolves it', () => {
+  it('VS Code: ${env:NAME} from the environment, ${input:ID} unknowable; mcpServers JSON: ${NAME}', () => {
+    const text = 'Bearer ${env:A}${input:k}';
+    expect(resolveValue({ kind: 'template', text }, 'vscode', { A: 'x' })).toEqual({
+      shape: 'Bearer x${input:k}',
+      unset: [],
+      inputs: ['k'],
+      literalKey: false,
+    });
+    expect(resolveValue({ kind: 'template', text: 'Bearer ${A} ${env:B}' }, 'mcp_json', { A: 'x' })).toEqual({
+      shape: 'Bearer x ${env:B}',
+      unset: ['B'],
+      inputs: [],
+      literalKey: false,
+    });
+    expect(resolveValue({ kind: 'template', text: `Bearer ${KEY}` }, 'mcp_json', {})).toMatchObject({
+      value: `Bearer ${KEY}`,
+      literalKey: true,
+    });
+  });
+
+  it('Codex: a whole value from a variable, its prefix before it', () => {
+    const v = { kind: 'env' as const, variable: 'K', prefix: 'Bearer ' };
+    expect(resolveValue(v, 'codex', { K: 'k' })).toEqual({
+      value: 'Bearer k',
+      shape: 'Bearer k',
+      unset: [],
+      inputs: [],
+      literalKey: false,
+    });
+    expect(resolveValue(v, 'codex', {})).toEqual({ shape: 'Bearer ${K}', unset: ['K'], inputs: [], literalKey: false });
+  });
+});
+
+describe('targetOf', () => {
+  it('the target of the same origin, under its path; none for another host or a URL that is not one', () => {
+    expect(targetOf('http://litellm.linuxserver.lan/mcp/', config.targets)?.name).toBe('lan');
+    expect(targetOf('https://litellm.ai-servicers.com/x', config.targets)?.name).toBe('internet');
+    expect(targetOf('http://other/mcp/', config.targets)).toBeUndefined();
+    expect(targetOf('not a url', config.targets)).toBeUndefined();
   });
 });

@@ -241,7 +241,6 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
     what = url,
   } = opts;
   const started = Date.now();
-  let last = 'no attempt finished';
   for (;;) {
     if (proc && !proc.running) {
       const code = await proc.exited;
@@ -249,6 +248,7 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
         `${what}: the process exited (code ${code ?? proc.child.signalCode}) before ${url} answered\n${proc.tail()}`,
       );
     }
+    let last: string;
     try {
       const res = await fetch(url, { ...opts.init, signal: AbortSignal.timeout(attemptTimeoutMs) });
       const body = await res.text();
@@ -287,6 +287,7 @@ export function runScript(script: string, args: string[], timeoutMs: number): st
     const err = e as Error & { stderr?: string; status?: number | null };
     throw new Error(
       `scripts/${script} ${args.join(' ')} failed (exit ${err.status ?? 'n/a'}): ${err.message}\n${err.stderr ?? ''}`,
+      { cause: e },
     );
   }
 }
