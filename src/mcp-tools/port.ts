@@ -1,7 +1,7 @@
 import type { HealthReport } from '../runtime/health-view.js';
 import type { RecentMatch } from '../runtime/log-matches.js';
 import type { CatalogView, ProbeElsewhere, StatusDocument } from '../runtime/status-view.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
 
 /** What the monitoring MCP tools read from the running agent (and nothing more). */

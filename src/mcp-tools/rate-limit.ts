@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 
 export type RunDecision =
   { kind: 'run' } | { kind: 'cached'; result: ProbeResult; message: string } | { kind: 'limited'; message: string };
@@ -21,11 +21,9 @@ export class RunRateLimiter {
     const t = this.now();
     const last = this.recent.get(name);
     if (last && t - last.startedAt < this.minIntervalMs) {
-      return {
-        kind: 'cached',
-        result: last,
-        message: `this probe ran ${Math.round((t - last.startedAt) / 1000)} s ago: returning that run (at most one run per ${this.minIntervalMs / 1000} s)`,
-      };
+      const ago = Math.round((t - last.startedAt) / 1000);
+      const atMost = `at most one run per ${this.minIntervalMs / 1000} s`;
+      return { kind: 'cached', result: last, message: `this probe ran ${ago} s ago: returning that run (${atMost})` };
     }
     this.starts = this.starts.filter((s) => t - s < 60_000);
     if (this.starts.length >= this.perMinute) {

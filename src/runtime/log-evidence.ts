@@ -1,7 +1,7 @@
 import type { Probe } from '../config/parse.js';
 import { evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
 import type { RecordRing } from '../logs/record-ring.js';
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
 
 /**

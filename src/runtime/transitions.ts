@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../probes/types.js';
+import type { ProbeResult } from '../probes/table.js';
 
 export interface TransitionLog {
   level: 'info' | 'warn' | 'debug';

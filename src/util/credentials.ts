@@ -10,9 +10,14 @@ const SCHEMED_KEY_HEADER = /^(authorization|proxy-authorization|x-litellm-api-ke
 const GATEWAY_KEY_HEADER =
   /^(authorization|proxy-authorization|x-litellm-api-key|api-key|x-api-key|x-goog-api-key|cookie)$/i;
 
+/** Names that are a credential's, whole. */
+const CREDENTIAL_NAMES =
+  'authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie';
 /** Names whose values are credentials, exactly (`apiKey`, `x-mcp-github-authorization`, `access_token`). */
-const SENSITIVE_NAME =
-  /^(authorization|proxy-authorization|x-litellm-api-key|api[-_]?key|apikey|token|password|secret|cookie|set-cookie)$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)/i;
+const SENSITIVE_NAME = new RegExp(
+  `^(${CREDENTIAL_NAMES})$|(^x-mcp-.*-(authorization|token|key)$)|(_key$|-key$|token$)`,
+  'i',
+);
 
 /** Header names that may carry a secret (looser: any name mentioning one), for collecting configured secrets. */
 const SECRET_LIKE_NAME = /auth|token|key|secret|cookie|passw/i;

@@ -7,7 +7,7 @@ import { isSchemedKeyHeader, isSensitiveName } from './credentials.js';
  * (LiteLLM's own log lines echo the keys clients sent).
  */
 
-const SK_KEY = /\bsk-[A-Za-z0-9_\-]{4,}/g;
+const SK_KEY = /\bsk-[A-Za-z0-9_-]{4,}/g;
 // Already-masked values (`***`, `sk-…abcd`, `sk-***`) are left alone, so masking twice is harmless.
 // A credential is at least 8 token characters: "Bearer ` prefix" (LiteLLM's own hint) is not one.
 const BEARER = /\b(Bearer)\s+(?!\*\*\*|sk-…|sk-\*\*\*)[A-Za-z0-9._~+/=-]{8,}/gi;

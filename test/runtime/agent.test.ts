@@ -176,6 +176,26 @@ describe('Agent reload', () => {
     expect(a.probeNames()).toEqual(['two']);
   });
 
+  it('a failed reload keeps the time the running config was loaded; a good one sets both times', async () => {
+    const a = makeAgent(config('one'));
+    a.start();
+    const first = a.status().config;
+    expect(first.lastReload.at).toBe(first.loadedAt);
+    await new Promise((r) => setTimeout(r, 5));
+    fake.next(invalid({ path: 'probes', message: 'bad' }));
+    await a.reload();
+    const failed = a.status().config;
+    expect(failed.loadedAt).toBe(first.loadedAt);
+    expect(failed.lastReload.at > first.loadedAt).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    fake.next(loaded(config('two')));
+    await a.reload();
+    const good = a.status().config;
+    expect(good.loadedAt > failed.lastReload.at).toBe(true);
+    expect(good.lastReload).toEqual({ at: good.loadedAt, ok: true, problems: [] });
+    expect(a.health().checks.config).toMatchObject({ status: 'ok', loadedAt: good.loadedAt });
+  });
+
   it('runs concurrent reloads one after the other; the last one wins', async () => {
     const a = makeAgent(config('one'));
     a.start();
@@ -251,6 +271,31 @@ describe('Agent reload', () => {
     await stopped;
     expect(a.probeNames()).toEqual(['one']);
     expect(a.health().checks.scheduler).toMatchObject({ running: false });
+  });
+});
+
+describe('Agent as the HTTP layer sees it', () => {
+  it('answers without log tailing, catalogs or an MCP endpoint; scrapes with the gauges read then', async () => {
+    const agent = new Agent(config('one'), {
+      configPath: CONFIG_PATH,
+      load: new FakeLoad().load,
+      logger: pino({ level: 'silent' }, devNull),
+      redactor: new Redactor(),
+      metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+    });
+    try {
+      expect(agent.recentLogMatches()).toBeUndefined();
+      expect(agent.catalogs()).toEqual([]);
+      expect(agent.mcpAccess()).toBeNull();
+      const text = (await agent.scrape('text')).toString();
+      expect(text).toMatch(/^mcpwatch_probes_in_flight 0$/m);
+      expect(text).toMatch(/^mcpwatch_probes_queued 0$/m);
+      const result = await agent.runProbe('one');
+      expect(result).toMatchObject({ probe: 'one', trigger: 'manual', outcome: 'connect_error' });
+      expect(agent.status().probes[0]).toMatchObject({ name: 'one', runs: 1 });
+    } finally {
+      await agent.stop();
+    }
   });
 });
 

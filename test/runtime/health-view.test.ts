@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import type { LogHealth } from '../../src/logs/log-service.js';
-import type { Outcome, ProbeResult } from '../../src/probes/types.js';
+import type { Outcome } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import {
   type Check,
   type HealthInput,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Probe } from '../../src/config/parse.js';
 import { EVIDENCE_AFTER_MS } from '../../src/correlate/evidence.js';
 import { RecordRing, type KeptRecord } from '../../src/logs/record-ring.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { DELIVERY_SLACK_MS, LogEvidence } from '../../src/runtime/log-evidence.js';
 import { Redactor } from '../../src/util/redact.js';
 

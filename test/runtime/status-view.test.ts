@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
-import type { CatalogDetails, CatalogMemory, HttpDetails, Outcome, ProbeResult } from '../../src/probes/types.js';
+import type { CatalogDetails } from '../../src/probes/mcp-catalog/details.js';
+import type { CatalogMemory, Outcome } from '../../src/probes/types.js';
+import type { HttpDetails } from '../../src/probes/http/details.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
 import {
   catalogView,

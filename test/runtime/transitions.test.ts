@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome, ProbeResult } from '../../src/probes/types.js';
+import type { Outcome } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { type TransitionLog, transitionLog } from '../../src/runtime/transitions.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);

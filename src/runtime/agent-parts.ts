@@ -1,0 +1,129 @@
+import type { Config } from '../config/parse.js';
+import type { ConfigProblem } from '../config/problems.js';
+import { secretsOf } from '../config/secrets.js';
+import { forShard, type ShardedConfig } from '../config/shard.js';
+import { GuardCorrelator } from '../correlate/guard.js';
+import { LogService } from '../logs/log-service.js';
+import { LogRecorder } from '../metrics/log-recorder.js';
+import type { Metrics } from '../metrics/registry.js';
+import { SelfRecorder } from '../metrics/self-recorder.js';
+import { TokenSources } from '../probes/oauth/token-source.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { Semaphore } from '../scheduler/semaphore.js';
+import { RunTracker } from '../scheduler/tracker.js';
+import type { Logger } from '../util/logger.js';
+import type { Redactor } from '../util/redact.js';
+import { EventLoopMonitor } from './event-loop.js';
+import { LogEvidence } from './log-evidence.js';
+import { LogMatches } from './log-matches.js';
+import { logConfigWarnings, logRestartNeeded } from './reload-log.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
+import { RunRecords } from './run-records.js';
+
+export interface PartsDeps {
+  logger: Logger;
+  redactor: Redactor;
+  metrics: Metrics;
+  stallGraceMs?: number;
+  /** Set when `listen` comes from the command line: a changed `listen` in the file is then no news. */
+  listenFixed?: boolean;
+}
+
+/** A config generation built beside the running one, ready to be swapped in. */
+export interface NextGeneration {
+  sharded: ShardedConfig;
+  plan: ReloadPlan;
+  scheduler: Scheduler;
+}
+
+/**
+ * What outlives a config generation (the records of runs, the slots and runs in flight, the log's
+ * matches, the OAuth tokens), and the pieces it builds for each config, wired to them: a
+ * scheduler, a log service.
+ */
+export class AgentParts {
+  readonly records: RunRecords;
+  readonly self: SelfRecorder;
+  readonly logMatches: LogMatches;
+  readonly semaphore: Semaphore;
+  readonly tracker = new RunTracker();
+  readonly eventLoop = new EventLoopMonitor();
+  /** Tells auth errors the guard provoked from real ones (log origin). */
+  private readonly guards = new GuardCorrelator();
+  /** OAuth tokens of the targets with oauth2: one per target, kept across reloads that leave it alone. */
+  private readonly tokens = new TokenSources();
+  /** The gateway's log about failed runs, while containers are followed. */
+  private readonly evidence: LogEvidence;
+
+  /** `followed`: the containers whose log is followed now (none without log tailing). */
+  constructor(
+    config: Config,
+    private readonly deps: PartsDeps,
+    followed: () => readonly string[],
+  ) {
+    this.records = new RunRecords(deps.metrics, deps.logger);
+    this.self = new SelfRecorder(deps.metrics);
+    this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor);
+    this.evidence = new LogEvidence(this.logMatches.records, followed, deps.redactor);
+    this.semaphore = new Semaphore(config.maxConcurrentProbes);
+  }
+
+  /** What follows the running generation: the limit of runs, the probes' series, the shard's series. */
+  adopt({ config, shard }: ShardedConfig): void {
+    this.semaphore.setLimit(config.maxConcurrentProbes);
+    // Before a replaced scheduler stops: its runs that end then are recorded only if their probe stayed the same.
+    this.records.declare(config);
+    this.self.shard(shard);
+  }
+
+  /** A scheduler for `config`; `carriedOver`: probes that keep their cadence across a reload. */
+  scheduler(config: Config, carriedOver?: Map<string, number>): Scheduler {
+    const { logger, redactor, stallGraceMs } = this.deps;
+    const { records } = this;
+    return new Scheduler({
+      config,
+      logger,
+      redactor,
+      limiter: this.semaphore,
+      tracker: this.tracker,
+      onResult: (result) => records.result(result),
+      memoryFor: (name) => records.store.get(name).memory,
+      annotateFailure: (result, probe, signal) => this.evidence.annotate(result, probe, signal),
+      onAnnotated: (result) => void records.store.amend(result),
+      guard: this.guards,
+      tokensFor: (target) => this.tokens.for(target),
+      onSkip: (probe) => records.skipped(probe),
+      ...(carriedOver && { carriedOver }),
+      ...(stallGraceMs !== undefined && { stallGraceMs }),
+    });
+  }
+
+  /**
+   * The generation for a reloaded config, built while the `current` one runs on: its shard, its
+   * plan, its scheduler (not started). The running generation is left alone.
+   */
+  nextGeneration(current: Config, loaded: Config, warnings: readonly ConfigProblem[]): NextGeneration {
+    const { logger, redactor, listenFixed } = this.deps;
+    const { records } = this;
+    const sharded = forShard(loaded);
+    redactor.addSecrets(secretsOf(loaded));
+    logConfigWarnings(logger, warnings);
+    const plan = planReload(current, sharded.config, (name) => records.lastStartOf(name), {
+      listenFixed: listenFixed ?? false,
+    });
+    logRestartNeeded(logger, plan);
+    // Probes that did not change keep their cadence (carriedOver); what changed ones remember is dropped.
+    records.forget(plan.reset);
+    return { sharded, plan, scheduler: this.scheduler(sharded.config, plan.carriedOver) };
+  }
+
+  logService(logs: NonNullable<Config['logs']>, stateDir: string): LogService {
+    const { logger, redactor } = this.deps;
+    return new LogService(logs, stateDir, this.logMatches, logger.child({ component: 'logs' }), redactor);
+  }
+
+  /** The gauges read at scrape time. */
+  refreshGauges(): void {
+    this.self.runs(this.tracker.size, this.semaphore.queued);
+  }
+}
