@@ -33,13 +33,13 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/mcpwatch.yaml /etc/mcpwatch/mcpwatch.yaml
 # The image's node user (uid 1000) runs mcpwatch. To tail container logs it needs read access
-# to the Docker socket: run with --group-add <gid of the socket> (see README), or use a socket proxy.
+# to the Docker socket: run with --group-add <gid of the socket> (see docs/deployment.md), or use a socket proxy.
 RUN mkdir -p /var/lib/mcpwatch && chown node:node /var/lib/mcpwatch
 USER node
 VOLUME ["/var/lib/mcpwatch"]
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # V8's young generation capped at 8 MiB semispaces (Node 26 sizes it from the machine's memory):
-# see the README's Performance section. Set with the agent's heap growth (src/util/heap.ts).
+# see docs/performance.md. Set with the agent's heap growth (src/util/heap.ts).
 ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/bin.js"]
 CMD ["run"]
