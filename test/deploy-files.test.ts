@@ -205,7 +205,10 @@ beforeAll(() => {
     }).trim();
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`scripts/ensure-compose.sh could not provide docker-compose: ${err.stderr?.trim() || err.message}`);
+    throw new Error(
+      `scripts/ensure-compose.sh could not provide docker-compose: ${err.stderr?.trim() || err.message}`,
+      { cause: e },
+    );
   }
   expect(existsSync(dockerCompose), `ensure-compose.sh printed ${dockerCompose}`).toBe(true);
 }, 300_000);

@@ -13,12 +13,16 @@ async function start(
   return startAgent({ configPath: path, env: {}, listen: '127.0.0.1:0', logDestination: devNull, ...opts });
 }
 
-async function health(
-  agent: RunningAgent,
-): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; message?: string }> } }> {
+/** The /health document, as these tests read it. */
+interface HealthBody {
+  status: string;
+  checks: Record<string, { status: string; message?: string }>;
+}
+
+async function health(agent: RunningAgent): Promise<{ status: number; body: HealthBody }> {
   const { port } = agent.address();
   const res = await fetch(`http://127.0.0.1:${port}/health`);
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as HealthBody };
 }
 
 describe('/health reports mcpwatch itself', () => {

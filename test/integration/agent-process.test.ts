@@ -106,7 +106,10 @@ describe('mcpwatch run as a process', () => {
       5_000,
       'old config still running',
     );
-    const health = (await (await agent.get('/health')).json()) as any;
+    const health = (await (await agent.get('/health')).json()) as {
+      status: string;
+      checks: { config: { problems: string[] } };
+    };
     expect(health.status).toBe('degraded');
     expect(health.checks.config.problems).toEqual([
       'probes[0].every: invalid duration "10x" (expected a number with a unit: ms, s, m or h, e.g. 500ms, 10s, 5m)',
@@ -115,7 +118,7 @@ describe('mcpwatch run as a process', () => {
 
     const bad = await agent.get('/-/reload', { method: 'POST' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).errors).toHaveLength(2);
+    expect(((await bad.json()) as { errors: unknown[] }).errors).toHaveLength(2);
 
     writeFileSync(cfg, good + '  - { name: second, type: http, target: gw, every: 1h }\n');
     const ok = await agent.get('/-/reload', { method: 'POST' });
@@ -126,7 +129,7 @@ describe('mcpwatch run as a process', () => {
       5_000,
       'new probe runs',
     );
-    expect(((await (await agent.get('/health')).json()) as any).status).toBe('ok');
+    expect(((await (await agent.get('/health')).json()) as { status: string }).status).toBe('ok');
   });
 
   it('exits 0 promptly on SIGTERM, aborting a run in flight', async () => {
@@ -206,15 +209,24 @@ describe('mcpwatch run as a process', () => {
       'probe.yaml',
     );
     agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    // The probe's first scheduled run (at start) is over: a /probe during it would join it.
+    await agent.waitFor(
+      async () => {
+        const status = (await (await agent!.get('/status')).json()) as { probes: Array<{ last?: unknown }> };
+        return status.probes[0]?.last !== undefined;
+      },
+      10_000,
+      'the first scheduled run',
+    );
     const before = server.requests;
     const res = await agent.get('/probe?name=a');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as { steps?: unknown };
     expect(body).toMatchObject({ probe: 'a', outcome: 'ok', success: true, trigger: 'manual' });
     expect(body.steps).toBeUndefined();
     expect(server.requests).toBe(before + 1);
-    const debug = (await (await agent.get('/probe?name=a&debug=true')).json()) as any;
-    expect(debug.steps[0].msg).toBe(`GET ${server.url}/`);
+    const debug = (await (await agent.get('/probe?name=a&debug=true')).json()) as { steps: { msg: string }[] };
+    expect(debug.steps[0]!.msg).toBe(`GET ${server.url}/`);
     const unknown = await agent.get('/probe?name=zzz');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: 'unknown probe "zzz"', probes: ['a'] });

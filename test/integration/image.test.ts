@@ -55,7 +55,7 @@ describe('the Docker image', () => {
     expect(cfg.Labels['org.opencontainers.image.version']).toMatch(/^\d+\.\d+\.\d+/);
     expect(Object.keys(cfg.Volumes)).toEqual(['/var/lib/mcpwatch']);
     expect(Object.keys(cfg.ExposedPorts)).toEqual(['9464/tcp']);
-    // The shipped Node flags (README, Performance): the young generation capped.
+    // The shipped Node flags (docs/performance.md): the young generation capped.
     expect(cfg.Entrypoint).toEqual(['node', '--max-semi-space-size=8', 'dist/bin.js']);
     // Production dependencies only.
     const ls = await docker(['run', '--rm', '--network', 'none', '--entrypoint', 'ls', IMAGE, 'node_modules']);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatResult } from '../../src/cli/format.js';
-import type { ProbeResult } from '../../src/probes/types.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { AgentProcess, freePort, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';

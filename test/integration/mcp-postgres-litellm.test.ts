@@ -129,7 +129,7 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
         mcp_filesystem: { up: true, tools: expect.any(Number) },
         mcp_broken: BROKEN[g.version],
       });
-      expect(cat.details.servers.mcp_postgres.tools, g.version).toBeGreaterThanOrEqual(5);
+      expect(cat.details.servers!.mcp_postgres!.tools, g.version).toBeGreaterThanOrEqual(5);
       expect(cat.details.toolNames, g.version).toContain('mcp_postgres-execute_sql');
       expect(cat.outcome, g.version).toBe('expectation_failed');
       // serversPresent: false would make it ok and still name mcp_broken (verdicts/catalog.test.ts).
@@ -183,7 +183,7 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       for (let i = 0; i < 3 && sql.outcome !== 'ok'; i++) sql = await g.run('sql');
       expect(sql.outcome, `${g.version}: ${sql.reason}`).toBe('ok');
       const cat = await g.run('cat');
-      expect(cat.details?.servers.mcp_postgres, `${g.version}: ${cat.reason}`).toMatchObject({ up: true });
+      expect(cat.details?.servers!.mcp_postgres, `${g.version}: ${cat.reason}`).toMatchObject({ up: true });
     });
   }, 300_000);
 

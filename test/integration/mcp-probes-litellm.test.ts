@@ -19,7 +19,7 @@ import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-ru
 // with two real upstream MCP servers from npm that LiteLLM runs over stdio (filesystem on a
 // scratch folder, everything), no database, master key only. Run against the deployment's
 // version and the newest release; where they behave differently the test says so (and
-// the README's MCP probes section lists it). Faults LiteLLM cannot be made to show are tested
+// docs/probes.md lists it). Faults LiteLLM cannot be made to show are tested
 // against a fake in mcp-probes-fake.test.ts.
 
 /**
@@ -345,7 +345,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
       );
     } else {
       expect(res.reason).toMatch(new RegExp(`^\\d+ tools \\(${FS_SERVER}: \\d+\\)$`));
-      expect(requestSteps(res)[0]).toMatch(/^GET http:.*\/mcp\/sse  \(open SSE session stream\)$/);
+      expect(requestSteps(res)[0]).toMatch(/^GET http:.*\/mcp\/sse {2}\(open SSE session stream\)$/);
     }
   });
 
@@ -411,7 +411,7 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     });
     expect(guard.code, guard.stderr).toBe(0);
     expect(guard.stdout).toMatch(/^probe guard \(auth_guard\) → target lan http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(guard.stdout).toMatch(/\[no_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/\S*  initialize\n/);
+    expect(guard.stdout).toMatch(/\[no_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/\S* {2}initialize\n/);
     expect(guard.stdout).toMatch(
       /\[wrong_key\] POST .*\n {14}\(headers as above, but:\)\n {14}authorization: Bearer sk-…[0-9a-f]{4}\n/,
     );

@@ -13,8 +13,10 @@ function promtool(...args: string[]): string {
   } catch (err) {
     const e = err as { code?: string; stdout?: string; stderr?: string; message: string };
     if (e.code === 'ENOENT')
-      throw new Error("promtool not found: install Debian's prometheus package (scripts/setup-test-env.sh does)");
-    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      throw new Error("promtool not found: install Debian's prometheus package (scripts/setup-test-env.sh does)", {
+        cause: err,
+      });
+    throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
 }
 

@@ -9,7 +9,7 @@ import { startPrometheus, type Prometheus } from '../support/prometheus.js';
 // replicas 0 and 1 by the config's shard, replica 2 by --shard 2/3. Every probe is in exactly
 // one replica's /metrics and /status, after a restart and after reloads (one that adds a probe,
 // one that changes the shard itself), and a real Prometheus scraping all three (each target
-// labelled with its shard, as the README's scrape config has it) sees each probe exactly once.
+// labelled with its shard, as the scrape config in docs/deployment.md has it) sees each probe exactly once.
 // A fourth replica makes shard 0 an HA pair: its probes come twice, once per instance, one
 // series without (instance); stopping it is MCPWatchReplicaDown, not MCPWatchDown.
 

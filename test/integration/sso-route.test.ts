@@ -106,7 +106,7 @@ probes:
     expect(cat.oauth!.expiresAt! - Date.now()).toBeLessThanOrEqual(kc.accessTokenLifespan * 1000);
     // The gateway's health endpoint, behind the gate too, was read with the token.
     expect(cat.details.gatewayHealth?.error, JSON.stringify(cat.details.gatewayHealth)).toBeUndefined();
-    expect(cat.details.gatewayHealth.servers[FS_SERVER]?.healthy).toBe(true);
+    expect(cat.details.gatewayHealth!.servers[FS_SERVER]?.healthy).toBe(true);
 
     // The target's other probes share the token: no second request.
     const call = await runner.run('internet-call');
@@ -130,12 +130,12 @@ probes:
     // The defaults for a target behind SSO with the key in x-litellm-api-key.
     expect(Object.keys(r.details.authChecks).sort()).toEqual(['no_key', 'no_sso_token', 'valid_key', 'wrong_key']);
     expect(r.details.authChecks.no_sso_token).toMatchObject({ enforced: true, status: 401 });
-    expect(r.details.authChecks.no_key.enforced).toBe(true);
-    expect(r.details.authChecks.wrong_key.enforced).toBe(true);
-    expect(r.details.authChecks.valid_key.accepted).toBe(true);
+    expect(r.details.authChecks.no_key!.enforced).toBe(true);
+    expect(r.details.authChecks.wrong_key!.enforced).toBe(true);
+    expect(r.details.authChecks.valid_key!.accepted).toBe(true);
     // no_key and wrong_key went with the token (LiteLLM answered them, not the gate): 1.77 refuses with 500 "MCP
     // request failed".
-    expect(r.details.authChecks.no_key.status).toBe(500);
+    expect(r.details.authChecks.no_key!.status).toBe(500);
     expectNothingLeaked(JSON.stringify(r), runner);
 
     // A gate that lets the request through to LiteLLM: the key alone opens a session.

@@ -35,6 +35,7 @@ export function ensureDocker(): void {
       `Docker is not usable: scripts/ensure-dockerd.sh failed (${err.message.split('\n')[0]}).\n` +
         `${err.stderr?.toString() ?? ''}\n` +
         `socket ${DOCKER_SOCKET} ${existsSync(DOCKER_SOCKET) ? 'exists' : 'is missing'}; run 'bash scripts/ensure-dockerd.sh' as root to see why.`,
+      { cause: e },
     );
   }
   ensured = true;

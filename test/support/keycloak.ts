@@ -300,7 +300,6 @@ async function launch(o: {
     keepBytes: 1024 * 1024,
   });
   const discovery = `${url}/realms/${o.realm}/.well-known/openid-configuration`;
-  let last = 'no attempt finished';
   for (;;) {
     if (!p.running) {
       const code = await p.exited;
@@ -308,6 +307,7 @@ async function launch(o: {
         `Keycloak exited (code ${code ?? p.child.signalCode}) before ${discovery} answered\n${p.tail(8_000)}`,
       );
     }
+    let last: string;
     try {
       const res = await fetch(discovery, { signal: AbortSignal.timeout(5_000) });
       const body = await res.text();
@@ -369,7 +369,7 @@ async function ensureTemplate(keycloakHome: string, javaHome: string, readyTimeo
     keepInCache(kept, template, '.mcpwatch-ok');
     keepInCache(join(home, 'lib/quarkus'), join(keycloakHome, 'lib-quarkus-dev'), 'quarkus-application.dat');
   } catch (e) {
-    throw new Error(`making Keycloak's template database failed: ${(e as Error).message}`);
+    throw new Error(`making Keycloak's template database failed: ${(e as Error).message}`, { cause: e });
   } finally {
     if (p) await killAndWait(p, { graceMs: 5_000 });
     rmSync(home, { recursive: true, force: true });

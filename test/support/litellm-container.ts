@@ -79,7 +79,7 @@ export async function startLiteLLMContainer(opts: {
   } catch (err) {
     const logs = await docker(['logs', '--tail', '40', name], { allowFail: true });
     await docker(['rm', '-f', name], { allowFail: true });
-    throw new Error(`${(err as Error).message}\n${logs.stdout}${logs.stderr}`);
+    throw new Error(`${(err as Error).message}\n${logs.stdout}${logs.stderr}`, { cause: err });
   }
   return {
     name,

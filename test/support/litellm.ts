@@ -135,6 +135,7 @@ export function ensureMcpServers(): { filesystem: string; everything: string } {
     const err = e as Error & { stderr?: Buffer };
     throw new Error(
       `could not install the upstream MCP servers (npm install --prefix ${dir} ${specs.join(' ')}): ${err.message}\n${err.stderr?.toString() ?? ''}`,
+      { cause: e },
     );
   }
   for (const p of Object.values(paths)) if (!existsSync(p)) throw new Error(`npm install finished but ${p} is missing`);

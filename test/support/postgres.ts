@@ -108,6 +108,7 @@ function serverIdentity(): { uid: number; gid: number } | undefined {
   } catch (e) {
     throw new Error(
       `running as root, PostgreSQL must run as the 'postgres' user, which cannot be used: ${(e as Error).message} (bash scripts/ensure-postgres.sh installs the package that creates it)`,
+      { cause: e },
     );
   }
 }
@@ -173,6 +174,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const err = e as Error & { stderr?: string; stdout?: string };
     throw new Error(
       `initdb failed in ${dataDir}${who ? ` (as uid ${who.uid})` : ''}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+      { cause: e },
     );
   }
   rmSync(pwfile, { force: true });
@@ -208,7 +210,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       return stdout;
     } catch (e) {
       const err = e as Error & { stderr?: string };
-      throw new Error(`psql (port ${port}, db ${database}) failed on: ${sql}\n${err.stderr ?? err.message}`);
+      throw new Error(`psql (port ${port}, db ${database}) failed on: ${sql}\n${err.stderr ?? err.message}`, {
+        cause: e,
+      });
     }
   };
 
@@ -232,7 +236,6 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     current = p;
     runs.push(p);
     const started = Date.now();
-    let last = '';
     for (;;) {
       if (!p.running) {
         const code = await p.exited;
@@ -240,6 +243,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
           `PostgreSQL exited (code ${code ?? p.child.signalCode}) before accepting connections on 127.0.0.1:${port}\n${p.tail()}`,
         );
       }
+      let last: string;
       try {
         await run(bin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port), '-d', 'postgres', '-t', '2'], {
           env,
@@ -306,7 +310,9 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   } catch (e) {
     const logText = logs();
     await cleanup();
-    throw new Error(`setting up the test database failed: ${(e as Error).message}\n${logText.slice(-4_000)}`);
+    throw new Error(`setting up the test database failed: ${(e as Error).message}\n${logText.slice(-4_000)}`, {
+      cause: e,
+    });
   }
 
   const url = `postgresql://${PG_USER}:${encodeURIComponent(PG_PASSWORD)}@127.0.0.1:${port}/${PG_DATABASE}`;

@@ -2,16 +2,23 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseConfig, type Config } from '../../src/config/parse.js';
 import { secretsOf } from '../../src/config/secrets.js';
 import { TokenSources } from '../../src/probes/oauth/token-source.js';
-import type { ProbeMemory, ProbeResult } from '../../src/probes/types.js';
+import type { ProbeMemory } from '../../src/probes/types.js';
+import type { ProbeDetails, ProbeResult } from '../../src/probes/table.js';
 import { runProbe } from '../../src/scheduler/run.js';
 import { createLogger } from '../../src/util/logger.js';
 import { Redactor } from '../../src/util/redact.js';
 
+/** The members of a union, intersected. */
+type Intersection<U> = (U extends unknown ? (d: U) => void : never) extends (d: infer I) => void ? I : never;
+/** Every probe type's details in one: each key of each type, readable without narrowing. */
+type AllDetails = Intersection<ProbeDetails>;
+
 /**
  * A result as these tests read it: they assert on the JSON shape of `details` (what /status and
- * `mcpwatch probe --json` show), so it is read by key here; mcpwatch's own readers switch on `type`.
+ * `mcpwatch probe --json` show), so it is read by key here, as if it had every type's keys (those the
+ * run's type lacks are undefined); mcpwatch's own readers switch on `type`.
  */
-export type LooseResult = ProbeResult & { details?: any };
+export type LooseResult = ProbeResult & { details: AllDetails };
 
 /**
  * Runs probes of a config in this process, as the scheduler does (runProbe: timeout, dispatcher,
@@ -65,7 +72,7 @@ export class ProbeRunner {
     );
     const result = await handle.result;
     await handle.settled;
-    return result;
+    return result as LooseResult;
   }
 
   /** What a probe remembers (what survives between its runs). */

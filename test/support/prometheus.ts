@@ -21,7 +21,7 @@ export interface Prometheus {
 
 /**
  * `targets`: one group of the mcpwatch job; or `groups`, each with its own target labels (a
- * `shard` label per replica, as the README's scrape config for shards has it).
+ * `shard` label per replica, as the scrape config for shards in docs/deployment.md has it).
  */
 export async function startPrometheus(opts: {
   targets?: string[];
@@ -47,6 +47,7 @@ export async function startPrometheus(opts: {
   } catch (err) {
     throw new Error(
       `cannot run prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   const port = await freePort();
@@ -61,6 +62,7 @@ export async function startPrometheus(opts: {
   } catch (err) {
     throw new Error(
       `cannot start prometheus (Debian package prometheus; scripts/setup-test-env.sh installs it): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   await waitForUrl(`${url}/-/ready`, { timeoutMs: 30_000, proc, what: 'prometheus' });

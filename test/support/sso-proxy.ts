@@ -72,7 +72,7 @@ function openssl(args: string[], cwd: string): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
   } catch (e) {
     const err = e as Error & { stderr?: Buffer };
-    throw new Error(`openssl ${args[0]} failed: ${err.message}\n${err.stderr?.toString() ?? ''}`);
+    throw new Error(`openssl ${args[0]} failed: ${err.message}\n${err.stderr?.toString() ?? ''}`, { cause: e });
   }
 }
 
@@ -333,6 +333,6 @@ async function startOnce(opts: StartSsoProxyOptions, bins: { oauth2Proxy: string
   } catch (e) {
     const msg = `${(e as Error).message}\n${logs(6_000)}`;
     await stop();
-    throw new Error(`startSsoProxy failed: ${msg}`);
+    throw new Error(`startSsoProxy failed: ${msg}`, { cause: e });
   }
 }

@@ -25,8 +25,8 @@ function openssl(args: string[]): void {
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
     if (err.code === 'ENOENT')
-      throw new Error('openssl not found: the TLS tests need the openssl CLI (Debian package openssl)');
-    throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`);
+      throw new Error('openssl not found: the TLS tests need the openssl CLI (Debian package openssl)', { cause: e });
+    throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`, { cause: e });
   }
 }
 
