@@ -132,7 +132,7 @@ describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per 
       expect(cat.details.servers!.mcp_postgres!.tools, g.version).toBeGreaterThanOrEqual(5);
       expect(cat.details.toolNames, g.version).toContain('mcp_postgres-execute_sql');
       expect(cat.outcome, g.version).toBe('expectation_failed');
-      // serversPresent: false would make it ok and still name mcp_broken (verdicts/catalog.test.ts).
+      // serversPresent: false would make it ok and still name mcp_broken (probes/mcp-catalog/verdict.test.ts).
       expect(cat.reason, g.version).toMatch(/^server down: mcp_broken: (no_tools|internal) — /);
       // The gateway's own health, by name: 1.77.1 calls the server that does not start healthy.
       expect(cat.details.gatewayHealth, g.version).toEqual({ servers: HEALTH[g.version] });

@@ -8,7 +8,7 @@ import { ProbeFailure, type ProbeContext, type ProbeFn, type RejectionDetails } 
 import type { GuardCheck, GuardProbeDetails } from './details.js';
 import type { AuthCheck, AuthGuardProbeConfig } from './schema.js';
 import { judgeGuard, type Attempt } from './verdict.js';
-import { excerpt, statusText } from '../verdicts/text.js';
+import { excerpt, statusText } from '../text.js';
 
 /** Opens an MCP session with the given credentials and closes it; throws what openSession throws. */
 async function open(

@@ -1,7 +1,7 @@
 import type { ProbeOutput } from '../types.js';
 import type { HttpDetails } from './details.js';
 import type { HttpProbeConfig } from './schema.js';
-import { checkText, excerpt, statusText } from '../verdicts/text.js';
+import { checkText, excerpt, statusText } from '../text.js';
 
 export interface HttpObservation {
   status: number;

@@ -8,7 +8,7 @@ import { NO_PREFIX, serverOf } from '../tool-servers.js';
 import type { CallProbeDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
 import { checkCallResult, type CallResult } from './verdict.js';
-import { stripMcpErrorPrefix } from '../verdicts/text.js';
+import { stripMcpErrorPrefix } from '../text.js';
 
 /** initialize + tools/call through the gateway, result checked. */
 export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, ctx) => {

@@ -1,7 +1,7 @@
 import type { ProbeOutput } from '../types.js';
 import type { CallDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
-import { checkText, excerpt } from '../verdicts/text.js';
+import { checkText, excerpt } from '../text.js';
 
 export interface CallResult {
   isError?: boolean;

@@ -10,7 +10,7 @@ import type { CatalogDetails, CatalogProbeDetails } from './details.js';
 import type { McpCatalogProbeConfig } from './schema.js';
 import { describeMismatches } from './gateway-health-verdict.js';
 import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog } from './verdict.js';
-import { stripMcpErrorPrefix } from '../verdicts/text.js';
+import { stripMcpErrorPrefix } from '../text.js';
 
 /** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
 export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (spec, ctx) => {

@@ -5,7 +5,7 @@ import { formatDuration } from '../../config/duration.js';
 import { innermostMessage } from '../../util/errors.js';
 import type { Target } from '../../config/target.js';
 import { ProbeFailure, type Outcome, type Phase, type ProbeContext } from '../types.js';
-import { excerpt, statusText, stripMcpErrorPrefix } from '../verdicts/text.js';
+import { excerpt, statusText, stripMcpErrorPrefix } from '../text.js';
 import { isSchemaError, shortMessage, type SeenResponse, type SentAuth } from './responses.js';
 
 /** What an HTTP-level rejection of an MCP request looked like. */

@@ -3,7 +3,7 @@ import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../../config/duration.js';
 import { maskHeaders } from '../../util/redact.js';
 import { ProbeFailure, type ProbeContext } from '../types.js';
-import { excerpt, statusText } from '../verdicts/text.js';
+import { excerpt, statusText } from '../text.js';
 import { bodyFaultReason, watchBody, type BodyFault, type BodyMode, type SseFieldHook } from './body.js';
 import { httpRejection } from './failures.js';
 import { isProtocolViolation, sentAuth, shortMessage, type SeenResponse } from './responses.js';

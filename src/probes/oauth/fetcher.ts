@@ -4,7 +4,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { Target } from '../../config/target.js';
 import { classifyError } from '../net/failures.js';
 import { ProbeFailure } from '../types.js';
-import { statusText } from '../verdicts/text.js';
+import { statusText } from '../text.js';
 
 /** The fetch of one OAuth exchange (discovery, or a token request), and what became of its last request. */
 export interface OAuthFetcher {

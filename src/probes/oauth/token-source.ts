@@ -13,7 +13,7 @@ import type { OAuth2Config, Target } from '../../config/target.js';
 import type { Redactor } from '../../util/redact.js';
 import { joinUrl } from '../net/requests.js';
 import { ProbeFailure, type OAuthFacts, type OAuthRun, type TokenRequestFact } from '../types.js';
-import { excerpt } from '../verdicts/text.js';
+import { excerpt } from '../text.js';
 import { oauthFetcher } from './fetcher.js';
 import {
   describeTokenError,

@@ -1,6 +1,6 @@
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { formatDuration } from '../../config/duration.js';
-import { excerpt } from '../verdicts/text.js';
+import { excerpt } from '../text.js';
 import type { OAuthFacts, Outcome, TokenRequestFact, TokenRequestOutcome } from '../types.js';
 
 /** A token as a target keeps it between runs. */
