@@ -2,18 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
-import { FakeDocker } from '../support/fake-docker.js';
+import { ensureDocker, removeContainer, runContainer, uniqueName } from '../support/docker.js';
 
 // docs/metrics.md against a real scrape, both ways: every family the agent exports is documented,
 // every documented family is exported, with the documented type and labels. The agent is the built
 // `mcpwatch run` with a probe of every type (against its own /mcp and /health) and a tailed
-// container (a fake Docker API, so no engine is needed), so that every family is there and most
-// have series. Families with no series still print their `# TYPE` line: the set of families is
+// container (a real Docker engine and container, which writes LiteLLM's lines), so that every family
+// is there and most have series. Families with no series still print their `# TYPE` line: the set of families is
 // the scrape's `# TYPE` lines.
 
 const DOC = join(REPO, 'docs/metrics.md');
 const TOKEN = 'docs-metrics-token-0123456789';
-const CONTAINER = 'litellm';
 
 // LiteLLM 1.77's own words (plain logs): an auth failure with its requester, the access line, an upstream failure.
 const LOG = [
@@ -87,13 +86,17 @@ function documented(md: string): Map<string, DocRow> {
 }
 
 describe('docs/metrics.md against a real scrape', () => {
-  let docker: FakeDocker;
+  const container = uniqueName('mcpwatch-docs');
   let agent: AgentProcess | undefined;
   let scrape: Map<string, Family>;
   let doc: Map<string, DocRow>;
 
   beforeAll(async () => {
-    docker = await new FakeDocker(CONTAINER, LOG).start();
+    ensureDocker();
+    // Each line on its stream (1 stdout, 2 stderr), in order, then the container stays up to be followed.
+    const env = Object.fromEntries(LOG.map((l, i) => [`L${i}`, l.text]));
+    const script = LOG.map((l, i) => `printf '%s\\n' "$L${i}"${l.stream === 2 ? ' >&2' : ''}`).join('; ');
+    await runContainer({ name: container, env, cmd: ['sh', '-c', `${script}; exec sleep 3600`] });
     const dir = tempDir('mcpwatch-docs-');
     const port = await freePort();
     // A Codex entry for the client_config probe: no x-mcp-servers, so it has a finding to count.
@@ -115,9 +118,8 @@ probes:
   - { name: docs-guard, type: auth_guard, target: self, every: 2s, timeout: 2s }
   - { name: docs-client, type: client_config, target: self, file: "${codex}", server: mcpwatch, every: 1s, timeout: 1s }
 logs:
-  docker: { url: "${docker.url}" }
   containers:
-    - { name: ${CONTAINER}, from: beginning }
+    - { name: ${container}, from: beginning }
 mcpServer: { enabled: true, token: "\${DOCS_TOKEN}" }
 `,
     );
@@ -145,7 +147,7 @@ mcpServer: { enabled: true, token: "\${DOCS_TOKEN}" }
 
   afterAll(async () => {
     await agent?.stop();
-    await docker?.stop();
+    await removeContainer(container);
   });
 
   it('the scrape has every kind of family (the config exercised what it should)', () => {
