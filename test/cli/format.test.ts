@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { formatResult } from '../../src/cli/format.js';
+import { format } from '../../src/probes/mcp-catalog/format.js';
 import type { ProbeResult } from '../../src/probes/table.js';
+import { CHANGED_CATALOG } from '../support/catalog-details.js';
 
 describe('formatResult for MCP results', () => {
   const base = { target: 'lan', success: false, trigger: 'cli', startedAt: 0, durationMs: 123 } as const;
+  /** A result: no phases or steps unless `more` has them. */
+  const result = (more: Partial<ProbeResult>): ProbeResult =>
+    ({ ...base, phases: {}, steps: [], ...more }) as ProbeResult;
 
   it('auth_guard: one line per check; later requests show only the headers that differ', () => {
-    const r: ProbeResult = {
-      ...base,
+    const r = result({
       probe: 'guard',
       type: 'auth_guard',
       outcome: 'auth_not_enforced',
@@ -47,7 +51,7 @@ describe('formatResult for MCP results', () => {
           valid_key: { accepted: true, reason: 'the real key opened a session' },
         },
       },
-    };
+    });
     expect(formatResult(r, 'http://gw')).toBe(
       [
         'probe guard (auth_guard) → target lan http://gw',
@@ -71,39 +75,17 @@ describe('formatResult for MCP results', () => {
     );
   });
 
-  it('mcp_catalog: counts, fingerprint, what changed, expected tools, tool names', () => {
-    const r: ProbeResult = {
-      ...base,
+  it('mcp_catalog: its details as the type shows them (test/probes/mcp-catalog/format.test.ts), after the result', () => {
+    const r = result({
       success: true,
       probe: 'cat',
       type: 'mcp_catalog',
       outcome: 'ok',
       reason: '3 tools (a: 2, b: 1); catalog changed (+1 -1 ~0)',
       phases: { initialize: 10, list_tools: 30 },
-      steps: [],
-      details: {
-        catalog: {
-          tools: 3,
-          toolsPerServer: { a: 2, b: 1 },
-          fingerprint: '0123456789abcdef',
-          changed: true,
-          added: ['b-new'],
-          removed: ['b-old'],
-          changedSchemas: [],
-        },
-        expectedTools: { 'a-x': true, 'a-y': false },
-        toolNames: ['a-x', 'a-z', 'b-new'],
-      },
-    };
-    expect(formatResult(r, 'http://gw').split('\n').slice(4)).toEqual([
-      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
-      'changed:  since the previous run of this probe',
-      '  added:   b-new',
-      '  removed: b-old',
-      'expected: a-x present, a-y MISSING',
-      'tools:    a-x, a-z, b-new',
-      '',
-    ]);
+      details: CHANGED_CATALOG,
+    });
+    expect(formatResult(r, 'http://gw').split('\n').slice(4)).toEqual([...format(CHANGED_CATALOG)!, '']);
   });
 
   it('the SSO token: client, endpoint, where it came from, expiry, the token requests', () => {
@@ -117,16 +99,7 @@ describe('formatResult for MCP results', () => {
       expiresAt: 300_000,
       requests: [{ at: 0, durationMs: 5, outcome: 'ok' as const, why: 'unauthorized' as const }],
     };
-    const r = {
-      ...base,
-      probe: 'c',
-      type: 'mcp_catalog',
-      outcome: 'ok',
-      reason: 'ok',
-      phases: {},
-      steps: [],
-      oauth,
-    } as ProbeResult;
+    const r = result({ probe: 'c', type: 'mcp_catalog', outcome: 'ok', reason: 'ok', oauth });
     expect(formatResult(r, 'https://gw').split('\n')).toContain(
       'oauth2:   client mcpwatch (client_credentials, private_key_jwt, scopes openid) at https://sso/realms/ops/protocol/openid-connect/token: token requested in this run, expires 00:05:00 UTC (in 5m); 1 token request: ok',
     );
@@ -147,14 +120,11 @@ describe('formatResult for MCP results', () => {
   });
 
   it("the gateway's log: each record with its time and container, continuation lines indented, repeats counted, what may be missing", () => {
-    const r: ProbeResult = {
-      ...base,
+    const r = result({
       probe: 'sql',
       type: 'mcp_call',
       outcome: 'timeout',
       reason: 'timeout after 20s in call_tool',
-      phases: {},
-      steps: [],
       gatewayLog: {
         from: '2026-12-02T03:25:31.372Z',
         to: '2026-12-02T03:25:54.381Z',
@@ -174,7 +144,7 @@ describe('formatResult for MCP results', () => {
         omitted: 2,
         incomplete: ['litellm: part of the window was dropped'],
       },
-    };
+    });
     expect(formatResult(r, 'http://gw').split('\n').slice(3)).toEqual([
       'gateway log (litellm, 03:25:31.372–03:25:54.381 UTC) about mcp_postgres: 2 records, 2 more left out',
       "  03:25:38.043 litellm WARNING  error connecting in 'pool-1':  (9 more times, the last at 03:25:52.396)",

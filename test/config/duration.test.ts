@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
+import { duration } from '../../src/config/fields.js';
 
 describe('durations', () => {
   it.each([
@@ -9,7 +10,10 @@ describe('durations', () => {
     ['1h', 3_600_000],
     ['1m30s', 90_000],
     ['1.5s', 1_500],
-  ])('%s → %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
+  ])('%s → %i ms (parseDuration, and the config field `duration` alike)', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+    expect(duration.parse(text)).toBe(ms);
+  });
   it.each(['', '10', 's', '10 s', '-1s', '1d', '0ms'])('rejects %j', (text) =>
     expect(typeof parseDuration(text)).toBe('object'),
   );

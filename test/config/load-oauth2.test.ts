@@ -34,19 +34,24 @@ describe('signingKey: the private_key_jwt key and its algorithm', () => {
 });
 
 describe('loadConfig reads the oauth2 files', () => {
-  it('clientSecretFile becomes the secret, privateKeyFile the signing key', async () => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'secret'), 'kc-secret-from-file\n');
-    writeFileSync(join(dir, 'key.pem'), pkcs8(ec));
+  /** Loads a config in `dir`: target a reads its client secret from the file `secret` there, b its key from `key`. */
+  function loadWithFiles(dir: string, secret: string, key: string) {
     const path = join(dir, 'c.yaml');
     writeFileSync(
       path,
       `targets:
-  a: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: a, clientSecretFile: "${join(dir, 'secret')}" } }
-  b: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: b, privateKeyFile: "${join(dir, 'key.pem')}" } }
+  a: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: a, clientSecretFile: "${join(dir, secret)}" } }
+  b: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: b, privateKeyFile: "${join(dir, key)}" } }
 `,
     );
-    const r = await loadConfig(path, {});
+    return loadConfig(path, {});
+  }
+
+  it('clientSecretFile becomes the secret, privateKeyFile the signing key', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'secret'), 'kc-secret-from-file\n');
+    writeFileSync(join(dir, 'key.pem'), pkcs8(ec));
+    const r = await loadWithFiles(dir, 'secret', 'key.pem');
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
     expect(r.config.targets.a!.oauth2!.clientSecret).toBe('kc-secret-from-file');
     expect(r.config.targets.b!.oauth2Key).toEqual({ pem: pkcs8(ec), alg: 'ES256' });
@@ -55,15 +60,7 @@ describe('loadConfig reads the oauth2 files', () => {
   it('names the file that cannot be read or used', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'bad.pem'), 'nope');
-    const path = join(dir, 'c.yaml');
-    writeFileSync(
-      path,
-      `targets:
-  a: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: a, clientSecretFile: "${join(dir, 'missing')}" } }
-  b: { url: "https://gw", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: b, privateKeyFile: "${join(dir, 'bad.pem')}" } }
-`,
-    );
-    const r = await loadConfig(path, {});
+    const r = await loadWithFiles(dir, 'missing', 'bad.pem');
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map(formatProblem)).toEqual([

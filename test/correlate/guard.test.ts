@@ -3,50 +3,30 @@ import { GuardCorrelator } from '../../src/correlate/guard.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import type { Match } from '../../src/logs/rules.js';
 import { GUARD_MARKER_PARAM } from '../../src/probes/guard-marks.js';
+import { accessLine, authError, dockerTs } from '../support/log-records.js';
 
 // Pure: the correlator is told what the guard sends (begin/end) and asked about log records.
 
 let now = 1_000_000;
 const clock = (): number => now;
-const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}000000Z`;
 
-function auth(
+/** An auth record of this kind at `at` (from `ip`), and its match. */
+const auth = (
   kind: string,
   at: number,
   ip?: string,
-  text = 'user_api_key_auth(): Exception occured - x',
-): [Match, LogRecord] {
-  return [
-    { category: 'auth', kind, rule: 'litellm_auth' },
-    { stream: 'stderr', kind: 'litellm', ts: ts(at), message: text, text, lines: 2, ...(ip && { requesterIp: ip }) },
-  ];
-}
-
-function access(path: string, at: number, ip: string, status = 401): [Match, LogRecord] {
-  return [
-    { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    {
-      stream: 'stdout',
-      kind: 'access',
-      ts: ts(at),
-      message: '',
-      text: '',
-      lines: 1,
-      http: { method: 'POST', path, status },
-      requesterIp: ip,
-    },
-  ];
-}
+  message = 'user_api_key_auth(): Exception occured - x',
+): [Match, LogRecord] => authError(kind, message, at, ip);
 
 describe('GuardCorrelator', () => {
   it('attributes the access lines by the marker in their URL', () => {
     const c = new GuardCorrelator({ now: clock });
     const g = c.begin('no_key');
     expect(g.query).toMatch(new RegExp(`^${GUARD_MARKER_PARAM}=[0-9a-f]{16}$`));
-    expect(c.attribute('litellm', ...access(`/mcp/?${g.query}`, now, '10.0.0.5'))).toBe('probe');
-    expect(c.attribute('litellm', ...access('/mcp/', now, '10.0.0.5'))).toBe('external');
+    expect(c.attribute('litellm', ...accessLine(`/mcp/?${g.query}`, now, '10.0.0.5'))).toBe('probe');
+    expect(c.attribute('litellm', ...accessLine('/mcp/', now, '10.0.0.5'))).toBe('external');
     // Another mcpwatch's guard: not a real client either.
-    expect(c.attribute('litellm', ...access(`/mcp/?${GUARD_MARKER_PARAM}=ffffffffffffffff`, now, '10.0.0.9'))).toBe(
+    expect(c.attribute('litellm', ...accessLine(`/mcp/?${GUARD_MARKER_PARAM}=ffffffffffffffff`, now, '10.0.0.9'))).toBe(
       'probe',
     );
   });
@@ -75,7 +55,7 @@ describe('GuardCorrelator', () => {
   it('once it has seen the address LiteLLM logs for the guard, a record from elsewhere is external', () => {
     const c = new GuardCorrelator({ now: clock });
     const g = c.begin('no_key');
-    expect(c.attribute('litellm', ...access(`/mcp/?${g.query}`, now, '172.18.0.5'))).toBe('probe');
+    expect(c.attribute('litellm', ...accessLine(`/mcp/?${g.query}`, now, '172.18.0.5'))).toBe('probe');
     const g2 = c.begin('no_key');
     expect(c.attribute('litellm', ...auth('malformed_key', now, '172.18.0.9'))).toBe('external');
     expect(c.attribute('litellm', ...auth('malformed_key', now, '172.18.0.5'))).toBe('probe');
@@ -104,7 +84,7 @@ describe('GuardCorrelator', () => {
       c.attribute(
         'litellm',
         { category: 'mcp', kind: 'request_failed', rule: 'x' },
-        { stream: 'stderr', kind: 'litellm', ts: ts(now), message: '', text: '', lines: 1 },
+        { stream: 'stderr', kind: 'litellm', ts: dockerTs(now), message: '', text: '', lines: 1 },
       ),
     ).toBe('external');
   });

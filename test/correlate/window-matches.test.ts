@@ -4,47 +4,20 @@ import { WindowMatches } from '../../src/correlate/window-matches.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import type { Match } from '../../src/logs/rules.js';
 import { Redactor } from '../../src/util/redact.js';
+import { accessLine, authError, litellmRecord } from '../support/log-records.js';
 
 // The matches of one log window read once (`mcpwatch report`): counted by kind and origin, the
 // newest listed masked, records kept for failed runs' evidence. Pure: records made here.
 
 const T0 = Date.UTC(2026, 11, 2, 18, 0, 0, 0);
-const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}901234Z`;
 const KEY = 'sk-abcdefghijklmnopqrstuvwxyz1234';
 
-function litellm(message: string, at: number): LogRecord {
-  const text = `18:00:00 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - ${message}`;
-  return {
-    stream: 'stderr',
-    kind: 'litellm',
-    ts: ts(at),
-    level: 'ERROR',
-    logger: 'LiteLLM Proxy',
-    message,
-    text,
-    lines: 1,
-  };
-}
-
-function access(path: string, at: number, ip = '10.0.0.5', status = 401): [Match, LogRecord] {
-  const text = `INFO:     ${ip}:40644 - "POST ${path} HTTP/1.1" ${status} Unauthorized`;
-  return [
-    { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    {
-      stream: 'stdout',
-      kind: 'access',
-      ts: ts(at),
-      level: 'INFO',
-      message: text,
-      text,
-      lines: 1,
-      http: { method: 'POST', path, status },
-      requesterIp: ip,
-    },
-  ];
-}
-
-const auth = (kind: string): Match => ({ category: 'auth', kind, rule: 'litellm_auth' });
+/** The window `span` of the litellm container's log; `more`: which records to keep, the mark, how many to list. */
+const windowOf = (
+  guards: GuardCorrelator,
+  span: { from: number; to: number },
+  ...more: [keep?: (at: number) => boolean, mark?: number, listMax?: number]
+): WindowMatches => new WindowMatches('litellm', span, guards, new Redactor(), ...more);
 
 function feed(w: WindowMatches, m: Match, rec: LogRecord): void {
   w.match(m, rec);
@@ -54,22 +27,17 @@ function feed(w: WindowMatches, m: Match, rec: LogRecord): void {
 describe('WindowMatches', () => {
   it('counts every match by category, kind and origin, lists the newest masked, and knows what it left out', () => {
     const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
-    const w = new WindowMatches(
-      'litellm',
-      { from: T0, to: T0 + 60_000 },
-      guards,
-      new Redactor(),
-      () => false,
-      Infinity,
-      3,
-    );
+    const w = windowOf(guards, { from: T0, to: T0 + 60_000 }, () => false, Infinity, 3);
     for (let i = 0; i < 4; i++)
       feed(
         w,
-        auth('invalid_key'),
-        litellm(`Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}`, T0 + i * 1000),
+        ...authError(
+          'invalid_key',
+          `Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}`,
+          T0 + i * 1000,
+        ),
       );
-    feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 10_000));
+    feed(w, ...authError('missing_key', 'No api key passed in.', T0 + 10_000));
     const s = w.summary();
     expect(s.records).toBe(5);
     expect(s.counts).toEqual([
@@ -102,17 +70,17 @@ describe('WindowMatches', () => {
     const req = guards.begin('wrong_key');
     now += 50;
     req.end();
-    const w = new WindowMatches('litellm', { from: T0 - 1000, to: T0 + 60_000 }, guards, new Redactor());
+    const w = windowOf(guards, { from: T0 - 1000, to: T0 + 60_000 });
     // The guard's: LiteLLM's auth error, then uvicorn's access line with the marker.
-    feed(w, auth('invalid_key'), litellm('Authentication Error, Invalid proxy server token passed.', T0 + 20));
-    const [m, rec] = access(`/mcp/?${req.query}`, T0 + 30);
+    feed(w, ...authError('invalid_key', 'Authentication Error, Invalid proxy server token passed.', T0 + 20));
+    const [m, rec] = accessLine(`/mcp/?${req.query}`, T0 + 30);
     feed(w, m, rec);
     // A client's, later and from elsewhere.
-    feed(w, auth('invalid_key'), {
-      ...litellm('Authentication Error, Invalid proxy server token passed.', T0 + 30_000),
-      requesterIp: '10.9.9.9',
-    });
-    const [m2, rec2] = access('/mcp/', T0 + 30_010, '10.9.9.9');
+    feed(
+      w,
+      ...authError('invalid_key', 'Authentication Error, Invalid proxy server token passed.', T0 + 30_000, '10.9.9.9'),
+    );
+    const [m2, rec2] = accessLine('/mcp/', T0 + 30_010, '10.9.9.9');
     feed(w, m2, rec2);
     const counts = w.summary().counts.map((c) => `${c.category}/${c.kind}/${c.origin}=${c.count}`);
     expect(counts).toEqual([
@@ -125,23 +93,15 @@ describe('WindowMatches', () => {
 
   it("another mcpwatch's guard (a running agent's, not announced here): its auth records are told by the marked access line after them", () => {
     const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
-    const w = new WindowMatches(
-      'litellm',
-      { from: T0, to: T0 + 60_000 },
-      guards,
-      new Redactor(),
-      () => false,
-      T0 + 50_000,
-    );
-    const withIp = (r: LogRecord, ip: string): LogRecord => ({ ...r, requesterIp: ip });
+    const w = windowOf(guards, { from: T0, to: T0 + 60_000 }, () => false, T0 + 50_000);
     // The agent's guard from 10.0.0.2: auth record, then its access line with a marker nobody here sent.
-    feed(w, auth('malformed_key'), withIp(litellm('Malformed API Key passed in.', T0 + 1000), '10.0.0.2'));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1000, '10.0.0.2'));
     // A real client's in between, from elsewhere: stays external.
-    feed(w, auth('malformed_key'), withIp(litellm('Malformed API Key passed in.', T0 + 1005), '10.0.0.9'));
-    feed(w, ...access('/mcp/?mcpwatch_guard=0123456789abcdef', T0 + 1010, '10.0.0.2', 500));
-    feed(w, ...access('/mcp/', T0 + 1020, '10.0.0.9', 500));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1005, '10.0.0.9'));
+    feed(w, ...accessLine('/mcp/?mcpwatch_guard=0123456789abcdef', T0 + 1010, '10.0.0.2', 500));
+    feed(w, ...accessLine('/mcp/', T0 + 1020, '10.0.0.9', 500));
     // A client's auth error after the mark (the report's own try of a broken file): counted, not as "before".
-    feed(w, auth('malformed_key'), withIp(litellm('Malformed API Key passed in.', T0 + 55_000), '10.0.0.9'));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 55_000, '10.0.0.9'));
     const s = w.summary();
     expect(s.counts.map((c) => `${c.category}/${c.kind}/${c.origin}=${c.count}`)).toEqual([
       'auth/malformed_key/external=2',
@@ -159,18 +119,12 @@ describe('WindowMatches', () => {
 
   it('leaves out what lies outside the window and keeps the records asked for', () => {
     const guards = new GuardCorrelator({ now: () => T0 });
-    const w = new WindowMatches(
-      'litellm',
-      { from: T0, to: T0 + 10_000 },
-      guards,
-      new Redactor(),
-      (at) => at >= T0 + 5000,
-    );
-    feed(w, auth('missing_key'), litellm('No api key passed in.', T0 - 1));
-    feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 1000));
-    feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 6000));
-    feed(w, auth('missing_key'), litellm('No api key passed in.', T0 + 10_001));
-    const dup = { ...litellm('No api key passed in.', T0 + 7000), duplicate: true };
+    const w = windowOf(guards, { from: T0, to: T0 + 10_000 }, (at) => at >= T0 + 5000);
+    feed(w, ...authError('missing_key', 'No api key passed in.', T0 - 1));
+    feed(w, ...authError('missing_key', 'No api key passed in.', T0 + 1000));
+    feed(w, ...authError('missing_key', 'No api key passed in.', T0 + 6000));
+    feed(w, ...authError('missing_key', 'No api key passed in.', T0 + 10_001));
+    const dup = { ...litellmRecord('No api key passed in.', T0 + 7000), duplicate: true };
     w.recordEnd(dup, []);
     expect(w.summary().counts[0]!.count).toBe(2);
     expect(w.summary().records).toBe(2);

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
@@ -35,18 +35,19 @@ describe('mcpwatch run as a process', () => {
   });
   afterAll(() => undefined);
 
+  /** The agent on a free port, watching `server` with `probes`; its config written to `file` in `dir`. */
+  async function startAgent(file: string, probes: string, logLevel?: string): Promise<AgentProcess> {
+    const port = await freePort();
+    const cfg = writeConfig(dir, configYaml(server.url, port, probes, logLevel), file);
+    return AgentProcess.start(cfg, port, { GW_KEY: KEY });
+  }
+
   it('sees the gateway go down and come back in mcp_probe_success', async () => {
     server = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      dir,
-      configYaml(
-        server.url,
-        port,
-        '  - { name: live, type: http, target: gw, path: /health/liveliness, every: 200ms, timeout: 1s }\n',
-      ),
+    agent = await startAgent(
+      'mcpwatch.yaml',
+      '  - { name: live, type: http, target: gw, path: /health/liveliness, every: 200ms, timeout: 1s }\n',
     );
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
     const labels = { probe: 'live', target: 'gw', type: 'http' };
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', labels)) === 1, 5_000, 'success 1');
 
@@ -77,10 +78,9 @@ describe('mcpwatch run as a process', () => {
 
   it('keeps the running config when a reload (SIGHUP or POST /-/reload) finds the file broken', async () => {
     server = await new TestHttpServer().start();
-    const port = await freePort();
-    const good = configYaml(server.url, port, '  - { name: live, type: http, target: gw, every: 200ms }\n');
-    const cfg = writeConfig(dir, good, 'reload.yaml');
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('reload.yaml', '  - { name: live, type: http, target: gw, every: 200ms }\n');
+    const cfg = agent.configPath;
+    const good = readFileSync(cfg, 'utf8');
     expect(await agent.metric('mcpwatch_config_last_reload_successful')).toBe(1);
     const labels = { probe: 'live', target: 'gw', type: 'http', outcome: 'ok' };
     await agent.waitFor(
@@ -135,13 +135,7 @@ describe('mcpwatch run as a process', () => {
   it('exits 0 promptly on SIGTERM, aborting a run in flight', async () => {
     server = await new TestHttpServer().start();
     server.mode = 'hang';
-    const port = await freePort();
-    const cfg = writeConfig(
-      dir,
-      configYaml(server.url, port, '  - { name: hang, type: http, target: gw, every: 1m, timeout: 5m }\n'),
-      'term.yaml',
-    );
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('term.yaml', '  - { name: hang, type: http, target: gw, every: 1m, timeout: 5m }\n');
     await agent.waitFor(() => server.inFlight === 1, 5_000, 'run in flight');
     const t0 = Date.now();
     expect(await agent.stop('SIGTERM')).toBe(0);
@@ -151,25 +145,17 @@ describe('mcpwatch run as a process', () => {
 
   it('SIGINT also exits 0', async () => {
     server = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      dir,
-      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1m }\n'),
-      'int.yaml',
-    );
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('int.yaml', '  - { name: a, type: http, target: gw, every: 1m }\n');
     expect(await agent.stop('SIGINT')).toBe(0);
   });
 
   it('never shows the configured key: not in its output, /status, /probe or /metrics', async () => {
     server = await new TestHttpServer().start();
     server.mode = 'echo-auth';
-    const port = await freePort();
     const probes = `  - { name: echo, type: http, target: gw, every: 200ms, expect: { status: [200] } }
   - { name: echo-body, type: http, target: gw, every: 200ms, expect: { status: [401], contains: "nope" } }
 `;
-    const cfg = writeConfig(dir, configYaml(server.url, port, probes, 'trace'), 'leak.yaml');
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('leak.yaml', probes, 'trace');
     await agent.waitFor(
       async () =>
         ((await agent!.metric('mcp_probe_runs_total', { probe: 'echo-body', outcome: 'expectation_failed' })) ?? 0) > 1,
@@ -202,13 +188,7 @@ describe('mcpwatch run as a process', () => {
 
   it('/probe runs a probe on demand; unknown names are a 404 listing the probes', async () => {
     server = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      dir,
-      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'),
-      'probe.yaml',
-    );
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('probe.yaml', '  - { name: a, type: http, target: gw, every: 1h }\n');
     // The probe's first scheduled run (at start) is over: a /probe during it would join it.
     await agent.waitFor(
       async () => {
@@ -235,13 +215,7 @@ describe('mcpwatch run as a process', () => {
 
   it('serves OpenMetrics when the scraper asks for it', async () => {
     server = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      dir,
-      configYaml(server.url, port, '  - { name: a, type: http, target: gw, every: 1h }\n'),
-      'om.yaml',
-    );
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await startAgent('om.yaml', '  - { name: a, type: http, target: gw, every: 1h }\n');
     await agent.waitFor(async () => (await agent!.metric('mcp_probe_success', { probe: 'a' })) === 1, 5_000, 'run');
     const res = await agent.get('/metrics', {
       headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
@@ -17,11 +16,8 @@ describe('check-clients --live against a real LiteLLM', () => {
   let ll: LiteLLM;
   let dir: string;
   let configPath: string;
-  const file = (name: string, text: string): string => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  /** Writes a client's file into `dir`; its path. */
+  const file = (name: string, text: string): string => writeConfig(dir, text, name);
 
   beforeAll(async () => {
     ll = await startLiteLLM();

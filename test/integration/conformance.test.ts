@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, freePort, REPO, startAgentWith, tempDir } from '../support/agent-proc.js';
 import { ensureNodeFromNpm, ensureNpmPackage } from '../support/npm-tools.js';
 
 // The official MCP conformance suite (npm @modelcontextprotocol/conformance, on a Node 26 from npm:
@@ -80,6 +80,19 @@ function expectPassed(checks: Map<string, Check[]>, scenarios: readonly string[]
   }
 }
 
+/**
+ * Runs every scenario of one side (`how`: the server's URL or the client's command), the baseline's expected to
+ * fail: the suite passes, and each scenario that must pass did on its own checks. Resolves with every check.
+ */
+async function runSuite(side: 'server' | 'client', how: string[]): Promise<Map<string, Check[]>> {
+  const out = tempDir();
+  const run = await conformance([side, ...how, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
+  expect(run.code, run.out).toBe(0);
+  const checks = results(out);
+  expectPassed(checks, MUST_PASS[side]);
+  return checks;
+}
+
 const baseline = parse(readFileSync(BASELINE, 'utf8')) as { server: string[]; client: string[] };
 
 beforeAll(() => {
@@ -98,16 +111,13 @@ it('the expected-failures list never holds a scenario that applies to mcpwatch',
 
 describe('mcpwatch as an MCP server: the conformance suite against `mcpwatch run`', () => {
   let agent: AgentProcess;
-  let port: number;
   beforeAll(async () => {
-    port = await freePort();
+    const deadPort = await freePort();
     // No token (the DNS-rebinding scenario is for servers without auth, like the shipped default);
     // the loopback origin the suite sends as the valid one is allowed, Host is checked too.
-    const cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}
-targets:
-  gw: { url: "http://127.0.0.1:${await freePort()}" }
+    agent = await startAgentWith(
+      (port) => `targets:
+  gw: { url: "http://127.0.0.1:${deadPort}" }
 probes:
   - { name: gw-live, type: http, target: gw, path: /, auth: false, every: 1m }
 mcpServer:
@@ -116,28 +126,13 @@ mcpServer:
   allowedHosts: [127.0.0.1, localhost]
 `,
     );
-    agent = await AgentProcess.start(cfg, port);
   }, 60_000);
   afterAll(async () => {
     await agent?.stop();
   });
 
   it('passes every scenario that applies; the others fail as listed, undeclared capabilities on -32601', async () => {
-    const out = tempDir();
-    const run = await conformance([
-      'server',
-      '--url',
-      `http://127.0.0.1:${port}/mcp`,
-      '--suite',
-      'all',
-      '--expected-failures',
-      BASELINE,
-      '-o',
-      out,
-    ]);
-    expect(run.code, run.out).toBe(0);
-    const checks = results(out);
-    expectPassed(checks, MUST_PASS.server);
+    const checks = await runSuite('server', ['--url', `${agent.baseUrl}/mcp`]);
     expect(checks.get('dns-rebinding-protection')!.map((c) => [c.id, c.status])).toEqual([
       ['localhost-host-rebinding-rejected', 'SUCCESS'],
       ['localhost-host-valid-accepted', 'SUCCESS'],
@@ -154,22 +149,8 @@ mcpServer:
 
 describe('mcpwatch as an MCP client: the conformance suite against `mcpwatch probe`', () => {
   it('initialize, tools_call, sse-retry and the client-credentials scenarios pass; the others fail as listed', async () => {
-    const out = tempDir();
     const command = `${process.execPath} ${join(REPO, 'test/conformance/client.mjs')}`;
-    const run = await conformance([
-      'client',
-      '--command',
-      command,
-      '--suite',
-      'all',
-      '--expected-failures',
-      BASELINE,
-      '-o',
-      out,
-    ]);
-    expect(run.code, run.out).toBe(0);
-    const checks = results(out);
-    expectPassed(checks, MUST_PASS.client);
+    const checks = await runSuite('client', ['--command', command]);
     expect(
       checks
         .get('sse-retry')!

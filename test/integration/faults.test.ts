@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -11,8 +10,9 @@ import {
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, freePort, startAgentWith, tempDir, writeConfig } from '../support/agent-proc.js';
 import { docker, ensureDocker, removeTestContainers, runContainer, uniqueName } from '../support/docker.js';
+import { makeSelfSigned } from '../support/test-certs.js';
 
 // The fault suite: every fault ends with mcpwatch still serving /metrics, its memory bounded,
 // and the right outcome recorded. The agent runs as a process, as deployed. Faults below the
@@ -34,6 +34,16 @@ async function stillServing(agent: AgentProcess, maxRssMb = 200): Promise<void> 
   expect(res.status).toBe(200);
   expect(await res.text()).toContain('mcpwatch_build_info');
   expect(rss(agent.child.pid!) / MB).toBeLessThan(maxRssMb);
+}
+
+/** The agent as a process, tailing one container's log (through the engine at `socketPath`, or the default one). */
+async function tailingAgent(
+  container: string,
+  opts: { socketPath?: string; fromBeginning?: boolean } = {},
+): Promise<AgentProcess> {
+  const engine = opts.socketPath ? `  docker: { socketPath: ${opts.socketPath} }\n` : '';
+  const from = opts.fromBeginning ? ', from: beginning' : '';
+  return startAgentWith(`stateDir: ${tempDir()}\nlogs:\n${engine}  containers:\n    - { name: ${container}${from} }\n`);
 }
 
 async function outcome(
@@ -116,30 +126,8 @@ describe('fault suite: the gateway misbehaves', () => {
     for (const g of [stall, cut, huge, garbage]) servers.push(g.server);
 
     // TLS with a certificate for another name, signed by nobody mcpwatch trusts.
-    const dir = tempDir();
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=wrong.example',
-      ],
-      { stdio: 'ignore' },
-    );
-    const tls = createHttpsServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (_req, res) => res.end('ok'),
-    );
+    const wrong = makeSelfSigned('wrong.example', 1);
+    const tls = createHttpsServer({ key: wrong.keyPem, cert: wrong.certPem }, (_req, res) => res.end('ok'));
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
     servers.push(tls);
 
@@ -272,19 +260,8 @@ describe('fault suite: Docker', () => {
     let forwarder = await listen();
     const name = uniqueName('fault-sock');
     await runContainer({ name, cmd: ['sh', '-c', 'while true; do echo tick; usleep 200000; done'] });
-    const port = await freePort();
-    agent = await AgentProcess.start(
-      writeConfig(
-        tempDir(),
-        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: ${name} }\n`,
-      ),
-      port,
-    );
-    await agent.waitFor(
-      async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1,
-      15_000,
-      'tail up',
-    );
+    agent = await tailingAgent(name, { socketPath: sock });
+    await agent.waitForTail(name, 15_000);
     const closed = new Promise<void>((r) => forwarder.close(() => r()));
     for (const c of conns) c.destroy();
     conns = [];
@@ -297,11 +274,7 @@ describe('fault suite: Docker', () => {
     await stillServing(agent);
     forwarder = await listen();
     await agent.waitFor(async () => (await agent!.metric('mcpwatch_docker_up')) === 1, 30_000, 'docker up again');
-    await agent.waitFor(
-      async () => (await agent!.metric('mcpwatch_log_tail_up', { container: name })) === 1,
-      30_000,
-      'tail up again',
-    );
+    await agent.waitForTail(name, 30_000, 'tail up again');
     await agent.stop();
     agent = undefined;
     forwarder.close();
@@ -319,14 +292,7 @@ describe('fault suite: Docker', () => {
       ],
       extraArgs: ['--restart', 'always'],
     });
-    const port = await freePort();
-    agent = await AgentProcess.start(
-      writeConfig(
-        tempDir(),
-        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`,
-      ),
-      port,
-    );
+    agent = await tailingAgent(name, { fromBeginning: true });
     const before = rss(agent.child.pid!);
     await new Promise((r) => setTimeout(r, 60_000));
     await docker(['update', '--restart', 'no', name]);
@@ -357,14 +323,7 @@ describe('fault suite: Docker', () => {
       name,
       cmd: ['sh', '-c', 'echo before; head -c 10485760 /dev/zero | tr "\\0" x; echo; echo after; sleep 3600'],
     });
-    const port = await freePort();
-    agent = await AgentProcess.start(
-      writeConfig(
-        tempDir(),
-        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  containers:\n    - { name: ${name}, from: beginning }\n`,
-      ),
-      port,
-    );
+    agent = await tailingAgent(name, { fromBeginning: true });
     await agent.waitFor(
       async () => (await agent!.metric('mcpwatch_log_lines_total', { container: name, stream: 'stdout' })) === 3,
       30_000,
@@ -409,14 +368,7 @@ describe('fault suite: Docker', () => {
     if (existsSync(sock)) rmSync(sock);
     mkdirSync(dir, { recursive: true });
     await new Promise<void>((r) => fake.listen(sock, () => r()));
-    const port = await freePort();
-    agent = await AgentProcess.start(
-      writeConfig(
-        tempDir(),
-        `listen: 127.0.0.1:${port}\nstateDir: ${tempDir()}\nlogs:\n  docker: { socketPath: ${sock} }\n  containers:\n    - { name: fake, from: beginning }\n`,
-      ),
-      port,
-    );
+    agent = await tailingAgent('fake', { socketPath: sock, fromBeginning: true });
     await agent.waitFor(() => logRequests >= 3, 30_000, 'the tail reconnects after corrupt streams');
     // "hello" counted once
     expect(await agent.metric('mcpwatch_log_lines_total', { container: 'fake', stream: 'stdout' })).toBe(1);

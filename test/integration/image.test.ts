@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
-import { docker, ensureDocker, uniqueName } from '../support/docker.js';
+import { docker, ensureDocker, runContainer, uniqueName } from '../support/docker.js';
 import { ensureNodeBaseImage } from '../support/node-image.js';
 
 // The Dockerfile built for real with the local Docker engine, on a base image made from this
@@ -75,28 +75,25 @@ describe('the Docker image', () => {
       'mcpwatch.yaml',
     );
     chmodSync(`${dir}/mcpwatch.yaml`, 0o644);
-    await docker([
-      'run',
-      '-d',
-      '--name',
+    await runContainer({
       name,
-      '--network',
-      'host',
-      '-v',
-      `${dir}:/etc/mcpwatch:ro`,
-      '-e',
-      `MCPWATCH_HEALTH_URL=http://127.0.0.1:${port}/health`,
-      // The Dockerfile's healthcheck command, checked more often than its 15 s so the test is quick.
-      '--health-interval',
-      '1s',
-      '--health-timeout',
-      '5s',
-      '--health-retries',
-      '2',
-      '--health-start-period',
-      '0s',
-      IMAGE,
-    ]);
+      image: IMAGE,
+      network: 'host',
+      env: { MCPWATCH_HEALTH_URL: `http://127.0.0.1:${port}/health` },
+      extraArgs: [
+        '-v',
+        `${dir}:/etc/mcpwatch:ro`,
+        // The Dockerfile's healthcheck command, checked more often than its 15 s so the test is quick.
+        '--health-interval',
+        '1s',
+        '--health-timeout',
+        '5s',
+        '--health-retries',
+        '2',
+        '--health-start-period',
+        '0s',
+      ],
+    });
     await waitHealth(name, 'healthy', 60_000);
     expect((await docker(['exec', name, 'id', '-u'])).stdout.trim()).toBe('1000');
     // The gateway is unreachable: a finding, not mcpwatch failing, so the container stays healthy.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatResult } from '../../src/cli/format.js';
 import type { ProbeResult } from '../../src/probes/table.js';
-import { AgentProcess, freePort, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, runCli, startAgentWith, tempDir, writeConfig } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
 import {
@@ -49,7 +49,6 @@ describe(`the gateway's log in a failed result, LiteLLM ${VERSION} in a containe
   let pg: Postgres;
   let litellm: LiteLLMContainer;
   let agent: AgentProcess;
-  let cfg: string;
 
   beforeAll(async () => {
     ensureDocker();
@@ -62,11 +61,8 @@ describe(`the gateway's log in a failed result, LiteLLM ${VERSION} in a containe
         mcp_broken: { transport: 'stdio', command: 'false', args: [] },
       },
     });
-    const port = await freePort();
-    cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}
-stateDir: ${tempDir()}
+    agent = await startAgentWith(
+      `stateDir: ${tempDir()}
 targets:
   gw: { url: "${litellm.url}", apiKey: "${litellm.masterKey}" }
 probes:
@@ -77,12 +73,7 @@ logs:
     - { name: ${litellm.name} }
 `,
     );
-    agent = await AgentProcess.start(cfg, port);
-    await agent.waitFor(
-      async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1,
-      20_000,
-      'tail up',
-    );
+    await agent.waitForTail(litellm.name);
   }, 300_000);
   afterAll(async () => {
     await agent?.stop();
@@ -132,7 +123,7 @@ logs:
     try {
       const cliCfg = writeConfig(
         tempDir(),
-        `${readFileSync(cfg, 'utf8')}    - { name: no-such-container-${litellm.name} }\n`,
+        `${readFileSync(agent.configPath, 'utf8')}    - { name: no-such-container-${litellm.name} }\n`,
       );
       // The agent's run and the command's at once (each waits 20 s for the call).
       const [sql, json] = await Promise.all([

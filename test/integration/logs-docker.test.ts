@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AgentProcess, AgentSlot, REPO, sumSamples, tempDir } from '../support/agent-proc.js';
 import {
   docker,
+  doneCount,
   ensureDocker,
   removeContainer,
   removeTestContainers,
   runContainer,
   uniqueName,
+  waitDone,
 } from '../support/docker.js';
 
 // Log tailing against a real Docker engine: busybox containers that replay LiteLLM log lines at a
@@ -53,23 +55,13 @@ async function truth(name: string): Promise<Truth> {
   };
 }
 
-function sum(text: string, metric: string, labels: Record<string, string>): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
-
 async function counted(agent: AgentProcess, container: string): Promise<Truth> {
   const text = await agent.text('/metrics');
   return {
-    lines: sum(text, 'mcpwatch_log_lines_total', { container }),
-    auth: sum(text, 'mcpwatch_log_matches_total', { container, category: 'auth', kind: 'malformed_key' }),
-    stdout: sum(text, 'mcpwatch_log_lines_total', { container, stream: 'stdout' }),
-    stderr: sum(text, 'mcpwatch_log_lines_total', { container, stream: 'stderr' }),
+    lines: sumSamples(text, 'mcpwatch_log_lines_total', { container }),
+    auth: sumSamples(text, 'mcpwatch_log_matches_total', { container, category: 'auth', kind: 'malformed_key' }),
+    stdout: sumSamples(text, 'mcpwatch_log_lines_total', { container, stream: 'stdout' }),
+    stderr: sumSamples(text, 'mcpwatch_log_lines_total', { container, stream: 'stderr' }),
   };
 }
 
@@ -115,22 +107,6 @@ async function waitMetric(
   return Date.now() - t0;
 }
 
-/** How many runs of the container's script have finished (DONE lines in its log). */
-async function doneCount(name: string): Promise<number> {
-  const r = await docker(['logs', name], { allowFail: true });
-  return (r.stdout.match(/^DONE$/gm) ?? []).length;
-}
-
-async function waitDone(name: string, times = 1, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = await docker(['logs', name], { allowFail: true });
-    if ((r.stdout.match(/^DONE$/gm) ?? []).length >= times) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} did not finish writing`);
-}
-
 /** Waits until the container's log has not grown for `quietMs`. */
 async function waitQuiet(name: string, quietMs = 1_500, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -148,25 +124,26 @@ async function waitQuiet(name: string, quietMs = 1_500, timeoutMs = 60_000): Pro
 }
 
 describe('log tailing against a real Docker engine', () => {
-  let agent: AgentProcess | undefined;
+  const agent = new AgentSlot();
   let stateDir: string;
+  const startAgent = (containers: string, extraYaml = ''): Promise<AgentProcess> =>
+    agent.start(`logLevel: debug\nstateDir: ${stateDir}\nlogs:\n  containers:\n${containers}${extraYaml}`);
 
-  async function startAgent(containers: string, extraYaml = ''): Promise<AgentProcess> {
-    const port = await freePort();
-    const cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}\nlogLevel: debug\nstateDir: ${stateDir}\nlogs:\n  containers:\n${containers}${extraYaml}`,
-    );
-    agent = await AgentProcess.start(cfg, port);
-    return agent;
+  /** A container writing `lines` lines 10 ms apart (`extraArgs` for docker run), tailed from its start: the tail up. */
+  async function tailedWriter(prefix: string, lines: number, extraArgs: string[]) {
+    const name = uniqueName(prefix);
+    await runContainer({ name, cmd: writer(lines, 10_000), extraArgs });
+    const a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
+    await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1);
+    return { name, a };
   }
 
-  beforeAll(() => {
-    ensureDocker();
+  beforeAll(() => ensureDocker());
+  beforeEach(() => {
+    stateDir = tempDir();
   });
   afterEach(async () => {
-    await agent?.stop('SIGKILL');
-    agent = undefined;
+    await agent.kill();
     await removeTestContainers();
   });
   afterAll(async () => {
@@ -174,7 +151,6 @@ describe('log tailing against a real Docker engine', () => {
   });
 
   it('counts every line and auth record of a running container, and masks keys in /status', async () => {
-    stateDir = tempDir();
     const name = uniqueName('ll-steady');
     await runContainer({ name, cmd: writer(300) });
     const a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
@@ -193,11 +169,7 @@ describe('log tailing against a real Docker engine', () => {
   });
 
   it('follows the container through docker restart, stop + start, and rm -f + run (new id)', async () => {
-    stateDir = tempDir();
-    const name = uniqueName('ll-restart');
-    await runContainer({ name, cmd: writer(200, 10_000), extraArgs: ['--stop-timeout', '1'] });
-    const a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
-    await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1);
+    const { name, a } = await tailedWriter('ll-restart', 200, ['--stop-timeout', '1']);
 
     // restart mid-stream (the script starts over; Docker keeps one log for the container). When
     // mcpwatch took long to start, the first run may have ended before the restart: what is
@@ -233,7 +205,6 @@ describe('log tailing against a real Docker engine', () => {
   }, 120_000);
 
   it('waits for a container that does not exist yet (degraded, not failing), then follows it', async () => {
-    stateDir = tempDir();
     const name = uniqueName('ll-later');
     const a = await startAgent(`    - { name: ${name} }\n`);
     await waitMetric(a, 'mcpwatch_docker_up', {}, 1);
@@ -252,7 +223,6 @@ describe('log tailing against a real Docker engine', () => {
   });
 
   it('begins at the end of the log on the very first start, unless from: beginning', async () => {
-    stateDir = tempDir();
     const name = uniqueName('ll-end');
     await runContainer({ name, cmd: writer(30, 1_000, 'while true; do read x; done') });
     await waitDone(name);
@@ -263,7 +233,6 @@ describe('log tailing against a real Docker engine', () => {
   });
 
   it('survives mcpwatch being stopped and restarted mid-stream: no line recounted, none missed', async () => {
-    stateDir = tempDir();
     const name = uniqueName('ll-self');
     await runContainer({ name, cmd: writer(400, 10_000) });
     let a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
@@ -290,7 +259,6 @@ describe('log tailing against a real Docker engine', () => {
   }, 90_000);
 
   it('reads a TTY container (raw stream, \\r\\n) and a 1 MB line', async () => {
-    stateDir = tempDir();
     const tty = uniqueName('ll-tty');
     const big = uniqueName('ll-big');
     await runContainer({ name: tty, cmd: writer(100), extraArgs: ['-t'] });
@@ -308,11 +276,7 @@ describe('log tailing against a real Docker engine', () => {
   });
 
   it('survives the Docker daemon being killed and restarted while lines keep coming', async () => {
-    stateDir = tempDir();
-    const name = uniqueName('ll-daemon');
-    await runContainer({ name, cmd: writer(600, 10_000), extraArgs: ['--restart', 'always'] });
-    const a = await startAgent(`    - { name: ${name}, from: beginning }\n`);
-    await waitMetric(a, 'mcpwatch_log_tail_up', { container: name }, 1);
+    const { name, a } = await tailedWriter('ll-daemon', 600, ['--restart', 'always']);
     await new Promise((r) => setTimeout(r, 1_000));
 
     const pid = execFileSync('pgrep', ['-xo', 'dockerd'], { encoding: 'utf8' }).trim();

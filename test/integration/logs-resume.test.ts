@@ -1,8 +1,16 @@
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
-import { DOCKER_SOCKET, docker, ensureDocker, removeContainer, runContainer, uniqueName } from '../support/docker.js';
+import { AgentProcess, AgentSlot, sumSamples, tempDir } from '../support/agent-proc.js';
+import {
+  docker,
+  DOCKER_SOCKET,
+  ensureDocker,
+  removeContainer,
+  runContainer,
+  uniqueName,
+  waitDone,
+} from '../support/docker.js';
 
 // Against a real Docker engine:
 // - mcpwatch reaches Docker only through a GET-only proxy that lets through what
@@ -33,24 +41,8 @@ async function truthLines(name: string): Promise<number> {
   return `${r.stdout}${r.stderr}`.split('\n').length - 1;
 }
 
-async function waitDone(name: string, times = 1, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = await docker(['logs', name], { allowFail: true });
-    if ((r.stdout.match(/^DONE$/gm) ?? []).length >= times) return;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${name} did not finish writing`);
-}
-
-function linesMetric(text: string, container: string): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('mcpwatch_log_lines_total{') && line.includes(`container="${container}"`))
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+const linesMetric = (text: string, container: string): number =>
+  sumSamples(text, 'mcpwatch_log_lines_total', { container });
 
 /** Waits until /metrics shows `want` lines for the container, then checks that it stays there. */
 async function expectLines(agent: AgentProcess, container: string, want: number, timeoutMs = 30_000): Promise<void> {
@@ -114,23 +106,15 @@ async function startProxy(): Promise<Proxy> {
 }
 
 describe('log tailing: read-only access, and resuming under concurrent stdout/stderr', () => {
-  let agent: AgentProcess | undefined;
+  const agent = new AgentSlot();
   let proxy: Proxy | undefined;
   const containers: string[] = [];
+  const startAgent = (stateDir: string, yaml: string): Promise<AgentProcess> =>
+    agent.start(`stateDir: ${stateDir}\n${yaml}`);
 
-  async function startAgent(stateDir: string, yaml: string): Promise<AgentProcess> {
-    const port = await freePort();
-    const cfg = writeConfig(tempDir(), `listen: 127.0.0.1:${port}\nstateDir: ${stateDir}\n${yaml}`);
-    agent = await AgentProcess.start(cfg, port);
-    return agent;
-  }
-
-  beforeAll(() => {
-    ensureDocker();
-  });
+  beforeAll(() => ensureDocker());
   afterEach(async () => {
-    await agent?.stop('SIGKILL');
-    agent = undefined;
+    await agent.kill();
     await proxy?.close();
     proxy = undefined;
     for (const c of containers.splice(0)) await removeContainer(c);
@@ -145,12 +129,12 @@ describe('log tailing: read-only access, and resuming under concurrent stdout/st
       tempDir(),
       `logs:\n  docker: { url: "${proxy.url}" }\n  containers:\n    - { name: ${name}, from: beginning }\n`,
     );
-    await waitDone(name);
+    await waitDone(name, 1, 60_000);
     await expectLines(a, name, await truthLines(name));
     expect(await a.metric('mcpwatch_docker_up')).toBe(1);
 
     await docker(['restart', '-t', '0', name]);
-    await waitDone(name, 2);
+    await waitDone(name, 2, 60_000);
     await expectLines(a, name, await truthLines(name));
 
     expect(proxy.refused).toEqual([]);
@@ -185,11 +169,11 @@ describe('log tailing: read-only access, and resuming under concurrent stdout/st
         .map((l) => JSON.parse(l) as { container: string; lines: number });
       expect(stopped).toEqual([expect.objectContaining({ container: name })]);
       counted.push(stopped[0]!.lines);
-      agent = undefined;
+      agent.current = undefined;
       await new Promise((r) => setTimeout(r, 300)); // lines written while mcpwatch is down
     }
     const last = await startAgent(stateDir, yaml);
-    await waitDone(name);
+    await waitDone(name, 1, 60_000);
     const total = await truthLines(name);
     expect(counted.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3); // the restarts cut the stream
     await expectLines(last, name, total - counted.reduce((x, y) => x + y, 0));

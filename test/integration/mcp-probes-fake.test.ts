@@ -457,6 +457,14 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     return { res, ms: performance.now() - t0 };
   }
 
+  /** A run of `name` fails with protocol_error at once (well within its timeout), for `reason` (equal, or matching). */
+  async function expectProtocolErrorAtOnce(name: string, reason: string | RegExp): Promise<void> {
+    const { res, ms } = await timed(name);
+    expect(res.outcome).toBe('protocol_error');
+    expect(res.reason).toEqual(typeof reason === 'string' ? reason : expect.stringMatching(reason));
+    expect(ms).toBeLessThan(TIMEOUT_MS / 2);
+  }
+
   it('a server that accepts and never answers: timeout in initialize, on time', async () => {
     gw.rules = [{ on: 'initialize', fault: { kind: 'hang' } }];
     const { res, ms } = await timed('cat-plain');
@@ -488,18 +496,12 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
 
   it('an SSE stream that stops in the middle of an event: protocol_error at once', async () => {
     gw.rules = [{ on: 'initialize', fault: { kind: 'sse_cut' } }];
-    const { res, ms } = await timed('cat-plain');
-    expect(res.outcome).toBe('protocol_error');
-    expect(res.reason).toBe('the SSE stream from gw ended in the middle of an event');
-    expect(ms).toBeLessThan(TIMEOUT_MS / 2);
+    await expectProtocolErrorAtOnce('cat-plain', 'the SSE stream from gw ended in the middle of an event');
   });
 
   it('an event that is not JSON on a stream: protocol_error at once, not a timeout', async () => {
     gw.rules = [{ on: 'tools/list', fault: { kind: 'bad_event' } }];
-    const { res, ms } = await timed('cat-plain');
-    expect(res.outcome).toBe('protocol_error');
-    expect(res.reason).toMatch(/^invalid MCP message from gw: Unexpected token/);
-    expect(ms).toBeLessThan(TIMEOUT_MS / 2);
+    await expectProtocolErrorAtOnce('cat-plain', /^invalid MCP message from gw: Unexpected token/);
   });
 
   it('invalid JSON-RPC and non-JSON answers: protocol_error', async () => {
@@ -572,10 +574,7 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     expect(['protocol_error', 'http_error']).toContain(a.outcome);
     gw.reset();
     gw.rules = [{ on: 'GET', fault: { kind: 'sse_cut' } }];
-    const { res, ms } = await timed('cat-sse');
-    expect(res.outcome).toBe('protocol_error');
-    expect(res.reason).toBe('the SSE stream from sse ended in the middle of an event');
-    expect(ms).toBeLessThan(TIMEOUT_MS / 2);
+    await expectProtocolErrorAtOnce('cat-sse', 'the SSE stream from sse ended in the middle of an event');
   });
 
   it('memory stays flat over repeated 50 MB answers and failures; no connection is left open', async () => {

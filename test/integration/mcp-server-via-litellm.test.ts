@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePort, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, runCli, startAgentWith, tempDir, writeConfig } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
 import { LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
 
@@ -19,24 +19,20 @@ describe.each(LITELLM_VERSIONS)('mcpwatch behind LiteLLM %s', (version) => {
 
   beforeAll(async () => {
     gw = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}
-targets:
+    agent = await startAgentWith(
+      `targets:
   gw: { url: "${gw.url}" }
 probes:
   - { name: gw-live, type: http, target: gw, auth: false, every: 1h }
 mcpServer: { enabled: true, token: "${TOKEN}" }
 `,
     );
-    agent = await AgentProcess.start(cfg, port);
     litellm = await startLiteLLM({
       version,
       servers: {
         monitoring: {
           transport: 'http',
-          url: `http://127.0.0.1:${port}/mcp`,
+          url: `${agent.baseUrl}/mcp`,
           auth_type: 'bearer_token',
           authentication_token: TOKEN,
         },

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
+import { TOOL_NAMES } from '../support/fake-agent-port.js';
 import { TestHttpServer } from '../support/http-server.js';
 import { inspector } from '../support/inspector.js';
 
@@ -74,14 +75,7 @@ mcpServer:
 
   it('lists its read-only tools', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual([
-      'get_health',
-      'list_probes',
-      'get_probe_result',
-      'run_probe',
-      'get_recent_auth_errors',
-      'get_catalog',
-    ]);
+    expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
     for (const t of tools) expect(t.annotations?.readOnlyHint, t.name).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badRequest } from '../support/bad-client.js';
-import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, startAgentWith, sumSamples, tempDir } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
 import { ensureMcpServers, LITELLM_VERSIONS } from '../support/litellm.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
@@ -9,15 +9,8 @@ import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm
 // the log of a real LiteLLM running in a real container. Real bad clients send their requests
 // from another address (127.0.0.2, as a client on another host would) at the same moments.
 
-function sumMatches(text: string, labels: Record<string, string>): number {
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('mcpwatch_log_matches_total{')) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
-}
+const sumMatches = (text: string, labels: Record<string, string>): number =>
+  sumSamples(text, 'mcpwatch_log_matches_total', labels);
 
 describe.each(LITELLM_VERSIONS)('origin of auth errors, LiteLLM %s in a container', (version) => {
   let litellm: LiteLLMContainer;
@@ -36,11 +29,8 @@ describe.each(LITELLM_VERSIONS)('origin of auth errors, LiteLLM %s in a containe
         },
       },
     });
-    const port = await freePort();
-    const cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}
-stateDir: ${tempDir()}
+    agent = await startAgentWith(
+      `stateDir: ${tempDir()}
 targets:
   gw: { url: "${litellm.url}", apiKey: "${litellm.masterKey}", timeout: 30s }
 probes:
@@ -50,12 +40,7 @@ logs:
     - { name: ${litellm.name} }
 `,
     );
-    agent = await AgentProcess.start(cfg, port);
-    await agent.waitFor(
-      async () => (await agent.metric('mcpwatch_log_tail_up', { container: litellm.name })) === 1,
-      20_000,
-      'tail up',
-    );
+    await agent.waitForTail(litellm.name);
     await agent.waitFor(
       async () => (await agent.metric('mcp_probe_success', { probe: 'guard' })) === 1,
       60_000,

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
+import { AgentProcess, REPO, startAgentWith } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
 import { ensureDocker, removeContainer, runContainer, uniqueName } from '../support/docker.js';
 import { startPrometheus, type Prometheus } from '../support/prometheus.js';
@@ -49,11 +49,8 @@ describe('alerts and dashboard against a real Prometheus', () => {
       ],
     });
     gw = await new TestHttpServer().start();
-    const port = await freePort();
-    const cfg = writeConfig(
-      tempDir(),
-      `listen: 127.0.0.1:${port}
-targets:
+    agent = await startAgentWith(
+      (port) => `targets:
   gw: { url: "${gw.url}", apiKey: sk-prom-test-0123456789abcdef }
   self: { url: "http://127.0.0.1:${port}", apiKey: "${TOKEN}", mcpPath: /mcp }
 probes:
@@ -66,8 +63,7 @@ logs:
 mcpServer: { enabled: true, token: "${TOKEN}" }
 `,
     );
-    agent = await AgentProcess.start(cfg, port);
-    prom = await startPrometheus({ targets: [`127.0.0.1:${port}`], forSeconds: 3 });
+    prom = await startPrometheus({ targets: [`127.0.0.1:${agent.port}`], forSeconds: 3 });
   }, 120_000);
   afterAll(async () => {
     await prom?.stop();

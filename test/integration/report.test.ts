@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/cli/report-render.js';
@@ -19,11 +19,8 @@ describe(`mcpwatch report, LiteLLM ${DEFAULT_LITELLM_VERSION} in a container`, (
   let litellm: LiteLLMContainer;
   let dir: string;
   let probes: string;
-  const file = (name: string, text: string): string => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
+  /** Writes a client's file into `dir`; its path. */
+  const file = (name: string, text: string): string => writeConfig(dir, text, name);
   const config = (extraProbes = '', extraContainers = ''): string =>
     writeConfig(
       dir,

@@ -37,6 +37,14 @@ async function exported(agent: AgentProcess): Promise<string[]> {
   return [...new Set([...text.matchAll(/^mcp_probe_runs_total\{probe="([^"]+)"/gm)].map((m) => m[1]!))].sort();
 }
 
+/** Until Prometheus `p` sees `n` probes, each once (`what`: the wait, as a failure names it). */
+async function eachProbeOnce(p: Prometheus, n: number, what: string): Promise<void> {
+  await until(what, 45_000, async () => {
+    const counts = await p.query('count by (probe) (mcp_probe_success)');
+    return counts.length === n && counts.every((c) => c.value[1] === '1') ? true : undefined;
+  });
+}
+
 async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -163,10 +171,7 @@ describe('shards: three replicas share the probes', () => {
     });
     const p = prom;
     // The HA partner of shard 0 is not started yet: its target is down, the shard is not.
-    await until('100 probes, each once', 45_000, async () => {
-      const counts = await p.query('count by (probe) (mcp_probe_success)');
-      return counts.length === 100 && counts.every((c) => c.value[1] === '1') ? true : undefined;
-    });
+    await eachProbeOnce(p, 100, '100 probes, each once');
     expect((await p.query('count(mcp_probe_success == 1)'))[0]?.value[1]).toBe('100');
     expect(
       (await p.query('count by (shard) (mcp_probe_success)')).map((r) => [r.metric.shard, r.value[1]]).sort(),
@@ -180,10 +185,7 @@ describe('shards: three replicas share the probes', () => {
     await replicas[1]!.stop();
     replicas[1] = await AgentProcess.start(configs[1]!, ports[1]!, {}, argsOf(1));
     await expectPartition((i) => i);
-    await until('100 probes, each once, after the restart', 45_000, async () => {
-      const counts = await prom!.query('count by (probe) (mcp_probe_success)');
-      return counts.length === 100 && counts.every((c) => c.value[1] === '1') ? true : undefined;
-    });
+    await eachProbeOnce(prom!, 100, '100 probes, each once, after the restart');
   }, 90_000);
 
   it('the same after a reload that adds probes (each lands on one replica)', async () => {
@@ -194,10 +196,7 @@ describe('shards: three replicas share the probes', () => {
       expect(res.status).toBe(200);
     }
     await expectPartition((i) => i);
-    await until('110 probes, each once, after the reload', 45_000, async () => {
-      const counts = await prom!.query('count by (probe) (mcp_probe_success)');
-      return counts.length === 110 && counts.every((c) => c.value[1] === '1') ? true : undefined;
-    });
+    await eachProbeOnce(prom!, 110, '110 probes, each once, after the reload');
   }, 90_000);
 
   it('a reload that changes the shard itself: replicas 0 and 1 swap; --shard wins over the config on reload', async () => {

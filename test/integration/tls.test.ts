@@ -98,10 +98,15 @@ probes:
     await gw?.stop();
   });
 
-  it('a leaf expiring in 10 days under a CA good for a year: the leaf is the earliest', async () => {
-    const res = await r.run('leaf10');
+  /** The TLS facts of a run of `probe`, which must succeed. */
+  async function tlsOfOkRun(probe: string): Promise<unknown> {
+    const res = await r.run(probe);
     expect(res.outcome, res.reason).toBe('ok');
-    expect(res.tls).toEqual({
+    return res.tls;
+  }
+
+  it('a leaf expiring in 10 days under a CA good for a year: the leaf is the earliest', async () => {
+    expect(await tlsOfOkRun('leaf10')).toEqual({
       version: 'TLSv1.3',
       subject: 'CN=litellm.test',
       issuer: 'CN=mcpwatch test CA',
@@ -116,9 +121,7 @@ probes:
   });
 
   it('the reverse: a CA expiring in 5 days under a leaf good for 60 is the earliest, named', async () => {
-    const res = await r.run('shortca');
-    expect(res.outcome, res.reason).toBe('ok');
-    expect(res.tls).toMatchObject({
+    expect(await tlsOfOkRun('shortca')).toMatchObject({
       notAfter: leaf60.notAfter,
       earliestNotAfter: shortCa.notAfter,
       earliestSubject: 'CN=mcpwatch short-lived CA',
@@ -127,9 +130,7 @@ probes:
   });
 
   it('an intermediate expiring first, in a chain of three', async () => {
-    const res = await r.run('chain');
-    expect(res.outcome, res.reason).toBe('ok');
-    expect(res.tls).toMatchObject({
+    expect(await tlsOfOkRun('chain')).toMatchObject({
       issuer: 'CN=mcpwatch test intermediate',
       notAfter: leafUnderIntermediate.notAfter,
       earliestNotAfter: intermediate.notAfter,

@@ -5,6 +5,7 @@ import { containerRules, litellmRules } from '../../src/logs/litellm-rules.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import { RuleSet } from '../../src/logs/rules.js';
 import { asFrames, LITELLM_FIXTURES as FIXTURES, runPipeline } from '../support/log-pipeline.js';
+import { recordWith } from '../support/log-records.js';
 
 function readOrEmpty(file: string): string {
   try {
@@ -94,19 +95,8 @@ describe('the litellm rule set on real LiteLLM output', () => {
 });
 
 describe('the litellm rule set', () => {
-  const rec = (over: Partial<LogRecord>): LogRecord => ({
-    stream: 'stderr',
-    kind: 'litellm',
-    ts: '',
-    message: '',
-    text: '',
-    lines: 1,
-    logger: 'LiteLLM Proxy',
-    level: 'ERROR',
-    ...over,
-  });
   const auth = (msg: string): string | undefined => {
-    const r = rec({ message: `litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - ${msg}` });
+    const r = recordWith({ message: `litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - ${msg}` });
     return new RuleSet(litellmRules()).atRequester(r, [])[0]?.kind;
   };
   it.each([
@@ -144,7 +134,7 @@ describe('the litellm rule set', () => {
       undefined,
     ],
   ])('mcp: %s', (message, kind, server) => {
-    const m = new RuleSet(litellmRules()).atStart(rec({ message, level: 'WARNING', logger: 'LiteLLM' }));
+    const m = new RuleSet(litellmRules()).atStart(recordWith({ message, level: 'WARNING', logger: 'LiteLLM' }));
     expect(m).toEqual([{ category: 'mcp', kind, rule: expect.any(String), ...(server && { server }) }]);
   });
 
@@ -152,13 +142,16 @@ describe('the litellm rule set', () => {
     const rs = new RuleSet(litellmRules());
     expect(
       rs.atEnd(
-        rec({ message: 'Error handling MCP request: boom', text: 'Error handling MCP request: boom\nRuntimeError: x' }),
+        recordWith({
+          message: 'Error handling MCP request: boom',
+          text: 'Error handling MCP request: boom\nRuntimeError: x',
+        }),
         [],
       )[0]?.kind,
     ).toBe('request_failed');
     expect(
       rs.atEnd(
-        rec({
+        recordWith({
           message: 'Error handling MCP request: ',
           text: 'Error handling MCP request: \nlitellm.proxy._types.ProxyException',
         }),
@@ -170,7 +163,7 @@ describe('the litellm rule set', () => {
   it('http: 401, 403, 429 and 5xx access lines, nothing else', () => {
     const rs = new RuleSet(litellmRules());
     const kinds = [200, 202, 307, 400, 401, 403, 404, 429, 500, 503].map(
-      (status) => rs.atStart(rec({ kind: 'access', http: { method: 'POST', path: '/mcp/', status } }))[0]?.kind,
+      (status) => rs.atStart(recordWith({ kind: 'access', http: { method: 'POST', path: '/mcp/', status } }))[0]?.kind,
     );
     expect(kinds).toEqual([undefined, undefined, undefined, undefined, '401', '403', undefined, '429', '500', '503']);
   });

@@ -6,6 +6,7 @@ import { litellmRules } from '../../src/logs/litellm-rules.js';
 import { LogRead, RECORD_IDLE_MS, type ReadSink } from '../../src/logs/log-read.js';
 import { RuleSet } from '../../src/logs/rules.js';
 import { frame } from '../support/docker-frames.js';
+import { NO_KEY_LINE } from '../support/log-records.js';
 import { until } from '../support/until.js';
 
 // One read of a container's log, on a stream that stands in for Docker's: what is counted, when
@@ -17,8 +18,6 @@ function line(stream: 1 | 2, text: string): Buffer {
   return frame(stream, `2026-11-24T10:00:00.${String(n).padStart(9, '0')}Z ${text}\n`);
 }
 
-const AUTH =
-  '10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
 const ACCESS_401 = 'INFO:     10.0.0.1:5 - "POST /mcp/ HTTP/1.1" 401 Unauthorized';
 
 function read(cursor = new Cursor({ id: 'c' })) {
@@ -60,7 +59,7 @@ describe('LogRead', () => {
 
   it('ends a record waiting for continuation lines once its stream is quiet, without the stream ending', async () => {
     const { stream, got } = read();
-    stream.write(line(2, AUTH));
+    stream.write(line(2, NO_KEY_LINE));
     await turn();
     await turn();
     expect(got.ended).toEqual([]);
@@ -73,7 +72,7 @@ describe('LogRead', () => {
 
   it('at the end of the stream, what came just before still counts, the pipeline ends, and done resolves', async () => {
     const { stream, got, settled } = read();
-    stream.write(line(2, AUTH));
+    stream.write(line(2, NO_KEY_LINE));
     stream.end(line(1, 'last'));
     expect(await settled).toBe('resolved');
     expect(got).toMatchObject({ lines: 2, ended: ['other', 'litellm'], matches: ['auth/missing_key'] });

@@ -9,12 +9,10 @@ import {
   uniqueName,
   waitForLogs,
 } from '../support/docker.js';
+import { NO_KEY_LINE } from '../support/log-records.js';
 
 // A time window of a container's log, read once from the real Docker engine (what `mcpwatch probe`
 // shows of the gateway's log about a failed run).
-
-const AUTH =
-  '10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
 
 describe('reading a window of a log', () => {
   const docker = { socketPath: DOCKER_SOCKET };
@@ -29,7 +27,7 @@ describe('reading a window of a log', () => {
     name = uniqueName('window');
     before = Date.now() - 1_000;
     // Two records, a second apart; the window between them holds only the second.
-    const script = `echo 'first record'; sleep 1.5; echo '${AUTH}' >&2; echo 'Requester IP Address:10.0.0.9' >&2; sleep 0.2; echo DONE; sleep 3600`;
+    const script = `echo 'first record'; sleep 1.5; echo '${NO_KEY_LINE}' >&2; echo 'Requester IP Address:10.0.0.9' >&2; sleep 0.2; echo DONE; sleep 3600`;
     ({ id } = await runContainer({ name, cmd: ['sh', '-c', script] }));
     await waitForLogs(name, 'first record');
     between = Date.now() + 500;
@@ -44,12 +42,12 @@ describe('reading a window of a log', () => {
     expect(all.overrun).toBe(false);
     expect(all.records.map((r) => [r.stream, r.kind, r.text.split('\n')[0]])).toEqual([
       ['stdout', 'other', 'first record'],
-      ['stderr', 'litellm', AUTH],
+      ['stderr', 'litellm', NO_KEY_LINE],
       ['stdout', 'other', 'DONE'],
     ]);
     expect(all.records.every((r) => r.container === name && r.at >= before)).toBe(true);
     const later = await readLogWindow(docker, container(name), between, Date.now());
-    expect(later.records.map((r) => r.text.split('\n')[0])).toEqual([AUTH, 'DONE']);
+    expect(later.records.map((r) => r.text.split('\n')[0])).toEqual([NO_KEY_LINE, 'DONE']);
   });
 
   it('reports each match and each complete record to its sink, and returns the container id', async () => {

@@ -72,24 +72,15 @@ describe('log pipeline fuzz', () => {
     );
   });
 
-  it('arbitrary bytes as a framed stream: only FrameError', () => {
+  it.each([
+    ['a framed stream: only FrameError', false],
+    ['a TTY stream: never throws', true],
+  ])('arbitrary bytes as %s', (_what, tty) => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) =>
         run(
           chunks.map((c) => Buffer.from(c)),
-          false,
-        ),
-      ),
-      { numRuns: 500 },
-    );
-  });
-
-  it('arbitrary bytes as a TTY stream: never throws', () => {
-    fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) =>
-        run(
-          chunks.map((c) => Buffer.from(c)),
-          true,
+          tty,
         ),
       ),
       { numRuns: 500 },

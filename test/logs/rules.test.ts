@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { litellmRules } from '../../src/logs/litellm-rules.js';
-import type { LogRecord } from '../../src/logs/records.js';
 import { extraRule, firstLine, firstLines, type Rule, RuleSet } from '../../src/logs/rules.js';
-
-const rec = (over: Partial<LogRecord>): LogRecord => ({
-  stream: 'stderr',
-  kind: 'litellm',
-  ts: '',
-  message: '',
-  text: '',
-  lines: 1,
-  logger: 'LiteLLM Proxy',
-  level: 'ERROR',
-  ...over,
-});
+import { recordWith } from '../support/log-records.js';
 
 /** A rule that matches records whose text contains `word`. */
 const rule = (name: string, category: Rule['category'], when: Rule['when'], word: string): Rule => ({
@@ -31,7 +19,7 @@ describe('RuleSet', () => {
     ]);
     expect(
       rs.atStart(
-        rec({
+        recordWith({
           kind: 'access',
           text: 'INFO:     1.2.3.4:5 - "GET / HTTP/1.1" 401 x',
           http: { method: 'GET', path: '/', status: 401 },
@@ -58,7 +46,7 @@ describe('RuleSet', () => {
     ['end: categories not matched before', 'boom', 'end', ['auth'], ['e1']],
     ['end: none matched before', 'boom', 'end', [], ['e1', 'e2']],
   ] as const)('%s', (_name, text, when, before, rules) => {
-    const r = rec({ text });
+    const r = recordWith({ text });
     const matched = before.map((category) => ({ category, kind: 'x', rule: 'x' }));
     const got =
       when === 'start' ? rs.atStart(r) : when === 'requester' ? rs.atRequester(r, matched) : rs.atEnd(r, matched);
@@ -66,15 +54,17 @@ describe('RuleSet', () => {
   });
 
   it('gives the server a rule names, and nothing for a duplicate record', () => {
-    expect(rs.atStart(rec({ text: 'srv' }))).toEqual([{ category: 'mcp', kind: 'm1', rule: 'm1', server: 'mcp_x' }]);
-    expect(rs.atStart(rec({ text: 'boom srv', duplicate: true }))).toEqual([]);
-    expect(rs.atEnd(rec({ text: 'boom', duplicate: true }), [])).toEqual([]);
+    expect(rs.atStart(recordWith({ text: 'srv' }))).toEqual([
+      { category: 'mcp', kind: 'm1', rule: 'm1', server: 'mcp_x' },
+    ]);
+    expect(rs.atStart(recordWith({ text: 'boom srv', duplicate: true }))).toEqual([]);
+    expect(rs.atEnd(recordWith({ text: 'boom', duplicate: true }), [])).toEqual([]);
   });
 
   it('an extra rule reads the first line only', () => {
     const x = new RuleSet([extraRule({ name: 'x', category: 'mcp', kind: 'k', regex: 'needle' })]);
-    expect(x.atStart(rec({ text: 'needle here\nmore' })).map((m) => m.kind)).toEqual(['k']);
-    expect(x.atStart(rec({ text: 'first\nneedle on the second line' }))).toEqual([]);
+    expect(x.atStart(recordWith({ text: 'needle here\nmore' })).map((m) => m.kind)).toEqual(['k']);
+    expect(x.atStart(recordWith({ text: 'first\nneedle on the second line' }))).toEqual([]);
   });
 });
 

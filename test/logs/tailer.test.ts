@@ -17,19 +17,17 @@ import {
   uniqueName,
   waitForLogs,
 } from '../support/docker.js';
+import { NO_KEY_LINE } from '../support/log-records.js';
 import { until } from '../support/until.js';
 
 // One container's tail against the real Docker engine: busybox containers with a known output,
 // restarted, re-created and started late. The oracle is what the containers wrote.
 
-const AUTH =
-  '10:00:00 - LiteLLM Proxy:ERROR: auth_exception_handler.py:79 - litellm.proxy.proxy_server.user_api_key_auth(): Exception occured - No api key passed in.';
-
 /** `n` numbered stdout lines and one auth record on stderr, each time the container starts; then it waits. */
 const writer = (n: number): string[] => [
   'sh',
   '-c',
-  `i=0; while [ $i -lt ${n} ]; do echo "line $i"; i=$((i+1)); done; echo '${AUTH}' >&2; echo DONE; sleep 3600`,
+  `i=0; while [ $i -lt ${n} ]; do echo "line $i"; i=$((i+1)); done; echo '${NO_KEY_LINE}' >&2; echo DONE; sleep 3600`,
 ];
 
 class Recorder implements TailerEvents {

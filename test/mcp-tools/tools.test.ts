@@ -12,8 +12,10 @@ import {
   INIT_PARAMS,
   SK_KEY,
   statusDocument,
+  TOOL_NAMES,
   toolAnswer,
   type RpcMessage,
+  unseenCatalog,
 } from '../support/fake-agent-port.js';
 
 // The monitoring tools against a fake port, through an MCP server on an in-memory transport: the
@@ -72,14 +74,7 @@ describe('the monitoring tools', () => {
     const msg = await mcp.rpc('tools/list', {}, 2);
     expect(msg.id).toBe(2);
     const tools = msg.result.tools;
-    expect(tools.map((t) => t.name)).toEqual([
-      'get_health',
-      'list_probes',
-      'get_probe_result',
-      'run_probe',
-      'get_recent_auth_errors',
-      'get_catalog',
-    ]);
+    expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
     for (const t of tools) expect(t.annotations?.readOnlyHint, t.name).toBe(true);
   });
 
@@ -313,18 +308,7 @@ describe('the monitoring tools', () => {
   });
 
   it('get_catalog: every catalog, or one target', async () => {
-    const catalog = (probe: string, target: string): CatalogView => ({
-      probe,
-      target,
-      servers: ['github'],
-      seenAt: null,
-      fingerprint: null,
-      toolsPerServer: {},
-      tools: [],
-      lastChange: null,
-      lastOutcome: null,
-    });
-    port.catalogList = [catalog('a-cat', 'gw'), catalog('b-cat', 'other')];
+    port.catalogList = [unseenCatalog('a-cat', 'gw'), unseenCatalog('b-cat', 'other')];
     expect(toolAnswer<CatalogView[]>(await call('get_catalog'))).toEqual(port.catalogList);
     expect(toolAnswer<CatalogView[]>(await call('get_catalog', { target: 'other' }))).toEqual([port.catalogList[1]]);
   });

@@ -1,18 +1,16 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ORIGINS } from '../../src/correlate/guard.js';
 import { AUTH_KINDS, MCP_KINDS } from '../../src/logs/litellm-rules.js';
 import { LogRecorder } from '../../src/metrics/log-recorder.js';
-import { createMetrics } from '../../src/metrics/registry.js';
 import { samples, value, type Sample } from '../support/exposition.js';
+import { recorderOnTestMetrics } from '../support/runtime-config.js';
 
 let registry: Registry;
 let rec: LogRecorder;
-const text = (): Promise<string> => registry.metrics();
-
+let text: () => Promise<string>;
 beforeEach(() => {
-  registry = new Registry();
-  rec = new LogRecorder(createMetrics(registry, { defaultMetrics: false }));
+  ({ registry, rec, text } = recorderOnTestMetrics((metrics) => new LogRecorder(metrics)));
 });
 
 describe('LogRecorder', () => {
@@ -130,13 +128,12 @@ describe('LogRecorder', () => {
   });
 
   it('dockerUp registers on its own registry only', async () => {
-    const other = new Registry();
-    const otherRec = new LogRecorder(createMetrics(other, { defaultMetrics: false }));
+    const other = recorderOnTestMetrics((metrics) => new LogRecorder(metrics));
     rec.dockerUp(false);
     expect(samples(await text(), 'mcpwatch_docker_up')).toEqual([{ labels: {}, value: 0 }]);
-    expect(await other.metrics()).not.toContain('mcpwatch_docker_up');
-    otherRec.dockerUp(true);
-    expect(samples(await other.metrics(), 'mcpwatch_docker_up')).toEqual([{ labels: {}, value: 1 }]);
+    expect(await other.text()).not.toContain('mcpwatch_docker_up');
+    other.rec.dockerUp(true);
+    expect(samples(await other.text(), 'mcpwatch_docker_up')).toEqual([{ labels: {}, value: 1 }]);
     expect(samples(await text(), 'mcpwatch_docker_up')).toEqual([{ labels: {}, value: 0 }]);
   });
 });

@@ -1,13 +1,11 @@
-import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type Probe, parseConfig } from '../../src/config/parse.js';
-import { formatProblem } from '../../src/config/problems.js';
+import type { Probe } from '../../src/config/parse.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
-import { createMetrics } from '../../src/metrics/registry.js';
-import { OUTCOMES, type ServerState } from '../../src/probes/types.js';
+import { type Outcome, OUTCOMES, type ServerState } from '../../src/probes/types.js';
 import { type CatalogDetails, type CatalogSummary } from '../../src/probes/mcp-catalog/details.js';
 import { type ProbeResult } from '../../src/probes/table.js';
-import { matching, samples, value } from '../support/exposition.js';
+import { type Labels, matching, type Sample, samples, value } from '../support/exposition.js';
+import { configOf, recorderOnTestMetrics } from '../support/runtime-config.js';
 
 // ---- helpers ----
 
@@ -20,11 +18,7 @@ const TARGETS = `targets:
     apiKey: sk-test-abcdef1234567890
 `;
 
-function probes(yaml: string): Probe[] {
-  const r = parseConfig(`${TARGETS}probes:\n${yaml}`, {});
-  if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
-  return r.config.probes;
-}
+const probes = (yaml: string): Probe[] => configOf(`${TARGETS}probes:\n${yaml}`).probes;
 
 const ALL = `  - { name: h, type: http, target: lan, path: /health }
   - { name: c, type: mcp_catalog, target: lan }
@@ -62,19 +56,47 @@ function catalog(toolsPerServer: Record<string, number>, changed = false): Catal
   };
 }
 
-const H = { probe: 'h', target: 'lan', type: 'http' };
-const C = { probe: 'c', target: 'lan', type: 'mcp_catalog' };
-const K = { probe: 'k', target: 'lan', type: 'mcp_call' };
-const G = { probe: 'g', target: 'lan', type: 'auth_guard' };
+const H = { probe: 'h', target: 'lan', type: 'http' } as const;
+const C = { probe: 'c', target: 'lan', type: 'mcp_catalog' } as const;
+const K = { probe: 'k', target: 'lan', type: 'mcp_call' } as const;
+const G = { probe: 'g', target: 'lan', type: 'auth_guard' } as const;
 
-let registry: Registry;
 let rec: ProbeRecorder;
-const text = (): Promise<string> => registry.metrics();
-
+let text: () => Promise<string>;
 beforeEach(() => {
-  registry = new Registry();
-  rec = new ProbeRecorder(createMetrics(registry, { defaultMetrics: false }));
+  ({ rec, text } = recorderOnTestMetrics((metrics) => new ProbeRecorder(metrics)));
 });
+
+type RunArgs = [
+  labels: { probe: string; target: string; type: ProbeResult['type'] },
+  outcome: Outcome,
+  startedAt: number,
+  durationMs: number,
+  more?: Partial<Pick<ProbeResult, 'phases' | 'details' | 'oauth'>>,
+];
+
+/** A run of the probe with these labels: how it ended, when, how long, and `more` (phases, details, oauth). */
+function runOf(...[labels, outcome, startedAt, durationMs, more = {}]: RunArgs): ProbeResult {
+  return result({ ...labels, outcome, startedAt, durationMs, ...more } as ResultInput);
+}
+
+const recordRun = (...run: RunArgs): void => rec.record(runOf(...run));
+
+/** Samples of the probe with `labels` and one more label, `label`: one per entry of `values`, in their order. */
+const samplesOf = (labels: Labels, label: string, values: Record<string, number>): Sample[] =>
+  Object.entries(values).map(([v, value]) => ({ labels: { ...labels, [label]: v }, value }));
+
+/** The gauges of a probe's last run in the scrape `t`, by their names without `mcp_probe_`. */
+const lastRunGauges = (t: string, labels: Labels): Record<string, number | undefined> =>
+  Object.fromEntries(
+    [
+      'success',
+      'last_duration_seconds',
+      'last_run_timestamp_seconds',
+      'last_success_timestamp_seconds',
+      'consecutive_failures',
+    ].map((name) => [name, value(t, `mcp_probe_${name}`, labels)]),
+  );
 
 // ---- tests ----
 
@@ -120,11 +142,9 @@ describe('ProbeRecorder.declare', () => {
   it('keeps the series (and counts) of probes declared again unchanged', async () => {
     const ps = probes(ALL);
     rec.declare(ps);
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 100 }));
+    recordRun(H, 'timeout', T0, 100);
     rec.declare(probes(ALL));
-    rec.record(
-      result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0 + 1000, durationMs: 100 }),
-    );
+    recordRun(H, 'timeout', T0 + 1000, 100);
     const t = await text();
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'timeout' })).toBe(2);
     expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(2);
@@ -135,16 +155,18 @@ describe('ProbeRecorder.record', () => {
   beforeEach(() => rec.declare(probes(ALL)));
 
   it('records a successful run: success, durations, runs by outcome, timestamps of its end in seconds', async () => {
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 250 }));
+    recordRun(H, 'ok', T0, 250);
     const t = await text();
-    expect(value(t, 'mcp_probe_success', H)).toBe(1);
-    expect(value(t, 'mcp_probe_last_duration_seconds', H)).toBe(0.25);
+    expect(lastRunGauges(t, H)).toEqual({
+      success: 1,
+      last_duration_seconds: 0.25,
+      last_run_timestamp_seconds: 1_700_000_000.25,
+      last_success_timestamp_seconds: 1_700_000_000.25,
+      consecutive_failures: 0,
+    });
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'ok' })).toBe(1);
     for (const outcome of OUTCOMES.filter((o) => o !== 'ok'))
       expect(value(t, 'mcp_probe_runs_total', { ...H, outcome })).toBe(0);
-    expect(value(t, 'mcp_probe_last_run_timestamp_seconds', H)).toBe(1_700_000_000.25);
-    expect(value(t, 'mcp_probe_last_success_timestamp_seconds', H)).toBe(1_700_000_000.25);
-    expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(0);
     // the histogram
     expect(value(t, 'mcp_probe_duration_seconds_count', H)).toBe(1);
     expect(value(t, 'mcp_probe_duration_seconds_sum', H)).toBe(0.25);
@@ -157,30 +179,31 @@ describe('ProbeRecorder.record', () => {
   });
 
   it('counts failures in a row, keeps the last success time, and goes back to 0 after a success', async () => {
-    const run = (outcome: ProbeResult['outcome'], startedAt: number, durationMs: number) =>
-      rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome, startedAt, durationMs }));
+    recordRun(H, 'ok', T0, 250);
+    recordRun(H, 'timeout', T0 + 60_000, 10_000);
+    expect(lastRunGauges(await text(), H)).toEqual({
+      success: 0,
+      last_duration_seconds: 10,
+      last_run_timestamp_seconds: 1_700_000_070,
+      last_success_timestamp_seconds: 1_700_000_000.25,
+      consecutive_failures: 1,
+    });
 
-    run('ok', T0, 250);
-    run('timeout', T0 + 60_000, 10_000);
-    let t = await text();
-    expect(value(t, 'mcp_probe_success', H)).toBe(0);
-    expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(1);
-    expect(value(t, 'mcp_probe_last_duration_seconds', H)).toBe(10);
-    expect(value(t, 'mcp_probe_last_run_timestamp_seconds', H)).toBe(1_700_000_070);
-    expect(value(t, 'mcp_probe_last_success_timestamp_seconds', H)).toBe(1_700_000_000.25);
+    recordRun(H, 'http_error', T0 + 120_000, 40);
+    expect(lastRunGauges(await text(), H)).toMatchObject({
+      last_run_timestamp_seconds: 1_700_000_120.04,
+      last_success_timestamp_seconds: 1_700_000_000.25,
+      consecutive_failures: 2,
+    });
 
-    run('http_error', T0 + 120_000, 40);
-    t = await text();
-    expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(2);
-    expect(value(t, 'mcp_probe_last_run_timestamp_seconds', H)).toBe(1_700_000_120.04);
-    expect(value(t, 'mcp_probe_last_success_timestamp_seconds', H)).toBe(1_700_000_000.25);
-
-    run('ok', T0 + 180_000, 500);
-    t = await text();
-    expect(value(t, 'mcp_probe_success', H)).toBe(1);
-    expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(0);
-    expect(value(t, 'mcp_probe_last_success_timestamp_seconds', H)).toBe(1_700_000_180.5);
-    expect(value(t, 'mcp_probe_last_run_timestamp_seconds', H)).toBe(1_700_000_180.5);
+    recordRun(H, 'ok', T0 + 180_000, 500);
+    const t = await text();
+    expect(lastRunGauges(t, H)).toMatchObject({
+      success: 1,
+      last_run_timestamp_seconds: 1_700_000_180.5,
+      last_success_timestamp_seconds: 1_700_000_180.5,
+      consecutive_failures: 0,
+    });
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'ok' })).toBe(2);
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'timeout' })).toBe(1);
     expect(value(t, 'mcp_probe_runs_total', { ...H, outcome: 'http_error' })).toBe(1);
@@ -191,148 +214,72 @@ describe('ProbeRecorder.record', () => {
   });
 
   it('a failure streak is kept per probe', async () => {
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 1 }));
-    rec.record(
-      result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'tool_error', startedAt: T0, durationMs: 1 }),
-    );
-    rec.record(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'timeout', startedAt: T0, durationMs: 1 }));
+    recordRun(H, 'timeout', T0, 1);
+    recordRun(K, 'tool_error', T0, 1);
+    recordRun(H, 'timeout', T0, 1);
     const t = await text();
     expect(value(t, 'mcp_probe_consecutive_failures', H)).toBe(2);
     expect(value(t, 'mcp_probe_consecutive_failures', K)).toBe(1);
   });
 
   it('sets phase durations in seconds; a phase missing from the next run is removed', async () => {
-    rec.record(
-      result({
-        probe: 'k',
-        target: 'lan',
-        type: 'mcp_call',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 100,
-        phases: { connect: 12, initialize: 30, call_tool: 50 },
-      }),
-    );
+    recordRun(K, 'ok', T0, 100, { phases: { connect: 12, initialize: 30, call_tool: 50 } });
     let t = await text();
-    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([
-      { labels: { ...K, phase: 'connect' }, value: 0.012 },
-      { labels: { ...K, phase: 'initialize' }, value: 0.03 },
-      { labels: { ...K, phase: 'call_tool' }, value: 0.05 },
-    ]);
-
-    rec.record(
-      result({
-        probe: 'k',
-        target: 'lan',
-        type: 'mcp_call',
-        outcome: 'connect_error',
-        startedAt: T0 + 1000,
-        durationMs: 5,
-        phases: { connect: 5 },
-      }),
+    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual(
+      samplesOf(K, 'phase', { connect: 0.012, initialize: 0.03, call_tool: 0.05 }),
     );
+
+    recordRun(K, 'connect_error', T0 + 1000, 5, { phases: { connect: 5 } });
     t = await text();
-    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([
-      { labels: { ...K, phase: 'connect' }, value: 0.005 },
-    ]);
+    expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual(samplesOf(K, 'phase', { connect: 0.005 }));
 
-    rec.record(
-      result({
-        probe: 'k',
-        target: 'lan',
-        type: 'mcp_call',
-        outcome: 'internal_error',
-        startedAt: T0 + 2000,
-        durationMs: 0,
-        phases: {},
-      }),
-    );
+    recordRun(K, 'internal_error', T0 + 2000, 0, { phases: {} });
     t = await text();
     expect(matching(t, 'mcp_probe_phase_duration_seconds', K)).toEqual([]);
   });
 
   it('mcp_catalog: tools per server (a server gone next run is removed), expected tools present, changes counted', async () => {
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 80,
-        details: {
-          catalog: catalog({ github: 3, jira: 2 }),
-          expectedTools: { 'github-search': true, 'jira-get_issue': false },
-        },
-      }),
-    );
+    recordRun(C, 'ok', T0, 80, {
+      details: {
+        catalog: catalog({ github: 3, jira: 2 }),
+        expectedTools: { 'github-search': true, 'jira-get_issue': false },
+      },
+    });
     let t = await text();
-    expect(matching(t, 'mcp_catalog_tools', C)).toEqual([
-      { labels: { ...C, server: 'github' }, value: 3 },
-      { labels: { ...C, server: 'jira' }, value: 2 },
-    ]);
-    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([
-      { labels: { ...C, tool: 'github-search' }, value: 1 },
-      { labels: { ...C, tool: 'jira-get_issue' }, value: 0 },
-    ]);
+    expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 3, jira: 2 }));
+    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(
+      samplesOf(C, 'tool', { 'github-search': 1, 'jira-get_issue': 0 }),
+    );
     expect(value(t, 'mcp_catalog_changes_total', C)).toBe(0);
 
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'expectation_failed',
-        startedAt: T0 + 30_000,
-        durationMs: 80,
-        details: {
-          catalog: catalog({ github: 4 }, true),
-          expectedTools: { 'github-search': false, 'jira-get_issue': true },
-        },
-      }),
-    );
+    recordRun(C, 'expectation_failed', T0 + 30_000, 80, {
+      details: {
+        catalog: catalog({ github: 4 }, true),
+        expectedTools: { 'github-search': false, 'jira-get_issue': true },
+      },
+    });
     t = await text();
-    expect(matching(t, 'mcp_catalog_tools', C)).toEqual([{ labels: { ...C, server: 'github' }, value: 4 }]);
-    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([
-      { labels: { ...C, tool: 'github-search' }, value: 0 },
-      { labels: { ...C, tool: 'jira-get_issue' }, value: 1 },
-    ]);
+    expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 4 }));
+    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(
+      samplesOf(C, 'tool', { 'github-search': 0, 'jira-get_issue': 1 }),
+    );
     expect(value(t, 'mcp_catalog_changes_total', C)).toBe(1);
 
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'ok',
-        startedAt: T0 + 60_000,
-        durationMs: 80,
-        details: { catalog: catalog({ github: 4, jira: 1 }, true), expectedTools: { 'github-search': true } },
-      }),
-    );
+    recordRun(C, 'ok', T0 + 60_000, 80, {
+      details: { catalog: catalog({ github: 4, jira: 1 }, true), expectedTools: { 'github-search': true } },
+    });
     t = await text();
-    expect(matching(t, 'mcp_catalog_tools', C)).toEqual([
-      { labels: { ...C, server: 'github' }, value: 4 },
-      { labels: { ...C, server: 'jira' }, value: 1 },
-    ]);
-    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([{ labels: { ...C, tool: 'github-search' }, value: 1 }]);
+    expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 4, jira: 1 }));
+    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(samplesOf(C, 'tool', { 'github-search': 1 }));
     expect(value(t, 'mcp_catalog_changes_total', C)).toBe(2);
   });
 
   it('mcp_catalog: per-server up and failures by reason; a server no longer reported loses its up series; removal clears both', async () => {
     rec.declare(probes(ALL));
     const run = (at: number, servers: Record<string, ServerState>): void =>
-      rec.record(
-        result({
-          probe: 'c',
-          target: 'lan',
-          type: 'mcp_catalog',
-          outcome: 'ok',
-          startedAt: at,
-          durationMs: 80,
-          details: { catalog: catalog({ mcp_pg: 0, mcp_fs: 14 }), expectedTools: {}, servers },
-        }),
-      );
+      recordRun(C, 'ok', at, 80, {
+        details: { catalog: catalog({ mcp_pg: 0, mcp_fs: 14 }), expectedTools: {}, servers },
+      });
     run(T0, {
       mcp_pg: { up: false, tools: 0, reason: 'timeout', said: 'timeout' },
       mcp_fs: { up: true, tools: 14 },
@@ -340,10 +287,7 @@ describe('ProbeRecorder.record', () => {
     });
     run(T0 + 30_000, { mcp_pg: { up: false, tools: 0, reason: 'timeout' }, mcp_fs: { up: true, tools: 14 } });
     let t = await text();
-    expect(matching(t, 'mcp_catalog_server_up', C)).toEqual([
-      { labels: { ...C, server: 'mcp_pg' }, value: 0 },
-      { labels: { ...C, server: 'mcp_fs' }, value: 1 },
-    ]);
+    expect(matching(t, 'mcp_catalog_server_up', C)).toEqual(samplesOf(C, 'server', { mcp_pg: 0, mcp_fs: 1 }));
     expect(matching(t, 'mcp_catalog_server_failures_total', C)).toEqual([
       { labels: { ...C, server: 'mcp_pg', reason: 'timeout' }, value: 2 },
       { labels: { ...C, server: 'mcp_broken', reason: 'internal' }, value: 1 },
@@ -367,17 +311,9 @@ describe('ProbeRecorder.record', () => {
   it("mcp_catalog with gatewayHealth: the gateway's word and the mismatch per server; a failed health read changes nothing", async () => {
     rec.declare(probes(ALL));
     const run = (at: number, gatewayHealth: CatalogDetails['gatewayHealth']): void =>
-      rec.record(
-        result({
-          probe: 'c',
-          target: 'lan',
-          type: 'mcp_catalog',
-          outcome: 'ok',
-          startedAt: at,
-          durationMs: 80,
-          details: { catalog: catalog({ a: 1 }), expectedTools: {}, ...(gatewayHealth && { gatewayHealth }) },
-        }),
-      );
+      recordRun(C, 'ok', at, 80, {
+        details: { catalog: catalog({ a: 1 }), expectedTools: {}, ...(gatewayHealth && { gatewayHealth }) },
+      });
     run(T0, {
       servers: {
         mcp_broken: { healthy: true, status: 'healthy', mismatch: true },
@@ -385,118 +321,51 @@ describe('ProbeRecorder.record', () => {
       },
     });
     let t = await text();
-    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([
-      { labels: { ...C, server: 'mcp_broken' }, value: 1 },
-      { labels: { ...C, server: 'other' }, value: 0 },
-    ]);
-    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([
-      { labels: { ...C, server: 'mcp_broken' }, value: 1 },
-    ]);
+    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual(samplesOf(C, 'server', { mcp_broken: 1, other: 0 }));
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual(samplesOf(C, 'server', { mcp_broken: 1 }));
     run(T0 + 30_000, { servers: {}, error: 'could not read the gateway health: 500' });
     const after = await text();
     for (const name of ['mcp_gateway_server_healthy', 'mcp_gateway_health_mismatch'])
       expect(matching(after, name, C), name).toEqual(matching(t, name, C));
     run(T0 + 60_000, { servers: { mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false } } });
     t = await text();
-    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual([
-      { labels: { ...C, server: 'mcp_broken' }, value: 0 },
-    ]);
-    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual([
-      { labels: { ...C, server: 'mcp_broken' }, value: 0 },
-    ]);
+    expect(matching(t, 'mcp_gateway_server_healthy', C)).toEqual(samplesOf(C, 'server', { mcp_broken: 0 }));
+    expect(matching(t, 'mcp_gateway_health_mismatch', C)).toEqual(samplesOf(C, 'server', { mcp_broken: 0 }));
   });
 
   it('mcp_catalog: a run without a catalog (the gateway rejected it) leaves the catalog series as they were', async () => {
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 80,
-        details: { catalog: catalog({ github: 3 }), expectedTools: { 'github-search': true } },
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'auth_rejected',
-        startedAt: T0 + 1000,
-        durationMs: 10,
-        details: { status: 401, body: 'no' },
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'timeout',
-        startedAt: T0 + 2000,
-        durationMs: 10,
-      }),
-    );
+    recordRun(C, 'ok', T0, 80, {
+      details: { catalog: catalog({ github: 3 }), expectedTools: { 'github-search': true } },
+    });
+    recordRun(C, 'auth_rejected', T0 + 1000, 10, { details: { status: 401, body: 'no' } });
+    recordRun(C, 'timeout', T0 + 2000, 10);
     const t = await text();
-    expect(matching(t, 'mcp_catalog_tools', C)).toEqual([{ labels: { ...C, server: 'github' }, value: 3 }]);
-    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual([{ labels: { ...C, tool: 'github-search' }, value: 1 }]);
+    expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 3 }));
+    expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(samplesOf(C, 'tool', { 'github-search': 1 }));
     expect(value(t, 'mcp_catalog_changes_total', C)).toBe(0);
     expect(value(t, 'mcp_probe_consecutive_failures', C)).toBe(2);
   });
 
   it('auth_guard: mcp_auth_enforced per check; checks with enforced unset (valid_key, undecided) give no series', async () => {
-    rec.record(
-      result({
-        probe: 'g',
-        target: 'lan',
-        type: 'auth_guard',
-        outcome: 'auth_not_enforced',
-        startedAt: T0,
-        durationMs: 300,
-        details: {
-          authChecks: {
-            no_key: { enforced: true, status: 401, reason: 'rejected' },
-            wrong_key: { enforced: false, status: 200, reason: 'let through' },
-            no_bearer_prefix: { reason: 'could not tell' },
-            valid_key: { accepted: true, status: 200, reason: 'accepted' },
-          },
+    recordRun(G, 'auth_not_enforced', T0, 300, {
+      details: {
+        authChecks: {
+          no_key: { enforced: true, status: 401, reason: 'rejected' },
+          wrong_key: { enforced: false, status: 200, reason: 'let through' },
+          no_bearer_prefix: { reason: 'could not tell' },
+          valid_key: { accepted: true, status: 200, reason: 'accepted' },
         },
-      }),
-    );
+      },
+    });
     const t = await text();
-    expect(matching(t, 'mcp_auth_enforced', G)).toEqual([
-      { labels: { ...G, check: 'no_key' }, value: 1 },
-      { labels: { ...G, check: 'wrong_key' }, value: 0 },
-    ]);
+    expect(matching(t, 'mcp_auth_enforced', G)).toEqual(samplesOf(G, 'check', { no_key: 1, wrong_key: 0 }));
     expect(value(t, 'mcp_probe_success', G)).toBe(0);
     expect(value(t, 'mcp_probe_runs_total', { ...G, outcome: 'auth_not_enforced' })).toBe(1);
   });
 
   it('http and mcp_call results set no catalog or auth series', async () => {
-    rec.record(
-      result({
-        probe: 'h',
-        target: 'lan',
-        type: 'http',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        details: { status: 200, bodyBytes: 2, bodyTruncated: false },
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'k',
-        target: 'lan',
-        type: 'mcp_call',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        details: { tool: 'echo', isError: false, textBytes: 2, text: 'hi' },
-      }),
-    );
+    recordRun(H, 'ok', T0, 5, { details: { status: 200, bodyBytes: 2, bodyTruncated: false } });
+    recordRun(K, 'ok', T0, 5, { details: { tool: 'echo', isError: false, textBytes: 2, text: 'hi' } });
     const t = await text();
     expect(samples(t, 'mcp_catalog_tools')).toEqual([]);
     expect(samples(t, 'mcp_catalog_tool_present')).toEqual([]);
@@ -511,51 +380,21 @@ describe('ProbeRecorder after a reload (declare again)', () => {
 `;
 
   function recordAll(): void {
-    rec.record(
-      result({
-        probe: 'h',
-        target: 'lan',
-        type: 'http',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        phases: { http: 5 },
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 80,
-        phases: { connect: 10, list_tools: 60 },
-        details: { catalog: catalog({ github: 3 }, true), expectedTools: { 'github-search': true } },
-      }),
-    );
-    rec.record(result({ probe: 'k', target: 'lan', type: 'mcp_call', outcome: 'ok', startedAt: T0, durationMs: 5 }));
-    rec.record(
-      result({
-        probe: 'g',
-        target: 'lan',
-        type: 'auth_guard',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        phases: { connect: 1 },
-        details: {
-          authChecks: { no_key: { enforced: true, reason: 'r' }, valid_key: { accepted: true, reason: 'r' } },
-        },
-      }),
-    );
+    recordRun(H, 'ok', T0, 5, { phases: { http: 5 } });
+    recordRun(C, 'ok', T0, 80, {
+      phases: { connect: 10, list_tools: 60 },
+      details: { catalog: catalog({ github: 3 }, true), expectedTools: { 'github-search': true } },
+    });
+    recordRun(K, 'ok', T0, 5);
+    recordRun(G, 'ok', T0, 5, {
+      phases: { connect: 1 },
+      details: { authChecks: { no_key: { enforced: true, reason: 'r' }, valid_key: { accepted: true, reason: 'r' } } },
+    });
   }
 
   it('accepts results of configured probes only', () => {
     rec.declare(probes(ALL));
-    expect(
-      rec.accepts(result({ probe: 'h', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 })),
-    ).toBe(true);
+    expect(rec.accepts(result({ ...H, outcome: 'ok', startedAt: T0, durationMs: 1 }))).toBe(true);
     expect(
       rec.accepts(result({ probe: 'nope', target: 'lan', type: 'http', outcome: 'ok', startedAt: T0, durationMs: 1 })),
     ).toBe(false);
@@ -612,34 +451,10 @@ describe('ProbeRecorder after a reload (declare again)', () => {
     rec.declare(probes(ALL));
     rec.declare(probes(SECOND));
     const late = [
-      result({
-        probe: 'h',
-        target: 'lan',
-        type: 'http',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        phases: { http: 5 },
-      }),
-      result({
-        probe: 'c',
-        target: 'lan',
-        type: 'mcp_catalog',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        details: { catalog: catalog({ github: 3 }, true), expectedTools: { x: true } },
-      }),
-      result({
-        probe: 'g',
-        target: 'lan',
-        type: 'auth_guard',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        details: { authChecks: { no_key: { enforced: true, reason: 'r' } } },
-      }),
-    ] satisfies ProbeResult[];
+      runOf(H, 'ok', T0, 5, { phases: { http: 5 } }),
+      runOf(C, 'ok', T0, 5, { details: { catalog: catalog({ github: 3 }, true), expectedTools: { x: true } } }),
+      runOf(G, 'ok', T0, 5, { details: { authChecks: { no_key: { enforced: true, reason: 'r' } } } }),
+    ];
     const before = await text();
     for (const r of late) {
       expect(rec.accepts(r), r.probe).toBe(false);
@@ -685,39 +500,9 @@ describe('OAuth token metrics', () => {
   it('counts token requests per target from 0, sets the expiry, drops the series when the target has no oauth2 any more', async () => {
     rec.declare(probes(ALL), ['lan']);
     expect(value(await text(), 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(0);
-    rec.record(
-      result({
-        probe: 'c',
-        type: 'mcp_catalog',
-        target: 'lan',
-        outcome: 'auth_rejected',
-        startedAt: T0,
-        durationMs: 10,
-        oauth: oauth(['rejected']),
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'k',
-        type: 'mcp_call',
-        target: 'lan',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 10,
-        oauth: oauth(['ok'], T0 + 300_000),
-      }),
-    );
-    rec.record(
-      result({
-        probe: 'h',
-        type: 'http',
-        target: 'lan',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 10,
-        oauth: oauth([], T0 + 300_000),
-      }),
-    );
+    recordRun(C, 'auth_rejected', T0, 10, { oauth: oauth(['rejected']) });
+    recordRun(K, 'ok', T0, 10, { oauth: oauth(['ok'], T0 + 300_000) });
+    recordRun(H, 'ok', T0, 10, { oauth: oauth([], T0 + 300_000) });
     const t = await text();
     expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'ok' })).toBe(1);
     expect(value(t, 'mcp_oauth_token_requests_total', { target: 'lan', outcome: 'rejected' })).toBe(1);
@@ -736,7 +521,7 @@ describe('client config findings', () => {
       `${ALL}  - { name: cc, type: client_config, target: lan, file: /x/config.toml, server: litellm }\n`,
     );
     rec.declare(ps);
-    const labels = { probe: 'cc', target: 'lan', type: 'client_config' };
+    const labels = { probe: 'cc', target: 'lan', type: 'client_config' } as const;
     const details = (codes: Array<[string, 'error' | 'warning']>) => ({
       client: 'Codex CLI',
       file: '/x/config.toml',
@@ -744,37 +529,19 @@ describe('client config findings', () => {
       line: 1,
       findings: codes.map(([code, severity], i) => ({ line: i + 1, code, severity, message: 'm', fix: 'f' })),
     });
-    rec.record(
-      result({
-        probe: 'cc',
-        type: 'client_config',
-        target: 'lan',
-        outcome: 'expectation_failed',
-        startedAt: T0,
-        durationMs: 5,
-        details: details([
-          ['missing_bearer_prefix', 'error'],
-          ['plaintext_key', 'warning'],
-          ['plaintext_key', 'warning'],
-        ]),
-      }),
-    );
+    recordRun(labels, 'expectation_failed', T0, 5, {
+      details: details([
+        ['missing_bearer_prefix', 'error'],
+        ['plaintext_key', 'warning'],
+        ['plaintext_key', 'warning'],
+      ]),
+    });
     let t = await text();
     expect(
       value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' }),
     ).toBe(1);
     expect(value(t, 'mcp_client_config_findings', { ...labels, code: 'plaintext_key', severity: 'warning' })).toBe(2);
-    rec.record(
-      result({
-        probe: 'cc',
-        type: 'client_config',
-        target: 'lan',
-        outcome: 'ok',
-        startedAt: T0,
-        durationMs: 5,
-        details: details([]),
-      }),
-    );
+    recordRun(labels, 'ok', T0, 5, { details: details([]) });
     t = await text();
     expect(
       value(t, 'mcp_client_config_findings', { ...labels, code: 'missing_bearer_prefix', severity: 'error' }),

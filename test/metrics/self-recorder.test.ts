@@ -1,50 +1,44 @@
-import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMetrics } from '../../src/metrics/registry.js';
 import { SelfRecorder } from '../../src/metrics/self-recorder.js';
 import { VERSION } from '../../src/version.js';
 import { samples, value } from '../support/exposition.js';
+import { recorderOnTestMetrics } from '../support/runtime-config.js';
 
 const OK = 'mcpwatch_config_last_reload_successful';
 const AT = 'mcpwatch_config_last_reload_success_timestamp_seconds';
 
-let registry: Registry;
 let rec: SelfRecorder;
-const text = (): Promise<string> => registry.metrics();
-
+let text: () => Promise<string>;
 beforeEach(() => {
-  registry = new Registry();
-  rec = new SelfRecorder(createMetrics(registry, { defaultMetrics: false }));
+  ({ rec, text } = recorderOnTestMetrics((metrics) => new SelfRecorder(metrics)));
 });
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
+/** The reload series: whether the last load succeeded, and when the last one that did was (seconds). */
+async function lastReload(): Promise<{ ok: number | undefined; at: number | undefined }> {
+  const t = await text();
+  return { ok: value(t, OK), at: value(t, AT) };
+}
+
 describe('SelfRecorder', () => {
   it('configLoaded(true, at) sets ok 1 and the time of the load in seconds', async () => {
     rec.configLoaded(true, 1_700_000_000_000);
-    const t = await text();
-    expect(value(t, OK)).toBe(1);
-    expect(value(t, AT)).toBe(1_700_000_000);
+    expect(await lastReload()).toEqual({ ok: 1, at: 1_700_000_000 });
   });
 
   it('configLoaded(false) sets ok 0 and keeps the time of the last success', async () => {
     rec.configLoaded(true, 1_700_000_000_500);
     rec.configLoaded(false, 1_700_000_100_000);
-    let t = await text();
-    expect(value(t, OK)).toBe(0);
-    expect(value(t, AT)).toBe(1_700_000_000.5);
+    expect(await lastReload()).toEqual({ ok: 0, at: 1_700_000_000.5 });
 
     rec.configLoaded(false);
-    t = await text();
-    expect(value(t, OK)).toBe(0);
-    expect(value(t, AT)).toBe(1_700_000_000.5);
+    expect(await lastReload()).toEqual({ ok: 0, at: 1_700_000_000.5 });
 
     rec.configLoaded(true, 1_700_000_200_000);
-    t = await text();
-    expect(value(t, OK)).toBe(1);
-    expect(value(t, AT)).toBe(1_700_000_200);
+    expect(await lastReload()).toEqual({ ok: 1, at: 1_700_000_200 });
   });
 
   it('configLoaded(true) without a time uses the clock', async () => {
@@ -56,9 +50,7 @@ describe('SelfRecorder', () => {
 
   it('a failed first load leaves the success time at 0', async () => {
     rec.configLoaded(false, 1_700_000_000_000);
-    const t = await text();
-    expect(value(t, OK)).toBe(0);
-    expect(value(t, AT)).toBe(0);
+    expect(await lastReload()).toEqual({ ok: 0, at: 0 });
   });
 
   it('runs(inFlight, queued) sets the two gauges', async () => {

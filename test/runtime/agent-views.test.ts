@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/parse.js';
 import { forShard, shardOfName } from '../../src/config/shard.js';
 import type { Scheduler } from '../../src/scheduler/scheduler.js';
 import { AgentParts } from '../../src/runtime/agent-parts.js';
@@ -13,7 +13,8 @@ import {
   type AgentState,
 } from '../../src/runtime/agent-views.js';
 import { Redactor } from '../../src/util/redact.js';
-import { capturingLogger, httpProbesConfig, testMetrics } from '../support/runtime-config.js';
+import { unseenCatalog } from '../support/fake-agent-port.js';
+import { capturingLogger, configOf, httpProbesConfig, testMetrics } from '../support/runtime-config.js';
 
 const LOADED_AT = Date.UTC(2025, 0, 2, 3, 0, 0);
 const NAMES = Array.from({ length: 12 }, (_, i) => `p${i}`);
@@ -99,26 +100,12 @@ describe('agent views', () => {
   });
 
   it('agentCatalogs: the catalog probes of the running config', () => {
-    const r = parseConfig(
+    const config = configOf(
       'logLevel: silent\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n' +
         '  - { name: cat, type: mcp_catalog, target: t, servers: [github], every: 1h }\n' +
         '  - { name: live, type: http, target: t, every: 1h }\n',
-      {},
     );
-    if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    expect(agentCatalogs(state(r.config))).toEqual([
-      {
-        probe: 'cat',
-        target: 't',
-        servers: ['github'],
-        seenAt: null,
-        fingerprint: null,
-        toolsPerServer: {},
-        tools: [],
-        lastChange: null,
-        lastOutcome: null,
-      },
-    ]);
+    expect(agentCatalogs(state(config))).toEqual([unseenCatalog('cat', 't')]);
   });
 
   it("shardStatusOf and probeElsewhereOf: this replica's share, and where another shard's probe runs", () => {

@@ -3,12 +3,13 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../src/config/load.js';
-import { parseConfig, type Config } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/parse.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { shardOfName } from '../../src/config/shard.js';
 import { Agent } from '../../src/runtime/agent.js';
 import { Redactor } from '../../src/util/redact.js';
+import { httpProbesConfig } from '../support/runtime-config.js';
 import { until } from '../support/until.js';
 
 // The Agent's reload: serialized, a failed or thrown reload keeps the running config and does
@@ -20,15 +21,7 @@ const CONFIG_PATH = '/etc/mcpwatch/test.yaml';
 const devNull = new Writable({ write: (_c, _e, cb) => cb() });
 
 /** A config with http probes of these names against a closed port (they fail fast: connect_error). */
-function config(...probes: string[]): Config {
-  const yaml =
-    probes.length === 0
-      ? 'logLevel: silent\nprobes: []\n'
-      : `logLevel: silent\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n${probes.map((n) => `  - { name: ${n}, type: http, target: t, every: 1h }\n`).join('')}`;
-  const r = parseConfig(yaml, {});
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.config;
-}
+const config = (...probes: string[]): Config => httpProbesConfig(probes);
 
 function loaded(cfg: Config, warnings: ConfigProblem[] = []): LoadResult {
   return { ok: true, config: cfg, warnings, path: CONFIG_PATH };

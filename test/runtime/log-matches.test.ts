@@ -1,60 +1,24 @@
-import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GuardCorrelator } from '../../src/correlate/guard.js';
 import { RecordRing } from '../../src/logs/record-ring.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import type { Match } from '../../src/logs/rules.js';
 import { LogRecorder } from '../../src/metrics/log-recorder.js';
-import { createMetrics } from '../../src/metrics/registry.js';
 import { GUARD_KEY_PREFIX } from '../../src/probes/guard-marks.js';
 import { LogMatches } from '../../src/runtime/log-matches.js';
 import { Redactor } from '../../src/util/redact.js';
 import { value } from '../support/exposition.js';
+import { accessLine, authError, authMatch, dockerTs, litellmRecord } from '../support/log-records.js';
+import { recorderOnTestMetrics } from '../support/runtime-config.js';
 
 // ---- helpers ----
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 let now = T0;
 const clock = (): number => now;
-/** A Docker timestamp (nanoseconds) for epoch ms. */
-const ts = (ms: number): string => `${new Date(ms).toISOString().slice(0, 23)}901234Z`;
 
 const KEY = 'sk-abcdefghijklmnopqrstuvwxyz1234';
 
-function access(path: string, at: number, ip = '10.0.0.5', status = 401): [Match, LogRecord] {
-  const text = `INFO:     ${ip}:40644 - "POST ${path} HTTP/1.1" ${status} Unauthorized`;
-  return [
-    { category: 'http', kind: String(status), rule: 'uvicorn_access' },
-    {
-      stream: 'stdout',
-      kind: 'access',
-      ts: ts(at),
-      level: 'INFO',
-      message: text,
-      text,
-      lines: 1,
-      http: { method: 'POST', path, status },
-      requesterIp: ip,
-    },
-  ];
-}
-
-function litellm(message: string, at: number, ip?: string): LogRecord {
-  const text = `03:04:05 - LiteLLM Proxy:ERROR: user_api_key_auth.py:1000 - ${message}`;
-  return {
-    stream: 'stderr',
-    kind: 'litellm',
-    ts: ts(at),
-    level: 'ERROR',
-    logger: 'LiteLLM Proxy',
-    message,
-    text,
-    lines: 1,
-    ...(ip && { requesterIp: ip }),
-  };
-}
-
-const authMatch = (kind: string): Match => ({ category: 'auth', kind, rule: 'litellm_auth' });
 const mcpMatch = (kind: string, server?: string): Match => ({
   category: 'mcp',
   kind,
@@ -62,24 +26,18 @@ const mcpMatch = (kind: string, server?: string): Match => ({
   ...(server && { server }),
 });
 
-let registry: Registry;
 let guards: GuardCorrelator;
 let sink: LogMatches;
-const text = (): Promise<string> => registry.metrics();
+let text: () => Promise<string>;
 const matches = (t: string, category: string, kind: string, origin: string, container = 'litellm') =>
   value(t, 'mcpwatch_log_matches_total', { container, category, kind, origin });
 
 beforeEach(() => {
   now = T0;
-  registry = new Registry();
   guards = new GuardCorrelator({ now: clock });
-  sink = new LogMatches(
-    guards,
-    new LogRecorder(createMetrics(registry, { defaultMetrics: false })),
-    new Redactor(),
-    new RecordRing(),
-    clock,
-  );
+  const recorder = recorderOnTestMetrics((metrics) => new LogRecorder(metrics));
+  text = recorder.text;
+  sink = new LogMatches(guards, recorder.rec, new Redactor(), new RecordRing(), clock);
   sink.containerAdded('litellm');
 });
 
@@ -94,9 +52,9 @@ describe('LogMatches.match', () => {
     const g = guards.begin('no_key');
     now += 15;
     g.end();
-    const [m1, r1] = access(`/mcp/?${g.query}`, T0 + 5);
+    const [m1, r1] = accessLine(`/mcp/?${g.query}`, T0 + 5);
     sink.match('litellm', m1, r1);
-    const [m2, r2] = access('/mcp/', T0 + 40, '10.0.0.9');
+    const [m2, r2] = accessLine('/mcp/', T0 + 40, '10.0.0.9');
     sink.match('litellm', m2, r2);
 
     expect(sink.recentMatches()).toStrictEqual([
@@ -134,18 +92,23 @@ describe('LogMatches.match', () => {
     g.end();
     sink.match(
       'litellm',
-      authMatch('missing_key'),
-      litellm('user_api_key_auth(): Exception occured - No api key passed in.', T0 + 10),
+      ...authError('missing_key', 'user_api_key_auth(): Exception occured - No api key passed in.', T0 + 10),
     );
     sink.match(
       'litellm',
-      authMatch('invalid_key'),
-      litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 10),
+      ...authError(
+        'invalid_key',
+        'user_api_key_auth(): Exception occured - Invalid proxy server token passed.',
+        T0 + 10,
+      ),
     );
     sink.match(
       'litellm',
-      authMatch('invalid_key'),
-      litellm('user_api_key_auth(): Exception occured - Invalid proxy server token passed.', T0 + 11),
+      ...authError(
+        'invalid_key',
+        'user_api_key_auth(): Exception occured - Invalid proxy server token passed.',
+        T0 + 11,
+      ),
     );
 
     expect(sink.recentMatches().map((e) => [e.kind, e.origin])).toEqual([
@@ -168,7 +131,7 @@ describe('LogMatches.match', () => {
   });
 
   it('masks key material in the line it keeps', () => {
-    const rec = litellm(
+    const rec = litellmRecord(
       `user_api_key_auth(): Exception occured - Authentication Error, Invalid proxy server token passed. Received API Key = ${KEY}, Key Hash (Token) = abc`,
       T0,
       '10.0.0.7',
@@ -195,8 +158,11 @@ describe('LogMatches.match', () => {
     const guardKey = `${GUARD_KEY_PREFIX}00112233445566778899aabb`;
     sink.match(
       'litellm',
-      authMatch('invalid_key'),
-      litellm(`user_api_key_auth(): Exception occured - Invalid API Key. Received API Key = ${guardKey}`, T0),
+      ...authError(
+        'invalid_key',
+        `user_api_key_auth(): Exception occured - Invalid API Key. Received API Key = ${guardKey}`,
+        T0,
+      ),
     );
     const [e] = sink.recentMatches();
     expect(e!.origin).toBe('probe');
@@ -206,12 +172,12 @@ describe('LogMatches.match', () => {
   });
 
   it('keeps the server the match names and the first two lines, cut at 500 characters', () => {
-    const rec = litellm("Error listing tools from 'github': boom", T0);
+    const rec = litellmRecord("Error listing tools from 'github': boom", T0);
     rec.text = `${rec.text}\nTraceback (most recent call last):\n  File "x.py", line 1, in f`;
     rec.lines = 3;
     sink.match('litellm', mcpMatch('upstream_list_failed', 'github'), rec);
 
-    const long = litellm(`Error handling MCP request: ${'x'.repeat(600)}`, T0 + 1);
+    const long = litellmRecord(`Error handling MCP request: ${'x'.repeat(600)}`, T0 + 1);
     sink.match('litellm', mcpMatch('request_failed'), long);
 
     const [e2, e1] = sink.recentMatches();
@@ -233,14 +199,14 @@ describe('LogMatches.match', () => {
   it('a record without a timestamp takes the time of the match', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.UTC(2025, 5, 6, 7, 8, 9, 10));
-    const rec = { ...litellm('Error handling MCP request', T0), ts: '' };
+    const rec = { ...litellmRecord('Error handling MCP request', T0), ts: '' };
     sink.match('litellm', mcpMatch('request_failed'), rec);
     expect(sink.recentMatches()[0]!.at).toBe('2025-06-06T07:08:09.010Z');
   });
 
   it('lists the newest first and keeps at most 200', async () => {
     for (let i = 0; i < 205; i++) {
-      const rec = litellm(`Error handling MCP request #${i}`, T0 + i);
+      const rec = litellmRecord(`Error handling MCP request #${i}`, T0 + i);
       sink.match('litellm', mcpMatch('request_failed'), rec);
     }
     const recent = sink.recentMatches();
@@ -256,7 +222,7 @@ describe('LogMatches.match', () => {
   });
 
   it('recentMatches returns a copy of the list', () => {
-    sink.match('litellm', mcpMatch('request_failed'), litellm('Error handling MCP request', T0));
+    sink.match('litellm', mcpMatch('request_failed'), litellmRecord('Error handling MCP request', T0));
     const list = sink.recentMatches();
     list.length = 0;
     expect(sink.recentMatches()).toHaveLength(1);
@@ -265,11 +231,11 @@ describe('LogMatches.match', () => {
 
 describe('LogMatches.recordEnd', () => {
   it('completes the line and the requester of the matches made at the start of the record', () => {
-    const rec = litellm('Error handling MCP request', T0);
+    const rec = litellmRecord('Error handling MCP request', T0);
     const first = rec.text;
     sink.match('litellm', mcpMatch('request_failed'), rec);
     sink.match('litellm', authMatch('auth_other'), rec);
-    const other = litellm("Error listing tools from 'jira': x", T0 + 1, '10.0.0.8');
+    const other = litellmRecord("Error listing tools from 'jira': x", T0 + 1, '10.0.0.8');
     sink.match('litellm', mcpMatch('upstream_list_failed', 'jira'), other);
     expect(sink.recentMatches().map((e) => [e.line, e.requesterIp])).toEqual([
       [other.text, '10.0.0.8'],
@@ -318,7 +284,7 @@ describe('LogMatches.recordEnd', () => {
   });
 
   it('keeps a requester already known and does nothing for records without matches or ended twice', () => {
-    const rec = litellm('Error handling MCP request', T0, '10.0.0.1');
+    const rec = litellmRecord('Error handling MCP request', T0, '10.0.0.1');
     sink.match('litellm', mcpMatch('request_failed'), rec);
     rec.text = `${rec.text}\nTraceback (most recent call last):`;
     rec.requesterIp = '10.0.0.2';
@@ -332,7 +298,7 @@ describe('LogMatches.recordEnd', () => {
     sink.recordEnd('litellm', rec, [mcpMatch('request_failed')]);
     expect(sink.recentMatches()[0]!.line).toBe(ended);
 
-    const unmatched = litellm('nothing', T0);
+    const unmatched = litellmRecord('nothing', T0);
     sink.recordEnd('litellm', unmatched, []);
     expect(sink.recentMatches()).toHaveLength(1);
   });
@@ -363,13 +329,13 @@ describe('LogMatches: the rest goes to the recorder', () => {
 
 describe('LogMatches keeps every complete record for evidence', () => {
   it('each record once, with the servers its matches named; not the root logger repeats; following or not', () => {
-    const err = litellm('Task cancelled while listing tools from mcp_pg', T0);
+    const err = litellmRecord('Task cancelled while listing tools from mcp_pg', T0);
     sink.match('litellm', mcpMatch('upstream_list_failed', 'mcp_pg'), err);
     sink.recordEnd('litellm', err, [mcpMatch('upstream_list_failed', 'mcp_pg')]);
     const plain: LogRecord = {
       stream: 'stdout',
       kind: 'other',
-      ts: ts(T0 + 10),
+      ts: dockerTs(T0 + 10),
       message: 'hello',
       text: 'hello',
       lines: 1,
@@ -377,7 +343,7 @@ describe('LogMatches keeps every complete record for evidence', () => {
     sink.recordEnd('litellm', plain, []);
     sink.recordEnd(
       'litellm',
-      { ...litellm('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true },
+      { ...litellmRecord('Task cancelled while listing tools from mcp_pg', T0 + 20), duplicate: true },
       [mcpMatch('upstream_list_failed', 'mcp_pg')],
     );
     const w = sink.records.window('litellm', T0 - 1, T0 + 100);

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Config, parseConfig } from '../../src/config/parse.js';
-import { formatProblem } from '../../src/config/problems.js';
 import { planReload, type ReloadPlan } from '../../src/runtime/reload-plan.js';
-
-function config(yaml: string): Config {
-  const r = parseConfig(yaml, {});
-  if (!r.ok) throw new Error(`invalid test config:\n${r.problems.map(formatProblem).join('\n')}`);
-  return r.config;
-}
+import { configOf } from '../support/runtime-config.js';
 
 interface Parts {
   listen?: string;
@@ -189,7 +182,7 @@ describe('planReload', () => {
 
   it.each(cases)('$name', ({ current, next, lastStarts = {}, listenFixed = false, plan }) => {
     const lastStartOf = (name: string): number | undefined => lastStarts[name];
-    expect(planReload(config(yaml(current)), config(yaml(next)), lastStartOf, { listenFixed })).toEqual({
+    expect(planReload(configOf(yaml(current)), configOf(yaml(next)), lastStartOf, { listenFixed })).toEqual({
       ...none,
       ...plan,
     });
@@ -198,8 +191,8 @@ describe('planReload', () => {
   it('asks for the last start only of probes it may carry over', () => {
     const asked: string[] = [];
     planReload(
-      config(yaml({ probes: [PROBE_A, PROBE_B, PROBE_W] })),
-      config(
+      configOf(yaml({ probes: [PROBE_A, PROBE_B, PROBE_W] })),
+      configOf(
         yaml({
           probes: [
             PROBE_A,
@@ -218,8 +211,8 @@ describe('planReload', () => {
   });
 
   it('does not modify either config', () => {
-    const current = config(yaml({ probes: [PROBE_A, PROBE_B], logs: ['litellm'] }));
-    const next = config(yaml({ probes: [PROBE_A], listen: '0.0.0.0:1' }));
+    const current = configOf(yaml({ probes: [PROBE_A, PROBE_B], logs: ['litellm'] }));
+    const next = configOf(yaml({ probes: [PROBE_A], listen: '0.0.0.0:1' }));
     const before = JSON.stringify([current, next]);
     planReload(current, next, () => 1, { listenFixed: false });
     expect(JSON.stringify([current, next])).toBe(before);

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type Config, parseConfig } from '../../src/config/parse.js';
-import { formatProblem } from '../../src/config/problems.js';
 import type { CatalogDetails } from '../../src/probes/mcp-catalog/details.js';
 import type { CatalogMemory, Outcome } from '../../src/probes/types.js';
 import type { HttpDetails } from '../../src/probes/http/details.js';
@@ -15,6 +13,8 @@ import {
   statusView,
 } from '../../src/runtime/status-view.js';
 import { type ProbeRecord, ResultStore } from '../../src/scheduler/history.js';
+import { unseenCatalog } from '../support/fake-agent-port.js';
+import { configOf } from '../support/runtime-config.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // 2024-05-01T12:00:00.000Z
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -32,13 +32,7 @@ probes:
   - { name: catalog2, type: mcp_catalog, target: lan, every: 2h }
 `;
 
-function config(yaml = YAML): Config {
-  const r = parseConfig(yaml, {});
-  if (!r.ok) throw new Error(`invalid test config:\n${r.problems.map(formatProblem).join('\n')}`);
-  return r.config;
-}
-
-const CONFIG = config();
+const CONFIG = configOf(YAML);
 
 function result(probe: string, outcome: Outcome, startedAt: number, over: Partial<ProbeResult> = {}): ProbeResult {
   const p = CONFIG.probes.find((q) => q.name === probe)!;
@@ -366,14 +360,7 @@ describe('catalogView', () => {
   };
 
   const empty = (probe: string, servers: string[], lastOutcome: Outcome | null = null) => ({
-    probe,
-    target: 'lan',
-    servers,
-    seenAt: null,
-    fingerprint: null,
-    toolsPerServer: {},
-    tools: [],
-    lastChange: null,
+    ...unseenCatalog(probe, 'lan', servers),
     lastOutcome,
   });
 
@@ -443,7 +430,7 @@ describe('catalogView', () => {
   });
 
   it('a config without catalog probes has no catalogs', () => {
-    const cfg = config(
+    const cfg = configOf(
       'targets:\n  lan: { url: "http://x:4000", apiKey: sk-1 }\nprobes:\n  - { name: web, type: http, target: lan }\n',
     );
     expect(catalogView(cfg, () => undefined)).toEqual([]);

@@ -1,12 +1,13 @@
 import { pino } from 'pino';
 import { Client, Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/parse.js';
 import { createPhaseClock } from '../../src/probes/net/phases.js';
 import type { TokenSource } from '../../src/probes/oauth/token-source.js';
 import { runContext, type RunDeps, type RunSetup } from '../../src/scheduler/run-context.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
+import { localTargetConfig } from '../support/runtime-config.js';
 
 // A probe's context for one run, against a real local HTTP server: its connections, its step log.
 
@@ -18,13 +19,7 @@ describe('runContext', () => {
 
   beforeAll(async () => {
     server = await new TestHttpServer().start();
-    const r = parseConfig(
-      `targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\n` +
-        'probes:\n  - { name: p, type: http, target: t, every: 1h, timeout: 5s }\n',
-      {},
-    );
-    if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    config = r.config;
+    config = localTargetConfig(server.url, '  - { name: p, type: http, target: t, every: 1h, timeout: 5s }\n');
   });
   afterAll(async () => {
     await server.stop();

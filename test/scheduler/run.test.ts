@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/parse.js';
 import { ProbeCancelledError } from '../../src/probes/types.js';
 import { probeLogger, runProbe } from '../../src/scheduler/run.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
+import { localTargetConfig } from '../support/runtime-config.js';
 import { until } from '../support/until.js';
 
 // One run of a probe, end to end, against a real local HTTP server standing in for the gateway.
@@ -17,13 +18,7 @@ describe('runProbe', () => {
 
   beforeEach(async () => {
     server = await new TestHttpServer().start();
-    const r = parseConfig(
-      `targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\n` +
-        'probes:\n  - { name: web, type: http, target: t, every: 1h, timeout: 300ms }\n',
-      {},
-    );
-    if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    config = r.config;
+    config = localTargetConfig(server.url, '  - { name: web, type: http, target: t, every: 1h, timeout: 300ms }\n');
   });
   afterEach(async () => {
     await server.stop();

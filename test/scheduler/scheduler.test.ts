@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Config, parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/parse.js';
 import { PROBE_TABLE } from '../../src/probes/table.js';
 import { ProbeCancelledError } from '../../src/probes/types.js';
 import { type ProbeResult } from '../../src/probes/table.js';
@@ -9,6 +9,7 @@ import { Semaphore } from '../../src/scheduler/semaphore.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
+import { localTargetConfig } from '../support/runtime-config.js';
 import { until } from '../support/until.js';
 
 // A real local HTTP server stands in for the gateway: these tests are about time (overlap,
@@ -16,14 +17,8 @@ import { until } from '../support/until.js';
 
 const logger = pino({ level: 'silent' });
 
-function config(server: TestHttpServer, probes: string, extra = ''): Config {
-  const r = parseConfig(
-    `${extra}targets:\n  t: { url: "${server.url}", apiKey: sk-test-1234567890abcdef }\nprobes:\n${probes}`,
-    {},
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.config;
-}
+const config = (server: TestHttpServer, probes: string, extra = ''): Config =>
+  localTargetConfig(server.url, probes, extra);
 
 function harness(
   cfg: Config,
@@ -47,9 +42,11 @@ function harness(
   return { scheduler, tracker, results, skips, annotated };
 }
 
+type Harness = ReturnType<typeof harness>;
+
 describe('scheduler', () => {
   let server: TestHttpServer;
-  let h: ReturnType<typeof harness> | undefined;
+  let h: Harness | undefined;
 
   beforeEach(async () => {
     server = await new TestHttpServer().start();
@@ -63,15 +60,18 @@ describe('scheduler', () => {
     await server.stop();
   });
 
+  /** A harness of a scheduler of these probes (YAML list items) against the server, started. */
+  function started(probes: string, limit?: number): Harness {
+    const s = harness(config(server, probes), limit);
+    s.scheduler.start();
+    return s;
+  }
+
   it('runs every probe right after start, then on its interval', async () => {
-    h = harness(
-      config(
-        server,
-        '  - { name: a, type: http, target: t, every: 300ms }\n  - { name: b, type: http, target: t, every: 1h }\n',
-      ),
-    );
     const t0 = Date.now();
-    h.scheduler.start();
+    h = started(
+      '  - { name: a, type: http, target: t, every: 300ms }\n  - { name: b, type: http, target: t, every: 1h }\n',
+    );
     await until(() => h!.results.length >= 2);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(h.results.map((r) => r.probe).sort()).toEqual(['a', 'b']);
@@ -81,8 +81,7 @@ describe('scheduler', () => {
   });
 
   it('runs cron schedules with a seconds field', async () => {
-    h = harness(config(server, '  - { name: c, type: http, target: t, schedule: "* * * * * *" }\n'));
-    h.scheduler.start();
+    h = started('  - { name: c, type: http, target: t, schedule: "* * * * * *" }\n');
     await until(() => h!.results.length >= 3, 4_500);
     expect(h.results.every((r) => r.success)).toBe(true);
   });
@@ -90,8 +89,7 @@ describe('scheduler', () => {
   it('never overlaps two runs of one probe: a tick during a slow run is skipped and counted', async () => {
     server.mode = 'slow';
     server.slowMs = 900;
-    h = harness(config(server, '  - { name: slow, type: http, target: t, every: 100ms, timeout: 5s }\n'));
-    h.scheduler.start();
+    h = started('  - { name: slow, type: http, target: t, every: 100ms, timeout: 5s }\n');
     await until(() => h!.results.length >= 2, 4_000);
     expect(server.maxInFlight).toBe(1);
     expect(h.skips.length).toBeGreaterThanOrEqual(5);
@@ -99,9 +97,8 @@ describe('scheduler', () => {
 
   it('aborts a run at its timeout: the request is really cancelled, the reason names the phase', async () => {
     server.mode = 'hang';
-    h = harness(config(server, '  - { name: hang, type: http, target: t, every: 1h, timeout: 300ms }\n'));
     const t0 = Date.now();
-    h.scheduler.start();
+    h = started('  - { name: hang, type: http, target: t, every: 1h, timeout: 300ms }\n');
     await until(() => h!.results.length === 1, 3_000);
     const r = h.results[0]!;
     expect(r.outcome).toBe('timeout');
@@ -121,8 +118,7 @@ describe('scheduler', () => {
       if (calls === 2) throw 'a string, not an Error';
       return { outcome: 'ok', reason: 'fine' };
     });
-    h = harness(config(server, '  - { name: buggy, type: http, target: t, every: 100ms }\n'));
-    h.scheduler.start();
+    h = started('  - { name: buggy, type: http, target: t, every: 100ms }\n');
     await until(() => h!.results.length >= 3, 3_000);
     expect(h.results.slice(0, 3).map((r) => [r.outcome, r.reason])).toEqual([
       ['internal_error', 'probe failed unexpectedly: cannot read properties of undefined'],
@@ -180,8 +176,7 @@ describe('scheduler', () => {
 
   it('ends the run on time even when a probe ignores the abort signal', async () => {
     vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(() => new Promise(() => undefined));
-    h = harness(config(server, '  - { name: deaf, type: http, target: t, every: 1h, timeout: 200ms }\n'));
-    h.scheduler.start();
+    h = started('  - { name: deaf, type: http, target: t, every: 1h, timeout: 200ms }\n');
     await until(() => h!.results.length === 1, 2_000);
     expect(h.results[0]).toMatchObject({ outcome: 'timeout', reason: 'timeout after 200ms' });
   });
@@ -190,8 +185,7 @@ describe('scheduler', () => {
     server.mode = 'slow';
     server.slowMs = 400;
     const probes = [1, 2, 3, 4, 5, 6].map((i) => `  - { name: p${i}, type: http, target: t, every: 1h }\n`).join('');
-    h = harness(config(server, probes), 2);
-    h.scheduler.start();
+    h = started(probes, 2);
     await until(() => h!.results.length === 6, 5_000);
     expect(server.maxInFlight).toBe(2);
     // The timeout clock starts when a run gets its slot: queued runs did not time out.
@@ -201,8 +195,7 @@ describe('scheduler', () => {
   it('runNow joins a run in flight instead of starting a second one', async () => {
     server.mode = 'slow';
     server.slowMs = 300;
-    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1h }\n'));
-    h.scheduler.start();
+    h = started('  - { name: a, type: http, target: t, every: 1h }\n');
     const [r1, r2] = await Promise.all([h.scheduler.runNow('a'), h.scheduler.runNow('a')]);
     expect(r1).toBe(r2);
     expect(server.requests).toBe(1);
@@ -211,8 +204,7 @@ describe('scheduler', () => {
 
   it('on shutdown stops scheduling and aborts runs in flight without recording them', async () => {
     server.mode = 'hang';
-    h = harness(config(server, '  - { name: a, type: http, target: t, every: 100ms, timeout: 30s }\n'));
-    h.scheduler.start();
+    h = started('  - { name: a, type: http, target: t, every: 100ms, timeout: 30s }\n');
     await until(() => server.inFlight === 1);
     await h.scheduler.stop();
     h.tracker.abortAll(new ProbeCancelledError('shutting down'));
@@ -224,8 +216,7 @@ describe('scheduler', () => {
   });
 
   it('reports probes whose tick is overdue as stalled', async () => {
-    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1s }\n'));
-    h.scheduler.start();
+    h = started('  - { name: a, type: http, target: t, every: 1s }\n');
     expect(h.scheduler.health().stalled).toEqual([]);
     expect(h.scheduler.health(Date.now() + 120_000).stalled).toEqual(['a']);
   });

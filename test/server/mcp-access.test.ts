@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { refuseMcpRequest } from '../../src/server/mcp-access.js';
 import type { McpAccess } from '../../src/server/ports.js';
+import { MCP_TOKEN, WRONG_AUTHORIZATIONS } from '../support/fake-agent-port.js';
 
-const TOKEN = 'mcpwatch-test-token-0123';
 const open: McpAccess = { token: undefined, allowedOrigins: [], allowedHosts: [] };
 
 describe('refuseMcpRequest', () => {
@@ -55,23 +55,17 @@ describe('refuseMcpRequest', () => {
     });
   });
 
-  it.each([
-    ['no Authorization header', undefined],
-    ['a wrong token', `Bearer ${TOKEN}x`],
-    ['a token of the same length', `Bearer ${TOKEN.slice(0, -1)}X`],
-    ['the token without "Bearer "', TOKEN],
-    ['another scheme', `Basic ${TOKEN}`],
-  ])('refuses %s with 401, without echoing the token', (_what, authorization) => {
-    const r = refuseMcpRequest({ ...open, token: TOKEN }, { authorization });
+  it.each(WRONG_AUTHORIZATIONS)('refuses %s with 401, without echoing the token', (_what, authorization) => {
+    const r = refuseMcpRequest({ ...open, token: MCP_TOKEN }, { authorization });
     expect(r).toEqual({ status: 401, message: 'Unauthorized: send Authorization: Bearer <mcpServer.token>' });
   });
 
-  it.each([`Bearer ${TOKEN}`, `bearer ${TOKEN}`, `Bearer   ${TOKEN} `])('accepts %j', (authorization) => {
-    expect(refuseMcpRequest({ ...open, token: TOKEN }, { authorization })).toBeUndefined();
+  it.each([`Bearer ${MCP_TOKEN}`, `bearer ${MCP_TOKEN}`, `Bearer   ${MCP_TOKEN} `])('accepts %j', (authorization) => {
+    expect(refuseMcpRequest({ ...open, token: MCP_TOKEN }, { authorization })).toBeUndefined();
   });
 
   it('checks Origin before the token (403, not 401)', () => {
-    const r = refuseMcpRequest({ ...open, token: TOKEN }, { origin: 'http://evil.example.com' });
+    const r = refuseMcpRequest({ ...open, token: MCP_TOKEN }, { origin: 'http://evil.example.com' });
     expect(r?.status).toBe(403);
   });
 });

@@ -17,7 +17,8 @@ export function writeConfig(dir: string, yaml: string, name = 'mcpwatch.yaml'): 
 }
 
 // One free-port helper for the tests and the benchmarks.
-export { freePort } from './proc.js';
+import { freePort } from './proc.js';
+export { freePort };
 
 export interface CliResult {
   code: number | null;
@@ -56,13 +57,16 @@ export class AgentProcess {
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
+  readonly baseUrl: string;
   private constructor(
     readonly child: ChildProcess,
-    readonly baseUrl: string,
+    readonly port: number,
+    readonly configPath: string,
   ) {
     child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
+    this.baseUrl = `http://127.0.0.1:${port}`;
   }
 
   /** `args`: more arguments for `mcpwatch run` (e.g. `--shard 1/3`). */
@@ -77,7 +81,7 @@ export class AgentProcess {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const agent = new AgentProcess(child, `http://127.0.0.1:${port}`);
+    const agent = new AgentProcess(child, port, configPath);
     await agent.waitFor(
       async () => (await fetch(`${agent.baseUrl}/health`).catch(() => undefined))?.ok === true,
       15_000,
@@ -115,9 +119,43 @@ export class AgentProcess {
     }
   }
 
+  /** Until its tail of `container` is up (mcpwatch_log_tail_up 1). */
+  async waitForTail(container: string, timeoutMs = 20_000, what = 'tail up'): Promise<void> {
+    await this.waitFor(async () => (await this.metric('mcpwatch_log_tail_up', { container })) === 1, timeoutMs, what);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill(signal);
     return this.exited;
+  }
+}
+
+/**
+ * `mcpwatch run` on a free port, its config in a new folder: the listen line, then `yaml` (given the port, for a
+ * config that names the agent itself). `env` and `args` as for AgentProcess.start.
+ */
+export async function startAgentWith(
+  yaml: string | ((port: number) => string),
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<AgentProcess> {
+  const port = await freePort();
+  const body = typeof yaml === 'string' ? yaml : yaml(port);
+  return AgentProcess.start(writeConfig(tempDir(), `listen: 127.0.0.1:${port}\n${body}`), port, env, args);
+}
+
+/** The agent of the running test, one at a time: `start` as startAgentWith, `kill` (after each test) ends it. */
+export class AgentSlot {
+  current: AgentProcess | undefined;
+
+  async start(...args: Parameters<typeof startAgentWith>): Promise<AgentProcess> {
+    this.current = await startAgentWith(...args);
+    return this.current;
+  }
+
+  async kill(): Promise<void> {
+    await this.current?.stop('SIGKILL');
+    this.current = undefined;
   }
 }
 
@@ -132,4 +170,15 @@ export function sampleValue(text: string, name: string, labels: Record<string, s
     if (ok) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
+}
+
+/** The sum of the samples of `name` (with labels) whose labels include `labels`, in Prometheus text format. */
+export function sumSamples(text: string, name: string, labels: Record<string, string>): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
 }

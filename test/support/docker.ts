@@ -129,6 +129,22 @@ export async function removeTestContainers(): Promise<void> {
   if (ids.length > 0) await docker(['rm', '-f', ...ids], { allowFail: true });
 }
 
+/** How many runs of the container's script have finished: the DONE lines on its stdout. */
+export async function doneCount(name: string): Promise<number> {
+  const r = await docker(['logs', name], { allowFail: true });
+  return (r.stdout.match(/^DONE$/gm) ?? []).length;
+}
+
+/** Waits until the container's script has finished `times` runs (DONE lines on its stdout). */
+export async function waitDone(name: string, times = 1, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await doneCount(name)) >= times) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} did not finish writing`);
+}
+
 /** A container's output so far, each stream apart (`docker logs`). */
 export async function containerLogs(
   nameOrId: string,

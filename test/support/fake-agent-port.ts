@@ -1,5 +1,6 @@
-import type { LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import type { Format } from '../../src/metrics/exposition.js';
 import { toOpenMetrics } from '../../src/metrics/openmetrics.js';
 import type { ProbeResult } from '../../src/probes/table.js';
@@ -7,6 +8,7 @@ import type { ReloadResult } from '../../src/runtime/reload-plan.js';
 import type { HealthReport, HealthStatus } from '../../src/runtime/health-view.js';
 import type { CatalogView, ProbeElsewhere, StatusDocument } from '../../src/runtime/status-view.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
+import { buildApp } from '../../src/server/app.js';
 import type { AgentPort, McpAccess } from '../../src/server/ports.js';
 import { Redactor } from '../../src/util/redact.js';
 
@@ -19,6 +21,15 @@ export const SK_KEY = 'sk-leaky-1234567890abcdefWXYZ';
 export const BEARER_TOKEN = 'tok3n-abcdefgh-12345678';
 export const MCP_TOKEN = 'mcpwatch-test-token-0123';
 export const STARTED_AT = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+
+/** Authorization headers that do not hold MCP_TOKEN as a bearer token, each after what is wrong with it. */
+export const WRONG_AUTHORIZATIONS: Array<[what: string, authorization: string | undefined]> = [
+  ['no Authorization header', undefined],
+  ['a wrong token', `Bearer ${MCP_TOKEN}x`],
+  ['a token of the same length', `Bearer ${MCP_TOKEN.slice(0, -1)}X`],
+  ['the token without "Bearer "', MCP_TOKEN],
+  ['another scheme', `Basic ${MCP_TOKEN}`],
+];
 
 export function healthReport(status: HealthStatus): HealthReport {
   const check = status === 'ok' ? 'ok' : status === 'degraded' ? 'degraded' : 'fail';
@@ -172,6 +183,50 @@ export class FakePort implements AgentPort {
     return this.catalogList;
   }
 }
+
+/** The app and the port it serves, both made afresh for each test. */
+export interface FakePortApp {
+  port: FakePort;
+  app: FastifyInstance;
+}
+
+/** For each test of the calling block: a new FakePort and the HTTP app built on it, closed after the test. */
+export function appOnFakePort(): FakePortApp {
+  const served = {} as FakePortApp;
+  beforeEach(async () => {
+    served.port = new FakePort();
+    served.app = await buildApp({ agent: served.port, logger });
+  });
+  afterEach(async () => {
+    await served.app.close();
+  });
+  return served;
+}
+
+/** A catalog probe's view before its first run: no catalog seen yet. */
+export function unseenCatalog(probe: string, target: string, servers = ['github']): CatalogView {
+  return {
+    probe,
+    target,
+    servers,
+    seenAt: null,
+    fingerprint: null,
+    toolsPerServer: {},
+    tools: [],
+    lastChange: null,
+    lastOutcome: null,
+  };
+}
+
+/** The monitoring tools, in the order tools/list gives them. */
+export const TOOL_NAMES = [
+  'get_health',
+  'list_probes',
+  'get_probe_result',
+  'run_probe',
+  'get_recent_auth_errors',
+  'get_catalog',
+];
 
 /** Headers of a streamable-HTTP MCP client. */
 export const MCP_HEADERS = {

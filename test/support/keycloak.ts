@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, randomU
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killAndWait, runScript, spawnProc, type Proc } from './proc.js';
+import { freePort, killAndWait, type Proc, scriptPaths, spawnProc } from './proc.js';
 
 /**
  * A real Keycloak (the deployment's SSO) for integration tests: the Quarkus distribution from
@@ -88,18 +88,10 @@ export interface Keycloak {
   updateRealm(patch: Record<string, unknown>): Promise<void>;
 }
 
-let installCache: { keycloakHome: string; javaHome: string } | undefined;
-
 /** Keycloak's and Java's folders, installing them first when needed (scripts/ensure-keycloak.sh). */
 export function ensureKeycloak(): { keycloakHome: string; javaHome: string } {
-  if (installCache) return installCache;
-  const out = runScript('ensure-keycloak.sh', [], 900_000);
-  const keycloakHome = /^KEYCLOAK_HOME=(.+)$/m.exec(out)?.[1];
-  const javaHome = /^JAVA_HOME=(.+)$/m.exec(out)?.[1];
-  if (!keycloakHome || !javaHome)
-    throw new Error(`scripts/ensure-keycloak.sh printed no KEYCLOAK_HOME=/JAVA_HOME= lines (got: ${out})`);
-  installCache = { keycloakHome, javaHome };
-  return installCache;
+  const paths = scriptPaths('ensure-keycloak.sh', ['KEYCLOAK_HOME', 'JAVA_HOME'], 900_000);
+  return { keycloakHome: paths.KEYCLOAK_HOME, javaHome: paths.JAVA_HOME };
 }
 
 /** An RSA key pair for private_key_jwt, with the key id Keycloak derives from a public key. */

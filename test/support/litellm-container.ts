@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './agent-proc.js';
-import { docker, TEST_IMAGE, uniqueName } from './docker.js';
+import { docker, runContainer, uniqueName } from './docker.js';
 import { CACHE, litellmVenv, MASTER_KEY } from './litellm.js';
 import { waitForUrl } from './proc.js';
 
@@ -48,28 +48,13 @@ export async function startLiteLLMContainer(opts: {
     ...opts.env,
   };
   const mounts = [pyenv, CACHE, '/lib', '/lib64', '/usr', '/etc/ssl'].flatMap((p) => ['-v', `${p}:${p}:ro`]);
-  await docker([
-    'run',
-    '-d',
-    '--name',
+  await runContainer({
     name,
-    '--network',
-    'host',
-    '--label',
-    'mcpwatch-test=1',
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    ...mounts,
-    '-v',
-    `${dir}:/cfg:ro`,
-    TEST_IMAGE,
-    join(venv, 'bin/litellm'),
-    '--config',
-    '/cfg/litellm.yaml',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-  ]);
+    network: 'host',
+    env,
+    extraArgs: [...mounts, '-v', `${dir}:/cfg:ro`],
+    cmd: [join(venv, 'bin/litellm'), '--config', '/cfg/litellm.yaml', '--host', '127.0.0.1', '--port', String(port)],
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForUrl(`${url}/health/readiness`, {

@@ -291,3 +291,22 @@ export function runScript(script: string, args: string[], timeoutMs: number): st
     );
   }
 }
+
+const scriptOutputs = new Map<string, string>();
+
+/**
+ * What an ensure-*.sh of scripts/ installed: the `NAME=value` lines it prints, one for each of `names`; throws when
+ * one is missing. The script runs once per test process (until it has printed them all).
+ */
+export function scriptPaths<N extends string>(
+  script: string,
+  names: readonly N[],
+  timeoutMs: number,
+): Record<N, string> {
+  const out = scriptOutputs.get(script) ?? runScript(script, [], timeoutMs);
+  const found = Object.fromEntries(names.map((n) => [n, new RegExp(`^${n}=(.+)$`, 'm').exec(out)?.[1]]));
+  if (names.some((n) => !found[n]))
+    throw new Error(`scripts/${script} printed no ${names.map((n) => `${n}=`).join('/')} lines (got: ${out})`);
+  scriptOutputs.set(script, out);
+  return found as Record<N, string>;
+}

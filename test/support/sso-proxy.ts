@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Keycloak } from './keycloak.js';
-import { freePort, killAndWait, runScript, spawnProc, waitForUrl, type Proc } from './proc.js';
+import { freePort, killAndWait, type Proc, scriptPaths, spawnProc, waitForUrl } from './proc.js';
 
 /**
  * The SSO-protected route in front of LiteLLM, in the deployment's shape (Traefik with a
@@ -53,18 +53,10 @@ export interface SsoProxy {
   stop(): Promise<void>;
 }
 
-let binCache: { oauth2Proxy: string; caddy: string } | undefined;
-
 /** oauth2-proxy's and Caddy's paths, installing them first when needed (scripts/ensure-oauth2-proxy.sh). */
 export function ensureSsoProxyBins(): { oauth2Proxy: string; caddy: string } {
-  if (binCache) return binCache;
-  const out = runScript('ensure-oauth2-proxy.sh', [], 900_000);
-  const oauth2Proxy = /^OAUTH2_PROXY=(.+)$/m.exec(out)?.[1];
-  const caddy = /^CADDY=(.+)$/m.exec(out)?.[1];
-  if (!oauth2Proxy || !caddy)
-    throw new Error(`scripts/ensure-oauth2-proxy.sh printed no OAUTH2_PROXY=/CADDY= lines (got: ${out})`);
-  binCache = { oauth2Proxy, caddy };
-  return binCache;
+  const paths = scriptPaths('ensure-oauth2-proxy.sh', ['OAUTH2_PROXY', 'CADDY'], 900_000);
+  return { oauth2Proxy: paths.OAUTH2_PROXY, caddy: paths.CADDY };
 }
 
 function openssl(args: string[], cwd: string): void {

@@ -44,30 +44,44 @@ function read(dir: string, cn: string): TestCert {
   };
 }
 
-/** A self-signed CA valid for `days`. */
-export function makeCa(cn: string, days: number): TestCert {
-  const dir = tempDir('mcpwatch-ca-');
+/** A new P-256 key, as every certificate here has but the self-signed one below. */
+const P256 = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+
+/** `openssl req` for subject CN=`cn`: a new key (no passphrase) into dir/key.pem, what it makes into dir/`out`. */
+function req(dir: string, cn: string, out: string, args: string[], newKey = P256): void {
   openssl([
     'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
+    ...args,
+    ...newKey,
     '-nodes',
     '-keyout',
     join(dir, 'key.pem'),
     '-out',
-    join(dir, 'cert.pem'),
-    '-days',
-    String(days),
+    join(dir, out),
     '-subj',
     `/CN=${cn}`,
+  ]);
+}
+
+/** A self-signed CA valid for `days`. */
+export function makeCa(cn: string, days: number): TestCert {
+  const dir = tempDir('mcpwatch-ca-');
+  req(dir, cn, 'cert.pem', [
+    '-x509',
+    '-days',
+    String(days),
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
     'keyUsage=critical,keyCertSign,cRLSign',
   ]);
+  return read(dir, cn);
+}
+
+/** A self-signed certificate with an RSA key and openssl's default extensions, valid for `days`: trusted by nobody. */
+export function makeSelfSigned(cn: string, days: number): TestCert {
+  const dir = tempDir('mcpwatch-self-');
+  req(dir, cn, 'cert.pem', ['-x509', '-days', String(days)], ['-newkey', 'rsa:2048']);
   return read(dir, cn);
 }
 
@@ -81,21 +95,7 @@ export function makeCert(ca: TestCert, cn: string, days: number, opts: { isCa?: 
       ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
       : 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
-  openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'req.pem'),
-    '-subj',
-    `/CN=${cn}`,
-  ]);
+  req(dir, cn, 'req.pem', ['-new']);
   openssl([
     'x509',
     '-req',

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogDetails } from '../../../src/probes/mcp-catalog/details.js';
 import { format } from '../../../src/probes/mcp-catalog/format.js';
-
-const CATALOG: CatalogDetails = {
-  catalog: {
-    tools: 3,
-    toolsPerServer: { a: 2, b: 1 },
-    fingerprint: '0123456789abcdef',
-    changed: true,
-    added: ['b-new'],
-    removed: ['b-old'],
-    changedSchemas: [],
-  },
-  expectedTools: { 'a-x': true, 'a-y': false },
-  toolNames: ['a-x', 'a-z', 'b-new'],
-};
+import { CHANGED_CATALOG, noCatalog } from '../../support/catalog-details.js';
 
 describe('mcp_catalog format', () => {
   it('counts, fingerprint, what changed, expected tools, tool names (as `mcpwatch probe` shows them)', () => {
-    expect(format(CATALOG)).toEqual([
+    expect(format(CHANGED_CATALOG)).toEqual([
       'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
       'changed:  since the previous run of this probe',
       '  added:   b-new',
@@ -30,7 +17,7 @@ describe('mcp_catalog format', () => {
 
   it('an unchanged catalog: no change lines; nothing expected: no expected line; no names: no tools line', () => {
     const d: CatalogDetails = {
-      catalog: { ...CATALOG.catalog, changed: false, added: [], removed: [] },
+      catalog: { ...CHANGED_CATALOG.catalog, changed: false, added: [], removed: [] },
       expectedTools: {},
     };
     expect(format(d)).toEqual(['catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef']);
@@ -38,7 +25,7 @@ describe('mcp_catalog format', () => {
 
   it('a changed input schema is its own line', () => {
     const d: CatalogDetails = {
-      catalog: { ...CATALOG.catalog, added: [], removed: [], changedSchemas: ['a-x', 'a-z'] },
+      catalog: { ...CHANGED_CATALOG.catalog, added: [], removed: [], changedSchemas: ['a-x', 'a-z'] },
       expectedTools: {},
     };
     expect(format(d)).toEqual([
@@ -49,25 +36,13 @@ describe('mcp_catalog format', () => {
   });
 
   it('no catalog (tools/list failed)', () => {
-    const d: CatalogDetails = {
-      catalog: {
-        tools: 0,
-        toolsPerServer: {},
-        fingerprint: '',
-        changed: false,
-        added: [],
-        removed: [],
-        changedSchemas: [],
-      },
-      expectedTools: {},
-    };
-    expect(format(d)).toEqual(['catalog:  0 tools, no catalog (tools/list failed)']);
+    expect(format(noCatalog())).toEqual(['catalog:  0 tools, no catalog (tools/list failed)']);
   });
 
   it('each server up or down, with what the gateway said when it adds to the reason; its outcomes are not repeated', () => {
     const d: CatalogDetails = {
-      ...CATALOG,
-      catalog: { ...CATALOG.catalog, changed: false },
+      ...CHANGED_CATALOG,
+      catalog: { ...CHANGED_CATALOG.catalog, changed: false },
       expectedTools: {},
       toolNames: undefined,
       servers: {
@@ -89,7 +64,7 @@ describe('mcp_catalog format', () => {
 
   it('a long tool list wraps under its first name', () => {
     const toolNames = Array.from({ length: 12 }, (_, i) => `server-tool_number_${i}`);
-    const lines = format({ ...CATALOG, expectedTools: {}, toolNames })!;
+    const lines = format({ ...CHANGED_CATALOG, expectedTools: {}, toolNames })!;
     const tools = lines.slice(lines.findIndex((l) => l.startsWith('tools:')));
     expect(tools.length).toBeGreaterThan(1);
     for (const l of tools.slice(1)) expect(l).toMatch(/^ {10}server-tool_number_/);
@@ -97,10 +72,10 @@ describe('mcp_catalog format', () => {
 
   it('what has no line of its own (the gateway health) is shown as JSON', () => {
     const d: CatalogDetails = {
-      ...CATALOG,
+      ...CHANGED_CATALOG,
       expectedTools: {},
       toolNames: undefined,
-      catalog: { ...CATALOG.catalog, changed: false },
+      catalog: { ...CHANGED_CATALOG.catalog, changed: false },
       gatewayHealth: { servers: {}, error: 'HTTP 404' },
     };
     expect(format(d)).toEqual([

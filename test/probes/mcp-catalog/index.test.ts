@@ -3,6 +3,7 @@ import type { CatalogProbeDetails } from '../../../src/probes/mcp-catalog/detail
 import { mcpCatalog } from '../../../src/probes/mcp-catalog/index.js';
 import type { ResultOf } from '../../../src/probes/probe-type.js';
 import type { ServerState } from '../../../src/probes/types.js';
+import { noCatalog } from '../../support/catalog-details.js';
 
 const spec = (more: Record<string, unknown> = {}) =>
   mcpCatalog.schema.parse({ name: 'c', type: 'mcp_catalog', target: 'lan', ...more });
@@ -22,20 +23,6 @@ function result(details: CatalogProbeDetails | undefined): ResultOf<CatalogProbe
     details,
   };
 }
-
-const catalog = (servers?: Record<string, ServerState>): CatalogProbeDetails => ({
-  catalog: {
-    tools: 0,
-    toolsPerServer: {},
-    fingerprint: '',
-    changed: false,
-    added: [],
-    removed: [],
-    changedSchemas: [],
-  },
-  expectedTools: {},
-  ...(servers ? { servers } : {}),
-});
 
 const UP: ServerState = { up: true, tools: 2 };
 const DOWN: ServerState = { up: false, tools: 0, reason: 'unreachable' };
@@ -59,12 +46,16 @@ describe('the mcp_catalog probe type', () => {
       ['every server up: them all (a missing tool, a changed catalog)', { fs: UP, git: UP }, ['fs', 'git'], []],
       ['every server down', { db: DOWN }, ['db'], []],
     ])('%s', (_what, servers, about, others) => {
-      expect(mcpCatalog.subject(spec(), result(catalog(servers)))).toEqual({ servers: about, others, guard: false });
+      expect(mcpCatalog.subject(spec(), result(noCatalog({ servers })))).toEqual({
+        servers: about,
+        others,
+        guard: false,
+      });
     });
 
     it.each([
       ['no details', undefined],
-      ['no server states', catalog()],
+      ['no server states', noCatalog()],
       ["the gateway's refusal", { status: 401 }],
     ])('%s: none (the servers asked for, by default)', (_what, d) => {
       expect(mcpCatalog.subject(spec({ servers: ['fs'] }), result(d))).toBeUndefined();

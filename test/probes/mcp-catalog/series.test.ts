@@ -1,30 +1,11 @@
 // A pure unit test of what the catalog's series definition writes: the ports are fakes that keep each series'
-// value in a map (the metrics layer, prom-client, is not involved).
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { FamilyPorts, FamilyDefs, SeriesLabels } from '../../../src/probes/probe-type.js';
+// value in a map (test/support/fake-series-ports.ts; the metrics layer, prom-client, is not involved).
+import { describe, expect, it } from 'vitest';
 import type { CatalogDetails } from '../../../src/probes/mcp-catalog/details.js';
 import { series } from '../../../src/probes/mcp-catalog/series.js';
+import { seriesUnderTest } from '../../support/fake-series-ports.js';
 
 const LABELS = { probe: 'cat' };
-
-/** Ports that keep `family{label=value,…}` → value, as the registry would show the series. */
-function fakePorts(families: FamilyDefs) {
-  const values = new Map<string, number>();
-  const key = (family: string, labels: SeriesLabels) =>
-    `${family}{${Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')}}`;
-  const port = (family: string) => ({
-    set: (labels: SeriesLabels, v: number) => void values.set(key(family, labels), v),
-    inc: (labels: SeriesLabels, by = 1) =>
-      void values.set(key(family, labels), (values.get(key(family, labels)) ?? 0) + by),
-    remove: (labels: SeriesLabels) => void values.delete(key(family, labels)),
-  });
-  const ports = Object.fromEntries(
-    Object.keys(families).map((f) => [f, port(f)]),
-  ) as unknown as FamilyPorts<FamilyDefs>;
-  return { ports, values: () => Object.fromEntries([...values].sort(([a], [b]) => a.localeCompare(b))) };
-}
 
 /** A catalog run's details: the tools per server, and what else the case needs. */
 function details(toolsPerServer: Record<string, number>, more: Partial<CatalogDetails> = {}): CatalogDetails {
@@ -37,18 +18,11 @@ function details(toolsPerServer: Record<string, number>, more: Partial<CatalogDe
 }
 
 describe('mcp_catalog series', () => {
-  let fake: ReturnType<typeof fakePorts>;
-  let state: unknown;
-  const record = (d: Parameters<typeof series.record>[3]) => series.record(fake.ports, LABELS, state, d);
-
-  beforeEach(() => {
-    fake = fakePorts(series.families);
-    state = series.init();
-  });
+  const { record, values, declare, forget, itWritesNothingWithoutDetails } = seriesUnderTest(series, LABELS);
 
   it('a new probe: its changes counter starts at 0', () => {
-    series.declare!(fake.ports, LABELS);
-    expect(fake.values()).toEqual({ 'catalogChanges{probe=cat}': 0 });
+    declare();
+    expect(values()).toEqual({ 'catalogChanges{probe=cat}': 0 });
   });
 
   it('tools per server, each server up or down, expected tools present or missing', () => {
@@ -61,7 +35,7 @@ describe('mcp_catalog series', () => {
         },
       ),
     );
-    expect(fake.values()).toEqual({
+    expect(values()).toEqual({
       'catalogServerFailures{probe=cat,server=db,reason=unreachable}': 1,
       'catalogServerUp{probe=cat,server=db}': 0,
       'catalogServerUp{probe=cat,server=fs}': 1,
@@ -83,7 +57,7 @@ describe('mcp_catalog series', () => {
       ),
     );
     record(details({ fs: 2 }, { expectedTools: { 'fs-read': true }, servers: { fs: { up: true, tools: 2 } } }));
-    expect(fake.values()).toEqual({
+    expect(values()).toEqual({
       'catalogServerUp{probe=cat,server=fs}': 1,
       'catalogToolPresent{probe=cat,tool=fs-read}': 1,
       'catalogTools{probe=cat,server=fs}': 2,
@@ -93,7 +67,7 @@ describe('mcp_catalog series', () => {
   it('details without server states leave the last ones', () => {
     record(details({ fs: 1 }, { servers: { fs: { up: true, tools: 1 } } }));
     record(details({ fs: 1 }));
-    expect(fake.values()).toMatchObject({ 'catalogServerUp{probe=cat,server=fs}': 1 });
+    expect(values()).toMatchObject({ 'catalogServerUp{probe=cat,server=fs}': 1 });
   });
 
   it('failure counters increase per server and reason, and stay when the server comes back', () => {
@@ -103,7 +77,7 @@ describe('mcp_catalog series', () => {
     record(down('timeout'));
     record(down('unreachable'));
     record(details({ db: 1 }, { servers: { db: { up: true, tools: 1 } } }));
-    expect(fake.values()).toMatchObject({
+    expect(values()).toMatchObject({
       'catalogServerFailures{probe=cat,server=db,reason=timeout}': 2,
       'catalogServerFailures{probe=cat,server=db,reason=unreachable}': 1,
       'catalogServerUp{probe=cat,server=db}': 1,
@@ -111,13 +85,13 @@ describe('mcp_catalog series', () => {
   });
 
   it('a changed catalog counts one change per run', () => {
-    series.declare!(fake.ports, LABELS);
+    declare();
     const changed = details({ fs: 1 });
     changed.catalog.changed = true;
     record(changed);
     record(details({ fs: 1 }));
     record(changed);
-    expect(fake.values()['catalogChanges{probe=cat}']).toBe(2);
+    expect(values()['catalogChanges{probe=cat}']).toBe(2);
   });
 
   describe("the gateway's own health", () => {
@@ -136,8 +110,8 @@ describe('mcp_catalog series', () => {
           db: { healthy: true, status: 'healthy', mismatch: true },
         }),
       );
-      expect(fake.values()).toMatchObject(HEALTH_SERIES);
-      expect(fake.values()).not.toHaveProperty(['gatewayHealthMismatch{probe=cat,server=fs}']);
+      expect(values()).toMatchObject(HEALTH_SERIES);
+      expect(values()).not.toHaveProperty(['gatewayHealthMismatch{probe=cat,server=fs}']);
     });
 
     it.each([
@@ -151,7 +125,7 @@ describe('mcp_catalog series', () => {
         }),
       );
       record(d);
-      expect(fake.values()).toMatchObject(HEALTH_SERIES);
+      expect(values()).toMatchObject(HEALTH_SERIES);
     });
 
     it('a server no longer reported loses its series; a mismatch no longer told loses its own', () => {
@@ -159,21 +133,15 @@ describe('mcp_catalog series', () => {
         health({ fs: { healthy: true, status: 'healthy' }, db: { healthy: true, status: 'healthy', mismatch: true } }),
       );
       record(health({ db: { healthy: true, status: 'healthy' } }));
-      const left = Object.keys(fake.values()).filter((k) => k.startsWith('gateway'));
+      const left = Object.keys(values()).filter((k) => k.startsWith('gateway'));
       expect(left).toEqual(['gatewayServerHealthy{probe=cat,server=db}']);
     });
   });
 
-  it.each([
-    ['no details', undefined],
-    ["the gateway's refusal", { status: 401, body: 'Unauthorized' }],
-  ])('%s: nothing is written', (_what, d) => {
-    record(d);
-    expect(fake.values()).toEqual({});
-  });
+  itWritesNothingWithoutDetails({ status: 401, body: 'Unauthorized' });
 
   it('forget removes every series the probe set, counters included', () => {
-    series.declare!(fake.ports, LABELS);
+    declare();
     record(
       details(
         { fs: 1, db: 0 },
@@ -184,8 +152,8 @@ describe('mcp_catalog series', () => {
         },
       ),
     );
-    expect(Object.keys(fake.values())).toHaveLength(9);
-    series.forget(fake.ports, LABELS, state);
-    expect(fake.values()).toEqual({});
+    expect(Object.keys(values())).toHaveLength(9);
+    forget();
+    expect(values()).toEqual({});
   });
 });

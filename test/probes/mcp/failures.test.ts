@@ -14,19 +14,7 @@ import {
   isSessionLimit,
 } from '../../../src/probes/mcp/failures.js';
 import { ProbeFailure, type ProbeContext } from '../../../src/probes/types.js';
-
-const target = (over: Partial<Target> = {}): Target =>
-  ({
-    name: 'litellm-lan',
-    url: 'http://gw:4000',
-    apiKey: 'sk-unit-0123456789abcdef',
-    apiKeyHeader: 'authorization',
-    mcpPath: '/mcp/',
-    transport: 'streamable-http',
-    headers: {},
-    tls: { insecureSkipVerify: false },
-    ...over,
-  }) as Target;
+import { lanTarget } from './test-run.js';
 
 /** Real answers of LiteLLM to POST /mcp/ (initialize), from test/fixtures/litellm/<version>/responses.json. */
 function captured(version: string, name: string): HttpRejection {
@@ -40,7 +28,7 @@ function captured(version: string, name: string): HttpRejection {
 
 describe('HTTP rejections behind an SSO gate (oauth2)', () => {
   const ctx = {
-    target: target({
+    target: lanTarget({
       name: 'internet',
       apiKeyHeader: 'x-litellm-api-key',
       oauth2: { clientId: 'mcpwatch', clientSecret: 's', scopes: [] },
@@ -66,7 +54,7 @@ describe('HTTP rejections behind an SSO gate (oauth2)', () => {
 });
 
 describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
-  const ctx = { target: target() };
+  const ctx = { target: lanTarget() };
 
   it.each([
     ['1.77.1', 'mcp_no_key'],
@@ -91,7 +79,7 @@ describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
     expect(describeHttpRejection({ ...r, auth: 'no_scheme' }, ctx).reason).toMatch(
       /: key sent without "Bearer " prefix\?$/,
     );
-    expect(describeHttpRejection({ ...r, auth: 'none' }, { target: target({ apiKey: undefined }) }).reason).toMatch(
+    expect(describeHttpRejection({ ...r, auth: 'none' }, { target: lanTarget({ apiKey: undefined }) }).reason).toMatch(
       /: no key sent: set apiKey \(or apiKeyFile\) on the target$/,
     );
     // With a message in details it is a real failure, not auth.
@@ -122,7 +110,7 @@ describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
     const r = captured('1.77.1', 'mcp_no_slash');
     expect(isAuthRejection(r)).toBe(false);
     const d = describeHttpRejection(r, {
-      target: target({ mcpPath: '/mcp', url: r.location!.replace(/\/mcp\/$/, '') }),
+      target: lanTarget({ mcpPath: '/mcp', url: r.location!.replace(/\/mcp\/$/, '') }),
     });
     expect(d).toEqual({
       outcome: 'http_error',
@@ -165,8 +153,8 @@ describe('HTTP rejections of MCP requests (real LiteLLM answers)', () => {
 });
 
 describe('the table of HTTP rejections: each kind, and the one key hint', () => {
-  const keyed = { target: target() };
-  const keyless = { target: target({ apiKey: undefined }) };
+  const keyed = { target: lanTarget() };
+  const keyless = { target: lanTarget({ apiKey: undefined }) };
   const detailless = '{"error":"MCP request failed","details":""}';
   it.each<[string, HttpRejection, { target: Target }, string, string]>([
     [
@@ -283,7 +271,7 @@ describe('classifyMcpError', () => {
   const ctx = (aborted = false): ProbeContext => {
     const ac = new AbortController();
     if (aborted) ac.abort();
-    return { target: target(), signal: ac.signal, timeoutMs: 1_500 } as unknown as ProbeContext;
+    return { target: lanTarget(), signal: ac.signal, timeoutMs: 1_500 } as unknown as ProbeContext;
   };
   it.each<[string, unknown, string, string]>([
     [

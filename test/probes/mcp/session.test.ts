@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import { listAllTools, openSession, sessionHeaders } from '../../../src/probes/mcp/session.js';
 import { createPhaseClock } from '../../../src/probes/net/phases.js';
@@ -7,20 +7,7 @@ import { ProbeFailure, type ProbeContext } from '../../../src/probes/types.js';
 import { Redactor } from '../../../src/util/redact.js';
 import { FakeMcpGateway, makeTools } from '../../support/fake-mcp.js';
 import { until } from '../../support/until.js';
-import { KEY, testRun, testTarget, type TestRun } from './test-run.js';
-
-const target = (over: Partial<Target> = {}): Target =>
-  ({
-    name: 'litellm-lan',
-    url: 'http://gw:4000',
-    apiKey: 'sk-unit-0123456789abcdef',
-    apiKeyHeader: 'authorization',
-    mcpPath: '/mcp/',
-    transport: 'streamable-http',
-    headers: {},
-    tls: { insecureSkipVerify: false },
-    ...over,
-  }) as Target;
+import { KEY, lanTarget, runsAgainst, testTarget } from './test-run.js';
 
 describe('sessionHeaders', () => {
   const ctx = (t: Target): ProbeContext =>
@@ -33,7 +20,7 @@ describe('sessionHeaders', () => {
     }) as unknown as ProbeContext;
 
   it("target headers, then the probe's (case-insensitively), x-mcp-servers joined, Bearer <key>", () => {
-    const h = sessionHeaders(ctx(target({ headers: { 'X-Team': 'a', 'X-Env': 'prod' } })), {
+    const h = sessionHeaders(ctx(lanTarget({ headers: { 'X-Team': 'a', 'X-Env': 'prod' } })), {
       servers: ['mcp_fs', 'mcp_db'],
       headers: { 'x-team': 'b' },
     });
@@ -42,18 +29,18 @@ describe('sessionHeaders', () => {
       'x-team': 'b',
       'x-env': 'prod',
       'x-mcp-servers': 'mcp_fs,mcp_db',
-      authorization: 'Bearer sk-unit-0123456789abcdef',
+      authorization: `Bearer ${KEY}`,
     });
   });
 
   it('no x-mcp-servers without servers; a key with its prefix is sent as is', () => {
-    const h = sessionHeaders(ctx(target({ apiKey: 'Bearer sk-unit-0123456789abcdef' })), { servers: [], headers: {} });
+    const h = sessionHeaders(ctx(lanTarget({ apiKey: `Bearer ${KEY}` })), { servers: [], headers: {} });
     expect(h).not.toHaveProperty('x-mcp-servers');
-    expect(h.authorization).toBe('Bearer sk-unit-0123456789abcdef');
+    expect(h.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('the guard\'s "no key" carries no credential, also not one configured as an extra header', () => {
-    const t = target({
+    const t = lanTarget({
       headers: { 'x-litellm-api-key': 'Bearer sk-in-a-header-0000', Authorization: 'Bearer sk-x', 'x-team': 'a' },
     });
     expect(sessionHeaders(ctx(t), { servers: [], headers: { 'API-Key': 'sk-y' }, auth: { kind: 'none' } })).toEqual({
@@ -68,7 +55,7 @@ describe('sessionHeaders', () => {
   });
 
   it('apiKeyHeader: the key in that header; Authorization (the SSO token) stays, also for the guard, whose credentials go in that header', () => {
-    const t = target({
+    const t = lanTarget({
       apiKeyHeader: 'x-litellm-api-key',
       headers: { Authorization: 'Bearer sso-token-0123456789', 'X-API-Key': 'sk-other' },
     });
@@ -77,7 +64,7 @@ describe('sessionHeaders', () => {
       authorization: 'Bearer sso-token-0123456789',
       'x-api-key': 'sk-other',
       'x-mcp-servers': 'a',
-      'x-litellm-api-key': 'Bearer sk-unit-0123456789abcdef',
+      'x-litellm-api-key': `Bearer ${KEY}`,
     });
     expect(sessionHeaders(ctx(t), { servers: [], headers: {}, auth: { kind: 'none' } })).toEqual({
       'user-agent': expect.any(String),
@@ -93,18 +80,18 @@ describe('sessionHeaders', () => {
   });
 
   it("ssoToken: the SSO gate's token in Authorization beside the key; for a key check in Authorization itself it is left out", () => {
-    const sso = target({ apiKeyHeader: 'x-litellm-api-key' });
+    const sso = lanTarget({ apiKeyHeader: 'x-litellm-api-key' });
     expect(sessionHeaders(ctx(sso), { servers: [], headers: {}, ssoToken: 'opaque-sso-token' })).toEqual({
       'user-agent': expect.any(String),
       authorization: 'Bearer opaque-sso-token',
-      'x-litellm-api-key': 'Bearer sk-unit-0123456789abcdef',
+      'x-litellm-api-key': `Bearer ${KEY}`,
     });
     expect(
       sessionHeaders(ctx(sso), { servers: [], headers: {}, auth: { kind: 'none' }, ssoToken: 'opaque-sso-token' }),
     ).toEqual({ 'user-agent': expect.any(String), authorization: 'Bearer opaque-sso-token' });
     // An OAuth-protected server without a gateway key: the token is the credential; the guard's raw checks go without
     // it.
-    const plain = target({ apiKey: undefined });
+    const plain = lanTarget({ apiKey: undefined });
     expect(sessionHeaders(ctx(plain), { servers: [], headers: {}, ssoToken: 'opaque-sso-token' }).authorization).toBe(
       'Bearer opaque-sso-token',
     );
@@ -124,21 +111,11 @@ describe('sessionHeaders', () => {
 describe('openSession and listAllTools against an MCP server', () => {
   let gw: FakeMcpGateway;
   let stateless: FakeMcpGateway;
-  const runs: TestRun[] = [];
-  const run = (t: Target, timeoutMs?: number): TestRun => {
-    const r = testRun(t, timeoutMs);
-    runs.push(r);
-    return r;
-  };
+  const run = runsAgainst(() => gw);
   beforeAll(async () => {
     gw = await new FakeMcpGateway({ key: KEY, pageSize: 2 }).start();
     stateless = await new FakeMcpGateway({ key: KEY, stateless: true }).start();
     gw.tools = stateless.tools = makeTools('alpha', 5);
-  });
-  afterEach(async () => {
-    for (const r of runs.splice(0)) await r.close();
-    await gw.waitForNoConnections();
-    gw.reset();
   });
   afterAll(async () => {
     await gw?.stop();

@@ -1,9 +1,11 @@
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import { runDispatcher } from '../../../src/probes/net/connections.js';
 import { createPhaseClock } from '../../../src/probes/net/phases.js';
 import { ProbeTimeoutError, type ProbeContext } from '../../../src/probes/types.js';
 import { Redactor } from '../../../src/util/redact.js';
+import type { FakeMcpGateway } from '../../support/fake-mcp.js';
 
 /** Support for the tests of src/probes/mcp: a target and a probe run's context, as the scheduler makes them. */
 
@@ -21,6 +23,11 @@ export function testTarget(url: string, over: Partial<Target> = {}): Target {
     tls: { insecureSkipVerify: false },
     ...over,
   } as Target;
+}
+
+/** The target the tests of one answer's reading name in their reasons: litellm-lan at http://gw:4000. */
+export function lanTarget(over: Partial<Target> = {}): Target {
+  return testTarget('http://gw:4000', { name: 'litellm-lan', ...over });
 }
 
 export interface TestRun {
@@ -62,5 +69,23 @@ export function testRun(target: Target, timeoutMs = 3_000): TestRun {
       clearTimeout(timer);
       await dispatcher.destroy().catch(() => undefined);
     },
+  };
+}
+
+/**
+ * Runs of a describe block against a fake gateway: `run(target)` starts one (as testRun); after each test its
+ * runs are ended, then the gateway's connections waited out and its rules and records reset.
+ */
+export function runsAgainst(gateway: () => FakeMcpGateway): (target: Target, timeoutMs?: number) => TestRun {
+  const runs: TestRun[] = [];
+  afterEach(async () => {
+    for (const r of runs.splice(0)) await r.close();
+    await gateway().waitForNoConnections();
+    gateway().reset();
+  });
+  return (target, timeoutMs) => {
+    const r = testRun(target, timeoutMs);
+    runs.push(r);
+    return r;
   };
 }

@@ -1,13 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import { SessionFetch } from '../../../src/probes/mcp/session-fetch.js';
 import { createTransport, endSession, sessionUrl, transportFacts } from '../../../src/probes/mcp/transport.js';
 import { FakeMcpGateway } from '../../support/fake-mcp.js';
 import { until } from '../../support/until.js';
-import { KEY, testRun, testTarget, type TestRun } from './test-run.js';
+import { KEY, runsAgainst, testTarget, type TestRun } from './test-run.js';
 
 describe('sessionUrl', () => {
   const t = (over: Partial<Target>): Target => testTarget('http://gw:4000', over);
@@ -30,19 +30,9 @@ describe('sessionUrl', () => {
 
 describe('the transport of a session, against an MCP server', () => {
   let gw: FakeMcpGateway;
-  const runs: TestRun[] = [];
-  const run = (t: Target): TestRun => {
-    const r = testRun(t);
-    runs.push(r);
-    return r;
-  };
+  const run = runsAgainst(() => gw);
   beforeAll(async () => {
     gw = await new FakeMcpGateway({ key: KEY }).start();
-  });
-  afterEach(async () => {
-    for (const r of runs.splice(0)) await r.close();
-    await gw.waitForNoConnections();
-    gw.reset();
   });
   afterAll(async () => {
     await gw?.stop();

@@ -1,33 +1,23 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/server/app.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import {
+  appOnFakePort,
   BEARER_TOKEN,
-  FakePort,
   healthReport,
   INIT_PARAMS,
-  logger,
   MCP_HEADERS,
   MCP_TOKEN,
   message,
   SK_KEY,
   toolAnswer,
+  WRONG_AUTHORIZATIONS,
 } from '../../support/fake-agent-port.js';
 
 // /mcp over HTTP: who may use it, how a request is read, how the SDK's transport answers. What the
 // tools answer is in test/mcp-tools/tools.test.ts, how a body is read in test/mcp-tools/requests.test.ts.
 
 describe('/mcp', () => {
-  let port: FakePort;
-  let app: FastifyInstance;
-
-  beforeEach(async () => {
-    port = new FakePort();
-    app = await buildApp({ agent: port, logger });
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const served = appOnFakePort();
 
   function rpc(
     method: string,
@@ -35,7 +25,7 @@ describe('/mcp', () => {
     id = 1,
     headers: Record<string, string | string[]> = {},
   ): Promise<LightMyRequestResponse> {
-    return app.inject({
+    return served.app.inject({
       method: 'POST',
       url: '/mcp',
       headers: { ...MCP_HEADERS, ...headers },
@@ -44,21 +34,15 @@ describe('/mcp', () => {
   }
 
   it('answers 404 when the endpoint is off (token null)', async () => {
-    port.token = null;
+    served.port.token = null;
     const res = await rpc('initialize', INIT_PARAMS);
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'the MCP endpoint is disabled (mcpServer.enabled: false)' });
-    expect((await app.inject({ method: 'GET', url: '/mcp' })).statusCode).toBe(404);
+    expect((await served.app.inject({ method: 'GET', url: '/mcp' })).statusCode).toBe(404);
   });
 
-  it.each([
-    ['no Authorization header', undefined],
-    ['a wrong token', `Bearer ${MCP_TOKEN}x`],
-    ['a token of the same length', `Bearer ${MCP_TOKEN.slice(0, -1)}X`],
-    ['the token without "Bearer "', MCP_TOKEN],
-    ['another scheme', `Basic ${MCP_TOKEN}`],
-  ])('answers 401 with www-authenticate for %s', async (_what, authorization) => {
-    port.token = MCP_TOKEN;
+  it.each(WRONG_AUTHORIZATIONS)('answers 401 with www-authenticate for %s', async (_what, authorization) => {
+    served.port.token = MCP_TOKEN;
     const res = await rpc('initialize', INIT_PARAMS, 1, authorization === undefined ? {} : { authorization });
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="mcpwatch"');
@@ -67,30 +51,30 @@ describe('/mcp', () => {
   });
 
   it('checks the token before the method (a GET without the token is 401)', async () => {
-    port.token = MCP_TOKEN;
-    const res = await app.inject({ method: 'GET', url: '/mcp' });
+    served.port.token = MCP_TOKEN;
+    const res = await served.app.inject({ method: 'GET', url: '/mcp' });
     expect(res.statusCode).toBe(401);
   });
 
   it('reads the token per request', async () => {
-    port.token = MCP_TOKEN;
+    served.port.token = MCP_TOKEN;
     expect((await rpc('initialize', INIT_PARAMS, 1, { authorization: `Bearer ${MCP_TOKEN}` })).statusCode).toBe(200);
-    port.token = 'another-token-after-reload';
+    served.port.token = 'another-token-after-reload';
     expect((await rpc('initialize', INIT_PARAMS, 1, { authorization: `Bearer ${MCP_TOKEN}` })).statusCode).toBe(401);
-    port.token = null;
+    served.port.token = null;
     expect((await rpc('initialize', INIT_PARAMS, 1, { authorization: `Bearer ${MCP_TOKEN}` })).statusCode).toBe(404);
   });
 
   it.each(['GET', 'DELETE'] as const)('answers %s with 405 and allow: POST (stateless)', async (method) => {
-    port.token = undefined;
-    const res = await app.inject({ method, url: '/mcp', headers: { accept: 'text/event-stream' } });
+    served.port.token = undefined;
+    const res = await served.app.inject({ method, url: '/mcp', headers: { accept: 'text/event-stream' } });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('POST');
     expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
   });
 
   it('answers initialize as mcpwatch (no auth)', async () => {
-    port.token = undefined;
+    served.port.token = undefined;
     const res = await rpc('initialize', INIT_PARAMS);
     expect(res.statusCode).toBe(200);
     const msg = message(res);
@@ -105,8 +89,8 @@ describe('/mcp', () => {
   });
 
   it('answers initialize with the right token, also on /mcp/', async () => {
-    port.token = MCP_TOKEN;
-    const res = await app.inject({
+    served.port.token = MCP_TOKEN;
+    const res = await served.app.inject({
       method: 'POST',
       url: '/mcp/',
       headers: { ...MCP_HEADERS, authorization: `Bearer ${MCP_TOKEN}` },
@@ -119,7 +103,7 @@ describe('/mcp', () => {
   });
 
   it('takes the first of repeated mcp-protocol-version headers (LiteLLM 1.77)', async () => {
-    port.token = undefined;
+    served.port.token = undefined;
     // Two header lines, as LiteLLM sends them (Node joins them into "v, v" in req.headers).
     const res = await rpc('tools/list', {}, 2, { 'mcp-protocol-version': ['2025-06-18', '2025-06-18'] });
     expect(res.statusCode).toBe(200);
@@ -127,7 +111,7 @@ describe('/mcp', () => {
   });
 
   it('takes the first value of one mcp-protocol-version line that repeats it', async () => {
-    port.token = undefined;
+    served.port.token = undefined;
     const res = await rpc('tools/list', {}, 2, { 'mcp-protocol-version': '2025-06-18, 2025-06-18' });
     expect(res.statusCode).toBe(200);
     expect(message(res).result.tools.length).toBe(6);
@@ -138,7 +122,7 @@ describe('/mcp', () => {
       ['initialize', INIT_PARAMS],
       ['tools/call', { name: 'run_probe', arguments: { name: 'gw-live' } }],
     ] as const)('answers 403 to %s from an Origin that is not allowed, and runs nothing', async (method, params) => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await rpc(method, params, 1, { origin: 'http://evil.example.com', host: 'evil.example.com' });
       expect(res.statusCode).toBe(403);
       expect(res.json()).toEqual({
@@ -149,11 +133,11 @@ describe('/mcp', () => {
         },
         id: null,
       });
-      expect(port.runs).toEqual([]);
+      expect(served.port.runs).toEqual([]);
     });
 
     it('refuses any Origin while none is allowed; requests without one (every non-browser client) pass', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://127.0.0.1:9464' })).statusCode).toBe(403);
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'null' })).statusCode).toBe(403);
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: '' })).statusCode).toBe(403);
@@ -161,8 +145,8 @@ describe('/mcp', () => {
     });
 
     it('compares origins in canonical form (case, default port)', async () => {
-      port.token = undefined;
-      port.allowedOrigins = ['http://localhost:9464', 'https://grafana.example.com'];
+      served.port.token = undefined;
+      served.port.allowedOrigins = ['http://localhost:9464', 'https://grafana.example.com'];
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'HTTP://LocalHost:9464' })).statusCode).toBe(200);
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'https://grafana.example.com:443' })).statusCode).toBe(
         200,
@@ -172,9 +156,9 @@ describe('/mcp', () => {
     });
 
     it('checks Host only when allowedHosts is set; an entry without a port allows any port', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       expect((await rpc('initialize', INIT_PARAMS, 1, { host: 'evil.example.com' })).statusCode).toBe(200);
-      port.allowedHosts = ['localhost', '127.0.0.1:9464'];
+      served.port.allowedHosts = ['localhost', '127.0.0.1:9464'];
       const evil = await rpc('initialize', INIT_PARAMS, 1, { host: 'evil.example.com:9464' });
       expect(evil.statusCode).toBe(403);
       expect(evil.json().error.message).toBe(
@@ -186,15 +170,16 @@ describe('/mcp', () => {
     });
 
     it('refuses a foreign Origin before asking for the token (403, not 401), and on GET too', async () => {
-      port.token = MCP_TOKEN;
+      served.port.token = MCP_TOKEN;
       const res = await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://evil.example.com' });
       expect(res.statusCode).toBe(403);
       expect(res.headers['www-authenticate']).toBeUndefined();
       expect(
-        (await app.inject({ method: 'GET', url: '/mcp', headers: { origin: 'http://evil.example.com' } })).statusCode,
+        (await served.app.inject({ method: 'GET', url: '/mcp', headers: { origin: 'http://evil.example.com' } }))
+          .statusCode,
       ).toBe(403);
       // An allowed Origin still needs the token.
-      port.allowedOrigins = ['http://localhost:9464'];
+      served.port.allowedOrigins = ['http://localhost:9464'];
       expect((await rpc('initialize', INIT_PARAMS, 1, { origin: 'http://localhost:9464' })).statusCode).toBe(401);
       expect(
         (
@@ -209,7 +194,7 @@ describe('/mcp', () => {
 
   describe('what is not JSON-RPC gets a JSON-RPC error', () => {
     const post = (payload: string | Buffer, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
-      app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, ...headers }, payload });
+      served.app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, ...headers }, payload });
 
     it.each([
       ['malformed JSON', '{"jsonrpc":"2.0","id":1,"method":', 400, -32700, 'Parse error: the body is not valid JSON'],
@@ -219,7 +204,7 @@ describe('/mcp', () => {
     ])(
       '%s: the HTTP status and JSON-RPC error of the body check, id null',
       async (_what, payload, status, code, text) => {
-        port.token = undefined;
+        served.port.token = undefined;
         const res = await post(payload);
         expect(res.statusCode).toBe(status);
         expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -228,7 +213,7 @@ describe('/mcp', () => {
     );
 
     it('a body over 1 MiB: HTTP 413, -32600', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const big = JSON.stringify({
         jsonrpc: '2.0',
         id: 1,
@@ -245,21 +230,21 @@ describe('/mcp', () => {
     });
 
     it('does not echo the body in a parse error (it may hold a key)', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await post('{"jsonrpc":"2.0","auth":"sk-secret-0123456789abcdef"');
       expect(res.statusCode).toBe(400);
       expect(res.body).not.toContain('sk-secret');
     });
 
     it('a wrong Content-Type: 415 from the SDK, as JSON-RPC', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await post('{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'content-type': 'text/plain' });
       expect(res.statusCode).toBe(415);
       expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
     });
 
     it('params that do not fit the method: -32602 Invalid params for that id (not -32603), HTTP 200', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call' }));
       expect(res.statusCode).toBe(200);
       expect(message(res)).toEqual({
@@ -273,7 +258,7 @@ describe('/mcp', () => {
     });
 
     it('a batch: each request answered, bad params included', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await post(
         JSON.stringify([
           { jsonrpc: '2.0', id: 1, method: 'ping' },
@@ -287,7 +272,7 @@ describe('/mcp', () => {
     });
 
     it('a method mcpwatch does not serve: -32601 Method not found, HTTP 200', async () => {
-      port.token = undefined;
+      served.port.token = undefined;
       const res = await rpc('prompts/list', {}, 9);
       expect(res.statusCode).toBe(200);
       expect(message(res)).toMatchObject({ id: 9, error: { code: -32601 } });
@@ -295,9 +280,9 @@ describe('/mcp', () => {
   });
 
   it("answers a tools/call (get_health, with the token) with 200 and the tool's answer", async () => {
-    port.token = MCP_TOKEN;
-    port.healthReport = healthReport('degraded');
-    const reads = port.healthReads;
+    served.port.token = MCP_TOKEN;
+    served.port.healthReport = healthReport('degraded');
+    const reads = served.port.healthReads;
     const res = await rpc('tools/call', { name: 'get_health', arguments: {} }, 3, {
       authorization: `Bearer ${MCP_TOKEN}`,
     });
@@ -305,17 +290,17 @@ describe('/mcp', () => {
     const msg = message(res);
     expect(msg.id).toBe(3);
     expect(msg.result.isError).toBeFalsy();
-    expect(port.healthReads).toBe(reads + 1);
+    expect(served.port.healthReads).toBe(reads + 1);
     const text = msg.result.content[0]!;
     expect(text.type).toBe('text');
-    expect(toolAnswer(msg).mcpwatch).toEqual({ status: 'degraded', checks: port.healthReport.checks });
+    expect(toolAnswer(msg).mcpwatch).toEqual({ status: 'degraded', checks: served.port.healthReport.checks });
   });
 
   it('masks key material in run_probe answers', async () => {
-    port.token = undefined;
+    served.port.token = undefined;
     const res = await rpc('tools/call', { name: 'run_probe', arguments: { name: 'gw-live' } }, 4);
     expect(res.statusCode).toBe(200);
-    expect(port.runs).toEqual(['gw-live']);
+    expect(served.port.runs).toEqual(['gw-live']);
     expect(res.body).not.toContain(SK_KEY);
     expect(res.body).not.toContain(BEARER_TOKEN);
     const answer = toolAnswer(message(res));

@@ -1,34 +1,23 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE } from '../../../src/metrics/registry.js';
-import { buildApp } from '../../../src/server/app.js';
 import { wantsOpenMetrics } from '../../../src/server/routes/metrics.js';
-import { FakePort, logger, SCRAPE_TEXT } from '../../support/fake-agent-port.js';
+import { appOnFakePort, SCRAPE_TEXT } from '../../support/fake-agent-port.js';
 
 // (The Accept headers of known scrapers are in test/metrics/openmetrics.test.ts.)
 
 describe('GET /metrics', () => {
-  let port: FakePort;
-  let app: FastifyInstance;
-
-  beforeEach(async () => {
-    port = new FakePort();
-    app = await buildApp({ agent: port, logger });
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const served = appOnFakePort();
 
   it('serves the scrape in the Prometheus text format', async () => {
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await served.app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(res.body).toBe(SCRAPE_TEXT);
-    expect(port.scrapes).toBe(1);
+    expect(served.port.scrapes).toBe(1);
   });
 
   it('serves OpenMetrics to a scraper that asks for it', async () => {
-    const res = await app.inject({
+    const res = await served.app.inject({
       method: 'GET',
       url: '/metrics',
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
@@ -40,11 +29,11 @@ describe('GET /metrics', () => {
     expect(res.body).toContain('# TYPE mcp_probe_runs counter\n');
     expect(res.body).toContain('mcp_probe_runs_total{probe="gw-live",outcome="ok"} 3\n');
     expect(res.body).not.toContain('\n\n');
-    expect(port.scrapes).toBe(1);
+    expect(served.port.scrapes).toBe(1);
   });
 
   it("serves Prometheus' own Accept header (OpenMetrics first) as OpenMetrics", async () => {
-    const res = await app.inject({
+    const res = await served.app.inject({
       method: 'GET',
       url: '/metrics',
       headers: {
@@ -56,15 +45,15 @@ describe('GET /metrics', () => {
   });
 
   it('scrapes once per request', async () => {
-    await app.inject({ method: 'GET', url: '/metrics' });
-    await app.inject({
+    await served.app.inject({ method: 'GET', url: '/metrics' });
+    await served.app.inject({
       method: 'GET',
       url: '/metrics',
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
     });
-    await app.inject({ method: 'GET', url: '/metrics' });
-    expect(port.scrapes).toBe(3);
-    expect(port.formats).toEqual(['text', 'openmetrics', 'text']);
+    await served.app.inject({ method: 'GET', url: '/metrics' });
+    expect(served.port.scrapes).toBe(3);
+    expect(served.port.formats).toEqual(['text', 'openmetrics', 'text']);
   });
 });
 

@@ -1,51 +1,40 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/server/app.js';
-import { BEARER_TOKEN, FakePort, logger, SK_KEY, STARTED_AT } from '../../support/fake-agent-port.js';
+import { describe, expect, it } from 'vitest';
+import { appOnFakePort, BEARER_TOKEN, SK_KEY, STARTED_AT } from '../../support/fake-agent-port.js';
 
 describe('GET /probe', () => {
-  let port: FakePort;
-  let app: FastifyInstance;
-
-  beforeEach(async () => {
-    port = new FakePort();
-    app = await buildApp({ agent: port, logger });
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const served = appOnFakePort();
 
   it('answers 400 without a name, listing the probes', async () => {
-    const res = await app.inject({ method: 'GET', url: '/probe' });
+    const res = await served.app.inject({ method: 'GET', url: '/probe' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'missing query parameter name', probes: ['gw-live', 'gw-catalog'] });
-    expect(port.runs).toEqual([]);
+    expect(served.port.runs).toEqual([]);
   });
 
   it('answers 404 for an unknown probe, listing the probes', async () => {
-    const res = await app.inject({ method: 'GET', url: '/probe?name=nope' });
+    const res = await served.app.inject({ method: 'GET', url: '/probe?name=nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'unknown probe "nope"', probes: ['gw-live', 'gw-catalog'] });
-    expect(port.runs).toEqual([]);
+    expect(served.port.runs).toEqual([]);
   });
 
   it("answers 409 for another shard's probe, naming the shard that runs it, and does not run it", async () => {
-    port.elsewhere.set('far-probe', 2);
-    const res = await app.inject({ method: 'GET', url: '/probe?name=far-probe' });
+    served.port.elsewhere.set('far-probe', 2);
+    const res = await served.app.inject({ method: 'GET', url: '/probe?name=far-probe' });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toEqual({
       error: 'probe "far-probe" runs on shard 2 of 3, not on this replica (shard 0 of 3): ask the replica of shard 2',
       shard: { index: 2, total: 3 },
       probes: ['gw-live', 'gw-catalog'],
     });
-    expect(port.runs).toEqual([]);
+    expect(served.port.runs).toEqual([]);
   });
 
   it('runs the probe and answers its result, without the steps', async () => {
-    const res = await app.inject({ method: 'GET', url: '/probe?name=gw-live' });
+    const res = await served.app.inject({ method: 'GET', url: '/probe?name=gw-live' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(port.runs).toEqual(['gw-live']);
+    expect(served.port.runs).toEqual(['gw-live']);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
       probe: 'gw-live',
@@ -64,7 +53,7 @@ describe('GET /probe', () => {
   });
 
   it.each(['true', '1'])('includes the steps with debug=%s', async (debug) => {
-    const res = await app.inject({ method: 'GET', url: `/probe?name=gw-live&debug=${debug}` });
+    const res = await served.app.inject({ method: 'GET', url: `/probe?name=gw-live&debug=${debug}` });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body.steps).toEqual([{ t: 0, msg: 'GET /', data: { url: 'http://gw/' } }]);
@@ -72,13 +61,13 @@ describe('GET /probe', () => {
   });
 
   it('leaves the steps out for other debug values', async () => {
-    const res = await app.inject({ method: 'GET', url: '/probe?name=gw-live&debug=yes' });
+    const res = await served.app.inject({ method: 'GET', url: '/probe?name=gw-live&debug=yes' });
     expect(res.json()).not.toHaveProperty('steps');
   });
 
   it('masks key material in the result', async () => {
     for (const url of ['/probe?name=gw-live', '/probe?name=gw-live&debug=true']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await served.app.inject({ method: 'GET', url });
       expect(res.statusCode).toBe(200);
       expect(res.body).not.toContain(SK_KEY);
       expect(res.body).not.toContain(BEARER_TOKEN);

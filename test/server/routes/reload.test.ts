@@ -1,37 +1,26 @@
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/server/app.js';
-import { FakePort, logger } from '../../support/fake-agent-port.js';
+import { describe, expect, it } from 'vitest';
+import { appOnFakePort } from '../../support/fake-agent-port.js';
 
 describe('POST /-/reload', () => {
-  let port: FakePort;
-  let app: FastifyInstance;
-
-  beforeEach(async () => {
-    port = new FakePort();
-    app = await buildApp({ agent: port, logger });
-  });
-  afterEach(async () => {
-    await app.close();
-  });
+  const served = appOnFakePort();
 
   it('answers 200 with the warnings of a reload that applied', async () => {
-    port.reloadResult = {
+    served.port.reloadResult = {
       ok: true,
       problems: [],
       warnings: [{ path: 'targets.gw', message: 'no apiKey: requests to this target are sent without a key' }],
     };
-    const res = await app.inject({ method: 'POST', url: '/-/reload' });
+    const res = await served.app.inject({ method: 'POST', url: '/-/reload' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: 'ok',
       warnings: ['targets.gw: no apiKey: requests to this target are sent without a key'],
     });
-    expect(port.reloads).toBe(1);
+    expect(served.port.reloads).toBe(1);
   });
 
   it('answers 400 with the problems of a reload that failed', async () => {
-    port.reloadResult = {
+    served.port.reloadResult = {
       ok: false,
       problems: [
         { path: 'probes[0].every', message: 'not a duration' },
@@ -39,7 +28,7 @@ describe('POST /-/reload', () => {
       ],
       warnings: [],
     };
-    const res = await app.inject({ method: 'POST', url: '/-/reload' });
+    const res = await served.app.inject({ method: 'POST', url: '/-/reload' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       status: 'error',
@@ -48,8 +37,8 @@ describe('POST /-/reload', () => {
   });
 
   it('is POST only', async () => {
-    const res = await app.inject({ method: 'GET', url: '/-/reload' });
+    const res = await served.app.inject({ method: 'GET', url: '/-/reload' });
     expect(res.statusCode).toBe(404);
-    expect(port.reloads).toBe(0);
+    expect(served.port.reloads).toBe(0);
   });
 });
