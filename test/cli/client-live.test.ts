@@ -1,0 +1,105 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tryEntries } from '../../src/cli/client-live.js';
+import { readClientFile } from '../../src/clients/read.js';
+import type { Config } from '../../src/config/parse.js';
+import { Redactor } from '../../src/util/redact.js';
+import { tempDir } from '../support/agent-proc.js';
+import { FakeMcpGateway } from '../support/fake-mcp.js';
+import { gatewayConfig, silentLogger as logger, withEnv } from '../support/run-harness.js';
+
+// `check-clients --live`: every entry of a temp client file that points at a configured gateway, tried
+// once as its client sends it, against the MCP SDK's own server (test/support/fake-mcp.ts).
+
+const CLIENT_KEY = 'sk-client-live-0123456789abcdef';
+const VAR = 'MCPWATCH_TEST_LIVE_KEY';
+
+describe('tryEntries', () => {
+  let fake: FakeMcpGateway;
+  let config: Config;
+  let dir: string;
+  withEnv(VAR, CLIENT_KEY);
+
+  beforeAll(async () => {
+    fake = await new FakeMcpGateway({ auth: 'enforce', key: CLIENT_KEY }).start();
+    fake.tools = [{ name: 'mcp_fs-read' }, { name: 'mcp_db-query' }];
+    config = gatewayConfig(fake.url, 'sk-mcpwatch-own-0123456789abcdef');
+    dir = tempDir();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  it('tries each entry of a gateway: its outcome and reason; servers the catalog lacks come back as findings', async () => {
+    const json = join(dir, 'servers.json');
+    writeFileSync(
+      json,
+      JSON.stringify(
+        {
+          mcpServers: {
+            good: {
+              url: `${fake.url}/mcp/`,
+              headers: { Authorization: `Bearer \${${VAR}}`, 'x-mcp-servers': 'mcp_fs' },
+            },
+            typo: {
+              url: `${fake.url}/mcp/`,
+              headers: { Authorization: `Bearer \${${VAR}}`, 'x-mcp-servers': 'mcp_fs,mcp_nope' },
+            },
+            wrongkey: { url: `${fake.url}/mcp/`, headers: { Authorization: 'Bearer sk-typo-000000000000' } },
+            unset: { url: `${fake.url}/mcp/`, headers: { Authorization: 'Bearer ${MCPWATCH_TEST_LIVE_UNSET}' } },
+            // Neither is tried: another gateway, and a stdio server.
+            elsewhere: { url: 'http://elsewhere.example:4000/mcp/' },
+            local: { command: 'npx', args: ['some-mcp-server'] },
+          },
+        },
+        null,
+        2,
+      ),
+    );
+    const toml = join(dir, 'config.toml');
+    writeFileSync(toml, `[mcp_servers.codex]\nurl = "${fake.url}/mcp/"\nbearer_token_env_var = "${VAR}"\n`);
+    const files = [await readClientFile(json), await readClientFile(toml)];
+
+    const { live, findings } = await tryEntries(files, config, new Redactor(), logger);
+    expect(live).toEqual([
+      { file: json, server: 'good', outcome: 'ok', reason: '2 tools (mcp_fs: 1, mcp_db: 1)' },
+      { file: json, server: 'typo', outcome: 'ok', reason: '2 tools (mcp_fs: 1, mcp_nope: 0, mcp_db: 1)' },
+      {
+        file: json,
+        server: 'wrongkey',
+        outcome: 'auth_rejected',
+        reason: expect.stringMatching(/^401 Unauthorized from wrongkey \(mcpServers JSON\) — /),
+      },
+      {
+        file: json,
+        server: 'unset',
+        outcome: 'not_tried',
+        reason: 'not tried: MCPWATCH_TEST_LIVE_UNSET is not known here',
+      },
+      { file: toml, server: 'codex', outcome: 'ok', reason: '2 tools (mcp_fs: 1, mcp_db: 1)' },
+    ]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        file: json,
+        client: 'mcp_json',
+        server: 'typo',
+        code: 'unknown_server',
+        severity: 'error',
+        message: expect.stringMatching(/^x-mcp-servers names mcp_nope, /),
+      }),
+    ]);
+    // Only the gateway's entries with known values sent a request: good, typo, wrongkey, codex.
+    expect(fake.requests.filter((r) => r.rpc === 'initialize')).toHaveLength(4);
+  });
+
+  it('no files, or no entry of a configured gateway: nothing tried', async () => {
+    expect(await tryEntries([], config, new Redactor(), logger)).toEqual({ live: [], findings: [] });
+    const other = join(dir, 'other.toml');
+    writeFileSync(other, '[mcp_servers.x]\nurl = "http://elsewhere.example/mcp/"\n');
+    expect(await tryEntries([await readClientFile(other)], config, new Redactor(), logger)).toEqual({
+      live: [],
+      findings: [],
+    });
+  });
+});

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../../../src/probes/mcp-call/run.js';
+import { FakeMcpGateway } from '../../support/fake-mcp.js';
+import { failureOf, probeHarness } from '../../support/run-harness.js';
+
+// The call probe's run against the MCP SDK's own server (test/support/fake-mcp.ts): initialize and
+// tools/call through it, the result checked; an error result, an unknown tool and a tool that does not
+// answer each told apart.
+
+const KEY = 'sk-call-run-0123456789abcdef';
+
+/** The config's one call probe, run once through its run() in the scheduler's context, ended when its time is up. */
+const runOnce = probeHarness('mcp_call', run, KEY);
+
+describe('mcp_call run against the SDK MCP server', () => {
+  let fake: FakeMcpGateway;
+  const calls: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    fake = await new FakeMcpGateway({ key: KEY }).start();
+    fake.tools = [
+      {
+        name: 'mcp_fs-read',
+        call: (args) => {
+          calls.push(args);
+          return { content: [{ type: 'text', text: `hello ${String(args.who ?? 'world')}` }] };
+        },
+      },
+      { name: 'mcp_fs-fail', call: () => ({ isError: true, content: [{ type: 'text', text: 'permission denied' }] }) },
+      {
+        name: 'mcp_db-stuck',
+        call: (_args, signal) =>
+          new Promise((resolve) =>
+            signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })),
+          ),
+      },
+    ];
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.reset();
+    calls.length = 0;
+  });
+
+  it('a result with the expected text: ok, the arguments sent, the call timed as its own phase', async () => {
+    const { out, steps, phases } = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, servers: [mcp_fs], tool: mcp_fs-read, arguments: { who: probe }, ' +
+        'expect: { contains: "hello" } }',
+    );
+    expect(out).toEqual({
+      outcome: 'ok',
+      reason: 'mcp_fs-read returned hello probe',
+      details: { tool: 'mcp_fs-read', isError: false, textBytes: 11, text: 'hello probe' },
+    });
+    expect(calls).toEqual([{ who: 'probe' }]);
+    expect(phases).toHaveProperty('initialize');
+    expect(phases).toHaveProperty('call_tool');
+    expect(steps.find((s) => s.msg === 'tools/call mcp_fs-read')?.data).toEqual({ arguments: { who: 'probe' } });
+    expect(fake.requests.find((r) => r.rpc === 'tools/call')!.headers['x-mcp-servers']).toBe('mcp_fs');
+    expect(fake.sessionsClosed).toBe(fake.sessionsOpened);
+  });
+
+  it('a result whose text does not match: expectation_failed', async () => {
+    const { out } = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-read, expect: { matches: "^bye" } }',
+    );
+    expect(out).toMatchObject({
+      outcome: 'expectation_failed',
+      reason: 'mcp_fs-read result does not match /^bye/: got "hello world"',
+    });
+  });
+
+  it('isError: true is tool_error; with expect.isError it is what was wanted', async () => {
+    const failed = await runOnce(fake.url, '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-fail }');
+    expect(failed.out).toEqual({
+      outcome: 'tool_error',
+      reason: 'mcp_fs-fail failed: permission denied',
+      details: { tool: 'mcp_fs-fail', isError: true, textBytes: 17, text: 'permission denied' },
+    });
+    const wanted = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-fail, expect: { isError: true, contains: denied } }',
+    );
+    expect(wanted.out.outcome).toBe('ok');
+    const unwanted = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-read, expect: { isError: true } }',
+    );
+    expect(unwanted.out).toMatchObject({
+      outcome: 'expectation_failed',
+      reason: 'mcp_fs-read succeeded, expected isError: true',
+    });
+  });
+
+  it('an unknown tool (a JSON-RPC error to tools/call): thrown as tool_error with the error code', async () => {
+    const err = await failureOf(runOnce(fake.url, '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-nope }'));
+    expect(err.outcome).toBe('tool_error');
+    expect(err.message).toBe('mcp_fs-nope failed: -32602 Tool mcp_fs-nope not found');
+    expect(err.details).toEqual({ jsonRpcError: -32602 });
+    expect(fake.sessionsClosed).toBe(fake.sessionsOpened);
+  });
+
+  it('a tool that does not answer: a timeout in call_tool naming the tool and its server', async () => {
+    const t0 = Date.now();
+    const err = await failureOf(
+      runOnce(fake.url, '{ name: c, type: mcp_call, target: gw, servers: [mcp_db], tool: mcp_db-stuck, timeout: 1s }'),
+    );
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(err.outcome).toBe('timeout');
+    expect(err.message).toBe(
+      'timeout after 1s in call_tool: mcp_db-stuck (server mcp_db) did not answer, ' +
+        'while the gateway answered initialize: the upstream server is stuck or waits on its own backend',
+    );
+  });
+
+  it('a gateway that refuses the key fails in initialize, before any call', async () => {
+    const refusing = await new FakeMcpGateway({ key: 'sk-another-key-000000000000' }).start();
+    try {
+      const err = await failureOf(runOnce(refusing.url, '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-read }'));
+      expect(err.outcome).toBe('auth_rejected');
+      expect(refusing.requests.some((r) => r.rpc === 'tools/call')).toBe(false);
+    } finally {
+      await refusing.stop();
+    }
+  });
+});
