@@ -1,5 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { docker, ensureDocker, freePort, Mcpwatch, sleep, stats, sumMetric, tempDir, type BenchResult } from './lib.js';
+import {
+  docker,
+  ensureDocker,
+  freePort,
+  Mcpwatch,
+  sleep,
+  stats,
+  sumMetric,
+  tempDir,
+  type BenchResult,
+  benchContainer,
+} from './lib.js';
 
 /**
  * Detection latency: a container writes an auth failure (LiteLLM's two-line record and its access
@@ -29,20 +40,7 @@ export async function detectionLatency(): Promise<BenchResult> {
     '  i=$((i+1)); usleep 20000',
     'done; sleep 3600',
   ].join('\n');
-  docker([
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'none',
-    '--label',
-    'mcpwatch-bench=1',
-    'mcpwatch-test/busybox:latest',
-    'sh',
-    '-c',
-    script,
-  ]);
+  benchContainer(name, script);
 
   // Docker's own delivery: when each auth line reaches a plain follower.
   const arrivals: number[] = [];

@@ -76,6 +76,26 @@ export function docker(args: string[], input?: Buffer): string {
   });
 }
 
+/** A detached busybox container labelled as the benchmarks', running `script` under sh (`options` before the image). */
+export function benchContainer(name: string, script: string, options: readonly string[] = []): void {
+  const image = 'mcpwatch-test/busybox:latest';
+  docker([
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'none',
+    '--label',
+    'mcpwatch-bench=1',
+    ...options,
+    image,
+    'sh',
+    '-c',
+    script,
+  ]);
+}
+
 export function ensureDocker(): void {
   execFileSync('bash', [join(REPO, 'scripts/ensure-dockerd.sh')], { stdio: 'ignore' });
 }

@@ -12,6 +12,7 @@ import {
   sumMetric,
   tempDir,
   type BenchResult,
+  benchContainer,
 } from './lib.js';
 
 /**
@@ -32,22 +33,7 @@ export async function logThroughput(): Promise<BenchResult> {
     } catch {
       // not there
     }
-    docker([
-      'run',
-      '-d',
-      '--name',
-      name,
-      '--network',
-      'none',
-      '--label',
-      'mcpwatch-bench=1',
-      '-v',
-      `${dir}:/data:ro`,
-      'mcpwatch-test/busybox:latest',
-      'sh',
-      '-c',
-      'sleep 3; cat /data/lines.txt; sleep 3600',
-    ]);
+    benchContainer(name, 'sleep 3; cat /data/lines.txt; sleep 3600', ['-v', `${dir}:/data:ro`]);
   };
   const cleanup = (): void => {
     for (const n of ['bench-raw', 'bench-mcpwatch']) {

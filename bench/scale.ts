@@ -20,6 +20,7 @@ import {
   sumMetric,
   tempDir,
   type BenchResult,
+  benchContainer,
 } from './lib.js';
 
 /**
@@ -55,20 +56,10 @@ export async function scale(): Promise<BenchResult> {
     } catch {
       // none
     }
-    docker([
-      'run',
-      '-d',
-      '--name',
+    benchContainer(
       n,
-      '--network',
-      'none',
-      '--label',
-      'mcpwatch-bench=1',
-      'mcpwatch-test/busybox:latest',
-      'sh',
-      '-c',
       'while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized"; usleep 100000; done',
-    ]);
+    );
   }
 
   const rows: Array<Array<number | string>> = [];

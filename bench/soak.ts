@@ -11,6 +11,7 @@ import {
   sumMetric,
   tempDir,
   type BenchResult,
+  benchContainer,
 } from './lib.js';
 
 /**
@@ -30,20 +31,10 @@ export async function soak(): Promise<BenchResult> {
   } catch {
     // none
   }
-  docker([
-    'run',
-    '-d',
-    '--name',
+  benchContainer(
     name,
-    '--network',
-    'none',
-    '--label',
-    'mcpwatch-bench=1',
-    'mcpwatch-test/busybox:latest',
-    'sh',
-    '-c',
     'i=0; while true; do echo "INFO:     10.0.0.1:5 - \\"POST /mcp/ HTTP/1.1\\" 401 Unauthorized $i"; i=$((i+1)); usleep 20000; done',
-  ]);
+  );
   const port = await freePort();
   const token = 'soak-token-0123456789';
   const yaml = `listen: 127.0.0.1:${port}
