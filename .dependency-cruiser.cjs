@@ -90,6 +90,9 @@ module.exports = {
     layer('clients/', ['config/fields', 'config/target', 'config/duration', 'util/']),
     layer('cli/', [
       'main',
+      // status: the types of the agent's /status and /health (type-only imports: nothing of the runtime loads)
+      'runtime/status-view',
+      'runtime/health-view',
       'clients/',
       'scheduler/run',
       'scheduler/semaphore',

@@ -28,6 +28,11 @@ Usage:
                                             each configured container's log of the last DURATION (default
                                             1h), and write mcpwatch-report-<UTC time>.md and .json to DIR
                                             (default ./reports); --json prints the JSON report too
+  mcpwatch status [--url URL] [--config FILE] [--json]
+                                            a running agent's state, failing first: each probe's outcome,
+                                            reason and age, the servers of the catalog probes, the client
+                                            entries, the followed containers; URL defaults to the config's
+                                            listen (0.0.0.0 asked on 127.0.0.1), else http://127.0.0.1:9464
   mcpwatch --version | --help
 
 The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
@@ -36,7 +41,8 @@ Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0
 probe 0 success, 1 probe failed, 2 usage or config error; check-clients 0 no error-level finding,
 1 at least one, 2 usage or config error or a file that cannot be read or parsed; report 0 all green,
 1 something failed (a probe, a client entry, a live try, a log that could not be read), 2 usage or
-config error (nothing is written).
+config error (nothing is written); status 0 all is well, 1 something fails, 2 the agent cannot be
+reached (or is not mcpwatch).
 `;
 
 class UsageError extends Error {}
@@ -49,6 +55,7 @@ const OPTIONS = {
   out: { type: 'string' },
   since: { type: 'string' },
   shard: { type: 'string' },
+  url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -88,6 +95,9 @@ function refuseOtherCommandsFlags(command: string, values: Values): void {
     const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
     if (only) throw new UsageError(`--${only} is for the report command`);
   }
+  if (command !== 'status' && values.url !== undefined) throw new UsageError('--url is for the status command');
+  if (command === 'status' && values.shard !== undefined)
+    throw new UsageError('--shard is for the run command (status shows the shard of the agent it asks)');
   // probe, check-config, check-clients and report use every probe of the config: no shard.
   if (command !== 'run' && values.shard !== undefined)
     throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
@@ -104,7 +114,7 @@ async function dispatch(
   switch (command) {
     case 'run': {
       if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-      if (values.json) throw new UsageError('--json is for the probe, check-clients and report commands');
+      if (values.json) throw new UsageError('--json is for the probe, check-clients, report and status commands');
       const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
       const { runAgentProcess } = await import('../main.js');
       return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
@@ -137,6 +147,22 @@ async function dispatch(
         json: values.json ?? false,
         sinceMs: since ?? report.DEFAULT_REPORT_SINCE_MS,
       });
+    }
+    case 'status': {
+      if (rest.length) throw new UsageError(`status takes no arguments, got: ${rest.join(' ')}`);
+      if (values.live) throw new UsageError('--live is for check-clients');
+      const status = await import('./status.js');
+      const url = values.url === undefined ? undefined : status.parseStatusUrl(values.url);
+      if (url && !(url instanceof URL)) throw new UsageError(`--url: ${url.error}`);
+      return await status.showStatus(
+        {
+          ...(url && { url }),
+          json: values.json ?? false,
+          configPath,
+          configNamed: !!(values.config || env.MCPWATCH_CONFIG),
+        },
+        env,
+      );
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { REPO, tempDir, writeConfig } from '../support/agent-proc.js';
+import { freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
 
 // Argument handling of the mcpwatch command, in-process: each case is refused (exit 2 with the
 // usage) before anything starts, so no agent runs and nothing is read.
@@ -59,6 +59,7 @@ describe('mcpwatch --shard I/N', () => {
       ['check-clients', '--shard', '1/2', 'a.toml'],
       '--shard is for the run command (check-clients uses every probe of the config)',
     ],
+    [['status', '--shard', '1/2'], '--shard is for the run command (status shows the shard of the agent it asks)'],
   ])('%j is refused: the other commands ignore no shard silently', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
     expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);
@@ -78,6 +79,47 @@ describe('mcpwatch --shard I/N', () => {
     });
     expect(await main(['--help'])).toBe(0);
     expect(out).toContain('mcpwatch [run] [--config FILE] [--shard I/N]');
+  });
+});
+
+describe('mcpwatch status arguments', () => {
+  let stderr: string;
+  beforeEach(() => {
+    stderr = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it.each([
+    [['status', 'extra'], 'status takes no arguments, got: extra'],
+    [['status', '--live'], '--live is for check-clients'],
+    [['status', '--url', 'ftp://mon.lan'], '--url: expected an http or https URL, got ftp'],
+    [['status', '--url', 'http://'], '--url: expected the agent\'s URL (e.g. http://127.0.0.1:9464), got "http://"'],
+    [['probe', 'p', '--url', 'http://127.0.0.1:9464'], '--url is for the status command'],
+    [['--url', 'http://127.0.0.1:9464'], '--url is for the status command'],
+    [['run', '--json'], '--json is for the probe, check-clients, report and status commands'],
+  ])('%j is a usage error (exit 2)', async (argv, message) => {
+    expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);
+    expect(stderr).toContain('Usage:');
+  });
+
+  it('a named config that is not there: exit 2 naming it, without the usage', async () => {
+    expect(await main(['status'], { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
+    expect(stderr).toBe(
+      'mcpwatch status: cannot tell where the agent listens from /nonexistent/mcpwatch.yaml: no such file (give --url)\n',
+    );
+  });
+
+  it('nothing listening at --url: exit 2, connection refused', async () => {
+    const port = await freePort();
+    expect(await main(['status', '--url', `127.0.0.1:${port}`], {})).toBe(2);
+    expect(stderr).toContain(`cannot read mcpwatch at http://127.0.0.1:${port}: connection refused`);
   });
 });
 
@@ -122,6 +164,13 @@ describe('what a command loads', () => {
     const r = packagesLoaded(['check-clients', '--config', 'config/mcpwatch.yaml', 'config/clients/codex-config.toml']);
     expect(r.code).toBe(0);
     expect(r.packages).toContain('smol-toml');
+    expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
+  });
+
+  it("status loads none of the agent's or the probes' packages", async () => {
+    const r = packagesLoaded(['status', '--url', `http://127.0.0.1:${await freePort()}`]);
+    expect(r.code).toBe(2);
+    expect(r.modules.some((u) => u.endsWith('/src/cli/status-render.ts'))).toBe(true);
     expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
   });
 

@@ -1,0 +1,414 @@
+// `mcpwatch status`, pure: a running agent's /status and /health documents (and the time now) as the summary a
+// person reads at a glance, failing first, and that summary's lines. No I/O: status.ts fetches and prints.
+import type { Check, HealthReport } from '../runtime/health-view.js';
+import type { ProbeStatus, StatusDocument } from '../runtime/status-view.js';
+
+/** One probe: its last run's outcome, reason and age. */
+export interface ProbeLine {
+  name: string;
+  type: string;
+  target: string;
+  /** `fail`: its last run failed; `pending`: it has not run yet. */
+  state: 'fail' | 'ok' | 'pending';
+  outcome: string | null;
+  reason: string | null;
+  /** When its last run started (ISO), and how long ago. */
+  at: string | null;
+  ageSeconds: number | null;
+  lastSuccessAt: string | null;
+  lastSuccessAgeSeconds: number | null;
+  runs: number;
+  failures: number;
+  /** A run of it is in flight now. */
+  running: boolean;
+}
+
+/** One upstream server as a catalog probe's last run saw it. */
+export interface ServerLine {
+  server: string;
+  up: boolean;
+  tools: number;
+  /** Down: why (`mcp_catalog_server_failures_total`'s reason), and what the gateway said. */
+  reason?: string;
+  said?: string;
+  /** The gateway's own health endpoint disagrees with the catalog: its word. */
+  gatewayHealth?: string;
+  probe: string;
+  target: string;
+  at: string;
+  ageSeconds: number;
+}
+
+/** One client entry a client_config probe checks. */
+export interface ClientLine {
+  probe: string;
+  client: string;
+  file: string;
+  line: number;
+  server: string;
+  /** No error-level finding, and its own request (when sent) went through. */
+  ok: boolean;
+  findings: Array<{ line: number; severity: string; code: string; message: string; fix: string }>;
+  live?: { outcome: string; reason: string };
+  notSent?: string;
+  at: string;
+  ageSeconds: number;
+}
+
+/** One followed container: the state of its log tail and its recent log matches. */
+export interface ContainerLine {
+  name: string;
+  state: string;
+  following: boolean;
+  lines: number;
+  error?: string;
+  recentMatches: number;
+  /** The newest recent match (ISO), and how long ago. */
+  lastMatchAt: string | null;
+  lastMatchAgeSeconds: number | null;
+}
+
+export interface HealthLine {
+  check: string;
+  status: string;
+  message?: string;
+  /** A failed reload's problems (`path: message`). */
+  problems?: string[];
+}
+
+/** What `mcpwatch status` shows (`--json` prints it as it is). */
+export interface StatusSummary {
+  url: string;
+  reachable: true;
+  /** Nothing fails: the exit code is 0. */
+  ok: boolean;
+  /** What fails, a phrase each (empty when all is well). */
+  failing: string[];
+  agent: {
+    version: string;
+    startedAt: string;
+    uptimeSeconds: number;
+    health: string;
+    configPath: string;
+    /** Which share of the probes this replica runs; null for an agent that does not say. */
+    shard: { index: number; total: number; probes: number; ofProbes: number; tailsLogs: boolean } | null;
+  };
+  health: HealthLine[];
+  probes: ProbeLine[];
+  servers: ServerLine[];
+  clients: ClientLine[];
+  /** Null when the config follows no container (or this replica's shard does not tail logs). */
+  logs: { docker: { up: boolean; endpoint: string; error?: string }; containers: ContainerLine[] } | null;
+}
+
+/** Pure: the summary of an agent's /status and /health, ages counted to `now` (epoch ms). */
+export function statusSummary(url: string, status: StatusDocument, health: HealthReport, now: number): StatusSummary {
+  const age = (iso: string): number => Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  const probes = failingFirst(
+    status.probes.map((p) => probeLine(p, age)),
+    (p) => ({ fail: 0, pending: 1, ok: 2 })[p.state],
+  );
+  const servers = failingFirst(
+    status.probes.flatMap((p) => serverLines(p, age)),
+    (s) => (s.up ? 1 : 0),
+  );
+  const clients = failingFirst(
+    status.probes.flatMap((p) => clientLines(p, age)),
+    (c) => (c.ok ? 1 : 0),
+  );
+  const checks = failingFirst(
+    Object.entries(health.checks).map(([name, c]) => healthLine(name, c)),
+    (h) => (h.status === 'ok' ? 1 : 0),
+  );
+  const logs = status.logs && {
+    docker: status.logs.docker,
+    containers: failingFirst(containerLines(status.logs, age), (c) => (c.following ? 1 : 0)),
+  };
+  const summary: Omit<StatusSummary, 'url' | 'reachable' | 'ok' | 'failing'> = {
+    agent: {
+      version: status.version,
+      startedAt: status.startedAt,
+      uptimeSeconds: status.uptimeSeconds,
+      health: health.status,
+      configPath: status.config.path,
+      shard: status.shard ?? null,
+    },
+    health: checks,
+    probes,
+    servers,
+    clients,
+    logs: logs ?? null,
+  };
+  const failing = failingPhrases(summary);
+  return { url, reachable: true, ok: failing.length === 0, failing, ...summary };
+}
+
+function probeLine(p: ProbeStatus, age: (iso: string) => number): ProbeLine {
+  const last = p.last;
+  return {
+    name: p.name,
+    type: p.type,
+    target: p.target,
+    state: !last ? 'pending' : last.success ? 'ok' : 'fail',
+    outcome: last?.outcome ?? null,
+    reason: last?.reason ?? null,
+    at: last?.startedAt ?? null,
+    ageSeconds: last ? age(last.startedAt) : null,
+    lastSuccessAt: p.lastSuccessAt,
+    lastSuccessAgeSeconds: p.lastSuccessAt === null ? null : age(p.lastSuccessAt),
+    runs: p.runs,
+    failures: p.failures,
+    running: p.inFlight,
+  };
+}
+
+/** The servers of a probe whose last run reported them (catalog probes): read from the details' shape, not a type. */
+function serverLines(p: ProbeStatus, age: (iso: string) => number): ServerLine[] {
+  const last = p.last;
+  const d = last?.details;
+  if (!last || !d || !('servers' in d) || !d.servers) return [];
+  const gateway = 'gatewayHealth' in d ? d.gatewayHealth?.servers : undefined;
+  return Object.entries(d.servers).map(([server, st]) => {
+    const gw = gateway?.[server];
+    return {
+      server,
+      up: st.up,
+      tools: st.tools,
+      ...(!st.up && { reason: st.reason, ...(st.said !== undefined && { said: st.said }) }),
+      ...(gw?.mismatch && { gatewayHealth: gw.status }),
+      probe: p.name,
+      target: p.target,
+      at: last.startedAt,
+      ageSeconds: age(last.startedAt),
+    };
+  });
+}
+
+/** The client entry of a probe whose last run checked one (client_config probes), by the details' shape. */
+function clientLines(p: ProbeStatus, age: (iso: string) => number): ClientLine[] {
+  const last = p.last;
+  const d = last?.details;
+  if (!last || !d || !('findings' in d) || !('client' in d)) return [];
+  const findings = [...d.findings].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  const liveOk = !d.live || d.live.outcome === 'ok';
+  return [
+    {
+      probe: p.name,
+      client: d.client,
+      file: d.file,
+      line: d.line,
+      server: d.server,
+      ok: liveOk && !findings.some((f) => f.severity === 'error'),
+      findings,
+      ...(d.live && { live: { outcome: d.live.outcome, reason: d.live.reason } }),
+      ...(d.notSent !== undefined && { notSent: d.notSent }),
+      at: last.startedAt,
+      ageSeconds: age(last.startedAt),
+    },
+  ];
+}
+
+function containerLines(logs: NonNullable<StatusDocument['logs']>, age: (iso: string) => number): ContainerLine[] {
+  return logs.containers.map((c) => {
+    // recentMatches: newest first.
+    const newest = logs.recentMatches.find((m) => m.container === c.name);
+    return {
+      name: c.name,
+      state: c.state,
+      following: c.state === 'following',
+      lines: c.lines,
+      ...(c.error !== undefined && { error: c.error }),
+      recentMatches: logs.recentMatches.filter((m) => m.container === c.name).length,
+      lastMatchAt: newest?.at ?? null,
+      lastMatchAgeSeconds: newest ? age(newest.at) : null,
+    };
+  });
+}
+
+function severityRank(s: string): number {
+  return s === 'error' ? 0 : 1;
+}
+
+function healthLine(name: string, c: Check): HealthLine {
+  const problems = Array.isArray(c.problems) ? c.problems.filter((x): x is string => typeof x === 'string') : [];
+  return {
+    check: name,
+    status: c.status,
+    ...(c.message !== undefined && { message: c.message }),
+    ...(problems.length > 0 && { problems }),
+  };
+}
+
+/** Stable: the items of rank 0 first, in their order, then rank 1, … */
+function failingFirst<T>(items: T[], rank: (t: T) => number): T[] {
+  return items
+    .map((t, i) => ({ t, i, r: rank(t) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.t);
+}
+
+function failingPhrases(s: Omit<StatusSummary, 'url' | 'reachable' | 'ok' | 'failing'>): string[] {
+  const out: string[] = [];
+  const failed = s.probes.filter((p) => p.state === 'fail');
+  if (failed.length) out.push(`${failed.length} of ${plural(s.probes.length, 'probe')} failing`);
+  const down = s.servers.filter((x) => !x.up);
+  if (down.length) out.push(`${plural(down.length, 'server')} down (${unique(down.map((x) => x.server)).join(', ')})`);
+  const clients = s.clients.filter((c) => !c.ok);
+  if (clients.length) out.push(`${plural(clients.length, 'client entry', 'client entries')} failing`);
+  const notFollowed = s.logs?.containers.filter((c) => !c.following) ?? [];
+  if (notFollowed.length)
+    out.push(`${plural(notFollowed.length, 'container')} not followed (${notFollowed.map((c) => c.name).join(', ')})`);
+  if (s.agent.health !== 'ok') {
+    const checks = s.health.filter((h) => h.status !== 'ok').map((h) => h.check);
+    out.push(`health ${s.agent.health}${checks.length ? ` (${checks.join(', ')})` : ''}`);
+  }
+  return out;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+// ---- Lines ----
+
+const INDENT = ' '.repeat(9);
+
+/** Pure: the summary as lines for a terminal, failing first in each section. */
+export function statusLines(s: StatusSummary): string[] {
+  return [
+    ...headLines(s),
+    '',
+    'Probes',
+    ...probeSection(s.probes),
+    ...section('Servers (from the catalog probes)', serverSection(s.servers)),
+    ...section('Clients (client_config probes)', clientSection(s.clients)),
+    '',
+    'Health',
+    ...healthSection(s.health),
+    ...(s.logs ? ['', ...logSection(s.logs)] : []),
+  ];
+}
+
+function headLines(s: StatusSummary): string[] {
+  const a = s.agent;
+  const lines = [`mcpwatch ${a.version} at ${s.url}: up ${formatAge(a.uptimeSeconds)}, health ${a.health}`];
+  if (a.shard && a.shard.total > 1) {
+    const logs = a.shard.tailsLogs ? 'tails the logs' : 'no log tailing (shard 0 does it)';
+    lines.push(`shard ${a.shard.index} of ${a.shard.total}: ${a.shard.probes} of ${a.shard.ofProbes} probes, ${logs}`);
+  }
+  lines.push(s.ok ? `all well: ${wellPhrase(s)}` : `PROBLEMS: ${s.failing.join(', ')}`);
+  return lines;
+}
+
+function wellPhrase(s: StatusSummary): string {
+  const ran = s.probes.filter((p) => p.state === 'ok').length;
+  const parts = [`${ran} of ${plural(s.probes.length, 'probe')} ok`];
+  if (ran < s.probes.length) parts[0] += ` (${s.probes.length - ran} not run yet)`;
+  if (s.servers.length) parts.push(`${plural(s.servers.length, 'server')} up`);
+  if (s.clients.length) parts.push(`${plural(s.clients.length, 'client entry', 'client entries')} ok`);
+  if (s.logs) parts.push(`${plural(s.logs.containers.length, 'container')} followed`);
+  return parts.join(', ');
+}
+
+function section(title: string, body: string[]): string[] {
+  return body.length ? ['', title, ...body] : [];
+}
+
+function probeSection(probes: ProbeLine[]): string[] {
+  if (!probes.length) return ['  (no probes on this replica)'];
+  const rows = probes.map((p) => {
+    const mark = { fail: 'FAIL', ok: 'ok', pending: '-' }[p.state];
+    const when = p.ageSeconds === null ? (p.running ? 'running now' : 'not run yet') : `${formatAge(p.ageSeconds)} ago`;
+    const note = p.state === 'fail' ? failNote(p) : p.state === 'ok' ? (p.reason ?? '') : '';
+    return [mark, p.name, p.type, p.outcome ?? '', when, note];
+  });
+  const lines = table(rows);
+  // A failed probe's reason on a line of its own: it is long, and what to read.
+  return probes.flatMap((p, i) => [lines[i]!, ...(p.state === 'fail' ? indented(p.reason ?? '') : [])]);
+}
+
+/** Text that may hold line breaks (the gateway's words), each line indented. */
+function indented(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => `${INDENT}${l}`);
+}
+
+function failNote(p: ProbeLine): string {
+  const since =
+    p.lastSuccessAgeSeconds === null ? 'never succeeded' : `last success ${formatAge(p.lastSuccessAgeSeconds)} ago`;
+  return `${since}, ${p.failures} of ${plural(p.runs, 'run')} failed${p.running ? ', running now' : ''}`;
+}
+
+function serverSection(servers: ServerLine[]): string[] {
+  return table(
+    servers.map((x) => {
+      const said = x.said !== undefined && x.said !== x.reason ? ` (the gateway said: ${x.said})` : '';
+      const state = x.up ? `${plural(x.tools, 'tool')}` : `${x.reason}${said}`;
+      const gw = x.gatewayHealth !== undefined ? `; its health endpoint says ${x.gatewayHealth}` : '';
+      return [x.up ? 'up' : 'DOWN', x.server, `${state}${gw}`, `${x.probe}, ${formatAge(x.ageSeconds)} ago`];
+    }),
+  );
+}
+
+function clientSection(clients: ClientLine[]): string[] {
+  return clients.flatMap((c) => [
+    `  ${pad(c.ok ? 'ok' : 'FAIL', 5)}  ${c.probe}: ${c.client} entry "${c.server}" in ${c.file}:${c.line}, ` +
+      `${formatAge(c.ageSeconds)} ago`,
+    ...c.findings.map((f) => `${INDENT}${f.severity}: line ${f.line}: [${f.code}] ${f.message} — fix: ${f.fix}`),
+    ...(c.live ? [`${INDENT}live: ${c.live.outcome}: ${c.live.reason}`] : []),
+    ...(c.notSent !== undefined ? [`${INDENT}not sent: ${c.notSent}`] : []),
+  ]);
+}
+
+function healthSection(health: HealthLine[]): string[] {
+  const bad = health.filter((h) => h.status !== 'ok');
+  const good = health.filter((h) => h.status === 'ok').map((h) => h.check);
+  return [
+    ...bad.flatMap((h) => [
+      `  ${pad(h.status === 'fail' ? 'FAIL' : 'DEGR', 5)}  ${h.check}: ${h.message ?? h.status}`,
+      ...(h.problems ?? []).map((p) => `${INDENT}${p}`),
+    ]),
+    ...(good.length ? [`  ${pad('ok', 5)}  ${good.join(', ')}`] : []),
+  ];
+}
+
+function logSection(logs: NonNullable<StatusSummary['logs']>): string[] {
+  const d = logs.docker;
+  const docker = d.up
+    ? `Docker at ${d.endpoint}`
+    : `Docker at ${d.endpoint} UNREACHABLE${d.error ? `: ${d.error}` : ''}`;
+  const rows = logs.containers.map((c) => {
+    const matches = c.recentMatches
+      ? `${plural(c.recentMatches, 'recent match', 'recent matches')}` +
+        (c.lastMatchAgeSeconds !== null ? `, newest ${formatAge(c.lastMatchAgeSeconds)} ago` : '')
+      : 'no recent matches';
+    return [c.following ? 'ok' : 'FAIL', c.name, c.state, plural(c.lines, 'line'), c.error ?? matches];
+  });
+  return [`Log tailing (${docker})`, ...(rows.length ? table(rows) : ['  (no containers)'])];
+}
+
+/** Rows as aligned columns (the last one as it is), after a two-space indent; the first column is 5 wide. */
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? (i === 0 ? 5 : 0), cell.length)));
+  return rows.map((r) =>
+    `  ${r.map((cell, i) => (i === r.length - 1 ? cell : pad(cell, widths[i]!))).join('  ')}`.trimEnd(),
+  );
+}
+
+function pad(s: string, n: number): string {
+  return s.padEnd(n);
+}
+
+/** `12s`, `3m12s`, `2h5m`, `3d4h`: seconds as a person reads an age. */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
+  if (s < 86_400)
+    return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
+  return `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3600) ? `${Math.floor((s % 86_400) / 3600)}h` : ''}`;
+}
