@@ -7,6 +7,8 @@ const SEVERITY: Record<FindingCode, Finding['severity']> = {
   double_bearer_prefix: 'error',
   missing_servers_header: 'error',
   unknown_server: 'error',
+  // The entry is right: the server it names is down at the gateway now (the catalog's probes report that).
+  server_down: 'warning',
   ignored_key: 'error',
   trailing_slash: 'warning',
   sso_host: 'error',
@@ -17,6 +19,11 @@ const SEVERITY: Record<FindingCode, Finding['severity']> = {
   openwebui_connection_type: 'error',
   no_key: 'error',
 };
+
+/** How much a finding of this code matters: only `error` fails the client_config probe and MCPClientConfigBroken. */
+export function severityOf(code: FindingCode): Finding['severity'] {
+  return SEVERITY[code];
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Targets = Readonly<Record<string, Target>>;

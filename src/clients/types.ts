@@ -66,6 +66,7 @@ export const FINDING_CODES = [
   'double_bearer_prefix',
   'missing_servers_header',
   'unknown_server',
+  'server_down',
   'ignored_key',
   'trailing_slash',
   'sso_host',
@@ -77,6 +78,10 @@ export const FINDING_CODES = [
   'no_key',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** The codes only a live try of an entry finds (`--live`, the client_config probe): about the gateway's servers. */
+export const LIVE_FINDING_CODES = ['unknown_server', 'server_down'] as const satisfies readonly FindingCode[];
+export type LiveFindingCode = (typeof LIVE_FINDING_CODES)[number];
 
 export interface Finding {
   file: string;

@@ -1,9 +1,16 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { probeTypeOf, type AnyProbeTypeDef } from '../probes/table.js';
+import { formatPath } from './interpolate.js';
 import { parseConfig, type Config } from './parse.js';
 import type { ConfigProblem } from './problems.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/mcpwatch.yaml';
+
+/** A file a probe's runs read, as its type declares it (`files` of the probe type). */
+type ProbeFile = ReturnType<NonNullable<AnyProbeTypeDef['files']>>[number];
 
 export type LoadResult =
   | { ok: true; config: Config; warnings: ConfigProblem[]; path: string }
@@ -33,7 +40,8 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
   if (!parsed.ok) {
     // Report unreadable files too, so one run of check-config shows every problem.
     const fileProblems = await checkReferencedFiles(parsed.raw);
-    return { ok: false, path, problems: [...parsed.problems, ...fileProblems] };
+    const probeFiles = await checkProbeFiles(rawProbesToCheck(parsed.raw, parsed.problems));
+    return { ok: false, path, problems: [...parsed.problems, ...fileProblems, ...probeFiles.problems] };
   }
 
   const problems: ConfigProblem[] = [];
@@ -83,8 +91,64 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
       else target.oauth2Key = key;
     }
   }
+  const probeFiles = await checkProbeFiles(config.probes.map((p, i) => ({ i, files: filesOf(p, true) })));
+  problems.push(...probeFiles.problems);
   if (problems.length > 0) return { ok: false, path, problems };
-  return { ok: true, path, config, warnings: parsed.warnings };
+  return { ok: true, path, config, warnings: [...parsed.warnings, ...probeFiles.warnings] };
+}
+
+/**
+ * The files a probe's runs read, as its type declares them (`files`): none for a type that reads none, or for a
+ * probe as written that its type's schema does not take (`validated`: the loaded config's, taken already).
+ */
+function filesOf(probe: unknown, validated: boolean): ProbeFile[] {
+  const type = (probe as { type?: unknown } | null)?.type;
+  const def = typeof type === 'string' ? probeTypeOf(type) : undefined;
+  if (!def?.files) return [];
+  if (validated) return def.files(probe as Parameters<typeof def.files>[0]);
+  const spec = def.schema.safeParse(probe);
+  return spec.success ? def.files(spec.data) : [];
+}
+
+/** An invalid config's probes whose files are checked too: those with no problem of their own (one at a time). */
+function rawProbesToCheck(raw: unknown, problems: readonly ConfigProblem[]): Array<{ i: number; files: ProbeFile[] }> {
+  const probes = (raw as { probes?: unknown } | undefined)?.probes;
+  if (!Array.isArray(probes)) return [];
+  const hasProblem = (i: number): boolean =>
+    problems.some((p) => p.path === `probes[${i}]` || p.path.startsWith(`probes[${i}].`));
+  return probes.flatMap((p, i) => (hasProblem(i) ? [] : [{ i, files: filesOf(p, false) }]));
+}
+
+/** Each probe's files that cannot be read: a problem at the probe's key (`probes[2].file`), a warning if optional. */
+async function checkProbeFiles(
+  probes: ReadonlyArray<{ i: number; files: ProbeFile[] }>,
+): Promise<{ problems: ConfigProblem[]; warnings: ConfigProblem[] }> {
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  for (const { i, files } of probes) {
+    for (const f of files) {
+      const why = await unreadable(f.path);
+      if (why === undefined) continue;
+      // A relative path is the probe's from the working directory: named whole, as the runs will look for it.
+      const where = isAbsolute(f.path) ? f.path : `${f.path} (${resolve(f.path)})`;
+      const at = formatPath(['probes', i, ...f.at]);
+      if (f.optional)
+        warnings.push({ path: at, message: `cannot read ${where}: ${why} (optional: its runs fail until it can be)` });
+      else problems.push({ path: at, message: `cannot read ${where}: ${why}` });
+    }
+  }
+  return { problems, warnings };
+}
+
+/** Why a file a probe reads cannot be read, or undefined when it can (it is not read here: it may be large). */
+async function unreadable(file: string): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).isDirectory()) return 'is a directory';
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return describeFsError(err);
+  }
 }
 
 /**

@@ -57,6 +57,16 @@ export interface SpecProblem {
   message: string;
 }
 
+/**
+ * A file a probe reads when it runs, at a path below the probe (`['file']`): the config's loader checks that it can
+ * be read (a problem, or a warning when `optional`). `path` as the probe opens it (a relative one from the cwd).
+ */
+export interface ProbeFile {
+  at: PropertyKey[];
+  path: string;
+  optional?: boolean;
+}
+
 /** What a failed run is about, for the gateway log's evidence (correlate/evidence.ts). */
 export interface EvidenceSubject {
   /** The servers the run is about (a failing catalog's down servers, a call's tool's server). */
@@ -89,6 +99,8 @@ export interface ProbeTypeDef<S extends z.ZodType<{ type: string; name: string; 
   settle?(spec: z.output<S>, target: TargetConfig | undefined): z.output<S>;
   /** The network work of one run (loaded when first run: the config and the CLI need none of it). */
   readonly run: ProbeFn<z.output<S>, D>;
+  /** The files its runs read, checked when the config is loaded (none when unset). */
+  files?(spec: z.output<S>): ProbeFile[];
   /** Headers of the probe's own config (besides its target's): those that may carry a secret go to the redactor. */
   ownHeaders?(spec: z.output<S>): Readonly<Record<string, string>>;
   /** The series it records from its details; none beside every probe's when unset. */
@@ -103,6 +115,11 @@ export interface ProbeTypeDef<S extends z.ZodType<{ type: string; name: string; 
   readonly freshConnection?: boolean;
   /** It reads the gateway's tool catalog and keeps it between runs (`/status` catalogs, the MCP tools). */
   readonly readsCatalog?: boolean;
+  /**
+   * It tests a client's own config file, not the gateway: /health lists its probes apart (a target's `clients`), and
+   * a failing one never marks its target down.
+   */
+  readonly aboutClient?: boolean;
 }
 
 /** A type's series definition, with its state type kept: `defineSeries({...})` checks it whole. */

@@ -204,11 +204,23 @@ export interface CatalogSnapshot {
   at: number;
 }
 
-/** The catalog an mcp_catalog probe saw last. */
+/** One server's part of a catalog: its tools' schema hashes, as seen at `at` (none: known only down so far). */
+export interface ServerCatalog {
+  tools?: Record<string, string>;
+  at: number;
+}
+
+/** The catalog an mcp_catalog probe saw last, and each server's baseline for what counts as a change. */
 export interface CatalogMemory {
+  /** The whole catalog of the last run that listed one (servers down or not): what /status shows. */
   snapshot?: CatalogSnapshot;
   tools?: string[];
   toolsPerServer?: Record<string, number>;
+  /**
+   * Per server, the last catalog seen with that server up: a change is counted against it, so tools missing
+   * while their server is down are not removed, and their return is not added.
+   */
+  servers?: Record<string, ServerCatalog>;
   /** The last change seen (kept until the next one). */
   lastChange?: { at: number; added: string[]; removed: string[]; changedSchemas: string[] };
 }

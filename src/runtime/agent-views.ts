@@ -2,6 +2,7 @@ import type { Config } from '../config/parse.js';
 import type { ConfigProblem } from '../config/problems.js';
 import type { ShardedConfig } from '../config/shard.js';
 import type { LogService } from '../logs/log-service.js';
+import { probeTypeOf } from '../probes/table.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { VERSION } from '../version.js';
 import type { AgentParts } from './agent-parts.js';
@@ -50,7 +51,11 @@ export function agentHealth(s: AgentState): HealthReport {
     eventLoop: { maxDelayMs: eventLoop.maxDelayMs(), limitMs: s.maxEventLoopDelayMs },
     ...(s.logs && { logs: s.logs.health() }),
     targets: Object.keys(config.targets),
-    probes: config.probes,
+    probes: config.probes.map((p) => ({
+      name: p.name,
+      target: p.target,
+      aboutClient: probeTypeOf(p.type)?.aboutClient === true,
+    })),
     lastSuccess: (name) => records.store.peek(name)?.last?.success,
   });
 }

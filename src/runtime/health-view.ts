@@ -16,7 +16,18 @@ export interface HealthReport {
   status: HealthStatus;
   checks: Record<string, Check>;
   /** Findings about what mcpwatch watches (failing probes per target). They never make mcpwatch unhealthy. */
-  targets: Record<string, { up: boolean; probes: number; failing: string[] }>;
+  targets: Record<string, TargetHealth>;
+}
+
+/** One target in /health: its gateway's probes, and apart from them those of clients' own config files. */
+export interface TargetHealth {
+  /** False when a probe that tests the gateway failed its last run: a client's probe never counts. */
+  up: boolean;
+  /** The probes that test the gateway (catalog, call, guard, plain HTTP checks), and those failing. */
+  probes: number;
+  failing: string[];
+  /** The probes of clients' own config files for this target (a type with `aboutClient`), and those failing. */
+  clients: { probes: number; failing: string[] };
 }
 
 /**
@@ -47,7 +58,8 @@ export interface HealthInput {
   eventLoop: { maxDelayMs: number; limitMs: number };
   logs?: LogHealth;
   targets: readonly string[];
-  probes: ReadonlyArray<{ name: string; target: string }>;
+  /** `aboutClient`: the probe tests a client's config file, not the gateway (its type's trait). */
+  probes: ReadonlyArray<{ name: string; target: string; aboutClient?: boolean }>;
   /** Whether each probe's last run succeeded (undefined: it has not run). */
   lastSuccess(probe: string): boolean | undefined;
 }
@@ -95,16 +107,22 @@ export function healthView(input: HealthInput): HealthReport {
 
   if (input.logs) checks.logs = { ...input.logs };
 
+  return { status: overallStatus(checks), checks, targets: targetsHealth(input) };
+}
+
+/** Pure: each target up or down by its gateway's probes; clients' probes counted apart, never marking it down. */
+export function targetsHealth(input: Pick<HealthInput, 'targets' | 'probes' | 'lastSuccess'>): HealthReport['targets'] {
   const targets: HealthReport['targets'] = {};
-  for (const name of input.targets) targets[name] = { up: true, probes: 0, failing: [] };
+  for (const name of input.targets)
+    targets[name] = { up: true, probes: 0, failing: [], clients: { probes: 0, failing: [] } };
   for (const p of input.probes) {
     const t = targets[p.target];
     if (!t) continue;
-    t.probes++;
-    if (input.lastSuccess(p.name) === false) {
-      t.failing.push(p.name);
-      t.up = false;
-    }
+    const part = p.aboutClient ? t.clients : t;
+    part.probes++;
+    if (input.lastSuccess(p.name) !== false) continue;
+    part.failing.push(p.name);
+    if (!p.aboutClient) t.up = false;
   }
-  return { status: overallStatus(checks), checks, targets };
+  return targets;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/cli/check-config.js';
 import { tempDir, writeConfig } from '../support/agent-proc.js';
@@ -45,5 +46,25 @@ describe('mcpwatch check-config', () => {
     expect(r.value).toBe(1);
     expect(r.stdout).toMatch(/^\(file\): cannot read config file \/nonexistent\/mcpwatch\.yaml: /);
     expect(r.stderr).toBe('/nonexistent/mcpwatch.yaml: 1 problem\n');
+  });
+
+  it("a client_config probe's file that is not there: 1 naming it; optional: true makes it a warning, 0", async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'config.toml');
+    const yaml = (extra: string): string =>
+      'targets:\n  gw: { url: "http://127.0.0.1:9", apiKey: sk-x }\nprobes:\n' +
+      `  - { name: codex, type: client_config, target: gw, file: "${missing}", server: litellm${extra} }\n`;
+    const bad = writeConfig(dir, yaml(''), 'bad.yaml');
+    const r = await captured(() => checkConfig(bad, {}));
+    expect(r.value).toBe(1);
+    expect(r.stdout).toBe(`probes[0].file: cannot read ${missing}: no such file\n`);
+    const later = writeConfig(dir, yaml(', optional: true'), 'later.yaml');
+    const w = await captured(() => checkConfig(later, {}));
+    expect(w.value).toBe(0);
+    expect(w.stdout.split('\n')).toEqual([
+      `warning: probes[0].file: cannot read ${missing}: no such file (optional: its runs fail until it can be)`,
+      `${later}: OK (1 targets, 1 probes, 0 containers)`,
+      '',
+    ]);
   });
 });

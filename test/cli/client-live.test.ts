@@ -103,3 +103,45 @@ describe('tryEntries', () => {
     });
   });
 });
+
+describe('tryEntries: a server the gateway has that is down now', () => {
+  let fake: FakeMcpGateway;
+  withEnv(VAR, CLIENT_KEY);
+
+  beforeAll(async () => {
+    fake = await new FakeMcpGateway({ auth: 'any_bearer' }).start();
+    fake.tools = [{ name: 'mcp_fs-read' }];
+    // The gateway's own list (read with mcpwatch's key) has ev, which lists nothing: down, as 1.77 shows it.
+    fake.rest['/v1/mcp/server'] = [
+      { server_id: 'a', server_name: 'mcp_fs' },
+      { server_id: 'b', server_name: 'ev' },
+    ];
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+
+  it('comes back as a server_down warning beside the live ok, not as unknown_server', async () => {
+    const toml = join(tempDir(), 'config.toml');
+    writeFileSync(
+      toml,
+      `[mcp_servers.codex]\nurl = "${fake.url}/mcp/"\nbearer_token_env_var = "${VAR}"\n` +
+        'http_headers = { "x-mcp-servers" = "mcp_fs,ev" }\n',
+    );
+    const config = gatewayConfig(fake.url, 'sk-mcpwatch-own-0123456789abcdef');
+    const { live, findings } = await tryEntries([await readClientFile(toml)], config, new Redactor(), logger);
+    expect(live).toEqual([{ file: toml, server: 'codex', outcome: 'ok', reason: '1 tools (mcp_fs: 1, ev: 0)' }]);
+    expect(findings).toEqual([
+      {
+        file: toml,
+        line: 4,
+        client: 'codex',
+        server: 'codex',
+        code: 'server_down',
+        severity: 'warning',
+        message: expect.stringMatching(/^ev is down at the gateway \(.*\): see the mcp_catalog probes of target gw$/),
+        fix: expect.stringMatching(/^nothing in this file/),
+      },
+    ]);
+  });
+});

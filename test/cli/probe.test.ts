@@ -45,6 +45,19 @@ describe('mcpwatch probe', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it('an MCP probe whose key has no "Bearer ": sent with it, and no warning on stderr (both are fine)', async () => {
+    server.mode = 'ok';
+    const mcp = writeConfig(
+      tempDir(),
+      `targets:\n  gw: { url: "${server.url}", apiKey: "${KEY}" }\n` +
+        'probes:\n  - { name: cat, type: mcp_catalog, target: gw, every: 30s, timeout: 5s }\n',
+    );
+    const r = await captured(() => probeOnce(mcp, {}, 'cat', false));
+    expect(r.stdout).toContain('authorization: Bearer sk-…8899');
+    expect(r.stderr).toBe('');
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
   it('an unknown probe: 2, and the probes there are', async () => {
     const r = await captured(() => probeOnce(path, {}, 'nope', false));
     expect(r.value).toBe(2);

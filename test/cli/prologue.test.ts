@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadCommandConfig, redactedLogging } from '../../src/cli/prologue.js';
+import { loadCommandConfig, plainLine, redactedLogging } from '../../src/cli/prologue.js';
 import { tempDir, writeConfig } from '../support/agent-proc.js';
 import { captured } from '../support/std-output.js';
 
@@ -42,19 +42,23 @@ describe('loadCommandConfig', () => {
 describe('redactedLogging', () => {
   const config = async () => (await loadCommandConfig(writeConfig(tempDir(), VALID), {}))!;
 
-  it("a command's: warnings only, to stderr, the config's secrets masked", async () => {
+  it("a command's: warnings and errors only, to stderr as plain lines, the config's secrets masked", async () => {
     const { logger, redactor } = redactedLogging(await config());
     expect(redactor.mask(`key ${SECRET}`)).not.toContain(SECRET);
     const r = await captured(async () => {
       logger.info(`info ${SECRET}`);
       logger.warn(`warn ${SECRET}`);
+      logger.child({ probe: 'lan', target: 'gw' }).warn({ added: ['a'], sent: `Bearer ${SECRET}` }, 'catalog changed');
+      logger.error({ err: new Error(`refused ${SECRET} and sk-unknown-0000000000wxyz`) }, 'recording failed');
       logger.flush();
     });
     expect(r.stdout).toBe('');
-    const lines = r.stderr.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn' });
-    expect(r.stderr).not.toContain(SECRET);
+    expect(r.stderr.split('\n')).toEqual([
+      'warning: warn ***',
+      'warning: catalog changed (probe: lan, target: gw, added: ["a"], sent: Bearer ***)',
+      'error: recording failed (err: refused *** and sk-…wxyz)',
+      '',
+    ]);
   });
 
   it("the agent's: its level, to the destination given", async () => {
@@ -75,5 +79,19 @@ describe('redactedLogging', () => {
         .map((l) => JSON.parse(l).level),
     ).toEqual(['info']);
     expect(written).not.toContain(SECRET);
+  });
+});
+
+describe('plainLine', () => {
+  it('a record as a person reads it: the level as a word, the message, its own fields', () => {
+    const rec = (o: object): string => `${JSON.stringify({ level: 'warn', time: 't', name: 'mcpwatch', ...o })}\n`;
+    expect(plainLine(rec({ msg: 'plain' }))).toBe('warning: plain');
+    expect(plainLine(rec({ msg: 'n', count: 3, ok: false, list: [1] }))).toBe(
+      'warning: n (count: 3, ok: false, list: [1])',
+    );
+    expect(plainLine(rec({ level: 'fatal', msg: 'x' }))).toBe('error: x');
+    expect(plainLine(rec({ msg: '' }))).toBe('warning: (no message)');
+    expect(plainLine('not json\n')).toBe('not json');
+    expect(plainLine('null')).toBe('null');
   });
 });

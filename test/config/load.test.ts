@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_PATH, loadConfig, resolveConfigPath } from '../../src/config/load.js';
 import { formatProblem } from '../../src/config/problems.js';
@@ -121,5 +121,75 @@ probes:
     const problems = await problemsOf(path);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^yaml \(line \d+, column \d+\): /);
+  });
+});
+
+describe('loadConfig: the files a probe reads (its type declares them)', () => {
+  const TARGET = 'targets:\n  gw: { url: "http://gw.example", apiKey: sk-x }\n';
+  const clientProbe = (file: string, extra = ''): string =>
+    `  - { name: codex, type: client_config, target: gw, file: "${file}", server: litellm${extra} }\n`;
+
+  it('a client_config file that is there: loaded, no warning', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'config.toml', '');
+    const r = await loadConfig(write(dir, 'c.yaml', `${TARGET}probes:\n${clientProbe(file)}`), {});
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('one that is not there, or is a directory: a problem naming the path at probes[i].file', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'missing.toml');
+    mkdirSync(join(dir, 'sub'));
+    const path = write(
+      dir,
+      'c.yaml',
+      `${TARGET}probes:\n  - { name: web, type: http, target: gw }\n${clientProbe(missing)}${clientProbe(join(dir, 'sub')).replace('codex', 'sub')}`,
+    );
+    expect(await problemsOf(path)).toEqual([
+      `probes[1].file: cannot read ${missing}: no such file`,
+      `probes[2].file: cannot read ${join(dir, 'sub')}: is a directory`,
+    ]);
+  });
+
+  it("a relative path is the probe's, from the working directory: found there, or named whole", async () => {
+    const dir = tempDir();
+    const there = relative(process.cwd(), write(dir, 'there.toml', ''));
+    const ok = await loadConfig(write(dir, 'ok.yaml', `${TARGET}probes:\n${clientProbe(there)}`), {});
+    expect(ok.ok).toBe(true);
+    const path = write(dir, 'c.yaml', `${TARGET}probes:\n${clientProbe('clients/nope.toml')}`);
+    expect(await problemsOf(path)).toEqual([
+      `probes[0].file: cannot read clients/nope.toml (${join(process.cwd(), 'clients/nope.toml')}): no such file`,
+    ]);
+  });
+
+  it('optional: true makes a missing file a warning: the config loads', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'later.toml');
+    const r = await loadConfig(
+      write(dir, 'c.yaml', `${TARGET}probes:\n${clientProbe(missing, ', optional: true')}`),
+      {},
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.warnings.map(formatProblem)).toEqual([
+      `probes[0].file: cannot read ${missing}: no such file (optional: its runs fail until it can be)`,
+    ]);
+    expect(r.config.probes[0]).toMatchObject({ file: missing, optional: true });
+  });
+
+  it('an invalid config reports them too, but not for a probe that has problems of its own', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'missing.toml');
+    const path = write(
+      dir,
+      'c.yaml',
+      `listen: nowhere\n${TARGET}probes:\n${clientProbe(missing)}` +
+        `  - { name: other, type: client_config, target: nope, file: "${missing}", server: s }\n`,
+    );
+    expect(await problemsOf(path)).toEqual([
+      'listen: expected host:port (e.g. 0.0.0.0:9464 or [::]:9464), got "nowhere"',
+      'probes[1].target: unknown target "nope" (targets: gw)',
+      `probes[0].file: cannot read ${missing}: no such file`,
+    ]);
   });
 });

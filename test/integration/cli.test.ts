@@ -93,6 +93,31 @@ probes:
     }
   });
 
+  it("check-config: a client_config probe's missing file is 1 naming it; optional: true makes it a warning, 0", async () => {
+    const yaml = (file: string, extra = ''): string =>
+      `targets:\n  gw: { url: "${server.url}", apiKey: sk-x }\nprobes:\n` +
+      `  - { name: codex, type: client_config, target: gw, file: "${file}", server: litellm${extra} }\n`;
+    const missing = join(dir, 'codex.toml');
+    const r = await runCli(['check-config', '--config', writeConfig(dir, yaml(missing), 'client.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`probes[0].file: cannot read ${missing}: no such file\n`);
+    const later = writeConfig(dir, yaml(missing, ', optional: true'), 'client-later.yaml');
+    const w = await runCli(['check-config', '--config', later]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toBe(
+      `warning: probes[0].file: cannot read ${missing}: no such file (optional: its runs fail until it can be)\n` +
+        `${later}: OK (1 targets, 1 probes, 0 containers)\n`,
+    );
+    // A relative path is the probe's, from the working directory: named whole.
+    const rel = await runCli(['check-config', '--config', writeConfig(dir, yaml('codex.toml'), 'client-rel.yaml')], {
+      cwd: dir,
+    });
+    expect(rel.code).toBe(1);
+    expect(rel.stdout).toBe(`probes[0].file: cannot read codex.toml (${missing}): no such file\n`);
+    writeFileSync(missing, '');
+    expect((await runCli(['check-config', '--config', join(dir, 'client-rel.yaml')], { cwd: dir })).code).toBe(0);
+  });
+
   it('takes the config from MCPWATCH_CONFIG when --config is not given', async () => {
     const r = await runCli(['check-config'], { env: { MCPWATCH_CONFIG: cfg, GW_KEY: KEY } });
     expect(r.code).toBe(0);
@@ -106,6 +131,20 @@ probes:
     expect(r.stdout).toMatch(/phases: {3}connect [\d.]+m?s, http [\d.]+m?s/);
     expect(r.stdout).toContain('result:   OK ok: 200 OK');
     expect(r.stdout + r.stderr).not.toContain('SECRET');
+  });
+
+  it('probe NAME: a key without "Bearer " is sent with it and warned about nowhere (stderr stays empty)', async () => {
+    const mcp = writeConfig(
+      dir,
+      `targets:\n  gw: { url: "${server.url}", apiKey: "\${GW_KEY}" }\n` +
+        'probes:\n  - { name: cat, type: mcp_catalog, target: gw, every: 30s, timeout: 5s }\n',
+      'mcp.yaml',
+    );
+    const r = await runCli(['probe', 'cat', '--config', mcp], { env: { GW_KEY: KEY } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('authorization: Bearer sk-…8899');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('SECRET');
   });
 
   it('probe NAME --json: one JSON object; 1 when the probe fails', async () => {

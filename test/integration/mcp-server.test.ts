@@ -97,7 +97,7 @@ mcpServer:
     const h = JSON.parse(r.text);
     expect(h.mcpwatch.status).toBe('ok');
     expect(h.summary).toMatch(/^mcpwatch ok\. 1 of 2 probes fail: gw-live \(auth_rejected: 401 Unauthorized from gw/);
-    expect(h.targets.gw).toEqual({ up: false, probes: 1, failing: ['gw-live'] });
+    expect(h.targets.gw).toEqual({ up: false, probes: 1, failing: ['gw-live'], clients: { probes: 0, failing: [] } });
     expect(h.failingProbes[0]).toMatchObject({ name: 'gw-live', outcome: 'auth_rejected' });
   });
 

@@ -60,7 +60,7 @@ describe('agent views', () => {
         loadedAt: '2025-01-02T03:00:00.000Z',
       });
       expect(health.checks).not.toHaveProperty('logs');
-      expect(health.targets).toEqual({ t: { up: true, probes: 1, failing: [] } });
+      expect(health.targets).toEqual({ t: { up: true, probes: 1, failing: [], clients: { probes: 0, failing: [] } } });
       expect(agentHealth({ ...s, stopping: true }).checks.scheduler!.status).toBe('ok');
     });
 
@@ -71,7 +71,25 @@ describe('agent views', () => {
       await s.scheduler.runNow('a');
       const health = agentHealth(s);
       expect(health.checks.config).toMatchObject({ status: 'degraded', problems: ['probes: bad'] });
-      expect(health.targets).toEqual({ t: { up: false, probes: 2, failing: ['a'] } });
+      expect(health.targets).toEqual({
+        t: { up: false, probes: 2, failing: ['a'], clients: { probes: 0, failing: [] } },
+      });
+    });
+
+    it("a client file's probe that fails is listed under the target's clients, which stays up", async () => {
+      // Its file is not there: the run fails at once, without the network.
+      const s = state(
+        configOf(
+          'logLevel: silent\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n' +
+            '  - { name: a, type: http, target: t, every: 1h }\n' +
+            '  - { name: codex, type: client_config, target: t, file: /nonexistent/config.toml, server: gw, every: 1h }\n',
+        ),
+      );
+      await s.scheduler.runNow('codex');
+      expect(s.parts.records.store.peek('codex')?.last?.success).toBe(false);
+      expect(agentHealth(s).targets).toEqual({
+        t: { up: true, probes: 1, failing: [], clients: { probes: 1, failing: ['codex'] } },
+      });
     });
 
     it('the event loop fails the health above its limit', () => {

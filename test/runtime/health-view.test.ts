@@ -3,11 +3,12 @@ import { type Config, parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import type { LogHealth } from '../../src/logs/log-service.js';
 import type { Outcome } from '../../src/probes/types.js';
-import type { ProbeResult } from '../../src/probes/table.js';
+import { probeTypeOf, type ProbeResult } from '../../src/probes/table.js';
 import {
   type Check,
   type HealthInput,
   type HealthStatus,
+  type TargetHealth,
   healthView,
   httpStatusFor,
   overallStatus,
@@ -312,6 +313,8 @@ describe('healthView: targets', () => {
       '  - { name: lan-guard, type: auth_guard, target: lan }',
       '  - { name: wan-health, type: http, target: wan }',
       '  - { name: wan-catalog, type: mcp_catalog, target: wan }',
+      '  - { name: lan-codex, type: client_config, target: lan, file: /home/ops/.codex/config.toml, server: litellm }',
+      '  - { name: lan-vscode, type: client_config, target: lan, file: /home/ops/.vscode/mcp.json, server: litellm }',
       '',
     ].join('\n'),
     {},
@@ -343,16 +346,20 @@ describe('healthView: targets', () => {
     return healthView(
       input({
         targets: Object.keys(config.targets),
-        probes: config.probes,
+        // As the agent gives them: each probe's type asked whether it is about a client's file.
+        probes: config.probes.map((p) => ({ ...p, aboutClient: probeTypeOf(p.type)?.aboutClient === true })),
         lastSuccess: (name) => store.peek(name)?.last?.success,
       }),
     );
   }
 
-  const up = (probes: number) => ({ up: true, probes, failing: [] });
+  /** lan's two client probes (or none), none failing unless given. */
+  const clients = (probes = 0, failing: string[] = []) => ({ probes, failing });
+  const up = (probes: number, c = clients()) => ({ up: true, probes, failing: [], clients: c });
+  const down = (probes: number, failing: string[], c = clients()) => ({ up: false, probes, failing, clients: c });
 
-  it.each<[string, Array<[string, Outcome]>, Record<string, { up: boolean; probes: number; failing: string[] }>]>([
-    ['nothing ran yet: every target up', [], { lan: up(3), wan: up(2), spare: up(0) }],
+  it.each<[string, Array<[string, Outcome]>, Record<string, TargetHealth>]>([
+    ['nothing ran yet: every target up', [], { lan: up(3, clients(2)), wan: up(2), spare: up(0) }],
     [
       'all ok',
       [
@@ -361,8 +368,9 @@ describe('healthView: targets', () => {
         ['lan-guard', 'ok'],
         ['wan-health', 'ok'],
         ['wan-catalog', 'ok'],
+        ['lan-codex', 'ok'],
       ],
-      { lan: up(3), wan: up(2), spare: up(0) },
+      { lan: up(3, clients(2)), wan: up(2), spare: up(0) },
     ],
     [
       'failing probes are listed per target, in config order',
@@ -372,12 +380,12 @@ describe('healthView: targets', () => {
         ['lan-catalog', 'timeout'],
         ['wan-health', 'ok'],
       ],
-      { lan: { up: false, probes: 3, failing: ['lan-catalog', 'lan-guard'] }, wan: up(2), spare: up(0) },
+      { lan: down(3, ['lan-catalog', 'lan-guard'], clients(2)), wan: up(2), spare: up(0) },
     ],
     [
       'a probe that never ran is not failing',
       [['wan-health', 'connect_error']],
-      { lan: up(3), wan: { up: false, probes: 2, failing: ['wan-health'] }, spare: up(0) },
+      { lan: up(3, clients(2)), wan: down(2, ['wan-health']), spare: up(0) },
     ],
     [
       'only the last run counts: a recovered probe is not failing',
@@ -387,7 +395,26 @@ describe('healthView: targets', () => {
         ['wan-health', 'ok'],
         ['wan-health', 'http_error'],
       ],
-      { lan: up(3), wan: { up: false, probes: 2, failing: ['wan-health'] }, spare: up(0) },
+      { lan: up(3, clients(2)), wan: down(2, ['wan-health']), spare: up(0) },
+    ],
+    [
+      "a client's broken file is listed apart: the gateway, whose probes pass, stays up",
+      [
+        ['lan-health', 'ok'],
+        ['lan-catalog', 'ok'],
+        ['lan-guard', 'ok'],
+        ['lan-codex', 'auth_rejected'],
+        ['lan-vscode', 'ok'],
+      ],
+      { lan: up(3, clients(2, ['lan-codex'])), wan: up(2), spare: up(0) },
+    ],
+    [
+      'a gateway down and a client file broken: each in its own list',
+      [
+        ['lan-catalog', 'timeout'],
+        ['lan-vscode', 'expectation_failed'],
+      ],
+      { lan: down(3, ['lan-catalog'], clients(2, ['lan-vscode'])), wan: up(2), spare: up(0) },
     ],
   ])('%s', (_name, runs, targets) => {
     const report = view(runs);
@@ -397,8 +424,8 @@ describe('healthView: targets', () => {
   it('a failing gateway never makes mcpwatch unhealthy', () => {
     const report = view(config.probes.map((p) => [p.name, 'connect_error']));
     expect(report.targets).toEqual({
-      lan: { up: false, probes: 3, failing: ['lan-health', 'lan-catalog', 'lan-guard'] },
-      wan: { up: false, probes: 2, failing: ['wan-health', 'wan-catalog'] },
+      lan: down(3, ['lan-health', 'lan-catalog', 'lan-guard'], clients(2, ['lan-codex', 'lan-vscode'])),
+      wan: down(2, ['wan-health', 'wan-catalog']),
       spare: up(0),
     });
     expect(report.status).toBe('ok');
@@ -417,6 +444,20 @@ describe('healthView: targets', () => {
         lastSuccess: () => false,
       }),
     );
-    expect(report.targets).toEqual({ lan: { up: false, probes: 1, failing: ['a'] } });
+    expect(report.targets).toEqual({ lan: down(1, ['a']) });
+  });
+
+  it('a target with client probes only stays up whatever they say', () => {
+    const report = healthView(
+      input({
+        targets: ['lan'],
+        probes: [
+          { name: 'codex', target: 'lan', aboutClient: true },
+          { name: 'vscode', target: 'lan', aboutClient: true },
+        ],
+        lastSuccess: (name) => name !== 'codex',
+      }),
+    );
+    expect(report.targets).toEqual({ lan: up(0, clients(2, ['codex'])) });
   });
 });

@@ -40,7 +40,7 @@ export function healthReport(status: HealthStatus): HealthReport {
       scheduler: { status: check, ...(check !== 'ok' && { message: `scheduler ${check}` }) },
       eventLoop: { status: 'ok', maxDelayMs: 3 },
     },
-    targets: { gw: { up: false, probes: 2, failing: ['gw-live'] } },
+    targets: { gw: { up: false, probes: 2, failing: ['gw-live'], clients: { probes: 0, failing: [] } } },
   };
 }
 

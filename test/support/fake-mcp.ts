@@ -92,6 +92,8 @@ export interface FakeMcpOptions {
 export class FakeMcpGateway {
   tools: FakeTool[] = [];
   rules: FaultRule[] = [];
+  /** JSON answers to GETs of other paths, as LiteLLM's own REST endpoints (`/v1/mcp/server`); else 404. */
+  rest: Record<string, unknown> = {};
   readonly requests: RequestLog[] = [];
   sessionsOpened = 0;
   sessionsClosed = 0;
@@ -223,6 +225,10 @@ export class FakeMcpGateway {
       if (!t) return void res.writeHead(404).end('unknown session');
       return t.handlePostMessage(req, res, body);
     }
+    if (req.method === 'GET' && Object.hasOwn(this.rest, url.pathname))
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify(this.rest[url.pathname]));
     if (url.pathname !== this.mcpPath)
       return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
 

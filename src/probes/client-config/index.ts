@@ -9,8 +9,12 @@ import { series } from './series.js';
 export const clientConfig = {
   schema,
   run: lazyRun(() => import('./run.js')),
+  // Read as run.ts reads it: a relative path from the working directory.
+  files: (spec) => [{ at: ['file'], path: spec.file, ...(spec.optional && { optional: true }) }],
   series,
   format,
+  // A broken client file is the client's, never the gateway's: /health lists these probes apart.
+  aboutClient: true,
 } satisfies ProbeTypeDef<typeof schema, ClientConfigDetails>;
 
 /** One entry of a client file, tried once (check-clients --live, the report): the probe that does it. */

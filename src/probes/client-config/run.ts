@@ -1,15 +1,24 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { checkClientFile, resolveValue, targetOf } from '../../clients/checks.js';
+import { serverDownFinding, unknownServerFinding, type LiveFinding } from '../../clients/live-findings.js';
 import { readClientFile } from '../../clients/read.js';
 import { CLIENT_NAMES, ClientFileError, type ClientEntry, type Finding } from '../../clients/types.js';
 import type { Target } from '../../config/target.js';
 import { mayCarrySecret } from '../../util/credentials.js';
+import { innermostMessage } from '../../util/errors.js';
+import { readGatewayServers } from '../mcp-catalog/gateway-health.js';
+import { mcpCatalog } from '../mcp-catalog/index.js';
 import { classifyMcpError } from '../mcp/failures.js';
+import { serverOutcomesOf } from '../mcp/responses.js';
 import { listAllTools, openSession, type McpSession } from '../mcp/session.js';
 import { classifyError } from '../net/failures.js';
 import { hostPortOf } from '../net/requests.js';
+import { withSsoToken } from '../oauth/with-token.js';
+import { stripMcpErrorPrefix } from '../text.js';
 import { toolsPerServer } from '../tool-servers.js';
-import type { ProbeContext, ProbeFn } from '../types.js';
+import type { ProbeContext, ProbeFn, ServerOutcomes } from '../types.js';
 import type { ClientConfigDetails } from './details.js';
+import { namedServers } from './named-servers.js';
 import type { ClientConfigProbeConfig } from './schema.js';
 
 /**
@@ -17,9 +26,11 @@ import type { ClientConfigProbeConfig } from './schema.js';
  * `check-clients` does, then (live: true) the entry's own request — its URL and its headers,
  * resolved from the agent's environment the client's way, nothing of mcpwatch's key — is sent
  * through the gateway (`initialize` + `tools/list`). An edit that breaks the client shows here
- * before its user notices.
+ * before its user notices; a server it names that is down at the gateway is a `server_down`
+ * warning, not the file's fault (the outage is the catalog probes' to report).
  */
 export const run: ProbeFn<ClientConfigProbeConfig, ClientConfigDetails> = async (spec, ctx) => {
+  const startedAt = performance.now();
   let entry: ClientEntry | undefined;
   let findings: Finding[];
   let client: string;
@@ -55,7 +66,7 @@ export const run: ProbeFn<ClientConfigProbeConfig, ClientConfigDetails> = async 
       details,
     };
   }
-  if (spec.live && entry.url) await tryLive(spec, ctx, entry, details);
+  if (spec.live && entry.url) await tryLive(spec, ctx, entry, details, startedAt);
 
   const errors = details.findings.filter((f) => f.severity === 'error');
   const live = details.live;
@@ -82,13 +93,73 @@ function summary(fs: ClientConfigDetails['findings']): string {
   return fs.map((f) => `[${f.code}] line ${f.line}`).join(', ');
 }
 
-/** The entry's own request, as its client sends it; servers it names that the catalog lacks are unknown_server. */
+/** The entry's own request, as its client sends it; the servers it names that listed nothing are judged. */
 async function tryLive(
   spec: ClientConfigProbeConfig,
   ctx: ProbeContext,
   entry: ClientEntry,
   details: ClientConfigDetails,
+  startedAt: number,
 ): Promise<void> {
+  const headers = entryHeaders(ctx, entry, details);
+  if (!headers) return;
+  const cctx: ProbeContext = { ...ctx, target: clientTarget(entry, ctx.target, headers) };
+  const named = (headers['x-mcp-servers'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const outcomes: ServerOutcomes = {};
+  let session: McpSession | undefined;
+  try {
+    session = await openSession(cctx, {
+      servers: [],
+      headers: {},
+      ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+    });
+    const names = (await listAllTools(cctx, session, outcomes)).map((t) => t.name);
+    const per = toolsPerServer(names, named);
+    const shown = Object.entries(per).map(([s, n]) => `${s}: ${n}`);
+    details.live = {
+      outcome: 'ok',
+      reason: `${names.length} tools${shown.length ? ` (${shown.join(', ')})` : ''}`,
+      toolsPerServer: per,
+    };
+    await judgeNamed(ctx, entry, details, { named, per, outcomes, startedAt });
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    // LiteLLM 1.108+: tools/list is an error when every server named failed, with the gateway's word for each.
+    const failed = err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    if (failed) {
+      Object.assign(outcomes, failed);
+      const per = Object.fromEntries(named.map((n) => [n, 0]));
+      // The gateway took the entry's request (its key, its headers): what failed is behind it.
+      const said = stripMcpErrorPrefix((err as McpError).message);
+      details.live = { outcome: 'ok', reason: `0 tools: the gateway says ${said}`, toolsPerServer: per };
+      await judgeNamed(ctx, entry, details, { named, per, outcomes, startedAt });
+      return;
+    }
+    const failure = classifyMcpError(err, cctx, session?.responses ?? [], ctx.phases.last);
+    const c = failure
+      ? { outcome: failure.outcome, reason: failure.message }
+      : classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(cctx.target) });
+    details.live = { outcome: c.outcome, reason: c.reason };
+    // LiteLLM 1.108+ refuses the whole request for a server it does not know, naming it.
+    const refused = /may not use MCP server ([^:]+?)(?::|$)/.exec(c.reason);
+    if (refused) {
+      const servers = refused[1]!.split(/[\s,]+/).filter(Boolean);
+      addFinding(details, unknownServerFinding(serversLine(entry), servers, 'the gateway refuses the request for it'));
+    }
+  } finally {
+    await session?.close();
+  }
+}
+
+/** The entry's headers resolved as its client resolves them; undefined (and `notSent` said) when one is unknown. */
+function entryHeaders(
+  ctx: ProbeContext,
+  entry: ClientEntry,
+  details: ClientConfigDetails,
+): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
   const unknown: string[] = [];
   for (const h of entry.headers) {
@@ -99,74 +170,70 @@ async function tryLive(
   if (unknown.length) {
     details.notSent = `not tried: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not known here`;
     ctx.step(details.notSent);
-    return;
+    return undefined;
   }
   const secrets = Object.entries(headers)
     .filter(([k]) => mayCarrySecret(k))
     .map(([, v]) => v);
   ctx.redactor.addSecrets([...secrets, ...secrets.map((v) => v.replace(/^\S+\s+/, ''))]);
-  const cctx: ProbeContext = { ...ctx, target: clientTarget(entry, ctx.target, headers) };
-  let session: McpSession | undefined;
-  try {
-    session = await openSession(cctx, {
-      servers: [],
-      headers: {},
-      ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+  return headers;
+}
+
+/** What the entry's own list showed of the servers it names. */
+interface NamedListing {
+  named: readonly string[];
+  per: Readonly<Record<string, number>>;
+  outcomes: ServerOutcomes;
+  startedAt: number;
+}
+
+/**
+ * The servers the entry names that listed nothing: a server the gateway has (its word in server_outcomes, or its
+ * server list read with the target's key) is down there now, a `server_down` warning pointing at the catalog's
+ * probes; a name it does not have is `unknown_server`.
+ */
+async function judgeNamed(
+  ctx: ProbeContext,
+  entry: ClientEntry,
+  details: ClientConfigDetails,
+  { named, per, outcomes, startedAt }: NamedListing,
+): Promise<void> {
+  let judged = namedServers(named, per, outcomes);
+  if (judged.down.length === 0 && judged.unknown.length === 0) return;
+  let listed: string | undefined;
+  if (judged.unknown.length) {
+    // Listing nothing is all LiteLLM 1.77 shows of a server down and of a name it never had: its list tells.
+    const list = await withSsoToken(ctx, (token) => readGatewayServers(ctx, startedAt, token)).catch((err: unknown) => {
+      // Only the SSO token can fail here (the read itself never throws).
+      if (ctx.signal.aborted) throw err;
+      return { error: `could not read the gateway's server list: ${ctx.redactor.mask(innermostMessage(err))}` };
     });
-    const names = (await listAllTools(cctx, session)).map((t) => t.name);
-    const named = (headers['x-mcp-servers'] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const per = toolsPerServer(names, named);
-    const shown = Object.entries(per).map(([s, n]) => `${s}: ${n}`);
-    details.live = {
-      outcome: 'ok',
-      reason: `${names.length} tools${shown.length ? ` (${shown.join(', ')})` : ''}`,
-      toolsPerServer: per,
-    };
-    const missing = named.filter((n) => !((per[n] ?? 0) > 0));
-    if (missing.length)
-      unknownServer(
-        details,
-        entry,
-        missing,
-        `the gateway's catalog for this key lists nothing of ${missing.length === 1 ? 'it' : 'them'} (it has: ${
-          Object.keys(per)
-            .filter((s) => (per[s] ?? 0) > 0)
-            .join(', ') || 'nothing'
-        })`,
-      );
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    const failure = classifyMcpError(err, cctx, session?.responses ?? [], ctx.phases.last);
-    const c = failure
-      ? { outcome: failure.outcome, reason: failure.message }
-      : classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(cctx.target) });
-    details.live = { outcome: c.outcome, reason: c.reason };
-    // LiteLLM 1.108+ refuses the whole request for a server it does not know, naming it.
-    const refused = /may not use MCP server ([^:]+?)(?::|$)/.exec(c.reason);
-    if (refused)
-      unknownServer(
-        details,
-        entry,
-        refused[1]!.split(/[\s,]+/).filter(Boolean),
-        'the gateway refuses the request for it',
-      );
-  } finally {
-    await session?.close();
+    if ('names' in list) {
+      judged = namedServers(named, per, outcomes, new Set(list.names));
+      listed = `, and its server list has: ${list.names.join(', ') || 'none'}`;
+    } else {
+      ctx.step(list.error);
+      const has = Object.keys(per).filter((s) => (per[s] ?? 0) > 0);
+      listed = ` (it has: ${has.join(', ') || 'nothing'}); ${list.error}, so an outage cannot be told apart`;
+    }
+  }
+  const line = serversLine(entry);
+  const seeAlso = `the ${mcpCatalog.schema.shape.type.value} probes of target ${ctx.target.name}`;
+  for (const d of judged.down) addFinding(details, serverDownFinding(line, d.server, d.words, seeAlso));
+  if (judged.unknown.length) {
+    const it = judged.unknown.length === 1 ? 'it' : 'them';
+    const why = `the gateway's catalog for this key lists nothing of ${it}${listed ?? ''}`;
+    addFinding(details, unknownServerFinding(line, judged.unknown, why));
   }
 }
 
-function unknownServer(details: ClientConfigDetails, entry: ClientEntry, servers: string[], why: string): void {
-  const line = entry.headers.find((h) => h.name.toLowerCase() === 'x-mcp-servers')?.line ?? entry.line;
-  details.findings.push({
-    line,
-    code: 'unknown_server',
-    severity: 'error',
-    message: `x-mcp-servers names ${servers.join(', ')}, which the gateway does not have for this key: ${why}`,
-    fix: 'name servers as the gateway calls them (its mcp_servers), and allowed for this key',
-  });
+/** Where the entry names its servers (its x-mcp-servers header, else the entry). */
+function serversLine(entry: ClientEntry): number {
+  return entry.headers.find((h) => h.name.toLowerCase() === 'x-mcp-servers')?.line ?? entry.line;
+}
+
+function addFinding(details: ClientConfigDetails, f: LiveFinding): void {
+  details.findings.push(f);
   details.findings.sort((a, b) => a.line - b.line);
 }
 

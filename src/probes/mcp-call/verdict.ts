@@ -1,4 +1,5 @@
 import type { ProbeOutput } from '../types.js';
+import { NO_PREFIX } from '../tool-servers.js';
 import type { CallDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
 import { checkText, excerpt } from '../text.js';
@@ -9,6 +10,22 @@ export interface CallResult {
   structuredContent?: unknown;
 }
 
+/** The tool's server, and what the gateway's tools/list said of it when it was asked (LiteLLM 1.108+). */
+export interface CalledServer {
+  /** serverOf(tool, the probe's servers). */
+  name: string;
+  /** Its status in the gateway's per-server outcomes (`ok`, `internal`, `unreachable`, …). */
+  status?: string;
+}
+
+/** LiteLLM 1.77's words for a call to a server it has no session to (one that failed to start), with isError: false. */
+const NO_SESSION = /^MCP client session is not initialized\b/;
+/**
+ * LiteLLM 1.108+'s words for a call to a server that failed to start, and alike for an unknown tool of an up one
+ * (`Error: Tool echo not found`; 1.109.1 quotes the name, `Tool 'echo'`, when another server is in x-mcp-servers).
+ */
+const TOOL_NOT_FOUND = /^Error: Tool \S+ not found$/;
+
 /** The text a tool returned: its text content, else its structured content as JSON. */
 export function resultText(r: CallResult): string {
   const texts = (r.content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text!);
@@ -16,19 +33,43 @@ export function resultText(r: CallResult): string {
   return r.structuredContent !== undefined ? JSON.stringify(r.structuredContent) : '';
 }
 
-/** Pure: a tools/call result against the probe's `expect`. */
+/**
+ * Pure: whether the gateway's answer needs its word on the tool's server to be read: LiteLLM 1.108+ answers a call
+ * to a server it could not start as it answers an unknown tool, and only its tools/list tells them apart.
+ */
+export function asksAboutServer(expect: McpCallProbeConfig['expect'], r: CallResult): boolean {
+  return !expect.isError && Boolean(r.isError) && TOOL_NOT_FOUND.test(resultText(r).trim());
+}
+
+/** Pure: why the call failed when the gateway's words say the tool's server is down; undefined when they do not. */
+function serverDown(text: string, server: CalledServer | undefined): string | undefined {
+  const name = server && server.name !== NO_PREFIX ? `server ${server.name}` : "the tool's server";
+  const words = excerpt(text, 200);
+  if (NO_SESSION.test(text)) return `${name} is down: the gateway has no session to it (its words: ${words})`;
+  if (server?.status && server.status !== 'ok' && TOOL_NOT_FOUND.test(text.trim()))
+    return (
+      `${name} is down: the gateway could not list its tools (${server.status}), so it does not know the tool ` +
+      `(its words: ${words})`
+    );
+  return undefined;
+}
+
+/** Pure: a tools/call result against the probe's `expect`; `server` is the tool's, to name it when it is down. */
 export function checkCallResult(
   tool: string,
   expect: McpCallProbeConfig['expect'],
   r: CallResult,
+  server?: CalledServer,
 ): ProbeOutput<CallDetails> {
   const text = resultText(r);
   // LiteLLM 1.77 wraps some upstream failures in a result with isError: false: JSON-RPC errors
   // ("MCP error -32602: Tool x not found") and an upstream that did not start.
-  const disguised = !r.isError && /^(MCP error -?\d+:|MCP client session is not initialized)/.test(text);
+  const disguised = !r.isError && (/^MCP error -?\d+:/.test(text) || NO_SESSION.test(text));
   const isError = Boolean(r.isError) || disguised;
   const details: CallDetails = { tool, isError, textBytes: Buffer.byteLength(text), text: excerpt(text, 500) };
   if (isError && !expect.isError) {
+    const down = serverDown(text, server);
+    if (down) return { outcome: 'tool_error', reason: `${tool} failed: ${down}`, details };
     const message = excerpt(text, 300) || '(no message)';
     const how = disguised ? ' (reported by the gateway with isError: false)' : '';
     return { outcome: 'tool_error', reason: `${tool} failed: ${message}${how}`, details };

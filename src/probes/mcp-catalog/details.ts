@@ -1,7 +1,11 @@
 // What an mcp_catalog probe reports about its run (`details` of its result).
 import type { RejectionDetails, ServerOutcomes, ServerState } from '../types.js';
 
-/** What changed from one catalog to the next. */
+/**
+ * What changed in the servers that are up, each against the last catalog that showed it up (a server down, or
+ * up for the first time after the probe knew it only down, changes nothing; a server new at the gateway adds
+ * its tools).
+ */
 export interface CatalogDiff {
   changed: boolean;
   added: string[];

@@ -9,10 +9,13 @@ import { toolsPerServer } from '../tool-servers.js';
 import type { CatalogDetails, CatalogProbeDetails } from './details.js';
 import type { McpCatalogProbeConfig } from './schema.js';
 import { describeMismatches } from './gateway-health-verdict.js';
-import { checkCatalog, describeDownServers, diffCatalogs, serverStates, snapshotCatalog } from './verdict.js';
+import { checkCatalog, describeDownServers, diffServers, serverStates, snapshotCatalog } from './verdict.js';
 import { stripMcpErrorPrefix } from '../text.js';
 
-/** initialize + tools/list through the gateway: expected tools present, counts per server, drift. */
+/**
+ * initialize + tools/list through the gateway: expected tools present, counts per server, drift of each server up
+ * against the last catalog that showed it up.
+ */
 export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (spec, ctx) => {
   const startedAt = performance.now();
   let session: McpSession | undefined;
@@ -31,9 +34,11 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
     const tools = await listAllTools(ctx, session, outcomes);
     const names = tools.map((t) => t.name).sort();
 
-    const memory = (ctx.memory.catalog ??= {});
     const snapshot = snapshotCatalog(tools);
-    const diff = diffCatalogs(memory.snapshot, snapshot);
+    const perServer = toolsPerServer(names, spec.servers);
+    const servers = serverStates(spec.servers, perServer, outcomes);
+    const memory = (ctx.memory.catalog ??= {});
+    const { diff, baselines } = diffServers(memory.servers, snapshot, servers, spec.servers);
     if (diff.changed) {
       ctx.logger.warn(
         { added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas },
@@ -43,11 +48,7 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
         ...diff,
       });
     }
-    const perServer = toolsPerServer(names, spec.servers);
-    const servers = serverStates(spec.servers, perServer, outcomes);
-    memory.snapshot = snapshot;
-    memory.tools = names;
-    memory.toolsPerServer = perServer;
+    Object.assign(memory, { snapshot, tools: names, toolsPerServer: perServer, servers: baselines });
     if (diff.changed)
       memory.lastChange = {
         at: snapshot.at,

@@ -51,7 +51,9 @@ const families = {
   catalogChanges: {
     kind: 'counter',
     name: 'mcp_catalog_changes_total',
-    help: 'Times the tool set or a tool input schema changed between runs.',
+    help:
+      'Times the tools of a server that is up, or a tool input schema, changed since the last catalog that ' +
+      'showed that server up (a server down and back is no change).',
     labels: [],
   },
 } as const;

@@ -4,12 +4,13 @@ import {
   type CatalogSnapshot,
   type Outcome,
   type ServerFailureReason,
+  type ServerCatalog,
   type ServerOutcomes,
   type ServerState,
 } from '../types.js';
 import type { CatalogDiff } from './details.js';
 import type { McpCatalogProbeConfig } from './schema.js';
-import { NO_PREFIX } from '../tool-servers.js';
+import { NO_PREFIX, serverOf } from '../tool-servers.js';
 
 export interface CatalogTool {
   name: string;
@@ -38,20 +39,65 @@ export function snapshotCatalog(tools: readonly CatalogTool[], at = Date.now()):
   return { fingerprint: hash(names.map((n) => `${n}=${byName[n]}`).join('\n')), tools: byName, at };
 }
 
-/** What changed from one catalog to the next; no previous catalog is no change. */
-export function diffCatalogs(prev: CatalogSnapshot | undefined, next: CatalogSnapshot): CatalogDiff {
-  if (!prev || prev.fingerprint === next.fingerprint)
-    return { changed: false, added: [], removed: [], changedSchemas: [] };
-  const added = Object.keys(next.tools)
-    .filter((n) => !(n in prev.tools))
-    .sort();
-  const removed = Object.keys(prev.tools)
-    .filter((n) => !(n in next.tools))
-    .sort();
-  const changedSchemas = Object.keys(next.tools)
-    .filter((n) => n in prev.tools && prev.tools[n] !== next.tools[n])
-    .sort();
-  return { changed: true, added, removed, changedSchemas };
+/** What changed between two tool sets (name → schema hash), each list sorted. */
+function diffTools(
+  prev: Readonly<Record<string, string>>,
+  next: Readonly<Record<string, string>>,
+): Omit<CatalogDiff, 'changed'> {
+  return {
+    added: Object.keys(next).filter((n) => !(n in prev)),
+    removed: Object.keys(prev).filter((n) => !(n in next)),
+    changedSchemas: Object.keys(next).filter((n) => n in prev && prev[n] !== next[n]),
+  };
+}
+
+/** What changed in a catalog, and each server's baseline for the next run (CatalogMemory.servers). */
+export interface ServersDiff {
+  diff: CatalogDiff;
+  baselines: Record<string, ServerCatalog>;
+}
+
+/**
+ * Pure: what changed in a catalog, server by server, against each server's baseline: the last catalog
+ * seen with that server up. Only what a server up in both lists counts. A server down in this run
+ * (`states[name].up === false`) or absent from it keeps its baseline: its tools missing are not
+ * `removed`, and their return is not `added`. A server known only down until now (its first catalog
+ * after an outage the probe saw from its start) sets its baseline: no change. A server the probe has
+ * never heard of, in a run after its first, is new at the gateway: its tools are `added`. The first run
+ * only sets the baselines. Tools belong to servers as in toolsPerServer (`servers`: the probe's).
+ */
+export function diffServers(
+  baselines: Readonly<Record<string, ServerCatalog>> | undefined,
+  snapshot: CatalogSnapshot,
+  states: Readonly<Record<string, ServerState>>,
+  servers: readonly string[],
+): ServersDiff {
+  const listed: Record<string, Record<string, string>> = {};
+  for (const [name, h] of Object.entries(snapshot.tools)) (listed[serverOf(name, servers)] ??= {})[name] = h;
+  // A server up by the gateway's word that listed nothing here is still compared: its tools are gone.
+  for (const [name, st] of Object.entries(states)) if (st.up) listed[name] ??= {};
+  const next: Record<string, ServerCatalog> = { ...baselines };
+  // Known, but down: remembered without tools, so that its first catalog is not taken for a new server.
+  for (const [name, st] of Object.entries(states)) if (!st.up && !next[name]) next[name] = { at: snapshot.at };
+  const added: string[] = [];
+  const removed: string[] = [];
+  const changedSchemas: string[] = [];
+  for (const [server, tools] of Object.entries(listed)) {
+    if (states[server]?.up === false) continue;
+    const prev = baselines?.[server];
+    next[server] = { tools, at: snapshot.at };
+    const d = prev?.tools ? diffTools(prev.tools, tools) : undefined;
+    if (d) {
+      added.push(...d.added);
+      removed.push(...d.removed);
+      changedSchemas.push(...d.changedSchemas);
+    } else if (!prev && baselines !== undefined) added.push(...Object.keys(tools));
+  }
+  const changed = added.length + removed.length + changedSchemas.length > 0;
+  return {
+    diff: { changed, added: added.sort(), removed: removed.sort(), changedSchemas: changedSchemas.sort() },
+    baselines: next,
+  };
 }
 
 /** What each failure reason means for the operator, after "SERVER: REASON — ". */

@@ -45,9 +45,6 @@ export interface McpSession {
   close(): Promise<void>;
 }
 
-/** Targets already warned about a key without "Bearer " (per loaded config: a reload warns again, once). */
-const warnedBearer = new WeakSet<object>();
-
 /**
  * The headers a probe sends, before the SDK adds its own (content-type, accept, session id):
  * the target's extra headers, then the probe's (names lower-cased, so the probe's win whatever
@@ -67,15 +64,8 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
   }
   if (spec.servers.length > 0) headers['x-mcp-servers'] = spec.servers.join(',');
   if (auth.kind === 'key' && ctx.target.apiKey !== undefined) {
-    const value = bearer(ctx.target.apiKey);
-    if (value !== ctx.target.apiKey && !warnedBearer.has(ctx.target)) {
-      warnedBearer.add(ctx.target);
-      ctx.logger.warn(
-        'the apiKey of this target has no "Bearer " prefix: mcpwatch sends "Authorization: Bearer <key>", ' +
-          'as LiteLLM requires (logged once per target)',
-      );
-    }
-    headers[keyHeader] = value;
+    // A key is configured with or without "Bearer ": either way it is sent with the prefix (no warning).
+    headers[keyHeader] = bearer(ctx.target.apiKey);
   } else if (auth.kind === 'raw') {
     headers[keyHeader] = auth.value;
   }

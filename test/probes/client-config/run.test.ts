@@ -97,6 +97,13 @@ describe('client_config run against the SDK MCP server', () => {
         },
       ],
     });
+    // Its server list could not be read (mcpwatch's key is not this gateway's): said, and the name stays unknown.
+    const [finding] = (out.details as { findings: Array<{ message: string }> }).findings;
+    expect(finding!.message).toBe(
+      "x-mcp-servers names mcp_nope, which the gateway does not have for this key: the gateway's catalog for this " +
+        "key lists nothing of it (it has: mcp_fs, mcp_db); could not read the gateway's server list: /v1/mcp/server answered " +
+        '401, so an outage cannot be told apart',
+    );
   });
 
   it('a key the gateway refuses: the live outcome is the run\'s, "as <client> sends it"', async () => {
@@ -153,5 +160,102 @@ describe('client_config run against the SDK MCP server', () => {
     expect(out.outcome).toBe('expectation_failed');
     expect(out.reason).toBe(`the entry's URL http://elsewhere.example:4000/mcp/ is not target gw (${fake.url})`);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe("client_config run: a server the entry names that listed nothing, told apart by the gateway's server list", () => {
+  // A gateway that takes any key (LiteLLM's /v1/mcp/server is read with mcpwatch's own key, the entry's request with
+  // the client's), whose server list has mcp_down: it lists no tool, as LiteLLM 1.77 shows a server that fails to
+  // start.
+  let fake: FakeMcpGateway;
+  let dir: string;
+  withEnv(VAR, CLIENT_KEY);
+
+  beforeAll(async () => {
+    fake = await new FakeMcpGateway({ auth: 'any_bearer' }).start();
+    fake.tools = [{ name: 'mcp_fs-read' }, { name: 'mcp_fs-write' }];
+    // Each entry holds the server's env in LiteLLM's answer: never read, never shown.
+    fake.rest['/v1/mcp/server'] = [
+      { server_id: 'id-fs', server_name: 'mcp_fs', env: { DATABASE_URL: 'postgres://u:pw-in-env@db/x' } },
+      { server_id: 'id-down', server_name: 'mcp_down', env: {} },
+    ];
+    dir = tempDir();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+  beforeEach(() => fake.reset());
+
+  const codex = (name: string, servers: string): string => {
+    const path = join(dir, name);
+    writeFileSync(
+      path,
+      `[mcp_servers.litellm]\nurl = "${fake.url}/mcp/"\nbearer_token_env_var = "${VAR}"\n` +
+        `http_headers = { "x-mcp-servers" = "${servers}" }\n`,
+    );
+    return path;
+  };
+
+  it('a server the gateway has that is down: a server_down warning pointing at the catalog, the run ok', async () => {
+    const file = codex('down.toml', 'mcp_fs,mcp_down');
+    const { out, msgs: steps } = await runOnce(fake.url, file, 'litellm');
+    expect(out).toEqual({
+      outcome: 'ok',
+      reason: 'as Codex CLI sends it: 2 tools (mcp_fs: 2, mcp_down: 0); 1 warning: [server_down] line 4',
+      details: {
+        client: 'Codex CLI',
+        file,
+        server: 'litellm',
+        line: 1,
+        findings: [
+          {
+            line: 4,
+            code: 'server_down',
+            severity: 'warning',
+            message:
+              "mcp_down is down at the gateway (in the gateway's server list, but it listed no tools and the gateway " +
+              'gave no reason (LiteLLM 1.77: an upstream that fails to start lists nothing)): see the mcp_catalog ' +
+              'probes of target gw',
+            fix: "nothing in this file: it names the server as the gateway calls it; the outage is the gateway's",
+          },
+        ],
+        live: { outcome: 'ok', reason: '2 tools (mcp_fs: 2, mcp_down: 0)', toolsPerServer: { mcp_fs: 2, mcp_down: 0 } },
+      },
+    });
+    // The list was read with mcpwatch's own key, the entry's request sent with the client's.
+    const list = fake.requests.find((r) => r.url === '/v1/mcp/server')!;
+    expect(list.headers.authorization).toBe(`Bearer ${OWN_KEY}`);
+    expect(fake.requests.find((r) => r.rpc === 'initialize')!.headers.authorization).toBe(`Bearer ${CLIENT_KEY}`);
+    expect(steps).toContain(`GET ${fake.url}/v1/mcp/server  (the gateway's own server list)`);
+    expect(JSON.stringify({ out, steps })).not.toContain('pw-in-env');
+  });
+
+  it('a name the gateway never had is still unknown_server, naming the servers it has', async () => {
+    const file = codex('typo.toml', 'mcp_fs,mcp_down,mcp_nope');
+    const { out } = await runOnce(fake.url, file, 'litellm');
+    expect(out.outcome).toBe('expectation_failed');
+    expect(out.reason).toBe(`1 error in ${file}: [unknown_server] line 4`);
+    expect(out.details).toMatchObject({
+      findings: [
+        {
+          code: 'server_down',
+          severity: 'warning',
+          message: expect.stringMatching(/^mcp_down is down at the gateway/),
+        },
+        {
+          code: 'unknown_server',
+          severity: 'error',
+          message:
+            "x-mcp-servers names mcp_nope, which the gateway does not have for this key: the gateway's catalog for " +
+            'this key lists nothing of it, and its server list has: mcp_fs, mcp_down',
+        },
+      ],
+    });
+  });
+
+  it('every named server listed its tools: the list is not read', async () => {
+    const { out } = await runOnce(fake.url, codex('fine.toml', 'mcp_fs'), 'litellm');
+    expect(out).toMatchObject({ outcome: 'ok', reason: 'as Codex CLI sends it: 2 tools (mcp_fs: 2)' });
+    expect(fake.requests.map((r) => r.url)).not.toContain('/v1/mcp/server');
   });
 });

@@ -26,6 +26,15 @@ describe('mcp_call run against the SDK MCP server', () => {
         },
       },
       { name: 'mcp_fs-fail', call: () => ({ isError: true, content: [{ type: 'text', text: 'permission denied' }] }) },
+      // LiteLLM 1.77.1's answer for a tool of a server that failed to start; 1.108+'s, the same as for an unknown tool.
+      {
+        name: 'mcp_ev-echo',
+        call: () => ({ isError: false, content: [{ type: 'text', text: 'MCP client session is not initialized' }] }),
+      },
+      {
+        name: 'mcp_ev-add',
+        call: () => ({ isError: true, content: [{ type: 'text', text: 'Error: Tool add not found' }] }),
+      },
       {
         name: 'mcp_db-stuck',
         call: (_args, signal) =>
@@ -101,6 +110,78 @@ describe('mcp_call run against the SDK MCP server', () => {
     expect(err.message).toBe('mcp_fs-nope failed: -32602 Tool mcp_fs-nope not found');
     expect(err.details).toEqual({ jsonRpcError: -32602 });
     expect(fake.sessionsClosed).toBe(fake.sessionsOpened);
+  });
+
+  it('a tool of a server the gateway has no session to (1.77): tool_error saying the server is down', async () => {
+    const { out } = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, servers: [mcp_fs, mcp_ev], tool: mcp_ev-echo }',
+    );
+    expect(out).toMatchObject({
+      outcome: 'tool_error',
+      reason:
+        'mcp_ev-echo failed: server mcp_ev is down: the gateway has no session to it ' +
+        '(its words: MCP client session is not initialized)',
+      details: { isError: true },
+    });
+    // Its words are enough: nothing more is asked.
+    expect(fake.requests.some((r) => r.rpc === 'tools/list')).toBe(false);
+  });
+
+  /** tools/list answered with LiteLLM 1.109's JSON-RPC error or 1.108's result, naming mcp_ev's status. */
+  const listSays = (status: string, asError: boolean): void => {
+    const outcomes = JSON.stringify({ 'litellm.ai/server_outcomes': { mcp_ev: { status } } });
+    // Request ids of the SDK's client: initialize 0, tools/call 1, tools/list 2.
+    const body = asError
+      ? `{"jsonrpc":"2.0","id":2,"error":{"code":-32603,"message":"Every MCP server in scope failed to list tools","data":${outcomes}}}`
+      : `{"jsonrpc":"2.0","id":2,"result":{"tools":[],"_meta":${outcomes}}}`;
+    fake.rules.push({ on: 'tools/list', fault: { kind: 'raw_json', body } });
+  };
+
+  it.each([
+    ['1.109: every server failed (a JSON-RPC error)', 'internal', true],
+    ['1.108: a result with the outcomes', 'unreachable', false],
+  ])(
+    '"Tool x not found" (1.108+) with tools/list naming the server failed, %s: the server is down',
+    async (_what, status, asError) => {
+      listSays(status, asError);
+      const { out, msgs } = await runOnce(
+        fake.url,
+        '{ name: c, type: mcp_call, target: gw, servers: [mcp_ev], tool: mcp_ev-add }',
+      );
+      expect(out).toMatchObject({
+        outcome: 'tool_error',
+        reason:
+          `mcp_ev-add failed: server mcp_ev is down: the gateway could not list its tools (${status}), ` +
+          'so it does not know the tool (its words: Error: Tool add not found)',
+      });
+      expect(msgs).toContain(`← mcp_ev: ${status}`);
+      expect(fake.sessionsClosed).toBe(fake.sessionsOpened);
+    },
+  );
+
+  it('"Tool x not found" of a server the gateway lists as ok, or says nothing of: the tool\'s own words', async () => {
+    listSays('ok', false);
+    const listed = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, servers: [mcp_ev], tool: mcp_ev-add }',
+    );
+    expect(listed.out).toMatchObject({ outcome: 'tool_error', reason: 'mcp_ev-add failed: Error: Tool add not found' });
+    fake.reset();
+    const silent = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, servers: [mcp_ev], tool: mcp_ev-add }',
+    );
+    expect(silent.msgs).toContain('← mcp_ev: no word from the gateway');
+    expect(silent.out).toMatchObject({ outcome: 'tool_error', reason: 'mcp_ev-add failed: Error: Tool add not found' });
+    // Expected to fail: nothing more is asked.
+    fake.reset();
+    const wanted = await runOnce(
+      fake.url,
+      '{ name: c, type: mcp_call, target: gw, servers: [mcp_ev], tool: mcp_ev-add, expect: { isError: true } }',
+    );
+    expect(wanted.out.outcome).toBe('ok');
+    expect(fake.requests.some((r) => r.rpc === 'tools/list')).toBe(false);
   });
 
   it('a tool that does not answer: a timeout in call_tool naming the tool and its server', async () => {

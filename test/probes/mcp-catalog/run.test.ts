@@ -116,6 +116,30 @@ describe('mcp_catalog run against the SDK MCP server', () => {
     expect(memory.catalog!.lastChange!.added).toEqual(['mcp_db-exec']);
   });
 
+  it('a server down and back: no change either way; its baseline is the catalog before the outage', async () => {
+    const memory: ProbeMemory = {};
+    await runOnce(fake.url, probe(), { memory });
+    const before = memory.catalog!.servers!.mcp_db!;
+
+    fake.tools = [tool('mcp_fs-read'), tool('mcp_fs-write')];
+    const outage = await runOnce(fake.url, probe(), { memory });
+    expect(outage.out.outcome).toBe('expectation_failed');
+    expect(outage.out.reason).toMatch(/^server down: mcp_db: no_tools — /);
+    expect(outage.out.details).toMatchObject({
+      catalog: { changed: false, removed: [], toolsPerServer: { mcp_fs: 2, mcp_db: 0 } },
+      servers: { mcp_db: { up: false } },
+    });
+    // /status shows what was seen last; the server's baseline stays.
+    expect(memory.catalog).toMatchObject({ tools: ['mcp_fs-read', 'mcp_fs-write'], servers: { mcp_db: before } });
+
+    fake.tools = [tool('mcp_fs-read'), tool('mcp_fs-write'), tool('mcp_db-query')];
+    const back = await runOnce(fake.url, probe(), { memory });
+    expect(back.out).toMatchObject({ outcome: 'ok', reason: '3 tools (mcp_fs: 2, mcp_db: 1)' });
+    expect(back.out.details).toMatchObject({ catalog: { changed: false, added: [] } });
+    expect(back.msgs.some((m) => m.startsWith('catalog changed'))).toBe(false);
+    expect(memory.catalog).not.toHaveProperty('lastChange');
+  });
+
   it('a run with fresh memory sees no drift', async () => {
     await runOnce(fake.url, probe(), { memory: {} });
     fake.tools = makeTools('mcp_fs', 2);

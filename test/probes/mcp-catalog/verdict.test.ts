@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogDiff } from '../../../src/probes/mcp-catalog/details.js';
-import type { ServerOutcomes } from '../../../src/probes/types.js';
+import type { ServerOutcomes, ServerState } from '../../../src/probes/types.js';
 import {
   canonicalJson,
   checkCatalog,
-  diffCatalogs,
+  diffServers,
   serverStates,
   snapshotCatalog,
+  type CatalogTool,
 } from '../../../src/probes/mcp-catalog/verdict.js';
 import { NO_PREFIX, serverOf, toolsPerServer } from '../../../src/probes/tool-servers.js';
 
@@ -42,26 +43,178 @@ describe('catalog fingerprint', () => {
       snapshotCatalog([{ name: 'fs-read', inputSchema: { ...schema, required: [] } }, { name: 'fs-list' }]).fingerprint,
     ).not.toBe(a.fingerprint);
   });
+});
 
-  it('the first catalog is no change; then added, removed and changed schemas are named, sorted', () => {
-    const before = snapshotCatalog([{ name: 'x-a' }, { name: 'x-b', inputSchema: schema }, { name: 'x-c' }]);
-    expect(diffCatalogs(undefined, before)).toEqual({ changed: false, added: [], removed: [], changedSchemas: [] });
-    expect(
-      diffCatalogs(before, snapshotCatalog([{ name: 'x-c' }, { name: 'x-b', inputSchema: reordered }, { name: 'x-a' }]))
-        .changed,
-    ).toBe(false);
-    const after = snapshotCatalog([
-      { name: 'x-b', inputSchema: { type: 'object' } },
-      { name: 'x-c' },
-      { name: 'x-z' },
-      { name: 'x-d' },
-    ]);
-    expect(diffCatalogs(before, after)).toEqual({
-      changed: true,
-      added: ['x-d', 'x-z'],
-      removed: ['x-a'],
-      changedSchemas: ['x-b'],
+describe('diffServers: what counts as a change, server by server', () => {
+  const obj = { type: 'object' };
+  const str = { type: 'object', properties: { s: { type: 'string' } } };
+  /** Tools by name, each with its input schema. */
+  const list = (tools: Record<string, object>): CatalogTool[] =>
+    Object.entries(tools).map(([name, inputSchema]) => ({ name, inputSchema }));
+  const fs = { 'fs-read': obj, 'fs-write': obj };
+  const ev = { 'ev-echo': obj, 'ev-add': obj };
+  const SERVERS = ['fs', 'ev'];
+  /** Each server's baseline as a run at `at` that saw `tools` with every server up leaves it. */
+  const baselineOf = (tools: Record<string, object>, at = 1) =>
+    diffServers(undefined, snapshotCatalog(list(tools), at), {}, SERVERS).baselines;
+  const up = (tools: number): ServerState => ({ up: true, tools });
+  const down: ServerState = { up: false, tools: 0, reason: 'no_tools' };
+  const internal: ServerState = { up: false, tools: 1, reason: 'internal', said: 'internal' };
+
+  it.each<
+    [
+      string,
+      ReturnType<typeof baselineOf> | undefined,
+      Record<string, object>,
+      Record<string, ServerState>,
+      Omit<CatalogDiff, 'changed'>,
+      Record<string, number>,
+    ]
+  >([
+    // name, baselines, this run's tools, this run's server states, what changed, each baseline's `at` after
+    [
+      'first sight: no change, both baselines set',
+      undefined,
+      { ...fs, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'outage: ev down, its tools missing are not removed; its baseline kept',
+      baselineOf({ ...fs, ...ev }),
+      fs,
+      { fs: up(2), ev: down },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 1 },
+    ],
+    [
+      'recovery: ev back as it was before the outage is not added',
+      { ...baselineOf({ ...fs, ...ev }), fs: baselineOf(fs, 5).fs! },
+      { ...fs, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'a real change on fs during the outage of ev: only that counts',
+      baselineOf({ ...fs, ...ev }),
+      { 'fs-read': obj, 'fs-delete': obj },
+      { fs: up(2), ev: down },
+      { added: ['fs-delete'], removed: ['fs-write'], changedSchemas: [] },
+      { fs: 2, ev: 1 },
+    ],
+    [
+      'ev back with a change made while it was down: counted against the catalog before the outage',
+      baselineOf({ ...fs, ...ev }),
+      { ...fs, 'ev-echo': str, 'ev-sum': obj },
+      { fs: up(2), ev: up(2) },
+      { added: ['ev-sum'], removed: ['ev-add'], changedSchemas: ['ev-echo'] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'a schema change on an up server',
+      baselineOf({ ...fs, ...ev }),
+      { ...fs, 'fs-read': str, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: [], changedSchemas: ['fs-read'] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'a server never heard of, beside a known one: new at the gateway, its tools added',
+      baselineOf(fs),
+      { ...fs, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: ['ev-add', 'ev-echo'], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'a server known only down until now, up: its first catalog is its baseline, no change',
+      { ...baselineOf(fs), ev: { at: 1 } },
+      { ...fs, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'the first run: every server sets its baseline, no change',
+      undefined,
+      { ...fs, ...ev },
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'first sight of a server that is down: known, without tools, until it is up',
+      baselineOf(fs),
+      fs,
+      { fs: up(2), ev: down },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+    [
+      'a server down by the gateway (1.108+) that still lists a tool: not compared, baseline kept',
+      baselineOf({ ...fs, ...ev }),
+      { ...fs, 'ev-echo': str },
+      { fs: up(2), ev: internal },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 1 },
+    ],
+    [
+      'a server absent from the run (no servers given, 1.77 hides it): not up in both, no change',
+      baselineOf({ ...fs, ...ev }),
+      fs,
+      { fs: up(2) },
+      { added: [], removed: [], changedSchemas: [] },
+      { fs: 2, ev: 1 },
+    ],
+    [
+      'up by the gateway with tools it did not list: they are gone',
+      baselineOf({ ...fs, ...ev }),
+      fs,
+      { fs: up(2), ev: up(2) },
+      { added: [], removed: ['ev-add', 'ev-echo'], changedSchemas: [] },
+      { fs: 2, ev: 2 },
+    ],
+  ])('%s', (_name, baselines, tools, states, want, at) => {
+    const { diff, baselines: next } = diffServers(baselines, snapshotCatalog(list(tools), 2), states, SERVERS);
+    const changed = want.added.length + want.removed.length + want.changedSchemas.length > 0;
+    expect(diff).toEqual({ changed, ...want });
+    expect(Object.fromEntries(Object.entries(next).map(([server, b]) => [server, b.at]))).toEqual(at);
+    // A baseline holds only its own server's tools.
+    for (const [server, b] of Object.entries(next))
+      expect(Object.keys(b.tools ?? {}).every((t) => t.startsWith(`${server}-`))).toBe(true);
+  });
+
+  it('an outage and its recovery, run after run: never a change, and a real change after it still is', () => {
+    const runs: Array<[Record<string, object>, Record<string, ServerState>]> = [
+      [
+        { ...fs, ...ev },
+        { fs: up(2), ev: up(2) },
+      ],
+      [fs, { fs: up(2), ev: down }],
+      [fs, { fs: up(2), ev: down }],
+      [
+        { ...fs, ...ev },
+        { fs: up(2), ev: up(2) },
+      ],
+      [fs, { fs: up(2), ev: down }],
+      [
+        { ...fs, ...ev },
+        { fs: up(2), ev: up(2) },
+      ],
+      [
+        { ...fs, ...ev, 'ev-new': obj },
+        { fs: up(2), ev: up(3) },
+      ],
+    ];
+    let baselines: ReturnType<typeof baselineOf> | undefined;
+    const changes = runs.map(([tools, states], i) => {
+      const r = diffServers(baselines, snapshotCatalog(list(tools), i), states, SERVERS);
+      baselines = r.baselines;
+      return r.diff.changed ? r.diff.added : [];
     });
+    expect(changes).toEqual([[], [], [], [], [], [], ['ev-new']]);
   });
 });
 
