@@ -5,6 +5,18 @@ import type { ProbeResult } from '../probes/table.js';
 import type { LiveResult } from './client-live.js';
 import { formatFinding, liveFailed } from './check-clients.js';
 import { formatResult } from './format.js';
+import {
+  causesSummary,
+  liveLine,
+  logLine,
+  probeLine,
+  type CauseInput,
+  type CauseResult,
+  type ReportCause,
+  type ReportProbe,
+} from './report-causes.js';
+
+export type { ReportCause, ReportProbe } from './report-causes.js';
 
 /** The report's JSON (`mcpwatch-report-<time>.json`); the Markdown file says the same for people. */
 export interface Report {
@@ -19,6 +31,8 @@ export interface Report {
   status: 'green' | 'failed';
   /** What failed, one line each (empty when green). */
   failures: string[];
+  /** What failed, by cause, each with the results it explains (empty when green): report-causes.ts. */
+  causes: ReportCause[];
   targets: Array<{ name: string; url: string; sso: boolean }>;
   probes: Array<ReportProbe>;
   clients: {
@@ -35,30 +49,38 @@ export interface Report {
   } | null;
 }
 
-/** A probe's result as the report keeps it: as `mcpwatch probe --json` prints it, with its target's URL. */
 /** One container's log window in the report, or why it could not be read. */
 export type ReportContainer = { name: string; error?: string } & Partial<WindowSummary>;
 
-export type ReportProbe = Omit<ProbeResult, 'startedAt'> & { startedAt: string; url: string };
-
-/** The report's one-line result. */
-export function headline(r: Report): string {
-  if (r.status === 'green') return 'all green';
-  return `FAILED: ${r.failures.length} thing${r.failures.length === 1 ? '' : 's'} failed`;
+/** The report's one-line result: all green, or how many causes and which. */
+export function headline(r: Pick<Report, 'status' | 'causes'>): string {
+  return r.status === 'green' ? 'all green' : `FAILED: ${causesSummary(r.causes)}`;
 }
 
 /** What failed, one line each: probes, client entries, live tries, files, logs. */
-export function failuresOf(r: Omit<Report, 'status' | 'failures'>): string[] {
+export function failuresOf(r: CauseInput): string[] {
   const out: string[] = [];
-  for (const p of r.probes)
-    if (!p.success) out.push(`probe ${p.probe} (${p.type} → ${p.target}): ${p.outcome}: ${p.reason}`);
+  for (const p of r.probes) if (!p.success) out.push(probeLine(p));
   for (const f of r.clients.findings) if (f.severity === 'error') out.push(formatFinding(f));
-  for (const l of r.clients.live)
-    if (liveFailed(l)) out.push(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}`);
+  for (const l of r.clients.live) if (liveFailed(l)) out.push(liveLine(l));
   for (const e of r.clients.errors) out.push(e);
-  for (const c of r.logs?.containers ?? []) if (c.error) out.push(`log of ${c.name}: ${c.error}`);
+  for (const c of r.logs?.containers ?? []) if (c.error) out.push(logLine(c));
   return out;
 }
+
+/**
+ * The causes for the terminal: each on a line of its own (`  - `), the results it explains indented under it; a
+ * failure that is its own cause is its one line.
+ */
+export function causeLines(causes: readonly ReportCause[]): string[] {
+  return causes.flatMap((c) => [
+    `  - ${c.title}`,
+    ...(alone(c) ? [] : c.results.map((x) => `      ${x.text}${x.failed ? '' : ' (not a failure)'}`)),
+  ]);
+}
+
+/** A cause that is one failed result and nothing else: its title says it all. */
+const alone = (c: ReportCause): boolean => c.results.length === 1 && c.results[0]!.text === c.title;
 
 /** A table cell: one line, pipes escaped. */
 function cell(s: string | number | undefined): string {
@@ -134,10 +156,28 @@ function summarySection(r: Report): string[] {
     ),
     '',
   ];
-  if (r.failures.length) out.push('## What failed', '', ...r.failures.map((f) => `- ${cell(f)}`), '');
+  if (r.causes.length) out.push(...whatFailed(r.causes));
   const attention = externalAuth(r);
   if (attention) out.push(`> ${attention}`, '');
   return out;
+}
+
+/**
+ * What failed, by cause: each cause in bold, the results it explains under it (those that do not fail the report,
+ * a warning or a run that was ok but shows the cause, marked).
+ */
+function whatFailed(causes: readonly ReportCause[]): string[] {
+  const out = ['## What failed', ''];
+  for (const c of causes) {
+    if (alone(c)) {
+      out.push(`- **${cell(c.title)}**`);
+      continue;
+    }
+    const n = c.results.length;
+    out.push(`- **${cell(c.title)}** — explains ${n} result${n === 1 ? '' : 's'}:`);
+    out.push(...c.results.map((x: CauseResult) => `  - ${cell(x.text)}${x.failed ? '' : ' _(not a failure)_'}`));
+  }
+  return [...out, ''];
 }
 
 function targetsSection(r: Report): string[] {

@@ -16,7 +16,8 @@ import { VERSION } from '../version.js';
 import { whyUnreadable } from '../clients/read.js';
 import { clientChecks, type ClientChecks } from './check-clients.js';
 import { loadCommandConfig, redactedLogging } from './prologue.js';
-import { failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
+import { causesOf } from './report-causes.js';
+import { causeLines, failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
 
 export interface ReportOptions {
   clients: readonly string[];
@@ -71,7 +72,7 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   else {
     process.stdout.write(`report: ${written.md}\n        ${written.json}\n`);
     process.stdout.write(`result: ${headline(report)}\n`);
-    for (const f of report.failures) process.stdout.write(`  - ${f}\n`);
+    for (const line of causeLines(report.causes)) process.stdout.write(`${line}\n`);
   }
   return report.status === 'green' ? 0 : 1;
 }
@@ -158,7 +159,22 @@ function assemble(config: Config, g: Gathered, redactor: Redactor): Report {
     logs: g.logs,
   };
   const failures = failuresOf(partial);
-  return redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures });
+  const causes = causesOf(partial, aboutOf(g.results));
+  return redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures, causes });
+}
+
+/**
+ * What each failed run is about, as its type says (a catalog's servers down, a call's tool's server): the servers
+ * whose outage may explain it. A guard's run is about the gateway's auth, no server's.
+ */
+function aboutOf(results: readonly Ran[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const { probe, result } of results) {
+    if (result.success) continue;
+    const subject = probeTypeOf(probe.type)?.subject?.(probe as never, result as never);
+    if (subject && !subject.guard) out[probe.name] = subject.servers;
+  }
+  return out;
 }
 
 /** Docker has a record as soon as the gateway writes it: a moment is enough. */

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { failuresOf, headline, renderMarkdown, type Report } from '../../src/cli/report-render.js';
+import { causesOf } from '../../src/cli/report-causes.js';
+import {
+  causeLines,
+  failuresOf,
+  headline,
+  renderMarkdown,
+  type Report,
+  type ReportProbe,
+} from '../../src/cli/report-render.js';
+import { serverDownFinding } from '../../src/clients/live-findings.js';
+import { noCatalog } from '../support/catalog-details.js';
 import { reportStem } from '../../src/cli/report.js';
 
 // The report's pure parts: what counts as failed, and the Markdown a team commits.
 
 function report(over: Partial<Report> = {}): Report {
-  const base: Omit<Report, 'status' | 'failures'> = {
+  const base: Omit<Report, 'status' | 'failures' | 'causes'> = {
     schema: 1,
     startedAt: '2026-12-02T18:40:00.000Z',
     generatedAt: '2026-12-02T18:40:12.500Z',
@@ -125,7 +135,7 @@ function report(over: Partial<Report> = {}): Report {
   };
   const merged = { ...base, ...over };
   const failures = failuresOf(merged);
-  return { ...merged, status: failures.length ? 'failed' : 'green', failures };
+  return { ...merged, status: failures.length ? 'failed' : 'green', failures, causes: causesOf(merged) };
 }
 
 describe('the report', () => {
@@ -137,7 +147,10 @@ describe('the report', () => {
       'codex.toml: litellm: live: auth_rejected — auth_rejected — key sent without "Bearer " prefix?',
       'log of gone: no container named gone',
     ]);
-    expect(headline(r)).toBe('FAILED: 4 things failed');
+    // Four lines, three causes: the entry's error finding and its live try are one.
+    expect(headline(r)).toBe(
+      'FAILED: 3 causes: probe lan-guard: auth_not_enforced, litellm: 1 error, log of gone: not read',
+    );
     const green = report({
       probes: [report().probes[0]!],
       clients: {
@@ -149,6 +162,7 @@ describe('the report', () => {
       logs: { ...report().logs!, containers: [report().logs!.containers[0]!] },
     });
     expect(green.status).toBe('green');
+    expect(green.causes).toEqual([]);
     expect(headline(green)).toBe('all green');
     expect(renderMarkdown(green)).toContain(
       "> Clients' own auth errors in the gateway log before this report started (origin external): 3 in litellm.",
@@ -158,7 +172,10 @@ describe('the report', () => {
   it('renders every part: a failed probe in full, findings and live tries in tables, each container’s counts and matches', () => {
     const md = renderMarkdown(report());
     expect(
-      md.startsWith('# mcpwatch validation report — 2026-12-02 18:40:12 UTC\n\n**Result: FAILED: 4 things failed**\n'),
+      md.startsWith(
+        '# mcpwatch validation report — 2026-12-02 18:40:12 UTC\n\n' +
+          '**Result: FAILED: 3 causes: probe lan-guard: auth_not_enforced, litellm: 1 error, log of gone: not read**\n',
+      ),
     ).toBe(true);
     expect(md).toContain('| Generated | 2026-12-02T18:40:12.500Z (took 12.5s) |');
     expect(md).toContain('| Probes | 1 of 2 succeeded |');
@@ -182,6 +199,74 @@ describe('the report', () => {
     expect(md).toContain('The newest 1 (3 older not listed), keys masked:');
     expect(md).toContain('18:30:00.000 auth/malformed_key external from 10.0.0.7: first line\n    second line');
     expect(md).toContain('### gone\n\n**Not read:** no container named gone');
+  });
+
+  it('What failed: each cause once, the results it explains under it; the terminal says the same', () => {
+    const base = report();
+    const catalog = {
+      ...base.probes[0]!,
+      probe: 'lan-catalog',
+      outcome: 'expectation_failed',
+      reason: 'server down: ev: internal — the gateway could not start or query it — 7 tools (fs: 7)',
+      success: false,
+      details: {
+        catalog: { ...noCatalog().catalog, tools: 7 },
+        expectedTools: {},
+        servers: { ev: { up: false, tools: 0, reason: 'internal', said: 'internal' }, fs: { up: true, tools: 7 } },
+      },
+    } as ReportProbe;
+    const call = {
+      ...base.probes[0]!,
+      probe: 'lan-echo',
+      type: 'mcp_call',
+      outcome: 'tool_error',
+      reason: 'ev-echo failed: server ev is down: the gateway has no session to it',
+      success: false,
+      details: undefined,
+    } as ReportProbe;
+    const warning = {
+      ...serverDownFinding(4, 'ev', 'the gateway says internal', 'the mcp_catalog probes of target lan'),
+      file: 'codex.toml',
+      client: 'codex' as const,
+      server: 'codex',
+    };
+    const r = report({
+      probes: [catalog, call, base.probes[1]!],
+      clients: { ...base.clients, findings: [warning, ...base.clients.findings] },
+      logs: null,
+    });
+    const withAbout = { ...r, causes: causesOf(r, { 'lan-catalog': ['ev'], 'lan-echo': ['ev'] }) };
+    expect(headline(withAbout)).toBe(
+      'FAILED: 3 causes: server ev down (explains 3 results), probe lan-guard: auth_not_enforced, litellm: 1 error',
+    );
+    const md = renderMarkdown(withAbout);
+    const section = md.slice(md.indexOf('## What failed'), md.indexOf('## Targets'));
+    expect(section).toBe(
+      [
+        '## What failed',
+        '',
+        '- **server ev down: internal** — explains 3 results:',
+        `  - ${failuresOf(r)[0]}`,
+        `  - ${failuresOf(r)[1]}`,
+        `  - codex.toml:4: warning: codex: [server_down] ev is down at the gateway (the gateway says internal): see the mcp_catalog probes of target lan — fix: ${warning.fix} _(not a failure)_`,
+        '- **probe lan-guard (auth_guard → lan): auth_not_enforced: lan accepted a key without "Bearer " \\| see the guard**',
+        '- **client entry litellm in codex.toml: 1 error, its live try auth_rejected** — explains 2 results:',
+        '  - codex.toml:4: error: litellm: [missing_bearer_prefix] LITELLM_KEY lacks "Bearer " — fix: add the `Bearer ` prefix',
+        '  - codex.toml: litellm: live: auth_rejected — auth_rejected — key sent without "Bearer " prefix?',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(causeLines(withAbout.causes)).toEqual([
+      '  - server ev down: internal',
+      `      ${failuresOf(r)[0]}`,
+      `      ${failuresOf(r)[1]}`,
+      `      codex.toml:4: warning: codex: [server_down] ev is down at the gateway (the gateway says internal): see the mcp_catalog probes of target lan — fix: ${warning.fix} (not a failure)`,
+      `  - ${failuresOf(r)[2]}`,
+      '  - client entry litellm in codex.toml: 1 error, its live try auth_rejected',
+      `      ${failuresOf(r)[3]}`,
+      `      ${failuresOf(r)[4]}`,
+    ]);
   });
 
   it('says what was not given: no clients, no logs, no probes', () => {

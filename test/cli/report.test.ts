@@ -56,7 +56,14 @@ describe('mcpwatch report', () => {
     const json = join(o.out, files[0]!);
     expect(r.stdout).toBe(`report: ${md}\n        ${json}\nresult: ${r.stdout.split('\nresult: ')[1]}`);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
-    expect(report).toMatchObject({ schema: 1, status: 'green', failures: [], config: configPath, logs: null });
+    expect(report).toMatchObject({
+      schema: 1,
+      status: 'green',
+      failures: [],
+      causes: [],
+      config: configPath,
+      logs: null,
+    });
     expect(report.probes.map((p) => [p.probe, p.url])).toEqual([
       ['a', server.url],
       ['b', server.url],
@@ -65,16 +72,24 @@ describe('mcpwatch report', () => {
     expect(readFileSync(json, 'utf8') + readFileSync(md, 'utf8') + r.stdout + r.stderr).not.toContain(KEY);
   });
 
-  it('a probe failed: 1, the failures listed; --json prints the report', async () => {
+  it('probes failed: 1, a cause each listed under the summary; --json prints the report', async () => {
     server.mode = 'error500';
     const r = await captured(() => writeReport(configPath, {}, opts({ json: true })));
     expect(r.value).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
     expect(report.status).toBe('failed');
-    expect(report.failures.length).toBeGreaterThan(0);
+    expect(report.failures).toHaveLength(2);
+    // No server explains a plain check: each failure is a cause of its own.
+    expect(report.causes.map((c) => [c.kind, c.label, c.results.map((x) => x.text)])).toEqual(
+      report.failures.map((f, i) => ['failure', `probe ${['a', 'b'][i]}: ${report.probes[i]!.outcome}`, [f]]),
+    );
     const text = await captured(() => writeReport(configPath, {}, opts()));
     expect(text.value).toBe(1);
-    expect(text.stdout).toContain(report.failures.map((f) => `  - ${f}\n`).join(''));
+    const outcome = report.probes[0]!.outcome;
+    expect(text.stdout).toContain(
+      `result: FAILED: 2 causes: probe a: ${outcome}, probe b: ${outcome}\n` +
+        report.failures.map((f) => `  - ${f}\n`).join(''),
+    );
   });
 
   it('two reports in one directory: neither overwrites the other', async () => {

@@ -224,12 +224,127 @@ ${extraContainers}`,
       before: 1,
     });
 
-    expect(md).toMatch(/\*\*Result: FAILED: 4 things failed\*\*/);
-    expect(md).toMatch(/## What failed\n\n- probe broken \(mcp_catalog → gw\): /);
+    // Four failed lines, three causes: the server down, the bare entry (its finding and its live try), the log.
+    expect(json.causes.map((c) => [c.kind, c.label, c.results.length])).toEqual([
+      ['server_down', 'server mcp_broken down (explains 1 result)', 1],
+      ['client_entry', 'litellm: 1 error', 2],
+      ['failure', `log of no-such-container-${litellm.name}: not read`, 1],
+    ]);
+    expect(md).toContain(
+      `**Result: FAILED: 3 causes: server mcp_broken down (explains 1 result), litellm: 1 error, ` +
+        `log of no-such-container-${litellm.name}: not read**`,
+    );
+    expect(md).toMatch(
+      /## What failed\n\n- \*\*server mcp_broken down: no_tools\*\* — explains 1 result:\n {2}- probe broken \(mcp_catalog → gw\): /,
+    );
     expect(md).toMatch(/### broken failed\n\n```+text\nprobe broken \(mcp_catalog\) → target gw /);
     expect(md).toMatch(/gateway log \([^)]*\) about mcp_broken: \d+ records?/);
     expect(md).toContain(`**Not read:** no container named no-such-container-${litellm.name}`);
     for (const text of [md, r.stdout, r.stderr]) expect(text).not.toContain(litellm.masterKey);
+  }, 240_000);
+
+  it('an outage and one broken client entry: 2 causes, each with what it explains, counted as causes', async () => {
+    // Right: names the server that is down beside one that is up (a server_down warning, the try ok). Broken: the
+    // key without "Bearer " (an error finding, and its live try refused).
+    const right = file(
+      'right.toml',
+      `[mcp_servers.litellm]\nurl = "${litellm.url}/mcp/"\nbearer_token_env_var = "LITELLM_KEY"\n` +
+        `http_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER},mcp_broken" }\n`,
+    );
+    const bare = file(
+      'codex-bare.toml',
+      `[mcp_servers.codex-bare]\nurl = "${litellm.url}/mcp/"\nenv_http_headers = { Authorization = "LITELLM_KEY" }\n` +
+        `http_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`,
+    );
+    const cfg = config(
+      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h }
+  - { name: call-broken, type: mcp_call, target: gw, servers: [mcp_broken], tool: mcp_broken-anything, every: 1h }
+`,
+    );
+    const out = join(dir, 'causes');
+    const r = await report(['--config', cfg, '--clients', right, bare, '--out', out, '--since', '1m']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const { md, json, stem } = written(out);
+    const summary = '2 causes: server mcp_broken down (explains 3 results), codex-bare: 1 error';
+    // Four lines of failures (two probes, the finding, the live try), two causes.
+    expect(json.failures).toHaveLength(4);
+    expect(json.causes, JSON.stringify(json.causes, null, 1)).toEqual([
+      {
+        kind: 'server_down',
+        label: 'server mcp_broken down (explains 3 results)',
+        // LiteLLM 1.77 gives no reason: the catalog's word is that it listed no tools.
+        title: 'server mcp_broken down: no_tools',
+        server: 'mcp_broken',
+        reason: 'no_tools',
+        results: [
+          {
+            kind: 'probe',
+            text: expect.stringMatching(/^probe broken \(mcp_catalog → gw\): expectation_failed: /),
+            failed: true,
+          },
+          {
+            kind: 'probe',
+            text: expect.stringMatching(
+              /^probe call-broken \(mcp_call → gw\): tool_error: mcp_broken-anything failed: server mcp_broken is down: /,
+            ),
+            failed: true,
+          },
+          {
+            kind: 'finding',
+            text: expect.stringMatching(
+              new RegExp(`^${right}:4: warning: litellm: \\[server_down\\] mcp_broken is down at the gateway `),
+            ),
+            failed: false,
+          },
+        ],
+      },
+      {
+        kind: 'client_entry',
+        label: 'codex-bare: 1 error',
+        title: 'client entry codex-bare in ' + bare + ': 1 error, its live try auth_rejected',
+        file: bare,
+        entry: 'codex-bare',
+        results: [
+          {
+            kind: 'finding',
+            text: expect.stringMatching(new RegExp(`^${bare}:3: error: codex-bare: \\[missing_bearer_prefix\\]`)),
+            failed: true,
+          },
+          {
+            kind: 'live',
+            text: expect.stringMatching(new RegExp(`^${bare}: codex-bare: live: auth_rejected — `)),
+            failed: true,
+          },
+        ],
+      },
+    ]);
+    // Every failure is under its cause.
+    expect(json.causes.flatMap((c) => c.results.filter((x) => x.failed).map((x) => x.text)).sort()).toEqual(
+      [...json.failures].sort(),
+    );
+    expect(json.probes.filter((p) => !['broken', 'call-broken'].includes(p.probe)).every((p) => p.success)).toBe(true);
+
+    expect(r.stdout).toBe(
+      [
+        `report: ${join(out, stem)}.md`,
+        `        ${join(out, stem)}.json`,
+        `result: FAILED: ${summary}`,
+        '  - server mcp_broken down: no_tools',
+        ...json.causes[0]!.results.map((x) => `      ${x.text}${x.failed ? '' : ' (not a failure)'}`),
+        `  - ${json.causes[1]!.title}`,
+        ...json.causes[1]!.results.map((x) => `      ${x.text}`),
+        '',
+      ].join('\n'),
+    );
+    expect(md).toContain(`**Result: FAILED: ${summary}**`);
+    const whatFailed = md.slice(md.indexOf('## What failed'), md.indexOf('## Targets'));
+    expect(whatFailed.split('\n').filter((l) => l.startsWith('- '))).toEqual([
+      '- **server mcp_broken down: no_tools** — explains 3 results:',
+      `- **client entry codex-bare in ${bare}: 1 error, its live try auth_rejected** — explains 2 results:`,
+    ]);
+    expect(whatFailed).toContain(`warning: litellm: [server_down] mcp_broken is down at the gateway (`);
+    expect(whatFailed).toMatch(/ _\(not a failure\)_\n/);
+    for (const text of [md, JSON.stringify(json), r.stdout, r.stderr]) expect(text).not.toContain(litellm.masterKey);
   }, 240_000);
 
   it('a usage or config error is exit 2 and writes nothing', async () => {
