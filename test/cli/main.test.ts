@@ -8,18 +8,24 @@ import { freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
 // Argument handling of the mcpwatch command, in-process: each case is refused (exit 2 with the
 // usage) before anything starts, so no agent runs and nothing is read.
 
-describe('mcpwatch --shard I/N', () => {
-  let stderr: string;
+/** What each test of the block writes to stderr (kept from the terminal). */
+function stderrOfEachTest(): { text: string } {
+  const err = { text: '' };
   beforeEach(() => {
-    stderr = '';
+    err.text = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
+      err.text += String(chunk);
       return true;
     });
   });
   afterEach(() => {
     vi.restoreAllMocks();
   });
+  return err;
+}
+
+describe('mcpwatch --shard I/N', () => {
+  const err = stderrOfEachTest();
 
   it.each([
     [
@@ -41,8 +47,8 @@ describe('mcpwatch --shard I/N', () => {
     [['run', '--shard'], "Option '--shard <value>' argument missing"],
   ])('run %j is a usage error (exit 2)', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
-    expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);
-    expect(stderr).toContain('Usage:');
+    expect(err.text.split('\n')[0]).toBe(`mcpwatch: ${message}`);
+    expect(err.text).toContain('Usage:');
   });
 
   it.each([
@@ -62,13 +68,13 @@ describe('mcpwatch --shard I/N', () => {
     [['status', '--shard', '1/2'], '--shard is for the run command (status shows the shard of the agent it asks)'],
   ])('%j is refused: the other commands ignore no shard silently', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
-    expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);
+    expect(err.text.split('\n')[0]).toBe(`mcpwatch: ${message}`);
   });
 
   it('a valid --shard gets as far as the config (here: a file that is not there, exit 2 for the config)', async () => {
     expect(await main(['run', '--shard', '1/3'], { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
-    expect(stderr).toContain('cannot read config file /nonexistent/mcpwatch.yaml');
-    expect(stderr).not.toContain('Usage:');
+    expect(err.text).toContain('cannot read config file /nonexistent/mcpwatch.yaml');
+    expect(err.text).not.toContain('Usage:');
   });
 
   it('--help names the flag', async () => {
@@ -83,17 +89,7 @@ describe('mcpwatch --shard I/N', () => {
 });
 
 describe('mcpwatch status arguments', () => {
-  let stderr: string;
-  beforeEach(() => {
-    stderr = '';
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
+  const err = stderrOfEachTest();
 
   it.each([
     [['status', 'extra'], 'status takes no arguments, got: extra'],
@@ -105,13 +101,13 @@ describe('mcpwatch status arguments', () => {
     [['run', '--json'], '--json is for the probe, check-clients, report and status commands'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
-    expect(stderr.split('\n')[0]).toBe(`mcpwatch: ${message}`);
-    expect(stderr).toContain('Usage:');
+    expect(err.text.split('\n')[0]).toBe(`mcpwatch: ${message}`);
+    expect(err.text).toContain('Usage:');
   });
 
   it('a named config that is not there: exit 2 naming it, without the usage', async () => {
     expect(await main(['status'], { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
-    expect(stderr).toBe(
+    expect(err.text).toBe(
       'mcpwatch status: cannot tell where the agent listens from /nonexistent/mcpwatch.yaml: no such file (give --url)\n',
     );
   });
@@ -119,7 +115,7 @@ describe('mcpwatch status arguments', () => {
   it('nothing listening at --url: exit 2, connection refused', async () => {
     const port = await freePort();
     expect(await main(['status', '--url', `127.0.0.1:${port}`], {})).toBe(2);
-    expect(stderr).toContain(`cannot read mcpwatch at http://127.0.0.1:${port}: connection refused`);
+    expect(err.text).toContain(`cannot read mcpwatch at http://127.0.0.1:${port}: connection refused`);
   });
 });
 

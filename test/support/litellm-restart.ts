@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import type { LiteLLM, McpServerConfig } from './litellm.js';
+import { litellmEnv, type LiteLLM, type McpServerConfig } from './litellm.js';
 import { killAndWait, spawnProc, waitForUrl } from './proc.js';
 
 /**
@@ -27,15 +27,7 @@ export async function restartLiteLLM(
     name: ll.proc.name,
     cwd: ll.dir,
     // As startLiteLLM starts it.
-    env: {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: process.env.HOME ?? ll.dir,
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      PYTHONUNBUFFERED: '1',
-      LITELLM_ENABLE_MCP_STDIO: 'true',
-      ...opts.env,
-    },
+    env: litellmEnv(ll.dir, opts.env),
   });
   const stop = async (): Promise<void> => {
     await killAndWait(proc, { graceMs: 5_000 });

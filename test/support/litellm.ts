@@ -161,6 +161,21 @@ export function defaultServers(scratchDir: string): Record<string, McpServerConf
  * servers on a free loopback port, and resolves once /health/readiness answers 200. Throws with
  * LiteLLM's last output when it does not come up.
  */
+/** The environment LiteLLM runs with (started or restarted): `home` its HOME unless one is set, then `extra`. */
+export function litellmEnv(home: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? home,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    // No price-map download (no internet here); prints flushed at once, as logging records are.
+    LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+    PYTHONUNBUFFERED: '1',
+    // Recent releases refuse stdio MCP servers unless told otherwise.
+    LITELLM_ENABLE_MCP_STDIO: 'true',
+    ...extra,
+  };
+}
+
 export async function startLiteLLM(opts: StartLiteLLMOptions = {}): Promise<LiteLLM> {
   const version = opts.version ?? process.env.LITELLM_VERSION ?? DEFAULT_LITELLM_VERSION;
   const venv = litellmVenv(version);
@@ -196,17 +211,7 @@ export async function startLiteLLM(opts: StartLiteLLMOptions = {}): Promise<Lite
   const proc = spawnProc(join(venv, 'bin/litellm'), args, {
     name: `LiteLLM ${version}`,
     cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      HOME: process.env.HOME ?? dir,
-      LANG: process.env.LANG ?? 'C.UTF-8',
-      // No price-map download (no internet here); prints flushed at once, as logging records are.
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      PYTHONUNBUFFERED: '1',
-      // Recent releases refuse stdio MCP servers unless told otherwise.
-      LITELLM_ENABLE_MCP_STDIO: 'true',
-      ...opts.env,
-    },
+    env: litellmEnv(dir, opts.env),
   });
   const stop = async (): Promise<void> => {
     await killAndWait(proc, { graceMs: 5_000 });
