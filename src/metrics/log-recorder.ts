@@ -3,6 +3,9 @@ import { AUTH_KINDS, MCP_KINDS } from '../logs/litellm-rules.js';
 import type { Match } from '../logs/rules.js';
 import type { Metrics } from './registry.js';
 
+/** What explains a matched record: an upstream server found down (`server_down`), or nothing known (''). */
+export type LogCause = '' | 'server_down';
+
 /** Turns what the log service reports into metrics. The only place that writes log metrics. */
 export class LogRecorder {
   constructor(private readonly m: Metrics) {}
@@ -11,8 +14,8 @@ export class LogRecorder {
   containerAdded(container: string): void {
     this.m.logTailUp.set({ container }, 0);
     for (const origin of ORIGINS) {
-      for (const kind of AUTH_KINDS) this.m.logMatches.inc({ container, category: 'auth', kind, origin }, 0);
-      for (const kind of MCP_KINDS) this.m.logMatches.inc({ container, category: 'mcp', kind, origin }, 0);
+      for (const kind of AUTH_KINDS) this.m.logMatches.inc({ container, category: 'auth', kind, origin, cause: '' }, 0);
+      for (const kind of MCP_KINDS) this.m.logMatches.inc({ container, category: 'mcp', kind, origin, cause: '' }, 0);
     }
   }
 
@@ -24,9 +27,12 @@ export class LogRecorder {
     this.m.logLines.inc({ container, stream }, n);
   }
 
-  /** A match, with its origin and its log time (epoch ms). */
-  match(container: string, m: Match, origin: Origin, at: number): void {
-    this.m.logMatches.inc({ container, category: m.category, kind: m.kind, origin });
+  /**
+   * A match, with its origin, its log time (epoch ms) and its cause: `server_down` for an upstream error about a
+   * server mcpwatch's probes find down (that outage's, already alerted on), else none.
+   */
+  match(container: string, m: Match, origin: Origin, at: number, cause: LogCause = ''): void {
+    this.m.logMatches.inc({ container, category: m.category, kind: m.kind, origin, cause });
     this.m.logLastMatch.set({ container, category: m.category, kind: m.kind }, at / 1000);
   }
 

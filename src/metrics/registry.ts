@@ -147,8 +147,8 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       name: 'mcpwatch_log_matches_total',
       help:
         'Log records matched by a rule (auth, MCP and HTTP errors), by kind; ' +
-        'origin=probe for errors mcpwatch itself provoked.',
-      labelNames: ['container', 'category', 'kind', 'origin'] as const,
+        'origin=probe for errors mcpwatch itself provoked; cause=server_down for MCP errors about a server found down.',
+      labelNames: ['container', 'category', 'kind', 'origin', 'cause'] as const,
       registers,
     }),
     logLastMatch: new Gauge({

@@ -109,6 +109,12 @@ export interface ProbeTypeDef<S extends z.ZodType<{ type: string; name: string; 
   format?(details: D): string[] | undefined;
   /** What a failed run is about (default: the servers the probe asked for). */
   subject?(spec: z.output<S>, result: ResultOf<D>): EvidenceSubject | undefined;
+  /**
+   * The upstream servers the run found down. The gateway log's errors about them belong to that outage, which
+   * this probe already reports: they are counted apart (`cause="server_down"`) and raise no alert of their own.
+   * Undefined when the run says nothing about its servers (it failed before it could tell).
+   */
+  serversDown?(result: ResultOf<D>): string[] | undefined;
   /** Its requests provoke auth errors in the gateway's log, which only the process that sent them tells apart. */
   readonly provokesAuthErrors?: boolean;
   /** Each run sends one request on a fresh connection of its own (no connection pool). */

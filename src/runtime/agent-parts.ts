@@ -63,7 +63,9 @@ export class AgentParts {
   ) {
     this.records = new RunRecords(deps.metrics, deps.logger);
     this.self = new SelfRecorder(deps.metrics);
-    this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor);
+    this.logMatches = new LogMatches(this.guards, new LogRecorder(deps.metrics), deps.redactor, (server) =>
+      this.records.down.isDown(server),
+    );
     this.evidence = new LogEvidence(this.logMatches.records, followed, deps.redactor);
     this.semaphore = new Semaphore(config.maxConcurrentProbes);
   }

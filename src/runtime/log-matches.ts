@@ -27,6 +27,8 @@ export class LogMatches implements LogSink {
     private readonly guards: GuardCorrelator,
     private readonly recorder: LogRecorder,
     private readonly redactor: Redactor,
+    /** Whether mcpwatch's probes find this upstream server down now. */
+    private readonly serverDown: (server: string) => boolean = () => false,
     readonly records = new RecordRing(),
     private readonly now: () => number = Date.now,
   ) {}
@@ -62,7 +64,8 @@ export class LogMatches implements LogSink {
   match(container: string, m: Match, rec: LogRecord): void {
     const origin = this.guards.attribute(container, m, rec);
     const at = rec.ts ? tsToMs(rec.ts) : Date.now();
-    this.recorder.match(container, m, origin, at);
+    const cause = m.category === 'mcp' && m.server !== undefined && this.serverDown(m.server) ? 'server_down' : '';
+    this.recorder.match(container, m, origin, at, cause);
     const entry: RecentMatch = { container, ...listedMatch(m, rec, origin, at, this.redactor) };
     this.recent.push(entry);
     if (this.recent.length > RECENT_MAX) this.recent.splice(0, this.recent.length - RECENT_MAX);

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics/registry.js';
 import type { ProbeResult } from '../probes/table.js';
 import { ResultStore } from '../scheduler/history.js';
 import type { Logger } from '../util/logger.js';
+import { DownServers } from './down-servers.js';
 import { transitionLog } from './transitions.js';
 
 /**
@@ -12,6 +13,8 @@ import { transitionLog } from './transitions.js';
  */
 export class RunRecords {
   readonly store = new ResultStore();
+  /** The upstream servers the last runs found down (the log's errors about them are that outage's). */
+  readonly down = new DownServers();
   private readonly recorder: ProbeRecorder;
 
   constructor(
@@ -24,7 +27,9 @@ export class RunRecords {
   /** The probes of `config` get their series; what is kept of probes it no longer has is dropped. */
   declare(config: Config): void {
     this.recorder.declare(config.probes, oauthTargetsOf(config));
-    this.store.retain(new Set(config.probes.map((p) => p.name)));
+    const names = new Set(config.probes.map((p) => p.name));
+    this.store.retain(names);
+    this.down.retain(names);
   }
 
   /** Probes whose definition changed: what they remember (the last catalog) is no baseline for the new one. */
@@ -42,6 +47,7 @@ export class RunRecords {
     const t = transitionLog(this.store.peek(result.probe)?.last, result);
     this.logger[t.level](t.fields, t.msg);
     this.store.add(result);
+    this.down.result(result);
     this.recorder.record(result);
   }
 

@@ -22,9 +22,9 @@ describe('LogRecorder', () => {
     const want: Sample[] = [];
     for (const origin of ORIGINS) {
       for (const kind of AUTH_KINDS)
-        want.push({ labels: { container: 'litellm', category: 'auth', kind, origin }, value: 0 });
+        want.push({ labels: { container: 'litellm', category: 'auth', kind, origin, cause: '' }, value: 0 });
       for (const kind of MCP_KINDS)
-        want.push({ labels: { container: 'litellm', category: 'mcp', kind, origin }, value: 0 });
+        want.push({ labels: { container: 'litellm', category: 'mcp', kind, origin, cause: '' }, value: 0 });
     }
     expect(want).toHaveLength(2 * (8 + 4));
     expect(samples(t, 'mcpwatch_log_matches_total')).toEqual(want);
@@ -95,7 +95,7 @@ describe('LogRecorder', () => {
     rec.match('litellm', { category: 'http', kind: '401', rule: 'uvicorn_access' }, 'probe', 1_700_000_004_123);
     const t = await text();
     const m = (category: string, kind: string, origin: string) =>
-      value(t, 'mcpwatch_log_matches_total', { container: 'litellm', category, kind, origin });
+      value(t, 'mcpwatch_log_matches_total', { container: 'litellm', category, kind, origin, cause: '' });
     expect(m('auth', 'invalid_key', 'probe')).toBe(1);
     expect(m('auth', 'invalid_key', 'external')).toBe(2);
     expect(m('auth', 'missing_key', 'external')).toBe(0);

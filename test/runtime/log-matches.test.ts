@@ -29,15 +29,18 @@ const mcpMatch = (kind: string, server?: string): Match => ({
 let guards: GuardCorrelator;
 let sink: LogMatches;
 let text: () => Promise<string>;
-const matches = (t: string, category: string, kind: string, origin: string, container = 'litellm') =>
-  value(t, 'mcpwatch_log_matches_total', { container, category, kind, origin });
+const matches = (t: string, category: string, kind: string, origin: string, container = 'litellm', cause = '') =>
+  value(t, 'mcpwatch_log_matches_total', { container, category, kind, origin, cause });
+/** The servers the probes find down (DownServers, as the agent wires it). */
+let down: Set<string>;
 
 beforeEach(() => {
   now = T0;
   guards = new GuardCorrelator({ now: clock });
   const recorder = recorderOnTestMetrics((metrics) => new LogRecorder(metrics));
   text = recorder.text;
-  sink = new LogMatches(guards, recorder.rec, new Redactor(), new RecordRing(), clock);
+  down = new Set();
+  sink = new LogMatches(guards, recorder.rec, new Redactor(), (s) => down.has(s), new RecordRing(), clock);
   sink.containerAdded('litellm');
 });
 
@@ -169,6 +172,32 @@ describe('LogMatches.match', () => {
     expect(e!.line).not.toContain(guardKey);
     expect(e!.line).toContain('Received API Key = sk-…aabb');
     expect(matches(await text(), 'auth', 'invalid_key', 'probe')).toBe(1);
+  });
+
+  it("an upstream error about a server the probes find down is that outage's (cause server_down); others are not", async () => {
+    down.add('ev');
+    sink.match(
+      'litellm',
+      mcpMatch('upstream_list_failed', 'ev'),
+      litellmRecord('Error getting tools from server ev', T0),
+    );
+    sink.match(
+      'litellm',
+      mcpMatch('upstream_list_failed', 'fs'),
+      litellmRecord('Error getting tools from server fs', T0),
+    );
+    sink.match('litellm', mcpMatch('request_failed'), litellmRecord('Error handling MCP request: boom', T0));
+    down.delete('ev');
+    sink.match(
+      'litellm',
+      mcpMatch('upstream_list_failed', 'ev'),
+      litellmRecord('Error getting tools from server ev', T0),
+    );
+
+    const t = await text();
+    expect(matches(t, 'mcp', 'upstream_list_failed', 'external', 'litellm', 'server_down')).toBe(1);
+    expect(matches(t, 'mcp', 'upstream_list_failed', 'external')).toBe(2);
+    expect(matches(t, 'mcp', 'request_failed', 'external')).toBe(1);
   });
 
   it('keeps the server the match names and the first two lines, cut at 500 characters', () => {

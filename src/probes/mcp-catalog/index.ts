@@ -21,5 +21,12 @@ export const mcpCatalog = {
     // A run that failed with every server up (a missing tool, a changed catalog) is about them all.
     return { servers: down.length ? down : up, others: down.length ? up : [], guard: false };
   },
+  serversDown(result) {
+    const servers = result.details && 'catalog' in result.details ? result.details.servers : undefined;
+    if (!servers) return undefined;
+    return Object.entries(servers)
+      .filter(([, s]) => !s.up)
+      .map(([n]) => n);
+  },
   readsCatalog: true,
 } satisfies ProbeTypeDef<typeof schema, CatalogProbeDetails>;
