@@ -8,7 +8,13 @@ import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ProbeFn, type 
 import { NO_PREFIX, serverOf } from '../tool-servers.js';
 import type { CallProbeDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
-import { asksAboutServer, checkCallResult, type CalledServer, type CallResult } from './verdict.js';
+import {
+  asksAboutServer,
+  checkCallResult,
+  noResponseReason,
+  type CalledServer,
+  type CallResult,
+} from './verdict.js';
 import { stripMcpErrorPrefix } from '../text.js';
 
 /** Time kept for the rest of the run (closing the session) when the server check gets what is left of it. */
@@ -51,6 +57,11 @@ export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, c
       );
     }
     const failure = classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last);
+    const noResponse =
+      failure?.outcome === 'http_error' && ctx.phases.last === 'call_tool'
+        ? noResponseReason(spec.tool, serverOf(spec.tool, spec.servers), failure.message)
+        : undefined;
+    if (failure && noResponse) throw new ProbeFailure('http_error', noResponse, failure.details);
     // A JSON-RPC error to tools/call (unknown tool, bad arguments) is the tool failing.
     if (
       failure?.outcome === 'protocol_error' &&

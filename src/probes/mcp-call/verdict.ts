@@ -26,6 +26,22 @@ const NO_SESSION = /^MCP client session is not initialized\b/;
  */
 const TOOL_NOT_FOUND = /^Error: Tool \S+ not found$/;
 
+/**
+ * LiteLLM 1.77's HTTP 500 for a call to a server that failed to start, by timing, instead of the no-session answer:
+ * `{"code":-32600,"message":"Error processing request: No response received"}`.
+ */
+const NO_RESPONSE = /No response received/;
+
+/**
+ * Pure: the reason for a call the gateway answered with an HTTP error saying it got no response from the tool's
+ * server: that server named as the part that is down, the gateway's own answer kept. Undefined for other errors.
+ */
+export function noResponseReason(tool: string, server: string, message: string): string | undefined {
+  if (!NO_RESPONSE.test(message)) return undefined;
+  const name = server !== NO_PREFIX ? `server ${server}` : "the tool's server";
+  return `${tool} failed: ${name} is down: the gateway got no response from it (its answer: ${excerpt(message, 300)})`;
+}
+
 /** The text a tool returned: its text content, else its structured content as JSON. */
 export function resultText(r: CallResult): string {
   const texts = (r.content ?? []).filter((c) => c.type === 'text' && typeof c.text === 'string').map((c) => c.text!);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { asksAboutServer, checkCallResult, resultText } from '../../../src/probes/mcp-call/verdict.js';
+import {
+  asksAboutServer,
+  checkCallResult,
+  noResponseReason,
+  resultText,
+} from '../../../src/probes/mcp-call/verdict.js';
 import { NO_PREFIX } from '../../../src/probes/tool-servers.js';
 
 describe('checkCallResult', () => {
@@ -122,5 +127,21 @@ describe('checkCallResult', () => {
       'a\nb',
     );
     expect(resultText({ content: [], structuredContent: { n: 1 } })).toBe('{"n":1}');
+  });
+});
+
+describe('noResponseReason', () => {
+  const answer =
+    '500 Internal Server Error from gw: {"code":-32600,"message":"Error processing request: No response received"}';
+
+  it("names the tool's server as down when the gateway got no response from it (LiteLLM 1.77, by timing)", () => {
+    expect(noResponseReason('ev-echo', 'ev', answer)).toBe(
+      `ev-echo failed: server ev is down: the gateway got no response from it (its answer: ${answer})`,
+    );
+    expect(noResponseReason('echo', NO_PREFIX, answer)).toMatch(/^echo failed: the tool's server is down: /);
+  });
+
+  it('leaves other HTTP errors alone', () => {
+    expect(noResponseReason('ev-echo', 'ev', '502 Bad Gateway from gw')).toBeUndefined();
   });
 });
