@@ -540,3 +540,45 @@ describe('config/mcpwatch.compose.yaml', () => {
     }
   });
 });
+
+describe("Open WebUI's env file as Compose's env_file reads it (config/clients/openwebui.env)", () => {
+  // mcpwatch reads an Open WebUI env file as Compose does: ${VAR} replaced unless the value is single-quoted.
+  // The real docker-compose is the judge: what it gives the container is what Open WebUI sends.
+  const KEY = 'sk-owui-0123456789abcdef';
+  const envOf = (envText: string): Record<string, string> => {
+    const dir = temp('mcpwatch-owui-');
+    writeFileSync(join(dir, 'owui.env'), envText);
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  owui:\n    image: open-webui\n    env_file: owui.env\n');
+    const c: Copy = {
+      dir,
+      file: join(dir, 'compose.yaml'),
+      env: { PATH: process.env.PATH ?? '', LITELLM_OPENWEBUI_KEY: KEY },
+    };
+    const r = runCompose(c, ['config', '--format', 'json']);
+    if (r.status !== 0) throw new Error(`docker-compose config failed (${r.status}): ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { services: { owui: { environment: Record<string, string> } } }).services.owui
+      .environment;
+  };
+  const shipped = readFileSync(join(REPO, 'config/clients/openwebui.env'), 'utf8');
+
+  it('the shipped file: Compose replaces the key, and mcpwatch resolves it to the same Authorization', async () => {
+    const { readOpenWebUiEnv } = await import('../src/clients/openwebui.js');
+    const { resolveValue } = await import('../src/clients/checks.js');
+    const sent = JSON.parse(envOf(shipped).TOOL_SERVER_CONNECTIONS!) as Array<{ key: string }>;
+    expect(sent[0]!.key).toBe(KEY);
+    const entry = readOpenWebUiEnv('openwebui.env', shipped)!.entries[0]!;
+    const auth = entry.headers.find((h) => h.name === 'Authorization')!;
+    expect(resolveValue(auth.value, 'openwebui', { LITELLM_OPENWEBUI_KEY: KEY }).value).toBe(`Bearer ${KEY}`);
+  });
+
+  it('single-quoted: Compose keeps the placeholder, and mcpwatch says literal_placeholder', async () => {
+    const quoted = shipped.replace(/^TOOL_SERVER_CONNECTIONS=(.*)$/m, "TOOL_SERVER_CONNECTIONS='$1'");
+    expect(quoted).not.toBe(shipped);
+    const sent = JSON.parse(envOf(quoted).TOOL_SERVER_CONNECTIONS!.replaceAll('$$', '$')) as Array<{ key: string }>;
+    expect(sent[0]!.key).toBe('${LITELLM_OPENWEBUI_KEY}');
+    const { readOpenWebUiEnv } = await import('../src/clients/openwebui.js');
+    expect(readOpenWebUiEnv('openwebui.env', quoted)!.entries[0]!.ignored.map((i) => i.code)).toEqual([
+      'literal_placeholder',
+    ]);
+  });
+});

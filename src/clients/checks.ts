@@ -18,6 +18,8 @@ const SEVERITY: Record<FindingCode, Finding['severity']> = {
   openwebui_base_url: 'error',
   openwebui_connection_type: 'error',
   no_key: 'error',
+  // A `${VAR}` the file's quoting keeps from being replaced: the client sends the placeholder and is refused.
+  literal_placeholder: 'error',
 };
 
 /** How much a finding of this code matters: only `error` fails the client_config probe and MCPClientConfigBroken. */
@@ -141,7 +143,7 @@ interface GatewayEntry {
 /** An entry's findings: the keys its client ignores, then (for a gateway's URL) its URL, its headers, its key. */
 function checkEntry(e: ClientEntry, targets: Targets, env: Env): Finding[] {
   const at = (line: number): Where => ({ file: e.file, line, client: e.client, server: e.server });
-  const ignored = e.ignored.map((i) => finding(at(i.line), 'ignored_key', i.why, i.fix));
+  const ignored = e.ignored.map((i) => finding(at(i.line), i.code ?? 'ignored_key', i.why, i.fix));
   if (!e.url) return ignored; // a stdio server: nothing of a gateway's
   const target = targetOf(e.url.text, targets);
   if (!target) return [...ignored, notAGateway(e.url, targets, at)];

@@ -38,7 +38,7 @@ export interface ClientEntry {
   url?: { text: string; line: number };
   headers: EntryHeader[];
   /** Keys the client ignores or refuses in this entry, with why and what to write instead. */
-  ignored: Array<{ key: string; line: number; why: string; fix: string }>;
+  ignored: Array<{ key: string; line: number; why: string; fix: string; code?: ReaderFindingCode }>;
   /** Open WebUI tool server connections: their `type` (`mcp`, `openapi`) and where it is written. */
   connectionType?: { text: string; line: number };
   /** Open WebUI: the connection's own auth (`bearer` with `key`: it adds `Bearer `). */
@@ -76,8 +76,12 @@ export const FINDING_CODES = [
   'openwebui_base_url',
   'openwebui_connection_type',
   'no_key',
+  'literal_placeholder',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** Codes a reader gives an entry's `ignored` item besides `ignored_key` (what the file's syntax does to a value). */
+export type ReaderFindingCode = 'ignored_key' | 'literal_placeholder';
 
 /** The codes only a live try of an entry finds (`--live`, the client_config probe): about the gateway's servers. */
 export const LIVE_FINDING_CODES = ['unknown_server', 'server_down'] as const satisfies readonly FindingCode[];

@@ -194,8 +194,9 @@ describe('VS Code mcp.json and settings.json, mcpServers JSON', () => {
 });
 
 describe('Open WebUI env files', () => {
-  const conn = (c: object): string =>
-    `TOOL_SERVER_CONNECTIONS='${JSON.stringify([{ info: { name: 'LiteLLM' }, ...c }])}'`;
+  // Unquoted, as config/clients/openwebui.env writes it: Compose replaces ${VAR} there.
+  const conn = (c: object, quote = ''): string =>
+    `TOOL_SERVER_CONNECTIONS=${quote}${JSON.stringify([{ info: { name: 'LiteLLM' }, ...c }])}${quote}`;
   const cases: Array<[string, string, string[]]> = [
     [
       'right',
@@ -223,12 +224,30 @@ describe('Open WebUI env files', () => {
       ['owui.env:1: warning: LiteLLM: [plaintext_key]', 'owui.env:1: error: LiteLLM: [double_bearer_prefix]'],
     ],
     [
+      // Compose keeps a single-quoted value as written (docker compose config, v5.5): the placeholder is sent.
+      'a ${VAR} key in single quotes',
+      `${conn({ type: 'mcp', url: LAN, auth_type: 'bearer', key: '${LITELLM_KEY}', headers: { 'x-mcp-servers': 'a' } }, "'")}\n`,
+      ['owui.env:1: error: LiteLLM: [literal_placeholder]'],
+    ],
+    [
+      'a ${VAR} key in double quotes (Compose replaces it)',
+      `TOOL_SERVER_CONNECTIONS="${JSON.stringify([{ info: { name: 'LiteLLM' }, type: 'mcp', url: LAN, key: '${LITELLM_KEY}', headers: { 'x-mcp-servers': 'a' } }]).replace(/"/g, '\\"')}"\n`,
+      [],
+    ],
+    [
       'auth_type session',
       `${conn({ type: 'mcp', url: LAN, auth_type: 'session', headers: { 'x-mcp-servers': 'a' } })}\n`,
       ['owui.env:1: error: LiteLLM: [no_key]'],
     ],
   ];
-  it.each(cases)('%s', (_n, text, expected) => expect(check('owui.env', text)).toEqual(expected));
+  // The variables set, as where Compose runs (an unset one is unresolved_variable, as for the other clients).
+  const env = { LITELLM_KEY: 'sk-env-0123456789abcdef', K: 'sk-env-0123456789abcdef' };
+  it.each(cases)('%s', (_n, text, expected) => expect(check('owui.env', text, env)).toEqual(expected));
+
+  it('a ${VAR} key Compose would replace, with the variable unset here: unresolved, not a wrong key', () => {
+    const text = conn({ type: 'mcp', url: LAN, key: '${LITELLM_KEY}', headers: { 'x-mcp-servers': 'a' } });
+    expect(check('owui.env', text)).toEqual(['owui.env:1: warning: LiteLLM: [unresolved_variable]']);
+  });
 });
 
 describe('the shipped examples (config/clients/) pass', () => {
