@@ -12,8 +12,8 @@
 #    An old release has loose pins and would otherwise get today's mcp/pydantic, which it never
 #    ran with and which break it.
 #  - --override: recent releases pin certifi to a version newer than some package indexes carry,
-#    and 1.109.x pins litellm-proxy-extras==0.4.113 (its prisma schema/migrations, unused without a
-#    database), which may be missing too; see the two-step install below.
+#    and pin companion packages that the index here does not serve; see overrides_for below, one
+#    fixed set per version, so a given version always resolves the same way (no retry, no "newest").
 # prisma is installed too, as LiteLLM's Docker image ships it: without it, recent releases answer
 # a wrong key with 500 "No module named 'prisma'" instead of what a real deployment answers.
 set -euo pipefail
@@ -55,7 +55,31 @@ uv=$(bash "$(dirname "$0")/ensure-uv.sh") || die "no uv (see above)"
 override=$(mktemp)
 log=$(mktemp)
 trap 'rm -f "$override" "$log"' EXIT
-echo 'certifi>=2024.0.0' >"$override"
+# Overrides per version, one requirement a line (uv --override), each with why. A version that is
+# not listed gets only the certifi line; add a case here when a new release pins something that is
+# not installable, rather than loosening the install for every version.
+overrides_for() {
+  # Recent releases pin certifi newer than some package indexes carry.
+  echo 'certifi>=2024.0.0'
+  case $1 in
+  1.109.1)
+    # Pins litellm-proxy-extras==0.4.113 (only the prisma schema/migrations, unused without a
+    # database), which the index no longer serves; 0.4.110 is what it ran with here since.
+    echo 'litellm-proxy-extras==0.4.110'
+    ;;
+  1.110.2)
+    # [proxy] needs litellm-proxy==1.110.2, which the index does not serve; the proxy code
+    # (litellm/proxy, litellm_cli) ships inside the litellm wheel itself, so leave it out (a marker
+    # that is never true drops the requirement).
+    echo "litellm-proxy ; python_version < '0'"
+    # Pins litellm-proxy-extras==0.4.114.post1 and litellm-enterprise==0.1.83.post1, neither served
+    # here; take the newest that are (extras: database schema only; enterprise: unused hooks).
+    echo 'litellm-proxy-extras==0.4.110'
+    echo 'litellm-enterprise==0.1.83'
+    ;;
+  esac
+}
+overrides_for "$version" >"$override"
 
 install() {
   rm -rf "$venv"
@@ -65,22 +89,15 @@ install() {
   return "${PIPESTATUS[0]}"
 }
 
-echo "ensure-litellm: installing litellm[proxy]==$version${date:+ (dependencies as of $date)} into $venv" >&2
-if ! install; then
-  if grep -q 'litellm-proxy-extras' "$log"; then
-    # The exact litellm-proxy-extras this release pins is not on the index: take the newest
-    # one there is. It only carries the database schema; this proxy runs without a database.
-    echo "ensure-litellm: WARNING: the litellm-proxy-extras pinned by $version is not installable here; retrying with the newest available one" >&2
-    echo 'litellm-proxy-extras>=0.1' >>"$override"
-    install || {
-      rm -rf "$venv"
-      die "FAILED to install litellm[proxy]==$version even with litellm-proxy-extras relaxed (see above)"
-    }
-  else
-    rm -rf "$venv"
-    die "FAILED to install litellm[proxy]==$version (see above; is PyPI reachable? does the version exist?)"
-  fi
-fi
+echo "ensure-litellm: installing litellm[proxy]==$version${date:+ (dependencies as of $date)} into $venv" \
+  "with overrides: $(paste -sd '|' "$override" | sed 's/|/ | /g')" >&2
+install || {
+  rm -rf "$venv"
+  hint="is PyPI reachable? does the version exist?"
+  grep -qiE 'litellm-(proxy|enterprise)' "$log" &&
+    hint="a package this release pins is not served here: add an override for $version in overrides_for"
+  die "FAILED to install litellm[proxy]==$version (see above; $hint)"
+}
 [ -x "$venv/bin/litellm" ] || {
   rm -rf "$venv"
   die "the install finished but $venv/bin/litellm is missing"
@@ -91,6 +108,7 @@ LITELLM_LOCAL_MODEL_COST_MAP=True "$venv/bin/python" -c 'import litellm.proxy.pr
 }
 {
   echo "spec=$spec"
+  echo "overrides=$(paste -sd '|' "$override")"
   "$venv/bin/python" -c 'import importlib.metadata as m; print("litellm=" + m.version("litellm")); print("litellm-proxy-extras=" + m.version("litellm-proxy-extras")); print("mcp=" + m.version("mcp"))'
 } >"$marker.tmp" && mv "$marker.tmp" "$marker"
 echo "$venv"
