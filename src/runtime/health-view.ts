@@ -115,14 +115,19 @@ export function targetsHealth(input: Pick<HealthInput, 'targets' | 'probes' | 'l
   const targets: HealthReport['targets'] = {};
   for (const name of input.targets)
     targets[name] = { up: true, probes: 0, failing: [], clients: { probes: 0, failing: [] } };
+  /** Targets some gateway probe of which succeeded in its last run: the gateway answers. */
+  const answering = new Set<string>();
   for (const p of input.probes) {
     const t = targets[p.target];
     if (!t) continue;
     const part = p.aboutClient ? t.clients : t;
     part.probes++;
-    if (input.lastSuccess(p.name) !== false) continue;
-    part.failing.push(p.name);
-    if (!p.aboutClient) t.up = false;
+    const success = input.lastSuccess(p.name);
+    if (success === true && !p.aboutClient) answering.add(p.target);
+    if (success === false) part.failing.push(p.name);
   }
+  // Down only when every gateway probe that ran failed: one upstream server down fails its catalog and calls, while
+  // the gateway itself still answers (the failing probes say what fails).
+  for (const [name, t] of Object.entries(targets)) t.up = t.failing.length === 0 || answering.has(name);
   return targets;
 }

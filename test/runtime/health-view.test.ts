@@ -380,7 +380,17 @@ describe('healthView: targets', () => {
         ['lan-catalog', 'timeout'],
         ['wan-health', 'ok'],
       ],
-      { lan: down(3, ['lan-catalog', 'lan-guard'], clients(2)), wan: up(2), spare: up(0) },
+      // lan-health still answers: the gateway is up, with what fails listed.
+      { lan: { ...down(3, ['lan-catalog', 'lan-guard'], clients(2)), up: true }, wan: up(2), spare: up(0) },
+    ],
+    [
+      'down when every gateway probe that ran failed',
+      [
+        ['lan-guard', 'connect_error'],
+        ['lan-health', 'connect_error'],
+        ['lan-codex', 'ok'],
+      ],
+      { lan: down(3, ['lan-health', 'lan-guard'], clients(2)), wan: up(2), spare: up(0) },
     ],
     [
       'a probe that never ran is not failing',
