@@ -21,6 +21,7 @@ export const AUTH_KINDS = [
 export const MCP_KINDS = [
   'upstream_list_failed',
   'upstream_call_failed',
+  'tool_not_found',
   'request_failed',
   'deprecated_auth_header',
 ] as const;
@@ -56,6 +57,11 @@ const LIST_FAILED = new RegExp(
     'Error in list_tools endpoint',
   ].join('|'),
 );
+/**
+ * A call to a tool the gateway does not know (LiteLLM 1.108+): a client's wrong name, or a tool of a server that is
+ * down (1.108+ answers those alike). No upstream failed: counted apart from upstream_call_failed.
+ */
+const TOOL_NOT_FOUND = /MCP mcp_server_tool_call - error: Tool \S+ not found/;
 const CALL_FAILED = new RegExp(`MCP mcp_server_tool_call - error|Client operation failed for ${SERVER}`);
 const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
 const REQUEST_FAILED = /Error handling MCP request/;
@@ -118,6 +124,7 @@ export function litellmRules(): Rule[] {
         fromLiteLLM(rec) && DEPRECATED_HEADER.test(rec.message) ? { kind: 'deprecated_auth_header' } : undefined,
     },
     upstreamRule('litellm_mcp_upstream_list', LIST_FAILED, 'upstream_list_failed'),
+    upstreamRule('litellm_mcp_tool_not_found', TOOL_NOT_FOUND, 'tool_not_found'),
     upstreamRule('litellm_mcp_upstream_call', CALL_FAILED, 'upstream_call_failed'),
     {
       name: 'mcp_sdk_request_failed',

@@ -68,9 +68,13 @@ describe('the litellm rule set on real LiteLLM output', () => {
       it('a dead upstream server is an MCP error', () => {
         const got = matchesOf(dir, 'mcp_dead_upstream').filter((m) => m.startsWith('mcp/'));
         expect(got.length).toBeGreaterThanOrEqual(1);
-        expect(got.every((m) => /^mcp\/(upstream_list_failed|upstream_call_failed|request_failed)$/.test(m))).toBe(
-          true,
-        );
+        // 1.108+ answers a call to the dead server's tool as an unknown tool (tool_not_found, no upstream's failure).
+        expect(got.filter((m) => m !== 'mcp/tool_not_found').length).toBeGreaterThanOrEqual(1);
+        expect(
+          got.filter(
+            (m) => !/^mcp\/(upstream_list_failed|upstream_call_failed|request_failed|tool_not_found)$/.test(m),
+          ),
+        ).toEqual([]);
       });
       it('every 401, 403, 429 and 5xx access line counts once in http', () => {
         for (const name of ['mcp_no_key', 'mcp_wrong_key', 'v1_no_key', 'v1_no_bearer', 'mcp_ok_fs']) {
@@ -86,6 +90,14 @@ describe('the litellm rule set on real LiteLLM output', () => {
       });
     });
   }
+
+  it('a call to a tool the gateway does not know is tool_not_found, not an upstream failure (1.109.1)', () => {
+    for (const dir of ['1.109.1', '1.109.1-json'])
+      expect(
+        matchesOf(dir, 'mcp_unknown_tool').filter((m) => m.startsWith('mcp/')),
+        dir,
+      ).toEqual(['mcp/tool_not_found']);
+  });
 
   it('names the deprecated auth header', () => {
     expect(matchesOf('1.77.1', 'mcp_deprecated_header').filter((m) => m.startsWith('mcp/'))).toContain(
