@@ -1,5 +1,4 @@
-import { McpServer, type ToolCallback } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type CallToolResult, type ToolAnnotations } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { elsewhereMessage, type LastRun, type ProbeStatus, type ShardStatus } from '../runtime/status-view.js';
@@ -224,23 +223,29 @@ export const TOOLS: readonly ToolDefinition[] = [
 ];
 
 function register(server: McpServer, t: ToolDefinition, ctx: ToolContext): void {
-  // Without an input schema the SDK passes the handler its `extra` alone: such a tool gets no arguments.
-  const callback = (args: unknown): CallToolResult | Promise<CallToolResult> =>
-    t.handler((t.inputSchema ? args : {}) as z.infer<z.ZodObject<z.ZodRawShape>>, ctx);
-  const { title, description, inputSchema, annotations } = t;
-  server.registerTool(
-    t.name,
-    { title, description, inputSchema, annotations },
-    callback as ToolCallback<z.ZodRawShape>,
-  );
+  const { title, description, annotations } = t;
+  if (t.inputSchema === undefined) {
+    // Without an input schema the SDK passes the handler its context alone: such a tool gets no arguments.
+    server.registerTool(t.name, { title, description, annotations }, () => t.handler({}, ctx));
+    return;
+  }
+  const inputSchema = z.object(t.inputSchema);
+  server.registerTool(t.name, { title, description, inputSchema, annotations }, (args) => t.handler(args, ctx));
 }
+
+/** tools/list is the same for every caller and for the life of the process (2026-07-28 caching hints). */
+const CACHE_HINTS = { 'tools/list': { ttlMs: 60_000, cacheScope: 'public' } } as const;
 
 /**
  * mcpwatch as an MCP server: read-only tools over its own state, for the "monitoring" MCP service
- * behind the gateway. A new server per request (stateless); every answer passes the Redactor.
+ * behind the gateway. A new server per request (stateless, on both protocol eras); every answer
+ * passes the Redactor.
  */
 export function createMonitoringServer(source: MonitoringSource, limiter: RunRateLimiter): McpServer {
-  const server = new McpServer({ name: 'mcpwatch', version: VERSION }, { instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: 'mcpwatch', version: VERSION },
+    { instructions: INSTRUCTIONS, cacheHints: CACHE_HINTS },
+  );
   for (const t of TOOLS) register(server, t, { source, limiter });
   // registerTool advertises tools.listChanged, but a stateless endpoint (a server per request, no
   // GET stream) can never send that notification: advertise only what it does.

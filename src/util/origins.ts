@@ -45,3 +45,26 @@ export function hostMatches(allowed: CanonicalHost, request: CanonicalHost): boo
 export function formatHost(h: CanonicalHost): string {
   return h.port === undefined ? h.name : `${h.name}:${h.port}`;
 }
+
+/** Whether an address a socket reports (`server.address()`) is a loopback one: 127.0.0.0/8, ::1, or 127.x as IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return a === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/** Whether a host name is a loopback one a browser may show in an Origin: localhost, 127.x.x.x or [::1]. */
+function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/**
+ * Whether a canonical origin (see canonicalOrigin) is a loopback origin of a server on `port`:
+ * `http` or `https` to localhost, 127.x.x.x or [::1], on that very port (the scheme's default port
+ * when the origin names none). A page served by another local program (another port) is not one.
+ */
+export function isLoopbackOriginOf(origin: string, port: number): boolean {
+  const m = /^(https?):\/\/(.+)$/.exec(origin);
+  const host = m ? canonicalHost(m[2]!) : undefined;
+  if (!m || !host || !isLoopbackName(host.name)) return false;
+  return (host.port ?? (m[1] === 'http' ? 80 : 443)) === port;
+}

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { AgentProcess, freePort, REPO, startAgentWith, tempDir } from '../support/agent-proc.js';
 import { ensureNodeFromNpm, ensureNpmPackage } from '../support/npm-tools.js';
 
@@ -12,16 +12,37 @@ import { ensureNodeFromNpm, ensureNpmPackage } from '../support/npm-tools.js';
 // the suite hands over into a config). Every scenario runs (--suite all); the ones mcpwatch is
 // expected to fail are listed, each with why, in test/conformance/expected-failures.yaml, and the
 // suite itself fails a run where a listed one passes or an unlisted one fails.
+//
+// The 0.2 line (0.2.0-alpha.12, the first with the 2026-07-28 revision) runs beside it, server side,
+// once per revision (--spec-version 2026-07-28 and 2025-11-25), against an agent with the shipped
+// default access (no allowedOrigins: the DNS-rebinding scenario's valid loopback origin passes as the
+// server's own); its baselines, one per revision, are in test/conformance/expected-failures-0.2.yaml.
 
 const CONFORMANCE_VERSION = '0.1.16';
 const BASELINE = join(REPO, 'test/conformance/expected-failures.yaml');
 /** Scenarios that apply to mcpwatch: they must pass, and must never be moved to the baseline. */
 const MUST_PASS = {
-  server: ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection', 'tools-call-error'],
+  server: ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection'],
   client: ['initialize', 'tools_call', 'sse-retry', 'auth/client-credentials-basic', 'auth/client-credentials-jwt'],
 };
 /** Methods of capabilities mcpwatch does not declare: their scenarios fail on -32601, nothing else. */
 const UNDECLARED = /^(logging-set-level|completion-complete|resources-.*|prompts-.*)$/;
+
+const ALPHA_VERSION = '0.2.0-alpha.12';
+const ALPHA_BASELINES = join(REPO, 'test/conformance/expected-failures-0.2.yaml');
+type Revision = '2026-07-28' | '2025-11-25';
+/** The alpha's scenarios that apply to mcpwatch, per revision: they must pass. */
+const ALPHA_MUST_PASS: Record<Revision, string[]> = {
+  '2026-07-28': [
+    'tools-list',
+    'http-header-validation',
+    'dns-rebinding-protection',
+    'server-sse-multiple-streams',
+    'input-required-result-unsupported-methods',
+    'input-required-result-validate-input',
+  ],
+  '2025-11-25': ['server-initialize', 'ping', 'tools-list', 'dns-rebinding-protection'],
+};
 
 interface Check {
   id: string;
@@ -31,11 +52,12 @@ interface Check {
 
 let node: string;
 let cli: string;
+let alphaCli: string;
 
-/** Runs the suite; resolves with its exit code and output (the suite prints its summary to stdout). */
-function conformance(args: string[]): Promise<{ code: number | null; out: string }> {
+/** Runs a suite (`suite`: its CLI); resolves with its exit code and output (it prints its summary to stdout). */
+function conformance(suite: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [cli, ...args], { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [suite, ...args], { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -86,14 +108,44 @@ function expectPassed(checks: Map<string, Check[]>, scenarios: readonly string[]
  */
 async function runSuite(side: 'server' | 'client', how: string[]): Promise<Map<string, Check[]>> {
   const out = tempDir();
-  const run = await conformance([side, ...how, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
+  const run = await conformance(cli, [side, ...how, '--suite', 'all', '--expected-failures', BASELINE, '-o', out]);
   expect(run.code, run.out).toBe(0);
   const checks = results(out);
   expectPassed(checks, MUST_PASS[side]);
   return checks;
 }
 
+/** The alpha, server side, every scenario of one revision against `url`, with that revision's baseline. */
+async function runAlpha(url: string, revision: Revision): Promise<Map<string, Check[]>> {
+  const out = tempDir();
+  const file = join(tempDir(), 'baseline.yaml');
+  writeFileSync(file, stringify(alphaBaselines[revision]));
+  const args = ['server', '--url', url, '--suite', 'all', '--spec-version', revision, '--expected-failures', file];
+  const run = await conformance(alphaCli, [...args, '-o', out]);
+  expect(run.code, run.out).toBe(0);
+  const checks = results(out);
+  expectPassed(checks, ALPHA_MUST_PASS[revision]);
+  return checks;
+}
+
+/** The failed checks of a scenario (warnings too: the suite's baseline counts them as failures). */
+function failed(checks: Map<string, Check[]>, scenario: string, statuses = ['FAILURE']): Check[] {
+  const c = checks.get(scenario);
+  expect(c, `scenario ${scenario} ran`).toBeDefined();
+  return c!.filter((x) => statuses.includes(x.status));
+}
+
+/** Each listed scenario of capabilities mcpwatch does not declare failed on -32601, and on nothing else. */
+function expectUndeclaredFailures(checks: Map<string, Check[]>, listed: readonly string[]): void {
+  for (const s of listed.filter((x) => UNDECLARED.test(x))) {
+    const failures = failed(checks, s);
+    expect(failures.length, s).toBeGreaterThan(0);
+    for (const f of failures) expect(f.errorMessage, s).toMatch(/(-32601: )?Method not found/);
+  }
+}
+
 const baseline = parse(readFileSync(BASELINE, 'utf8')) as { server: string[]; client: string[] };
+const alphaBaselines = parse(readFileSync(ALPHA_BASELINES, 'utf8')) as Record<Revision, { server: string[] }>;
 
 beforeAll(() => {
   node = ensureNodeFromNpm();
@@ -102,11 +154,21 @@ beforeAll(() => {
     `@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}`,
     'dist/index.js',
   );
+  alphaCli = ensureNpmPackage(
+    `conformance-${ALPHA_VERSION}`,
+    `@modelcontextprotocol/conformance@${ALPHA_VERSION}`,
+    'dist/index.js',
+  );
 }, 180_000);
 
-it('the expected-failures list never holds a scenario that applies to mcpwatch', () => {
+it('the expected-failures lists never hold a scenario that applies to mcpwatch', () => {
   expect(baseline.server.filter((s) => MUST_PASS.server.includes(s))).toEqual([]);
   expect(baseline.client.filter((s) => MUST_PASS.client.includes(s))).toEqual([]);
+  for (const revision of ['2026-07-28', '2025-11-25'] as const)
+    expect(
+      alphaBaselines[revision].server.filter((s) => ALPHA_MUST_PASS[revision].includes(s)),
+      revision,
+    ).toEqual([]);
 });
 
 describe('mcpwatch as an MCP server: the conformance suite against `mcpwatch run`', () => {
@@ -137,12 +199,71 @@ mcpServer:
       ['localhost-host-rebinding-rejected', 'SUCCESS'],
       ['localhost-host-valid-accepted', 'SUCCESS'],
     ]);
-    for (const s of baseline.server.filter((x) => UNDECLARED.test(x))) {
-      const failures = checks.get(s)?.filter((x) => x.status === 'FAILURE') ?? [];
-      expect(failures.length, s).toBeGreaterThan(0);
-      for (const f of failures) expect(f.errorMessage, s).toMatch(/MCP error -32601: Method not found/);
-    }
+    expectUndeclaredFailures(checks, baseline.server);
+    // The reference server's test tools: a call to a tool mcpwatch does not have is -32602.
+    for (const s of ['tools-call-simple-text', 'tools-call-error'])
+      expect(failed(checks, s).map((c) => c.errorMessage)).toEqual([
+        expect.stringMatching(/-32602: Tool test_\w+ not found/),
+      ]);
     // mcpwatch answered every request of the suite without failing itself.
+    expect((await agent.get('/health')).status).toBe(200);
+  }, 300_000);
+});
+
+describe(`mcpwatch as an MCP server, 2026-07-28 and 2025-11-25: the ${ALPHA_VERSION} suite against \`mcpwatch run\``, () => {
+  let agent: AgentProcess;
+  beforeAll(async () => {
+    const deadPort = await freePort();
+    // The shipped default access: no token, no allowedOrigins, no allowedHosts, on 127.0.0.1.
+    agent = await startAgentWith(
+      `targets:
+  gw: { url: "http://127.0.0.1:${deadPort}" }
+probes:
+  - { name: gw-live, type: http, target: gw, path: /, auth: false, every: 1m }
+mcpServer:
+  enabled: true
+`,
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('2026-07-28: every scenario that applies passes; the others fail only as listed', async () => {
+    const checks = await runAlpha(`${agent.baseUrl}/mcp`, '2026-07-28');
+    expectUndeclaredFailures(checks, alphaBaselines['2026-07-28'].server);
+    // server-stateless: every protocol check passes; only those needing the reference server's
+    // diagnostic tools fail, as not testable.
+    const stateless = failed(checks, 'server-stateless');
+    expect(stateless.map((c) => c.id).sort()).toEqual([
+      'sep-2575-http-server-no-independent-requests-on-stream',
+      'sep-2575-missing-capability-http-400',
+      'sep-2575-server-no-log-without-loglevel',
+      'sep-2575-server-rejects-undeclared-capability',
+    ]);
+    for (const c of stateless) expect(c.errorMessage).toMatch(/^Not testable/);
+    expect(checks.get('server-stateless')!.filter((c) => c.status === 'SUCCESS').length).toBeGreaterThanOrEqual(24);
+    // caching: tools/list carries its hints; only the methods mcpwatch does not serve fail.
+    const caching = checks.get('caching')!;
+    for (const id of ['sep-2549-tools-list-caching-hints', 'sep-2549-ttl-non-negative', 'sep-2549-cache-scope-valid'])
+      expect(caching.find((c) => c.id === id)?.status, id).toBe('SUCCESS');
+    for (const c of failed(checks, 'caching')) expect(c.errorMessage).toMatch(/returned JSON-RPC error -32601/);
+    for (const c of failed(checks, 'http-custom-header-server-validation'))
+      expect(c.errorMessage).toMatch(/^Not testable/);
+    // sep-2164: warnings only (no resources: -32601, not -32602), no failure.
+    expect(failed(checks, 'sep-2164-resource-not-found')).toEqual([]);
+    expect(failed(checks, 'sep-2164-resource-not-found', ['WARNING']).length).toBeGreaterThan(0);
+    expect(checks.get('dns-rebinding-protection')!.map((c) => [c.id, c.status])).toEqual([
+      ['localhost-host-rebinding-rejected', 'SUCCESS'],
+      ['localhost-host-valid-accepted', 'SUCCESS'],
+    ]);
+    expect((await agent.get('/health')).status).toBe(200);
+  }, 300_000);
+
+  it('2025-11-25: every scenario that applies passes; the others fail only as listed', async () => {
+    const checks = await runAlpha(`${agent.baseUrl}/mcp`, '2025-11-25');
+    expectUndeclaredFailures(checks, alphaBaselines['2025-11-25'].server);
+    expect(checks.get('dns-rebinding-protection')!.map((c) => c.status)).toEqual(['SUCCESS', 'SUCCESS']);
     expect((await agent.get('/health')).status).toBe(200);
   }, 300_000);
 });

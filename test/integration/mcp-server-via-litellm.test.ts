@@ -9,6 +9,9 @@ import { LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm
 // deployment plans: a client reaches monitoring-get_health through the gateway. LiteLLM sends
 // mcpwatch's token itself (auth_type: bearer_token in its config); LiteLLM 1.77 also repeats the
 // mcp-protocol-version header upstream (BerriAI/litellm#14069), which mcpwatch's endpoint tolerates.
+// LiteLLM's MCP client (the Python SDK) speaks the 2025 revisions: `initialize`, which mcpwatch
+// serves on the SDK's stateless legacy leg (no session; its GET stream and DELETE are answered 405,
+// which it takes). The client below talks to LiteLLM, not to mcpwatch: the 1.32.2 SDK's.
 
 const TOKEN = 'mcpwatch-token-via-litellm-0123456789';
 

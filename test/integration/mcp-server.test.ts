@@ -1,12 +1,15 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport, type VersionNegotiationMode } from '@modelcontextprotocol/client';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, tempDir, writeConfig } from '../support/agent-proc.js';
 import { TOOL_NAMES } from '../support/fake-agent-port.js';
 import { TestHttpServer } from '../support/http-server.js';
 import { inspector } from '../support/inspector.js';
 
-// mcpwatch's own MCP endpoint, driven by the SDK's client and by the MCP Inspector CLI, against
+// mcpwatch's own MCP endpoint, driven by the SDK's v2 client in each of its negotiation modes (auto:
+// server/discover then 2026-07-28; legacy: 2025 initialize; pinned to 2026-07-28), by the 1.32.2
+// SDK's client (2025, what clients built on it today speak) and by the MCP Inspector CLI, against
 // the agent running as a process. The gateway it watches is a local HTTP server that echoes the
 // key it receives (as LiteLLM's error messages do), so a leak would show.
 
@@ -21,9 +24,21 @@ describe('mcpwatch as an MCP server (/mcp)', () => {
   let url: string;
   let client: Client;
 
-  async function connect(token?: string): Promise<Client> {
-    const c = new Client({ name: 'test', version: '1' });
+  /** A v2 client connected in `mode` (auto by default: 2026-07-28 with this server). */
+  async function connect(token?: string, mode: VersionNegotiationMode = 'auto'): Promise<Client> {
+    const c = new Client({ name: 'test', version: '1' }, { versionNegotiation: { mode } });
     const t = new StreamableHTTPClientTransport(
+      new URL(url),
+      token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
+    );
+    await c.connect(t);
+    return c;
+  }
+
+  /** The 1.32.2 SDK's client: 2025 initialize, as today's clients built on it. */
+  async function connectV1(token?: string): Promise<ClientV1> {
+    const c = new ClientV1({ name: 'test-v1', version: '1' });
+    const t = new TransportV1(
       new URL(url),
       token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {},
     );
@@ -73,6 +88,73 @@ mcpServer:
     await gw?.stop();
   });
 
+  it.each([
+    ['the v2 client, auto', 'auto', '2026-07-28', 'modern'],
+    ['the v2 client, pinned to 2026-07-28', { pin: '2026-07-28' }, '2026-07-28', 'modern'],
+    ['the v2 client, legacy', 'legacy', '2025-11-25', 'legacy'],
+  ] as const)('serves %s: version, server info, tools, a call', async (_what, mode, version, era) => {
+    const c = await connect(TOKEN, mode);
+    try {
+      expect(c.getNegotiatedProtocolVersion()).toBe(version);
+      expect(c.getProtocolEra()).toBe(era);
+      expect(c.getServerVersion()?.name).toBe('mcpwatch');
+      expect(c.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+      const list = await c.listTools(undefined, { cacheMode: 'bypass' });
+      expect(list.tools.map((t) => t.name)).toEqual(TOOL_NAMES);
+      // Caching hints are a 2026-07-28 thing: the same list for every caller, for a minute.
+      const hints = list as { ttlMs?: number; cacheScope?: string };
+      expect([hints.ttlMs, hints.cacheScope]).toEqual(era === 'modern' ? [60_000, 'public'] : [undefined, undefined]);
+      const r = (await c.callTool({ name: 'get_probe_result', arguments: { name: 'self-catalog' } })) as TextResult;
+      expect(JSON.parse(r.content[0]!.text).last.outcome).toBe('ok');
+      await expect(connect(undefined, mode)).rejects.toThrow(/401|Unauthorized/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('serves the 1.32.2 SDK client (2025 initialize, stateless: no session)', async () => {
+    const c = await connectV1(TOKEN);
+    try {
+      expect(c.getServerVersion()?.name).toBe('mcpwatch');
+      expect((c.transport as TransportV1).sessionId).toBeUndefined();
+      expect((await c.listTools()).tools.map((t) => t.name)).toEqual(TOOL_NAMES);
+      const r = (await c.callTool({ name: 'get_health', arguments: {} })) as TextResult;
+      expect(JSON.parse(r.content[0]!.text).mcpwatch.status).toBe('ok');
+      await expect(connectV1()).rejects.toThrow(/401|Unauthorized/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('answers a raw server/discover and refuses a batch, over real HTTP', async () => {
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${TOKEN}`,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'server/discover',
+    };
+    const discover = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'd-1', method: 'server/discover', params: { _meta: envelope } }),
+    });
+    expect(discover.status).toBe(200);
+    expect(await discover.json()).toMatchObject({ id: 'd-1', result: { supportedVersions: ['2026-07-28'] } });
+    const batch = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'ping' }]),
+    });
+    expect(batch.status).toBe(400);
+    expect(await batch.json()).toMatchObject({ error: { code: -32600 }, id: null });
+  });
+
   it('lists its read-only tools', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
@@ -85,9 +167,10 @@ mcpServer:
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: TOKEN },
-      body: '{}',
+      body: '{"jsonrpc":"2.0","id":11,"method":"ping"}',
     });
     expect(res.status).toBe(401);
+    expect(await res.clone().json()).toMatchObject({ error: { code: -32001 }, id: 11 });
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mcpwatch"');
   });
 

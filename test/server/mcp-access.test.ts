@@ -68,4 +68,36 @@ describe('refuseMcpRequest', () => {
     const r = refuseMcpRequest({ ...open, token: MCP_TOKEN }, { origin: 'http://evil.example.com' });
     expect(r?.status).toBe(403);
   });
+
+  describe("the server's own loopback origin, while allowedOrigins is empty", () => {
+    const onLoopback = { loopbackPort: 9464 };
+
+    it.each(['http://localhost:9464', 'http://127.0.0.1:9464', 'http://[::1]:9464', 'HTTP://LocalHost:9464'])(
+      'accepts %j from a server listening on loopback port 9464',
+      (origin) => {
+        expect(refuseMcpRequest(open, { origin }, onLoopback)).toBeUndefined();
+      },
+    );
+
+    it.each([
+      'http://localhost:9465',
+      'http://localhost',
+      'http://evil.example.com:9464',
+      'null',
+      'http://localhost.evil.example.com:9464',
+    ])('refuses %j (another port, another name)', (origin) => {
+      expect(refuseMcpRequest(open, { origin }, onLoopback)?.status).toBe(403);
+    });
+
+    it('refuses it when the server does not listen on loopback only, or once the list names origins', () => {
+      expect(refuseMcpRequest(open, { origin: 'http://localhost:9464' }, {})?.status).toBe(403);
+      const listed = { ...open, allowedOrigins: ['https://grafana.example.com'] };
+      expect(refuseMcpRequest(listed, { origin: 'http://localhost:9464' }, onLoopback)?.status).toBe(403);
+    });
+
+    it('still asks for the token', () => {
+      const r = refuseMcpRequest({ ...open, token: MCP_TOKEN }, { origin: 'http://localhost:9464' }, onLoopback);
+      expect(r?.status).toBe(401);
+    });
+  });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalHost, canonicalOrigin, hostMatches } from '../../src/util/origins.js';
+import {
+  canonicalHost,
+  canonicalOrigin,
+  hostMatches,
+  isLoopbackAddress,
+  isLoopbackOriginOf,
+} from '../../src/util/origins.js';
 
 describe('canonicalOrigin', () => {
   it.each([
@@ -43,5 +49,31 @@ describe('canonicalHost and hostMatches', () => {
     expect(hostMatches(canonicalHost('localhost:9465')!, req)).toBe(false);
     expect(hostMatches(canonicalHost('localhost:9464')!, canonicalHost('localhost')!)).toBe(false);
     expect(hostMatches(canonicalHost('evil.localhost')!, req)).toBe(false);
+  });
+});
+
+describe('isLoopbackAddress', () => {
+  it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1'])('%s is loopback', (a) => {
+    expect(isLoopbackAddress(a)).toBe(true);
+  });
+  it.each(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'localhost', ''])('%j is not', (a) => {
+    expect(isLoopbackAddress(a)).toBe(false);
+  });
+});
+
+describe('isLoopbackOriginOf', () => {
+  it('a canonical http(s) origin naming a loopback host on the port', () => {
+    expect(isLoopbackOriginOf('http://localhost:9464', 9464)).toBe(true);
+    expect(isLoopbackOriginOf('https://127.0.0.1:9464', 9464)).toBe(true);
+    expect(isLoopbackOriginOf('http://[::1]:9464', 9464)).toBe(true);
+    // The scheme's default port when the origin names none.
+    expect(isLoopbackOriginOf('http://localhost', 80)).toBe(true);
+    expect(isLoopbackOriginOf('https://localhost', 443)).toBe(true);
+    expect(isLoopbackOriginOf('http://localhost', 9464)).toBe(false);
+    expect(isLoopbackOriginOf('http://localhost:9465', 9464)).toBe(false);
+    expect(isLoopbackOriginOf('http://evil.example.com:9464', 9464)).toBe(false);
+    expect(isLoopbackOriginOf('http://localhost.example.com:9464', 9464)).toBe(false);
+    expect(isLoopbackOriginOf('ftp://localhost:9464', 9464)).toBe(false);
+    expect(isLoopbackOriginOf('null', 9464)).toBe(false);
   });
 });

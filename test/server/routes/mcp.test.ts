@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,12 +10,22 @@ import {
   MCP_TOKEN,
   message,
   SK_KEY,
+  TOOL_NAMES,
   toolAnswer,
   WRONG_AUTHORIZATIONS,
 } from '../../support/fake-agent-port.js';
 
-// /mcp over HTTP: who may use it, how a request is read, how the SDK's transport answers. What the
-// tools answer is in test/mcp-tools/tools.test.ts, how a body is read in test/mcp-tools/requests.test.ts.
+// /mcp over HTTP: who may use it, how a request is read, how the SDK's handler answers both protocol
+// eras (2025 `initialize`, stateless; 2026-07-28 server/discover and its per-request envelope). What
+// the tools answer is in test/mcp-tools/tools.test.ts, what is read of a body in
+// test/mcp-tools/requests.test.ts.
+
+/** The 2026-07-28 per-request envelope (`params._meta`). */
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 't', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 
 describe('/mcp', () => {
   const served = appOnFakePort();
@@ -46,7 +57,8 @@ describe('/mcp', () => {
     const res = await rpc('initialize', INIT_PARAMS, 1, authorization === undefined ? {} : { authorization });
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="mcpwatch"');
-    expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001 }, id: null });
+    // The error names the request it refuses.
+    expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32001 }, id: 1 });
     expect(res.body).not.toContain(MCP_TOKEN);
   });
 
@@ -54,6 +66,7 @@ describe('/mcp', () => {
     served.port.token = MCP_TOKEN;
     const res = await served.app.inject({ method: 'GET', url: '/mcp' });
     expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: { code: -32001 }, id: null });
   });
 
   it('reads the token per request', async () => {
@@ -70,7 +83,7 @@ describe('/mcp', () => {
     const res = await served.app.inject({ method, url: '/mcp', headers: { accept: 'text/event-stream' } });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('POST');
-    expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
+    expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
   });
 
   it('answers initialize as mcpwatch (no auth)', async () => {
@@ -117,6 +130,13 @@ describe('/mcp', () => {
     expect(message(res).result.tools.length).toBe(6);
   });
 
+  it('refuses repeated mcp-protocol-version values that differ (400, the SDK), naming the request', async () => {
+    served.port.token = undefined;
+    const res = await rpc('tools/list', {}, 2, { 'mcp-protocol-version': '2025-06-18, 2025-03-26' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: 2 });
+  });
+
   describe('DNS-rebinding protection (Origin, Host)', () => {
     it.each([
       ['initialize', INIT_PARAMS],
@@ -131,7 +151,7 @@ describe('/mcp', () => {
           code: -32001,
           message: 'Forbidden: Origin "http://evil.example.com" is not in mcpServer.allowedOrigins',
         },
-        id: null,
+        id: 1,
       });
       expect(served.port.runs).toEqual([]);
     });
@@ -192,25 +212,35 @@ describe('/mcp', () => {
     });
   });
 
-  describe('what is not JSON-RPC gets a JSON-RPC error', () => {
+  describe("what is not JSON-RPC gets a JSON-RPC error (the SDK's), with the request's id when it had one", () => {
     const post = (payload: string | Buffer, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
       served.app.inject({ method: 'POST', url: '/mcp', headers: { ...MCP_HEADERS, ...headers }, payload });
 
     it.each([
-      ['malformed JSON', '{"jsonrpc":"2.0","id":1,"method":', 400, -32700, 'Parse error: the body is not valid JSON'],
-      ['an empty body', '', 400, -32700, 'Parse error: the body is empty (send a JSON-RPC message)'],
-      ['a number', '42', 400, -32600, 'Invalid Request: a JSON-RPC message is an object'],
-      ['an empty batch', '[]', 400, -32600, 'Invalid Request: an empty batch'],
-    ])(
-      '%s: the HTTP status and JSON-RPC error of the body check, id null',
-      async (_what, payload, status, code, text) => {
-        served.port.token = undefined;
-        const res = await post(payload);
-        expect(res.statusCode).toBe(status);
-        expect(res.headers['content-type']).toMatch(/^application\/json/);
-        expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code, message: text }, id: null });
-      },
-    );
+      ['malformed JSON', '{"jsonrpc":"2.0","id":1,"method":', -32700, 'Parse error: Invalid JSON', null],
+      ['an empty body', '', -32700, 'Parse error: Invalid JSON', null],
+      ['a number', '42', -32600, 'Bad Request: the request body is not a valid JSON-RPC message', null],
+      [
+        'a message without "jsonrpc"',
+        '{"id":4,"method":"ping"}',
+        -32600,
+        'Bad Request: the request body is not a valid JSON-RPC message',
+        4,
+      ],
+      [
+        'an empty batch',
+        '[]',
+        -32600,
+        'Invalid Request: JSON-RPC batches are not supported (MCP removed them in 2025-06-18): send one message',
+        null,
+      ],
+    ])('%s: HTTP 400 and a JSON-RPC error', async (_what, payload, code, text, id) => {
+      served.port.token = undefined;
+      const res = await post(payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.json()).toEqual({ jsonrpc: '2.0', error: { code, message: text }, id });
+    });
 
     it('a body over 1 MiB: HTTP 413, -32600', async () => {
       served.port.token = undefined;
@@ -227,6 +257,9 @@ describe('/mcp', () => {
         error: { code: -32600, message: 'Invalid Request: the body is larger than 1024 KiB' },
         id: null,
       });
+      // Who may ask comes first, even for a body too large to read.
+      served.port.token = MCP_TOKEN;
+      expect((await post(big)).statusCode).toBe(401);
     });
 
     it('does not echo the body in a parse error (it may hold a key)', async () => {
@@ -236,39 +269,48 @@ describe('/mcp', () => {
       expect(res.body).not.toContain('sk-secret');
     });
 
-    it('a wrong Content-Type: 415 from the SDK, as JSON-RPC', async () => {
+    it('a wrong Content-Type: 415 from the SDK, as JSON-RPC with the id', async () => {
       served.port.token = undefined;
       const res = await post('{"jsonrpc":"2.0","id":1,"method":"ping"}', { 'content-type': 'text/plain' });
       expect(res.statusCode).toBe(415);
-      expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
-    });
-
-    it('params that do not fit the method: -32602 Invalid params for that id (not -32603), HTTP 200', async () => {
-      served.port.token = undefined;
-      const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call' }));
-      expect(res.statusCode).toBe(200);
-      expect(message(res)).toEqual({
+      expect(res.json()).toEqual({
         jsonrpc: '2.0',
-        id: 5,
-        error: {
-          code: -32602,
-          message: 'Invalid params for tools/call: params: Invalid input: expected object, received undefined',
-        },
+        error: { code: -32000, message: 'Unsupported Media Type: Content-Type must be application/json' },
+        id: 1,
       });
     });
 
-    it('a batch: each request answered, bad params included', async () => {
+    it('a legacy request that does not accept SSE: 406 from the SDK, with the id', async () => {
       served.port.token = undefined;
-      const res = await post(
-        JSON.stringify([
-          { jsonrpc: '2.0', id: 1, method: 'ping' },
-          { jsonrpc: '2.0', id: 2, method: 'tools/call' },
-        ]),
-      );
+      const res = await post('{"jsonrpc":"2.0","id":"a-7","method":"ping"}', { accept: 'application/json' });
+      expect(res.statusCode).toBe(406);
+      expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: 'a-7' });
+    });
+
+    it('params that do not fit the method: -32602 Invalid params for that id, HTTP 200', async () => {
+      served.port.token = undefined;
+      const res = await post(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call' }));
       expect(res.statusCode).toBe(200);
-      const answers = res.json() as Array<{ id: number; result?: unknown; error?: { code: number } }>;
-      expect(answers.find((a) => a.id === 1)).toMatchObject({ result: {} });
-      expect(answers.find((a) => a.id === 2)).toMatchObject({ error: { code: -32602 } });
+      const msg = message(res);
+      expect(msg).toMatchObject({ jsonrpc: '2.0', id: 5, error: { code: -32602 } });
+      expect(msg.error!.message).toMatch(/^Invalid tools\/call request: .*expected object, received undefined/s);
+    });
+
+    it.each([
+      [
+        'legacy',
+        [
+          { jsonrpc: '2.0', id: 1, method: 'ping' },
+          { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        ],
+      ],
+      ['2026-07-28', [{ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: ENVELOPE } }]],
+    ])('a batch (%s requests): refused, 400 -32600, nothing answered', async (_era, batch) => {
+      served.port.token = undefined;
+      const res = await post(JSON.stringify(batch));
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32600 }, id: null });
+      expect(served.port.healthReads).toBe(0);
     });
 
     it('a method mcpwatch does not serve: -32601 Method not found, HTTP 200', async () => {
@@ -306,5 +348,146 @@ describe('/mcp', () => {
     const answer = toolAnswer(message(res));
     expect(answer.startedAt).toBe('2025-01-02T03:04:05.678Z');
     expect(answer).not.toHaveProperty('steps');
+  });
+
+  describe('the 2026-07-28 revision (server/discover, the envelope on every request)', () => {
+    /** A 2026-07-28 request: the envelope in the body, the headers the revision asks for. */
+    function modern(
+      method: string,
+      params: Record<string, unknown>,
+      id: number,
+      headers: Record<string, string> = {},
+    ): Promise<LightMyRequestResponse> {
+      const name = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
+      return served.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: {
+          ...MCP_HEADERS,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...name,
+          ...headers,
+        },
+        payload: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: ENVELOPE } }),
+      });
+    }
+
+    it('server/discover: the revision, tools without listChanged, mcpwatch in _meta, as JSON', async () => {
+      served.port.token = undefined;
+      const res = await modern('server/discover', {}, 1);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['mcp-session-id']).toBeUndefined();
+      const { result } = res.json<{ result: Record<string, unknown> }>();
+      expect(result).toMatchObject({
+        supportedVersions: ['2026-07-28'],
+        capabilities: { tools: { listChanged: false } },
+        resultType: 'complete',
+        _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcpwatch' } },
+      });
+    });
+
+    it('tools/list with caching hints (the same list for every caller), tools/call with the answer', async () => {
+      served.port.token = MCP_TOKEN;
+      const auth = { authorization: `Bearer ${MCP_TOKEN}` };
+      const list = await modern('tools/list', {}, 2, auth);
+      expect(list.statusCode).toBe(200);
+      expect(message(list).result).toMatchObject({ ttlMs: 60_000, cacheScope: 'public' });
+      expect(message(list).result.tools.map((t) => t.name)).toEqual(TOOL_NAMES);
+      const call = await modern('tools/call', { name: 'get_health', arguments: {} }, 3, auth);
+      expect(call.statusCode).toBe(200);
+      expect(message(call).id).toBe(3);
+      expect(toolAnswer(message(call)).mcpwatch).toMatchObject({ status: 'ok' });
+    });
+
+    it('the token and the Origin check apply to it as to 2025 requests', async () => {
+      served.port.token = MCP_TOKEN;
+      const res = await modern('server/discover', {}, 4);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: { code: -32001 }, id: 4 });
+      served.port.token = undefined;
+      expect((await modern('server/discover', {}, 5, { origin: 'http://evil.example.com' })).statusCode).toBe(403);
+    });
+
+    it.each([
+      ['Mcp-Method disagrees with the body', 'tools/list', { 'mcp-method': 'tools/call' }, 400, -32020],
+      [
+        'MCP-Protocol-Version disagrees with the envelope',
+        'tools/list',
+        { 'mcp-protocol-version': '2027-01-01' },
+        400,
+        -32020,
+      ],
+      ['initialize (no such method in 2026-07-28)', 'initialize', {}, 404, -32601],
+      ['ping (no such method in 2026-07-28)', 'ping', {}, 404, -32601],
+      ['prompts/list (a capability mcpwatch does not declare)', 'prompts/list', {}, 404, -32601],
+    ])('%s: the SDK refuses it, naming the request', async (_what, method, headers, status, code) => {
+      served.port.token = undefined;
+      const res = await modern(method, method === 'initialize' ? INIT_PARAMS : {}, 6, headers);
+      expect(res.statusCode).toBe(status);
+      expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { code }, id: 6 });
+    });
+
+    it('an envelope without its header: -32020 from the SDK', async () => {
+      served.port.token = undefined;
+      const res = await served.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { accept: MCP_HEADERS.accept, 'content-type': 'application/json' },
+        payload: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list', params: { _meta: ENVELOPE } }),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: -32020 }, id: 8 });
+    });
+
+    it('an unsupported revision: -32022 with the supported ones', async () => {
+      served.port.token = undefined;
+      const res = await served.app.inject({
+        method: 'POST',
+        url: '/mcp',
+        headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2027-01-01', 'mcp-method': 'tools/list' },
+        payload: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 9,
+          method: 'tools/list',
+          params: { _meta: { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2027-01-01' } },
+        }),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        error: { code: -32022, data: { supported: ['2026-07-28'], requested: '2027-01-01' } },
+        id: 9,
+      });
+    });
+  });
+
+  describe('a loopback Origin while allowedOrigins is empty', () => {
+    async function listen(host: string): Promise<number> {
+      await served.app.listen({ host, port: 0 });
+      return (served.app.server.address() as AddressInfo).port;
+    }
+
+    it("is the server's own origin when it listens on loopback: that port only, a foreign one still 403", async () => {
+      served.port.token = undefined;
+      const port = await listen('127.0.0.1');
+      for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`])
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin })).statusCode, origin).toBe(200);
+      for (const origin of [`http://localhost:${port + 1}`, 'http://localhost', 'http://evil.example.com', 'null'])
+        expect((await rpc('initialize', INIT_PARAMS, 1, { origin })).statusCode, origin).toBe(403);
+    });
+
+    it('is not accepted when the server listens on every interface', async () => {
+      served.port.token = undefined;
+      const port = await listen('0.0.0.0');
+      expect((await rpc('initialize', INIT_PARAMS, 1, { origin: `http://127.0.0.1:${port}` })).statusCode).toBe(403);
+    });
+
+    it('is not accepted once allowedOrigins lists origins: the list is the rule', async () => {
+      served.port.token = undefined;
+      const port = await listen('127.0.0.1');
+      served.port.allowedOrigins = ['https://grafana.example.com'];
+      expect((await rpc('initialize', INIT_PARAMS, 1, { origin: `http://127.0.0.1:${port}` })).statusCode).toBe(403);
+    });
   });
 });
