@@ -71,3 +71,22 @@ export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 export const nameField = z
   .string()
   .regex(NAME, { error: 'use letters, digits and _ . : - (starting with a letter or digit)' });
+
+/** The MCP revisions of the `initialize` handshake (legacy era), oldest first. */
+export const LEGACY_PROTOCOL_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'] as const;
+/** The MCP revisions negotiated with `server/discover` (modern era). */
+export const MODERN_PROTOCOL_VERSIONS = ['2026-07-28'] as const;
+
+/**
+ * Which MCP protocol a target is spoken to with: `auto` (negotiated, remembered), `legacy` (the 2025 `initialize`
+ * handshake only), `modern` (2026-07-28 and nothing else), or one exact revision.
+ */
+export const protocolSetting = z.string().superRefine((s, ctx) => {
+  if (s === 'auto' || s === 'legacy' || s === 'modern') return;
+  const known: readonly string[] = [...LEGACY_PROTOCOL_VERSIONS, ...MODERN_PROTOCOL_VERSIONS];
+  if (known.includes(s)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected auto, legacy, modern or a protocol version (${known.join(', ')}), got "${s}"`,
+  });
+});

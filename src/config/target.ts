@@ -1,7 +1,7 @@
 // A gateway the probes talk to (config `targets`): its URL, key, TLS and SSO token settings, and the
 // target as the probes get it once its files are read.
 import { z } from 'zod';
-import { duration, HEADER_NAME, headers, httpUrl } from './fields.js';
+import { duration, HEADER_NAME, headers, httpUrl, MODERN_PROTOCOL_VERSIONS, protocolSetting } from './fields.js';
 
 export const tlsSchema = z.strictObject({
   insecureSkipVerify: z.boolean().default(false),
@@ -41,30 +41,49 @@ export const oauth2Schema = z.strictObject({
   tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS).optional(),
 });
 
-export const targetSchema = z.strictObject({
-  url: httpUrl,
-  /** An empty key (e.g. `${LITELLM_MASTER_KEY:-}` with the variable unset) means no key. */
-  apiKey: z
-    .string()
-    .optional()
-    .transform((k) => (k === '' ? undefined : k)),
-  apiKeyFile: z.string().min(1).optional(),
-  /**
-   * The header that carries the gateway key (`Bearer <key>`), lower-cased: `authorization`, or
-   * `x-litellm-api-key` when Authorization carries an SSO token in front of the gateway.
-   */
-  apiKeyHeader: z
-    .string()
-    .regex(HEADER_NAME, { error: 'invalid HTTP header name' })
-    .default('authorization')
-    .transform((h) => h.toLowerCase()),
-  mcpPath: z.string().startsWith('/', { error: 'must start with /' }).default('/mcp/'),
-  transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
-  headers: headers.default({}),
-  timeout: duration.optional(),
-  tls: tlsSchema.prefault({}),
-  oauth2: oauth2Schema.optional(),
-});
+export const targetSchema = z
+  .strictObject({
+    url: httpUrl,
+    /** An empty key (e.g. `${LITELLM_MASTER_KEY:-}` with the variable unset) means no key. */
+    apiKey: z
+      .string()
+      .optional()
+      .transform((k) => (k === '' ? undefined : k)),
+    apiKeyFile: z.string().min(1).optional(),
+    /**
+     * The header that carries the gateway key (`Bearer <key>`), lower-cased: `authorization`, or
+     * `x-litellm-api-key` when Authorization carries an SSO token in front of the gateway.
+     */
+    apiKeyHeader: z
+      .string()
+      .regex(HEADER_NAME, { error: 'invalid HTTP header name' })
+      .default('authorization')
+      .transform((h) => h.toLowerCase()),
+    mcpPath: z.string().startsWith('/', { error: 'must start with /' }).default('/mcp/'),
+    transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
+    /**
+     * The MCP protocol the probes speak: `auto` (server/discover, falling back to initialize; the answer remembered per
+     * target), `legacy`, `modern` (2026-07-28 only) or an exact revision.
+     */
+    protocol: protocolSetting.default('auto'),
+    headers: headers.default({}),
+    timeout: duration.optional(),
+    tls: tlsSchema.prefault({}),
+    oauth2: oauth2Schema.optional(),
+  })
+  .superRefine((t, ctx) => {
+    // The legacy SSE transport predates the modern era: it has no server/discover.
+    const modern = t.protocol === 'modern' || (MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(t.protocol);
+    if (t.transport === 'sse' && modern) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['protocol'],
+        message:
+          'transport sse speaks only the legacy protocol: use protocol auto or legacy with it, ' +
+          'or transport streamable-http',
+      });
+    }
+  });
 
 export type TargetConfig = z.output<typeof targetSchema>;
 export type OAuth2Config = z.output<typeof oauth2Schema>;

@@ -16,6 +16,8 @@ interface Series {
   failStreak: number;
   /** The TLS expiry gauges are set (an https target). */
   tls: boolean;
+  /** The labels of its mcp_probe_protocol_info series, when set. */
+  protocol?: { probe: string; target: string; era: string; version: string };
 }
 
 /** Turns probe results into metrics. The only place that writes probe metrics. */
@@ -87,6 +89,7 @@ export class ProbeRecorder {
     s.phases = phases;
 
     this.recordTls(s, result);
+    this.recordProtocol(s, result);
     this.recordOAuth(result);
     this.recordDetails(s, result);
   }
@@ -118,6 +121,17 @@ export class ProbeRecorder {
       this.m.tlsEarliestExpiry.remove(s.labels);
       s.tls = false;
     }
+  }
+
+  /** What the run spoke (an MCP run's `details.protocol`): one series per probe, the old one removed on a change. */
+  private recordProtocol(s: Series, result: ProbeResult): void {
+    const p = (result.details as { protocol?: { era?: unknown; version?: unknown } } | undefined)?.protocol;
+    if (typeof p?.era !== 'string' || typeof p.version !== 'string') return;
+    const labels = { probe: s.labels.probe, target: s.labels.target, era: p.era, version: p.version };
+    if (s.protocol && (s.protocol.era !== labels.era || s.protocol.version !== labels.version))
+      this.m.probeProtocol.remove(s.protocol);
+    this.m.probeProtocol.set(labels, 1);
+    s.protocol = labels;
   }
 
   skipped(probe: Probe): void {
@@ -156,6 +170,7 @@ export class ProbeRecorder {
     this.m.probeSkipped.remove(labels);
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });
     for (const phase of s.phases) this.m.probePhase.remove({ ...labels, phase });
+    if (s.protocol) this.m.probeProtocol.remove(s.protocol);
     const own = this.typeSeries(labels.type);
     own?.def.forget(own.ports, labels, s.typeState);
     this.series.delete(name);

@@ -95,6 +95,15 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
         labelNames: PROBE_LABELS,
       }),
     ),
+    probeProtocol: own(
+      new SeriesGauge({
+        name: 'mcp_probe_protocol_info',
+        help:
+          "The MCP protocol the probe's last run that got that far spoke (1): era modern or legacy, " +
+          'and the revision.',
+        labelNames: ['probe', 'target', 'era', 'version'] as const,
+      }),
+    ),
     tlsCertExpiry: own(
       new SeriesGauge({
         name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',

@@ -20,3 +20,21 @@ export function wrap(head: string, items: readonly string[], width = 100): strin
   out.push(line.trimEnd());
   return out;
 }
+
+/** What an MCP run spoke (`details.protocol`), as one line; none when it did not get that far. */
+export function protocolLine(
+  p:
+    | {
+        era: string;
+        version: string;
+        via: string;
+        remembered?: boolean;
+        changedFrom?: { era: string; version: string };
+      }
+    | undefined,
+): string[] {
+  if (!p) return [];
+  const how = p.remembered ? `${p.via}, era remembered for the target` : p.via;
+  const changed = p.changedFrom ? `; CHANGED from ${p.changedFrom.era} ${p.changedFrom.version}` : '';
+  return [`protocol: ${p.era} ${p.version} (via ${how})${changed}`];
+}

@@ -36,6 +36,8 @@ export interface RejectionDetails {
   body?: string;
   /** A 401's challenge (`Bearer resource_metadata="…"`), which OAuth discovery starts from. */
   wwwAuthenticate?: string;
+  /** What the run spoke, when it got that far. */
+  protocol?: ProtocolFacts;
 }
 
 /**
@@ -228,6 +230,46 @@ export interface CatalogMemory {
 /** What a probe keeps between its runs, by probe name; it survives config reloads. */
 export interface ProbeMemory {
   catalog?: CatalogMemory;
+  /** The protocol its last run that got that far spoke (a change is logged and reported). */
+  protocol?: ProtocolFacts;
+}
+
+// ---- The MCP protocol a run spoke ----
+
+export type ProtocolEra = 'modern' | 'legacy';
+
+/**
+ * What an MCP run spoke (`details.protocol`): the era and revision, and how they were arrived at: `discover` (the
+ * modern `server/discover`), `initialize` (the 2025 handshake: a legacy gateway, `protocol: legacy` or an exact legacy
+ * revision) or `pinned` (`protocol: modern` or an exact modern revision).
+ */
+export interface ProtocolFacts {
+  era: ProtocolEra;
+  version: string;
+  via: 'discover' | 'initialize' | 'pinned';
+  /** The era came from the target's memory of an earlier negotiation (auto), not from a negotiation of this run. */
+  remembered?: boolean;
+  /** What the probe's previous run spoke, when it differs. */
+  changedFrom?: { era: ProtocolEra; version: string };
+}
+
+/** An era negotiated for a target (`protocol: auto`), as its probes remember it. */
+export interface RememberedProtocol {
+  era: ProtocolEra;
+  version: string;
+  /** Epoch ms of the negotiation. */
+  at: number;
+}
+
+/**
+ * What the probes of each target (`protocol: auto`) remember of its negotiated era, shared by its probes and kept
+ * between runs: a gateway known to be legacy is not sent a `server/discover` it refuses on every run.
+ */
+export interface ProtocolMemory {
+  /** The era negotiated at most `maxAgeMs` ago, if any. */
+  get(target: Target): RememberedProtocol | undefined;
+  remember(target: Target, era: ProtocolEra, version: string): void;
+  forget(target: Target): void;
 }
 
 // ---- What a probe gets ----
@@ -300,6 +342,8 @@ export interface ProbeContext {
   readonly guard?: GuardAnnouncer;
   /** Targets with oauth2: the SSO token (Authorization) the run sends besides the gateway key. */
   readonly oauth?: OAuthRun;
+  /** The targets' negotiated eras (protocol: auto); unset: the process-wide memory (src/probes/mcp/eras.ts). */
+  readonly protocols?: ProtocolMemory;
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }

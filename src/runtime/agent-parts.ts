@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { SelfRecorder } from '../metrics/self-recorder.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { EraMemory } from '../probes/mcp/eras.js';
 import { Semaphore } from '../scheduler/semaphore.js';
 import { RunTracker } from '../scheduler/tracker.js';
 import type { Logger } from '../util/logger.js';
@@ -54,6 +55,8 @@ export class AgentParts {
   private readonly tokens = new TokenSources();
   /** The gateway's log about failed runs, while containers are followed. */
   private readonly evidence: LogEvidence;
+  /** The MCP era each target speaks (protocol: auto), negotiated once and remembered: one for the agent's life. */
+  private readonly protocols = new EraMemory();
 
   /** `followed`: the containers whose log is followed now (none without log tailing). */
   constructor(
@@ -96,6 +99,7 @@ export class AgentParts {
       tokensFor: (target) => this.tokens.for(target),
       onSkip: (probe) => records.skipped(probe),
       ...(carriedOver && { carriedOver }),
+      protocols: this.protocols,
       ...(stallGraceMs !== undefined && { stallGraceMs }),
     });
   }

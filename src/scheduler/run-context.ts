@@ -10,6 +10,7 @@ import type {
   PhaseClock,
   ProbeContext,
   ProbeMemory,
+  ProtocolMemory,
   Step,
   TlsFacts,
 } from '../probes/types.js';
@@ -31,6 +32,8 @@ export interface RunDeps {
   probeLogger?: Logger;
   /** Targets with oauth2: their token, shared by the target's probes. */
   oauth?: TokenSource;
+  /** The targets' negotiated MCP eras (ProbeContext.protocols). */
+  protocols?: ProtocolMemory;
 }
 
 /** What the run itself decided: its signal, clock and logger, and how it connects and logs its steps. */
@@ -84,6 +87,7 @@ export function runContext(probe: Probe, deps: RunDeps, run: RunSetup): RunConte
     memory: deps.memory ?? {},
     ...(deps.guard && { guard: deps.guard }),
     ...(oauth && { oauth }),
+    ...(deps.protocols && { protocols: deps.protocols }),
     step,
   };
   const close = async (): Promise<void> => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config, Probe } from '../config/parse.js';
 import type { Target } from '../config/target.js';
 import type { TokenSource } from '../probes/oauth/token-source.js';
-import type { ProbeMemory, Trigger } from '../probes/types.js';
+import type { ProbeMemory, ProtocolMemory, Trigger } from '../probes/types.js';
 import type { ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
 import type { Semaphore } from './semaphore.js';
@@ -37,6 +37,8 @@ export interface SchedulerDeps {
   guard?: RunDeps['guard'];
   /** The OAuth token of a target with oauth2 (shared by its probes, kept across reloads). */
   tokensFor?: (target: Target) => TokenSource | undefined;
+  /** The targets' negotiated MCP eras (protocol: auto), shared by their probes and kept across reloads. */
+  protocols?: ProtocolMemory;
   /**
    * Probes that ran under the previous config with the same definition: they keep their
    * cadence instead of running again right after a reload. Name → start of their last run.
@@ -225,6 +227,7 @@ export class Scheduler {
             redactor: this.deps.redactor,
             ...(this.deps.memoryFor && { memory: this.deps.memoryFor(probe.name) }),
             ...(this.deps.guard && { guard: this.deps.guard }),
+            ...(this.deps.protocols && { protocols: this.deps.protocols }),
             ...(oauth && { oauth }),
           },
           { trigger, cancel },

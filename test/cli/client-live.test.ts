@@ -89,8 +89,13 @@ describe('tryEntries', () => {
         message: expect.stringMatching(/^x-mcp-servers names mcp_nope, /),
       }),
     ]);
-    // Only the gateway's entries with known values sent a request: good, typo, wrongkey, codex.
-    expect(fake.requests.filter((r) => r.rpc === 'initialize')).toHaveLength(4);
+    // Only the gateway's entries with known values sent a request: good, typo, wrongkey, codex (each entry's first
+    // request is its handshake, server/discover or initialize: protocol auto); wrongkey's was refused (401) there.
+    const keys = (rpc: string) =>
+      new Set(fake.requests.filter((r) => r.rpc === rpc).map((r) => String(r.headers.authorization)));
+    expect(new Set([...keys('server/discover'), ...keys('initialize')]).size).toBe(2);
+    expect([...keys('server/discover')].some((a) => a.includes('sk-typo-'))).toBe(true);
+    expect(fake.requests.filter((r) => r.rpc === 'initialize')).toHaveLength(3);
   });
 
   it('no files, or no entry of a configured gateway: nothing tried', async () => {

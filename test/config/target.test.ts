@@ -8,9 +8,29 @@ describe('targetSchema', () => {
       apiKeyHeader: 'authorization',
       mcpPath: '/mcp/',
       transport: 'streamable-http',
+      protocol: 'auto',
       headers: {},
       tls: { insecureSkipVerify: false },
     });
+  });
+
+  it.each(['auto', 'legacy', 'modern', '2026-07-28', '2025-06-18', '2024-11-05'])('protocol %s is taken', (p) => {
+    expect(targetSchema.parse({ url: 'http://gw', protocol: p }).protocol).toBe(p);
+  });
+
+  it('protocol: anything else is refused, naming the known versions; modern over the legacy SSE transport too', () => {
+    expect(targetSchema.safeParse({ url: 'http://gw', protocol: 'newest' }).error?.issues[0]?.message).toBe(
+      'expected auto, legacy, modern or a protocol version (2024-11-05, 2025-03-26, 2025-06-18, 2025-11-25, ' +
+        '2026-07-28), got "newest"',
+    );
+    const sse = targetSchema.safeParse({ url: 'http://gw', transport: 'sse', protocol: 'modern' });
+    expect(sse.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'protocol',
+        'transport sse speaks only the legacy protocol: use protocol auto or legacy with it, or transport streamable-http',
+      ],
+    ]);
+    expect(targetSchema.safeParse({ url: 'http://gw', transport: 'sse', protocol: 'auto' }).success).toBe(true);
   });
 
   it.each<[string, string | undefined]>([

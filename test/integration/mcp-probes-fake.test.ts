@@ -612,7 +612,8 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     // 20 answers of 50 MB went by (1 GB): read whole even once, one would cost more than 50 MB.
     expect((heap1 - heap0) / MiB, `heap ${(heap0 / MiB).toFixed(1)} → ${(heap1 / MiB).toFixed(1)} MiB`).toBeLessThan(8);
     expect((peakRss - rss0) / MiB, 'peak RSS growth (MiB)').toBeLessThan(50);
-    expect(gw.faultBytesWritten / MiB, 'bytes the fake could write (MiB)').toBeLessThan(20 * 6);
+    // 22 answers of 50 MB were started (the warm-up round's too): each stopped within 6 MiB (socket buffers).
+    expect(gw.faultBytesWritten / MiB, 'bytes the fake could write (MiB)').toBeLessThan(22 * 6);
   }, 60_000);
 });
 

@@ -412,7 +412,10 @@ describe.each(VERSIONS)('MCP probes through a real LiteLLM %s', (version) => {
     });
     expect(guard.code, guard.stderr).toBe(0);
     expect(guard.stdout).toMatch(/^probe guard \(auth_guard\) → target lan http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(guard.stdout).toMatch(/\[no_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/\S* {2}initialize\n/);
+    // protocol: auto, a one-off run (no era remembered): server/discover first, refused; then initialize.
+    expect(guard.stdout).toMatch(/\[no_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/\S* {2}server\/discover\n/);
+    expect(guard.stdout).toMatch(/\[valid_key\] POST http:\/\/127\.0\.0\.1:\d+\/mcp\/ {2}initialize\n/);
+    expect(guard.stdout).toContain('protocol: legacy 2025-');
     expect(guard.stdout).toMatch(
       /\[wrong_key\] POST .*\n {14}\(headers as above, but:\)\n {14}authorization: Bearer sk-…[0-9a-f]{4}\n/,
     );

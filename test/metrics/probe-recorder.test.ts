@@ -363,6 +363,35 @@ describe('ProbeRecorder.record', () => {
     expect(value(t, 'mcp_probe_runs_total', { ...G, outcome: 'auth_not_enforced' })).toBe(1);
   });
 
+  it('mcp_probe_protocol_info: one series per probe, the old one removed when the era or version changes', async () => {
+    const legacy = { era: 'legacy', version: '2025-11-25', via: 'initialize' } as const;
+    const modern = { era: 'modern', version: '2026-07-28', via: 'discover' } as const;
+    const info = (labels: Labels) => ({ probe: labels.probe!, target: labels.target! });
+    recordRun(K, 'ok', T0, 100, {
+      details: { tool: 'echo', isError: false, textBytes: 0, text: '', protocol: legacy },
+    });
+    recordRun(C, 'ok', T0, 100, { details: { catalog: catalog({}), expectedTools: {}, protocol: modern } });
+    let t = await text();
+    expect(matching(t, 'mcp_probe_protocol_info', info(K))).toEqual([
+      { labels: { ...info(K), era: 'legacy', version: '2025-11-25' }, value: 1 },
+    ]);
+    expect(matching(t, 'mcp_probe_protocol_info', info(C))).toEqual([
+      { labels: { ...info(C), era: 'modern', version: '2026-07-28' }, value: 1 },
+    ]);
+    // A run that failed before it spoke leaves the series; a change replaces it.
+    recordRun(K, 'connect_error', T0 + 1000, 10, {});
+    recordRun(K, 'ok', T0 + 2000, 100, {
+      details: { tool: 'echo', isError: false, textBytes: 0, text: '', protocol: modern },
+    });
+    t = await text();
+    expect(matching(t, 'mcp_probe_protocol_info', info(K))).toEqual([
+      { labels: { ...info(K), era: 'modern', version: '2026-07-28' }, value: 1 },
+    ]);
+    // A probe removed by a reload leaves none.
+    rec.declare(probes(`  - { name: h, type: http, target: lan, path: /health }\n`));
+    expect(matching(await text(), 'mcp_probe_protocol_info', {})).toEqual([]);
+  });
+
   it('http and mcp_call results set no catalog or auth series', async () => {
     recordRun(H, 'ok', T0, 5, { details: { status: 200, bodyBytes: 2, bodyTruncated: false } });
     recordRun(K, 'ok', T0, 5, { details: { tool: 'echo', isError: false, textBytes: 2, text: 'hi' } });

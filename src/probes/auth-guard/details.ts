@@ -1,5 +1,5 @@
 // What an auth_guard probe reports about its run (`details` of its result).
-import type { RejectionDetails } from '../types.js';
+import type { ProtocolFacts, RejectionDetails } from '../types.js';
 import type { AuthCheck } from './schema.js';
 
 /** The guard's rejection checks, and `valid_key` (the real key must be accepted). */
@@ -17,6 +17,8 @@ export interface CheckResult {
 /** auth_guard: each check's verdict. */
 export interface GuardDetails {
   authChecks: Partial<Record<GuardCheck, CheckResult>>;
+  /** What the sessions that got through spoke. */
+  protocol?: ProtocolFacts;
 }
 
 /** Any detail a guard run reports. */

@@ -1,11 +1,11 @@
 // How a person reads an auth_guard result's details (`mcpwatch probe`).
-import { restLine } from '../details-lines.js';
+import { protocolLine, restLine } from '../details-lines.js';
 import type { CheckResult, GuardProbeDetails } from './details.js';
 
 export function format(d: GuardProbeDetails): string[] | undefined {
   if (!('authChecks' in d)) return undefined;
-  const { authChecks, ...rest } = d;
-  const lines = ['checks:'];
+  const { authChecks, protocol, ...rest } = d;
+  const lines = [...protocolLine(protocol), 'checks:'];
   for (const [check, c] of Object.entries(authChecks))
     lines.push(`  ${check.padEnd(17)} ${verdictOf(c)}: ${c.reason ?? ''}`);
   return [...lines, ...restLine(rest)];

@@ -1,5 +1,6 @@
 import { guardQuery, newGuardKey, newGuardMarker } from '../guard-marks.js';
 import { isAuthRejection } from '../mcp/failures.js';
+import { speaking } from '../mcp/protocol.js';
 import { openSession, type AuthMode } from '../mcp/session.js';
 import { classifyError } from '../net/failures.js';
 import { hostPortOf } from '../net/requests.js';
@@ -86,7 +87,10 @@ function credentialsFor(check: AuthCheck, ctx: ProbeContext, wrongKey: string): 
  * the gateway; the real key then goes first, so that a stale token is renewed (and proven) before
  * the key checks use it.
  */
-export const run: ProbeFn<AuthGuardProbeConfig, GuardProbeDetails> = async (spec, ctx) => {
+export const run: ProbeFn<AuthGuardProbeConfig, GuardProbeDetails> = (spec, ctx) =>
+  speaking(ctx, () => guardRun(spec, ctx));
+
+const guardRun: ProbeFn<AuthGuardProbeConfig, GuardProbeDetails> = async (spec, ctx) => {
   const wrongKey = newGuardKey();
   let ssoToken: string | undefined;
   const validKey = (): Promise<Attempt> =>

@@ -1,5 +1,5 @@
 // What a client_config probe reports about its run (`details` of its result).
-import type { Outcome } from '../types.js';
+import type { Outcome, ProtocolFacts } from '../types.js';
 
 /** client_config: what is wrong with the entry, and how its own request went. */
 export interface ClientConfigDetails {
@@ -12,4 +12,6 @@ export interface ClientConfigDetails {
   live?: { outcome: Outcome; reason: string; toolsPerServer?: Record<string, number> };
   /** Why the request was not sent (a value not known in mcpwatch's environment). */
   notSent?: string;
+  /** What the entry's own request spoke (live). */
+  protocol?: ProtocolFacts;
 }

@@ -1,4 +1,4 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { checkClientFile, resolveValue, targetOf } from '../../clients/checks.js';
 import { serverDownFinding, unknownServerFinding, type LiveFinding } from '../../clients/live-findings.js';
 import { readClientFile } from '../../clients/read.js';
@@ -116,6 +116,7 @@ async function tryLive(
       headers: {},
       ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
     });
+    details.protocol = session.protocol;
     const names = (await listAllTools(cctx, session, outcomes)).map((t) => t.name);
     const per = toolsPerServer(names, named);
     const shown = Object.entries(per).map(([s, n]) => `${s}: ${n}`);
@@ -128,12 +129,13 @@ async function tryLive(
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     // LiteLLM 1.108+: tools/list is an error when every server named failed, with the gateway's word for each.
-    const failed = err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    const failed =
+      err instanceof ProtocolError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
     if (failed) {
       Object.assign(outcomes, failed);
       const per = Object.fromEntries(named.map((n) => [n, 0]));
       // The gateway took the entry's request (its key, its headers): what failed is behind it.
-      const said = stripMcpErrorPrefix((err as McpError).message);
+      const said = stripMcpErrorPrefix((err as ProtocolError).message);
       details.live = { outcome: 'ok', reason: `0 tools: the gateway says ${said}`, toolsPerServer: per };
       await judgeNamed(ctx, entry, details, { named, per, outcomes, startedAt });
       return;

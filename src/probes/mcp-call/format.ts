@@ -1,9 +1,9 @@
 // How a person reads an mcp_call result's details (`mcpwatch probe`).
-import { restLine } from '../details-lines.js';
+import { protocolLine, restLine } from '../details-lines.js';
 import type { CallProbeDetails } from './details.js';
 
 export function format(d: CallProbeDetails): string[] | undefined {
   if (!('text' in d)) return undefined;
-  const { text, ...rest } = d;
-  return [`text:     ${text}`, ...restLine(rest)];
+  const { text, protocol, ...rest } = d;
+  return [...protocolLine(protocol), `text:     ${text}`, ...restLine(rest)];
 }

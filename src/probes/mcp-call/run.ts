@@ -1,27 +1,25 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { classifyMcpError } from '../mcp/failures.js';
 import { serverOutcomesOf } from '../mcp/responses.js';
-import { openSession, type McpSession } from '../mcp/session.js';
+import { speaking } from '../mcp/protocol.js';
+import { listToolsPage, openSession, type McpSession } from '../mcp/session.js';
 import { withSsoToken } from '../oauth/with-token.js';
 import { formatDuration } from '../../config/duration.js';
 import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ProbeFn, type ServerOutcomes } from '../types.js';
 import { NO_PREFIX, serverOf } from '../tool-servers.js';
 import type { CallProbeDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
-import {
-  asksAboutServer,
-  checkCallResult,
-  noResponseReason,
-  type CalledServer,
-  type CallResult,
-} from './verdict.js';
+import { asksAboutServer, checkCallResult, noResponseReason, type CalledServer, type CallResult } from './verdict.js';
 import { stripMcpErrorPrefix } from '../text.js';
 
 /** Time kept for the rest of the run (closing the session) when the server check gets what is left of it. */
 const MARGIN_MS = 1_000;
 
 /** initialize + tools/call through the gateway, result checked. */
-export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, ctx) => {
+export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = (spec, ctx) =>
+  speaking(ctx, () => callRun(spec, ctx));
+
+const callRun: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, ctx) => {
   const startedAt = performance.now();
   let session: McpSession | undefined;
   try {
@@ -36,7 +34,7 @@ export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, c
     const s = session;
     ctx.step(`tools/call ${spec.tool}`, { arguments: spec.arguments });
     const result = (await ctx.phases.run('call_tool', () =>
-      s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, undefined, opts)),
+      s.call((opts) => s.client.callTool({ name: spec.tool, arguments: spec.arguments }, opts)),
     )) as CallResult;
     const server: CalledServer = { name: serverOf(spec.tool, spec.servers) };
     if (asksAboutServer(spec.expect, result)) {
@@ -66,7 +64,7 @@ export const run: ProbeFn<McpCallProbeConfig, CallProbeDetails> = async (spec, c
     if (
       failure?.outcome === 'protocol_error' &&
       ctx.phases.last === 'call_tool' &&
-      err instanceof McpError &&
+      err instanceof ProtocolError &&
       failure.message.startsWith('JSON-RPC error')
     ) {
       throw new ProbeFailure('tool_error', `${spec.tool} failed: ${err.code} ${stripMcpErrorPrefix(err.message)}`, {
@@ -101,10 +99,13 @@ async function serverStatus(
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]);
   let outcomes: ServerOutcomes | undefined;
   try {
-    const res = await Promise.race([session.client.listTools({}, { signal, timeout: left }), session.failed]);
+    const res = await Promise.race([
+      listToolsPage(session.client, undefined, { signal, timeout: left }),
+      session.failed,
+    ]);
     outcomes = serverOutcomesOf(res._meta);
   } catch (err) {
-    outcomes = err instanceof McpError ? serverOutcomesOf(err.data) : undefined;
+    outcomes = err instanceof ProtocolError ? serverOutcomesOf(err.data) : undefined;
   }
   const status = outcomes?.[server]?.status;
   ctx.step(`← ${server}: ${typeof status === 'string' ? status : 'no word from the gateway'}`);

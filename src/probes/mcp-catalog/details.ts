@@ -1,5 +1,5 @@
 // What an mcp_catalog probe reports about its run (`details` of its result).
-import type { RejectionDetails, ServerOutcomes, ServerState } from '../types.js';
+import type { ProtocolFacts, RejectionDetails, ServerOutcomes, ServerState } from '../types.js';
 
 /**
  * What changed in the servers that are up, each against the last catalog that showed it up (a server down, or
@@ -30,6 +30,16 @@ export interface CatalogDetails {
   servers?: Record<string, ServerState>;
   /** `gatewayHealth: true`: what the gateway's own health endpoint says, per server; or why it could not be read. */
   gatewayHealth?: { servers: Record<string, GatewayServerHealth>; error?: string };
+  /** What the run spoke. */
+  protocol?: ProtocolFacts;
+  /** The modern era: what server/discover said of the server. */
+  discover?: {
+    server?: { name: string; version?: string };
+    supportedVersions: string[];
+    capabilities: Record<string, unknown>;
+  };
+  /** The modern era: how long the server says its tools/list may be cached, and by whom (its first page). */
+  listCache?: { ttlMs?: number; cacheScope?: string };
 }
 
 /** One server in LiteLLM's `GET /v1/mcp/server/health`, set against the catalog. */

@@ -1,8 +1,9 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { readGatewayHealth } from './gateway-health.js';
 import { classifyMcpError } from '../mcp/failures.js';
 import { serverOutcomesOf } from '../mcp/responses.js';
-import { listAllTools, openSession, type McpSession } from '../mcp/session.js';
+import { speaking, type DiscoverSummary } from '../mcp/protocol.js';
+import { listAllTools, openSession, type ListCacheHint, type McpSession } from '../mcp/session.js';
 import { withSsoToken } from '../oauth/with-token.js';
 import { ProbeFailure, type ProbeFn, type ServerOutcomes } from '../types.js';
 import { toolsPerServer } from '../tool-servers.js';
@@ -16,7 +17,10 @@ import { stripMcpErrorPrefix } from '../text.js';
  * initialize + tools/list through the gateway: expected tools present, counts per server, drift of each server up
  * against the last catalog that showed it up.
  */
-export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (spec, ctx) => {
+export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = (spec, ctx) =>
+  speaking(ctx, () => catalogRun(spec, ctx));
+
+const catalogRun: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (spec, ctx) => {
   const startedAt = performance.now();
   let session: McpSession | undefined;
   try {
@@ -31,7 +35,8 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
       });
     });
     const outcomes: ServerOutcomes = {};
-    const tools = await listAllTools(ctx, session, outcomes);
+    const cache: ListCacheHint[] = [];
+    const tools = await listAllTools(ctx, session, outcomes, cache);
     const names = tools.map((t) => t.name).sort();
 
     const snapshot = snapshotCatalog(tools);
@@ -63,6 +68,8 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
       toolNames: names,
       ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
       servers,
+      ...(session.discover && { discover: discoverOf(session.discover) }),
+      ...(cache[0] && { listCache: cache[0] }),
     };
     const verdict = checkCatalog(spec, { names, perServer, servers, diff });
     if (spec.gatewayHealth) {
@@ -77,8 +84,8 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
     // LiteLLM 1.109+: tools/list is a JSON-RPC error when every selected upstream failed; the
     // same finding as 1.77's empty list, so the same outcome.
     const failedServers =
-      err instanceof McpError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
-    if (err instanceof McpError && failedServers) throw noServerListed(spec, err, failedServers);
+      err instanceof ProtocolError && ctx.phases.last === 'list_tools' ? serverOutcomesOf(err.data) : undefined;
+    if (err instanceof ProtocolError && failedServers) throw noServerListed(spec, err, failedServers);
     throw classifyMcpError(err, ctx, session?.responses ?? [], ctx.phases.last) ?? err;
   } finally {
     await session?.close();
@@ -86,7 +93,7 @@ export const run: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
 };
 
 /** The failure when tools/list was an error that names every selected server as failed. */
-function noServerListed(spec: McpCatalogProbeConfig, err: McpError, failedServers: ServerOutcomes): ProbeFailure {
+function noServerListed(spec: McpCatalogProbeConfig, err: ProtocolError, failedServers: ServerOutcomes): ProbeFailure {
   const zero = Object.fromEntries([...spec.servers, ...Object.keys(failedServers)].map((server) => [server, 0]));
   const servers = serverStates(spec.servers, zero, failedServers);
   const said = stripMcpErrorPrefix(err.message);
@@ -109,4 +116,13 @@ function noServerListed(spec: McpCatalogProbeConfig, err: McpError, failedServer
       servers,
     },
   );
+}
+
+/** What server/discover said, as the catalog reports it. */
+function discoverOf(d: DiscoverSummary): NonNullable<CatalogDetails['discover']> {
+  return {
+    ...(d.server && { server: d.server }),
+    supportedVersions: d.supportedVersions,
+    capabilities: d.capabilities,
+  };
 }

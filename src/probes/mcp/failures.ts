@@ -1,11 +1,10 @@
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError } from '@modelcontextprotocol/client';
 import { formatDuration } from '../../config/duration.js';
 import { innermostMessage } from '../../util/errors.js';
 import type { Target } from '../../config/target.js';
 import { ProbeFailure, type Outcome, type Phase, type ProbeContext } from '../types.js';
 import { excerpt, statusText, stripMcpErrorPrefix } from '../text.js';
+import { eraFailure, eraNegotiationFailure, eraProtocolError, rpcErrorIn } from './protocol-failures.js';
 import { isSchemaError, shortMessage, type SeenResponse, type SentAuth } from './responses.js';
 
 /** What an HTTP-level rejection of an MCP request looked like. */
@@ -16,23 +15,40 @@ export interface HttpRejection {
   wwwAuthenticate?: string;
   /** How the rejected request carried a key (unknown when the response was not seen). */
   auth?: SentAuth;
+  /** The JSON-RPC method(s) of the refused request, when it was seen. */
+  rpc?: string;
+}
+
+/** The HTTP status of an error the SDK raised, if it carries one. */
+function statusOf(err: unknown): number | undefined {
+  if (err instanceof SseError) return err.code;
+  if (err instanceof SdkHttpError) return err.status;
+  // A refused version-negotiation probe (5xx) is an SdkError with the status in its data.
+  const s = err instanceof SdkError ? (err.data as { status?: unknown } | undefined)?.status : undefined;
+  return typeof s === 'number' ? s : undefined;
 }
 
 /** The status and body of an HTTP error the SDK raised, if it was one. */
 export function httpRejection(err: unknown, responses: readonly SeenResponse[]): HttpRejection | undefined {
-  if (!(err instanceof StreamableHTTPError || err instanceof SseError) || err.code === undefined || err.code < 100)
-    return undefined;
-  const body = err.message.replace(
-    /^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s,
-    '',
-  );
-  const last = [...responses].reverse().find((r) => r.status === err.code);
+  const status = statusOf(err);
+  if (status === undefined || status < 100) return undefined;
+  const last = [...responses].reverse().find((r) => r.status === status);
+  const text = err instanceof SdkError ? (err.data as { text?: unknown } | undefined)?.text : undefined;
+  const body =
+    last?.body ??
+    (typeof text === 'string'
+      ? text
+      : (err as Error).message.replace(
+          /^.*?(Error POSTing to endpoint|Failed to open SSE stream|Non-200 status code \(\d+\)|SSE error):?\s*/s,
+          '',
+        ));
   return {
-    status: err.code,
+    status,
     body,
     ...(last?.location && { location: last.location }),
     ...(last?.wwwAuthenticate && { wwwAuthenticate: last.wwwAuthenticate }),
     ...(last && { auth: last.auth }),
+    ...(last?.rpc && { rpc: last.rpc }),
   };
 }
 
@@ -227,9 +243,16 @@ export function classifyMcpError(
   responses: readonly SeenResponse[],
   phase: Phase | undefined,
 ): ProbeFailure | undefined {
+  err = unwrapSdkError(err);
   if (err instanceof ProbeFailure) return err;
   if (ctx.signal.aborted) return undefined; // the run's timeout: the generic classifier names the phase
+  const era = eraProtocolError(err, ctx.target) ?? eraNegotiationFailure(err, ctx.target, responses);
+  if (era) return era;
   const http = httpRejection(err, responses);
+  // A modern-only server refusing the 2025 handshake (400 -32022), a modern method refused (-32020)…
+  const inBody = http && http.status >= 400 ? rpcErrorIn(http.body) : undefined;
+  const eraHttp = inBody && eraFailure(ctx.target, inBody, http!.status, http!.rpc);
+  if (eraHttp) return eraHttp;
   if (http) {
     const d = describeHttpRejection(http, ctx);
     return new ProbeFailure(d.outcome, d.reason, {
@@ -248,15 +271,11 @@ export function classifyMcpError(
   }
   const name = ctx.target.name;
   const where = phase ? ` in ${phase}` : '';
-  if (err instanceof StreamableHTTPError && err.code === -1) {
-    const said = err.message.replace(/^Streamable HTTP error: /, '');
-    return new ProbeFailure('protocol_error', `${name} did not answer as an MCP server${where}: ${said}`);
-  }
-  if (err instanceof McpError) {
-    if (err.code === ErrorCode.RequestTimeout)
-      return new ProbeFailure('timeout', `timeout after ${formatDuration(ctx.timeoutMs)}${where}`);
-    if (err.code === ErrorCode.ConnectionClosed)
-      return new ProbeFailure('protocol_error', `${name} closed the MCP connection${where}`);
+  const counter = counterOffer(err, ctx);
+  if (counter) return counter;
+  const sdk = sdkFailure(err, ctx, where);
+  if (sdk) return sdk;
+  if (err instanceof ProtocolError) {
     const said = stripMcpErrorPrefix(err.message);
     return new ProbeFailure('protocol_error', `JSON-RPC error ${err.code} from ${name}${where}: ${said}`);
   }
@@ -264,6 +283,68 @@ export function classifyMcpError(
     return new ProbeFailure('protocol_error', `invalid MCP message from ${name}${where}: ${shortMessage(err, 160)}`);
   }
   return undefined;
+}
+
+/**
+ * What failed under a version negotiation the SDK gave up on (`ERA_NEGOTIATION_FAILED` with the network error, or
+ * ours, in `data.cause`): that error, which the classifiers know; anything else as it is.
+ */
+export function unwrapSdkError(err: unknown): unknown {
+  if (!(err instanceof SdkError) || err.code !== SdkErrorCode.EraNegotiationFailed) return err;
+  const data = err.data as { cause?: unknown; status?: unknown } | undefined;
+  return data?.status === undefined && data?.cause instanceof Error ? data.cause : err;
+}
+
+/** What the SDK's own errors (not the server's) mean: a timeout, a closed connection, an answer that is not MCP. */
+function sdkFailure(err: unknown, ctx: ProbeContext, where: string): ProbeFailure | undefined {
+  if (!(err instanceof SdkError)) return undefined;
+  const name = ctx.target.name;
+  const cause = (err as Error).cause;
+  const unusable =
+    err.code === SdkErrorCode.ClientHttpUnexpectedContent ||
+    (cause instanceof SdkError && cause.code === SdkErrorCode.ClientHttpUnexpectedContent);
+  if (unusable) {
+    const said = cause instanceof SdkError ? cause.message : err.message;
+    return new ProbeFailure('protocol_error', `${name} did not answer as an MCP server${where}: ${said}`);
+  }
+  switch (err.code) {
+    case SdkErrorCode.RequestTimeout:
+      return new ProbeFailure('timeout', `timeout after ${formatDuration(ctx.timeoutMs)}${where}`);
+    case SdkErrorCode.ConnectionClosed:
+      return new ProbeFailure('protocol_error', `${name} closed the MCP connection${where}`);
+    case SdkErrorCode.InvalidResult:
+      return new ProbeFailure('protocol_error', `invalid MCP message from ${name}${where}: ${invalidResult(err)}`);
+    default:
+      return undefined;
+  }
+}
+
+/** An exact legacy version (protocol: 2025-06-18) the server did not agree to: the SDK refuses its counter-offer. */
+function counterOffer(err: unknown, ctx: ProbeContext): ProbeFailure | undefined {
+  const offered =
+    err instanceof Error ? /^Server's protocol version is not supported: (.+)$/.exec(err.message)?.[1] : '';
+  if (!offered) return undefined;
+  return new ProbeFailure(
+    'protocol_error',
+    `${ctx.target.name} answered initialize with protocol ${offered}, not ${ctx.target.protocol} ` +
+      `(protocol: ${ctx.target.protocol}): set protocol to a version it speaks (${offered}), or auto`,
+  );
+}
+
+/** A result the SDK's schema refused: its first issue, as `shortMessage` words a schema error. */
+function invalidResult(err: SdkError): string {
+  const issues = /^Invalid result for [^:]+: (\[[\s\S]*\])$/.exec(err.message)?.[1];
+  try {
+    const parsed = issues ? (JSON.parse(issues) as Array<{ path?: PropertyKey[]; message?: string }>) : undefined;
+    const first = parsed?.[0];
+    if (first) {
+      const where = first.path?.length ? first.path.map(String).join('.') : 'message';
+      return `not a valid MCP message (${where}: ${first.message ?? 'invalid'})`;
+    }
+  } catch {
+    // not the schema's words: as it is
+  }
+  return shortMessage(err, 200);
 }
 
 /** The path of a redirect target, relative to the target's base URL when it is on the same origin. */

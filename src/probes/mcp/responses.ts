@@ -9,6 +9,10 @@ export interface SeenResponse {
   wwwAuthenticate?: string;
   /** How the request carried a key. */
   auth: SentAuth;
+  /** The JSON-RPC method(s) a POST carried (`server/discover`, `initialize`, …). */
+  rpc?: string;
+  /** The start of an error answer's body. */
+  body?: string;
 }
 
 /** How a request carried credentials, for hints in reasons (never the credential itself). */

@@ -1,4 +1,4 @@
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../../config/duration.js';
 import { maskHeaders } from '../../util/redact.js';
@@ -18,6 +18,9 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
  */
 export const RESUME_ATTEMPTS = 3;
 const MAX_RESUMES = 10;
+/** How much of an error answer's body is kept for the reasons. */
+const MAX_KEPT_BODY = 2_000;
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /** Where the requests of a session that is ended after the run's signal fired go: their own deadline and connection. */
 export interface AfterAbort {
@@ -118,9 +121,11 @@ export class SessionFetch {
         redirect: 'manual',
       } as Parameters<typeof undiciFetch>[1],
     );
-    this.record(method, url, sent, res);
+    const seen = this.record(method, url, sent, res, describeRequest(method, init?.body, this.legacySse));
     const type = res.headers.get('content-type');
     this.ctx.step(`${this.label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${suffix}`);
+    // An error's body is kept (the SDK does not always pass it on: a refused server/discover in pin mode).
+    if (!res.ok && res.body && resumeAfter === undefined) return this.readError(res, seen);
     if (resumeAfter !== undefined && !res.ok && !this.closing) {
       // The SDK takes a 405 on GET as "no stream offered" and would wait for the answer until the timeout.
       this.fail(
@@ -155,13 +160,27 @@ export class SessionFetch {
     return init?.signal ? AbortSignal.any([init.signal, this.ctx.signal]) : this.ctx.signal;
   }
 
-  private record(method: string, url: string, sent: Record<string, string>, res: UResponse): void {
+  private record(method: string, url: string, sent: Record<string, string>, res: UResponse, rpc: string): SeenResponse {
     const seen: SeenResponse = { method, url, status: res.status, auth: sentAuth(sent, this.ctx.target.apiKeyHeader) };
     const location = res.headers.get('location');
     const www = res.headers.get('www-authenticate');
     if (location) seen.location = location;
     if (www) seen.wwwAuthenticate = www;
+    if (rpc && method === 'POST') seen.rpc = rpc;
     this.responses.push(seen);
+    return seen;
+  }
+
+  /** An error answer read whole (within the byte limit), its start kept in `seen.body`, and passed on. */
+  private async readError(res: UResponse, seen: SeenResponse): Promise<Response> {
+    const body = res.body as ReadableStream<Uint8Array>;
+    const text = await new Response(watchBody(body, this.limit, 'plain', {}, (why) => this.bodyFault(why))).text();
+    if (text.trim()) seen.body = text.slice(0, MAX_KEPT_BODY);
+    return new Response(NULL_BODY_STATUSES.has(res.status) ? null : text, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers as unknown as Headers,
+    });
   }
 
   /** The response with its body watched: the byte limit, and where an SSE stream may end (see BodyMode). */

@@ -1,14 +1,27 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type RequestOptions, type Tool } from '@modelcontextprotocol/client';
 import { formatDuration } from '../../config/duration.js';
 import { isGatewayKeyHeader } from '../../util/credentials.js';
 import { VERSION } from '../../version.js';
 import { bearer, ssoHeaders, USER_AGENT } from '../net/requests.js';
-import { ProbeFailure, ProbeTimeoutError, type ProbeContext, type ServerOutcomes } from '../types.js';
-import { classifyMcpError } from './failures.js';
+import {
+  ProbeFailure,
+  ProbeTimeoutError,
+  type ProbeContext,
+  type ProtocolFacts,
+  type ServerOutcomes,
+} from '../types.js';
+import { classifyMcpError, unwrapSdkError } from './failures.js';
 import { serverOutcomesOf, type SeenResponse } from './responses.js';
 import { SessionFetch } from './session-fetch.js';
+import { erasOf, planEra, type EraPlan } from './eras.js';
+import {
+  checkExactVersion,
+  describeProtocol,
+  notePlan,
+  spokenProtocol,
+  summarizeDiscover,
+  type DiscoverSummary,
+} from './protocol.js';
 import { createTransport, endSession, sessionUrl, transportFacts } from './transport.js';
 
 export { DEFAULT_MAX_RESPONSE_BYTES } from './session-fetch.js';
@@ -40,6 +53,10 @@ export interface McpSession {
    */
   failed: Promise<never>;
   responses: SeenResponse[];
+  /** What the session speaks. */
+  protocol: ProtocolFacts;
+  /** What server/discover said (the modern era). */
+  discover?: DiscoverSummary;
   /** Runs an SDK call bounded by the run's signal and timeout, failing fast on out-of-band errors. */
   call<T>(fn: (opts: RequestOptions) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -77,20 +94,55 @@ export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<str
 /**
  * Opens an MCP session through the gateway with the SDK's client: undici as its fetch (the run's
  * dispatcher and signal, so the run's timeout and TLS options apply), a byte limit on every
- * response, redirects reported rather than followed, and `initialize` timed as its own phase.
- * The caller must close() it, also after a failure.
+ * response, redirects reported rather than followed, and the handshake (`server/discover` or
+ * `initialize`, by the target's `protocol`) timed as the `initialize` phase. The caller must close() it, also after a
+ * failure. A target that spoke the legacy protocol before (protocol: auto) and now refuses it is negotiated again at
+ * once.
  */
 export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise<McpSession> {
+  const plan = planEra(ctx);
+  try {
+    return await connect(ctx, spec, plan);
+  } catch (err) {
+    const changed = mayMeanChanged(err);
+    if (ctx.target.protocol === 'auto' && changed) erasOf(ctx).forget(ctx.target);
+    if (!plan.remembered || !changed || ctx.signal.aborted) throw err;
+    const was = plan.remembered;
+    ctx.step(
+      `${spec.label ? `[${spec.label}] ` : ''}${ctx.target.name} spoke ${was.era} ${was.version} before and now ` +
+        `refused it (${(err as Error).message}): negotiating the protocol again`,
+    );
+    return connect(ctx, spec, planEra(ctx, true));
+  }
+}
+
+/** A failure to connect that may mean the gateway changed (its protocol), not that it refused the credentials. */
+function mayMeanChanged(err: unknown): boolean {
+  if (!(err instanceof ProbeFailure)) return false;
+  if (err.outcome === 'protocol_error' || err.outcome === 'connect_error') return true;
+  const status = (err.details as { status?: unknown } | undefined)?.status;
+  return err.outcome === 'http_error' && typeof status === 'number' && [400, 404, 405, 406, 415].includes(status);
+}
+
+async function connect(ctx: ProbeContext, spec: SessionSpec, plan: EraPlan): Promise<McpSession> {
   const url = sessionUrl(ctx.target, spec.query);
   const traffic = new SessionFetch(ctx, spec);
   const transport = createTransport(ctx.target, url, sessionHeaders(ctx, spec), traffic.fetch);
-  const client = new Client({ name: 'mcpwatch', version: VERSION }, { capabilities: {} });
+  const client = new Client(
+    { name: 'mcpwatch', version: VERSION },
+    {
+      capabilities: {},
+      versionNegotiation: { mode: plan.mode, probe: { timeoutMs: ctx.timeoutMs, maxRetries: 0 } },
+      ...(plan.exactLegacy && { supportedProtocolVersions: [plan.exactLegacy] }),
+    },
+  );
   client.onerror = (err: Error) => traffic.onClientError(err);
   let closed: Promise<void> | undefined;
   const session: McpSession = {
     client,
     failed: traffic.failed,
     responses: traffic.responses,
+    protocol: { era: 'legacy', version: '', via: 'initialize' },
     call: (fn) =>
       Promise.race([
         fn({ signal: ctx.signal, timeout: ctx.timeoutMs, maxTotalTimeout: ctx.timeoutMs }),
@@ -100,9 +152,16 @@ export async function openSession(ctx: ProbeContext, spec: SessionSpec): Promise
   };
   try {
     await ctx.phases.run('initialize', () => session.call((opts) => client.connect(transport, opts)));
+    session.protocol = spokenProtocol(ctx, client, plan);
+    const discover = client.getDiscoverResult();
+    if (discover) session.discover = summarizeDiscover(discover, client);
     const info = client.getServerVersion();
     const server = [info?.name, info?.version].filter(Boolean).join(' ') || 'server';
-    ctx.step(`${traffic.label}initialized: ${server} (${transportFacts(transport).join(', ')})`);
+    const done = session.protocol.era === 'modern' ? 'connected' : 'initialized';
+    ctx.step(`${traffic.label}${done}: ${server} (${transportFacts(transport, session.protocol.version).join(', ')})`);
+    ctx.step(`${traffic.label}${describeProtocol(session.protocol, session.discover)}`);
+    checkExactVersion(ctx, plan, session.protocol);
+    notePlan(ctx, session.protocol);
   } catch (err) {
     await session.close();
     throw initializeFailure(err, ctx, url, traffic.responses);
@@ -121,20 +180,27 @@ function initializeFailure(err: unknown, ctx: ProbeContext, url: string, respons
         '(LiteLLM 1.77 serves only streamable HTTP there: use transport: streamable-http)',
     );
   }
-  return classifyMcpError(err, ctx, responses, 'initialize') ?? err;
+  return classifyMcpError(err, ctx, responses, 'initialize') ?? unwrapSdkError(err);
 }
 
 /**
  * tools/list, following nextCursor; guards against a server that pages forever. `outcomes`
  * collects what the gateway says per upstream server, when it says it.
  */
-export async function listAllTools(ctx: ProbeContext, session: McpSession, outcomes?: ServerOutcomes): Promise<Tool[]> {
+export async function listAllTools(
+  ctx: ProbeContext,
+  session: McpSession,
+  outcomes?: ServerOutcomes,
+  cache?: ListCacheHint[],
+): Promise<Tool[]> {
   return ctx.phases.run('list_tools', async () => {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {
-      const res = await session.call((opts) => session.client.listTools(cursor ? { cursor } : {}, opts));
+      const res = await session.call((opts) => listToolsPage(session.client, cursor, opts));
       tools.push(...res.tools);
+      const hint = cacheHintOf(res);
+      if (hint && cache) cache.push(hint);
       const perServer = serverOutcomesOf(res._meta);
       if (perServer && outcomes) Object.assign(outcomes, perServer);
       ctx.step(
@@ -146,4 +212,31 @@ export async function listAllTools(ctx: ProbeContext, session: McpSession, outco
     }
     throw new ProbeFailure('protocol_error', `tools/list from ${ctx.target.name} did not end after 100 pages`);
   });
+}
+
+/** What a modern list result says about caching it (`ttlMs`, `cacheScope`). */
+export interface ListCacheHint {
+  ttlMs?: number;
+  cacheScope?: string;
+}
+
+function cacheHintOf(res: object): ListCacheHint | undefined {
+  const { ttlMs, cacheScope } = res as { ttlMs?: unknown; cacheScope?: unknown };
+  const hint: ListCacheHint = {
+    ...(typeof ttlMs === 'number' && { ttlMs }),
+    ...(typeof cacheScope === 'string' && { cacheScope }),
+  };
+  return Object.keys(hint).length > 0 ? hint : undefined;
+}
+
+/**
+ * One page of tools/list as the server sends it: a raw request, so the client neither follows the pages itself nor
+ * answers from its cache (a list it holds within the server's ttlMs would make no request at all).
+ */
+export function listToolsPage(
+  client: Client,
+  cursor: string | undefined,
+  opts: RequestOptions,
+): ReturnType<Client['listTools']> {
+  return client.request({ method: 'tools/list', params: cursor ? { cursor } : {} }, opts);
 }

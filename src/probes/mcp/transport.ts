@@ -1,7 +1,10 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Client,
+  type FetchLike,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type { Target } from '../../config/target.js';
 import { settleWithin } from '../../util/deadline.js';
 import { runDispatcher } from '../net/connections.js';
@@ -57,11 +60,11 @@ export function createTransport(
   });
 }
 
-/** What an initialized transport tells of the session, for the step log. */
-export function transportFacts(transport: Transport): string[] {
+/** What an initialized transport tells of the session, for the step log (`version`: the negotiated one). */
+export function transportFacts(transport: Transport, version?: string): string[] {
   if (!(transport instanceof StreamableHTTPClientTransport)) return ['legacy SSE'];
   return [
-    `protocol ${transport.protocolVersion ?? '?'}`,
+    `protocol ${version ?? transport.protocolVersion ?? '?'}`,
     transport.sessionId ? 'stateful (mcp-session-id)' : 'stateless (no mcp-session-id)',
   ];
 }

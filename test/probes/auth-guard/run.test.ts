@@ -1,4 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { processEras } from '../../../src/probes/mcp/eras.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/probes/auth-guard/run.js';
 import type { AuthCheck } from '../../../src/probes/auth-guard/schema.js';
 import { GUARD_KEY_PREFIX, guardMarkerIn } from '../../../src/probes/guard-marks.js';
@@ -13,6 +14,12 @@ const KEY = 'sk-guard-run-0123456789abcdef';
 /** The guard with its defaults: every check, then the real key. */
 const GUARD = '{ name: g, type: auth_guard, target: gw }';
 const runOnce = probeHarness('auth_guard', run, KEY);
+
+/** What a run against the SDK 1.x fake speaks: the 2025 handshake after its refused server/discover. */
+const LEGACY = { era: 'legacy', version: '2025-11-25', via: 'initialize' };
+
+// Each test negotiates afresh (the agent's memory of a target's era is the process's).
+beforeEach(() => processEras.clear());
 
 describe('auth_guard run against the SDK MCP server', () => {
   const fakes: FakeMcpGateway[] = [];
@@ -45,9 +52,11 @@ describe('auth_guard run against the SDK MCP server', () => {
         wrong_key: rejected,
         valid_key: { accepted: true, reason: 'the real key opened a session' },
       },
+      protocol: LEGACY,
     });
-    // What each request carried: nothing, the key without its scheme, a made-up key; then the real key.
-    const inits = fake.requests.filter((r) => r.rpc === 'initialize');
+    // What each request carried: nothing, the key without its scheme, a made-up key; then the real key. Each
+    // session's first request (protocol: auto, no era known yet) is server/discover.
+    const inits = fake.requests.filter((r) => r.rpc === 'server/discover');
     expect(inits.map((r) => r.headers.authorization)).toEqual([
       undefined,
       KEY,
@@ -113,10 +122,9 @@ describe('auth_guard run against the SDK MCP server', () => {
     expect(out).toMatchObject({ outcome: 'ok', reason: 'all 2 rejected (wrong_key 401, no_key 401)' });
     expect(out.details).not.toHaveProperty('authChecks.valid_key');
     expect(events).toEqual(['begin wrong_key', 'end wrong_key', 'begin no_key', 'end no_key']);
-    expect(fake.requests.filter((r) => r.rpc === 'initialize').map((r) => guardMarkerIn(r.url))).toEqual([
-      'wrong_key',
-      'no_key',
-    ]);
+    // protocol: auto, nothing remembered yet: each check's first request is server/discover, refused as initialize was.
+    const firsts = fake.requests.filter((r) => r.rpc === 'initialize' || r.rpc === 'server/discover');
+    expect(firsts.map((r) => guardMarkerIn(r.url))).toEqual(['wrong_key', 'no_key']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { processEras } from '../../../src/probes/mcp/eras.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +21,12 @@ const harness = probeHarness('client_config', run, OWN_KEY);
 /** The probe on entry `server` of `file` (`more`: more of its YAML), run once in the scheduler's context. */
 const runOnce = (url: string, file: string, server: string, more = '') =>
   harness(url, `{ name: cc, type: client_config, target: gw, file: "${file}", server: ${server}${more} }`);
+
+/** What a run against the SDK 1.x fake speaks: the 2025 handshake after its refused server/discover. */
+const LEGACY = { era: 'legacy', version: '2025-11-25', via: 'initialize' };
+
+// Each test negotiates afresh (the agent's memory of a target's era is the process's).
+beforeEach(() => processEras.clear());
 
 describe('client_config run against the SDK MCP server', () => {
   let fake: FakeMcpGateway;
@@ -64,6 +71,7 @@ describe('client_config run against the SDK MCP server', () => {
         line: 3,
         findings: [],
         live: { outcome: 'ok', reason: '3 tools (mcp_fs: 2, mcp_db: 1)', toolsPerServer: { mcp_fs: 2, mcp_db: 1 } },
+        protocol: LEGACY,
       },
     });
     const init = fake.requests.find((r) => r.rpc === 'initialize')!;
@@ -220,6 +228,7 @@ describe("client_config run: a server the entry names that listed nothing, told 
           },
         ],
         live: { outcome: 'ok', reason: '2 tools (mcp_fs: 2, mcp_down: 0)', toolsPerServer: { mcp_fs: 2, mcp_down: 0 } },
+        protocol: LEGACY,
       },
     });
     // The list was read with mcpwatch's own key, the entry's request sent with the client's.

@@ -1,3 +1,4 @@
+import { processEras } from '../../../src/probes/mcp/eras.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../../src/probes/mcp-call/run.js';
 import { FakeMcpGateway } from '../../support/fake-mcp.js';
@@ -11,6 +12,12 @@ const KEY = 'sk-call-run-0123456789abcdef';
 
 /** The config's one call probe, run once through its run() in the scheduler's context, ended when its time is up. */
 const runOnce = probeHarness('mcp_call', run, KEY);
+
+/** What a run against the SDK 1.x fake speaks: the 2025 handshake after its refused server/discover. */
+const LEGACY = { era: 'legacy', version: '2025-11-25', via: 'initialize' };
+
+// Each test negotiates afresh (the agent's memory of a target's era is the process's).
+beforeEach(() => processEras.clear());
 
 describe('mcp_call run against the SDK MCP server', () => {
   let fake: FakeMcpGateway;
@@ -61,7 +68,7 @@ describe('mcp_call run against the SDK MCP server', () => {
     expect(out).toEqual({
       outcome: 'ok',
       reason: 'mcp_fs-read returned hello probe',
-      details: { tool: 'mcp_fs-read', isError: false, textBytes: 11, text: 'hello probe' },
+      details: { tool: 'mcp_fs-read', isError: false, textBytes: 11, text: 'hello probe', protocol: LEGACY },
     });
     expect(calls).toEqual([{ who: 'probe' }]);
     expect(phases).toHaveProperty('initialize');
@@ -87,7 +94,7 @@ describe('mcp_call run against the SDK MCP server', () => {
     expect(failed.out).toEqual({
       outcome: 'tool_error',
       reason: 'mcp_fs-fail failed: permission denied',
-      details: { tool: 'mcp_fs-fail', isError: true, textBytes: 17, text: 'permission denied' },
+      details: { tool: 'mcp_fs-fail', isError: true, textBytes: 17, text: 'permission denied', protocol: LEGACY },
     });
     const wanted = await runOnce(
       fake.url,
@@ -108,7 +115,7 @@ describe('mcp_call run against the SDK MCP server', () => {
     const err = await failureOf(runOnce(fake.url, '{ name: c, type: mcp_call, target: gw, tool: mcp_fs-nope }'));
     expect(err.outcome).toBe('tool_error');
     expect(err.message).toBe('mcp_fs-nope failed: -32602 Tool mcp_fs-nope not found');
-    expect(err.details).toEqual({ jsonRpcError: -32602 });
+    expect(err.details).toEqual({ jsonRpcError: -32602, protocol: LEGACY });
     expect(fake.sessionsClosed).toBe(fake.sessionsOpened);
   });
 

@@ -84,6 +84,33 @@ describe('mcp_catalog format', () => {
     ]);
   });
 
+  it('what was spoken: the protocol, what server/discover said and the cache hints of a modern catalog', () => {
+    const d: CatalogDetails = {
+      ...CHANGED_CATALOG,
+      expectedTools: {},
+      toolNames: undefined,
+      catalog: { ...CHANGED_CATALOG.catalog, changed: false },
+      protocol: {
+        era: 'modern',
+        version: '2026-07-28',
+        via: 'discover',
+        changedFrom: { era: 'legacy', version: '2025-11-25' },
+      },
+      discover: {
+        server: { name: 'gw', version: '2.4.0' },
+        supportedVersions: ['2026-07-28'],
+        capabilities: { tools: {} },
+      },
+      listCache: { ttlMs: 60000, cacheScope: 'public' },
+    };
+    expect(format(d)).toEqual([
+      'protocol: modern 2026-07-28 (via discover); CHANGED from legacy 2025-11-25',
+      'discover: gw 2.4.0, supports 2026-07-28; capabilities: tools',
+      'cache:    tools/list ttl 60000 ms, public (mcpwatch lists afresh)',
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+    ]);
+  });
+
   it("the gateway's refusal has no lines of its own", () => {
     expect(format({ status: 401, body: 'Unauthorized', wwwAuthenticate: 'Bearer' })).toBeUndefined();
   });

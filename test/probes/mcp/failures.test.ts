@@ -2,9 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+} from '@modelcontextprotocol/client';
 import {
   classifyMcpError,
   describeHttpRejection,
@@ -238,13 +243,21 @@ describe('the table of HTTP rejections: each kind, and the one key hint', () => 
   });
 });
 
+/** The SDK's error for an HTTP error answer to a POST (its data carries the body). */
+const postError = (status: number, text: string): SdkHttpError =>
+  new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text}`, {
+    status,
+    statusText: '',
+    text,
+  });
+
 describe('httpRejection', () => {
   const seen = [
     { method: 'POST', url: 'u', status: 401, auth: 'no_scheme' as const, wwwAuthenticate: 'Bearer' },
     { method: 'POST', url: 'u', status: 307, auth: 'bearer' as const, location: '/mcp/' },
   ];
   it("the SDK's HTTP errors: the body without the SDK's words, and what the response with that status showed", () => {
-    expect(httpRejection(new StreamableHTTPError(401, 'Error POSTing to endpoint: {"detail":"x"}'), seen)).toEqual({
+    expect(httpRejection(postError(401, '{"detail":"x"}'), seen)).toEqual({
       status: 401,
       body: '{"detail":"x"}',
       wwwAuthenticate: 'Bearer',
@@ -256,13 +269,15 @@ describe('httpRejection', () => {
       location: '/mcp/',
       auth: 'bearer',
     });
-    expect(httpRejection(new StreamableHTTPError(502, 'Error POSTing to endpoint: Bad Gateway'), [])).toEqual({
+    expect(httpRejection(postError(502, 'Bad Gateway'), [])).toEqual({
       status: 502,
       body: 'Bad Gateway',
     });
   });
   it('anything else is not one', () => {
-    expect(httpRejection(new StreamableHTTPError(-1, 'Unexpected content type'), seen)).toBeUndefined();
+    expect(
+      httpRejection(new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, 'Unexpected content type'), seen),
+    ).toBeUndefined();
     expect(httpRejection(new Error('Error POSTing to endpoint (HTTP 401)'), seen)).toBeUndefined();
   });
 });
@@ -274,33 +289,28 @@ describe('classifyMcpError', () => {
     return { target: lanTarget(), signal: ac.signal, timeoutMs: 1_500 } as unknown as ProbeContext;
   };
   it.each<[string, unknown, string, string]>([
-    [
-      'an HTTP error',
-      new StreamableHTTPError(502, 'Error POSTing to endpoint: Bad Gateway'),
-      'http_error',
-      '502 Bad Gateway from litellm-lan: Bad Gateway',
-    ],
+    ['an HTTP error', postError(502, 'Bad Gateway'), 'http_error', '502 Bad Gateway from litellm-lan: Bad Gateway'],
     [
       'not an MCP answer',
-      new StreamableHTTPError(-1, 'Unexpected content type: text/html'),
+      new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, 'Unexpected content type: text/html'),
       'protocol_error',
       'litellm-lan did not answer as an MCP server in list_tools: Unexpected content type: text/html',
     ],
     [
       "the SDK's request timeout",
-      new McpError(ErrorCode.RequestTimeout, 'Request timed out'),
+      new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out'),
       'timeout',
       'timeout after 1.5s in list_tools',
     ],
     [
       'a closed connection',
-      new McpError(ErrorCode.ConnectionClosed, 'Connection closed'),
+      new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'),
       'protocol_error',
       'litellm-lan closed the MCP connection in list_tools',
     ],
     [
       'a JSON-RPC error',
-      new McpError(ErrorCode.InvalidParams, 'MCP error -32602: bad cursor'),
+      new ProtocolError(ProtocolErrorCode.InvalidParams, 'MCP error -32602: bad cursor'),
       'protocol_error',
       'JSON-RPC error -32602 from litellm-lan in list_tools: bad cursor',
     ],
@@ -324,7 +334,7 @@ describe('classifyMcpError', () => {
 
   it('an HTTP error keeps its status, body and (for a 401) the challenge as details', () => {
     const f = classifyMcpError(
-      new StreamableHTTPError(401, 'Error POSTing to endpoint: {"detail":"x"}'),
+      postError(401, '{"detail":"x"}'),
       ctx(),
       [{ method: 'POST', url: 'u', status: 401, auth: 'bearer', wwwAuthenticate: 'Bearer resource_metadata="m"' }],
       'initialize',
@@ -339,7 +349,9 @@ describe('classifyMcpError', () => {
   it("a ProbeFailure as it is; the run's abort and other errors are left to the generic classifier", () => {
     const failure = new ProbeFailure('protocol_error', 'x');
     expect(classifyMcpError(failure, ctx(true), [], undefined)).toBe(failure);
-    expect(classifyMcpError(new McpError(ErrorCode.RequestTimeout, 't'), ctx(true), [], 'initialize')).toBeUndefined();
+    expect(
+      classifyMcpError(new SdkError(SdkErrorCode.RequestTimeout, 't'), ctx(true), [], 'initialize'),
+    ).toBeUndefined();
     expect(
       classifyMcpError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), ctx(), [], undefined),
     ).toBeUndefined();

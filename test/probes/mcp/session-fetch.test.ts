@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
@@ -73,7 +73,8 @@ describe('SessionFetch: what it logs and records', () => {
     await traffic.fetch(url, { method: 'POST', headers: new Headers({ authorization: KEY }), body: INITIALIZE });
     expect(traffic.responses).toEqual([
       { method: 'GET', url, status: 302, location: '/elsewhere', auth: 'bearer' },
-      { method: 'POST', url, status: 401, wwwAuthenticate: 'Bearer', auth: 'no_scheme' },
+      // An error's body is kept, with the JSON-RPC method it answered.
+      { method: 'POST', url, status: 401, wwwAuthenticate: 'Bearer', auth: 'no_scheme', rpc: 'initialize', body: '{}' },
     ]);
     expect(run.steps.map((s) => s.msg)).toEqual([
       `[wrong_key] GET ${url}  (open server→client stream)`,
@@ -191,7 +192,12 @@ describe("SessionFetch: resuming a request's stream", () => {
 describe('SessionFetch: errors out of band, and the end of a session', () => {
   it('the SDK reports: an HTTP error shows its body; a message that is not JSON-RPC fails the session', async () => {
     const { traffic, run } = session({ label: 'x' });
-    traffic.onClientError(new StreamableHTTPError(401, 'Error POSTing to endpoint: {"detail":"no"}'));
+    traffic.onClientError(
+      new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, 'Error POSTing to endpoint: {"detail":"no"}', {
+        status: 401,
+        text: '{"detail":"no"}',
+      }),
+    );
     expect(await settled(traffic)).toBe('pending');
     let syntax: Error;
     try {

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterEach } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import { runDispatcher } from '../../../src/probes/net/connections.js';
+import { EraMemory } from '../../../src/probes/mcp/eras.js';
 import { createPhaseClock } from '../../../src/probes/net/phases.js';
 import { ProbeTimeoutError, type ProbeContext } from '../../../src/probes/types.js';
 import { Redactor } from '../../../src/util/redact.js';
@@ -19,6 +20,7 @@ export function testTarget(url: string, over: Partial<Target> = {}): Target {
     apiKeyHeader: 'authorization',
     mcpPath: '/mcp/',
     transport: 'streamable-http',
+    protocol: 'auto',
     headers: {},
     tls: { insecureSkipVerify: false },
     ...over,
@@ -59,6 +61,8 @@ export function testRun(target: Target, timeoutMs = 3_000): TestRun {
     request: () => Promise.reject(new Error('not used by MCP sessions')),
     redactor,
     memory: {},
+    // Each run negotiates afresh unless a test shares a memory between runs.
+    protocols: new EraMemory(),
     step: (msg: string, data?: Record<string, unknown>) => void steps.push({ msg, ...(data && { data }) }),
   } as ProbeContext;
   return {
