@@ -6,10 +6,13 @@
  *   runtime/                   the agent's lifecycle and its pure views
  *   metrics/, scheduler/       recorders; time
  *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
+ *   gateway-state/             the gateway itself: its containers' state (Docker), its version, files not yet loaded
  *   logs/                      log tailing
  *   config/                    the config file: its schema (joined from the probe types' own, through the
  *                              probe table), parse, load, shards, secrets, problems
  *   probes/                    the probe table, one folder per probe type, what types share (mcp/, net/, oauth/)
+ *   gateway-config/            LiteLLM's own config.yaml and its checks (check-gateway, the report); beside cli/'s
+ *                              other helpers, it asks the gateway through probes/net's request helpers
  *   clients/                   client config files and their checks (the client_config probe's and check-clients')
  *   config/ fields, target,    the config's building blocks, which the probe types' schemas use: they import
  *     duration                 nothing of the config above them, so the table never leads back to it
@@ -41,6 +44,7 @@ module.exports = {
     },
     layer('probes/', ['clients/', 'config/fields', 'config/target', 'config/duration', 'util/', 'version']),
     layer('logs/', ['config/', 'util/']),
+    layer('gateway-state/', ['logs/docker-source', 'logs/reconnect', 'probes/net/tls-options', 'config/', 'util/']),
     layer('correlate/', [
       'logs/',
       'probes/guard-marks',
@@ -54,6 +58,7 @@ module.exports = {
     layer('scheduler/', ['probes/', 'config/', 'util/']),
     layer('metrics/', [
       'correlate/',
+      'gateway-state/',
       'logs/',
       'probes/types',
       'probes/table',
@@ -62,7 +67,17 @@ module.exports = {
       'util/',
       'version',
     ]),
-    layer('runtime/', ['metrics/', 'scheduler/', 'correlate/', 'logs/', 'probes/', 'config/', 'util/', 'version']),
+    layer('runtime/', [
+      'metrics/',
+      'scheduler/',
+      'correlate/',
+      'gateway-state/',
+      'logs/',
+      'probes/',
+      'config/',
+      'util/',
+      'version',
+    ]),
     // The ports' types come from the runtime's views; the agent itself is never imported.
     layer('mcp-tools/', [
       'runtime/health-view',
@@ -88,12 +103,15 @@ module.exports = {
       'version',
     ]),
     layer('clients/', ['config/fields', 'config/target', 'config/duration', 'util/']),
+    // LiteLLM's own config.yaml: read, checked (pure), and set against the gateway's server list (--live).
+    layer('gateway-config/', ['config/target', 'probes/net/requests', 'probes/net/tls-options', 'util/']),
     layer('cli/', [
       'main',
       // status: the types of the agent's /status and /health (type-only imports: nothing of the runtime loads)
       'runtime/status-view',
       'runtime/health-view',
       'clients/',
+      'gateway-config/',
       'scheduler/run',
       'scheduler/semaphore',
       'probes/oauth/token-source',
@@ -101,6 +119,8 @@ module.exports = {
       'correlate/guard',
       'correlate/window-matches',
       'logs/log-window',
+      'gateway-state/snapshot',
+      'gateway-state/gateway-view',
       'probes/types',
       'probes/table',
       'probes/details-lines',

@@ -23,8 +23,16 @@ Usage:
                                             settings.json, mcpServers JSON, Open WebUI env files) against the
                                             gateways of the config: FILE:LINE: severity: SERVER: [code] message;
                                             --live also sends each entry's own initialize + tools/list
-  mcpwatch report [--config FILE] [--clients PATH...] [--out DIR] [--since DURATION] [--json]
-                                            run every probe once, check (and try) the client files, read
+  mcpwatch check-gateway [--config FILE] [--live] [--json] LITELLM_CONFIG [--env-file FILE]...
+                                            check LiteLLM's own config.yaml as LiteLLM reads it, with the env
+                                            files it runs with: its mcp_servers, references nothing sets,
+                                            secrets written in clear, the stdio gate of recent releases;
+                                            --live also compares its servers with the gateway's (the config's
+                                            target); FILE:LINE: severity: SERVER: [code] message
+  mcpwatch report [--config FILE] [--clients PATH...] [--gateway-config FILE [--env-file FILE]...]
+                 [--out DIR] [--since DURATION] [--json]
+                                            run every probe once, check (and try) the client files and
+                                            LiteLLM's config.yaml (as check-gateway --live), read
                                             each configured container's log of the last DURATION (default
                                             1h), and write mcpwatch-report-<UTC time>.md and .json to DIR
                                             (default ./reports); --json prints the JSON report too
@@ -39,8 +47,9 @@ The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
 
 Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0 valid, 1 invalid;
 probe 0 success, 1 probe failed, 2 usage or config error; check-clients 0 no error-level finding,
-1 at least one, 2 usage or config error or a file that cannot be read or parsed; report 0 all green,
-1 something failed (a probe, a client entry, a live try, a log that could not be read), 2 usage or
+1 at least one, 2 usage or config error or a file that cannot be read or parsed; check-gateway the same
+(1 also when --live cannot read the gateway's servers); report 0 all green, 1 something failed (a probe,
+a client entry, a live try, a gateway config finding, a log that could not be read), 2 usage or
 config error (nothing is written); status 0 all is well, 1 something fails, 2 the agent cannot be
 reached (or is not mcpwatch).
 `;
@@ -52,6 +61,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   live: { type: 'boolean' },
   clients: { type: 'string', multiple: true },
+  'gateway-config': { type: 'string' },
+  'env-file': { type: 'string', multiple: true },
   out: { type: 'string' },
   since: { type: 'string' },
   shard: { type: 'string' },
@@ -95,6 +106,12 @@ function refuseOtherCommandsFlags(command: string, values: Values): void {
     const only = (['clients', 'out', 'since'] as const).find((k) => values[k] !== undefined);
     if (only) throw new UsageError(`--${only} is for the report command`);
   }
+  if (command !== 'report' && values['gateway-config'] !== undefined)
+    throw new UsageError('--gateway-config is for the report command (check-gateway takes the file itself)');
+  if (command !== 'report' && command !== 'check-gateway' && values['env-file'] !== undefined)
+    throw new UsageError('--env-file is for the check-gateway and report commands');
+  if (command === 'report' && values['env-file'] !== undefined && values['gateway-config'] === undefined)
+    throw new UsageError('--env-file goes with --gateway-config (the env files of the LiteLLM config it checks)');
   if (command !== 'status' && values.url !== undefined) throw new UsageError('--url is for the status command');
   if (command === 'status' && values.shard !== undefined)
     throw new UsageError('--shard is for the run command (status shows the shard of the agent it asks)');
@@ -114,7 +131,8 @@ async function dispatch(
   switch (command) {
     case 'run': {
       if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-      if (values.json) throw new UsageError('--json is for the probe, check-clients, report and status commands');
+      if (values.json)
+        throw new UsageError('--json is for the probe, check-clients, check-gateway, report and status commands');
       const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
       const { runAgentProcess } = await import('../main.js');
       return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
@@ -134,15 +152,29 @@ async function dispatch(
       const { checkClients } = await import('./check-clients.js');
       return await checkClients(configPath, env, rest, { json: values.json ?? false, live: values.live ?? false });
     }
+    case 'check-gateway': {
+      if (rest.length !== 1)
+        throw new UsageError("check-gateway needs exactly one LITELLM_CONFIG (LiteLLM's config.yaml)");
+      const { checkGateway } = await import('./check-gateway.js');
+      return await checkGateway(configPath, env, rest[0]!, {
+        json: values.json ?? false,
+        live: values.live ?? false,
+        envFiles: values['env-file'] ?? [],
+      });
+    }
     case 'report': {
       // `--clients a.toml b.json`: the paths after the first come as positionals.
       if (rest.length && !values.clients)
         throw new UsageError(`report takes no arguments (client files go after --clients), got: ${rest.join(' ')}`);
-      if (values.live) throw new UsageError('report always tries the client entries: --live is for check-clients');
+      if (values.live)
+        throw new UsageError('report always tries the client entries: --live is for check-clients and check-gateway');
       const since = values.since === undefined ? undefined : sinceFlag(values.since);
       const report = await import('./report.js');
       return await report.writeReport(configPath, env, {
         clients: [...(values.clients ?? []), ...rest],
+        ...(values['gateway-config'] !== undefined && {
+          gatewayConfig: { file: values['gateway-config'], envFiles: values['env-file'] ?? [] },
+        }),
         out: values.out ?? report.DEFAULT_REPORT_DIR,
         json: values.json ?? false,
         sinceMs: since ?? report.DEFAULT_REPORT_SINCE_MS,
@@ -150,7 +182,7 @@ async function dispatch(
     }
     case 'status': {
       if (rest.length) throw new UsageError(`status takes no arguments, got: ${rest.join(' ')}`);
-      if (values.live) throw new UsageError('--live is for check-clients');
+      if (values.live) throw new UsageError('--live is for check-clients and check-gateway');
       const status = await import('./status.js');
       const url = values.url === undefined ? undefined : status.parseStatusUrl(values.url);
       if (url && !(url instanceof URL)) throw new UsageError(`--url: ${url.error}`);

@@ -1,9 +1,11 @@
 import type { Finding } from '../clients/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { WindowSummary } from '../correlate/window-matches.js';
+import type { GatewayView } from '../gateway-state/gateway-view.js';
 import type { ProbeResult } from '../probes/table.js';
 import type { LiveResult } from './client-live.js';
 import { formatFinding, liveFailed } from './check-clients.js';
+import { formatGatewayFinding, formatGatewayLive, gatewayLiveFailed, type GatewayChecks } from './check-gateway.js';
 import { formatResult } from './format.js';
 import {
   causesSummary,
@@ -47,6 +49,14 @@ export interface Report {
     to: string;
     containers: ReportContainer[];
   } | null;
+  /** `--gateway-config`: LiteLLM's config.yaml checked (and compared with the gateway) as check-gateway --live does. */
+  gatewayConfig?: GatewayChecks;
+  /**
+   * The gateway itself at the time of the report: each followed container as Docker says it is (restarts are
+   * Docker's RestartCount), its watched files changed since it started, each target's version. Facts: they do
+   * not fail the report (the probes and the alerts do).
+   */
+  gatewayState?: GatewayView;
 }
 
 /** One container's log window in the report, or why it could not be read. */
@@ -58,14 +68,34 @@ export function headline(r: Pick<Report, 'status' | 'causes'>): string {
 }
 
 /** What failed, one line each: probes, client entries, live tries, files, logs. */
-export function failuresOf(r: CauseInput): string[] {
+export function failuresOf(r: CauseInput & Pick<Report, 'gatewayConfig'>): string[] {
   const out: string[] = [];
+  out.push(...gatewayFailures(r.gatewayConfig));
   for (const p of r.probes) if (!p.success) out.push(probeLine(p));
   for (const f of r.clients.findings) if (f.severity === 'error') out.push(formatFinding(f));
   for (const l of r.clients.live) if (liveFailed(l)) out.push(liveLine(l));
   for (const e of r.clients.errors) out.push(e);
   for (const c of r.logs?.containers ?? []) if (c.error) out.push(logLine(c));
   return out;
+}
+
+/** The gateway config's failures: a file not read, its error-level findings, a live read that failed. */
+export function gatewayFailures(g: GatewayChecks | undefined): string[] {
+  if (!g) return [];
+  if (g.error) return [g.error];
+  const out = g.findings.filter((f) => f.severity === 'error').map(formatGatewayFinding);
+  if (g.live && gatewayLiveFailed(g)) out.push(formatGatewayLive(g.file, g.live));
+  return out;
+}
+
+/** The gateway config's failures as causes: each on its own (a finding names its line, its server and its fix). */
+export function gatewayCauses(g: GatewayChecks | undefined): ReportCause[] {
+  return gatewayFailures(g).map((text) => ({
+    kind: 'failure',
+    label: `${g!.file}: ${text.startsWith(g!.file) ? (/\[(\w+)\]/.exec(text)?.[1] ?? 'live') : 'not checked'}`,
+    title: text,
+    results: [{ kind: 'file', text, failed: true }],
+  }));
 }
 
 /**
@@ -122,6 +152,8 @@ export function renderMarkdown(r: Report): string {
     ...targetsSection(r),
     ...probesSection(r),
     ...clientsSection(r),
+    ...gatewaySection(r),
+    ...gatewayStateSection(r),
     ...logsSection(r),
   ];
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
@@ -146,6 +178,15 @@ function summarySection(r: Report): string[] {
             ? `${r.clients.files.length} (${countFindings(r.clients.findings)})`
             : 'none given (--clients)',
         ],
+        ...(r.gatewayConfig
+          ? [
+              [
+                'Gateway config',
+                `${r.gatewayConfig.file} ` +
+                  `(${r.gatewayConfig.error ? 'not checked' : countFindings(r.gatewayConfig.findings)})`,
+              ],
+            ]
+          : []),
         [
           'Gateway logs',
           r.logs
@@ -240,6 +281,63 @@ function clientsSection(r: Report): string[] {
   return out;
 }
 
+/** LiteLLM's config.yaml: the findings, and what the gateway has (absent without --gateway-config). */
+function gatewaySection(r: Report): string[] {
+  const g = r.gatewayConfig;
+  if (!g) return [];
+  const env = g.envFiles.length ? ` with ${g.envFiles.map(code).join(', ')}` : '';
+  const out = ['## Gateway config', '', `File: ${code(g.file)}${env}`, ''];
+  if (g.error) return [...out, `**Not checked:** ${cell(g.error)}`, ''];
+  if (g.findings.length === 0) out.push('No findings.', '');
+  else {
+    const rows = g.findings.map((f) => [
+      `${f.file}:${f.line}`,
+      f.severity === 'error' ? '**error**' : 'warning',
+      f.server,
+      code(f.code),
+      f.message,
+      f.fix,
+    ]);
+    out.push(...table(['where', 'severity', 'server', 'code', 'finding', 'fix'], rows), '');
+  }
+  if (g.live) out.push(cell(formatGatewayLive(g.file, g.live)), '');
+  return out;
+}
+
+/** The gateway's containers (Docker's state, restarts, last exit, files not loaded) and each target's version. */
+function gatewayStateSection(r: Report): string[] {
+  const g = r.gatewayState;
+  if (!g || (g.containers.length === 0 && g.versions.length === 0)) return [];
+  const out = ['## Gateway containers and versions', ''];
+  if (g.containers.length) {
+    const rows = g.containers.map((c) => [
+      c.name,
+      c.target ?? '',
+      c.running ? 'running' : `**${c.status}**`,
+      c.health === 'unhealthy' ? '**unhealthy**' : c.health,
+      c.startedAt ? utc(c.startedAt) : '',
+      c.dockerRestartCount,
+      c.lastExit?.code ?? '',
+      c.oomKills ? '**yes**' : 'no',
+      c.imageVersion ?? c.image ?? '',
+    ]);
+    const head = ['container', 'target', 'state', 'health', 'started', 'restarts', 'last exit', 'OOM', 'image'];
+    out.push(...table(head, rows), '');
+    for (const c of g.containers) {
+      for (const f of c.pendingFiles)
+        out.push(`- **Restart pending** for ${code(c.name)}: ${code(f.path)} changed at ${utc(f.changedAt)}`);
+      for (const f of c.unreadableFiles) out.push(`- ${code(c.name)}: ${code(f.path)} not readable (${f.error})`);
+      if (c.error) out.push(`- ${code(c.name)}: ${cell(c.error)}`);
+    }
+    if (g.containers.some((c) => c.pendingFiles.length || c.unreadableFiles.length || c.error)) out.push('');
+  }
+  if (g.versions.length) {
+    const rows = g.versions.map((v) => [v.target, v.version ?? 'unknown', v.source ?? '', v.imageVersion ?? '']);
+    out.push(...table(['target', 'LiteLLM version', 'from', 'image says'], rows), '');
+  }
+  return out;
+}
+
 /** Each container's window: its matches counted by kind and origin, the newest listed. */
 function logsSection(r: Report): string[] {
   if (!r.logs) return ['## Gateway logs', '', 'No containers followed (`logs:` is not in the config).', ''];
@@ -277,7 +375,7 @@ function matchText(m: NonNullable<ReportContainer['matches']>[number]): string {
   return [head, ...more.map((l) => `    ${l}`)].join('\n');
 }
 
-function countFindings(findings: readonly Finding[]): string {
+function countFindings(findings: ReadonlyArray<{ severity: string }>): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;

@@ -5,6 +5,8 @@ import type { Config, Probe } from '../config/parse.js';
 import { EVIDENCE_AFTER_MS, evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { WindowMatches } from '../correlate/window-matches.js';
+import { gatewayView } from '../gateway-state/gateway-view.js';
+import { gatewaySnapshot } from '../gateway-state/snapshot.js';
 import { readLog } from '../logs/log-window.js';
 import { probeTypeOf, type ProbeResult } from '../probes/table.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
@@ -15,12 +17,23 @@ import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { whyUnreadable } from '../clients/read.js';
 import { clientChecks, type ClientChecks } from './check-clients.js';
+import { gatewayChecks, type GatewayChecks } from './check-gateway.js';
 import { loadCommandConfig, redactedLogging } from './prologue.js';
 import { causesOf } from './report-causes.js';
-import { causeLines, failuresOf, headline, renderMarkdown, type Report, type ReportProbe } from './report-render.js';
+import {
+  causeLines,
+  failuresOf,
+  gatewayCauses,
+  headline,
+  renderMarkdown,
+  type Report,
+  type ReportProbe,
+} from './report-render.js';
 
 export interface ReportOptions {
   clients: readonly string[];
+  /** `--gateway-config FILE [--env-file FILE]...`: LiteLLM's config.yaml, checked as check-gateway --live. */
+  gatewayConfig?: { file: string; envFiles: readonly string[] };
   out: string;
   json: boolean;
   /** How far back the gateway logs are read, ms before the report started. */
@@ -58,8 +71,25 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   const results = await runProbes(config, { redactor, logger, guards, tokens: new TokenSources() });
   if (results.length && opts.clients.length) await sleep(EVIDENCE_AFTER_MS);
   const clients = await clientChecks(config, env, opts.clients, true);
+  const gateway = opts.gatewayConfig
+    ? await gatewayChecks(opts.gatewayConfig.file, opts.gatewayConfig.envFiles, env, config)
+    : undefined;
   const logs = config.logs ? await readLogs(config, results, guards, redactor, started - opts.sinceMs, started) : null;
-  const report = assemble(config, { configPath, clientFiles: opts.clients, started, results, clients, logs }, redactor);
+  const gatewayState = gatewayView(await gatewaySnapshot(config));
+  const report = assemble(
+    config,
+    {
+      configPath,
+      clientFiles: opts.clients,
+      started,
+      results,
+      clients,
+      logs,
+      ...(gateway && { gateway }),
+      gatewayState,
+    },
+    redactor,
+  );
 
   let written: { md: string; json: string };
   try {
@@ -89,6 +119,14 @@ async function unusableOptions(opts: ReportOptions): Promise<string | undefined>
       (err: NodeJS.ErrnoException) => whyUnreadable(err),
     );
     if (why) return `--clients ${path}: ${why}`;
+  }
+  const gw = opts.gatewayConfig;
+  for (const [flag, path] of gw ? [['--gateway-config', gw.file], ...gw.envFiles.map((f) => ['--env-file', f])] : []) {
+    const why = await stat(path!).then(
+      (s) => (s.isFile() ? undefined : 'not a file'),
+      (err: NodeJS.ErrnoException) => whyUnreadable(err),
+    );
+    if (why) return `${flag} ${path}: ${why}`;
   }
   const dirProblem = await mkdir(opts.out, { recursive: true }).then(
     () => undefined,
@@ -132,6 +170,8 @@ interface Gathered {
   results: Ran[];
   clients: ClientChecks;
   logs: Report['logs'];
+  gateway?: GatewayChecks;
+  gatewayState?: Report['gatewayState'];
 }
 
 /** The report, its status and failures derived from what it holds, every value masked. */
@@ -157,9 +197,11 @@ function assemble(config: Config, g: Gathered, redactor: Redactor): Report {
       errors: g.clients.unreadable,
     },
     logs: g.logs,
+    ...(g.gateway && { gatewayConfig: g.gateway }),
+    ...(g.gatewayState && { gatewayState: g.gatewayState }),
   };
   const failures = failuresOf(partial);
-  const causes = causesOf(partial, aboutOf(g.results));
+  const causes = [...causesOf(partial, aboutOf(g.results)), ...gatewayCauses(g.gateway)];
   return redactor.maskDeep({ ...partial, status: failures.length ? 'failed' : 'green', failures, causes });
 }
 

@@ -68,6 +68,28 @@ export interface ContainerLine {
   lastMatchAgeSeconds: number | null;
 }
 
+/** A followed container's own state (Docker), and the watched files it has not loaded yet. */
+export interface GatewayContainerLine {
+  name: string;
+  target: string | null;
+  status: string;
+  running: boolean;
+  health: string;
+  restarts: number;
+  oomKills: number;
+  /** Since when it runs (seconds), null when it does not. */
+  upSeconds: number | null;
+  lastExit: { code: number | null; ageSeconds: number | null } | null;
+  pendingFiles: Array<{ path: string; ageSeconds: number }>;
+  error?: string;
+}
+
+/** The gateway itself: its containers and which version each target runs. */
+export interface GatewaySummary {
+  containers: GatewayContainerLine[];
+  versions: Array<{ target: string; version: string | null; source: string | null }>;
+}
+
 export interface HealthLine {
   check: string;
   status: string;
@@ -99,6 +121,8 @@ export interface StatusSummary {
   clients: ClientLine[];
   /** Null when the config follows no container (or this replica's shard does not tail logs). */
   logs: { docker: { up: boolean; endpoint: string; error?: string }; containers: ContainerLine[] } | null;
+  /** Null for an agent that does not say (no containers followed, no target versions). */
+  gateway: GatewaySummary | null;
 }
 
 /** Pure: the summary of an agent's /status and /health, ages counted to `now` (epoch ms). */
@@ -138,6 +162,7 @@ export function statusSummary(url: string, status: StatusDocument, health: Healt
     servers,
     clients,
     logs: logs ?? null,
+    gateway: status.gateway ? gatewaySummary(status.gateway, age) : null,
   };
   const failing = failingPhrases(summary);
   return { url, reachable: true, ok: failing.length === 0, failing, ...summary };
@@ -225,6 +250,34 @@ function containerLines(logs: NonNullable<StatusDocument['logs']>, age: (iso: st
   });
 }
 
+function gatewaySummary(g: NonNullable<StatusDocument['gateway']>, age: (iso: string) => number): GatewaySummary {
+  const containers = g.containers.map((c) => ({
+    name: c.name,
+    target: c.target,
+    status: c.status,
+    running: c.running,
+    health: c.health,
+    restarts: c.restarts,
+    oomKills: c.oomKills,
+    upSeconds: c.running && c.startedAt ? age(c.startedAt) : null,
+    lastExit: c.lastExit && { code: c.lastExit.code, ageSeconds: c.lastExit.at ? age(c.lastExit.at) : null },
+    pendingFiles: c.pendingFiles.map((f) => ({ path: f.path, ageSeconds: age(f.changedAt) })),
+    ...(c.error && { error: c.error }),
+  }));
+  return {
+    containers: failingFirst(containers, (c) => (gatewayTrouble(c) ? 0 : 1)),
+    versions: g.versions.map((v) => ({ target: v.target, version: v.version, source: v.source })),
+  };
+}
+
+/** What is wrong with a gateway container, if anything: not running, unhealthy, a restart pending. */
+function gatewayTrouble(c: GatewayContainerLine): string | undefined {
+  if (!c.running) return `${c.name} ${c.status === 'missing' ? 'not there' : c.status}`;
+  if (c.health === 'unhealthy') return `${c.name} unhealthy`;
+  if (c.pendingFiles.length) return `${c.name} restart pending (${c.pendingFiles.map((f) => f.path).join(', ')})`;
+  return undefined;
+}
+
 function severityRank(s: string): number {
   return s === 'error' ? 0 : 1;
 }
@@ -258,6 +311,8 @@ function failingPhrases(s: Omit<StatusSummary, 'url' | 'reachable' | 'ok' | 'fai
   const notFollowed = s.logs?.containers.filter((c) => !c.following) ?? [];
   if (notFollowed.length)
     out.push(`${plural(notFollowed.length, 'container')} not followed (${notFollowed.map((c) => c.name).join(', ')})`);
+  const gateway = (s.gateway?.containers ?? []).map(gatewayTrouble).filter((t) => t !== undefined);
+  if (gateway.length) out.push(`gateway container ${gateway.join(', ')}`);
   if (s.agent.health !== 'ok') {
     const checks = s.health.filter((h) => h.status !== 'ok').map((h) => h.check);
     out.push(`health ${s.agent.health}${checks.length ? ` (${checks.join(', ')})` : ''}`);
@@ -290,6 +345,7 @@ export function statusLines(s: StatusSummary): string[] {
     'Health',
     ...healthSection(s.health),
     ...(s.logs ? ['', ...logSection(s.logs)] : []),
+    ...(s.gateway ? ['', ...gatewaySection(s.gateway)] : []),
   ];
 }
 
@@ -388,6 +444,29 @@ function logSection(logs: NonNullable<StatusSummary['logs']>): string[] {
     return [c.following ? 'ok' : 'FAIL', c.name, c.state, plural(c.lines, 'line'), c.error ?? matches];
   });
   return [`Log tailing (${docker})`, ...(rows.length ? table(rows) : ['  (no containers)'])];
+}
+
+function gatewaySection(g: GatewaySummary): string[] {
+  const rows = g.containers.map((c) => {
+    const mark = !c.running || c.health === 'unhealthy' ? 'FAIL' : c.pendingFiles.length ? 'PEND' : 'ok';
+    const state = c.running && c.upSeconds !== null ? `${c.status} ${formatAge(c.upSeconds)}` : c.status;
+    const exit =
+      c.lastExit && c.lastExit.code !== null
+        ? `, last exit ${c.lastExit.code}` +
+          (c.lastExit.ageSeconds !== null ? ` ${formatAge(c.lastExit.ageSeconds)} ago` : '')
+        : '';
+    const ooms = c.oomKills ? `, ${plural(c.oomKills, 'OOM kill')}` : '';
+    return [mark, c.name, state, `health ${c.health}`, `${plural(c.restarts, 'restart')}${ooms}${exit}`];
+  });
+  const lines = table(rows);
+  const pending = (c: GatewayContainerLine): string[] => [
+    ...c.pendingFiles.map((f) => `${INDENT}restart pending: ${f.path} changed ${formatAge(f.ageSeconds)} ago`),
+    ...(c.error ? [`${INDENT}${c.error}`] : []),
+  ];
+  const versions = g.versions.map(
+    (v) => `  ${pad('', 5)}  ${v.target}: ${v.version ? `LiteLLM ${v.version} (${v.source})` : 'version unknown'}`,
+  );
+  return ['Gateway', ...g.containers.flatMap((c, i) => [lines[i]!, ...pending(c)]), ...versions];
 }
 
 /** Rows as aligned columns (the last one as it is), after a two-space indent; the first column is 5 wide. */

@@ -21,6 +21,17 @@ export const containerSchema = z.strictObject({
   extraRules: z.array(extraRuleSchema).default([]),
   /** Where to start on the very first attach, when no cursor is stored: the end (default) or the whole log. */
   from: z.enum(['end', 'beginning']).default('end'),
+  /**
+   * The target (a name under `targets`) this container serves: its image names the target's version when the
+   * gateway does not say it (docs/logs.md, "The container itself").
+   */
+  target: z.string().min(1).optional(),
+  /**
+   * Files the container loads at start (LiteLLM's config.yaml, env files), as mcpwatch sees them (mounted
+   * read-only): one changed after the container started is a restart pending. Only their modification time and a
+   * hash are read.
+   */
+  watchFiles: z.array(z.string().min(1)).default([]),
 });
 
 export const logsSchema = z.strictObject({

@@ -18,6 +18,34 @@ export interface DockerEvent {
   action: string;
   id: string;
   name: string;
+  /** The event's attributes as Docker gives them (e.g. `exitCode` of `die`); never a container's environment. */
+  attributes?: Readonly<Record<string, string>>;
+  /** When Docker says it happened (epoch ms; 0 when it does not say). */
+  at?: number;
+}
+
+/** What `GET /containers/{name}/json` says of a container's state and image (nothing of its config beyond that). */
+export interface ContainerInspect {
+  id: string;
+  name: string;
+  /** `running`, `exited`, `restarting`, `created`, `paused`, `dead`, ... */
+  status: string;
+  running: boolean;
+  restarting: boolean;
+  oomKilled: boolean;
+  exitCode: number;
+  /** Docker's RFC 3339 times; `0001-01-01T00:00:00Z` for never. */
+  startedAt: string;
+  finishedAt: string;
+  /** Docker's restart-policy restarts of this container (reset by a manual start). */
+  restartCount: number;
+  /** HEALTHCHECK status: `starting`, `healthy`, `unhealthy`; undefined without a healthcheck. */
+  health: string | undefined;
+  /** The image as the container was created from it (`Config.Image`), and the image's id. */
+  image: string;
+  imageId: string;
+  /** The container's labels (which include the image's own labels). */
+  labels: Readonly<Record<string, string>>;
 }
 
 export class DockerSource {
@@ -61,6 +89,34 @@ export class DockerSource {
       running: info.State.Running,
       tty: Boolean(info.Config.Tty),
       created: Date.parse(info.Created),
+    };
+  }
+
+  /** The container with exactly this name (GET /containers/{name}/json); undefined when there is none. */
+  async inspect(name: string): Promise<ContainerInspect | undefined> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(name).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+    const state = info.State;
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      status: state.Status,
+      running: state.Running,
+      restarting: state.Restarting,
+      oomKilled: state.OOMKilled,
+      exitCode: state.ExitCode,
+      startedAt: state.StartedAt,
+      finishedAt: state.FinishedAt,
+      restartCount: info.RestartCount,
+      health: state.Health?.Status || undefined,
+      image: info.Config.Image,
+      imageId: info.Image,
+      labels: info.Config.Labels ?? {},
     };
   }
 
@@ -120,12 +176,15 @@ export class DockerSource {
             Action?: string;
             status?: string;
             id?: string;
-            Actor?: { ID?: string; Attributes?: { name?: string } };
+            timeNano?: number;
+            Actor?: { ID?: string; Attributes?: Record<string, string> };
           };
           onEvent({
             action: e.Action ?? e.status ?? '',
             id: e.Actor?.ID ?? e.id ?? '',
             name: e.Actor?.Attributes?.name ?? '',
+            attributes: e.Actor?.Attributes ?? {},
+            at: typeof e.timeNano === 'number' ? Math.floor(e.timeNano / 1e6) : 0,
           });
         } catch {
           // not an event: ignore

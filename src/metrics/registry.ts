@@ -179,6 +179,9 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
       registers: [],
     }),
 
+    // The gateway itself: its containers (Docker), its version, its files not yet loaded
+    ...gatewayFamilies(registers),
+
     // Self
     buildInfo: new Gauge({
       name: 'mcpwatch_build_info',
@@ -237,4 +240,59 @@ function typeFamilies(own: <T extends SeriesGauge | SeriesCounter>(f: T) => T): 
     out[type] = ports as FamilyPorts<Record<string, never>>;
   }
   return out;
+}
+
+/** The gateway's own families: each followed container's state, which version each target runs, restarts pending. */
+function gatewayFamilies(registers: Registry[]) {
+  const container = ['container'] as const;
+  return {
+    containerRunning: new Gauge({
+      name: 'mcp_gateway_container_running',
+      help: 'Whether the followed container runs (1) or not (0: stopped, restarting, paused or not there).',
+      labelNames: container,
+      registers,
+    }),
+    containerRestarts: new Counter({
+      name: 'mcp_gateway_container_restarts_total',
+      help: "Restarts of the followed container: Docker's RestartCount at the first look, then each start after a run.",
+      labelNames: container,
+      registers,
+    }),
+    containerExitCode: new Gauge({
+      name: 'mcp_gateway_container_last_exit_code',
+      help: 'The exit code of the last exit of the followed container (137: killed, as by an OOM kill or docker kill).',
+      labelNames: container,
+      registers,
+    }),
+    containerOomKills: new Counter({
+      name: 'mcp_gateway_container_oom_kills_total',
+      help: 'Exits of the followed container that Docker reports as OOM kills.',
+      labelNames: container,
+      registers,
+    }),
+    containerHealth: new Gauge({
+      name: 'mcp_gateway_container_health',
+      help: "The followed container's HEALTHCHECK status: 1 for the current one of starting, healthy, unhealthy, none.",
+      labelNames: ['container', 'status'] as const,
+      registers,
+    }),
+    containerStarted: new Gauge({
+      name: 'mcp_gateway_container_started_timestamp_seconds',
+      help: 'When the followed container last started (Unix time).',
+      labelNames: container,
+      registers,
+    }),
+    restartPending: new Gauge({
+      name: 'mcp_gateway_restart_pending',
+      help: "1 when a watched file (the gateway's config, an env file) changed after the container started.",
+      labelNames: container,
+      registers,
+    }),
+    gatewayBuildInfo: new Gauge({
+      name: 'mcp_gateway_build_info',
+      help: 'Always 1: the version a target runs, and where it was read (readiness, openapi, image).',
+      labelNames: ['target', 'version', 'source'] as const,
+      registers,
+    }),
+  };
 }

@@ -3,13 +3,15 @@ import type { ConfigProblem } from '../config/problems.js';
 import { secretsOf } from '../config/secrets.js';
 import { forShard, type ShardedConfig } from '../config/shard.js';
 import { GuardCorrelator } from '../correlate/guard.js';
+import { GatewayWatch } from '../gateway-state/gateway-watch.js';
 import { LogService } from '../logs/log-service.js';
+import { GatewayRecorder } from '../metrics/gateway-recorder.js';
 import { LogRecorder } from '../metrics/log-recorder.js';
 import type { Metrics } from '../metrics/registry.js';
 import { SelfRecorder } from '../metrics/self-recorder.js';
+import { EraMemory } from '../probes/mcp/eras.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { EraMemory } from '../probes/mcp/eras.js';
 import { Semaphore } from '../scheduler/semaphore.js';
 import { RunTracker } from '../scheduler/tracker.js';
 import type { Logger } from '../util/logger.js';
@@ -53,10 +55,10 @@ export class AgentParts {
   private readonly guards = new GuardCorrelator();
   /** OAuth tokens of the targets with oauth2: one per target, kept across reloads that leave it alone. */
   private readonly tokens = new TokenSources();
-  /** The gateway's log about failed runs, while containers are followed. */
-  private readonly evidence: LogEvidence;
   /** The MCP era each target speaks (protocol: auto), negotiated once and remembered: one for the agent's life. */
   private readonly protocols = new EraMemory();
+  /** The gateway's log about failed runs, while containers are followed. */
+  private readonly evidence: LogEvidence;
 
   /** `followed`: the containers whose log is followed now (none without log tailing). */
   constructor(
@@ -97,9 +99,9 @@ export class AgentParts {
       onAnnotated: (result) => void records.store.amend(result),
       guard: this.guards,
       tokensFor: (target) => this.tokens.for(target),
+      protocols: this.protocols,
       onSkip: (probe) => records.skipped(probe),
       ...(carriedOver && { carriedOver }),
-      protocols: this.protocols,
       ...(stallGraceMs !== undefined && { stallGraceMs }),
     });
   }
@@ -126,6 +128,17 @@ export class AgentParts {
   logService(logs: NonNullable<Config['logs']>, stateDir: string): LogService {
     const { logger, redactor } = this.deps;
     return new LogService(logs, stateDir, this.logMatches, logger.child({ component: 'logs' }), redactor);
+  }
+
+  /**
+   * The gateway's own facts (containers, versions, files not yet loaded) for the running config; one for the
+   * agent's life, reloaded with the config. Versions are read by shard 0's replicas only.
+   */
+  gatewayWatch({ config, shard }: ShardedConfig): GatewayWatch {
+    const { logger, metrics } = this.deps;
+    return new GatewayWatch(config, new GatewayRecorder(metrics), logger.child({ component: 'gateway' }), {
+      readVersions: shard.index === 0,
+    });
   }
 
   /** The gauges read at scrape time. */

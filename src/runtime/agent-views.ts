@@ -1,6 +1,7 @@
 import type { Config } from '../config/parse.js';
 import type { ConfigProblem } from '../config/problems.js';
 import type { ShardedConfig } from '../config/shard.js';
+import type { GatewayWatch } from '../gateway-state/gateway-watch.js';
 import type { LogService } from '../logs/log-service.js';
 import { probeTypeOf } from '../probes/table.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -33,6 +34,8 @@ export interface AgentState {
   sharded: ShardedConfig;
   scheduler: Scheduler;
   logs: LogService | undefined;
+  /** The gateway watch (containers, versions); absent in views built without one. */
+  gateway?: GatewayWatch;
   stopping: boolean;
   parts: AgentParts;
   /** Event loop delay above which /health answers 503. */
@@ -75,6 +78,7 @@ export function agentStatus(s: AgentState, now = Date.now()): StatusDocument {
     record: (name) => records.store.peek(name),
     inFlight: (name) => tracker.has(name),
     ...(s.logs && { logs: { ...s.logs.status(), recentMatches: logMatches.recentMatches() } }),
+    ...(s.gateway && { gateway: s.gateway.status() }),
   });
 }
 

@@ -13,6 +13,7 @@ import { AgentParts, type NextGeneration, type PartsDeps } from './agent-parts.j
 import * as views from './agent-views.js';
 import type { HealthReport } from './health-view.js';
 import type { RecentMatch } from './log-matches.js';
+import type { GatewayWatch } from '../gateway-state/gateway-watch.js';
 import { LogTailing } from './log-tailing.js';
 import { logReloaded, logShardChange } from './reload-log.js';
 import type { ReloadResult } from './reload-plan.js';
@@ -45,6 +46,8 @@ export class Agent {
   private sharded: ShardedConfig;
   private scheduler: Scheduler;
   private readonly logs: LogTailing;
+  /** The gateway itself: its containers' state, its version, its files not yet loaded. */
+  private readonly gateway: GatewayWatch;
   /** When the running config was loaded. */
   private loadedAt = Date.now();
   /** The last reload, while it is one that failed (the running config is then the one loaded before). */
@@ -65,6 +68,7 @@ export class Agent {
     parts.adopt(this.sharded);
     this.scheduler = parts.scheduler(config);
     this.logs = new LogTailing((logs, dir) => parts.logService(logs, dir), config.logs, config.stateDir);
+    this.gateway = parts.gatewayWatch(this.sharded);
   }
 
   get redactor(): Redactor {
@@ -79,6 +83,7 @@ export class Agent {
     this.parts.eventLoop.start();
     this.scheduler.start();
     this.logs.start();
+    this.gateway.start();
   }
 
   /**
@@ -132,6 +137,7 @@ export class Agent {
     scheduler.start();
     // stateDir is read at start-up only (a change needs a restart): the running one stays.
     await this.logs.apply(plan.logs, next.logs, old.stateDir);
+    this.gateway.reload(next);
     this.loadedAt = Date.now();
     this.failedReload = undefined;
     this.parts.self.configLoaded(true);
@@ -196,7 +202,7 @@ export class Agent {
       await this.scheduler.stop();
       const { tracker, eventLoop } = this.parts;
       tracker.abortAll(new ProbeCancelledError('mcpwatch is shutting down'));
-      await Promise.all([tracker.drain(3_000), this.logs.stop()]);
+      await Promise.all([tracker.drain(3_000), this.logs.stop(), this.gateway.stop()]);
       eventLoop.stop();
     })();
     return this.stopping;
@@ -211,6 +217,7 @@ export class Agent {
       sharded: this.sharded,
       scheduler: this.scheduler,
       logs: this.logs.running,
+      gateway: this.gateway,
       stopping: this.stopping !== undefined,
       parts: this.parts,
       maxEventLoopDelayMs: this.deps.maxEventLoopDelayMs ?? 1_000,

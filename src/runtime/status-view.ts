@@ -1,6 +1,8 @@
 import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
+import type { GatewayStatus } from '../gateway-state/gateway-watch.js';
+import { gatewayView, type GatewayView } from '../gateway-state/gateway-view.js';
 import type { LogService } from '../logs/log-service.js';
 import { probeTypeOf, type DetailsByType, type ProbeType } from '../probes/table.js';
 import type { GatewayLog, OAuthFacts, Outcome, Phase, TlsFacts, TokenRequestFact, Trigger } from '../probes/types.js';
@@ -92,6 +94,7 @@ export interface StatusDocument {
   shard: ShardStatus;
   probes: ProbeStatus[];
   logs?: LogsStatus;
+  gateway?: GatewayView;
 }
 
 export interface StatusInput {
@@ -107,6 +110,7 @@ export interface StatusInput {
   record(probe: string): ProbeRecord | undefined;
   inFlight(probe: string): boolean;
   logs?: LogsStatus;
+  gateway?: GatewayStatus;
 }
 
 /** How many of the recent log matches /status lists. */
@@ -132,6 +136,10 @@ export function statusView(input: StatusInput): StatusDocument {
     ...(input.logs && {
       logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) },
     }),
+    ...(input.gateway &&
+      (input.gateway.containers.length > 0 || input.gateway.versions.length > 0) && {
+        gateway: gatewayView(input.gateway),
+      }),
   };
 }
 
@@ -202,6 +210,8 @@ export function catalogView(config: Config, record: (probe: string) => ProbeReco
   }
   return out;
 }
+
+export { gatewayView, type GatewayView };
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -88,17 +88,64 @@ describe('mcpwatch --shard I/N', () => {
   });
 });
 
+describe('mcpwatch check-gateway and report --gateway-config arguments', () => {
+  const err = stderrOfEachTest();
+
+  it.each([
+    [['check-gateway'], "check-gateway needs exactly one LITELLM_CONFIG (LiteLLM's config.yaml)"],
+    [['check-gateway', 'a.yaml', 'b.yaml'], "check-gateway needs exactly one LITELLM_CONFIG (LiteLLM's config.yaml)"],
+    [
+      ['check-gateway', 'a.yaml', '--gateway-config', 'b.yaml'],
+      '--gateway-config is for the report command (check-gateway takes the file itself)',
+    ],
+    [['check-clients', 'a.toml', '--env-file', 'x.env'], '--env-file is for the check-gateway and report commands'],
+    [
+      ['report', '--env-file', 'x.env'],
+      '--env-file goes with --gateway-config (the env files of the LiteLLM config it checks)',
+    ],
+    [['report', '--live'], 'report always tries the client entries: --live is for check-clients and check-gateway'],
+  ])('%j is a usage error (exit 2)', async (argv, message) => {
+    expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
+    expect(err.text.split('\n')[0]).toBe(`mcpwatch: ${message}`);
+    expect(err.text).toContain('Usage:');
+  });
+
+  it('--env-file may be given more than once, after the file', async () => {
+    const dir = tempDir('mcpwatch-gw-args-');
+    const yaml = join(dir, 'litellm.yaml');
+    writeConfig(dir, 'mcp_servers: {}\n', 'litellm.yaml');
+    writeConfig(dir, 'A=1\n', 'a.env');
+    expect(
+      await main(['check-gateway', yaml, '--env-file', join(dir, 'a.env'), '--env-file', join(dir, 'none.env')], {}),
+    ).toBe(2);
+    expect(err.text).toBe(`mcpwatch: ${join(dir, 'none.env')}: cannot read it (no such file)\n`);
+  });
+
+  it('--help lists the command', async () => {
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    expect(await main(['--help'])).toBe(0);
+    expect(out).toContain(
+      'mcpwatch check-gateway [--config FILE] [--live] [--json] LITELLM_CONFIG [--env-file FILE]...',
+    );
+    expect(out).toContain('[--gateway-config FILE [--env-file FILE]...]');
+  });
+});
+
 describe('mcpwatch status arguments', () => {
   const err = stderrOfEachTest();
 
   it.each([
     [['status', 'extra'], 'status takes no arguments, got: extra'],
-    [['status', '--live'], '--live is for check-clients'],
+    [['status', '--live'], '--live is for check-clients and check-gateway'],
     [['status', '--url', 'ftp://mon.lan'], '--url: expected an http or https URL, got ftp'],
     [['status', '--url', 'http://'], '--url: expected the agent\'s URL (e.g. http://127.0.0.1:9464), got "http://"'],
     [['probe', 'p', '--url', 'http://127.0.0.1:9464'], '--url is for the status command'],
     [['--url', 'http://127.0.0.1:9464'], '--url is for the status command'],
-    [['run', '--json'], '--json is for the probe, check-clients, report and status commands'],
+    [['run', '--json'], '--json is for the probe, check-clients, check-gateway, report and status commands'],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     expect(await main(argv, { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
     expect(err.text.split('\n')[0]).toBe(`mcpwatch: ${message}`);
@@ -160,6 +207,14 @@ describe('what a command loads', () => {
     const r = packagesLoaded(['check-clients', '--config', 'config/mcpwatch.yaml', 'config/clients/codex-config.toml']);
     expect(r.code).toBe(0);
     expect(r.packages).toContain('smol-toml');
+    expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
+  });
+
+  it("check-gateway without --live sends nothing: none of the probes' packages", () => {
+    const r = packagesLoaded(['check-gateway', 'config/litellm.yaml', '--env-file', 'postgres.env.example']);
+    expect(r.code).toBe(1); // LITELLM_MASTER_KEY and LITELLM_ENABLE_MCP_STDIO are not set here
+    expect(r.modules.some((u) => u.endsWith('/src/gateway-config/checks.ts'))).toBe(true);
+    expect(r.modules.some((u) => u.endsWith('/src/gateway-config/live.ts'))).toBe(false);
     expect([...r.packages].filter((p) => [...AGENT, ...PROBES].includes(p))).toEqual([]);
   });
 

@@ -278,6 +278,42 @@ describe('the report', () => {
     expect(md).toContain('No containers followed (`logs:` is not in the config).');
   });
 
+  it('shows the gateway’s containers and versions as facts: a restart pending named, no failure added', () => {
+    const r = report({
+      gatewayState: {
+        containers: [
+          {
+            name: 'litellm',
+            target: 'lan',
+            status: 'running',
+            running: true,
+            health: 'unhealthy',
+            id: 'abcdef012345',
+            image: 'ghcr.io/berriai/litellm:main-v1.77.1-stable',
+            imageVersion: '1.77.1',
+            startedAt: '2026-12-02T18:00:00.000Z',
+            lastExit: { code: 137, at: '2026-12-02T17:59:58.000Z' },
+            restarts: 2,
+            dockerRestartCount: 2,
+            oomKills: 1,
+            restartPending: true,
+            pendingFiles: [{ path: '/gateway/config.yaml', changedAt: '2026-12-02T18:30:00.000Z' }],
+            unreadableFiles: [],
+          },
+        ],
+        versions: [{ target: 'lan', version: '1.77.1', source: 'readiness', saidAt: null, imageVersion: '1.77.1' }],
+      },
+    });
+    expect(failuresOf(r)).toEqual(failuresOf(report()));
+    const md = renderMarkdown(r);
+    expect(md).toContain('## Gateway containers and versions');
+    expect(md).toMatch(
+      /\| litellm \| lan \| running \| \*\*unhealthy\*\* \| .* \| 2 \| 137 \| \*\*yes\*\* \| 1\.77\.1 \|/,
+    );
+    expect(md).toContain('**Restart pending** for `litellm`: `/gateway/config.yaml` changed at');
+    expect(md).toMatch(/\| lan \| 1\.77\.1 \| readiness \| 1\.77\.1 \|/);
+  });
+
   it('names its files by UTC time, sortable and without colons', () => {
     expect(reportStem(new Date('2026-12-02T18:40:05.999Z'))).toBe('mcpwatch-report-20261202T184005Z');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatAge, statusLines, statusSummary } from '../../src/cli/status-render.js';
 import type { HealthReport } from '../../src/runtime/health-view.js';
-import type { StatusDocument } from '../../src/runtime/status-view.js';
+import { gatewayView, type StatusDocument } from '../../src/runtime/status-view.js';
 import { REPO } from '../support/agent-proc.js';
 
 // The renderer of `mcpwatch status`, pure: /status and /health as a real agent answered them (agent-failing: an
@@ -212,6 +212,63 @@ describe('statusLines', () => {
     const lines = statusLines(statusSummary(URL, status, health, Date.parse('2026-12-04T23:53:58.662Z')));
     const at = lines.findIndex((l) => l.includes('self-catalog'));
     expect(lines.slice(at + 1, at + 3)).toEqual(['         first', '         second']);
+  });
+});
+
+describe('the gateway itself', () => {
+  const NOW = Date.parse('2026-12-05T10:00:00.000Z');
+  const container = {
+    present: true,
+    running: true,
+    status: 'running',
+    health: 'healthy' as const,
+    id: 'abcdef012345',
+    image: 'ghcr.io/berriai/litellm:main-v1.77.1-stable',
+    imageVersion: '1.77.1',
+    startedAtMs: NOW - 3_600_000,
+    finishedAtMs: NOW - 3_700_000,
+    exitCode: 137,
+    restartCount: 0,
+    restarts: 4,
+    ooms: 1,
+    pending: [] as Array<{ path: string; changedAt: number }>,
+    unreadable: [],
+    target: 'lan',
+  };
+  const doc = (over: Partial<typeof container>): StatusDocument => {
+    const { status } = fixture('litellm-shard');
+    return {
+      ...status,
+      gateway: gatewayView({
+        containers: [{ container: 'litellm', ...container, ...over }],
+        versions: [{ target: 'lan', version: '1.77.1', source: 'readiness', saidAt: null, imageVersion: '1.77.1' }],
+      }),
+    };
+  };
+
+  it('a container running well: shown, not failing', () => {
+    const { health } = fixture('litellm-shard');
+    const s = statusSummary(URL, doc({}), health, NOW);
+    expect(s.failing.some((f) => f.startsWith('gateway'))).toBe(false);
+    const lines = statusLines(s);
+    const at = lines.indexOf('Gateway');
+    expect(lines.slice(at, at + 3)).toEqual([
+      'Gateway',
+      '  ok     litellm  running 1h  health healthy  4 restarts, 1 OOM kill, last exit 137 1h1m ago',
+      '         lan: LiteLLM 1.77.1 (readiness)',
+    ]);
+  });
+
+  it('a restart pending names the file; stopped and unhealthy containers fail', () => {
+    const { health } = fixture('litellm-shard');
+    const pending = [{ path: '/gateway/config.yaml', changedAt: NOW - 240_000 }];
+    const s = statusSummary(URL, doc({ pending }), health, NOW);
+    expect(s.failing).toContain('gateway container litellm restart pending (/gateway/config.yaml)');
+    expect(statusLines(s)).toContain('         restart pending: /gateway/config.yaml changed 4m ago');
+    const stopped = statusSummary(URL, doc({ running: false, status: 'exited' }), health, NOW);
+    expect(stopped.failing).toContain('gateway container litellm exited');
+    const sick = statusSummary(URL, doc({ health: 'unhealthy' as never }), health, NOW);
+    expect(sick.failing).toContain('gateway container litellm unhealthy');
   });
 });
 

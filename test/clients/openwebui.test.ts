@@ -4,7 +4,8 @@ import { readOpenWebUiEnv } from '../../src/clients/openwebui.js';
 // Open WebUI env files: the OpenAI base URLs, and TOOL_SERVER_CONNECTIONS as Open WebUI sends their requests
 // (auth_type bearer puts "Bearer " before the key itself).
 
-const conns = (list: unknown, quote = "'"): string => `TOOL_SERVER_CONNECTIONS=${quote}${JSON.stringify(list)}${quote}\n`;
+const conns = (list: unknown, quote = "'"): string =>
+  `TOOL_SERVER_CONNECTIONS=${quote}${JSON.stringify(list)}${quote}\n`;
 
 describe('readOpenWebUiEnv', () => {
   it('an env file without Open WebUI variables: undefined', () => {

@@ -89,7 +89,12 @@ describe('logs', () => {
       rules: ['litellm'],
       extraRules: [],
       from: 'end',
+      watchFiles: [],
     });
+    expect(
+      containerSchema.parse({ name: 'litellm', target: 'lan', watchFiles: ['/gateway/config.yaml'] }),
+    ).toMatchObject({ target: 'lan', watchFiles: ['/gateway/config.yaml'] });
+    expect(containerSchema.safeParse({ name: 'litellm', watchFiles: [''] }).success).toBe(false);
     expect(logsSchema.parse({ docker: { url: 'http://docker-proxy:2375' } }).docker).toEqual({
       socketPath: '/var/run/docker.sock',
       url: 'http://docker-proxy:2375',

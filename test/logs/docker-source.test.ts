@@ -9,6 +9,7 @@ import {
   ensureDocker,
   removeContainer,
   runContainer,
+  TEST_IMAGE,
   uniqueName,
   waitContainer,
   waitForLogs,
@@ -102,10 +103,34 @@ describe('DockerSource', () => {
     try {
       const { name, id } = await run('sleep 3600');
       await until(() => events.some((e) => e.name === name && e.action === 'start'), 10_000);
-      expect(events.find((e) => e.name === name && e.action === 'start')).toEqual({ action: 'start', id, name });
+      expect(events.find((e) => e.name === name && e.action === 'start')).toEqual({
+        action: 'start',
+        id,
+        name,
+        attributes: expect.objectContaining({ name }),
+        at: expect.any(Number),
+      });
+      await docker(['kill', name]);
+      await until(() => events.some((e) => e.name === name && e.action === 'die'), 10_000);
+      // die carries the exit code; `at` is Docker's time of the event (ms).
+      const die = events.find((e) => e.name === name && e.action === 'die')!;
+      expect(die.attributes?.exitCode).toBe('137');
+      expect(Math.abs(die.at! - Date.now())).toBeLessThan(60_000);
     } finally {
       stream.destroy();
     }
+  });
+
+  it('inspects a container by name: its state, restart count, health and image; undefined when there is none', async () => {
+    const { name, id } = await run('sleep 3600');
+    const c = await source.inspect(name);
+    expect(c).toMatchObject({ id, name, status: 'running', running: true, restarting: false, restartCount: 0 });
+    expect(c).toMatchObject({ oomKilled: false, health: undefined, image: TEST_IMAGE });
+    expect(c!.startedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(c!.finishedAt).toMatch(/^0001-01-01T/);
+    await docker(['kill', name]);
+    expect(await source.inspect(name)).toMatchObject({ status: 'exited', running: false, exitCode: 137 });
+    expect(await source.inspect(`${name}-none`)).toBeUndefined();
   });
 
   it.each([

@@ -65,6 +65,7 @@ describe('LogService', () => {
     rules: ['litellm'],
     extraRules: [],
     from: 'beginning',
+    watchFiles: [],
   });
   async function run(cmd: string, name = uniqueName('svc')): Promise<string> {
     names.push(name);

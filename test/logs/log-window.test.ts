@@ -16,7 +16,13 @@ import { NO_KEY_LINE } from '../support/log-records.js';
 
 describe('reading a window of a log', () => {
   const docker = { socketPath: DOCKER_SOCKET };
-  const container = (name: string): ContainerConfig => ({ name, rules: ['litellm'], extraRules: [], from: 'end' });
+  const container = (name: string): ContainerConfig => ({
+    name,
+    rules: ['litellm'],
+    extraRules: [],
+    from: 'end',
+    watchFiles: [],
+  });
   let name: string;
   let id: string;
   let before: number;

@@ -40,6 +40,7 @@ describe('TailCursor', () => {
     rules: ['litellm'],
     extraRules: [],
     from,
+    watchFiles: [],
   });
   const storeIn = (): CursorStore => new CursorStore(mkdtempSync(join(tmpdir(), 'mcpwatch-tail-cursor-')));
 

@@ -59,7 +59,7 @@ describe('ContainerTailer', () => {
 
   function tail(name: string, from: ContainerConfig['from'] = 'beginning', socketPath = DOCKER_SOCKET) {
     const events = new Recorder();
-    const config: ContainerConfig = { name, rules: ['litellm'], extraRules: [], from };
+    const config: ContainerConfig = { name, rules: ['litellm'], extraRules: [], from, watchFiles: [] };
     const t = new ContainerTailer(config, {
       docker: new DockerSource({ socketPath }),
       cursors: new CursorStore(stateDir),

@@ -1,0 +1,192 @@
+import type { Config } from '../config/parse.js';
+import type { ContainerConfig } from '../config/schema.js';
+import { DockerSource } from '../logs/docker-source.js';
+import { Backoff } from '../logs/reconnect.js';
+import type { Logger } from '../util/logger.js';
+import type { GatewayVersion } from './build-version.js';
+import { ContainerStore } from './container-store.js';
+import { ContainerTrack, type ContainerFacts } from './container-track.js';
+import { readGatewayVersion } from './readiness.js';
+import { VersionWatch, type TargetVersion } from './version-watch.js';
+
+/** What the gateway watch tells the rest of mcpwatch; it writes no metrics itself. */
+export interface GatewaySink {
+  containerAdded(container: string): void;
+  containerRemoved(container: string): void;
+  containerFacts(f: ContainerFacts): void;
+  /** The version a target runs, or undefined (none known, or the target is gone). */
+  buildInfo(target: string, v: GatewayVersion | undefined): void;
+}
+
+/** The gateway's own facts in /status: each followed container, and which version each target runs. */
+export interface GatewayStatus {
+  containers: Array<ContainerFacts & { target: string | null; error?: string }>;
+  versions: TargetVersion[];
+}
+
+export interface GatewayWatchOptions {
+  /** Ask the targets their version (one replica of the shards does). */
+  readVersions: boolean;
+  /** When the first ask is made after start (default 10 s). */
+  firstVersionReadMs?: number;
+  /** How often the watched files are looked at, and the containers looked at without an event. */
+  filesEveryMs?: number;
+  inspectEveryMs?: number;
+}
+
+const FILES_EVERY_MS = 5_000;
+const INSPECT_EVERY_MS = 60_000;
+
+/**
+ * The gateway itself, beside its log: each followed container's state from the Docker API (one
+ * events stream, an inspect at start, on each of its events and every minute), its watched files,
+ * and which version each target runs. Read-only GETs, like the log tailing.
+ */
+export class GatewayWatch {
+  private readonly tracks = new Map<string, ContainerTrack>();
+  private readonly versions: VersionWatch;
+  private readonly store: ContainerStore;
+  private docker: DockerSource | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private eventsStream: { destroy(): void } | undefined;
+  private eventsLoop: Promise<void> | undefined;
+  private wakeEvents: (() => void) | undefined;
+  private stopped = false;
+  private started = false;
+  private lastInspectAll = 0;
+
+  constructor(
+    private config: Config,
+    private readonly sink: GatewaySink,
+    private readonly logger: Logger,
+    private readonly opts: GatewayWatchOptions,
+  ) {
+    this.store = new ContainerStore(config.stateDir);
+    this.versions = new VersionWatch(readGatewayVersion, (t, v) => sink.buildInfo(t, v), opts.firstVersionReadMs);
+  }
+
+  start(): void {
+    this.started = true;
+    this.apply(this.config);
+    const every = this.opts.filesEveryMs ?? FILES_EVERY_MS;
+    this.timer = setInterval(() => void this.tick(), every);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** A reloaded config: containers and targets added, removed or changed (the Docker endpoint needs a restart). */
+  reload(config: Config): void {
+    this.config = { ...config, stateDir: this.config.stateDir };
+    this.apply(this.config);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.versions.stop();
+    this.eventsStream?.destroy();
+    this.wakeEvents?.();
+    await this.eventsLoop;
+    await Promise.all([...this.tracks.values()].map((t) => t.flush()));
+  }
+
+  status(): GatewayStatus {
+    const tiedTo = new Map(this.config.logs?.containers.map((c) => [c.name, c.target]) ?? []);
+    return {
+      containers: [...this.tracks.values()].map((t) => ({
+        ...t.facts(),
+        target: tiedTo.get(t.name) ?? null,
+        ...(t.lastError && { error: t.lastError }),
+      })),
+      versions: this.versions.status(),
+    };
+  }
+
+  private apply(config: Config): void {
+    this.versions.setTargets(this.opts.readVersions ? config.targets : {});
+    // The Docker API as the config first names it (a change of logs.docker needs a restart, as for the log tailing).
+    if (config.logs && !this.docker && this.started) {
+      this.docker = new DockerSource(config.logs.docker);
+      this.eventsLoop = this.followEvents(this.docker);
+    }
+    const wanted = new Map((this.docker ? (config.logs?.containers ?? []) : []).map((c) => [c.name, c]));
+    for (const [name, t] of this.tracks) {
+      const w = wanted.get(name);
+      if (w && sameWatch(w, t.config)) continue;
+      this.tracks.delete(name);
+      this.sink.containerRemoved(name);
+    }
+    for (const c of wanted.values()) {
+      if (this.tracks.has(c.name)) continue;
+      if (c.target !== undefined && !config.targets[c.target])
+        this.logger.warn({ container: c.name, target: c.target }, 'logs.containers[].target names no target');
+      this.addTrack(c);
+    }
+  }
+
+  private addTrack(c: ContainerConfig): void {
+    const t = new ContainerTrack(c, this.docker!, this.store, {
+      facts: (f) => {
+        if (this.tracks.get(c.name) !== t) return; // removed by a reload meanwhile
+        this.sink.containerFacts(f);
+        if (c.target) this.versions.image(c.target, f.imageVersion);
+      },
+      started: (name) => {
+        this.logger.info({ container: name }, 'container started');
+        if (c.target) this.versions.started(c.target);
+      },
+    });
+    this.tracks.set(c.name, t);
+    this.sink.containerAdded(c.name);
+    void t.look();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const now = Date.now();
+    const inspectAll = now - this.lastInspectAll >= (this.opts.inspectEveryMs ?? INSPECT_EVERY_MS);
+    if (inspectAll) this.lastInspectAll = now;
+    await Promise.all([...this.tracks.values()].map((t) => (inspectAll ? t.look() : t.checkFiles())));
+    await this.versions.tick(now);
+  }
+
+  /** One events stream for the followed containers, reconnected with backoff; every container looked at again then. */
+  private async followEvents(docker: DockerSource): Promise<void> {
+    const backoff = new Backoff();
+    while (!this.stopped) {
+      try {
+        const stream = await docker.events((e) => this.tracks.get(e.name)?.event(e));
+        if (this.stopped) {
+          stream.destroy();
+          break;
+        }
+        this.eventsStream = stream;
+        backoff.reset();
+        // Events may have been missed while the stream was down.
+        for (const t of this.tracks.values()) void t.look();
+        await new Promise<void>((resolve) => {
+          stream.on('end', resolve);
+          stream.on('close', resolve);
+          stream.on('error', () => resolve());
+        });
+        this.eventsStream = undefined;
+      } catch (err) {
+        this.logger.debug({ err: (err as Error).message }, 'Docker events: retrying');
+      }
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, backoff.next());
+        this.wakeEvents = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeEvents = undefined;
+    }
+  }
+}
+
+/** Whether a reloaded container entry leaves its watch as it was (its log rules are the log tailing's business). */
+function sameWatch(a: ContainerConfig, b: ContainerConfig): boolean {
+  return a.target === b.target && JSON.stringify(a.watchFiles) === JSON.stringify(b.watchFiles);
+}

@@ -1,0 +1,83 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Target } from '../config/target.js';
+import { tlsOptions } from '../probes/net/tls-options.js';
+import { versionFromOpenapi, versionFromReadiness, type GatewayVersion } from './build-version.js';
+
+const TIMEOUT_MS = 5_000;
+/** FastAPI builds the OpenAPI document on its first request: LiteLLM 1.109 takes a few seconds for it. */
+const OPENAPI_TIMEOUT_MS = 20_000;
+/** The most of an answer read: readiness is small; of the OpenAPI document only its start (`info`) is needed. */
+const MAX_BYTES = 64 * 1024;
+
+/**
+ * What the gateway says of its own version: LiteLLM's `/health/readiness` (`litellm_version`, which
+ * 1.77 gives to anyone; newer versions only with `allow_public_health_readiness_details`), else the
+ * start of its `/openapi.json` (`info.version`). Both are public: no key, no SSO token and none of
+ * the target's headers are sent. Undefined when neither says.
+ */
+export async function readGatewayVersion(target: Target, signal?: AbortSignal): Promise<GatewayVersion | undefined> {
+  const base = target.url.replace(/\/+$/, '');
+  const readiness = await get(target, `${base}/health/readiness`, TIMEOUT_MS, signal);
+  if (readiness?.status === 200) {
+    let body: unknown;
+    try {
+      body = JSON.parse(readiness.text);
+    } catch {
+      body = undefined;
+    }
+    const v = versionFromReadiness(body);
+    if (v) return { version: v, source: 'readiness' };
+  }
+  if (signal?.aborted) return undefined;
+  const openapi = await get(target, `${base}/openapi.json`, OPENAPI_TIMEOUT_MS, signal);
+  const v = openapi?.status === 200 ? versionFromOpenapi(openapi.text) : undefined;
+  return v ? { version: v, source: 'openapi' } : undefined;
+}
+
+/** One GET on a connection of its own, at most MAX_BYTES of the body; undefined when it failed. */
+function get(
+  target: Target,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ status: number; text: string } | undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(undefined);
+    const u = new URL(url);
+    const https = u.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(u, {
+      method: 'GET',
+      agent: false,
+      headers: { accept: 'application/json' },
+      timeout: timeoutMs,
+      ...(https && tlsOptions(target)),
+    });
+    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    const onAbort = (): void => void req.destroy(new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (v: { status: number; text: string } | undefined): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(v);
+    };
+    req.on('error', () => done(undefined));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const finish = (): void => done({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        size += c.length;
+        if (size >= MAX_BYTES) {
+          finish();
+          res.destroy();
+        }
+      });
+      res.on('end', finish);
+      res.on('error', () => done(undefined));
+    });
+    req.end();
+  });
+}
