@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, freePort, runCli, sampleValue, tempDir, writeConfig } from '../support/agent-proc.js';
-import { ensureMcpServers, FS_SERVER, LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
+import { ensureMcpServers, FS_SERVER, LITELLM_EDGE_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
 
 // One outage, one alarm (issue 30). REAL LiteLLM 1.77.1 (the deployment's) and the newest installable, each with
 // two stdio servers: the filesystem server from npm, and mcp_broken, whose command fails at once (`false`). A Codex
@@ -18,6 +18,8 @@ const DOWN_WORDS: Record<string, RegExp> = {
   '1.77.1': /^in the gateway's server list, but it listed no tools and the gateway gave no reason \(LiteLLM 1\.77: /,
   // 1.109 says why in server_outcomes.
   '1.109.1': /^the gateway says internal — the gateway could not start or query it: /,
+  // 1.110.2 answers as 1.109.1 does (tools/list, server_outcomes and the server list alike).
+  '1.110.2': /^the gateway says internal — the gateway could not start or query it: /,
 };
 
 interface Finding {
@@ -42,7 +44,7 @@ describe('one outage, one alarm: a server down is not a broken client file', () 
   beforeAll(async () => {
     const fs = ensureMcpServers().filesystem;
     const started = await Promise.all(
-      LITELLM_VERSIONS.map((version) => {
+      LITELLM_EDGE_VERSIONS.map((version) => {
         const dir = tempDir('mcpwatch-outage-fs-');
         return startLiteLLM({
           version,
@@ -61,7 +63,7 @@ describe('one outage, one alarm: a server down is not a broken client file', () 
     await Promise.all([...gateways.values()].map((ll) => ll.stop()));
   });
 
-  it.each(LITELLM_VERSIONS)(
+  it.each(LITELLM_EDGE_VERSIONS)(
     '%s: check-clients --live: the right entry gets server_down (a warning, exit 0); a name never had is unknown_server',
     async (version) => {
       const ll = gateways.get(version)!;
@@ -124,7 +126,7 @@ describe('one outage, one alarm: a server down is not a broken client file', () 
     180_000,
   );
 
-  it.each(LITELLM_VERSIONS)(
+  it.each(LITELLM_EDGE_VERSIONS)(
     '%s: a running agent: the client probe is ok with server_down; a broken file fails apart, the target stays up',
     async (version) => {
       const ll = gateways.get(version)!;

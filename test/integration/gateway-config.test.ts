@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import {
-  CACHE,
   ensureMcpServers,
   LITELLM_VERSIONS,
   MASTER_KEY,
@@ -15,16 +14,13 @@ import {
   type McpServerConfig,
 } from '../support/litellm.js';
 
-// Ground truth for check-gateway (issue 29): REAL LiteLLM 1.77.1, 1.109.1 (and 1.110.2 when its venv is there) started
+// Ground truth for check-gateway (issue 29): REAL LiteLLM 1.77.1, 1.109.1 and 1.110.2 (litellm-versions.txt) started
 // from the shipped config/litellm.yaml, adapted (its commands replaced by the npm servers here: mcp_postgres runs the
 // everything server, keeping its env entry, since there is no PostgreSQL; mcp_filesystem runs the filesystem server
 // on a scratch folder), and from broken copies. What LiteLLM does with each copy (does not start, starts without the
 // server, serves without a key) is asserted beside what check-gateway says of it: docs/gateway-config.md.
 
-const VERSIONS = [
-  ...LITELLM_VERSIONS,
-  ...(existsSync(join(CACHE, 'venv-1.110.2/.mcpwatch-ok')) && !LITELLM_VERSIONS.includes('1.110.2') ? ['1.110.2'] : []),
-];
+const VERSIONS = LITELLM_VERSIONS;
 /** The versions with the stdio gate (the flag and the command allowlist). */
 const gated = (v: string): boolean => v !== '1.77.1';
 

@@ -19,7 +19,7 @@ const VERSIONS =
     .map((v) => v.trim())
     .filter(Boolean) ?? LITELLM_VERSIONS;
 
-const EXPECTED_SOURCE: Record<string, string> = { '1.77.1': 'readiness', '1.109.1': 'openapi' };
+const EXPECTED_SOURCE: Record<string, string> = { '1.77.1': 'readiness', '1.109.1': 'openapi', '1.110.2': 'openapi' };
 
 describe.each(VERSIONS)('the version of real LiteLLM %s', (version) => {
   let litellm: LiteLLM;

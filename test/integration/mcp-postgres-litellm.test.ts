@@ -12,7 +12,7 @@ import { ProbeRunner, type LooseResult } from '../support/probe-runner.js';
 // The deployment's gateway, server by server: a REAL PostgreSQL (a throwaway cluster of Debian's
 // postgresql), REAL postgres-mcp 0.3.0 from PyPI on it (restricted mode), the filesystem server
 // from npm, and one server whose command fails at once (`false`), all spawned over stdio by REAL
-// LiteLLM 1.77.1 and 1.109.1 (both at once, against the same database, to keep the run short).
+// LiteLLM 1.77.1, 1.109.1 and 1.110.2 (all at once, against the same database, to keep the run short).
 // PostgreSQL is stopped and started again in the middle.
 
 const SERVERS = ['mcp_postgres', 'mcp_filesystem', 'mcp_broken'];
@@ -41,6 +41,7 @@ interface Gateway {
 const BROKEN: Record<string, object> = {
   '1.77.1': { up: false, tools: 0, reason: 'no_tools' },
   '1.109.1': { up: false, tools: 0, reason: 'internal', said: 'internal' },
+  '1.110.2': { up: false, tools: 0, reason: 'internal', said: 'internal' },
 };
 /** LiteLLM's GET /v1/mcp/server/health with the database up, against the catalog. */
 const HEALTH: Record<string, object> = {
@@ -50,6 +51,11 @@ const HEALTH: Record<string, object> = {
     mcp_broken: { healthy: true, status: 'healthy', mismatch: true },
   },
   '1.109.1': {
+    mcp_postgres: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_filesystem: { healthy: true, status: 'healthy', mismatch: false },
+    mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false },
+  },
+  '1.110.2': {
     mcp_postgres: { healthy: true, status: 'healthy', mismatch: false },
     mcp_filesystem: { healthy: true, status: 'healthy', mismatch: false },
     mcp_broken: { healthy: false, status: 'unhealthy', mismatch: false },
@@ -71,6 +77,7 @@ const PG_DOWN: Record<string, { servers: object } | { timeout: string }> = {
     },
   },
   '1.109.1': { timeout: 'timeout after 50s in list_tools' },
+  '1.110.2': { timeout: 'timeout after 50s in list_tools' },
 };
 
 describe('postgres-mcp, filesystem and a broken server behind real LiteLLM, per server', () => {

@@ -24,7 +24,7 @@ import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-ru
 
 /**
  * Versions under test: env MCPWATCH_LITELLM_VERSIONS (comma-separated), else those of
- * test/support/litellm-versions.txt (the deployment's, 1.77.1, and the newest, 1.109.1).
+ * test/support/litellm-versions.txt (the deployment's, 1.77.1, then 1.109.1 and the newest, 1.110.2).
  */
 const VERSIONS =
   process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
@@ -65,6 +65,19 @@ const BEHAVIOUR: Record<string, VersionBehaviour> = {
       /^server down: mcp_broken: no_tools — listed no tools \(LiteLLM 1\.77 gives no reason: .*\) — 0 tools \(mcp_broken: 0\)$/,
   },
   '1.109.1': {
+    guardStatuses: [401, 401, 400],
+    wrongKeyReason: /^400 Bad Request from wrong — "No connected db\.": LiteLLM could not check the key/,
+    noSlash: 'ok',
+    legacySse: 'ok',
+    unknownServer: 'auth_rejected',
+    deniedPath: 'tool_error',
+    stateful: true,
+    // tools/list is a JSON-RPC error -32603 with the per-server outcomes.
+    brokenReason:
+      /^no server could list its tools: mcp_broken: internal — the gateway could not start or query it: check its command and the gateway's log — the gateway said: Every MCP server in scope failed to list tools$/,
+  },
+  // 1.110.2 answers as 1.109.1 does (the same refusals, outcomes and words).
+  '1.110.2': {
     guardStatuses: [401, 401, 400],
     wrongKeyReason: /^400 Bad Request from wrong — "No connected db\.": LiteLLM could not check the key/,
     noSlash: 'ok',

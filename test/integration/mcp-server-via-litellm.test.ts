@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, runCli, startAgentWith, tempDir, writeConfig } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
-import { LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
+import { LITELLM_EDGE_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
 
 // mcpwatch registered in a real LiteLLM as the "monitoring" MCP server (transport: http), as the
 // deployment plans: a client reaches monitoring-get_health through the gateway. LiteLLM sends
@@ -15,7 +15,7 @@ import { LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm
 
 const TOKEN = 'mcpwatch-token-via-litellm-0123456789';
 
-describe.each(LITELLM_VERSIONS)('mcpwatch behind LiteLLM %s', (version) => {
+describe.each(LITELLM_EDGE_VERSIONS)('mcpwatch behind LiteLLM %s', (version) => {
   let gw: TestHttpServer;
   let agent: AgentProcess;
   let litellm: LiteLLM;

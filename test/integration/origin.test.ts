@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { badRequest } from '../support/bad-client.js';
 import { AgentProcess, startAgentWith, sumSamples, tempDir } from '../support/agent-proc.js';
 import { ensureDocker } from '../support/docker.js';
-import { ensureMcpServers, LITELLM_VERSIONS } from '../support/litellm.js';
+import { ensureMcpServers, LITELLM_EDGE_VERSIONS } from '../support/litellm.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
 
 // The auth errors mcpwatch's own auth_guard provokes, told apart from real clients' errors in
@@ -12,7 +12,7 @@ import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm
 const sumMatches = (text: string, labels: Record<string, string>): number =>
   sumSamples(text, 'mcpwatch_log_matches_total', labels);
 
-describe.each(LITELLM_VERSIONS)('origin of auth errors, LiteLLM %s in a container', (version) => {
+describe.each(LITELLM_EDGE_VERSIONS)('origin of auth errors, LiteLLM %s in a container', (version) => {
   let litellm: LiteLLMContainer;
   let agent: AgentProcess;
 

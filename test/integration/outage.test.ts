@@ -6,7 +6,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { sampleValue, tempDir } from '../support/agent-proc.js';
 import {
   ensureMcpServers,
-  LITELLM_VERSIONS,
+  LITELLM_EDGE_VERSIONS,
   startLiteLLM,
   type LiteLLM,
   type McpServerConfig,
@@ -24,7 +24,7 @@ import { ProbeRunner, type LooseResult } from '../support/probe-runner.js';
 const VERSIONS =
   process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
     .map((v) => v.trim())
-    .filter(Boolean) ?? LITELLM_VERSIONS;
+    .filter(Boolean) ?? LITELLM_EDGE_VERSIONS;
 if (VERSIONS.length === 0)
   throw new Error('no LiteLLM versions to test: test/support/litellm-versions.txt is missing or empty');
 
@@ -40,6 +40,17 @@ const NO_SESSION =
 const NOT_LISTED =
   'ev-echo failed: server ev is down: the gateway could not list its tools (internal), so it does not know the tool';
 
+/** 1.109.1's answers, which 1.110.2 gives too (byte for byte: tools/list, tools/call, the server list). */
+const SINCE_1_109: DownBehaviour = {
+  // tools/list reports ev internal; tools/call answers as for an unknown tool, which the probe's tools/list resolves.
+  state: { up: false, tools: 0, reason: 'internal', said: 'internal' },
+  callReason: {
+    'call-ev': `${NOT_LISTED} (its words: Error: Tool echo not found)`,
+    // With another server in x-mcp-servers, it quotes the tool's name.
+    'call-ev-both': `${NOT_LISTED} (its words: Error: Tool 'echo' not found)`,
+  },
+};
+
 /** What each version says of ev while it does not start (docs/litellm-observed.md, "upstream stdio exits at once"). */
 const DOWN: Record<string, DownBehaviour> = {
   '1.77.1': {
@@ -50,15 +61,8 @@ const DOWN: Record<string, DownBehaviour> = {
       'call-ev-both': NO_SESSION,
     },
   },
-  '1.109.1': {
-    // tools/list reports ev internal; tools/call answers as for an unknown tool, which the probe's tools/list resolves.
-    state: { up: false, tools: 0, reason: 'internal', said: 'internal' },
-    callReason: {
-      'call-ev': `${NOT_LISTED} (its words: Error: Tool echo not found)`,
-      // With another server in x-mcp-servers, it quotes the tool's name.
-      'call-ev-both': `${NOT_LISTED} (its words: Error: Tool 'echo' not found)`,
-    },
-  },
+  '1.109.1': SINCE_1_109,
+  '1.110.2': SINCE_1_109,
 };
 
 function probes(ll: LiteLLM): string {

@@ -47,8 +47,16 @@ function versionSpecs(): string[] {
   const file = join(REPO, 'test/support/litellm-versions.txt');
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean) : [];
 }
-/** Versions under test, from test/support/litellm-versions.txt (deployment's first). */
+/** Versions under test, from test/support/litellm-versions.txt (deployment's first, the newest last). */
 export const LITELLM_VERSIONS: string[] = versionSpecs().map((s) => s.split('@')[0]!);
+/**
+ * The oldest and the newest of them: for the suites that repeat a behaviour every version already showed in the
+ * per-version suites (mcp-probes-litellm, mcp-postgres-litellm). 1.110.2 answers as 1.109.1 does, byte for byte
+ * (tools/list, tools/call, the server list, the refusals, the log's words: checked 2026-12-05).
+ */
+export const LITELLM_EDGE_VERSIONS: string[] = [...new Set([LITELLM_VERSIONS[0], LITELLM_VERSIONS.at(-1)])].filter(
+  (v): v is string => v !== undefined,
+);
 
 /** A server entry of LiteLLM's `mcp_servers` config (passed through to YAML as is). */
 export interface McpServerConfig {
