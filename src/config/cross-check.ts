@@ -13,8 +13,16 @@ export function crossCheck(raw: Raw): Located[] {
     ...targetProblems(targets),
     ...probeProblems(raw.probes, targets),
     ...shardProblems(raw.shard),
-    ...containerProblems(raw.logs),
+    ...containerProblems(raw.logs, targets),
   ];
+}
+
+/** Why `name` is no target of the config (naming those there are), or undefined when it is one or not a name. */
+function unknownTarget(name: unknown, targets: Raw): string | undefined {
+  if (typeof name !== 'string' || Object.hasOwn(targets, name)) return undefined;
+  const known = Object.keys(targets);
+  const which = known.length ? ` (targets: ${known.join(', ')})` : ' (no targets are defined)';
+  return `unknown target "${name}"${which}`;
 }
 
 function targetProblems(targets: Raw): Located[] {
@@ -61,11 +69,8 @@ function probeProblems(probes: unknown, targets: Raw): Located[] {
         });
       } else seen.set(p.name, i);
     }
-    if (typeof p.target === 'string' && !Object.hasOwn(targets, p.target)) {
-      const known = Object.keys(targets);
-      const which = known.length ? ` (targets: ${known.join(', ')})` : ' (no targets are defined)';
-      problems.push({ segs: ['probes', i, 'target'], message: `unknown target "${p.target}"${which}` });
-    }
+    const unknown = unknownTarget(p.target, targets);
+    if (unknown) problems.push({ segs: ['probes', i, 'target'], message: unknown });
     if (p.schedule !== undefined && p.every !== undefined) {
       problems.push({ segs: ['probes', i], message: 'set schedule or every, not both' });
     }
@@ -90,7 +95,7 @@ function shardProblems(shard: unknown): Located[] {
   ];
 }
 
-function containerProblems(logs: unknown): Located[] {
+function containerProblems(logs: unknown, targets: Raw): Located[] {
   const problems: Located[] = [];
   const containers = isRecord(logs) && Array.isArray(logs.containers) ? logs.containers : [];
   const names = new Map<string, number>();
@@ -103,6 +108,8 @@ function containerProblems(logs: unknown): Located[] {
         message: `container "${c.name}" is listed twice (also logs.containers[${first}])`,
       });
     } else names.set(c.name, i);
+    const unknown = unknownTarget(c.target, targets);
+    if (unknown) problems.push({ segs: ['logs', 'containers', i, 'target'], message: unknown });
   });
   return problems;
 }

@@ -118,8 +118,6 @@ export class GatewayWatch {
     }
     for (const c of wanted.values()) {
       if (this.tracks.has(c.name)) continue;
-      if (c.target !== undefined && !config.targets[c.target])
-        this.logger.warn({ container: c.name, target: c.target }, 'logs.containers[].target names no target');
       this.addTrack(c);
     }
   }

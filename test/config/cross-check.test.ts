@@ -204,6 +204,11 @@ describe('crossCheck: shard and containers', () => {
       [[['logs', 'containers', 2, 'name'], 'container "a" is listed twice (also logs.containers[0])']],
     ],
     ['containers that are not a list', { logs: { containers: { name: 'a' } } }, []],
+    [
+      "a container's target that is no target",
+      { targets: { lan: {} }, logs: { containers: [{ name: 'a', target: 'lan' }, { name: 'b', target: 'wan' }] } },
+      [[['logs', 'containers', 1, 'target'], 'unknown target "wan" (targets: lan)']],
+    ],
   ])('%s', (_what, raw, expected) => {
     expect(check(raw)).toEqual(expected);
   });
