@@ -40,8 +40,8 @@ if (VERSIONS.length === 0)
 /** The probes' interval: one round of them stands for one minute of a deployment (one evaluation). */
 const EVERY_S = 5;
 /** Rounds after a restart before a phase counts as settled, and scrapes taken then (one a round). */
-const SETTLE_ROUNDS = 3;
-const SCRAPES = 4;
+const SETTLE_ROUNDS = 2;
+const SCRAPES = 3;
 /** The played-back phases, in minutes. */
 const MINUTES = { up: 5, outage: 10, recovery: 10 };
 const JOB = { job: 'mcpwatch', instance: 'mcpwatch:9464' };
@@ -57,7 +57,10 @@ interface Gateway {
   name: string;
   url: string;
   cfgDir: string;
-  restart(servers: Record<string, unknown>): Promise<void>;
+  /** Its config rewritten, as a redeploy edits it, without a restart yet. */
+  edit(servers: Record<string, unknown>): void;
+  /** The container restarted (LiteLLM and the stdio servers it spawned end), once it answers again. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,8 +107,8 @@ async function startGateway(version: string, servers: Record<string, unknown>, m
     url,
     cfgDir,
     // As a redeploy with an edited config: the container restarted (LiteLLM and the stdio servers it spawned end).
-    restart: async (s) => {
-      writeCfg(s);
+    edit: writeCfg,
+    restart: async () => {
       await docker(['restart', '--time', '5', name], { timeoutMs: 60_000 });
       await ready();
     },
@@ -268,7 +271,7 @@ probes:
   - { name: openwebui, type: client_config, target: lan, file: "${files.openwebui}", server: LiteLLM, ${every} }
 logs:
   containers:
-    - { name: ${gw.name} }
+    - { name: ${gw.name}, target: lan, watchFiles: ["${join(gw.cfgDir, 'litellm.yaml')}"] }
 `,
     );
     // The clients' variables resolve from mcpwatch's environment, as they would from the clients'.
@@ -282,6 +285,20 @@ logs:
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const pending = async (): Promise<number | undefined> =>
+    agent.metric('mcp_gateway_restart_pending', { container: gw.name });
+  /**
+   * A redeploy as an operator does it: LiteLLM's config edited under the running container (mcpwatch says a restart is
+   * due: mcp_gateway_restart_pending), then the container restarted (no longer due).
+   */
+  const redeploy = async (s: Record<string, unknown>): Promise<void> => {
+    expect(await pending()).toBe(0);
+    gw.edit(s);
+    await agent.waitFor(async () => (await pending()) === 1, 30_000, 'restart_pending after the config edit');
+    await gw.restart();
+    await agent.waitFor(async () => (await pending()) === 0, 30_000, 'restart_pending cleared by the restart');
+  };
+
   const allWell = {
     status: { code: 0, failingProbes: [], serversDown: [], clientsFailing: [] },
     health: { up: true, failing: [], clientsFailing: [] },
@@ -292,10 +309,16 @@ logs:
     await capture('up', MINUTES.up);
     for (const p of PROBES) expect(outcome('up', p), `${p}: ${outcomes.up?.[p]}`).toBe('ok');
     expect(await looks()).toEqual(allWell);
+    // Which LiteLLM the target runs, as the gateway says it (readiness on 1.77, openapi.json on 1.109+).
+    await agent.waitFor(
+      async () => (await agent.metric('mcp_gateway_build_info', { target: 'lan', version })) === 1,
+      60_000,
+      `mcp_gateway_build_info{target="lan",version="${version}"}`,
+    );
   }, 600_000);
 
   it('ev broken by a restart with a wrong command: the probes about ev fail, the others pass', async () => {
-    await gw.restart(servers(true));
+    await redeploy(servers(true));
     await capture('outage', MINUTES.outage);
     for (const p of PROBES) {
       const about = p === 'cat' || p === 'call-ev';
@@ -314,7 +337,7 @@ logs:
   }, 600_000);
 
   it('ev fixed by another restart: every probe passes again', async () => {
-    await gw.restart(servers(false));
+    await redeploy(servers(false));
     await capture('recovery', MINUTES.recovery);
     for (const p of PROBES) expect(outcome('recovery', p), `${p}: ${outcomes.recovery?.[p]}`).toBe('ok');
     expect(await looks()).toEqual(allWell);

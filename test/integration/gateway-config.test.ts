@@ -7,20 +7,21 @@ import { parse } from 'yaml';
 import { REPO, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import {
   ensureMcpServers,
-  LITELLM_VERSIONS,
+  LITELLM_EDGE_VERSIONS,
   MASTER_KEY,
   startLiteLLM,
   type LiteLLM,
   type McpServerConfig,
 } from '../support/litellm.js';
 
-// Ground truth for check-gateway (issue 29): REAL LiteLLM 1.77.1, 1.109.1 and 1.110.2 (litellm-versions.txt) started
+// Ground truth for check-gateway (issue 29): REAL LiteLLM, the oldest and the newest tested (1.77.1, 1.110.2) started
 // from the shipped config/litellm.yaml, adapted (its commands replaced by the npm servers here: mcp_postgres runs the
 // everything server, keeping its env entry, since there is no PostgreSQL; mcp_filesystem runs the filesystem server
 // on a scratch folder), and from broken copies. What LiteLLM does with each copy (does not start, starts without the
 // server, serves without a key) is asserted beside what check-gateway says of it: docs/gateway-config.md.
 
-const VERSIONS = LITELLM_VERSIONS;
+// The oldest and the newest: 1.109.1 does with each copy what 1.110.2 does (both were tried: docs/gateway-config.md).
+const VERSIONS = LITELLM_EDGE_VERSIONS;
 /** The versions with the stdio gate (the flag and the command allowlist). */
 const gated = (v: string): boolean => v !== '1.77.1';
 
