@@ -206,7 +206,15 @@ describe('crossCheck: shard and containers', () => {
     ['containers that are not a list', { logs: { containers: { name: 'a' } } }, []],
     [
       "a container's target that is no target",
-      { targets: { lan: {} }, logs: { containers: [{ name: 'a', target: 'lan' }, { name: 'b', target: 'wan' }] } },
+      {
+        targets: { lan: {} },
+        logs: {
+          containers: [
+            { name: 'a', target: 'lan' },
+            { name: 'b', target: 'wan' },
+          ],
+        },
+      },
       [[['logs', 'containers', 1, 'target'], 'unknown target "wan" (targets: lan)']],
     ],
   ])('%s', (_what, raw, expected) => {
