@@ -263,15 +263,7 @@ function clientsSection(r: Report): string[] {
   if (c.errors.length) out.push('');
   if (c.findings.length === 0) out.push('No findings.', '');
   else {
-    const rows = c.findings.map((f) => [
-      `${f.file}:${f.line}`,
-      f.severity === 'error' ? '**error**' : 'warning',
-      f.server,
-      code(f.code),
-      f.message,
-      f.fix,
-    ]);
-    out.push(...table(['where', 'severity', 'server', 'code', 'finding', 'fix'], rows), '');
+    out.push(...findingsTable(c.findings), '');
   }
   if (c.live.length) {
     const rows = c.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason]);
@@ -279,6 +271,29 @@ function clientsSection(r: Report): string[] {
     out.push(...table(['file', 'server', 'outcome', 'reason'], rows), '');
   }
   return out;
+}
+
+/** Findings of a file (a client's, or LiteLLM's config) as a table, a row each, errors in bold. */
+function findingsTable(
+  findings: ReadonlyArray<{
+    file: string;
+    line: number;
+    severity: string;
+    server: string;
+    code: string;
+    message: string;
+    fix: string;
+  }>,
+): string[] {
+  const rows = findings.map((f) => [
+    `${f.file}:${f.line}`,
+    f.severity === 'error' ? '**error**' : 'warning',
+    f.server,
+    code(f.code),
+    f.message,
+    f.fix,
+  ]);
+  return table(['where', 'severity', 'server', 'code', 'finding', 'fix'], rows);
 }
 
 /** LiteLLM's config.yaml: the findings, and what the gateway has (absent without --gateway-config). */
@@ -290,15 +305,7 @@ function gatewaySection(r: Report): string[] {
   if (g.error) return [...out, `**Not checked:** ${cell(g.error)}`, ''];
   if (g.findings.length === 0) out.push('No findings.', '');
   else {
-    const rows = g.findings.map((f) => [
-      `${f.file}:${f.line}`,
-      f.severity === 'error' ? '**error**' : 'warning',
-      f.server,
-      code(f.code),
-      f.message,
-      f.fix,
-    ]);
-    out.push(...table(['where', 'severity', 'server', 'code', 'finding', 'fix'], rows), '');
+    out.push(...findingsTable(g.findings), '');
   }
   if (g.live) out.push(cell(formatGatewayLive(g.file, g.live)), '');
   return out;

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMemory, type ContainerMemory } from './container-facts.js';
 import type { Baseline } from './watched-files.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** What is kept per container name: the counters' memory, and the watched files' baseline of the run it is for. */
 export interface StoredContainer {
@@ -37,21 +38,7 @@ export class ContainerStore {
 
   save(container: string, stored: StoredContainer): Promise<unknown> {
     const body = `${JSON.stringify({ container, ...stored, savedAt: new Date().toISOString() })}\n`;
-    this.writes = this.writes
-      .then(async () => {
-        await mkdir(this.dir, { recursive: true });
-        const file = this.file(container);
-        const tmp = `${file}.${process.pid}.tmp`;
-        const fh = await open(tmp, 'w');
-        try {
-          await fh.writeFile(body);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, file);
-      })
-      .catch(() => undefined);
+    this.writes = this.writes.then(() => writeFileAtomic(this.file(container), body)).catch(() => undefined);
     return this.writes;
   }
 

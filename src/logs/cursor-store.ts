@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CursorPosition, StreamPosition } from './cursor.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** How often a container's cursor is written while lines keep coming (and always on stop). */
 export const CURSOR_SAVE_INTERVAL_MS = 1_000;
@@ -66,19 +67,7 @@ export class CursorStore {
     const body: Stored = { container, ...pos, savedAt: new Date().toISOString() };
     // Serialized, so an older position never lands after a newer one.
     this.writes = this.writes
-      .then(async () => {
-        await mkdir(this.dir, { recursive: true });
-        const file = this.file(container);
-        const tmp = `${file}.${process.pid}.tmp`;
-        const fh = await open(tmp, 'w');
-        try {
-          await fh.writeFile(`${JSON.stringify(body)}\n`);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, file);
-      })
+      .then(() => writeFileAtomic(this.file(container), `${JSON.stringify(body)}\n`))
       .catch(() => undefined);
     return this.writes;
   }
