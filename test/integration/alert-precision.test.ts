@@ -6,7 +6,14 @@ import type { StatusSummary } from '../../src/cli/status-render.js';
 import { AgentProcess, freePort, REPO, runCli, tempDir, writeConfig } from '../support/agent-proc.js';
 import { samples } from '../support/exposition.js';
 import { docker, ensureDocker, runContainer, uniqueName } from '../support/docker.js';
-import { CACHE, ensureMcpServers, LITELLM_EDGE_VERSIONS, litellmVenv, MASTER_KEY } from '../support/litellm.js';
+import {
+  CACHE,
+  ensureMcpServers,
+  LITELLM_EDGE_VERSIONS,
+  litellmVenv,
+  MASTER_KEY,
+  versionsUnderTest,
+} from '../support/litellm.js';
 import { waitForUrl } from '../support/proc.js';
 import {
   playback,
@@ -30,12 +37,7 @@ import {
 // the probes about ev (its call, the catalog that names it and expects its tool) failing; no client config
 // broken, no catalog change, no probe of the gateway or of fs failing, nothing from the log; after it, nothing.
 
-const VERSIONS =
-  process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
-    .map((v) => v.trim())
-    .filter(Boolean) ?? LITELLM_EDGE_VERSIONS;
-if (VERSIONS.length === 0)
-  throw new Error('no LiteLLM versions to test: test/support/litellm-versions.txt is missing or empty');
+const VERSIONS = versionsUnderTest(LITELLM_EDGE_VERSIONS);
 
 /** The probes' interval: one round of them stands for one minute of a deployment (one evaluation). */
 const EVERY_S = 5;

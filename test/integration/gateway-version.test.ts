@@ -6,7 +6,7 @@ import { GatewayWatch } from '../../src/gateway-state/gateway-watch.js';
 import { readGatewayVersion } from '../../src/gateway-state/readiness.js';
 import { GatewayRecorder } from '../../src/metrics/gateway-recorder.js';
 import { samples } from '../support/exposition.js';
-import { LITELLM_VERSIONS, startLiteLLM, type LiteLLM } from '../support/litellm.js';
+import { LITELLM_VERSIONS, startLiteLLM, versionsUnderTest, type LiteLLM } from '../support/litellm.js';
 import { capturingLogger, configOf, recorderOnTestMetrics } from '../support/runtime-config.js';
 
 // Which LiteLLM a target runs, asked of real LiteLLM (each version under test, no key sent): 1.77 says
@@ -14,10 +14,7 @@ import { capturingLogger, configOf, recorderOnTestMetrics } from '../support/run
 // (only with general_settings.allow_public_health_readiness_details), and mcpwatch reads it from the
 // start of /openapi.json instead. Then a running GatewayWatch exports it as mcp_gateway_build_info.
 
-const VERSIONS =
-  process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
-    .map((v) => v.trim())
-    .filter(Boolean) ?? LITELLM_VERSIONS;
+const VERSIONS = versionsUnderTest(LITELLM_VERSIONS);
 
 const EXPECTED_SOURCE: Record<string, string> = { '1.77.1': 'readiness', '1.109.1': 'openapi', '1.110.2': 'openapi' };
 

@@ -10,6 +10,7 @@ import {
   FS_SERVER,
   LITELLM_VERSIONS,
   startLiteLLM,
+  versionsUnderTest,
   WRONG_KEY,
   type LiteLLM,
 } from '../support/litellm.js';
@@ -26,10 +27,7 @@ import { ProbeRunner, requestSteps, type LooseResult } from '../support/probe-ru
  * Versions under test: env MCPWATCH_LITELLM_VERSIONS (comma-separated), else those of
  * test/support/litellm-versions.txt (the deployment's, 1.77.1, then 1.109.1 and the newest, 1.110.2).
  */
-const VERSIONS =
-  process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
-    .map((v) => v.trim())
-    .filter(Boolean) ?? LITELLM_VERSIONS;
+const VERSIONS = versionsUnderTest(LITELLM_VERSIONS);
 
 interface VersionBehaviour {
   /** auth_guard statuses for no_key, no_bearer_prefix, wrong_key. */

@@ -8,6 +8,7 @@ import {
   ensureMcpServers,
   LITELLM_EDGE_VERSIONS,
   startLiteLLM,
+  versionsUnderTest,
   type LiteLLM,
   type McpServerConfig,
 } from '../support/litellm.js';
@@ -20,13 +21,8 @@ import { ProbeRunner, type LooseResult } from '../support/probe-runner.js';
 // catalog never counts a change (its tools missing while it is down are not removed, their return is not
 // added); and a call of ev's tool while it is down says the server is down, in the gateway's words.
 
-/** Versions under test: env MCPWATCH_LITELLM_VERSIONS (comma-separated), else test/support/litellm-versions.txt. */
-const VERSIONS =
-  process.env.MCPWATCH_LITELLM_VERSIONS?.split(',')
-    .map((v) => v.trim())
-    .filter(Boolean) ?? LITELLM_EDGE_VERSIONS;
-if (VERSIONS.length === 0)
-  throw new Error('no LiteLLM versions to test: test/support/litellm-versions.txt is missing or empty');
+/** Versions under test: env MCPWATCH_LITELLM_VERSIONS (comma-separated), else the oldest and newest. */
+const VERSIONS = versionsUnderTest(LITELLM_EDGE_VERSIONS);
 
 interface DownBehaviour {
   /** ev's state in the catalog while it is down. */

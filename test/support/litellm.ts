@@ -58,6 +58,26 @@ export const LITELLM_EDGE_VERSIONS: string[] = [...new Set([LITELLM_VERSIONS[0],
   (v): v is string => v !== undefined,
 );
 
+/**
+ * The versions a suite runs on: env MCPWATCH_LITELLM_VERSIONS (comma-separated) when set, else `fallback`
+ * (LITELLM_VERSIONS or LITELLM_EDGE_VERSIONS). None at all is an error, not a suite that runs nothing.
+ */
+export function versionsUnderTest(fallback: string[]): string[] {
+  const env = process.env.MCPWATCH_LITELLM_VERSIONS;
+  const versions =
+    env === undefined
+      ? fallback
+      : env
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean);
+  if (versions.length === 0)
+    throw new Error(
+      'no LiteLLM versions to test: MCPWATCH_LITELLM_VERSIONS is empty or test/support/litellm-versions.txt is missing',
+    );
+  return versions;
+}
+
 /** A server entry of LiteLLM's `mcp_servers` config (passed through to YAML as is). */
 export interface McpServerConfig {
   transport?: 'stdio' | 'http' | 'sse';
