@@ -171,7 +171,7 @@ describe('mcpwatch status arguments', () => {
 // and their load time. The source runs under tsx with a module hook that records every module resolved.
 describe('what a command loads', () => {
   const AGENT = ['fastify', 'prom-client', 'dockerode'];
-  const PROBES = ['@modelcontextprotocol/sdk', 'undici'];
+  const PROBES = ['@modelcontextprotocol/client', 'undici'];
 
   /** The packages under node_modules that `mcpwatch ARGS` resolved, and its exit code. */
   function packagesLoaded(args: string[]): { code: number | null; packages: Set<string>; modules: string[] } {

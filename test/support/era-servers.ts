@@ -1,11 +1,24 @@
 // Real MCP servers of both protocol eras, in-process, for the probes' tests: the SDK v2 server modern-only
 // (`legacy: 'reject'`) and dual-era (`legacy: 'stateless'`), both through @modelcontextprotocol/node's toNodeHandler,
 // and the SDK 1.32.2 server (legacy, stateful sessions). Each logs the requests it was sent and what it answered.
+// Optionally an OAuth-protected resource (`bearer`): the SDK v2 server's bearer check in front of either era.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import {
+  bearerAuthChallengeResponse,
+  createMcpHandler,
+  getOAuthProtectedResourceMetadataUrl,
+  McpServer,
+  OAuthError,
+  OAuthErrorCode,
+  oauthMetadataResponse,
+  verifyBearerToken,
+  type AuthInfo,
+  type OAuthMetadata,
+  type OAuthTokenVerifier,
+} from '@modelcontextprotocol/server';
 import { McpServer as LegacyMcpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import * as z from 'zod';
@@ -20,6 +33,20 @@ export interface EraRequest {
   protocolVersion?: string;
   mcpMethod?: string;
   status?: number;
+  /** With `bearer`: whether the request's bearer token was accepted (`none`: it had no Authorization). */
+  bearer?: 'none' | 'accepted' | 'refused';
+}
+
+/** What startEraServer can put in front of the MCP endpoint. */
+export interface EraServerOptions {
+  /**
+   * An OAuth-protected resource, as an MCP server behind SSO is (MCP authorization, RFC 9728): every request to /mcp
+   * needs `Authorization: Bearer <token>` that `verifier` accepts (the SDK v2 server's verifyBearerToken); any other
+   * is answered 401 with `WWW-Authenticate: Bearer error="invalid_token", …, resource_metadata="…"`
+   * (bearerAuthChallengeResponse), and the protected resource metadata naming `authorizationServer`'s issuer is
+   * served at /.well-known/oauth-protected-resource/mcp (oauthMetadataResponse). Either era: the check is in front.
+   */
+  bearer?: { verifier: OAuthTokenVerifier; authorizationServer: OAuthMetadata };
 }
 
 export interface EraServer {
@@ -71,8 +98,56 @@ function rpcOf(body: Buffer): string | undefined {
   }
 }
 
+/**
+ * An OAuth 2.0 token introspection (RFC 7662) verifier: the authorization server that issued the token says whether it
+ * is active, for whom, with which scopes and until when. The introspecting client authenticates with its secret
+ * (client_secret_basic).
+ */
+export function introspectionVerifier(o: {
+  introspectionUrl: string;
+  clientId: string;
+  clientSecret: string;
+}): OAuthTokenVerifier {
+  return {
+    async verifyAccessToken(token: string): Promise<AuthInfo> {
+      const basic = Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`);
+      const res = await fetch(o.introspectionUrl, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${basic.toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!res.ok) throw new OAuthError(OAuthErrorCode.ServerError, `introspection: HTTP ${res.status}`);
+      const t = (await res.json()) as {
+        active?: boolean;
+        client_id?: string;
+        azp?: string;
+        scope?: string;
+        exp?: number;
+      };
+      if (t.active !== true) throw new OAuthError(OAuthErrorCode.InvalidToken, 'the token is not active');
+      return {
+        token,
+        clientId: t.client_id ?? t.azp ?? '',
+        scopes: (t.scope ?? '').split(' ').filter(Boolean),
+        ...(typeof t.exp === 'number' && { expiresAt: t.exp }),
+      };
+    },
+  };
+}
+
+/** Writes a web-standard Response (the SDK's bearer and metadata answers) to a node response. */
+async function sendResponse(res: http.ServerResponse, r: Response): Promise<void> {
+  res.writeHead(r.status, Object.fromEntries(r.headers));
+  res.end(Buffer.from(await r.arrayBuffer()));
+}
+
 /** Starts a server of `kind` on a free local port. */
-export async function startEraServer(kind: EraServerKind): Promise<EraServer> {
+export async function startEraServer(kind: EraServerKind, opts: EraServerOptions = {}): Promise<EraServer> {
   const requests: EraRequest[] = [];
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const v2 =
@@ -127,6 +202,24 @@ export async function startEraServer(kind: EraServerKind): Promise<EraServer> {
       };
       requests.push(seen);
       res.on('finish', () => (seen.status = res.statusCode));
+      if (opts.bearer) {
+        const { verifier, authorizationServer } = opts.bearer;
+        const resourceServerUrl = new URL(`${server.url}/mcp`);
+        const url = new URL(req.url ?? '/', server.url);
+        const doc = oauthMetadataResponse(new Request(url, { method: req.method ?? 'GET' }), {
+          oauthMetadata: authorizationServer,
+          resourceServerUrl,
+        });
+        if (doc) return sendResponse(res, doc);
+        const resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(resourceServerUrl);
+        try {
+          await verifyBearerToken(req.headers.authorization, { verifier, resourceMetadataUrl });
+          seen.bearer = 'accepted';
+        } catch (err) {
+          seen.bearer = req.headers.authorization === undefined ? 'none' : 'refused';
+          return sendResponse(res, bearerAuthChallengeResponse(err, { resourceMetadataUrl }));
+        }
+      }
       if (server.rewriteMcpMethod && req.headers['mcp-method']) req.headers['mcp-method'] = server.rewriteMcpMethod;
       // The body was read: hand it on as the stream the handlers read.
       const replay = Object.assign(Object.create(req) as http.IncomingMessage, {

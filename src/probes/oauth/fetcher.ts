@@ -1,5 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Target } from '../../config/target.js';
 import { classifyError } from '../net/failures.js';

@@ -1,13 +1,16 @@
 import {
+  ClientCredentialsProvider,
   discoverOAuthServerInfo,
   extractWWWAuthenticateParams,
   fetchToken,
+  InsecureTokenEndpointError,
+  IssuerMismatchError,
+  PrivateKeyJwtProvider,
   selectClientAuthMethod,
   selectResourceURL,
+  type AuthorizationServerMetadata,
   type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+} from '@modelcontextprotocol/client';
 import { formatDuration } from '../../config/duration.js';
 import type { OAuth2Config, Target } from '../../config/target.js';
 import type { Redactor } from '../../util/redact.js';
@@ -20,6 +23,7 @@ import {
   expiryOf,
   isOAuthError,
   isUsable,
+  tokenErrorWords,
   tokenIssuedStep,
   tokenRequestStep,
   type CachedToken,
@@ -31,8 +35,11 @@ interface Endpoint {
   /** The authorization server (its issuer URL when discovered, else the token endpoint's origin). */
   authorizationServer: string;
   metadata: AuthorizationServerMetadata;
-  /** RFC 8707 resource indicator, from the gateway's resource metadata (discovery only). */
-  resource?: URL;
+  /**
+   * RFC 8707 resource indicator, from the gateway's resource metadata (discovery only): as the metadata writes it
+   * (the SDK's auth() sends it verbatim too: a URL object would add a slash to a pathless one).
+   */
+  resource?: string;
   /** Scopes when oauth2.scopes is empty: the 401's `scope`, else the resource's scopes_supported. */
   scopes: string[];
   discovery?: OAuthFacts['discovery'];
@@ -55,8 +62,10 @@ type AuthMethod = OAuthFacts['authMethod'];
  * need one while it is in flight wait for it). The token endpoint is configured (tokenUrl) or
  * discovered the way the MCP authorization spec describes, from the gateway's 401: its
  * `WWW-Authenticate … resource_metadata=` (RFC 9728), then the authorization server's metadata
- * (RFC 8414 or OpenID Connect discovery). The MCP SDK does the discovery, the client
- * authentication (its ClientCredentialsProvider and PrivateKeyJwtProvider) and the token request.
+ * (RFC 8414 or OpenID Connect discovery). The MCP SDK v2 client (@modelcontextprotocol/client) does
+ * the discovery, the client authentication (its ClientCredentialsProvider and PrivateKeyJwtProvider)
+ * and the token request; it sends credentials only to the authorization server they are bound to
+ * (expectedIssuer), and only over https (or plain http to a loopback host).
  * The token is registered with the redactor as soon as it arrives and never logged.
  */
 export class TokenSource {
@@ -204,11 +213,13 @@ export class TokenSource {
             `(authorization server ${info.authorizationServerUrl}): set oauth2.tokenUrl`,
         );
       }
-      const resource = await selectResourceURL(
+      // Checked against the server's URL by the SDK; sent as the metadata writes it.
+      const selected = await selectResourceURL(
         serverUrl,
         this.provider(facts, String(info.authorizationServerUrl)),
         info.resourceMetadata,
       );
+      const resource = selected && (info.resourceMetadata?.resource ?? selected.href);
       const scopes = params.scope
         ? params.scope.split(' ').filter(Boolean)
         : (info.resourceMetadata?.scopes_supported ?? []);
@@ -226,13 +237,22 @@ export class TokenSource {
       };
       facts.tokenEndpoint = metadata.token_endpoint;
       facts.discovery = discovery;
-      const named = resource ? `, resource ${resource.href}` : '';
+      const named = resource ? `, resource ${resource}` : '';
       const server = `authorization server ${info.authorizationServerUrl}${named}`;
       run.step(`oauth2: token endpoint ${metadata.token_endpoint} (${server})`);
     } catch (err) {
       if (err instanceof ProbeFailure) throw err;
       const net = fetchFn.failure(err);
       if (net) throw net;
+      if (IssuerMismatchError.isInstance(err)) {
+        // RFC 8414 3.3: the metadata must name as issuer the URL it was found under; the SDK refuses it otherwise.
+        throw new ProbeFailure(
+          'http_error',
+          `OAuth discovery from ${serverUrl}: the authorization server's metadata names the issuer ` +
+            `${String(err.received)}, not ${err.expected}, the URL it was found under, so it is not trusted ` +
+            '(RFC 8414 3.3) — set oauth2.tokenUrl, or make them agree (Keycloak: its hostname setting)',
+        );
+      }
       const said = excerpt((err as Error).message ?? String(err), 240);
       throw new ProbeFailure(
         'http_error',
@@ -264,16 +284,10 @@ export class TokenSource {
       return new PrivateKeyJwtProvider({ ...common, privateKey: key.pem, algorithm: key.alg });
     }
     const provider = new ClientCredentialsProvider({ ...common, clientSecret: this.config.clientSecret ?? '' });
-    const method = this.configuredMethod();
-    if (method === 'client_secret_basic' || method === 'client_secret_post') {
-      // The SDK takes the client's registered method (as a registration would return it) over its own pick.
-      provider.saveClientInformation({
-        ...provider.clientInformation(),
-        token_endpoint_auth_method: method,
-      } as Parameters<typeof provider.saveClientInformation>[0]);
-    }
+    // The SDK's pick from what the endpoint lists (basic first), unless the config says (requestToken passes it on).
     const supported = this.endpoint?.metadata.token_endpoint_auth_methods_supported ?? [];
-    facts.authMethod = (method ?? selectClientAuthMethod(provider.clientInformation(), supported)) as AuthMethod;
+    facts.authMethod =
+      this.configuredMethod() ?? (selectClientAuthMethod(provider.clientInformation(), supported) as AuthMethod);
     return provider;
   }
 
@@ -287,9 +301,11 @@ export class TokenSource {
     facts.scopes = [...scopes];
     facts.tokenEndpoint = endpoint.tokenUrl;
     const provider = this.provider(facts, endpoint.authorizationServer, scopes);
-    // The configured method wins over what the metadata lists (the SDK would pick from that list).
-    const metadata = this.configuredMethod()
-      ? { ...endpoint.metadata, token_endpoint_auth_methods_supported: undefined }
+    // The configured method wins over what the metadata lists: the SDK picks from that list, so it is given only that
+    // one (private_key_jwt signs its assertion whatever the list says).
+    const method = this.configuredMethod();
+    const metadata: AuthorizationServerMetadata = method
+      ? { ...endpoint.metadata, token_endpoint_auth_methods_supported: [method] }
       : endpoint.metadata;
     const fetchFn = oauthFetcher(this.target, run, 'token');
     const at = this.now();
@@ -307,7 +323,7 @@ export class TokenSource {
     run.step(tokenRequestStep(endpoint.tokenUrl, this.config.clientId, facts.authMethod, scopes, why));
     try {
       const tokens = await fetchToken(provider, endpoint.authorizationServer, {
-        metadata: metadata as AuthorizationServerMetadata,
+        metadata,
         ...(endpoint.resource && { resource: endpoint.resource }),
         fetchFn: fetchFn.fetch,
       });
@@ -321,10 +337,18 @@ export class TokenSource {
       if (isOAuthError(err)) {
         const d = describeTokenError(err, endpoint.tokenUrl, this.config.clientId);
         fact(d.request, d.error ? { error: d.error } : {});
-        run.step(`oauth2: ← refused: ${d.error ?? err.errorCode} ${excerpt(err.message, 200)}`);
+        run.step(`oauth2: ← refused: ${d.error ?? err.code} ${excerpt(tokenErrorWords(err), 200)}`.trimEnd());
         throw new ProbeFailure(d.outcome, d.reason);
       }
       fact('error');
+      if (InsecureTokenEndpointError.isInstance(err)) {
+        // Nothing was sent: the MCP authorization spec wants the authorization server on https.
+        throw new ProbeFailure(
+          'tls_error',
+          `the token endpoint ${endpoint.tokenUrl} is plain http: the MCP SDK sends client credentials only over ` +
+            "https (plain http only to localhost, 127.0.0.1 or ::1) — use the identity provider's https URL",
+        );
+      }
       const net = fetchFn.failure(err);
       if (net) throw net;
       // The body was no token response (the SDK's schema check): a proxy's page, or not OAuth at all.

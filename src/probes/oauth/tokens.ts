@@ -1,4 +1,4 @@
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { OAuthError } from '@modelcontextprotocol/client';
 import { formatDuration } from '../../config/duration.js';
 import { excerpt } from '../text.js';
 import type { OAuthFacts, Outcome, TokenRequestFact, TokenRequestOutcome } from '../types.js';
@@ -90,8 +90,8 @@ export interface TokenFailure {
  * failing otherwise (5xx, a body that is not an OAuth error) is `http_error`.
  */
 export function describeTokenError(err: OAuthError, endpoint: string, clientId: string): TokenFailure {
-  const code = err.errorCode;
-  const said = err.message.trim();
+  const code = err.code;
+  const said = tokenErrorWords(err);
   const hint = REFUSALS[code];
   if (hint) {
     const quoted = said ? ` (${excerpt(said, 200)})` : '';
@@ -113,7 +113,16 @@ export function describeTokenError(err: OAuthError, endpoint: string, clientId: 
 }
 
 export function isOAuthError(err: unknown): err is OAuthError {
-  return err instanceof OAuthError;
+  return OAuthError.isInstance(err);
+}
+
+/**
+ * The endpoint's own words (error_description): the SDK puts the error code in the message when the answer had no
+ * description, which is then no words of its own.
+ */
+export function tokenErrorWords(err: OAuthError): string {
+  const said = err.message.trim();
+  return said === err.code ? '' : said;
 }
 
 const WHY_ASKED: Record<TokenRequestFact['why'], string> = {

@@ -11,8 +11,9 @@ import { Redactor } from '../../../src/util/redact.js';
 // The token cache, its sharing and its renewal rules against a small local OAuth server. A fake on
 // purpose: these tests count every request, hold one in flight, hand out tokens with a lifetime of
 // their choosing and refuse a token before it expires, which a real identity provider does not do
-// on cue. The real flows (Keycloak, discovery from a real 401) are in test/integration/sso-route
-// and the conformance suite's client-credentials scenarios.
+// on cue. The real flows are in test/integration/sso-route (Keycloak behind oauth2-proxy), oauth-eras (Keycloak,
+// discovery from a real 401 of servers of both protocol eras) and the conformance suite's client-credentials
+// scenarios.
 
 interface Seen {
   path: string;
@@ -41,6 +42,16 @@ beforeAll(async () => {
       };
       if (path === '/.well-known/oauth-protected-resource/mcp/')
         return json(200, { resource: `${base}/mcp/`, authorization_servers: [`${base}/realm`] });
+      if (path === '/.well-known/oauth-protected-resource/elsewhere')
+        return json(200, { resource: `${base}/mcp/`, authorization_servers: [`${base}/elsewhere`] });
+      // An authorization server whose metadata names another issuer than the URL it is found under.
+      if (path.startsWith('/.well-known/') && path.endsWith('/elsewhere'))
+        return json(200, {
+          issuer: `${base}/realm`,
+          token_endpoint: `${base}/realm/token`,
+          authorization_endpoint: `${base}/realm/auth`,
+          response_types_supported: ['code'],
+        });
       if (path.startsWith('/.well-known/') && path.endsWith('/realm')) {
         return json(200, {
           issuer: `${base}/realm`,
@@ -278,6 +289,32 @@ describe('TokenSource', () => {
     // The next run knows the endpoint.
     const next = source.forRun(run());
     expect(await next.token()).toBe(token);
+  });
+
+  it('a plain-http token endpoint that is not a loopback host gets no credentials: tls_error, nothing sent', async () => {
+    const url = 'http://sso.example.invalid/realms/ops/protocol/openid-connect/token';
+    const source = new TokenSource(target(`{ clientId: c, clientSecret: s3cret-value, tokenUrl: "${url}" }`));
+    const r = run();
+    await expect(source.forRun(r).token()).rejects.toMatchObject({
+      outcome: 'tls_error',
+      message: expect.stringMatching(
+        /^the token endpoint http:\/\/sso\.example\.invalid\/\S+ is plain http: the MCP SDK sends client credentials only over https/,
+      ) as unknown,
+    });
+    expect(r.steps.join('\n')).not.toContain('s3cret-value');
+  });
+
+  it('discovery refuses metadata naming another issuer than the URL it was found under (RFC 8414 3.3)', async () => {
+    const source = new TokenSource(target('{ clientId: c, clientSecret: s3cret-value }'));
+    const oauth = source.forRun(run());
+    expect(await oauth.token()).toBeUndefined();
+    await expect(
+      oauth.renew(undefined, `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/elsewhere"`),
+    ).rejects.toMatchObject({
+      outcome: 'http_error',
+      message: `OAuth discovery from ${base}/mcp/: the authorization server's metadata names the issuer ${base}/realm, not ${base}/elsewhere, the URL it was found under, so it is not trusted (RFC 8414 3.3) — set oauth2.tokenUrl, or make them agree (Keycloak: its hostname setting)`,
+    });
+    expect(tokenRequests()).toHaveLength(0);
   });
 
   it('registers each token with the redactor, and never puts it in a step', async () => {

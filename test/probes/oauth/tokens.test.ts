@@ -1,9 +1,4 @@
-import {
-  InvalidClientError,
-  InvalidScopeError,
-  ServerError,
-  UnauthorizedClientError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import {
   describeTokenError,
@@ -44,28 +39,32 @@ describe("describeTokenError: the endpoint, the client and the endpoint's words"
   it.each([
     [
       'Keycloak: a wrong secret',
-      new UnauthorizedClientError('Invalid client or Invalid client credentials'),
+      new OAuthError(OAuthErrorCode.UnauthorizedClient, 'Invalid client or Invalid client credentials'),
       'auth_rejected',
       'rejected',
       `the token endpoint ${URL} refused client "mcpwatch": unauthorized_client (Invalid client or Invalid client credentials) — check oauth2.clientId and its secret or key; the client must be confidential with the client-credentials grant on (Keycloak: "Service accounts roles")`,
     ],
     [
       'an unknown client',
-      new InvalidClientError('Invalid client credentials'),
+      new OAuthError(OAuthErrorCode.InvalidClient, 'Invalid client credentials'),
       'auth_rejected',
       'rejected',
       /refused client "mcpwatch": invalid_client \(Invalid client credentials\) — check oauth2\.clientId/,
     ],
     [
+      // As the SDK parses an answer without error_description: the code stands in for the words.
       'a scope it may not ask for',
-      new InvalidScopeError(''),
+      OAuthError.fromResponse({ error: 'invalid_scope' }),
       'auth_rejected',
       'rejected',
       /refused client "mcpwatch": invalid_scope — check oauth2\.scopes/,
     ],
     [
       'a 502 from a proxy',
-      new ServerError('HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway'),
+      new OAuthError(
+        OAuthErrorCode.ServerError,
+        'HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway',
+      ),
       'http_error',
       'error',
       `the token endpoint ${URL} failed for client "mcpwatch": HTTP 502: Invalid OAuth error response: SyntaxError. Raw body: Bad Gateway`,
