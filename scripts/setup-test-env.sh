@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is not there yet: Debian packages (Docker
 # engine, busybox-static, Prometheus/promtool, PostgreSQL), a running dockerd with the local test
-# image, the Node the image runs, postgres-mcp's venv, the LiteLLM venvs, and Keycloak,
+# image, the Node the image runs, postgres-mcp's and the MCP Python SDK's venvs, the LiteLLM venvs, and Keycloak,
 # oauth2-proxy and Caddy for the SSO route (cached in
 # ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
 # Idempotent and quick when everything is in place. Needs root for apt-get and dockerd.
@@ -33,6 +33,9 @@ bash scripts/ensure-node.sh >/dev/null &
 pids+=($!)
 # postgres-mcp (the deployment's mcp_postgres) in its own venv, for LiteLLM to spawn.
 bash scripts/ensure-postgres-mcp.sh >/dev/null &
+pids+=($!)
+# The MCP Python SDK (mcp 2.x) in its own venv: its server is a target of the protocol-era tests.
+bash scripts/ensure-python-mcp.sh >/dev/null &
 pids+=($!)
 # docker-compose built from the Go module proxy (the real parser of the shipped compose file),
 # then oauth2-proxy for the SSO route with the Go that ensure-compose.sh installs (one after the

@@ -1,4 +1,9 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { processEras } from '../../src/probes/mcp/eras.js';
 import { run as catalogRun } from '../../src/probes/mcp-catalog/run.js';
 import { run as callRun } from '../../src/probes/mcp-call/run.js';
@@ -7,7 +12,10 @@ import { startEraServer, type EraServer, type EraServerKind } from '../support/e
 import { failureOf, probeHarness } from '../support/run-harness.js';
 
 // The probes on the SDK v2 client against real servers of each era: the SDK v2 server modern-only and dual-era, the
-// SDK 1.32.2 server (legacy), each probed with protocol auto, legacy, modern and exact versions, mismatches named.
+// SDK 1.32.2 server (legacy), each probed with protocol auto, legacy, modern and exact versions, mismatches named. For
+// the answers the SDK client never asks for (a 2025 method in the 2026-07-28 envelope, a version no server knows), a
+// proxy made here rewrites its requests on their way to the real server; an SDK v2 server of an older revision list
+// makes the counter-offer.
 
 const KEY = 'sk-eras-0123456789abcdef';
 const catalog = probeHarness('mcp_catalog', catalogRun, KEY);
@@ -32,6 +40,86 @@ beforeEach(() => {
 });
 
 const MODERN = { era: 'modern', version: '2026-07-28' };
+
+/** The prefix of the 2026-07-28 envelope's keys in `_meta`. */
+const META = 'io.modelcontextprotocol/';
+
+interface Local {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function listen(server: http.Server, close: () => Promise<void> = async () => {}): Promise<Local> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await close();
+    },
+  };
+}
+
+/** A JSON-RPC POST on its way through the proxy: its headers and message, both rewritable. */
+interface Passing {
+  headers: http.OutgoingHttpHeaders;
+  msg: { method?: string; params?: Record<string, unknown> } & Record<string, unknown>;
+}
+
+/**
+ * A proxy in front of `upstream` that rewrites each JSON-RPC POST with `rewrite` and passes everything else on as
+ * it is, the answers too.
+ */
+async function startRewriter(upstream: string, rewrite: (req: Passing) => void): Promise<Local> {
+  const to = new URL(upstream);
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      let body = Buffer.concat(chunks);
+      const headers: http.OutgoingHttpHeaders = { ...req.headers, host: to.host };
+      if (req.method === 'POST' && body.length > 0) {
+        const passing: Passing = { headers, msg: JSON.parse(body.toString('utf8')) as Passing['msg'] };
+        rewrite(passing);
+        body = Buffer.from(JSON.stringify(passing.msg));
+        headers['content-length'] = String(body.length);
+      }
+      const out = http.request(
+        { host: to.hostname, port: to.port, path: req.url, method: req.method, headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      out.end(body);
+    })().catch(() => res.destroy());
+  });
+  return listen(server);
+}
+
+/** The SDK v2 server (dual era) whose 2025 leg knows only `legacyVersions`, as a server on an older SDK would. */
+async function startOldRevisionServer(legacyVersions: string[]): Promise<Local> {
+  const handler = createMcpHandler(
+    () => {
+      const s = new McpServer(
+        { name: 'era-v2-old', version: '2.4.0' },
+        { capabilities: { tools: {} }, supportedProtocolVersions: legacyVersions },
+      );
+      s.registerTool('echo', { inputSchema: z.object({ text: z.string() }) }, ({ text }) =>
+        Promise.resolve({ content: [{ type: 'text' as const, text }] }),
+      );
+      return s;
+    },
+    { legacy: 'stateless' },
+  );
+  const node = toNodeHandler(handler);
+  return listen(
+    http.createServer((req, res) => void node(req, res)),
+    () => handler.close(),
+  );
+}
 const LEGACY = { era: 'legacy', version: '2025-11-25', via: 'initialize' };
 
 describe('what each server speaks, by protocol setting', () => {
@@ -87,10 +175,90 @@ describe('mismatches, named for the operator', () => {
   it('protocol: modern against a legacy server: what it answered to server/discover, and the fix', async () => {
     const err = await failureOf(call(servers.legacy.url, CALL, { targetMore: at('modern') }));
     expect(err.outcome).toBe('protocol_error');
-    expect(err.message).toMatch(
-      /^gw did not answer server\/discover as a 2026-07-28 server \(it answered 400 Bad Request: .*Server not initialized.*\) — it speaks only the 2025 protocol \(legacy\): set protocol: auto or legacy$/,
+    expect(err.message).toBe(
+      'gw did not answer server/discover as a 2026-07-28 server (it answered 400 Bad Request: -32000 "Bad Request: ' +
+        'Server not initialized") — it speaks only the 2025 protocol (legacy): set protocol: auto or legacy, or ' +
+        'upgrade the gateway to a release that speaks 2026-07-28',
     );
-    expect(err.details).toMatchObject({ status: 400 });
+    expect(err.details).toMatchObject({ status: 400, jsonRpcError: -32000 });
+  });
+
+  it('a 2025 method sent to a modern-only server (404, -32601): it speaks only 2026-07-28', async () => {
+    // The SDK client never sends initialize in the 2026-07-28 envelope; a proxy that stamps every request with it
+    // does, and the real server's answer to that is the one to name.
+    const proxy = await startRewriter(servers.modern_only.url, (req) => {
+      if (req.msg.method !== 'initialize') return;
+      const { capabilities, clientInfo } = req.msg.params as { capabilities?: unknown; clientInfo?: unknown };
+      req.headers['mcp-protocol-version'] = '2026-07-28';
+      req.headers['mcp-method'] = 'initialize';
+      req.msg.params = {
+        ...req.msg.params,
+        _meta: {
+          [`${META}protocolVersion`]: '2026-07-28',
+          [`${META}clientCapabilities`]: capabilities ?? {},
+          [`${META}clientInfo`]: clientInfo,
+        },
+      };
+    });
+    try {
+      const err = await failureOf(call(proxy.url, CALL, { targetMore: at('legacy') }));
+      expect(err.outcome).toBe('protocol_error');
+      expect(err.message).toBe(
+        'gw does not know the 2025 method initialize (404, -32601 Method not found): the server speaks only ' +
+          '2026-07-28 — set protocol: auto or modern',
+      );
+      expect(err.details).toMatchObject({ status: 404, jsonRpcError: -32601 });
+      expect(servers.modern_only.requests).toContainEqual(
+        expect.objectContaining({ rpc: 'initialize', protocolVersion: '2026-07-28', status: 404 }),
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('-32022, a version the server does not support: the versions it supports, and the fix', async () => {
+    // A proxy that rewrites the version mcpwatch asks for (the SDK only ever asks for 2026-07-28, which every
+    // modern server speaks): the real server's -32022 with its data.supported.
+    const proxy = await startRewriter(servers.modern_only.url, (req) => {
+      if (req.msg.method !== 'server/discover') return;
+      req.headers['mcp-protocol-version'] = '2027-01-01';
+      const params = (req.msg.params ?? {}) as { _meta?: Record<string, unknown> };
+      req.msg.params = { ...params, _meta: { ...params._meta, [`${META}protocolVersion`]: '2027-01-01' } };
+    });
+    try {
+      for (const protocol of ['modern', 'auto']) {
+        const err = await failureOf(call(proxy.url, CALL, { targetMore: at(protocol) }));
+        expect(err.outcome).toBe('protocol_error');
+        expect(err.message).toBe(
+          'gw does not support protocol 2027-01-01 (-32022): it supports 2026-07-28 — pin a version both speak ' +
+            '(protocol: 2026-07-28), or upgrade the server',
+        );
+        expect(err.details).toMatchObject({ jsonRpcError: -32022, supported: ['2026-07-28'] });
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a counter-offer: a pinned 2025 version answered with another, named with the one to pin', async () => {
+    // The SDK v2 server of an older revision list (its 2025 leg knows up to 2025-06-18): it answers initialize
+    // with its newest when it does not know the version offered.
+    const old = await startOldRevisionServer(['2025-06-18', '2025-03-26']);
+    try {
+      const err = await failureOf(call(old.url, CALL, { targetMore: at('2025-11-25') }));
+      expect(err.outcome).toBe('protocol_error');
+      expect(err.message).toBe(
+        'gw answered initialize with protocol 2025-06-18, not 2025-11-25 (protocol: 2025-11-25): set protocol to a ' +
+          'version it speaks (2025-06-18), or auto',
+      );
+      // legacy takes what it offers; an exact version it knows is spoken.
+      const { out: legacy } = await call(old.url, CALL, { targetMore: at('legacy') });
+      expect(legacy).toMatchObject({ outcome: 'ok', details: { protocol: { ...LEGACY, version: '2025-06-18' } } });
+      const { out: exact } = await call(old.url, CALL, { targetMore: at('2025-03-26') });
+      expect(exact).toMatchObject({ outcome: 'ok', details: { protocol: { ...LEGACY, version: '2025-03-26' } } });
+    } finally {
+      await old.stop();
+    }
   });
 
   it('-32020: a proxy rewriting the Mcp-Method header, named as such', async () => {

@@ -1,5 +1,5 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
-import { MODERN_PROTOCOL_VERSIONS } from '../../config/fields.js';
+import { LEGACY_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS } from '../../config/fields.js';
 import type { Target } from '../../config/target.js';
 import { ProbeFailure } from '../types.js';
 import { excerpt, statusText } from '../text.js';
@@ -33,14 +33,41 @@ export function rpcErrorIn(body: string | undefined): RpcError | undefined {
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const isModern = (v: string): boolean => v >= MODERN_PROTOCOL_VERSIONS[0];
+/** The methods of the 2025 handshake, which a server of the modern era only does not know. */
+const LEGACY_METHODS = /^(initialize|ping|notifications\/initialized)$/;
+/** The revisions mcpwatch speaks (a target's `protocol` may name any of them). */
+const SPOKEN: readonly string[] = [...LEGACY_PROTOCOL_VERSIONS, ...MODERN_PROTOCOL_VERSIONS];
+
+/**
+ * What to do about a -32022: pin the newest version both sides speak when there is one (and upgrade the server,
+ * unless it is the newer side), else upgrade the side that is behind.
+ */
+function unsupportedVersionFix(supported: string[], requested: string | undefined): string {
+  if (supported.length === 0) return 'check the server';
+  const both = supported.filter((v) => SPOKEN.includes(v)).sort();
+  if (both.length > 0) {
+    const serverNewer = requested !== undefined && supported.every((v) => v > requested);
+    const pin = `pin a version both speak (protocol: ${both[both.length - 1]})`;
+    return serverNewer ? pin : `${pin}, or upgrade the server`;
+  }
+  const newest = SPOKEN[SPOKEN.length - 1]!;
+  const behind = supported.every((v) => v > newest)
+    ? 'mcpwatch'
+    : supported.every((v) => v < newest)
+      ? 'the server'
+      : 'mcpwatch or the server';
+  return `mcpwatch speaks none of them (${SPOKEN.join(', ')}): upgrade ${behind}`;
+}
 
 /** -32022: which versions the server supports, and what to do about it. */
-function unsupportedVersion(target: Target, e: RpcError, status: number | undefined): ProbeFailure {
+function unsupportedVersion(target: Target, e: RpcError, status: number | undefined, rpc?: string): ProbeFailure {
   const supported = strings(e.data?.supported);
   const requested = typeof e.data?.requested === 'string' ? e.data.requested : undefined;
   const name = target.name;
   const details = { ...(status !== undefined && { status }), jsonRpcError: e.code, supported };
-  if (supported.length > 0 && supported.every(isModern) && (requested === undefined || !isModern(requested))) {
+  // Refused a 2025 version (named, or the request was the 2025 handshake): a server of the modern era only.
+  const askedLegacy = requested !== undefined ? !isModern(requested) : rpc === undefined || LEGACY_METHODS.test(rpc);
+  if (supported.length > 0 && supported.every(isModern) && askedLegacy) {
     return new ProbeFailure(
       'protocol_error',
       `${name} speaks only ${supported.join(', ')}: it refused the 2025 initialize handshake ` +
@@ -49,16 +76,10 @@ function unsupportedVersion(target: Target, e: RpcError, status: number | undefi
     );
   }
   const ours = requested ? `protocol ${requested}` : 'the protocol version mcpwatch asked for';
-  const newer = supported.filter((v) => requested !== undefined && v > requested);
-  const fix =
-    supported.length === 0
-      ? 'check the server'
-      : newer.length === supported.length
-        ? `upgrade mcpwatch, or pin a version both know (protocol: ${supported[0]})`
-        : `pin one of those (protocol: ${supported[supported.length - 1]}), or upgrade the server`;
   return new ProbeFailure(
     'protocol_error',
-    `${name} does not support ${ours} (-32022): it supports ${supported.join(', ') || 'no version it named'} — ${fix}`,
+    `${name} does not support ${ours} (-32022): it supports ${supported.join(', ') || 'no version it named'} — ` +
+      unsupportedVersionFix(supported, requested),
     details,
   );
 }
@@ -91,11 +112,9 @@ function legacyMethodRefused(target: Target, e: RpcError, status: number | undef
   );
 }
 
-const LEGACY_METHODS = /^(initialize|ping|notifications\/initialized)$/;
-
 /** The protocol-era failure a JSON-RPC error stands for (-32020, -32022, a 2025 method unknown), if it is one. */
 export function eraFailure(target: Target, e: RpcError, status?: number, rpc?: string): ProbeFailure | undefined {
-  if (e.code === UNSUPPORTED_VERSION) return unsupportedVersion(target, e, status);
+  if (e.code === UNSUPPORTED_VERSION) return unsupportedVersion(target, e, status, rpc);
   if (e.code === HEADER_MISMATCH) return headerMismatch(target, e, status);
   if (e.code === METHOD_NOT_FOUND && rpc && LEGACY_METHODS.test(rpc))
     return legacyMethodRefused(target, e, status, rpc);
@@ -124,18 +143,40 @@ export function eraNegotiationFailure(
   const seen = [...responses].reverse().find((r) => r.rpc === 'server/discover');
   if (!seen) return undefined;
   const rpc = rpcErrorIn(seen.body);
-  const answered = `${statusText(seen.status)}${seen.body ? `: ${excerpt(seen.body, 160)}` : ''}`;
   if (rpc && seen.status >= 400) {
-    const era = eraFailure(target, rpc, seen.status);
+    const era = eraFailure(target, rpc, seen.status, 'server/discover');
     if (era) return era;
   }
-  const legacy = seen.status >= 400 || rpc?.code === METHOD_NOT_FOUND;
-  const what = legacy
-    ? 'it speaks only the 2025 protocol (legacy): set protocol: auto or legacy'
-    : `the pinned protocol could not be agreed: ${err.message}`;
+  const answered = rpc
+    ? `${statusText(seen.status)}: ${rpc.code} "${excerpt(rpc.message, 160)}"`
+    : `${statusText(seen.status)}${seen.body ? `: ${excerpt(seen.body, 160)}` : ''}`;
+  const supported = rpc ? supportedIn(rpc) : [];
+  const legacy = (seen.status >= 400 || rpc?.code === METHOD_NOT_FOUND) && !supported.some(isModern);
+  const speaks = supported.length > 0 ? `the 2025 revisions ${supported.join(', ')}` : 'the 2025 protocol';
+  const what = !legacy
+    ? `the pinned protocol could not be agreed: ${err.message}`
+    : `it speaks only ${speaks} (legacy): set protocol: auto or legacy, or upgrade the gateway to a release that ` +
+      `speaks ${MODERN_PROTOCOL_VERSIONS.join(', ')}`;
   return new ProbeFailure(
     'protocol_error',
     `${target.name} did not answer server/discover as a 2026-07-28 server (it answered ${answered}) — ${what}`,
-    { status: seen.status, ...(seen.body && { body: excerpt(seen.body, 300) }) },
+    {
+      status: seen.status,
+      ...(rpc && { jsonRpcError: rpc.code }),
+      ...(supported.length > 0 && { supported }),
+      ...(seen.body && { body: excerpt(seen.body, 300) }),
+    },
   );
+}
+
+/**
+ * The versions a refusal names: its `data.supported`, or the list in its message, as legacy servers word it
+ * (LiteLLM 1.110: "Unsupported MCP-Protocol-Version 2026-07-28; supported: 2024-11-05, …"; the Python SDK 1.x:
+ * "Unsupported protocol version: 2026-07-28. Supported versions: 2024-11-05, …").
+ */
+function supportedIn(e: RpcError): string[] {
+  const listed = strings(e.data?.supported);
+  if (listed.length > 0) return listed;
+  const words = /\bsupported(?: versions)?:\s*(\d{4}-\d{2}-\d{2}(?:\s*,\s*\d{4}-\d{2}-\d{2})*)/i.exec(e.message)?.[1];
+  return words ? words.split(/\s*,\s*/) : [];
 }

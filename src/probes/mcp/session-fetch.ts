@@ -134,7 +134,7 @@ export class SessionFetch {
       );
     }
     if (!res.body) return res as unknown as Response;
-    return this.watch(res, method, type, resumeAfter !== undefined);
+    return this.watch(res, method, type, resumeAfter !== undefined, init?.signal ?? undefined);
   }
 
   /**
@@ -184,7 +184,13 @@ export class SessionFetch {
   }
 
   /** The response with its body watched: the byte limit, and where an SSE stream may end (see BodyMode). */
-  private watch(res: UResponse, method: string, type: string | null, resumed: boolean): Response {
+  private watch(
+    res: UResponse,
+    method: string,
+    type: string | null,
+    resumed: boolean,
+    sdkSignal: AbortSignal | undefined,
+  ): Response {
     const isSse = /text\/event-stream/i.test(type ?? '');
     // A response to a request must not end inside an event; the legacy transport's session stream
     // must not end at all while the session is in use; the standalone GET stream may end any time.
@@ -196,7 +202,9 @@ export class SessionFetch {
           : 'plain';
     const onField = this.fieldHook(isSse && (method === 'POST' || resumed));
     const body = res.body as ReadableStream<Uint8Array>;
-    const watched = watchBody(body, this.limit, mode, { onField }, (why) => this.bodyFault(why));
+    // A body the SDK stopped reading itself (it aborts a request it has given up on, e.g. an initialize answered
+    // with a version it does not accept) is not the gateway's fault: the SDK's own error says what happened.
+    const watched = watchBody(body, this.limit, mode, { onField }, (why) => this.bodyFault(why, sdkSignal?.aborted));
     return new Response(watched, {
       status: res.status,
       statusText: res.statusText,
@@ -223,9 +231,9 @@ export class SessionFetch {
     };
   }
 
-  private bodyFault(why: BodyFault): Error {
+  private bodyFault(why: BodyFault, sdkAborted = false): Error {
     const err = new ProbeFailure('protocol_error', bodyFaultReason(why, this.ctx.target.name, this.limit));
-    if (!this.closing && !this.ctx.signal.aborted) this.rejectFailed(err);
+    if (!this.closing && !this.ctx.signal.aborted && !sdkAborted) this.rejectFailed(err);
     return err;
   }
 }
