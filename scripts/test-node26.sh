@@ -12,4 +12,4 @@ echo "test-node26: $(node --version)" >&2
 npx tsc -p tsconfig.json --noEmit
 npx vitest run --exclude 'test/integration/**'
 npx vitest run test/integration/agent-process.test.ts test/integration/cli.test.ts test/integration/mcp-server.test.ts test/integration/conformance.test.ts \
-  test/integration/mcp-protocol-eras.test.ts
+  test/integration/mcp-protocol-eras.test.ts test/integration/mcp-protocol-probes.test.ts

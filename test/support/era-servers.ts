@@ -1,7 +1,8 @@
 // Real MCP servers of both protocol eras, in-process, for the probes' tests: the SDK v2 server modern-only
 // (`legacy: 'reject'`) and dual-era (`legacy: 'stateless'`), both through @modelcontextprotocol/node's toNodeHandler,
 // and the SDK 1.32.2 server (legacy, stateful sessions). Each logs the requests it was sent and what it answered.
-// Optionally an OAuth-protected resource (`bearer`): the SDK v2 server's bearer check in front of either era.
+// Optionally an OAuth-protected resource (`bearer`): the SDK v2 server's bearer check in front of either era; and
+// LiteLLM's own REST view of its MCP servers beside /mcp (`gatewayRoutes`).
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,8 @@ export type EraServerKind = 'modern_only' | 'dual' | 'legacy';
 /** One request as the server saw it, and its answer's status. */
 export interface EraRequest {
   method: string;
+  /** The URL's path (without the query). */
+  path?: string;
   /** The JSON-RPC method of a POST. */
   rpc?: string;
   protocolVersion?: string;
@@ -47,6 +50,28 @@ export interface EraServerOptions {
    * served at /.well-known/oauth-protected-resource/mcp (oauthMetadataResponse). Either era: the check is in front.
    */
   bearer?: { verifier: OAuthTokenVerifier; authorizationServer: OAuthMetadata };
+  /**
+   * LiteLLM's own view of its MCP servers beside /mcp, in the shapes LiteLLM 1.110.2 answers (as 1.109.1 does):
+   * `GET /v1/mcp/server` (`[{server_id, server_name, alias, transport, command, env, status, …}]`) and
+   * `GET /v1/mcp/server/health` (`[{server_id, status}]`), behind `bearer` when it is set (LiteLLM asks for the key).
+   * The MCP endpoint then lists tools as LiteLLM does, prefixed by their server: `<name>-echo` for each server that
+   * lists (`listsTools`), instead of `echo`.
+   */
+  gatewayRoutes?: readonly GatewayServer[];
+}
+
+/** One MCP server as LiteLLM's REST endpoints show it (`gatewayRoutes`). */
+export interface GatewayServer {
+  /** Its server_id (LiteLLM's uuid). */
+  id: string;
+  /** Its server_name, which prefixes its tools. */
+  name: string;
+  /** What /v1/mcp/server/health says of it. */
+  status: 'healthy' | 'unhealthy' | 'unknown';
+  /** Whether its tool is in the MCP catalog (false: it lists nothing, as a server down behind LiteLLM). */
+  listsTools: boolean;
+  /** Its env as /v1/mcp/server lists it, in clear (LiteLLM does): what a reader must never keep or show. */
+  env?: Record<string, string>;
 }
 
 export interface EraServer {
@@ -63,24 +88,56 @@ export interface EraServer {
 
 const TOOLS_TTL_MS = 60_000;
 
-/** The v2 server of one request: an `echo` tool, tools/list cacheable for a minute by anyone. */
-function v2Server(): McpServer {
+/** The v2 server of one request: an `echo` tool (or `tools`, each an echo), tools/list cacheable a minute by anyone. */
+function v2Server(tools: readonly string[] = ['echo']): McpServer {
   const s = new McpServer(
     { name: 'era-v2', version: '2.4.0' },
     { capabilities: { tools: {} }, cacheHints: { 'tools/list': { ttlMs: TOOLS_TTL_MS, cacheScope: 'public' } } },
   );
-  s.registerTool('echo', { description: 'echo back', inputSchema: z.object({ text: z.string() }) }, ({ text }) =>
-    Promise.resolve({ content: [{ type: 'text' as const, text }] }),
-  );
+  for (const tool of tools)
+    s.registerTool(tool, { description: 'echo back', inputSchema: z.object({ text: z.string() }) }, ({ text }) =>
+      Promise.resolve({ content: [{ type: 'text' as const, text }] }),
+    );
   return s;
 }
 
-function v1Server(): LegacyMcpServer {
+function v1Server(tools: readonly string[] = ['echo']): LegacyMcpServer {
   const s = new LegacyMcpServer({ name: 'era-v1', version: '1.32.2' }, { capabilities: { tools: {} } });
-  s.registerTool('echo', { description: 'echo back', inputSchema: { text: z.string() } }, ({ text }) =>
-    Promise.resolve({ content: [{ type: 'text' as const, text }] }),
-  );
+  for (const tool of tools)
+    s.registerTool(tool, { description: 'echo back', inputSchema: { text: z.string() } }, ({ text }) =>
+      Promise.resolve({ content: [{ type: 'text' as const, text }] }),
+    );
   return s;
+}
+
+/** LiteLLM 1.110.2's answers to GET /v1/mcp/server and /v1/mcp/server/health, by path. */
+function gatewayAnswers(servers: readonly GatewayServer[]): Record<string, unknown> {
+  const checked = new Date().toISOString();
+  return {
+    '/v1/mcp/server': servers.map((s) => ({
+      server_id: s.id,
+      is_config: true,
+      server_name: s.name,
+      alias: s.name,
+      description: null,
+      url: null,
+      transport: 'stdio',
+      auth_type: null,
+      teams: [],
+      mcp_access_groups: [],
+      allowed_tools: [],
+      extra_headers: [],
+      status: s.status,
+      last_health_check: checked,
+      health_check_error: s.status === 'healthy' ? null : 'health check failed',
+      command: 'npx',
+      args: ['-y', `@example/${s.name}`],
+      env: s.env ?? {},
+      allow_all_keys: false,
+      approval_status: 'active',
+    })),
+    '/v1/mcp/server/health': servers.map((s) => ({ server_id: s.id, status: s.status })),
+  };
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -150,8 +207,12 @@ async function sendResponse(res: http.ServerResponse, r: Response): Promise<void
 export async function startEraServer(kind: EraServerKind, opts: EraServerOptions = {}): Promise<EraServer> {
   const requests: EraRequest[] = [];
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const routes = opts.gatewayRoutes && gatewayAnswers(opts.gatewayRoutes);
+  const tools = opts.gatewayRoutes?.filter((s) => s.listsTools).map((s) => `${s.name}-echo`) ?? ['echo'];
   const v2 =
-    kind === 'legacy' ? undefined : createMcpHandler(v2Server, { legacy: kind === 'dual' ? 'stateless' : 'reject' });
+    kind === 'legacy'
+      ? undefined
+      : createMcpHandler(() => v2Server(tools), { legacy: kind === 'dual' ? 'stateless' : 'reject' });
   const node = v2 && toNodeHandler(v2);
   const server: EraServer = {
     kind,
@@ -177,7 +238,7 @@ export async function startEraServer(kind: EraServerKind, opts: EraServerOptions
         onsessioninitialized: (id) => void sessions.set(id, created),
         onsessionclosed: (id) => void sessions.delete(id),
       });
-      await v1Server().connect(created);
+      await v1Server(tools).connect(created);
       t = created;
     }
     let parsed: unknown;
@@ -194,6 +255,7 @@ export async function startEraServer(kind: EraServerKind, opts: EraServerOptions
       const rpc = rpcOf(body);
       const seen: EraRequest = {
         method: req.method ?? '?',
+        path: new URL(req.url ?? '/', 'http://x').pathname,
         ...(rpc && { rpc }),
         ...(typeof req.headers['mcp-protocol-version'] === 'string' && {
           protocolVersion: req.headers['mcp-protocol-version'],
@@ -219,6 +281,11 @@ export async function startEraServer(kind: EraServerKind, opts: EraServerOptions
           seen.bearer = req.headers.authorization === undefined ? 'none' : 'refused';
           return sendResponse(res, bearerAuthChallengeResponse(err, { resourceMetadataUrl }));
         }
+      }
+      const answer = req.method === 'GET' && routes ? routes[seen.path!] : undefined;
+      if (answer !== undefined) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify(answer));
       }
       if (server.rewriteMcpMethod && req.headers['mcp-method']) req.headers['mcp-method'] = server.rewriteMcpMethod;
       // The body was read: hand it on as the stream the handlers read.
