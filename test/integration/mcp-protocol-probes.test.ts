@@ -171,6 +171,38 @@ describe('auth_guard in both eras', () => {
     },
   );
 
+  it('a modern server whose server/discover is open to anyone: each check is refused at tools/list, not a false alarm', async () => {
+    const s = await startEraServer('modern_only', {
+      bearer: { verifier: oneKey, authorizationServer: NO_AUTH_SERVER },
+      openDiscover: true,
+    });
+    try {
+      const { out } = await guard(s.url, GUARD, { targetMore: at('modern') });
+      expect(out).toMatchObject({ outcome: 'ok', reason: ALL_REJECTED });
+      // Each check: server/discover answered without the key, then tools/list refused by the key check.
+      expect(
+        mcpPosts(s)
+          .slice(0, 6)
+          .map((r) => [r.rpc, r.bearer ?? 'unchecked', r.status]),
+      ).toEqual([
+        ['server/discover', 'unchecked', 200],
+        ['tools/list', 'none', 401],
+        ['server/discover', 'unchecked', 200],
+        ['tools/list', 'refused', 401],
+        ['server/discover', 'unchecked', 200],
+        ['tools/list', 'refused', 401],
+      ]);
+      // The real key's session is not made to list: its handshake is all the guard needs of it.
+      expect(
+        mcpPosts(s)
+          .slice(6)
+          .map((r) => r.rpc),
+      ).toEqual(['server/discover']);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it('protocol auto on a legacy server: once its era is known, the checks send the 2025 initialize', async () => {
     const s = guarded.legacy;
     await guard(s.url, GUARD, { targetMore: at('auto') });

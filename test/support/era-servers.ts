@@ -51,6 +51,11 @@ export interface EraServerOptions {
    */
   bearer?: { verifier: OAuthTokenVerifier; authorizationServer: OAuthMetadata };
   /**
+   * With `bearer`: `server/discover` answered without a token (a 2026-07-28 server that leaves its discovery open and
+   * guards only the requests that do something, which the spec allows), every other request still checked.
+   */
+  openDiscover?: boolean;
+  /**
    * LiteLLM's own view of its MCP servers beside /mcp, in the shapes LiteLLM 1.110.2 answers (as 1.109.1 does):
    * `GET /v1/mcp/server` (`[{server_id, server_name, alias, transport, command, env, status, …}]`) and
    * `GET /v1/mcp/server/health` (`[{server_id, status}]`), behind `bearer` when it is set (LiteLLM asks for the key).
@@ -264,7 +269,7 @@ export async function startEraServer(kind: EraServerKind, opts: EraServerOptions
       };
       requests.push(seen);
       res.on('finish', () => (seen.status = res.statusCode));
-      if (opts.bearer) {
+      if (opts.bearer && !(opts.openDiscover && rpc === 'server/discover')) {
         const { verifier, authorizationServer } = opts.bearer;
         const resourceServerUrl = new URL(`${server.url}/mcp`);
         const url = new URL(req.url ?? '/', server.url);

@@ -1,7 +1,7 @@
 import { guardQuery, newGuardKey, newGuardMarker } from '../guard-marks.js';
-import { isAuthRejection } from '../mcp/failures.js';
+import { classifyMcpError, isAuthRejection } from '../mcp/failures.js';
 import { speaking } from '../mcp/protocol.js';
-import { openSession, type AuthMode } from '../mcp/session.js';
+import { listToolsPage, openSession, type AuthMode } from '../mcp/session.js';
 import { classifyError } from '../net/failures.js';
 import { hostPortOf } from '../net/requests.js';
 import { withSsoToken } from '../oauth/with-token.js';
@@ -11,7 +11,12 @@ import type { AuthCheck, AuthGuardProbeConfig } from './schema.js';
 import { judgeGuard, type Attempt } from './verdict.js';
 import { excerpt, statusText } from '../text.js';
 
-/** Opens an MCP session with the given credentials and closes it; throws what openSession throws. */
+/**
+ * Opens an MCP session with the given credentials and closes it; throws what openSession throws. A check's session in
+ * the 2026-07-28 era also lists the tools: its handshake, `server/discover`, may be open to anyone (it only describes
+ * the server), so a discover answered without a key proves nothing; a tools/list answered does. (A 2025 session's
+ * `initialize` is what servers guard, and the valid key's session needs no more: one request fewer to the gateway.)
+ */
 async function open(
   ctx: ProbeContext,
   spec: AuthGuardProbeConfig,
@@ -29,7 +34,14 @@ async function open(
     ...(ssoToken !== undefined && { ssoToken }),
     ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
   });
-  await session.close();
+  try {
+    if (label !== 'valid_key' && session.protocol.era === 'modern')
+      await session.call((opts) => listToolsPage(session.client, undefined, opts));
+  } catch (err) {
+    throw classifyMcpError(err, ctx, session.responses, 'list_tools') ?? err;
+  } finally {
+    await session.close();
+  }
 }
 
 /**
