@@ -125,6 +125,8 @@ module.exports = {
       'probes/table',
       'probes/details-lines',
       'probes/client-config/index',
+      // accept-catalog: a pinned catalog probe's files in stateDir
+      'probes/mcp-catalog/store',
       'config/',
       'util/',
       'version',

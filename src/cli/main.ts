@@ -18,6 +18,10 @@ Usage:
   mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
+  mcpwatch accept-catalog PROBE [--config FILE]
+                                            a pinned mcp_catalog probe (expect.pinned): the catalog the agent
+                                            saw last becomes the pin (in stateDir); the agent takes it at the
+                                            probe's next run
   mcpwatch check-clients [--config FILE] [--live] [--json] PATH...
                                             check MCP client configs (Codex config.toml, VS Code mcp.json or
                                             settings.json, mcpServers JSON, Open WebUI env files) against the
@@ -46,8 +50,10 @@ Usage:
 The config file is --config, else $MCPWATCH_CONFIG, else config/mcpwatch.yaml.
 
 Exit codes: run 0 after a clean shutdown, 2 on an invalid config; check-config 0 valid, 1 invalid;
-probe 0 success, 1 probe failed, 2 usage or config error; check-clients 0 no error-level finding,
-1 at least one, 2 usage or config error or a file that cannot be read or parsed; check-gateway the same
+probe 0 success, 1 probe failed, 2 usage or config error; accept-catalog 0 accepted (or nothing to
+accept), 1 nothing to accept yet (no pin, no catalog seen) or stateDir unreadable, 2 usage or config error
+(no such probe, not a pinned mcp_catalog probe); check-clients 0 no error-level finding, 1 at least
+one, 2 usage or config error or a file that cannot be read or parsed; check-gateway the same
 (1 also when --live cannot read the gateway's servers); report 0 all green, 1 something failed (a probe,
 a client entry, a live try, a gateway config finding, a log that could not be read), 2 usage or
 config error (nothing is written); status 0 all is well, 1 something fails, 2 the agent cannot be
@@ -129,14 +135,8 @@ async function dispatch(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   switch (command) {
-    case 'run': {
-      if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
-      if (values.json)
-        throw new UsageError('--json is for the probe, check-clients, check-gateway, report and status commands');
-      const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
-      const { runAgentProcess } = await import('../main.js');
-      return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
-    }
+    case 'run':
+      return await run(rest, values, configPath, env);
     case 'check-config': {
       if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
       const { checkConfig } = await import('./check-config.js');
@@ -146,6 +146,11 @@ async function dispatch(
       if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');
       const { probeOnce } = await import('./probe.js');
       return await probeOnce(configPath, env, rest[0]!, values.json ?? false);
+    }
+    case 'accept-catalog': {
+      if (rest.length !== 1 || values.json || values.live)
+        throw new UsageError('accept-catalog takes one PROBE (a pinned mcp_catalog probe), and no --json or --live');
+      return await (await import('./accept-catalog.js')).acceptCatalog(configPath, env, rest[0]!);
     }
     case 'check-clients': {
       if (rest.length === 0) throw new UsageError('check-clients needs at least one client config PATH');
@@ -199,6 +204,16 @@ async function dispatch(
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** `mcpwatch run`: its flags checked, then the agent run as this process until a signal stops it. */
+async function run(rest: string[], values: Values, configPath: string, env: NodeJS.ProcessEnv): Promise<number> {
+  if (rest.length) throw new UsageError(`run takes no arguments, got: ${rest.join(' ')}`);
+  if (values.json)
+    throw new UsageError('--json is for the probe, check-clients, check-gateway, report and status commands');
+  const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
+  const { runAgentProcess } = await import('../main.js');
+  return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
 }
 
 /** `--shard I/N`, or a usage error saying what is expected. */

@@ -199,18 +199,52 @@ export interface ResultBase {
 
 // ---- What a probe keeps between runs ----
 
-/** A catalog as mcpwatch remembers it between runs: each tool's schema hash. */
+/**
+ * What changed in one tool between two catalogs: it came or went, or a field it is compared on changed (`description`
+ * covers its title too).
+ */
+export const CATALOG_CHANGE_KINDS = [
+  'added',
+  'removed',
+  'input_schema',
+  'output_schema',
+  'description',
+  'annotations',
+] as const;
+export type CatalogChangeKind = (typeof CATALOG_CHANGE_KINDS)[number];
+
+/**
+ * One tool as remembered: a short hash of each field it is compared on. A field a print lacks (one taken before that
+ * field was compared) is not compared.
+ */
+export interface ToolPrint {
+  /** `inputSchema`. */
+  input?: string;
+  /** `outputSchema`. */
+  output?: string;
+  /** `description` and `title`: the text a model or a person reads. */
+  description?: string;
+  annotations?: string;
+}
+
+/** A tool as remembered: its print, or its input schema's hash (as kept before more fields were compared). */
+export type RememberedTool = ToolPrint | string;
+
+/** A catalog as mcpwatch remembers it between runs: each tool's print. */
 export interface CatalogSnapshot {
   fingerprint: string;
-  tools: Record<string, string>;
+  tools: Record<string, RememberedTool>;
   at: number;
 }
 
-/** One server's part of a catalog: its tools' schema hashes, as seen at `at` (none: known only down so far). */
+/** One server's part of a catalog: its tools' prints, as seen at `at` (none: known only down so far). */
 export interface ServerCatalog {
-  tools?: Record<string, string>;
+  tools?: Record<string, RememberedTool>;
   at: number;
 }
+
+/** Each tool that changed, and how (kinds in CATALOG_CHANGE_KINDS order). */
+export type ToolChanges = Record<string, CatalogChangeKind[]>;
 
 /** The catalog an mcp_catalog probe saw last, and each server's baseline for what counts as a change. */
 export interface CatalogMemory {
@@ -224,7 +258,12 @@ export interface CatalogMemory {
    */
   servers?: Record<string, ServerCatalog>;
   /** The last change seen (kept until the next one). */
-  lastChange?: { at: number; added: string[]; removed: string[]; changedSchemas: string[] };
+  lastChange?: { at: number; added: string[]; removed: string[]; changedSchemas: string[]; changes?: ToolChanges };
+  /**
+   * The baselines were looked for in `stateDir` (agent runs): they are read once, at the first run after a start or
+   * after a reload changed the probe.
+   */
+  restored?: boolean;
 }
 
 /** What a probe keeps between its runs, by probe name; it survives config reloads. */
@@ -338,6 +377,11 @@ export interface ProbeContext {
   readonly redactor: Redactor;
   /** What this probe keeps between its runs. Empty for one-off runs (`mcpwatch probe`). */
   readonly memory: ProbeMemory;
+  /**
+   * The agent's `stateDir`, for what a probe keeps across restarts (an mcp_catalog's baselines and its pin). Unset in
+   * one-off runs (`mcpwatch probe`, the report), which keep nothing.
+   */
+  readonly stateDir?: string;
   /** Absent in one-off runs. */
   readonly guard?: GuardAnnouncer;
   /** Targets with oauth2: the SSO token (Authorization) the run sends besides the gateway key. */

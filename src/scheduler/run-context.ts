@@ -27,6 +27,8 @@ export interface RunDeps {
   redactor: Redactor;
   /** What the probe keeps between runs (ProbeContext.memory). */
   memory?: ProbeMemory;
+  /** The agent's stateDir (ProbeContext.stateDir); unset in one-off runs. */
+  stateDir?: string;
   guard?: GuardAnnouncer;
   /** The probe's own child logger, made once (the scheduler keeps it); else one is made per run. */
   probeLogger?: Logger;
@@ -85,6 +87,7 @@ export function runContext(probe: Probe, deps: RunDeps, run: RunSetup): RunConte
     request: fresh.request,
     redactor: deps.redactor,
     memory: deps.memory ?? {},
+    ...(deps.stateDir !== undefined && { stateDir: deps.stateDir }),
     ...(deps.guard && { guard: deps.guard }),
     ...(oauth && { oauth }),
     ...(deps.protocols && { protocols: deps.protocols }),

@@ -226,6 +226,7 @@ export class Scheduler {
             probeLogger: slot.logger,
             redactor: this.deps.redactor,
             ...(this.deps.memoryFor && { memory: this.deps.memoryFor(probe.name) }),
+            stateDir: this.deps.config.stateDir,
             ...(this.deps.guard && { guard: this.deps.guard }),
             ...(this.deps.protocols && { protocols: this.deps.protocols }),
             ...(oauth && { oauth }),

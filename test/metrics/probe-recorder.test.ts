@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Probe } from '../../src/config/parse.js';
 import { ProbeRecorder } from '../../src/metrics/probe-recorder.js';
-import { type Outcome, OUTCOMES, type ServerState } from '../../src/probes/types.js';
+import { CATALOG_CHANGE_KINDS, type Outcome, OUTCOMES, type ServerState } from '../../src/probes/types.js';
 import { type CatalogDetails, type CatalogSummary } from '../../src/probes/mcp-catalog/details.js';
 import { type ProbeResult } from '../../src/probes/table.js';
 import { type Labels, matching, type Sample, samples, value } from '../support/exposition.js';
@@ -47,7 +47,7 @@ function result(r: ResultInput): ProbeResult {
 function catalog(toolsPerServer: Record<string, number>, changed = false): CatalogSummary {
   return {
     changed,
-    added: [],
+    added: changed ? ['github-new'] : [],
     removed: [],
     changedSchemas: [],
     tools: Object.values(toolsPerServer).reduce((a, b) => a + b, 0),
@@ -117,7 +117,9 @@ describe('ProbeRecorder.declare', () => {
   it('starts mcp_catalog_changes_total at 0 for mcp_catalog probes only', async () => {
     rec.declare(probes(ALL));
     const t = await text();
-    expect(samples(t, 'mcp_catalog_changes_total')).toEqual([{ labels: C, value: 0 }]);
+    expect(samples(t, 'mcp_catalog_changes_total')).toEqual(
+      CATALOG_CHANGE_KINDS.map((change) => ({ labels: { ...C, change }, value: 0 })),
+    );
   });
 
   it('sets no gauge and observes nothing before the first run', async () => {
@@ -250,7 +252,7 @@ describe('ProbeRecorder.record', () => {
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(
       samplesOf(C, 'tool', { 'github-search': 1, 'jira-get_issue': 0 }),
     );
-    expect(value(t, 'mcp_catalog_changes_total', C)).toBe(0);
+    expect(value(t, 'mcp_catalog_changes_total', { ...C, change: 'added' })).toBe(0);
 
     recordRun(C, 'expectation_failed', T0 + 30_000, 80, {
       details: {
@@ -263,7 +265,7 @@ describe('ProbeRecorder.record', () => {
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(
       samplesOf(C, 'tool', { 'github-search': 0, 'jira-get_issue': 1 }),
     );
-    expect(value(t, 'mcp_catalog_changes_total', C)).toBe(1);
+    expect(value(t, 'mcp_catalog_changes_total', { ...C, change: 'added' })).toBe(1);
 
     recordRun(C, 'ok', T0 + 60_000, 80, {
       details: { catalog: catalog({ github: 4, jira: 1 }, true), expectedTools: { 'github-search': true } },
@@ -271,7 +273,7 @@ describe('ProbeRecorder.record', () => {
     t = await text();
     expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 4, jira: 1 }));
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(samplesOf(C, 'tool', { 'github-search': 1 }));
-    expect(value(t, 'mcp_catalog_changes_total', C)).toBe(2);
+    expect(value(t, 'mcp_catalog_changes_total', { ...C, change: 'added' })).toBe(2);
   });
 
   it('mcp_catalog: per-server up and failures by reason; a server no longer reported loses its up series; removal clears both', async () => {
@@ -342,7 +344,7 @@ describe('ProbeRecorder.record', () => {
     const t = await text();
     expect(matching(t, 'mcp_catalog_tools', C)).toEqual(samplesOf(C, 'server', { github: 3 }));
     expect(matching(t, 'mcp_catalog_tool_present', C)).toEqual(samplesOf(C, 'tool', { 'github-search': 1 }));
-    expect(value(t, 'mcp_catalog_changes_total', C)).toBe(0);
+    expect(value(t, 'mcp_catalog_changes_total', { ...C, change: 'added' })).toBe(0);
     expect(value(t, 'mcp_probe_consecutive_failures', C)).toBe(2);
   });
 
@@ -468,7 +470,9 @@ describe('ProbeRecorder after a reload (declare again)', () => {
       expect(value(t, 'mcpwatch_probe_skipped_runs_total', labels)).toBe(0);
       expect(value(t, 'mcp_probe_success', labels)).toBeUndefined();
     }
-    expect(samples(t, 'mcp_catalog_changes_total')).toEqual([{ labels: C2, value: 0 }]);
+    expect(samples(t, 'mcp_catalog_changes_total')).toEqual(
+      CATALOG_CHANGE_KINDS.map((change) => ({ labels: { ...C2, change }, value: 0 })),
+    );
     expect(samples(t, 'mcp_catalog_tools')).toEqual([]);
     expect(samples(t, 'mcp_catalog_tool_present')).toEqual([]);
     expect(samples(t, 'mcp_auth_enforced')).toEqual([]);

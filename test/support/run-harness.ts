@@ -52,6 +52,8 @@ export interface RunAt {
   targetMore?: string;
   /** What the probe kept from its previous runs. */
   memory?: ProbeMemory;
+  /** The agent's stateDir (unset: a one-off run's context). */
+  stateDir?: string;
   guard?: GuardAnnouncer;
 }
 
@@ -93,6 +95,7 @@ export async function runProbeOnce<T extends ProbeType, R>(
       logger: silentLogger,
       redactor,
       ...(at.memory && { memory: at.memory }),
+      ...(at.stateDir !== undefined && { stateDir: at.stateDir }),
       ...(at.guard && { guard: at.guard }),
     },
     {

@@ -1,5 +1,6 @@
 // What an mcp_catalog probe reports about its run (`details` of its result).
-import type { ProtocolFacts, RejectionDetails, ServerOutcomes, ServerState } from '../types.js';
+import type { ProtocolFacts, RejectionDetails, ServerOutcomes, ServerState, ToolChanges } from '../types.js';
+import type { ToolNameProblem } from './names.js';
 
 /**
  * What changed in the servers that are up, each against the last catalog that showed it up (a server down, or
@@ -10,8 +11,31 @@ export interface CatalogDiff {
   changed: boolean;
   added: string[];
   removed: string[];
+  /** Tools whose input schema changed. */
   changedSchemas: string[];
+  /**
+   * Every tool that changed, and how: `added`, `removed`, `input_schema`, `output_schema`, `description`,
+   * `annotations`. Every run sets it; a result without it (made by hand) has only the three lists above.
+   */
+  changes?: ToolChanges;
 }
+
+/**
+ * `expect.pinned`: the catalog against its pin, the baseline kept in stateDir until a person accepts a change
+ * (`mcpwatch accept-catalog`); or why the pin could not be read or written.
+ */
+export type PinnedState =
+  | {
+      /** When the pin was taken (ISO time). */
+      since: string;
+      /** The first catalog the probe saw, or one a person accepted. */
+      how: 'first_catalog' | 'accepted';
+      /** The catalog differs from the pin (of its servers that are up). */
+      drift: boolean;
+      /** What differs, tool by tool. */
+      changes: ToolChanges;
+    }
+  | { error: string };
 
 export interface CatalogSummary extends CatalogDiff {
   tools: number;
@@ -30,6 +54,10 @@ export interface CatalogDetails {
   servers?: Record<string, ServerState>;
   /** `gatewayHealth: true`: what the gateway's own health endpoint says, per server; or why it could not be read. */
   gatewayHealth?: { servers: Record<string, GatewayServerHealth>; error?: string };
+  /** expect.pinned, in the agent's runs (one-off runs read no pin). */
+  pinned?: PinnedState;
+  /** Listed tools whose names clients refuse: over 64 characters, or characters outside the spec's. */
+  toolNameProblems?: Record<string, ToolNameProblem[]>;
   /** What the run spoke. */
   protocol?: ProtocolFacts;
   /** The modern era: what server/discover said of the server. */

@@ -1,5 +1,6 @@
 // The mcp_catalog probe type: initialize + tools/list through the gateway, the catalog checked, each
-// upstream server's state, drift from the last catalog; optionally the gateway's own MCP health.
+// upstream server's state, drift from the last catalog tool by tool (kept in stateDir), the pin (expect.pinned),
+// tool names clients refuse; optionally the gateway's own MCP health.
 import { lazyRun, type ProbeTypeDef } from '../probe-type.js';
 import type { CatalogProbeDetails } from './details.js';
 import { format } from './format.js';

@@ -5,12 +5,24 @@ import { serverOutcomesOf } from '../mcp/responses.js';
 import { speaking, type DiscoverSummary } from '../mcp/protocol.js';
 import { listAllTools, openSession, type ListCacheHint, type McpSession } from '../mcp/session.js';
 import { withSsoToken } from '../oauth/with-token.js';
-import { ProbeFailure, type ProbeFn, type ServerOutcomes } from '../types.js';
+import {
+  ProbeFailure,
+  type CatalogMemory,
+  type CatalogSnapshot,
+  type ProbeContext,
+  type ProbeFn,
+  type ServerOutcomes,
+  type ServerState,
+} from '../types.js';
 import { toolsPerServer } from '../tool-servers.js';
-import type { CatalogDetails, CatalogProbeDetails } from './details.js';
+import type { CatalogDetails, CatalogProbeDetails, PinnedState } from './details.js';
 import type { McpCatalogProbeConfig } from './schema.js';
 import { describeMismatches } from './gateway-health-verdict.js';
-import { checkCatalog, describeDownServers, diffServers, serverStates, snapshotCatalog } from './verdict.js';
+import { diffServers, sameTools, snapshotCatalog, type FullDiff } from './diff.js';
+import { toolNameProblems } from './names.js';
+import { checkPin } from './pinning.js';
+import { CatalogStore, scopeOf } from './store.js';
+import { checkCatalog, describeDownServers, serverStates } from './verdict.js';
 import { stripMcpErrorPrefix } from '../text.js';
 
 /**
@@ -42,25 +54,8 @@ const catalogRun: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
     const snapshot = snapshotCatalog(tools);
     const perServer = toolsPerServer(names, spec.servers);
     const servers = serverStates(spec.servers, perServer, outcomes);
-    const memory = (ctx.memory.catalog ??= {});
-    const { diff, baselines } = diffServers(memory.servers, snapshot, servers, spec.servers);
-    if (diff.changed) {
-      ctx.logger.warn(
-        { added: diff.added, removed: diff.removed, changedSchemas: diff.changedSchemas },
-        'tool catalog changed',
-      );
-      ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length}`, {
-        ...diff,
-      });
-    }
-    Object.assign(memory, { snapshot, tools: names, toolsPerServer: perServer, servers: baselines });
-    if (diff.changed)
-      memory.lastChange = {
-        at: snapshot.at,
-        added: diff.added,
-        removed: diff.removed,
-        changedSchemas: diff.changedSchemas,
-      };
+    const { diff, pinned } = await compare(spec, ctx, snapshot, { names, perServer, servers });
+    const nameProblems = toolNameProblems(names);
 
     const details: CatalogDetails = {
       catalog: { tools: names.length, toolsPerServer: perServer, fingerprint: snapshot.fingerprint, ...diff },
@@ -68,10 +63,12 @@ const catalogRun: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
       toolNames: names,
       ...(Object.keys(outcomes).length > 0 && { serverOutcomes: outcomes }),
       servers,
+      ...(pinned && { pinned }),
+      ...(Object.keys(nameProblems).length > 0 && { toolNameProblems: nameProblems }),
       ...(session.discover && { discover: discoverOf(session.discover) }),
       ...(cache[0] && { listCache: cache[0] }),
     };
-    const verdict = checkCatalog(spec, { names, perServer, servers, diff });
+    const verdict = checkCatalog(spec, { names, perServer, servers, diff, pinned, nameProblems });
     if (spec.gatewayHealth) {
       // The catalog's result stands whatever the health endpoint says; a disagreement is named.
       details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken);
@@ -110,6 +107,7 @@ function noServerListed(spec: McpCatalogProbeConfig, err: ProtocolError, failedS
         added: [],
         removed: [],
         changedSchemas: [],
+        changes: {},
       },
       expectedTools: Object.fromEntries(spec.expect.tools.map((t) => [t, false])),
       serverOutcomes: failedServers,
@@ -125,4 +123,79 @@ function discoverOf(d: DiscoverSummary): NonNullable<CatalogDetails['discover']>
     supportedVersions: d.supportedVersions,
     capabilities: d.capabilities,
   };
+}
+
+/**
+ * The catalog against the probe's baselines (its memory; in the agent's runs also stateDir, read at the first run
+ * after a start and written when they change) and, with expect.pinned, against its pin; the memory updated for the
+ * next run and /status.
+ */
+async function compare(
+  spec: McpCatalogProbeConfig,
+  ctx: ProbeContext,
+  snapshot: CatalogSnapshot,
+  seen: { names: string[]; perServer: Record<string, number>; servers: Record<string, ServerState> },
+): Promise<{ diff: FullDiff; pinned: PinnedState | undefined }> {
+  // One-off runs (no stateDir) keep nothing.
+  const store = ctx.stateDir === undefined ? undefined : new CatalogStore(ctx.stateDir, spec.name);
+  const scope = scopeOf(ctx.target, spec.servers);
+  const memory = (ctx.memory.catalog ??= {});
+  if (store && !memory.restored) await restore(memory, store, scope, ctx);
+  const before = memory.servers;
+  const { diff, baselines } = diffServers(before, snapshot, seen.servers, spec.servers);
+  if (diff.changed) {
+    ctx.logger.warn({ changes: diff.changes }, 'tool catalog changed');
+    const inPlace = Object.keys(diff.changes).length - diff.added.length - diff.removed.length;
+    ctx.step(`catalog changed: +${diff.added.length} -${diff.removed.length} ~${inPlace}`, { ...diff });
+  }
+  Object.assign(memory, { snapshot, tools: seen.names, toolsPerServer: seen.perServer, servers: baselines });
+  if (diff.changed)
+    memory.lastChange = {
+      at: snapshot.at,
+      added: diff.added,
+      removed: diff.removed,
+      changedSchemas: diff.changedSchemas,
+      changes: diff.changes,
+    };
+  if (store && !sameTools(before, baselines)) await save(memory, store, scope, ctx);
+  const pinned =
+    spec.expect.pinned && store
+      ? await checkPin(store, snapshot, seen.servers, spec.servers, baselines, (m) => ctx.step(m))
+      : undefined;
+  return { diff, pinned };
+}
+
+/**
+ * The baselines kept in stateDir, once per start (and after a reload that changed the probe): a change made while
+ * mcpwatch was down is a change at its first run. Those of another scope (other servers, another gateway) are not a
+ * baseline; a file it cannot read makes this run the baseline, as a first run.
+ */
+async function restore(memory: CatalogMemory, store: CatalogStore, scope: string, ctx: ProbeContext): Promise<void> {
+  memory.restored = true;
+  try {
+    const seen = await store.readSeen();
+    if (!seen) return;
+    if (seen.scope !== scope) {
+      ctx.step(`baselines in ${store.seenPath} are of the probe's former servers or gateway: this run sets new ones`);
+      return;
+    }
+    memory.servers = seen.servers;
+    if (seen.lastChange) memory.lastChange = seen.lastChange;
+    ctx.step(`baselines read from ${store.seenPath}`);
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message }, 'catalog baselines unreadable: this run sets new ones');
+  }
+}
+
+/** The baselines written to stateDir (when they changed); a failure is logged, the run goes on. */
+async function save(memory: CatalogMemory, store: CatalogStore, scope: string, ctx: ProbeContext): Promise<void> {
+  try {
+    await store.writeSeen({
+      scope,
+      servers: memory.servers ?? {},
+      ...(memory.lastChange && { lastChange: memory.lastChange }),
+    });
+  } catch (err) {
+    ctx.logger.warn({ file: store.seenPath, err: (err as Error).message }, 'catalog baselines could not be saved');
+  }
 }

@@ -12,6 +12,11 @@ export const schema = z.strictObject({
       minTools: z.number().int().min(0).optional(),
       /** Every server in `servers` must contribute at least one tool. */
       serversPresent: z.boolean().default(true),
+      /**
+       * The first catalog seen is kept (in stateDir) as the baseline: any change fails every run until a person
+       * accepts it (`mcpwatch accept-catalog NAME`).
+       */
+      pinned: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -1,7 +1,10 @@
 // The series an mcp_catalog probe records from its catalog: tools per server, each server up or down and
 // why, expected tools, changes, and the gateway's own health of each server.
 import { defineSeries, type FamilyPorts, type SeriesLabels } from '../probe-type.js';
-import type { CatalogDetails, CatalogProbeDetails } from './details.js';
+import { CATALOG_CHANGE_KINDS, type ToolChanges } from '../types.js';
+import type { CatalogDetails, CatalogProbeDetails, CatalogSummary } from './details.js';
+import { kindsOf } from './diff.js';
+import { countNameProblems, TOOL_NAME_PROBLEMS } from './names.js';
 
 const families = {
   catalogTools: {
@@ -52,9 +55,25 @@ const families = {
     kind: 'counter',
     name: 'mcp_catalog_changes_total',
     help:
-      'Times the tools of a server that is up, or a tool input schema, changed since the last catalog that ' +
-      'showed that server up (a server down and back is no change).',
+      'Catalog runs that found a change of this kind since the last catalog that showed the server up (a server ' +
+      'down and back is no change): added, removed, input_schema, output_schema, description (or title), annotations.',
+    labels: ['change'],
+  },
+  pinnedDrift: {
+    kind: 'gauge',
+    name: 'mcp_catalog_pinned_drift',
+    help:
+      'expect.pinned: 1 while the catalog differs from its pin (until mcpwatch accept-catalog takes the change), ' +
+      '0 when it is the pinned one.',
     labels: [],
+  },
+  toolNameProblems: {
+    kind: 'gauge',
+    name: 'mcp_catalog_tool_name_problems',
+    help:
+      'Listed tools whose names clients refuse, by problem: too_long (over 64 characters: OpenAI, Gemini, Bedrock), ' +
+      "invalid_chars (outside the MCP spec's [A-Za-z0-9_.-]).",
+    labels: ['problem'],
   },
 } as const;
 
@@ -81,10 +100,13 @@ export const series = defineSeries<CatalogProbeDetails, typeof families, Catalog
     healthServers: new Set(),
     failureSeries: new Set(),
   }),
-  declare: (f, labels) => f.catalogChanges.inc(labels, 0),
+  declare(f, labels) {
+    for (const change of CATALOG_CHANGE_KINDS) f.catalogChanges.inc({ ...labels, change }, 0);
+  },
   record(f, labels, s, d) {
     if (!d || !('catalog' in d)) return;
     recordCatalog(f, labels, s, d);
+    recordNamesAndPin(f, labels, d);
     recordServers(f, labels, s, d);
     recordGatewayHealth(f, labels, s, d);
   },
@@ -100,7 +122,9 @@ export const series = defineSeries<CatalogProbeDetails, typeof families, Catalog
       const [server, reason] = key.split('\u0000') as [string, string];
       f.catalogServerFailures.remove({ ...labels, server, reason });
     }
-    f.catalogChanges.remove(labels);
+    for (const change of CATALOG_CHANGE_KINDS) f.catalogChanges.remove({ ...labels, change });
+    f.pinnedDrift.remove(labels);
+    for (const problem of TOOL_NAME_PROBLEMS) f.toolNameProblems.remove({ ...labels, problem });
   },
 });
 
@@ -109,12 +133,24 @@ function recordCatalog(f: Ports, labels: SeriesLabels, s: CatalogSeries, d: Cata
   for (const server of s.servers) if (!servers.has(server)) f.catalogTools.remove({ ...labels, server });
   for (const [server, n] of Object.entries(d.catalog.toolsPerServer)) f.catalogTools.set({ ...labels, server }, n);
   s.servers = servers;
-  if (d.catalog.changed) f.catalogChanges.inc(labels);
+  // Once per run and kind, however many tools changed so: the result names them.
+  if (d.catalog.changed)
+    for (const change of kindsOf(changesOf(d.catalog))) f.catalogChanges.inc({ ...labels, change });
   const expected = d.expectedTools;
   for (const tool of s.tools) if (!(tool in expected)) f.catalogToolPresent.remove({ ...labels, tool });
   for (const [tool, present] of Object.entries(expected))
     f.catalogToolPresent.set({ ...labels, tool }, present ? 1 : 0);
   s.tools = new Set(Object.keys(expected));
+}
+
+/** Only a run that listed tools says anything of their names and of the pin: one that listed none leaves both. */
+function recordNamesAndPin(f: Ports, labels: SeriesLabels, d: CatalogDetails): void {
+  if (!d.toolNames) return;
+  const counts = countNameProblems(d.toolNameProblems ?? {});
+  for (const problem of TOOL_NAME_PROBLEMS) f.toolNameProblems.set({ ...labels, problem }, counts[problem]);
+  // A pin that could not be read says nothing new either; a probe not pinned (or a one-off run) has no series.
+  if (!d.pinned) f.pinnedDrift.remove(labels);
+  else if (!('error' in d.pinned)) f.pinnedDrift.set(labels, d.pinned.drift ? 1 : 0);
 }
 
 function recordServers(f: Ports, labels: SeriesLabels, s: CatalogSeries, d: CatalogDetails): void {
@@ -143,4 +179,14 @@ function recordGatewayHealth(f: Ports, labels: SeriesLabels, s: CatalogSeries, d
     if (h.mismatch !== undefined) f.gatewayHealthMismatch.set({ ...labels, server }, h.mismatch ? 1 : 0);
   }
   s.healthServers = new Set(Object.keys(health));
+}
+
+/** A catalog's changes by tool; a summary without them (made by hand) from its lists. */
+function changesOf(c: CatalogSummary): ToolChanges {
+  if (c.changes) return c.changes;
+  const out: ToolChanges = {};
+  for (const t of c.changedSchemas) out[t] = ['input_schema'];
+  for (const t of c.added) out[t] = ['added'];
+  for (const t of c.removed) out[t] = ['removed'];
+  return out;
 }

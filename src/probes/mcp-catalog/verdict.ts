@@ -1,104 +1,16 @@
-import { createHash } from 'node:crypto';
 import {
   SERVER_FAILURE_REASONS,
-  type CatalogSnapshot,
   type Outcome,
   type ServerFailureReason,
-  type ServerCatalog,
   type ServerOutcomes,
   type ServerState,
+  type ToolChanges,
 } from '../types.js';
-import type { CatalogDiff } from './details.js';
+import type { CatalogDiff, PinnedState } from './details.js';
+import { describeChanges } from './diff.js';
+import { describeNameProblems, type ToolNameProblem } from './names.js';
 import type { McpCatalogProbeConfig } from './schema.js';
-import { NO_PREFIX, serverOf } from '../tool-servers.js';
-
-export interface CatalogTool {
-  name: string;
-  inputSchema?: unknown;
-}
-
-/** JSON with object keys sorted, so a schema's fingerprint does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** A snapshot of a catalog: tool names and input schemas, independent of order. */
-export function snapshotCatalog(tools: readonly CatalogTool[], at = Date.now()): CatalogSnapshot {
-  const byName: Record<string, string> = {};
-  for (const t of tools) byName[t.name] = hash(canonicalJson(t.inputSchema ?? null));
-  const names = Object.keys(byName).sort();
-  return { fingerprint: hash(names.map((n) => `${n}=${byName[n]}`).join('\n')), tools: byName, at };
-}
-
-/** What changed between two tool sets (name → schema hash), each list sorted. */
-function diffTools(
-  prev: Readonly<Record<string, string>>,
-  next: Readonly<Record<string, string>>,
-): Omit<CatalogDiff, 'changed'> {
-  return {
-    added: Object.keys(next).filter((n) => !(n in prev)),
-    removed: Object.keys(prev).filter((n) => !(n in next)),
-    changedSchemas: Object.keys(next).filter((n) => n in prev && prev[n] !== next[n]),
-  };
-}
-
-/** What changed in a catalog, and each server's baseline for the next run (CatalogMemory.servers). */
-export interface ServersDiff {
-  diff: CatalogDiff;
-  baselines: Record<string, ServerCatalog>;
-}
-
-/**
- * Pure: what changed in a catalog, server by server, against each server's baseline: the last catalog
- * seen with that server up. Only what a server up in both lists counts. A server down in this run
- * (`states[name].up === false`) or absent from it keeps its baseline: its tools missing are not
- * `removed`, and their return is not `added`. A server known only down until now (its first catalog
- * after an outage the probe saw from its start) sets its baseline: no change. A server the probe has
- * never heard of, in a run after its first, is new at the gateway: its tools are `added`. The first run
- * only sets the baselines. Tools belong to servers as in toolsPerServer (`servers`: the probe's).
- */
-export function diffServers(
-  baselines: Readonly<Record<string, ServerCatalog>> | undefined,
-  snapshot: CatalogSnapshot,
-  states: Readonly<Record<string, ServerState>>,
-  servers: readonly string[],
-): ServersDiff {
-  const listed: Record<string, Record<string, string>> = {};
-  for (const [name, h] of Object.entries(snapshot.tools)) (listed[serverOf(name, servers)] ??= {})[name] = h;
-  // A server up by the gateway's word that listed nothing here is still compared: its tools are gone.
-  for (const [name, st] of Object.entries(states)) if (st.up) listed[name] ??= {};
-  const next: Record<string, ServerCatalog> = { ...baselines };
-  // Known, but down: remembered without tools, so that its first catalog is not taken for a new server.
-  for (const [name, st] of Object.entries(states)) if (!st.up && !next[name]) next[name] = { at: snapshot.at };
-  const added: string[] = [];
-  const removed: string[] = [];
-  const changedSchemas: string[] = [];
-  for (const [server, tools] of Object.entries(listed)) {
-    if (states[server]?.up === false) continue;
-    const prev = baselines?.[server];
-    next[server] = { tools, at: snapshot.at };
-    const d = prev?.tools ? diffTools(prev.tools, tools) : undefined;
-    if (d) {
-      added.push(...d.added);
-      removed.push(...d.removed);
-      changedSchemas.push(...d.changedSchemas);
-    } else if (!prev && baselines !== undefined) added.push(...Object.keys(tools));
-  }
-  const changed = added.length + removed.length + changedSchemas.length > 0;
-  return {
-    diff: { changed, added: added.sort(), removed: removed.sort(), changedSchemas: changedSchemas.sort() },
-    baselines: next,
-  };
-}
+import { NO_PREFIX } from '../tool-servers.js';
 
 /** What each failure reason means for the operator, after "SERVER: REASON — ". */
 const SERVER_HINTS: Record<ServerFailureReason, string> = {
@@ -170,15 +82,19 @@ export interface CatalogObservation {
   /** Each server's state (serverStates), computed once per run. */
   servers: Readonly<Record<string, ServerState>>;
   diff: CatalogDiff;
+  /** expect.pinned, in an agent's run: the catalog against its pin. */
+  pinned?: PinnedState;
+  /** Tools whose names clients refuse (a warning). */
+  nameProblems?: Readonly<Record<string, readonly ToolNameProblem[]>>;
 }
 
 /**
- * Pure: a catalog against the probe's `expect` (expected tools, servers present, a minimum). Every
+ * Pure: a catalog against the probe's `expect` (expected tools, servers present, a minimum, the pin). Every
  * server that is down is named with its reason; whether that fails the run is `serversPresent`
- * (for the servers in `servers`).
+ * (for the servers in `servers`). A pin that cannot be read is mcpwatch's own failure (`internal_error`).
  */
 export function checkCatalog(
-  spec: Pick<McpCatalogProbeConfig, 'expect' | 'servers'>,
+  spec: Pick<McpCatalogProbeConfig, 'name' | 'expect' | 'servers'>,
   c: CatalogObservation,
 ): { outcome: Outcome; reason: string } {
   const { expect } = spec;
@@ -194,15 +110,47 @@ export function checkCatalog(
   }
   if (expect.minTools !== undefined && c.names.length < expect.minTools)
     problems.push(`${c.names.length} tools, expected at least ${expect.minTools}`);
+  const pin = c.pinned;
+  const accept = `mcpwatch accept-catalog ${spec.name}`;
+  if (pin && 'error' in pin)
+    problems.unshift(`the pinned catalog cannot be used: ${pin.error} — fix or remove the file, or accept: ${accept}`);
+  else if (pin?.drift)
+    problems.push(
+      `catalog differs from its pin of ${pin.since}: ${describeChanges(pin.changes)} — ` +
+        `if the change is wanted: ${accept}`,
+    );
   const groups = Object.entries(c.perServer).filter(([s]) => s !== NO_PREFIX);
   const perGroup = groups.length ? ` (${groups.map(([s, n]) => `${s}: ${n}`).join(', ')})` : '';
   const summary = `${c.names.length} tools${perGroup}`;
-  if (problems.length) return { outcome: 'expectation_failed', reason: `${problems.join('; ')} — ${summary}` };
+  if (problems.length)
+    return {
+      outcome: pin && 'error' in pin ? 'internal_error' : 'expectation_failed',
+      reason: `${problems.join('; ')} — ${summary}`,
+    };
   const { diff } = c;
+  const changes = diff.changes ?? {};
+  const inPlace = Object.values(changes).filter((k) => !k.includes('added') && !k.includes('removed')).length;
   const changeNote = diff.changed
-    ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${diff.changedSchemas.length})`
+    ? `; catalog changed (+${diff.added.length} -${diff.removed.length} ~${inPlace})`
+    : '';
+  // Same name, other words: what a model reads changed (the "rug pull" pattern), named apart.
+  const reworded = pick(changes, ['description', 'annotations']);
+  const rewordNote = Object.keys(reworded).length
+    ? `; description or annotations changed: ${describeChanges(reworded)}`
     : '';
   // Not a failure of this run (serversPresent: false, or not in servers), still worth saying.
   const downNote = down.length ? `; down: ${down.join('; ')}` : '';
-  return { outcome: 'ok', reason: `${summary}${changeNote}${downNote}` };
+  const names = c.nameProblems && describeNameProblems(c.nameProblems);
+  const namesNote = names ? `; ${names}` : '';
+  return { outcome: 'ok', reason: `${summary}${changeNote}${rewordNote}${downNote}${namesNote}` };
+}
+
+/** The tools that changed in one of `kinds`, with those kinds only. */
+function pick(changes: Readonly<ToolChanges>, kinds: readonly string[]): ToolChanges {
+  const out: ToolChanges = {};
+  for (const [tool, k] of Object.entries(changes)) {
+    const hit = k.filter((x) => kinds.includes(x));
+    if (hit.length) out[tool] = hit;
+  }
+  return out;
 }

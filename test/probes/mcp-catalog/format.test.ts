@@ -35,6 +35,44 @@ describe('mcp_catalog format', () => {
     ]);
   });
 
+  it('what changed, kind by kind, descriptions and annotations too', () => {
+    const d: CatalogDetails = {
+      catalog: {
+        ...CHANGED_CATALOG.catalog,
+        changes: { 'b-new': ['added'], 'b-old': ['removed'], 'a-x': ['description', 'annotations'] },
+      },
+      expectedTools: {},
+    };
+    expect(format(d)).toEqual([
+      'catalog:  3 tools (a: 2, b: 1), fingerprint 0123456789abcdef',
+      'changed:  since the previous run of this probe',
+      '  added:   b-new',
+      '  removed: b-old',
+      '  description changed: a-x',
+      '  annotations changed: a-x',
+    ]);
+  });
+
+  it('the pin, as pinned, differing, or unreadable; tool names clients refuse', () => {
+    const base = { catalog: { ...CHANGED_CATALOG.catalog, changed: false }, expectedTools: {} };
+    const since = '2026-12-05T10:00:00.000Z';
+    expect(format({ ...base, pinned: { since, how: 'first_catalog', drift: false, changes: {} } })).toContain(
+      `pinned:   since ${since} (the first catalog seen), the catalog is the pinned one`,
+    );
+    expect(
+      format({ ...base, pinned: { since, how: 'accepted', drift: true, changes: { 'a-x': ['description'] } } })!.slice(
+        1,
+      ),
+    ).toEqual([`pinned:   since ${since} (accepted), the catalog DIFFERS:`, '  a-x: description']);
+    expect(format({ ...base, pinned: { error: 'x.json is not a JSON object' } })).toContain(
+      'pinned:   cannot be used: x.json is not a JSON object',
+    );
+    const long = `a-${'y'.repeat(70)}`;
+    expect(format({ ...base, toolNameProblems: { [long]: ['too_long'] } })).toContain(
+      `name:     ${long} (72 characters): too_long`,
+    );
+  });
+
   it('no catalog (tools/list failed)', () => {
     expect(format(noCatalog())).toEqual(['catalog:  0 tools, no catalog (tools/list failed)']);
   });

@@ -11,7 +11,16 @@ const LABELS = { probe: 'cat' };
 function details(toolsPerServer: Record<string, number>, more: Partial<CatalogDetails> = {}): CatalogDetails {
   const tools = Object.values(toolsPerServer).reduce((a, b) => a + b, 0);
   return {
-    catalog: { tools, toolsPerServer, fingerprint: 'f', changed: false, added: [], removed: [], changedSchemas: [] },
+    catalog: {
+      tools,
+      toolsPerServer,
+      fingerprint: 'f',
+      changed: false,
+      added: [],
+      removed: [],
+      changedSchemas: [],
+      changes: {},
+    },
     expectedTools: {},
     ...more,
   };
@@ -20,9 +29,16 @@ function details(toolsPerServer: Record<string, number>, more: Partial<CatalogDe
 describe('mcp_catalog series', () => {
   const { record, values, declare, forget, itWritesNothingWithoutDetails } = seriesUnderTest(series, LABELS);
 
-  it('a new probe: its changes counter starts at 0', () => {
+  it('a new probe: its changes counter starts at 0 for every kind', () => {
     declare();
-    expect(values()).toEqual({ 'catalogChanges{probe=cat}': 0 });
+    expect(values()).toEqual({
+      'catalogChanges{probe=cat,change=added}': 0,
+      'catalogChanges{probe=cat,change=annotations}': 0,
+      'catalogChanges{probe=cat,change=description}': 0,
+      'catalogChanges{probe=cat,change=input_schema}': 0,
+      'catalogChanges{probe=cat,change=output_schema}': 0,
+      'catalogChanges{probe=cat,change=removed}': 0,
+    });
   });
 
   it('tools per server, each server up or down, expected tools present or missing', () => {
@@ -84,14 +100,78 @@ describe('mcp_catalog series', () => {
     });
   });
 
-  it('a changed catalog counts one change per run', () => {
+  it('a changed catalog counts once per run and kind, however many tools changed so', () => {
     declare();
+    const changed = details({ fs: 3 });
+    Object.assign(changed.catalog, {
+      changed: true,
+      added: ['fs-a', 'fs-b'],
+      changes: { 'fs-a': ['added'], 'fs-b': ['added'], 'fs-read': ['description', 'annotations'] },
+    });
+    record(changed);
+    record(details({ fs: 3 }));
+    record(changed);
+    expect(values()).toMatchObject({
+      'catalogChanges{probe=cat,change=added}': 2,
+      'catalogChanges{probe=cat,change=description}': 2,
+      'catalogChanges{probe=cat,change=annotations}': 2,
+      'catalogChanges{probe=cat,change=removed}': 0,
+      'catalogChanges{probe=cat,change=input_schema}': 0,
+    });
+  });
+
+  it('a diff with only its lists (made by hand) counts by them', () => {
     const changed = details({ fs: 1 });
-    changed.catalog.changed = true;
+    Object.assign(changed.catalog, { changed: true, removed: ['fs-x'], changedSchemas: ['fs-y'] });
+    delete changed.catalog.changes;
     record(changed);
-    record(details({ fs: 1 }));
-    record(changed);
-    expect(values()['catalogChanges{probe=cat}']).toBe(2);
+    expect(values()).toMatchObject({
+      'catalogChanges{probe=cat,change=removed}': 1,
+      'catalogChanges{probe=cat,change=input_schema}': 1,
+    });
+  });
+
+  it('tool names clients refuse: a gauge per problem, 0 when none; a run that listed nothing leaves them', () => {
+    const long = 'x'.repeat(70);
+    record(
+      details(
+        { fs: 2 },
+        { toolNames: [long, 'a b'], toolNameProblems: { [long]: ['too_long'], 'a b': ['invalid_chars'] } },
+      ),
+    );
+    expect(values()).toMatchObject({
+      'toolNameProblems{probe=cat,problem=too_long}': 1,
+      'toolNameProblems{probe=cat,problem=invalid_chars}': 1,
+    });
+    record(details({ fs: 0 }));
+    expect(values()).toMatchObject({ 'toolNameProblems{probe=cat,problem=too_long}': 1 });
+    record(details({ fs: 1 }, { toolNames: ['fs-read'] }));
+    expect(values()).toMatchObject({
+      'toolNameProblems{probe=cat,problem=too_long}': 0,
+      'toolNameProblems{probe=cat,problem=invalid_chars}': 0,
+    });
+  });
+
+  it('the pinned drift: 1 while the catalog differs, 0 once accepted; a pin that cannot be read leaves it', () => {
+    const pinned = (drift: boolean): CatalogDetails['pinned'] => ({
+      since: '2026-12-05T10:00:00.000Z',
+      how: 'first_catalog',
+      drift,
+      changes: drift ? { 'fs-read': ['description'] } : {},
+    });
+    const run = (p: CatalogDetails['pinned']) =>
+      details({ fs: 1 }, { toolNames: ['fs-read'], ...(p && { pinned: p }) });
+    record(run(pinned(true)));
+    expect(values()['pinnedDrift{probe=cat}']).toBe(1);
+    record(run({ error: 'unreadable' }));
+    expect(values()['pinnedDrift{probe=cat}']).toBe(1);
+    record(details({ fs: 0 }));
+    expect(values()['pinnedDrift{probe=cat}']).toBe(1);
+    record(run(pinned(false)));
+    expect(values()['pinnedDrift{probe=cat}']).toBe(0);
+    // No pin in the result (not pinned any more): no series.
+    record(run(undefined));
+    expect(values()).not.toHaveProperty(['pinnedDrift{probe=cat}']);
   });
 
   describe("the gateway's own health", () => {
@@ -149,10 +229,13 @@ describe('mcp_catalog series', () => {
           expectedTools: { 'fs-read': true },
           servers: { fs: { up: true, tools: 1 }, db: { up: false, tools: 0, reason: 'timeout' } },
           gatewayHealth: { servers: { db: { healthy: true, status: 'healthy', mismatch: true } } },
+          toolNames: ['fs-read'],
+          pinned: { since: '2026-12-05T10:00:00.000Z', how: 'accepted', drift: false, changes: {} },
         },
       ),
     );
-    expect(Object.keys(values())).toHaveLength(9);
+    // 6 change kinds, 2 name problems, the drift, and the 8 of tools, servers, expected tools and health.
+    expect(Object.keys(values())).toHaveLength(17);
     forget();
     expect(values()).toEqual({});
   });
