@@ -4,6 +4,7 @@
  *   bin, cli/, main            entry points and wiring
  *   server/, mcp-tools/        the HTTP layer and the MCP tools: they see the agent only through their ports
  *   runtime/                   the agent's lifecycle and its pure views
+ *   discovery/                 the gateways' server lists (targets' discover), read with a probe run's context
  *   metrics/, scheduler/       recorders; time
  *   correlate/                 log records set against probes: origin (guard marks), evidence of a failed run
  *   gateway-state/             the gateway itself: its containers' state (Docker), its version, files not yet loaded
@@ -56,6 +57,8 @@ module.exports = {
       'util/',
     ]),
     layer('scheduler/', ['probes/', 'config/', 'util/']),
+    // The gateways' server lists: read as a probe run talks to the gateway (a run's context), expanded (pure).
+    layer('discovery/', ['scheduler/run-context', 'probes/', 'config/', 'util/']),
     layer('metrics/', [
       'correlate/',
       'gateway-state/',
@@ -70,6 +73,7 @@ module.exports = {
     layer('runtime/', [
       'metrics/',
       'scheduler/',
+      'discovery/',
       'correlate/',
       'gateway-state/',
       'logs/',
@@ -92,13 +96,17 @@ module.exports = {
       'mcp-tools/',
       'runtime/health-view',
       'runtime/status-view',
+      'runtime/status-summary',
       'runtime/reload-plan',
       'runtime/log-matches',
       'metrics/exposition',
       'metrics/registry',
+      'metrics/run-exposition',
       'probes/types',
       'probes/table',
       'config/problems',
+      // the web config's types (web-gate.ts)
+      'config/web-config',
       'util/',
       'version',
     ]),
@@ -107,9 +115,11 @@ module.exports = {
     layer('gateway-config/', ['config/target', 'probes/net/requests', 'probes/net/tls-options', 'util/']),
     layer('cli/', [
       'main',
-      // status: the types of the agent's /status and /health (type-only imports: nothing of the runtime loads)
+      // status: the types of the agent's /status and /health (type-only imports: nothing of the runtime loads), and
+      // their summary (pure)
       'runtime/status-view',
       'runtime/health-view',
+      'runtime/status-summary',
       'clients/',
       'gateway-config/',
       'scheduler/run',

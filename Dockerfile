@@ -26,6 +26,7 @@ LABEL org.opencontainers.image.title="mcpwatch" \
 ENV NODE_ENV=production \
     MCPWATCH_CONFIG=/etc/mcpwatch/mcpwatch.yaml \
     MCPWATCH_STATE_DIR=/var/lib/mcpwatch \
+    MCPWATCH_LISTEN=0.0.0.0:9464 \
     MCPWATCH_HEALTH_URL=http://127.0.0.1:9464/health
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -38,6 +39,8 @@ RUN mkdir -p /var/lib/mcpwatch && chown node:node /var/lib/mcpwatch
 USER node
 VOLUME ["/var/lib/mcpwatch"]
 EXPOSE 9464
+# With a web config (MCPWATCH_WEB_CONFIG_FILE: TLS, basic auth), the healthcheck asks over HTTPS with
+# MCPWATCH_HEALTH_USER / MCPWATCH_HEALTH_PASSWORD_FILE and MCPWATCH_HEALTH_CERT_FILE / _KEY_FILE (docs/deployment.md).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
 # V8's young generation capped at 8 MiB semispaces (Node 26 sizes it from the machine's memory):
 # see docs/performance.md. Set with the agent's heap growth (src/util/heap.ts).

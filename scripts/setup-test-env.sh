@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs and starts what the tests need, when it is not there yet: Debian packages (Docker
-# engine, busybox-static, Prometheus/promtool, PostgreSQL), a running dockerd with the local test
+# engine, busybox-static, Prometheus/promtool, Chromium, PostgreSQL), a running dockerd with the local test
 # image, the Node the image runs, postgres-mcp's and the MCP Python SDK's venvs, the LiteLLM venvs, and Keycloak,
 # oauth2-proxy and Caddy for the SSO route (cached in
 # ${MCPWATCH_CACHE:-~/.cache/mcpwatch}, reused when present).
@@ -12,6 +12,8 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v busybox >/dev/null || [ -x /bin/busybox ] || need+=(busybox-static)
 command -v promtool >/dev/null || need+=(prometheus)
+# A real browser for the page at / (test/integration/landing-page.test.ts: headless, --dump-dom and --screenshot).
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

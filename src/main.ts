@@ -5,6 +5,8 @@ import { loadConfig, type LoadResult } from './config/load.js';
 import { ConfigError, formatProblem } from './config/problems.js';
 import { parseListen } from './config/fields.js';
 import type { Shard } from './config/shard.js';
+import type { WebSettings } from './config/web-config.js';
+import { webSettingsFor } from './config/web-load.js';
 import { createMetrics } from './metrics/registry.js';
 import { preloadProbeRuns } from './probes/table.js';
 import { Agent } from './runtime/agent.js';
@@ -12,6 +14,7 @@ import type { ReloadResult } from './runtime/reload-plan.js';
 import { useCronLogger } from './scheduler/cron-logger.js';
 import { buildApp } from './server/app.js';
 import type { AgentPort } from './server/ports.js';
+import { WebGate } from './server/web-gate.js';
 import type { Logger } from './util/logger.js';
 import { tuneHeapGrowth } from './util/heap.js';
 import { VERSION } from './version.js';
@@ -28,6 +31,10 @@ export interface AgentOptions {
   listen?: string;
   /** `--shard I/N`: overrides the config's `shard`, at start and on every reload. */
   shard?: Shard;
+  /** `--web.enable-lifecycle`: serve `POST /-/reload` (else only the config's `web.enableLifecycle` does). */
+  enableLifecycle?: boolean;
+  /** `--web.config.file`: the web config (TLS, basic auth, headers), over MCPWATCH_WEB_CONFIG_FILE and the config's. */
+  webConfigFile?: string;
   /** Event loop delay above which /health answers 503. */
   maxEventLoopDelayMs?: number;
   stallGraceMs?: number;
@@ -49,9 +56,17 @@ export interface RunningAgent {
  * Throws ConfigError on an invalid config.
  */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  // The web config is read with the config, and put in place when the agent swaps the config in (onReloaded).
+  let web: WebGate | undefined;
+  let nextWeb: WebSettings | null = null;
   const load = async (): Promise<LoadResult> => {
-    const loaded = await loadConfig(opts.configPath, opts.env);
-    return loaded.ok && opts.shard ? { ...loaded, config: { ...loaded.config, shard: { ...opts.shard } } } : loaded;
+    const read = await loadConfig(opts.configPath, opts.env);
+    if (!read.ok) return read;
+    const w = await webSettingsFor(opts.webConfigFile, opts.env, read.config.web.configFile, web?.tls);
+    if (!w.ok) return { ok: false, problems: w.problems, path: read.path };
+    nextWeb = w.settings;
+    const loaded = { ...read, warnings: [...read.warnings, ...w.warnings] };
+    return opts.shard ? { ...loaded, config: { ...loaded.config, shard: { ...opts.shard } } } : loaded;
   };
   const loaded = await load();
   if (!loaded.ok) throw new ConfigError(loaded.problems, loaded.path);
@@ -61,6 +76,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(opts.logDestination && { destination: opts.logDestination }),
   });
   useCronLogger(logger);
+  const gate = (web = new WebGate(nextWeb, logger));
+  logWebConfig(logger, nextWeb, 'web config loaded');
   for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${formatProblem(w)}`);
 
   const metrics = createMetrics(new Registry());
@@ -71,10 +88,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     redactor,
     metrics,
     listenFixed: opts.listen !== undefined,
+    enableLifecycle: opts.enableLifecycle === true,
+    onReloaded: () => {
+      gate.apply(nextWeb);
+      logWebConfig(logger, nextWeb, 'web config applied');
+    },
     ...(opts.maxEventLoopDelayMs !== undefined && { maxEventLoopDelayMs: opts.maxEventLoopDelayMs }),
     ...(opts.stallGraceMs !== undefined && { stallGraceMs: opts.stallGraceMs }),
   });
-  const app = await buildApp({ agent: agent satisfies AgentPort, logger });
+  const app = await buildApp({ agent: agent satisfies AgentPort, logger }, { web: gate });
   const listen = parseListen(opts.listen ?? config.listen)!;
   await app.listen({ host: listen.host, port: listen.port });
   // Every probe type's run loaded before the first runs (they start right away, and are timed).
@@ -112,6 +134,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         logger.info('stopped');
       })()),
   };
+}
+
+/** What the web config turns on (never a hash or a key). */
+function logWebConfig(logger: Logger, s: WebSettings | null, msg: string): void {
+  if (!s) return;
+  logger.info(
+    {
+      webConfig: s.file,
+      tls: s.tls ? { clientAuth: s.tls.clientAuth, minVersion: s.tls.context.minVersion } : false,
+      basicAuthUsers: Object.keys(s.users).length,
+      headers: Object.keys(s.headers),
+      ...(s.rateLimit && { rateLimit: s.rateLimit }),
+    },
+    msg,
+  );
 }
 
 /**

@@ -298,11 +298,17 @@ describe('docker-compose.yml', () => {
     expect(r.services.litellm!.environment?.LITELLM_ENABLE_MCP_STDIO).toBe('true');
   });
 
-  it('mounts the Docker socket read-only and takes the key from a secret', () => {
+  it('mounts the Docker socket read-only and takes the key and the /mcp token from secrets', () => {
     const m = compose.services.mcpwatch!;
     expect(m.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock:ro');
-    expect(m.secrets).toEqual(['litellm_key']);
-    expect(Object.keys(compose.secrets)).toEqual(['litellm_key']);
+    expect(m.secrets).toEqual(['litellm_key', 'mcpwatch_token']);
+    expect(compose.secrets).toEqual({
+      litellm_key: { environment: 'LITELLM_MASTER_KEY' },
+      mcpwatch_token: { environment: 'MCPWATCH_TOKEN' },
+    });
+    // mcpwatch reads the token from the secret's file, never from its environment.
+    expect(mcpwatchYaml).toMatch(/^ {2}tokenFile: \$\{MCPWATCH_TOKEN_FILE:-\/run\/secrets\/mcpwatch_token\}/m);
+    expect(compose.services.mcpwatch!.environment).not.toHaveProperty('MCPWATCH_TOKEN');
   });
 
   it('mounts only files that exist in the repository, and reads env files that ship as FILE.example', () => {
@@ -328,7 +334,7 @@ describe('docker-compose.yml', () => {
       templating: { list: Array<{ name: string }> };
     };
     expect(dash.uid).toBe('mcpwatch');
-    expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'target', 'container']);
+    expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'target', 'container']);
     const prom = parse(readFileSync(`${REPO}/config/prometheus/prometheus.yml`, 'utf8')) as {
       rule_files: string[];
       scrape_configs: Array<{ job_name: string }>;
@@ -475,8 +481,10 @@ describe('config/mcpwatch.compose.yaml', () => {
     const dir = temp();
     const keyFile = join(dir, 'litellm_key');
     writeFileSync(keyFile, 'sk-dummy-not-a-key\n');
+    const tokenFile = join(dir, 'mcpwatch_token');
+    writeFileSync(tokenFile, 'dummy-token\n');
     const ok = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], {
-      env: { LITELLM_KEY_FILE: keyFile, MCPWATCH_TOKEN: 'dummy-token' },
+      env: { LITELLM_KEY_FILE: keyFile, MCPWATCH_TOKEN_FILE: tokenFile },
     });
     expect(ok.stdout + ok.stderr).not.toMatch(/warning:/);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
@@ -484,10 +492,18 @@ describe('config/mcpwatch.compose.yaml', () => {
     // And it does check: without the key file the same config is refused, naming the path.
     const missing = join(dir, 'no-such-key');
     const bad = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], {
-      env: { LITELLM_KEY_FILE: missing },
+      env: { LITELLM_KEY_FILE: missing, MCPWATCH_TOKEN_FILE: tokenFile },
     });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`targets.litellm.apiKeyFile: cannot read ${missing}`);
+    // An empty token (MCPWATCH_TOKEN left empty in .env) is refused: /mcp is published on 0.0.0.0.
+    const empty = join(dir, 'empty-token');
+    writeFileSync(empty, '');
+    const open = await runCli(['check-config', '--config', 'config/mcpwatch.compose.yaml'], {
+      env: { LITELLM_KEY_FILE: keyFile, MCPWATCH_TOKEN_FILE: empty },
+    });
+    expect(open.code).toBe(1);
+    expect(open.stdout).toContain(`mcpServer.tokenFile: ${empty} is empty: put the token in it`);
   });
 
   it('watches the litellm service of the compose file, by its service name and container name', () => {

@@ -11,10 +11,14 @@ const ABOUT = 'monitors MCP gateways (LiteLLM) with scheduled MCP probes, log ta
 const HELP = `mcpwatch ${VERSION}: ${ABOUT}.
 
 Usage:
-  mcpwatch [run] [--config FILE] [--shard I/N]
+  mcpwatch [run] [--config FILE] [--shard I/N] [--web.enable-lifecycle] [--web.config.file FILE]
                                             run the agent until SIGTERM/SIGINT (SIGHUP reloads the config);
                                             --shard I/N runs only shard I of N of the probes (those whose
-                                            name hashes to I), overriding the config's shard
+                                            name hashes to I), overriding the config's shard;
+                                            --web.enable-lifecycle serves POST /-/reload (else 403);
+                                            --web.config.file (or $MCPWATCH_WEB_CONFIG_FILE) names a web
+                                            config in the Prometheus exporter-toolkit format: TLS, client
+                                            certificates, basic auth, response headers
   mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
@@ -72,6 +76,8 @@ const OPTIONS = {
   out: { type: 'string' },
   since: { type: 'string' },
   shard: { type: 'string' },
+  'web.enable-lifecycle': { type: 'boolean' },
+  'web.config.file': { type: 'string' },
   url: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
@@ -124,6 +130,10 @@ function refuseOtherCommandsFlags(command: string, values: Values): void {
   // probe, check-config, check-clients and report use every probe of the config: no shard.
   if (command !== 'run' && values.shard !== undefined)
     throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
+  if (command !== 'run' && values['web.enable-lifecycle'] !== undefined)
+    throw new UsageError('--web.enable-lifecycle is for the run command');
+  if (command !== 'run' && values['web.config.file'] !== undefined)
+    throw new UsageError('--web.config.file is for the run command');
 }
 
 /** The command's own arguments checked, then its module imported and run. */
@@ -213,7 +223,13 @@ async function run(rest: string[], values: Values, configPath: string, env: Node
     throw new UsageError('--json is for the probe, check-clients, check-gateway, report and status commands');
   const shard = values.shard === undefined ? undefined : await shardFlag(values.shard);
   const { runAgentProcess } = await import('../main.js');
-  return await runAgentProcess({ configPath, env, ...(shard && { shard }) });
+  return await runAgentProcess({
+    configPath,
+    env,
+    ...(shard && { shard }),
+    ...(values['web.enable-lifecycle'] && { enableLifecycle: true }),
+    ...(values['web.config.file'] !== undefined && { webConfigFile: values['web.config.file'] }),
+  });
 }
 
 /** `--shard I/N`, or a usage error saying what is expected. */

@@ -130,7 +130,8 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType | undefined {
   for (;;) {
     if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
     else if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault) s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
+    // A preprocess (a discover template) checks its value with `out`; a transform's value is its `in`'s.
+    else if (s instanceof z.ZodPipe) s = (s.in instanceof z.ZodTransform ? s.out : s.in) as z.ZodType;
     else if (s instanceof z.ZodDiscriminatedUnion) {
       const type = (value as Record<string, unknown> | undefined)?.type;
       return typeof type === 'string' ? probeTypeOf(type)?.schema : undefined;

@@ -91,6 +91,14 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
       else target.oauth2Key = key;
     }
   }
+  const tokenFile = config.mcpServer.tokenFile;
+  if (tokenFile) {
+    const token = await readSecretFile(tokenFile);
+    if (typeof token !== 'string') problems.push({ path: 'mcpServer.tokenFile', message: token.error });
+    else if (token === '')
+      problems.push({ path: 'mcpServer.tokenFile', message: `${tokenFile} is empty: put the token in it` });
+    else config.mcpServer.token = token;
+  }
   const probeFiles = await checkProbeFiles(config.probes.map((p, i) => ({ i, files: filesOf(p, true) })));
   problems.push(...probeFiles.problems);
   if (problems.length > 0) return { ok: false, path, problems };
@@ -187,6 +195,11 @@ export function signingKey(
 
 async function checkReferencedFiles(raw: unknown): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
+  const tokenFile = (raw as { mcpServer?: { tokenFile?: unknown } } | undefined)?.mcpServer?.tokenFile;
+  if (typeof tokenFile === 'string' && tokenFile !== '') {
+    const r = await readSecretFile(tokenFile);
+    if (typeof r !== 'string') problems.push({ path: 'mcpServer.tokenFile', message: r.error });
+  }
   const targets = (raw as { targets?: unknown } | undefined)?.targets;
   if (!targets || typeof targets !== 'object') return problems;
   for (const [name, t] of Object.entries(targets as Record<string, unknown>)) {

@@ -13,9 +13,23 @@ export type Schedule = { kind: 'cron'; expr: string } | { kind: 'every'; ms: num
 /** A probe as the scheduler runs it: schedule and timeout settled. */
 export type Probe = ProbeConfig & { scheduleSpec: Schedule; timeoutMs: number };
 
-export interface Config extends Omit<RawConfig, 'probes' | 'targets'> {
+export interface Config extends Omit<RawConfig, 'probes' | 'targets' | 'mcpServer'> {
   targets: Record<string, Target>;
   probes: Probe[];
+  /** Its deprecated allowedOrigins and allowedHosts moved to `web` (settleWeb). */
+  mcpServer: Omit<RawConfig['mcpServer'], 'allowedOrigins' | 'allowedHosts'>;
+  /** The targets' `discover` blocks, by target (none without one): src/discovery/ runs them. */
+  discover?: Record<string, Discover>;
+}
+
+/** A target's `discover` block, settled: its templates as probes of the target (name and servers set per server). */
+export interface Discover {
+  everyMs: number;
+  timeoutMs: number;
+  /** Server names never probed. */
+  exclude: string[];
+  /** Each template, a probe of the target with a placeholder name and no servers. */
+  templates: Probe[];
 }
 
 export type ParseResult =
@@ -87,32 +101,73 @@ function inDocumentOrder(problems: Located[], doc: Document): ConfigProblem[] {
 
 function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
   const targets: Record<string, Target> = {};
-  for (const [name, t] of Object.entries(raw.targets)) {
+  for (const [name, { discover: _discover, ...t }] of Object.entries(raw.targets)) {
     targets[name] = { ...t, name };
     if (t.apiKey === undefined && t.apiKeyFile === undefined) {
       warnings.push({ path: `targets.${name}`, message: 'no apiKey: requests to this target are sent without a key' });
     }
   }
-  const probes = raw.probes.map((p, i): Probe => {
-    const scheduleSpec: Schedule =
-      p.schedule !== undefined
-        ? { kind: 'cron', expr: p.schedule }
-        : { kind: 'every', ms: p.every ?? DEFAULT_EVERY_MS };
-    const timeoutMs = p.timeout ?? targets[p.target]?.timeout ?? DEFAULT_TIMEOUT_MS;
-    if (scheduleSpec.kind === 'every' && timeoutMs > scheduleSpec.ms) {
-      const interval = formatDuration(scheduleSpec.ms);
-      warnings.push({
-        path: `probes[${i}].timeout`,
-        message:
-          `timeout ${formatDuration(timeoutMs)} is longer than the interval ${interval}: ` +
-          'runs that take that long skip the next tick',
-      });
-    }
-    // What depends on the target is the type's to settle (the guard's checks that apply to it).
-    const own = probeTypeOf(p.type)?.settle?.(p, targets[p.target]) ?? p;
-    return { ...own, scheduleSpec, timeoutMs };
-  });
-  return { ...raw, targets, probes };
+  const probes = raw.probes.map((p, i) => settleProbe(p, targets[p.target], `probes[${i}]`, warnings));
+  const discover: NonNullable<Config['discover']> = {};
+  for (const [name, t] of Object.entries(raw.targets)) {
+    if (!t.discover) continue;
+    const { every, timeout, exclude, probes: templates } = t.discover;
+    discover[name] = {
+      everyMs: every,
+      timeoutMs: timeout,
+      exclude,
+      templates: templates.map((p, j) =>
+        settleProbe({ ...p, target: name }, targets[name], `targets.${name}.discover.probes[${j}]`, warnings),
+      ),
+    };
+  }
+  return {
+    ...raw,
+    ...settleWeb(raw, warnings),
+    targets,
+    probes,
+    ...(Object.keys(discover).length > 0 && { discover }),
+  };
+}
+
+/** A probe's schedule and timeout settled (`at`: where it is written, for warnings), and what depends on its target. */
+function settleProbe(p: ProbeConfig, target: Target | undefined, at: string, warnings: ConfigProblem[]): Probe {
+  const scheduleSpec: Schedule =
+    p.schedule !== undefined ? { kind: 'cron', expr: p.schedule } : { kind: 'every', ms: p.every ?? DEFAULT_EVERY_MS };
+  const timeoutMs = p.timeout ?? target?.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (scheduleSpec.kind === 'every' && timeoutMs > scheduleSpec.ms) {
+    const interval = formatDuration(scheduleSpec.ms);
+    warnings.push({
+      path: `${at}.timeout`,
+      message:
+        `timeout ${formatDuration(timeoutMs)} is longer than the interval ${interval}: ` +
+        'runs that take that long skip the next tick',
+    });
+  }
+  // What depends on the target is the type's to settle (the guard's checks that apply to it).
+  const own = probeTypeOf(p.type)?.settle?.(p, target) ?? p;
+  return { ...own, scheduleSpec, timeoutMs };
+}
+
+/**
+ * `mcpServer.allowedOrigins` and `allowedHosts`, the old names of `web`'s (which apply to every route), taken there
+ * with a warning; both set is a problem of cross-check.ts.
+ */
+function settleWeb(raw: RawConfig, warnings: ConfigProblem[]): Pick<Config, 'web' | 'mcpServer'> {
+  const { allowedOrigins, allowedHosts, ...mcpServer } = raw.mcpServer;
+  const web = { ...raw.web };
+  for (const [key, old] of [
+    ['allowedOrigins', allowedOrigins],
+    ['allowedHosts', allowedHosts],
+  ] as const) {
+    if (old === undefined) continue;
+    warnings.push({
+      path: `mcpServer.${key}`,
+      message: `deprecated: move it to web.${key} (it applies to every route now, not only /mcp)`,
+    });
+    if (web[key].length === 0) web[key] = old;
+  }
+  return { web, mcpServer };
 }
 
 function firstLine(s: string): string {

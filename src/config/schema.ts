@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { probeSchema } from '../probes/table.js';
 import { canonicalHost, canonicalOrigin, formatHost } from '../util/origins.js';
 import { hostPort, httpUrl, nameField, regex } from './fields.js';
+import { discoverSchema } from './discover.js';
 import { targetSchema } from './target.js';
 
 export const RULE_CATEGORIES = ['auth', 'mcp', 'http'] as const;
@@ -76,14 +77,47 @@ const allowedHost = z.string().transform((s, ctx) => {
   return formatHost(h);
 });
 
-export const mcpServerSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  token: z.string().optional(),
-  /** DNS-rebinding protection: a request whose Origin is not listed gets 403 (none listed: any Origin gets 403). */
+/**
+ * Who may use any route of the HTTP server (DNS-rebinding protection, src/server/web-guard.ts), and whether
+ * `POST /-/reload` is served.
+ */
+export const webSchema = z.strictObject({
+  /** A request whose Origin is not listed gets 403 (none listed: only the server's own origins pass). */
   allowedOrigins: z.array(origin).default([]),
-  /** When not empty, a request whose Host is not listed gets 403. */
+  /** When not empty, a request whose Host is not listed (nor a loopback name) gets 403. */
   allowedHosts: z.array(allowedHost).default([]),
+  /** Serve `POST /-/reload` (as `--web.enable-lifecycle` does); SIGHUP reloads either way. */
+  enableLifecycle: z.boolean().default(false),
+  /**
+   * TLS, basic auth and response headers from a web config file in the Prometheus exporter-toolkit format
+   * (src/config/web-config.ts); `--web.config.file` and MCPWATCH_WEB_CONFIG_FILE win over it.
+   */
+  configFile: z.string().min(1).optional(),
 });
+
+export const mcpServerSchema = z
+  .strictObject({
+    /** Default: on when a token or a token file is given, else off. */
+    enabled: z.boolean().optional(),
+    token: z.string().optional(),
+    /** The token in a file (a compose secret), read like a target's apiKeyFile; empty: none. */
+    tokenFile: z.string().optional(),
+    /** /mcp without a token on a listen address that is not a loopback one (something in front checks who asks). */
+    allowUnauthenticated: z.boolean().default(false),
+    /** Deprecated: web.allowedOrigins (they apply to every route). */
+    allowedOrigins: z.array(origin).optional(),
+    /** Deprecated: web.allowedHosts. */
+    allowedHosts: z.array(allowedHost).optional(),
+  })
+  .transform(({ enabled, ...rest }) => ({ enabled: enabled ?? hasToken(rest), ...rest }));
+
+/** Whether an mcpServer section names a token (written or in a file); an empty value names none. */
+export function hasToken(s: { token?: unknown; tokenFile?: unknown }): boolean {
+  return (typeof s.token === 'string' && s.token !== '') || (typeof s.tokenFile === 'string' && s.tokenFile !== '');
+}
+
+/** Where the HTTP server listens when the config does not say. */
+export const DEFAULT_LISTEN = '0.0.0.0:9464';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -97,15 +131,17 @@ export const shardSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  listen: hostPort.default('0.0.0.0:9464'),
+  listen: hostPort.default(DEFAULT_LISTEN),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   stateDir: z.string().min(1).default('./data'),
   /** How many probe runs may be in flight at once, across all probes. */
   maxConcurrentProbes: z.number().int().min(1).max(1000).default(16),
-  targets: z.record(nameField, targetSchema).default({}),
+  /** A target, and its `discover` block (its server list read, a probe per server: config/discover.ts). */
+  targets: z.record(nameField, targetSchema.safeExtend({ discover: discoverSchema.optional() })).default({}),
   probes: z.array(probeSchema).default([]),
   logs: logsSchema.optional(),
-  mcpServer: mcpServerSchema.prefault({ enabled: false }),
+  mcpServer: mcpServerSchema.prefault({}),
+  web: webSchema.prefault({}),
   shard: shardSchema.prefault({}),
 });
 

@@ -15,6 +15,8 @@ export function secretsOf(config: Config): string[] {
     out.push(t.apiKey, t.tlsFiles?.key, t.oauth2?.clientSecret, t.oauth2Key?.pem);
     headers(t.headers);
   }
-  for (const p of config.probes) headers(probeTypeOf(p.type)?.ownHeaders?.(p) ?? {});
+  // A discover template's headers are those of every probe made from it.
+  const templates = Object.values(config.discover ?? {}).flatMap((d) => d.templates);
+  for (const p of [...config.probes, ...templates]) headers(probeTypeOf(p.type)?.ownHeaders?.(p) ?? {});
   return out.filter((v): v is string => v !== undefined && v !== '');
 }

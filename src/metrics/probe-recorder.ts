@@ -4,6 +4,8 @@ import { OUTCOMES, type TokenRequestOutcome } from '../probes/types.js';
 import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
+/** What the recorder reads of a configured probe: its labels. */
+export type RecordedProbe = Pick<Probe, 'name' | 'target' | 'type'>;
 
 const TOKEN_OUTCOMES: readonly TokenRequestOutcome[] = ['ok', 'rejected', 'error'];
 
@@ -33,7 +35,7 @@ export class ProbeRecorder {
    * for every outcome (so rate() and increase() work from the first failure), removed or
    * relabelled probes lose all their series.
    */
-  declare(probes: readonly Probe[], oauthTargets: readonly string[] = []): void {
+  declare(probes: readonly RecordedProbe[], oauthTargets: readonly string[] = []): void {
     const tokenTargets = new Set(oauthTargets);
     for (const target of this.oauthTargets) {
       if (tokenTargets.has(target)) continue;
@@ -177,6 +179,6 @@ export class ProbeRecorder {
   }
 }
 
-function labelsOf(p: Probe): ProbeLabels {
+function labelsOf(p: RecordedProbe): ProbeLabels {
   return { probe: p.name, target: p.target, type: p.type };
 }

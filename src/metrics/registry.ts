@@ -181,6 +181,8 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
 
     // The gateway itself: its containers (Docker), its version, its files not yet loaded
     ...gatewayFamilies(registers),
+    // The gateways' server lists (a target's discover block)
+    ...discoveryFamilies(registers),
 
     // Self
     buildInfo: new Gauge({
@@ -292,6 +294,37 @@ function gatewayFamilies(registers: Registry[]) {
       name: 'mcp_gateway_build_info',
       help: 'Always 1: the version a target runs, and where it was read (readiness, openapi, image).',
       labelNames: ['target', 'version', 'source'] as const,
+      registers,
+    }),
+  };
+}
+
+/** Discovery: each discovered target's server list, read from its gateway (shard 0's replicas report it). */
+function discoveryFamilies(registers: Registry[]) {
+  const target = ['target'] as const;
+  return {
+    discoverySuccess: new Gauge({
+      name: 'mcp_discovery_success',
+      help: "Whether the last read of the target's server list succeeded (1) or not (0: the last list known is kept).",
+      labelNames: target,
+      registers,
+    }),
+    discoveryServers: new Gauge({
+      name: 'mcp_discovery_servers',
+      help: 'How many MCP servers the target lists (the list in use).',
+      labelNames: target,
+      registers,
+    }),
+    discoveryServerInfo: new Gauge({
+      name: 'mcp_discovery_server_info',
+      help: 'Always 1: one series per MCP server the target lists (the list in use).',
+      labelNames: ['target', 'server'] as const,
+      registers,
+    }),
+    discoveryChanges: new Counter({
+      name: 'mcp_discovery_changes_total',
+      help: "Servers that appeared in (added) or left (removed) the target's list, between two lists read.",
+      labelNames: ['target', 'change'] as const,
       registers,
     }),
   };

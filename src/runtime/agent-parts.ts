@@ -3,8 +3,10 @@ import type { ConfigProblem } from '../config/problems.js';
 import { secretsOf } from '../config/secrets.js';
 import { forShard, type ShardedConfig } from '../config/shard.js';
 import { GuardCorrelator } from '../correlate/guard.js';
+import { Discovery } from '../discovery/discovery.js';
 import { GatewayWatch } from '../gateway-state/gateway-watch.js';
 import { LogService } from '../logs/log-service.js';
+import { DiscoveryRecorder } from '../metrics/discovery-recorder.js';
 import { GatewayRecorder } from '../metrics/gateway-recorder.js';
 import { LogRecorder } from '../metrics/log-recorder.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -138,6 +140,22 @@ export class AgentParts {
     const { logger, metrics } = this.deps;
     return new GatewayWatch(config, new GatewayRecorder(metrics), logger.child({ component: 'gateway' }), {
       readVersions: shard.index === 0,
+    });
+  }
+
+  /**
+   * The gateways' server lists (targets' `discover`), for the agent's life: read with the targets' tokens and
+   * protocols, reported to the metrics; `onChange` when a list changed.
+   */
+  discovery(config: Config, onChange: () => void): Discovery {
+    const { logger, redactor, metrics } = this.deps;
+    return new Discovery(config, {
+      logger: logger.child({ component: 'discovery' }),
+      redactor,
+      sink: new DiscoveryRecorder(metrics),
+      tokensFor: (target) => this.tokens.for(target),
+      protocols: this.protocols,
+      onChange,
     });
   }
 

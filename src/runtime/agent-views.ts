@@ -1,6 +1,7 @@
 import type { Config } from '../config/parse.js';
 import type { ConfigProblem } from '../config/problems.js';
 import type { ShardedConfig } from '../config/shard.js';
+import type { DiscoveryStatus } from '../discovery/status.js';
 import type { GatewayWatch } from '../gateway-state/gateway-watch.js';
 import type { LogService } from '../logs/log-service.js';
 import { probeTypeOf } from '../probes/table.js';
@@ -36,6 +37,8 @@ export interface AgentState {
   logs: LogService | undefined;
   /** The gateway watch (containers, versions); absent in views built without one. */
   gateway?: GatewayWatch;
+  /** The targets' server lists (`discover`); absent in views built without them. */
+  discovery?: () => DiscoveryStatus[];
   stopping: boolean;
   parts: AgentParts;
   /** Event loop delay above which /health answers 503. */
@@ -77,8 +80,10 @@ export function agentStatus(s: AgentState, now = Date.now()): StatusDocument {
     shard: shardStatusOf(s.sharded),
     record: (name) => records.store.peek(name),
     inFlight: (name) => tracker.has(name),
+    nextRun: (name) => s.scheduler.nextRun(name),
     ...(s.logs && { logs: { ...s.logs.status(), recentMatches: logMatches.recentMatches() } }),
     ...(s.gateway && { gateway: s.gateway.status() }),
+    ...(s.discovery && { discovery: s.discovery() }),
   });
 }
 
@@ -103,15 +108,25 @@ export function probeElsewhereOf({ shard, shardOf }: ShardedConfig, name: string
     : { probe: name, shard: s, total: shard.total, here: shard.index };
 }
 
-/** The MCP endpoint's access rules (`mcpServer`). */
+/** The MCP endpoint's access rules (`mcpServer`): its token (Origin and Host are the whole server's: `web`). */
 export interface McpAccessRules {
   token: string | undefined;
-  allowedOrigins: readonly string[];
-  allowedHosts: readonly string[];
 }
 
 /** The MCP endpoint's access rules; null: the endpoint is off. */
 export function mcpAccessOf(config: Config): McpAccessRules | null {
-  const { enabled, token, allowedOrigins, allowedHosts } = config.mcpServer;
-  return enabled ? { token: token || undefined, allowedOrigins, allowedHosts } : null;
+  const { enabled, token } = config.mcpServer;
+  return enabled ? { token: token || undefined } : null;
+}
+
+/** The HTTP server's access rules (`web`); `POST /-/reload` served with `--web.enable-lifecycle` or the config's. */
+export interface WebAccessRules {
+  allowedOrigins: readonly string[];
+  allowedHosts: readonly string[];
+  lifecycle: boolean;
+}
+
+export function webAccessOf(config: Config, lifecycleFlag: boolean): WebAccessRules {
+  const { allowedOrigins, allowedHosts, enableLifecycle } = config.web;
+  return { allowedOrigins, allowedHosts, lifecycle: lifecycleFlag || enableLifecycle };
 }

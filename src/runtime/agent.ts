@@ -2,10 +2,12 @@ import type { LoadResult } from '../config/load.js';
 import type { Config } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import { forShard, type ShardedConfig } from '../config/shard.js';
+import type { Discovery } from '../discovery/discovery.js';
+import { withDiscovered } from '../discovery/expand.js';
 import { exposeBytes, type Format } from '../metrics/exposition.js';
 import { ProbeCancelledError } from '../probes/types.js';
 import { type ProbeResult } from '../probes/table.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { RunAnswer, RunRequest, Scheduler } from '../scheduler/scheduler.js';
 import { settleWithin } from '../util/deadline.js';
 import { innermostMessage } from '../util/errors.js';
 import type { Redactor } from '../util/redact.js';
@@ -33,6 +35,10 @@ export interface AgentDeps extends PartsDeps {
   load: () => Promise<LoadResult>;
   /** Event loop delay above which /health answers 503. */
   maxEventLoopDelayMs?: number;
+  /** `--web.enable-lifecycle`: `POST /-/reload` is served whatever the config's `web.enableLifecycle` says. */
+  enableLifecycle?: boolean;
+  /** Called once a reload's config is in place (main puts the web config's certificates, users and headers in). */
+  onReloaded?: () => void;
 }
 
 /**
@@ -42,7 +48,14 @@ export interface AgentDeps extends PartsDeps {
 export class Agent {
   readonly startedAt = Date.now();
   private readonly parts: AgentParts;
-  /** This replica's part of the loaded config (config `shard`): its `config` is what this replica runs. */
+  /** The config as loaded (every shard's probes, none discovered). */
+  private loaded: Config;
+  /** The targets' server lists (`discover`): their probes are added to the loaded config's. */
+  private readonly discovery: Discovery;
+  /**
+   * This replica's part of the loaded config and of the discovered probes (config `shard`): its `config` is what this
+   * replica runs.
+   */
   private sharded: ShardedConfig;
   private scheduler: Scheduler;
   private readonly logs: LogTailing;
@@ -55,15 +68,20 @@ export class Agent {
   /** Reloads run one after another; one that throws does not stop the next. */
   private reloading: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
+  /** start() has run: the scheduler runs (until stop()). */
+  private started = false;
 
   constructor(
     loaded: Config,
     private readonly deps: AgentDeps,
   ) {
-    this.sharded = forShard(loaded);
-    const { config } = this.sharded;
     const followed = (): string[] => (this.logs.running ? (this.config.logs?.containers.map((c) => c.name) ?? []) : []);
-    const parts = (this.parts = new AgentParts(config, deps, followed));
+    const parts = (this.parts = new AgentParts(loaded, deps, followed));
+    this.loaded = loaded;
+    // The lists kept in stateDir are known at once: their servers are probed from the start.
+    this.discovery = parts.discovery(loaded, () => this.rediscovered());
+    this.sharded = forShard(withDiscovered(loaded, this.discovery.lists()));
+    const { config } = this.sharded;
     parts.self.configLoaded(true);
     parts.adopt(this.sharded);
     this.scheduler = parts.scheduler(config);
@@ -84,6 +102,14 @@ export class Agent {
     this.scheduler.start();
     this.logs.start();
     this.gateway.start();
+    this.discovery.start();
+    this.started = true;
+  }
+
+  /** Ready (`/-/ready`): a config loaded (one always is, once constructed) and the scheduler started, not stopping. */
+  readiness(): { ready: true } | { ready: false; reason: 'starting' | 'stopping' } {
+    if (this.stopping) return { ready: false, reason: 'stopping' };
+    return this.started ? { ready: true } : { ready: false, reason: 'starting' };
   }
 
   /**
@@ -107,7 +133,12 @@ export class Agent {
       this.deps.logger.error({ problems }, 'config reload failed: keeping the running config');
       return failed;
     }
-    await this.swap(this.parts.nextGeneration(this.config, loaded.config, loaded.warnings));
+    // Discovered targets keep their lists: their probes are made again with the new templates.
+    this.discovery.configure(loaded.config);
+    const effective = withDiscovered(loaded.config, this.discovery.lists());
+    const next = this.parts.nextGeneration(this.config, effective, loaded.warnings);
+    this.loaded = loaded.config;
+    await this.swap(next);
     return { ok: true, problems: [], warnings: loaded.warnings };
   }
 
@@ -142,11 +173,40 @@ export class Agent {
     this.failedReload = undefined;
     this.parts.self.configLoaded(true);
     logReloaded(logger, sharded, plan.carriedOver.size);
+    this.deps.onReloaded?.();
+  }
+
+  /**
+   * A target's server list changed: its discovered probes are made again from the running config, as a reload of the
+   * probe set (probes that stay keep their cadence and memory; those gone lose their series). Serialized with reloads.
+   */
+  private rediscovered(): void {
+    const next = this.reloading
+      .then(() => this.applyDiscovered())
+      .catch((err: unknown) => this.deps.logger.error({ err }, 'applying the discovered servers failed'));
+    this.reloading = next;
+  }
+
+  private async applyDiscovered(): Promise<void> {
+    if (this.stopping) return;
+    const effective = withDiscovered(this.loaded, this.discovery.lists());
+    const { sharded, scheduler } = this.parts.nextGeneration(this.config, effective, []);
+    this.parts.adopt(sharded);
+    const old = this.scheduler;
+    this.sharded = sharded;
+    this.scheduler = scheduler;
+    await old.stop();
+    scheduler.start();
   }
 
   /** Runs one configured probe now (for /probe and the MCP tool run_probe). */
   runProbe(name: string): Promise<ProbeResult> {
     return this.scheduler.runNow(name, 'manual');
+  }
+
+  /** Runs a probe on request (/probe): a shorter timeout when asked, at most once per `reuseWithinMs`. */
+  requestRun(name: string, req: RunRequest): Promise<RunAnswer> {
+    return this.scheduler.request(name, req);
   }
 
   /** The probes this replica runs (its shard's). */
@@ -192,6 +252,11 @@ export class Agent {
     return views.mcpAccessOf(this.config);
   }
 
+  /** Who may use any route (`web`), and whether `POST /-/reload` is served; read per request so a reload applies. */
+  webAccess(): views.WebAccessRules {
+    return views.webAccessOf(this.config, this.deps.enableLifecycle === true);
+  }
+
   /** Stops scheduling, aborts runs in flight, stops log tailing. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -202,7 +267,7 @@ export class Agent {
       await this.scheduler.stop();
       const { tracker, eventLoop } = this.parts;
       tracker.abortAll(new ProbeCancelledError('mcpwatch is shutting down'));
-      await Promise.all([tracker.drain(3_000), this.logs.stop(), this.gateway.stop()]);
+      await Promise.all([tracker.drain(3_000), this.logs.stop(), this.gateway.stop(), this.discovery.stop()]);
       eventLoop.stop();
     })();
     return this.stopping;
@@ -218,6 +283,7 @@ export class Agent {
       scheduler: this.scheduler,
       logs: this.logs.running,
       gateway: this.gateway,
+      discovery: () => this.discovery.status(this.loaded),
       stopping: this.stopping !== undefined,
       parts: this.parts,
       maxEventLoopDelayMs: this.deps.maxEventLoopDelayMs ?? 1_000,

@@ -1,6 +1,7 @@
 import { formatDuration } from '../config/duration.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
+import type { DiscoveryStatus } from '../discovery/status.js';
 import type { GatewayStatus } from '../gateway-state/gateway-watch.js';
 import { gatewayView, type GatewayView } from '../gateway-state/gateway-view.js';
 import type { LogService } from '../logs/log-service.js';
@@ -40,6 +41,8 @@ interface ProbeStatusBase {
   schedule: string;
   timeout: string;
   inFlight: boolean;
+  /** When the next scheduled run is due (absent while the scheduler is not running). */
+  nextRunAt?: string;
   lastSuccessAt: string | null;
   runs: number;
   failures: number;
@@ -95,6 +98,8 @@ export interface StatusDocument {
   probes: ProbeStatus[];
   logs?: LogsStatus;
   gateway?: GatewayView;
+  /** Targets with a `discover` block: the server list in use, where it came from and when, the last attempt. */
+  discovery?: DiscoveryStatus[];
 }
 
 export interface StatusInput {
@@ -109,8 +114,11 @@ export interface StatusInput {
   shard: ShardStatus;
   record(probe: string): ProbeRecord | undefined;
   inFlight(probe: string): boolean;
+  /** When the probe's next scheduled run is due (epoch ms), if known. */
+  nextRun?(probe: string): number | undefined;
   logs?: LogsStatus;
   gateway?: GatewayStatus;
+  discovery?: DiscoveryStatus[];
 }
 
 /** How many of the recent log matches /status lists. */
@@ -132,7 +140,9 @@ export function statusView(input: StatusInput): StatusDocument {
       },
     },
     shard: input.shard,
-    probes: input.config.probes.map((p) => probeStatus(p, input.record(p.name), input.inFlight(p.name))),
+    probes: input.config.probes.map((p) =>
+      probeStatus(p, input.record(p.name), input.inFlight(p.name), input.nextRun?.(p.name)),
+    ),
     ...(input.logs && {
       logs: { ...input.logs, recentMatches: input.logs.recentMatches.slice(0, STATUS_RECENT_MATCHES) },
     }),
@@ -140,10 +150,16 @@ export function statusView(input: StatusInput): StatusDocument {
       (input.gateway.containers.length > 0 || input.gateway.versions.length > 0) && {
         gateway: gatewayView(input.gateway),
       }),
+    ...(input.discovery && input.discovery.length > 0 && { discovery: input.discovery }),
   };
 }
 
-function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean): ProbeStatus {
+function probeStatus(
+  p: Probe,
+  rec: ProbeRecord | undefined,
+  inFlight: boolean,
+  nextRun: number | undefined,
+): ProbeStatus {
   const last = rec?.last;
   return {
     name: p.name,
@@ -153,6 +169,7 @@ function probeStatus(p: Probe, rec: ProbeRecord | undefined, inFlight: boolean):
       p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
     timeout: formatDuration(p.timeoutMs),
     inFlight,
+    ...(nextRun !== undefined && { nextRunAt: iso(nextRun) }),
     last: last && {
       outcome: last.outcome,
       success: last.success,

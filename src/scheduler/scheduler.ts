@@ -10,6 +10,8 @@ import type { Semaphore } from './semaphore.js';
 import { probeLogger, runProbe, type RunDeps } from './run.js';
 import type { RunTracker } from './tracker.js';
 
+const CANCELLED = 'the run was cancelled: mcpwatch is shutting down or reloading';
+
 /** A probe whose tick is this late is reported as stalled (the scheduler no longer fires). */
 export const DEFAULT_STALL_GRACE_MS = 30_000;
 
@@ -54,6 +56,24 @@ interface Slot {
   task?: ScheduledTask;
   /** When the next tick is due (epoch ms); the stall check compares against it. */
   nextDue: number;
+  /** The last run asked for through `request` (/probe): when it started, and its result. */
+  asked?: { at: number; result: Promise<ProbeResult | undefined> };
+}
+
+/** A run someone asks for over HTTP (/probe). */
+export interface RunRequest {
+  /** The run's timeout, when shorter than the probe's own (a scrape's timeout). */
+  timeoutMs?: number;
+  /** A run asked for less than this long ago answers again instead of a new run. */
+  reuseWithinMs: number;
+  /** Wait for a failed run's gateway log, as runNow does; false: answer as soon as the run ends. */
+  withGatewayLog: boolean;
+}
+
+/** What a request answers: the run, and whether it was another's (`in_flight`: under way; `recent`: just asked for). */
+export interface RunAnswer {
+  result: ProbeResult;
+  reused?: 'in_flight' | 'recent';
 }
 
 export interface SchedulerHealth {
@@ -124,12 +144,48 @@ export class Scheduler {
    * run instead of starting a second one.
    */
   async runNow(name: string, trigger: Trigger = 'manual'): Promise<ProbeResult> {
-    const slot = this.slots.get(name);
-    if (!slot) throw new Error(`unknown probe "${name}"`);
+    const slot = this.slotOf(name);
     const pending = this.deps.tracker.current(name);
     const result = await (pending ?? this.launch(slot, trigger));
-    if (!result) throw new Error('the run was cancelled: mcpwatch is shutting down or reloading');
+    if (!result) throw new Error(CANCELLED);
     return (await this.annotated.get(result)) ?? result;
+  }
+
+  /**
+   * Runs a probe on request (/probe), at most once per `reuseWithinMs`: a run in flight (scheduled or asked for)
+   * is joined, and a run asked for less than that long ago answers again; either says so (`reused`). A new run
+   * gets `timeoutMs` when it is shorter than the probe's own. This generation's memory: a reload starts afresh.
+   */
+  async request(name: string, req: RunRequest): Promise<RunAnswer> {
+    const slot = this.slotOf(name);
+    const pending = this.deps.tracker.current(name);
+    const asked = slot.asked;
+    let run: Promise<ProbeResult | undefined>;
+    let reused: RunAnswer['reused'];
+    if (pending) [run, reused] = [pending, 'in_flight'];
+    else if (asked && Date.now() - asked.at < req.reuseWithinMs) [run, reused] = [asked.result, 'recent'];
+    else {
+      run = this.launch(slot, 'manual', req.timeoutMs);
+      slot.asked = { at: Date.now(), result: run };
+    }
+    const result = await run;
+    if (!result) {
+      if (slot.asked?.result === run) slot.asked = undefined;
+      throw new Error(CANCELLED);
+    }
+    const answer = req.withGatewayLog ? ((await this.annotated.get(result)) ?? result) : result;
+    return { result: answer, ...(reused && { reused }) };
+  }
+
+  /** When the probe's next scheduled run is due (epoch ms); undefined when this scheduler is not running. */
+  nextRun(name: string): number | undefined {
+    return this.running ? this.slots.get(name)?.nextDue : undefined;
+  }
+
+  private slotOf(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (!slot) throw new Error(`unknown probe "${name}"`);
+    return slot;
   }
 
   health(now = Date.now()): SchedulerHealth {
@@ -202,8 +258,10 @@ export class Scheduler {
     void this.launch(slot, 'schedule');
   }
 
-  private launch(slot: Slot, trigger: Trigger): Promise<ProbeResult | undefined> {
+  /** Starts a run; `timeoutMs` shortens the probe's own timeout for this run only. */
+  private launch(slot: Slot, trigger: Trigger, timeoutMs?: number): Promise<ProbeResult | undefined> {
     const { probe } = slot;
+    const spec = timeoutMs !== undefined && timeoutMs < probe.timeoutMs ? { ...probe, timeoutMs } : probe;
     const target = this.deps.config.targets[probe.target]!;
     const oauth = this.deps.tokensFor?.(target);
     return this.deps.tracker.start(probe.name, (cancel) => {
@@ -219,7 +277,7 @@ export class Scheduler {
           return undefined;
         }
         const handle = runProbe(
-          probe,
+          spec,
           {
             target,
             logger: this.deps.logger,

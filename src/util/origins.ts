@@ -1,5 +1,5 @@
 /**
- * The canonical forms the MCP endpoint compares `Origin` and `Host` in (DNS-rebinding protection):
+ * The canonical forms the HTTP server compares `Origin` and `Host` in (DNS-rebinding protection):
  * the same function reads the config's lists and the request's headers, so "HTTP://LocalHost:80"
  * in one and "http://localhost" in the other are the same origin.
  */
@@ -53,8 +53,16 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /** Whether a host name is a loopback one a browser may show in an Origin: localhost, 127.x.x.x or [::1]. */
-function isLoopbackName(name: string): boolean {
+export function isLoopbackName(name: string): boolean {
   return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/**
+ * Whether a canonical host name is an IP address (`10.0.0.5`, `[fd00::5]`), not a DNS name: no rebound page shows
+ * one, since a page at an address is served by whoever has that address.
+ */
+export function isIpLiteral(name: string): boolean {
+  return name.startsWith('[') || /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 /**

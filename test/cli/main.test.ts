@@ -88,6 +88,23 @@ describe('mcpwatch --shard I/N', () => {
   });
 });
 
+describe('mcpwatch run --web.enable-lifecycle', () => {
+  const err = stderrOfEachTest();
+
+  it.each([['check-config'], ['probe', 'p'], ['status'], ['report']])('%s refuses it', async (...argv) => {
+    expect(await main([...argv, '--web.enable-lifecycle'], { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
+    expect(err.text.split('\n')[0]).toBe('mcpwatch: --web.enable-lifecycle is for the run command');
+  });
+
+  it('run takes it (and gets as far as the config); it takes no value', async () => {
+    expect(await main(['run', '--web.enable-lifecycle'], { MCPWATCH_CONFIG: '/nonexistent/mcpwatch.yaml' })).toBe(2);
+    expect(err.text).toContain('cannot read config file /nonexistent/mcpwatch.yaml');
+    err.text = '';
+    expect(await main(['run', '--web.enable-lifecycle=yes'])).toBe(2);
+    expect(err.text.split('\n')[0]).toMatch(/^mcpwatch: Option '--web.enable-lifecycle' does not take an argument/);
+  });
+});
+
 describe('mcpwatch check-gateway and report --gateway-config arguments', () => {
   const err = stderrOfEachTest();
 

@@ -300,19 +300,27 @@ mcpServer:
       ['lan-auth-guard', { kind: 'every', ms: 300_000 }, 10_000],
       ['lan-liveliness', { kind: 'every', ms: 30_000 }, 10_000],
     ]);
-    expect(c.mcpServer).toEqual({ enabled: true, token: 'tok', allowedOrigins: [], allowedHosts: [] });
+    expect(c.mcpServer).toEqual({ enabled: true, token: 'tok', allowUnauthenticated: false });
     expect(c.logs?.containers[0]).toMatchObject({ name: 'litellm', rules: ['litellm'], from: 'end' });
   });
 
-  it('keeps mcpServer.allowedOrigins and allowedHosts in canonical form', () => {
-    const c = valid(
+  it('takes the deprecated mcpServer.allowedOrigins and allowedHosts into web, canonical, with a warning each', () => {
+    const r = parseConfig(
       'mcpServer:\n  allowedOrigins: ["HTTP://LocalHost:9464/", "https://grafana.example.com:443", "null"]\n  allowedHosts: [LOCALHOST, "127.0.0.1:9464", "[::1]"]\n',
+      {},
     );
-    expect(c.mcpServer).toEqual({
-      enabled: true,
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.config.web).toEqual({
       allowedOrigins: ['http://localhost:9464', 'https://grafana.example.com', 'null'],
       allowedHosts: ['localhost', '127.0.0.1:9464', '[::1]'],
+      enableLifecycle: false,
     });
+    // The lists alone do not turn /mcp on.
+    expect(r.config.mcpServer).toEqual({ enabled: false, allowUnauthenticated: false });
+    expect(r.warnings.map(formatProblem)).toEqual([
+      'mcpServer.allowedOrigins: deprecated: move it to web.allowedOrigins (it applies to every route now, not only /mcp)',
+      'mcpServer.allowedHosts: deprecated: move it to web.allowedHosts (it applies to every route now, not only /mcp)',
+    ]);
   });
 
   it('refuses origins and hosts that are not ones, naming the entry', () => {

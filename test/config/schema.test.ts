@@ -7,6 +7,7 @@ import {
   MAX_SHARDS,
   mcpServerSchema,
   shardSchema,
+  webSchema,
 } from '../../src/config/schema.js';
 
 // The config file's top level, straight through its zod schema: its defaults, the MCP endpoint's origins
@@ -25,18 +26,26 @@ describe('configSchema', () => {
       maxConcurrentProbes: 16,
       targets: {},
       probes: [],
-      mcpServer: { enabled: false, allowedOrigins: [], allowedHosts: [] },
+      mcpServer: { enabled: false, allowUnauthenticated: false },
       shard: { index: 0, total: 1 },
+      web: { allowedOrigins: [], allowedHosts: [], enableLifecycle: false },
     });
   });
 
-  it('an mcpServer section that is there is enabled unless it says otherwise', () => {
-    expect(configSchema.parse({ mcpServer: {} }).mcpServer.enabled).toBe(true);
+  it('/mcp is on when the section names a token or a token file, or says enabled: true; else off', () => {
+    const enabled = (mcpServer: object): boolean => configSchema.parse({ mcpServer }).mcpServer.enabled;
+    expect(enabled({})).toBe(false);
+    // An mcpServer section with only the (old) Origin list does not turn the endpoint on by itself.
+    expect(enabled({ allowedOrigins: ['http://localhost:9464'] })).toBe(false);
+    expect(enabled({ token: '' })).toBe(false); // ${MCPWATCH_TOKEN:-} with nothing set
+    expect(enabled({ tokenFile: '' })).toBe(false);
+    expect(enabled({ token: 't' })).toBe(true);
+    expect(enabled({ tokenFile: '/run/secrets/mcpwatch_token' })).toBe(true);
+    expect(enabled({ enabled: true })).toBe(true);
     expect(configSchema.parse({ mcpServer: { enabled: false, token: 't' } }).mcpServer).toEqual({
       enabled: false,
       token: 't',
-      allowedOrigins: [],
-      allowedHosts: [],
+      allowUnauthenticated: false,
     });
   });
 
@@ -52,7 +61,21 @@ describe('configSchema', () => {
   });
 });
 
-describe('mcpServerSchema: origins and hosts in canonical form', () => {
+describe('webSchema', () => {
+  it('keeps origins and hosts canonical, as the deprecated mcpServer lists below', () => {
+    expect(webSchema.parse({ allowedOrigins: ['HTTP://LocalHost:80/'], allowedHosts: ['Mcpwatch.LAN:9464'] })).toEqual({
+      allowedOrigins: ['http://localhost'],
+      allowedHosts: ['mcpwatch.lan:9464'],
+      enableLifecycle: false,
+    });
+    expect(messages(webSchema.safeParse({ allowedOrigins: ['localhost'], enableLifecycle: 'yes' }))).toEqual([
+      'allowedOrigins.0: "localhost" is not an origin: expected scheme://host[:port] with no path, e.g. http://localhost:9464',
+      'enableLifecycle: Invalid input: expected boolean, received string',
+    ]);
+  });
+});
+
+describe('mcpServerSchema (its deprecated allowedOrigins / allowedHosts): origins and hosts in canonical form', () => {
   it('origins lower-cased, the default port and a trailing slash dropped; "null" kept', () => {
     const s = mcpServerSchema.parse({
       allowedOrigins: ['HTTP://LocalHost:80', 'https://Grafana.Example.com:443/', 'http://localhost:9464', 'null'],

@@ -35,11 +35,14 @@ describe('mcpwatch run as a process', () => {
   });
   afterAll(() => undefined);
 
-  /** The agent on a free port, watching `server` with `probes`; its config written to `file` in `dir`. */
+  /**
+   * The agent on a free port, watching `server` with `probes`; its config written to `file` in `dir`. With
+   * --web.enable-lifecycle: the reload tests POST /-/reload (without it, 403: test/integration/web-guard.test.ts).
+   */
   async function startAgent(file: string, probes: string, logLevel?: string): Promise<AgentProcess> {
     const port = await freePort();
     const cfg = writeConfig(dir, configYaml(server.url, port, probes, logLevel), file);
-    return AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    return AgentProcess.start(cfg, port, { GW_KEY: KEY }, ['--web.enable-lifecycle']);
   }
 
   it('sees the gateway go down and come back in mcp_probe_success', async () => {

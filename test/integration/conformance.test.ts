@@ -248,6 +248,7 @@ probes:
   - { name: gw-live, type: http, target: gw, path: /, auth: false, every: 1m }
 mcpServer:
   enabled: true
+web:
   allowedOrigins: ["http://127.0.0.1:${port}", "http://localhost:${port}"]
   allowedHosts: [127.0.0.1, localhost]
 `,

@@ -203,7 +203,7 @@ describe('fault suite: config reloads', () => {
     const good = (n: number): string =>
       `listen: 127.0.0.1:${port}\ntargets:\n  t: { url: "http://127.0.0.1:9" }\nprobes:\n${Array.from({ length: n }, (_, i) => `  - { name: p${i}, type: http, target: t, every: 1h }`).join('\n')}\n`;
     const cfg = writeConfig(dir, good(1));
-    const agent = await AgentProcess.start(cfg, port);
+    const agent = await AgentProcess.start(cfg, port, {}, ['--web.enable-lifecycle']);
     try {
       const before = rss(agent.child.pid!);
       for (let i = 0; i < 100; i++) {

@@ -1,8 +1,12 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { hash } from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, REPO, tempDir, writeConfig } from '../support/agent-proc.js';
 import { docker, ensureDocker, runContainer, uniqueName } from '../support/docker.js';
 import { ensureNodeBaseImage } from '../support/node-image.js';
+import { makeCa, makeCert } from '../support/test-certs.js';
 
 // The Dockerfile built for real with the local Docker engine, on a base image made from this
 // machine's Node.js runtime (no registry pull is possible here), then run until Docker says
@@ -29,6 +33,7 @@ async function waitHealth(name: string, want: string, timeoutMs: number): Promis
 
 describe('the Docker image', () => {
   const name = uniqueName('mcpwatch-image');
+  const webName = uniqueName('mcpwatch-image-web');
 
   beforeAll(async () => {
     ensureDocker();
@@ -43,6 +48,7 @@ describe('the Docker image', () => {
   }, 900_000);
   afterAll(async () => {
     await docker(['rm', '-f', name], { allowFail: true });
+    await docker(['rm', '-f', webName], { allowFail: true });
     // The classic builder leaves its intermediate images behind.
     await docker(['image', 'prune', '-f'], { allowFail: true });
   });
@@ -102,5 +108,84 @@ describe('the Docker image', () => {
     // mcpwatch hangs (SIGSTOP): /health no longer answers, the healthcheck times out.
     await docker(['kill', '--signal', 'SIGSTOP', name]);
     await waitHealth(name, 'unhealthy', 60_000);
+  }, 180_000);
+
+  it('stays healthy with a web config: TLS, client certificates and basic auth, the healthcheck asking as it must', async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const ca = makeCa('mcpwatch image test CA', 2);
+    const server = makeCert(ca, 'mcpwatch.test', 2);
+    const client = makeCert(ca, 'healthcheck.test', 2, { client: true });
+    const files: Record<string, string> = {
+      'server.crt': server.certFile,
+      'server.key': server.keyFile,
+      'ca.pem': ca.certFile,
+      'healthcheck.crt': client.certFile,
+      'healthcheck.key': client.keyFile,
+    };
+    for (const [to, from] of Object.entries(files)) copyFileSync(from, join(dir, to));
+    writeFileSync(join(dir, 'health-password'), 'image-test-password\n');
+    writeFileSync(
+      join(dir, 'web.yml'),
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.pem\n' +
+        `  client_auth_type: RequireAndVerifyClientCert\nbasic_auth_users:\n  healthcheck: '${await hash('image-test-password', 10)}'\n`,
+    );
+    writeFileSync(
+      join(dir, 'mcpwatch.yaml'),
+      `listen: 127.0.0.1:${port}\nstateDir: /var/lib/mcpwatch\ntargets:\n  gw: { url: "http://127.0.0.1:9" }\nprobes:\n  - { name: gw, type: http, target: gw, every: 1m }\n`,
+    );
+    // The image runs as uid 1000: everything mounted readable by it (a real deployment gives the files to uid 1000).
+    for (const f of [...Object.keys(files), 'health-password', 'web.yml', 'mcpwatch.yaml'])
+      chmodSync(join(dir, f), 0o644);
+    await runContainer({
+      name: webName,
+      image: IMAGE,
+      network: 'host',
+      env: {
+        MCPWATCH_HEALTH_URL: `http://127.0.0.1:${port}/health`,
+        // The agent and its healthcheck read the same web config.
+        MCPWATCH_WEB_CONFIG_FILE: '/etc/mcpwatch/web.yml',
+        MCPWATCH_HEALTH_USER: 'healthcheck',
+        MCPWATCH_HEALTH_PASSWORD_FILE: '/etc/mcpwatch/health-password',
+        MCPWATCH_HEALTH_CERT_FILE: '/etc/mcpwatch/healthcheck.crt',
+        MCPWATCH_HEALTH_KEY_FILE: '/etc/mcpwatch/healthcheck.key',
+      },
+      extraArgs: [
+        '-v',
+        `${dir}:/etc/mcpwatch:ro`,
+        '--health-interval',
+        '1s',
+        '--health-timeout',
+        '5s',
+        '--health-retries',
+        '2',
+        '--health-start-period',
+        '0s',
+      ],
+    });
+    await waitHealth(webName, 'healthy', 60_000);
+    // It is HTTPS with client certificates and basic auth: without a client certificate, no answer at all.
+    const status = (cert: boolean): Promise<number | string> =>
+      new Promise((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/metrics',
+            ca: ca.certPem,
+            ...(cert && { cert: client.certPem, key: client.keyPem }),
+            headers: { authorization: `Basic ${Buffer.from('healthcheck:image-test-password').toString('base64')}` },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', (err) => resolve(err.message));
+        req.end();
+      });
+    expect(await status(true)).toBe(200);
+    expect(await status(false)).not.toBe(200);
   }, 180_000);
 });

@@ -81,8 +81,14 @@ logs:
     await pg?.cleanup();
   });
 
-  const probe = async (name: string): Promise<Result> =>
-    (await (await agent.get(`/probe?name=${name}`)).json()) as Result;
+  /** A new run of the probe: /probe runs one at most once per 10 s; an answer that is the last run waits that out. */
+  const probe = async (name: string): Promise<Result> => {
+    for (;;) {
+      const r = (await (await agent.get(`/probe?name=${name}`)).json()) as Result & { reused?: { run: string } };
+      if (r.reused?.run !== 'recent') return r;
+      await new Promise((res) => setTimeout(res, Date.parse(String(r.startedAt)) + 10_100 - Date.now()));
+    }
+  };
 
   const status = async (name: string): Promise<{ last?: Result }> =>
     ((await (await agent.get('/status')).json()) as { probes: Array<{ name: string; last?: Result }> }).probes.find(

@@ -724,7 +724,7 @@ probes:
   - { name: cat, type: mcp_catalog, target: gw, every: 1h, servers: ${servers} }
 ${extra}`;
     const cfg = writeConfig(dir, yaml(''));
-    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY });
+    agent = await AgentProcess.start(cfg, port, { GW_KEY: KEY }, ['--web.enable-lifecycle']);
     const run = async (): Promise<{
       outcome: string;
       reason: string;

@@ -71,7 +71,8 @@ describe('shards: three replicas share the probes', () => {
   const dir = tempDir('mcpwatch-shards-');
   let probes = names(100);
   /** Replica 2 takes its shard from --shard, whatever its config says. */
-  const argsOf = (i: number): string[] => (i === 2 ? ['--shard', `2/${TOTAL}`] : []);
+  // (--web.enable-lifecycle: the reloads below are POST /-/reload)
+  const argsOf = (i: number): string[] => ['--web.enable-lifecycle', ...(i === 2 ? ['--shard', `2/${TOTAL}`] : [])];
   const write = (i: number, shard: { index: number; total: number } | undefined): void => {
     writeFileSync(configs[i]!, configYaml(ports[i]!, gw.url, probes, shard));
   };

@@ -8,6 +8,7 @@ import {
   agentHealth,
   agentStatus,
   mcpAccessOf,
+  webAccessOf,
   probeElsewhereOf,
   shardStatusOf,
   type AgentState,
@@ -139,12 +140,20 @@ describe('agent views', () => {
   it('mcpAccessOf: null while the endpoint is off; an empty token is no token', () => {
     const config = httpProbesConfig([]);
     expect(mcpAccessOf(config)).toBeNull();
-    const on = { enabled: true, token: '', allowedOrigins: ['http://localhost:9464'], allowedHosts: ['localhost'] };
-    expect(mcpAccessOf({ ...config, mcpServer: on })).toEqual({
-      token: undefined,
-      allowedOrigins: ['http://localhost:9464'],
-      allowedHosts: ['localhost'],
-    });
+    const on = { enabled: true, token: '', allowUnauthenticated: false };
+    expect(mcpAccessOf({ ...config, mcpServer: on })).toEqual({ token: undefined });
     expect(mcpAccessOf({ ...config, mcpServer: { ...on, token: 'tok3n' } })?.token).toBe('tok3n');
+  });
+
+  it('webAccessOf: the lists of `web`; POST /-/reload with the flag or web.enableLifecycle', () => {
+    const config = httpProbesConfig([]);
+    const web = { allowedOrigins: ['http://localhost:9464'], allowedHosts: ['mcpwatch'], enableLifecycle: false };
+    expect(webAccessOf({ ...config, web }, false)).toEqual({
+      allowedOrigins: ['http://localhost:9464'],
+      allowedHosts: ['mcpwatch'],
+      lifecycle: false,
+    });
+    expect(webAccessOf({ ...config, web }, true).lifecycle).toBe(true);
+    expect(webAccessOf({ ...config, web: { ...web, enableLifecycle: true } }, false).lifecycle).toBe(true);
   });
 });

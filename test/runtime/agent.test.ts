@@ -292,6 +292,41 @@ describe('Agent as the HTTP layer sees it', () => {
   });
 });
 
+describe('Agent readiness and web access (/-/ready, the guard, POST /-/reload)', () => {
+  function makeAgent(enableLifecycle?: boolean): Agent {
+    return new Agent(config('one'), {
+      configPath: CONFIG_PATH,
+      load: new FakeLoad().load,
+      logger: pino({ level: 'silent' }, devNull),
+      redactor: new Redactor(),
+      metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+      ...(enableLifecycle !== undefined && { enableLifecycle }),
+    });
+  }
+
+  it('starting until start(), ready while the scheduler runs, stopping from stop() on', async () => {
+    const agent = makeAgent();
+    expect(agent.readiness()).toEqual({ ready: false, reason: 'starting' });
+    agent.start();
+    expect(agent.readiness()).toEqual({ ready: true });
+    const stopped = agent.stop();
+    expect(agent.readiness()).toEqual({ ready: false, reason: 'stopping' });
+    await stopped;
+    expect(agent.readiness()).toEqual({ ready: false, reason: 'stopping' });
+  });
+
+  it("webAccess: the config's web lists; the lifecycle from the flag or web.enableLifecycle", async () => {
+    const off = makeAgent();
+    const on = makeAgent(true);
+    try {
+      expect(off.webAccess()).toEqual({ allowedOrigins: [], allowedHosts: [], lifecycle: false });
+      expect(on.webAccess().lifecycle).toBe(true);
+    } finally {
+      await Promise.all([off.stop(), on.stop()]);
+    }
+  });
+});
+
 describe('Agent shards (config shard)', () => {
   let agent: Agent | undefined;
   afterEach(async () => {

@@ -149,6 +149,12 @@ describe('statusView: each probe', () => {
     expect(p.last).toBeUndefined();
   });
 
+  it('nextRunAt: when the next scheduled run is due, where the scheduler knows it', () => {
+    const doc = statusView(input(new ResultStore(), { nextRun: (name) => (name === 'web' ? T0 + 30_000 : undefined) }));
+    expect(probe(doc, 'web').nextRunAt).toBe('2024-05-01T12:00:30.000Z');
+    expect(probe(doc, 'catalog')).not.toHaveProperty('nextRunAt');
+  });
+
   it('a record without runs (only skipped ticks) has no last either', () => {
     const store = new ResultStore();
     store.skipped('web');

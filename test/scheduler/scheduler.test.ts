@@ -202,6 +202,86 @@ describe('scheduler', () => {
     await expect(h.scheduler.runNow('nope')).rejects.toThrow('unknown probe "nope"');
   });
 
+  it('request (/probe): a new run, then the same run within reuseWithinMs (recent), a new one after', async () => {
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    h = started('  - { name: a, type: http, target: t, every: 1h }\n');
+    await until(() => h!.results.length === 1);
+    const req = { reuseWithinMs: 10_000, withGatewayLog: true };
+    const first = await h.scheduler.request('a', req);
+    expect(first.reused).toBeUndefined();
+    expect(first.result.trigger).toBe('manual');
+    now += 9_999;
+    const again = await h.scheduler.request('a', req);
+    expect(again).toEqual({ result: first.result, reused: 'recent' });
+    now += 1;
+    const fresh = await h.scheduler.request('a', req);
+    expect(fresh.reused).toBeUndefined();
+    expect(fresh.result).not.toBe(first.result);
+    expect(server.requests).toBe(3);
+    await expect(h.scheduler.request('nope', req)).rejects.toThrow('unknown probe "nope"');
+  });
+
+  it('request joins a run in flight (scheduled or asked for) and says so', async () => {
+    server.mode = 'slow';
+    server.slowMs = 300;
+    h = started('  - { name: a, type: http, target: t, every: 1h }\n');
+    await until(() => server.inFlight === 1);
+    const joined = await h.scheduler.request('a', { reuseWithinMs: 10_000, withGatewayLog: true });
+    expect(joined).toMatchObject({ reused: 'in_flight', result: { trigger: 'schedule' } });
+    // The first starts a run (a run asked for 0 ms ago is not reused), the second joins it.
+    const [mine, theirs] = await Promise.all([
+      h.scheduler.request('a', { reuseWithinMs: 0, withGatewayLog: true }),
+      h.scheduler.request('a', { reuseWithinMs: 0, withGatewayLog: true }),
+    ]);
+    expect(mine.reused).toBeUndefined();
+    expect(theirs).toEqual({ result: mine.result, reused: 'in_flight' });
+    expect(server.requests).toBe(2);
+  });
+
+  it("request's timeoutMs shortens that run only, never lengthens it", async () => {
+    server.mode = 'hang';
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1h, timeout: 1500ms }\n'));
+    const t0 = Date.now();
+    const short = await h.scheduler.request('a', { timeoutMs: 300, reuseWithinMs: 0, withGatewayLog: true });
+    expect(short.result).toMatchObject({ outcome: 'timeout', reason: 'timeout after 300ms in http' });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    server.mode = 'ok';
+    const long = await h.scheduler.request('a', { timeoutMs: 60_000, reuseWithinMs: 0, withGatewayLog: true });
+    expect(long.result.outcome).toBe('ok');
+    server.mode = 'hang';
+    const own = h.scheduler.request('a', { timeoutMs: 60_000, reuseWithinMs: 0, withGatewayLog: true });
+    await until(() => server.inFlight === 1);
+    // The probe's own 1.5 s holds, not the 60 s asked for.
+    expect((await own).result.reason).toBe('timeout after 1.5s in http');
+  });
+
+  it('request without withGatewayLog answers before the annotation; with it, after', async () => {
+    vi.spyOn(PROBE_TABLE.http, 'run').mockImplementation(async () => ({ outcome: 'http_error', reason: 'bad' }));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    h = harness(config(server, '  - { name: p, type: http, target: t, every: 1h }\n'), 16, async (r) => {
+      await gate;
+      return { ...r, reason: 'bad, with the log' };
+    });
+    const quick = await h.scheduler.request('p', { reuseWithinMs: 10_000, withGatewayLog: false });
+    expect(quick.result.reason).toBe('bad');
+    const slow = h.scheduler.request('p', { reuseWithinMs: 10_000, withGatewayLog: true });
+    release();
+    expect(await slow).toMatchObject({ reused: 'recent', result: { reason: 'bad, with the log' } });
+  });
+
+  it('nextRun: when the next scheduled run is due, while running', async () => {
+    h = harness(config(server, '  - { name: a, type: http, target: t, every: 1h }\n'));
+    expect(h.scheduler.nextRun('a')).toBeUndefined();
+    h.scheduler.start();
+    await until(() => h!.results.length === 1);
+    const next = h.scheduler.nextRun('a')!;
+    expect(next - Date.now()).toBeGreaterThan(3_500_000);
+    expect(next - Date.now()).toBeLessThanOrEqual(3_600_000 + 10_000);
+    expect(h.scheduler.nextRun('nope')).toBeUndefined();
+  });
+
   it('on shutdown stops scheduling and aborts runs in flight without recording them', async () => {
     server.mode = 'hang';
     h = started('  - { name: a, type: http, target: t, every: 100ms, timeout: 30s }\n');

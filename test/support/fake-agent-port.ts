@@ -9,7 +9,14 @@ import type { HealthReport, HealthStatus } from '../../src/runtime/health-view.j
 import type { CatalogView, ProbeElsewhere, StatusDocument } from '../../src/runtime/status-view.js';
 import type { RecentMatch } from '../../src/runtime/log-matches.js';
 import { buildApp } from '../../src/server/app.js';
-import type { AgentPort, McpAccess } from '../../src/server/ports.js';
+import type {
+  AgentPort,
+  McpAccess,
+  ProbeRunAnswer,
+  ProbeRunRequest,
+  Readiness,
+  WebAccess,
+} from '../../src/server/ports.js';
 import { Redactor } from '../../src/util/redact.js';
 
 // A fake of the running agent for the HTTP layer's and the MCP tools' tests: answers each test sets,
@@ -156,6 +163,13 @@ export class FakePort implements AgentPort {
     this.runs.push(name);
     return probeResult(name);
   }
+  /** What /probe asked for; `reused` (when set) is what the next requests answer. */
+  requests: Array<{ name: string } & ProbeRunRequest> = [];
+  reused: ProbeRunAnswer['reused'];
+  async requestRun(name: string, req: ProbeRunRequest): Promise<ProbeRunAnswer> {
+    this.requests.push({ name, ...req });
+    return { result: await this.runProbe(name), ...(this.reused && { reused: this.reused }) };
+  }
   async reload(): Promise<ReloadResult> {
     this.reloads++;
     return this.reloadResult;
@@ -166,12 +180,19 @@ export class FakePort implements AgentPort {
     this.formats.push(format);
     return format === 'openmetrics' ? toOpenMetrics(SCRAPE_TEXT) : SCRAPE_TEXT;
   }
+  mcpAccess(): McpAccess | null {
+    return this.token === null ? null : { token: this.token };
+  }
+  /** `web`: the Origin and Host lists, and whether POST /-/reload is served (off, as by default). */
   allowedOrigins: string[] = [];
   allowedHosts: string[] = [];
-  mcpAccess(): McpAccess | null {
-    return this.token === null
-      ? null
-      : { token: this.token, allowedOrigins: this.allowedOrigins, allowedHosts: this.allowedHosts };
+  lifecycle = false;
+  webAccess(): WebAccess {
+    return { allowedOrigins: this.allowedOrigins, allowedHosts: this.allowedHosts, lifecycle: this.lifecycle };
+  }
+  readinessNow: Readiness = { ready: true };
+  readiness(): Readiness {
+    return this.readinessNow;
   }
   /** Undefined: no log tailing. */
   logMatches: RecentMatch[] | undefined = undefined;

@@ -22,11 +22,13 @@ export interface Prometheus {
 /**
  * `targets`: one group of the mcpwatch job; or `groups`, each with its own target labels (a
  * `shard` label per replica, as the scrape config for shards in docs/deployment.md has it).
+ * `scrapeConfigs`: more jobs, as written in prometheus.yml (e.g. one scraping `/probe`).
  */
 export async function startPrometheus(opts: {
   targets?: string[];
   groups?: Array<{ targets: string[]; labels?: Record<string, string> }>;
   forSeconds?: number;
+  scrapeConfigs?: Array<Record<string, unknown>>;
 }): Promise<Prometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
   const rules = parse(readFileSync(join(REPO, 'config/prometheus/alerts.yml'), 'utf8')) as {
@@ -39,7 +41,10 @@ export async function startPrometheus(opts: {
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(dir, 'alerts.yml')],
-      scrape_configs: [{ job_name: 'mcpwatch', static_configs: opts.groups ?? [{ targets: opts.targets ?? [] }] }],
+      scrape_configs: [
+        { job_name: 'mcpwatch', static_configs: opts.groups ?? [{ targets: opts.targets ?? [] }] },
+        ...(opts.scrapeConfigs ?? []),
+      ],
     }),
   );
   try {

@@ -85,15 +85,25 @@ export function makeSelfSigned(cn: string, days: number): TestCert {
   return read(dir, cn);
 }
 
-/** A certificate signed by `ca`, valid for `days` (a server's for 127.0.0.1 and localhost, or an intermediate CA's). */
-export function makeCert(ca: TestCert, cn: string, days: number, opts: { isCa?: boolean } = {}): TestCert {
+/**
+ * A certificate signed by `ca`, valid for `days`: a server's for 127.0.0.1 and localhost, an intermediate CA's
+ * (`isCa`), or a client's (`client`: for client authentication, its SAN the DNS name `cn`).
+ */
+export function makeCert(
+  ca: TestCert,
+  cn: string,
+  days: number,
+  opts: { isCa?: boolean; client?: boolean } = {},
+): TestCert {
   const dir = tempDir('mcpwatch-cert-');
   const ext = join(dir, 'ext.cnf');
   writeFileSync(
     ext,
     opts.isCa
       ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
-      : 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+      : opts.client
+        ? `basicConstraints=CA:FALSE\nsubjectAltName=DNS:${cn}\nextendedKeyUsage=clientAuth\n`
+        : 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
   );
   req(dir, cn, 'req.pem', ['-new']);
   openssl([

@@ -1,13 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 import type { MonitoringSource } from '../../mcp-tools/port.js';
 import { RunRateLimiter } from '../../mcp-tools/rate-limit.js';
 import { batchRefused, bodyFacts, bodyTooLarge, type RejectedBody, type RequestId } from '../../mcp-tools/requests.js';
 import type { Logger } from '../../util/logger.js';
-import { isLoopbackAddress } from '../../util/origins.js';
 import { holdOpenWhileAnswering } from '../hold-open.js';
-import { refuseMcpRequest, type McpListener } from '../mcp-access.js';
+import { refuseMcpRequest } from '../mcp-access.js';
 import { dedupeRepeated, monitoringHandler, nodeHandlerFor, nodeRequest } from '../mcp-handler.js';
 import type { McpAccess } from '../ports.js';
 
@@ -24,37 +22,29 @@ export interface McpRouteDeps {
 
 /**
  * `/mcp`: mcpwatch's own MCP endpoint, streamable HTTP, stateless on both protocol eras (the SDK's
- * handler: mcp-handler.ts). mcpwatch's part is who may ask (access: DNS-rebinding protection, the
- * token), the body limit, refusing batches, and naming the request's id in every error. This plugin
- * is encapsulated: its body parser and error handler apply to `/mcp` only, so everything it answers
- * is JSON-RPC.
+ * handler: mcp-handler.ts). mcpwatch's part is who may ask (the token; Origin and Host are checked for
+ * every route before this: web-guard.ts), the body limit, refusing batches, and naming the request's id
+ * in every error. This plugin is encapsulated: its body parser and error handler apply to `/mcp` only, so
+ * everything it answers is JSON-RPC.
  */
 export const mcpRoutes: FastifyPluginAsync<McpRouteDeps> = async (app, deps) => {
   const mcp = monitoringHandler(deps.source, new RunRateLimiter(), deps.logger);
   app.addHook('onClose', async () => mcp.close());
-  const listener = (): McpListener => listenerOf(app.server.address());
 
   // The body as bytes, whatever its type: the SDK reads it (and answers a wrong Content-Type, 415).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MCP_BODY_LIMIT }, (_req, body, done) =>
     done(null, body),
   );
-  app.setErrorHandler((err: FastifyError, req, reply) => answerError(err, req, reply, deps.access(), listener()));
+  app.setErrorHandler((err: FastifyError, req, reply) => answerError(err, req, reply, deps.access()));
 
   const handler = (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> =>
-    answerMcp(req, reply, { mcp, deps, listener: listener() });
+    answerMcp(req, reply, { mcp, deps });
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp', handler });
   app.route({ method: ['GET', 'POST', 'DELETE'], url: '/mcp/', handler });
 };
 
 type FastifyError = { statusCode?: number; code?: string; message: string };
-
-/** The listen address as the Origin check needs it: its port when it is a loopback address. */
-function listenerOf(address: AddressInfo | string | null): McpListener {
-  return typeof address === 'object' && address !== null && isLoopbackAddress(address.address)
-    ? { loopbackPort: address.port }
-    : {};
-}
 
 /** A request fastify could not read (a body over the limit): who may ask first, then why. */
 function answerError(
@@ -62,9 +52,8 @@ function answerError(
   req: FastifyRequest,
   reply: FastifyReply,
   access: McpAccess | null,
-  listener: McpListener,
 ): FastifyReply {
-  const refused = refuse(req, reply, access, listener, undefined);
+  const refused = refuse(req, reply, access, undefined);
   if (refused) return refused;
   const status = err.statusCode ?? 500;
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, bodyTooLarge(MCP_BODY_LIMIT), undefined);
@@ -74,23 +63,17 @@ function answerError(
   return reply.code(500).send({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null });
 }
 
-/** Answers a request that may not use the endpoint (404, 403, 401); undefined lets it through. */
+/** Answers a request that may not use the endpoint (404, 401); undefined lets it through. */
 function refuse(
   req: FastifyRequest,
   reply: FastifyReply,
   access: McpAccess | null,
-  listener: McpListener,
   id: RequestId | undefined,
 ): FastifyReply | undefined {
-  const refusal = refuseMcpRequest(access, req.headers, listener);
+  const refusal = refuseMcpRequest(access, req.headers);
   if (!refusal) return undefined;
   if (refusal.status === 404) return reply.code(404).send({ error: refusal.message });
-  if (refusal.status === 403)
-    req.log.warn(
-      { origin: req.headers.origin, host: req.headers.host },
-      'MCP request refused: Origin or Host not allowed',
-    );
-  if (refusal.status === 401) void reply.header('www-authenticate', 'Bearer realm="mcpwatch"');
+  void reply.header('www-authenticate', 'Bearer realm="mcpwatch"');
   return reply
     .code(refusal.status)
     .send({ jsonrpc: '2.0', error: { code: -32001, message: refusal.message }, id: id ?? null });
@@ -100,11 +83,11 @@ function refuse(
 async function answerMcp(
   req: FastifyRequest,
   reply: FastifyReply,
-  { mcp, deps, listener }: { mcp: McpHttpHandler; deps: McpRouteDeps; listener: McpListener },
+  { mcp, deps }: { mcp: McpHttpHandler; deps: McpRouteDeps },
 ): Promise<FastifyReply | undefined> {
   const body = req.body as Buffer | undefined;
   const { id, batch } = bodyFacts(body);
-  const refused = refuse(req, reply, deps.access(), listener, id);
+  const refused = refuse(req, reply, deps.access(), id);
   if (refused) return refused;
   if (batch) return sendError(reply, batchRefused(), undefined);
   const version = dedupeRepeated(req.raw.headers['mcp-protocol-version']);

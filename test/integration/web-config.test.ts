@@ -1,0 +1,502 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { join } from 'node:path';
+import { hash } from 'bcryptjs';
+import { parse, stringify } from 'yaml';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, freePort, REPO, runCli, tempDir } from '../support/agent-proc.js';
+import { killAndWait, spawnProc, waitForUrl } from '../support/proc.js';
+import { makeCa, makeCert, makeSelfSigned, type TestCert } from '../support/test-certs.js';
+
+// `--web.config.file` on the real `mcpwatch run`: the exporter-toolkit web config with certificates made by openssl in
+// the test and a user whose bcrypt hash the test makes. Every route behind basic auth, plain HTTP refused on the TLS
+// port, client certificates, a bad file at start and on reload, a good reload applied without a restart, and the
+// image's healthcheck (node dist/healthcheck.js) against a TLS + basic-auth + mTLS agent.
+
+const USER = 'prometheus';
+const PASSWORD = 'correct horse battery staple';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** The server certificate's SHA-256 fingerprint. */
+  fingerprint?: string;
+}
+
+interface Ask {
+  method?: string;
+  auth?: { user: string; password: string };
+  cert?: TestCert;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** One request on a new connection (so a reloaded certificate or client auth applies), the server not verified. */
+function ask(port: number, path: string, opts: Ask = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.auth)
+    headers.authorization = `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
+  if (opts.body) headers['content-type'] ??= 'application/json';
+  const req: RequestOptions = {
+    host: '127.0.0.1',
+    port,
+    path,
+    method: opts.method ?? 'GET',
+    headers,
+    agent: false,
+    rejectUnauthorized: false,
+    ...(opts.cert && { cert: opts.cert.certPem, key: opts.cert.keyPem }),
+    timeout: 10_000,
+  };
+  return new Promise((resolve, reject) => {
+    const r = httpsRequest(req, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          fingerprint: (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.().fingerprint256,
+        }),
+      );
+    });
+    r.on('timeout', () => r.destroy(new Error('timed out')));
+    r.on('error', reject);
+    r.end(opts.body);
+  });
+}
+
+/** A plain-HTTP request: its status, or the error that ended it. */
+function askPlain(port: number, path: string): Promise<number | Error> {
+  return new Promise((resolve) => {
+    const r = httpRequest({ host: '127.0.0.1', port, path, agent: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    r.on('timeout', () => r.destroy(new Error('timed out')));
+    r.on('error', (err) => resolve(err));
+    r.end();
+  });
+}
+
+/** `mcpwatch run` with a web config, its output kept; started once /health answers 200 over HTTPS with `ready`. */
+class WebAgent {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
+  }
+
+  static async start(dir: string, webConfig: string, ready: Ask, args: string[] = []): Promise<WebAgent> {
+    const port = await freePort();
+    const config = join(dir, 'mcpwatch.yaml');
+    writeFileSync(
+      config,
+      `listen: 127.0.0.1:${port}\nstateDir: ${join(dir, 'state')}\n` +
+        'targets:\n  gw: { url: "http://127.0.0.1:9" }\n' +
+        'probes:\n  - { name: gw, type: http, target: gw, every: 1m }\n' +
+        'mcpServer: { enabled: true }\n',
+    );
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', '--config', config, '--web.config.file', webConfig, '--web.enable-lifecycle', ...args],
+      { cwd: REPO, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const agent = new WebAgent(child, port);
+    await agent.until(
+      async () => (await ask(port, '/health', ready).catch(() => undefined))?.status === 200,
+      'the agent',
+    );
+    return agent;
+  }
+
+  async until(cond: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.child.exitCode !== null)
+        throw new Error(`agent exited (${this.child.exitCode}) waiting for ${what}\n${this.stdout}\n${this.stderr}`);
+      if (await cond()) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${this.stdout.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+/** A web config file in `dir`: its certificates copied beside it and named relative to it, as operators do. */
+function webConfig(dir: string, yaml: string, name = 'web.yml'): string {
+  const path = join(dir, name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function copyCert(cert: TestCert, dir: string, base: string): void {
+  copyFileSync(cert.certFile, join(dir, `${base}.crt`));
+  copyFileSync(cert.keyFile, join(dir, `${base}.key`));
+}
+
+/**
+ * config/prometheus/prometheus.yml as shipped, its commented web config example taken in (the lines from
+ * `# scheme: https` to `static_configs:`), the example's /etc/prometheus/mcpwatch/ files in `dir`, scraping `target`
+ * every second.
+ */
+function promConfigFromShipped(dir: string, target: string): string {
+  const lines = readFileSync(join(REPO, 'config/prometheus/prometheus.yml'), 'utf8').split('\n');
+  const from = lines.indexOf('    # scheme: https');
+  const to = lines.indexOf('    static_configs:');
+  expect(from, 'the example in prometheus.yml').toBeGreaterThan(0);
+  for (let i = from; i < to; i++) lines[i] = lines[i]!.replace(/^( {4})# /, '$1');
+  const shipped = parse(lines.join('\n').replaceAll('/etc/prometheus/mcpwatch/', `${dir}/`)) as {
+    global: Record<string, string>;
+    rule_files?: string[];
+    scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+  };
+  shipped.global = { scrape_interval: '1s', evaluation_interval: '1s' };
+  delete shipped.rule_files;
+  shipped.scrape_configs[0]!.static_configs = [{ targets: [target] }];
+  const path = join(dir, 'prometheus.yml');
+  writeFileSync(path, stringify(shipped));
+  return path;
+}
+
+const fingerprintOf = (c: TestCert): string => new X509Certificate(c.certPem).fingerprint256;
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'web-config-test', version: '1' } },
+});
+
+/** Every route: the ones of issue 28 too (`/`, `/-/healthy`, `/-/ready`). */
+const ROUTES: Array<[string, Ask]> = [
+  ['/metrics', {}],
+  ['/health', {}],
+  ['/-/healthy', {}],
+  ['/-/ready', {}],
+  ['/status', {}],
+  ['/', {}],
+  ['/probe?name=gw', {}],
+  ['/-/reload', { method: 'POST' }],
+  ['/mcp', { method: 'POST', body: INITIALIZE, headers: { accept: 'application/json, text/event-stream' } }],
+];
+
+describe('--web.config.file (exporter-toolkit web config)', () => {
+  let ca: TestCert;
+  let server: TestCert;
+  let server2: TestCert;
+  let client: TestCert;
+  let stranger: TestCert;
+  let passwordHash: string;
+  let agent: WebAgent | undefined;
+  const right = { user: USER, password: PASSWORD };
+
+  beforeAll(async () => {
+    ca = makeCa('mcpwatch web test CA', 30);
+    server = makeCert(ca, 'mcpwatch.test', 30);
+    server2 = makeCert(ca, 'mcpwatch-rotated.test', 30);
+    client = makeCert(ca, 'scraper.test', 30, { client: true });
+    stranger = makeSelfSigned('stranger.test', 30);
+    // Cost 10, as htpasswd -B makes them: the agent's cache keeps a scrape from paying it every time.
+    passwordHash = await hash(PASSWORD, 10);
+  });
+  afterEach(async () => {
+    await agent?.stop();
+    agent = undefined;
+  });
+
+  function tlsDir(): string {
+    const dir = tempDir('mcpwatch-web-');
+    copyCert(server, dir, 'server');
+    copyFileSync(ca.certFile, join(dir, 'clients-ca.pem'));
+    return dir;
+  }
+
+  it('TLS + basic auth: every route 401 without credentials or with a wrong password, served with them', async () => {
+    const dir = tlsDir();
+    const web = webConfig(
+      dir,
+      `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n` +
+        `basic_auth_users:\n  ${USER}: '${passwordHash}'\n` +
+        'http_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n',
+    );
+    agent = await WebAgent.start(dir, web, { auth: right });
+    for (const [path, opts] of ROUTES) {
+      const none = await ask(agent.port, path, opts);
+      expect(none.status, `${path} without credentials`).toBe(401);
+      expect(none.headers['www-authenticate'], path).toBe('Basic');
+      expect(none.headers['x-frame-options'], `${path}: the web config's headers on a 401 too`).toBe('deny');
+      const wrong = await ask(agent.port, path, { ...opts, auth: { user: USER, password: 'wrong' } });
+      expect(wrong.status, `${path} with a wrong password`).toBe(401);
+      const unknown = await ask(agent.port, path, { ...opts, auth: { user: 'nobody', password: PASSWORD } });
+      expect(unknown.status, `${path} as an unknown user`).toBe(401);
+      const ok = await ask(agent.port, path, { ...opts, auth: right });
+      expect(ok.status, `${path} with credentials: ${ok.body.slice(0, 300)}`).toBe(200);
+      expect(ok.headers['x-frame-options'], path).toBe('deny');
+      expect(ok.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(ok.fingerprint).toBe(fingerprintOf(server));
+    }
+    // The server's own certificate, and a log line that names what is on (no hash in it).
+    expect(agent.stdout).toContain('"msg":"web config loaded"');
+    expect(agent.stdout).not.toContain(passwordHash);
+    expect(agent.stdout).not.toContain(PASSWORD);
+
+    // Another hook's answer carries them too: the DNS-rebinding guard's 403, which runs first.
+    const rebound = await ask(agent.port, '/status', { headers: { origin: 'http://rebound.example' } });
+    expect([rebound.status, rebound.headers['x-frame-options']]).toEqual([403, 'deny']);
+
+    // Plain HTTP to the TLS port: refused, no answer.
+    const plain = await askPlain(agent.port, '/metrics');
+    expect(plain).toBeInstanceOf(Error);
+  });
+
+  it('client certificates: RequireAndVerifyClientCert refuses none and a stranger; a reload to RequireAny takes any', async () => {
+    const dir = tlsDir();
+    const yaml = (auth: string): string =>
+      `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n` +
+      `  client_ca_file: clients-ca.pem\n  client_auth_type: ${auth}\n`;
+    const web = webConfig(dir, yaml('RequireAndVerifyClientCert'));
+    agent = await WebAgent.start(dir, web, { cert: client });
+    expect((await ask(agent.port, '/metrics', { cert: client })).status).toBe(200);
+    await expect(ask(agent.port, '/metrics')).rejects.toThrow();
+    await expect(ask(agent.port, '/metrics', { cert: stranger })).rejects.toThrow();
+
+    // The client auth type changes on reload, without a restart: any certificate, none refused.
+    writeFileSync(web, yaml('RequireAnyClientCert'));
+    const reload = await ask(agent.port, '/-/reload', { method: 'POST', cert: client });
+    expect(JSON.parse(reload.body)).toMatchObject({ status: 'ok' });
+    expect((await ask(agent.port, '/metrics', { cert: stranger })).status).toBe(200);
+    await expect(ask(agent.port, '/metrics')).rejects.toThrow();
+
+    // VerifyClientCertIfGiven: none is fine, a stranger's is not.
+    writeFileSync(web, yaml('VerifyClientCertIfGiven'));
+    expect((await ask(agent.port, '/-/reload', { method: 'POST', cert: client })).status).toBe(200);
+    expect((await ask(agent.port, '/metrics')).status).toBe(200);
+    expect((await ask(agent.port, '/metrics', { cert: client })).status).toBe(200);
+    await expect(ask(agent.port, '/metrics', { cert: stranger })).rejects.toThrow();
+
+    // client_allowed_sans: the client's certificate must name one of them.
+    writeFileSync(web, `${yaml('RequireAndVerifyClientCert')}  client_allowed_sans: [other.test]\n`);
+    expect((await ask(agent.port, '/-/reload', { method: 'POST', cert: client })).status).toBe(200);
+    await expect(ask(agent.port, '/metrics', { cert: client })).rejects.toThrow();
+    expect(agent.stdout).toContain('client certificate has none of client_allowed_sans');
+  });
+
+  it('a good reload puts new certificates, users and headers in place; a bad one keeps the running ones', async () => {
+    const dir = tlsDir();
+    copyCert(server2, dir, 'rotated');
+    const yaml = (cert: string, user: string, frame: string): string =>
+      `tls_server_config:\n  cert_file: ${cert}.crt\n  key_file: ${cert}.key\n` +
+      `basic_auth_users:\n  ${user}: '${passwordHash}'\n` +
+      `http_server_config:\n  headers:\n    X-Frame-Options: ${frame}\n`;
+    const web = webConfig(dir, yaml('server', USER, 'deny'));
+    agent = await WebAgent.start(dir, web, { auth: right });
+
+    // SIGHUP with a file whose key is missing: the old web config stays, the log says why.
+    writeFileSync(web, yaml('missing', 'ops', 'sameorigin'));
+    agent.child.kill('SIGHUP');
+    await agent.until(async () => agent!.stdout.includes('config reload failed'), 'the failed reload');
+    expect(agent.stdout).toContain(`${web}: tls_server_config.cert_file: cannot read ${join(dir, 'missing.crt')}`);
+    let a = await ask(agent.port, '/metrics', { auth: right });
+    expect([a.status, a.headers['x-frame-options'], a.fingerprint]).toEqual([200, 'deny', fingerprintOf(server)]);
+
+    // POST /-/reload with a bad file: 400, the problems named, the old one still in place.
+    writeFileSync(web, `${yaml('server', 'ops', 'sameorigin')}  headers2: {}\n`);
+    const bad = await ask(agent.port, '/-/reload', { method: 'POST', auth: right });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({
+      status: 'error',
+      errors: [expect.stringMatching(/^.*web\.yml: http_server_config\.headers2: unknown key/)],
+    });
+    writeFileSync(web, yaml('server', 'ops', 'allow'));
+    const badHeader = await ask(agent.port, '/-/reload', { method: 'POST', auth: right });
+    expect(JSON.parse(badHeader.body).errors).toEqual([
+      `${web}: http_server_config.headers.X-Frame-Options: expected one of "deny", "sameorigin", got "allow"`,
+    ]);
+    // A file that turns TLS off takes a restart: refused, HTTPS stays.
+    writeFileSync(web, `basic_auth_users:\n  ${USER}: '${passwordHash}'\n`);
+    const off = await ask(agent.port, '/-/reload', { method: 'POST', auth: right });
+    expect(JSON.parse(off.body).errors).toEqual([
+      `${web}: tls_server_config: TLS turned off, but the server speaks HTTPS: that takes a restart (the running web config stays)`,
+    ]);
+    a = await ask(agent.port, '/metrics', { auth: right });
+    expect([a.status, a.headers['x-frame-options']]).toEqual([200, 'deny']);
+
+    // A good one: the rotated certificate on new connections, the new user only, the new header. No restart.
+    writeFileSync(web, yaml('rotated', 'ops', 'sameorigin'));
+    const good = await ask(agent.port, '/-/reload', { method: 'POST', auth: right });
+    expect(JSON.parse(good.body)).toMatchObject({ status: 'ok' });
+    expect((await ask(agent.port, '/metrics', { auth: right })).status).toBe(401);
+    a = await ask(agent.port, '/metrics', { auth: { user: 'ops', password: PASSWORD } });
+    expect([a.status, a.headers['x-frame-options'], a.fingerprint]).toEqual([
+      200,
+      'sameorigin',
+      fingerprintOf(server2),
+    ]);
+    expect(agent.child.exitCode).toBeNull();
+  });
+
+  it('a bad web config at start: exit 2 naming the file and the field', async () => {
+    const dir = tlsDir();
+    const config = join(dir, 'mcpwatch.yaml');
+    writeFileSync(config, `listen: 127.0.0.1:${await freePort()}\nstateDir: ${join(dir, 'state')}\n`);
+    const cases: Array<[string, string]> = [
+      [
+        'tls_server_config:\n  cert_file: server.crt\n  key_file: nope.key\n',
+        `${dir}/web.yml: tls_server_config.key_file: cannot read ${dir}/nope.key: no such file`,
+      ],
+      [
+        'tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n',
+        `${dir}/web.yml: tls_server_config.cert_file: ${dir}/server.key: no PEM certificate in it`,
+      ],
+      [
+        'tls_server_config:\n  cert_file: clients-ca.pem\n  key_file: server.key\n',
+        `${dir}/web.yml: tls_server_config.key_file: the key does not belong to the certificate of tls_server_config.cert_file`,
+      ],
+      ['basic_auth_users:\n  alice: hunter2\n', `${dir}/web.yml: basic_auth_users.alice: not a bcrypt hash`],
+      ['tls_server_config:\n  certfile: server.crt\n', `${dir}/web.yml: tls_server_config.certfile: unknown key`],
+    ];
+    for (const [yaml, want] of cases) {
+      webConfig(dir, yaml);
+      const r = await runCli(['run', '--config', config, '--web.config.file', join(dir, 'web.yml')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`mcpwatch: invalid config ${config}:\n${want}`);
+    }
+    // A web config that is not there, named by the environment or by the config file.
+    const viaEnv = await runCli(['run', '--config', config], {
+      env: { MCPWATCH_WEB_CONFIG_FILE: join(dir, 'gone.yml') },
+    });
+    expect([viaEnv.code, viaEnv.stderr]).toEqual([
+      2,
+      expect.stringContaining(`MCPWATCH_WEB_CONFIG_FILE: cannot read web config ${dir}/gone.yml: no such file`),
+    ]);
+    writeFileSync(
+      config,
+      `listen: 127.0.0.1:${await freePort()}\nstateDir: ${join(dir, 'state')}\nweb: { configFile: ${dir}/gone.yml }\n`,
+    );
+    const viaFile = await runCli(['run', '--config', config]);
+    expect([viaFile.code, viaFile.stderr]).toEqual([
+      2,
+      expect.stringContaining(`web.configFile: cannot read web config ${dir}/gone.yml: no such file`),
+    ]);
+    // The flag is the run command's.
+    const usage = await runCli(['check-config', '--config', config, '--web.config.file', 'x.yml']);
+    expect([usage.code, usage.stderr]).toEqual([
+      2,
+      expect.stringContaining('--web.config.file is for the run command'),
+    ]);
+  });
+
+  describe('TLS + basic auth + client certificates: the image healthcheck (node dist/healthcheck.js), a real Prometheus', () => {
+    let dir: string;
+    let web: string;
+    const healthcheck = (env: Record<string, string>): Promise<{ code: number | null; out: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [join(REPO, 'dist/healthcheck.js')], {
+          cwd: REPO,
+          env: { PATH: process.env.PATH ?? '', ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+
+    beforeAll(() => {
+      dir = tlsDir();
+      copyCert(client, dir, 'health-client');
+      writeFileSync(join(dir, 'health-password'), `${PASSWORD}\n`);
+      chmodSync(join(dir, 'health-password'), 0o600);
+      web = webConfig(
+        dir,
+        `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n` +
+          `  client_ca_file: clients-ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n` +
+          `basic_auth_users:\n  ${USER}: '${passwordHash}'\n`,
+      );
+    });
+
+    it("a real Prometheus scrapes it with the shipped prometheus.yml's example (scheme, basic_auth, tls_config)", async () => {
+      agent = await WebAgent.start(dir, web, { cert: client, auth: right });
+      const promDir = tempDir('mcpwatch-web-prom-');
+      copyFileSync(ca.certFile, join(promDir, 'ca.crt'));
+      copyFileSync(client.certFile, join(promDir, 'client.crt'));
+      copyFileSync(client.keyFile, join(promDir, 'client.key'));
+      writeFileSync(join(promDir, 'password'), `${PASSWORD}\n`);
+      const config = promConfigFromShipped(promDir, `127.0.0.1:${agent.port}`);
+      const port = await freePort();
+      const prom = spawnProc('prometheus', [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(promDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ]);
+      try {
+        await waitForUrl(`http://127.0.0.1:${port}/-/ready`, { timeoutMs: 30_000, proc: prom, what: 'prometheus' });
+        const query = async (expr: string): Promise<string[]> => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+          const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
+          return body.data.result.map((r) => r.value[1]);
+        };
+        await agent.until(async () => (await query('up{job="mcpwatch"}'))[0] === '1', 'prometheus scraping mcpwatch');
+        expect((await query('mcp_probe_success{probe="gw"}')).length).toBe(1);
+      } finally {
+        await killAndWait(prom);
+      }
+    });
+
+    it('healthy with the client certificate and the password file; each missing piece a clear failure', async () => {
+      agent = await WebAgent.start(dir, web, { cert: client, auth: right });
+      const base = {
+        MCPWATCH_HEALTH_URL: `http://127.0.0.1:${agent.port}/health`,
+        MCPWATCH_WEB_CONFIG_FILE: web,
+        MCPWATCH_HEALTH_CERT_FILE: join(dir, 'health-client.crt'),
+        MCPWATCH_HEALTH_KEY_FILE: join(dir, 'health-client.key'),
+        MCPWATCH_HEALTH_USER: USER,
+        MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'health-password'),
+      };
+      // An http:// URL is asked over https:// (the web config has TLS); the loopback server is not verified.
+      expect(await healthcheck(base)).toEqual({ code: 0, out: '200 ok\n' });
+
+      const { MCPWATCH_HEALTH_PASSWORD_FILE: _p, ...noPassword } = base;
+      expect(await healthcheck(noPassword)).toEqual({
+        code: 1,
+        out: `health check failed: ${web} asks for basic auth: set MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE\n`,
+      });
+      const { MCPWATCH_HEALTH_CERT_FILE: _c, ...noCert } = base;
+      expect(await healthcheck(noCert)).toEqual({
+        code: 1,
+        out:
+          `health check failed: ${web} requires a client certificate (RequireAndVerifyClientCert): ` +
+          'set MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE\n',
+      });
+      writeFileSync(join(dir, 'wrong-password'), 'nope\n');
+      expect(await healthcheck({ ...base, MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'wrong-password') })).toEqual({
+        code: 1,
+        out: '401 \n',
+      });
+      // Without the web config it asks plain HTTP of an HTTPS server: unhealthy, not a false "healthy".
+      const { MCPWATCH_WEB_CONFIG_FILE: _w, ...noWeb } = base;
+      expect((await healthcheck(noWeb)).code).toBe(1);
+      // The web config named in the agent's config file (web.configFile) is found through MCPWATCH_CONFIG.
+      const cfg = join(dir, 'named.yaml');
+      writeFileSync(cfg, `web:\n  configFile: ${web}\n`);
+      expect(await healthcheck({ ...noWeb, MCPWATCH_CONFIG: cfg })).toEqual({ code: 0, out: '200 ok\n' });
+    });
+  });
+});
