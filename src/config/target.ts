@@ -2,6 +2,7 @@
 // target as the probes get it once its files are read.
 import { z } from 'zod';
 import { duration, HEADER_NAME, headers, httpUrl, MODERN_PROTOCOL_VERSIONS, protocolSetting } from './fields.js';
+import { isGatewayKeyHeader } from '../util/credentials.js';
 
 export const tlsSchema = z.strictObject({
   insecureSkipVerify: z.boolean().default(false),
@@ -10,6 +11,12 @@ export const tlsSchema = z.strictObject({
   keyFile: z.string().min(1).optional(),
   serverName: z.string().min(1).optional(),
 });
+
+/**
+ * The header a target's clientId goes in when clientIdHeader is unset. LiteLLM has no default (its
+ * `mcp_client_id_header` is unset until configured); this is the name its documentation gives as the example.
+ */
+export const DEFAULT_CLIENT_ID_HEADER = 'x-mcp-client';
 
 export const TOKEN_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
@@ -67,6 +74,18 @@ export const targetSchema = z
      */
     protocol: protocolSetting.default('auto'),
     headers: headers.default({}),
+    /**
+     * Who mcpwatch is to a gateway that admits only listed client applications (LiteLLM 1.109+
+     * `general_settings.mcp_allowed_clients`): sent in clientIdHeader on every MCP request. Not a secret (the client
+     * picks it itself), so it is shown like any other header.
+     */
+    clientId: z.string().min(1).optional(),
+    /** The header clientId goes in, lower-cased (the gateway's `mcp_client_id_header`); unset: `x-mcp-client`. */
+    clientIdHeader: z
+      .string()
+      .regex(HEADER_NAME, { error: 'invalid HTTP header name' })
+      .transform((h) => h.toLowerCase())
+      .optional(),
     timeout: duration.optional(),
     tls: tlsSchema.prefault({}),
     oauth2: oauth2Schema.optional(),
@@ -81,6 +100,17 @@ export const targetSchema = z
         message:
           'transport sse speaks only the legacy protocol: use protocol auto or legacy with it, ' +
           'or transport streamable-http',
+      });
+    }
+    // The client id is sent beside the key: in a header that carries a key it would replace it (or be taken for one).
+    const idHeader = t.clientIdHeader ?? DEFAULT_CLIENT_ID_HEADER;
+    if (t.clientIdHeader !== undefined && (isGatewayKeyHeader(idHeader) || idHeader === t.apiKeyHeader)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientIdHeader'],
+        message:
+          `${idHeader} carries credentials: use the header the gateway reads the client id from ` +
+          `(its mcp_client_id_header, e.g. ${DEFAULT_CLIENT_ID_HEADER})`,
       });
     }
   });
@@ -100,4 +130,9 @@ export type Target = TargetConfig & {
 /** The header a target sends its key in, as written (apiKeyHeader lower-cased, or the schema's default). */
 export function rawKeyHeader(t: Readonly<Record<string, unknown>>): string {
   return typeof t.apiKeyHeader === 'string' ? t.apiKeyHeader.toLowerCase() : 'authorization';
+}
+
+/** The header a target sends its clientId in (clientIdHeader, or the default). */
+export function clientIdHeaderOf(t: Pick<TargetConfig, 'clientIdHeader'>): string {
+  return t.clientIdHeader ?? DEFAULT_CLIENT_ID_HEADER;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawKeyHeader, targetSchema } from '../../src/config/target.js';
+import { clientIdHeaderOf, rawKeyHeader, targetSchema } from '../../src/config/target.js';
 
 describe('targetSchema', () => {
   it('fills in the defaults', () => {
@@ -63,6 +63,23 @@ describe('targetSchema', () => {
     ['an empty apiKeyFile', { url: 'http://gw', apiKeyFile: '' }],
   ])('refuses %s', (_what, t) => {
     expect(targetSchema.safeParse(t).success).toBe(false);
+  });
+
+  it('clientId and clientIdHeader (lower-cased); not a header that carries a key', () => {
+    const t = targetSchema.parse({ url: 'http://gw', clientId: 'mcpwatch', clientIdHeader: 'X-Client-App' });
+    expect([t.clientId, t.clientIdHeader, clientIdHeaderOf(t)]).toEqual(['mcpwatch', 'x-client-app', 'x-client-app']);
+    expect(clientIdHeaderOf(targetSchema.parse({ url: 'http://gw', clientId: 'mcpwatch' }))).toBe('x-mcp-client');
+    expect(targetSchema.safeParse({ url: 'http://gw', clientId: '' }).success).toBe(false);
+    for (const clientIdHeader of ['Authorization', 'x-litellm-api-key', 'x-my-key']) {
+      const r = targetSchema.safeParse({ url: 'http://gw', clientId: 'm', clientIdHeader, apiKeyHeader: 'x-my-key' });
+      expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+        [
+          'clientIdHeader',
+          `${clientIdHeader.toLowerCase()} carries credentials: use the header the gateway reads the client id from ` +
+            '(its mcp_client_id_header, e.g. x-mcp-client)',
+        ],
+      ]);
+    }
   });
 
   it('a timeout in milliseconds', () => {

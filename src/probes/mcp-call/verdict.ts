@@ -3,6 +3,7 @@ import { NO_PREFIX } from '../tool-servers.js';
 import type { CallDetails } from './details.js';
 import type { McpCallProbeConfig } from './schema.js';
 import { checkText, excerpt } from '../text.js';
+import { nameInBandRefusal } from '../mcp/gateway-refusals.js';
 
 export interface CallResult {
   isError?: boolean;
@@ -86,6 +87,12 @@ export function checkCallResult(
   if (isError && !expect.isError) {
     const down = serverDown(text, server);
     if (down) return { outcome: 'tool_error', reason: `${tool} failed: ${down}`, details };
+    // LiteLLM 1.109+'s rate limit or a missing upstream credential, said in the result (mcp/gateway-refusals.ts).
+    const refused = nameInBandRefusal(
+      text.replace(/^Error: /, ''),
+      server && server.name !== NO_PREFIX ? server.name : undefined,
+    );
+    if (refused) return { outcome: refused.outcome, reason: `${tool} failed: ${refused.reason}`, details };
     const message = excerpt(text, 300) || '(no message)';
     const how = disguised ? ' (reported by the gateway with isError: false)' : '';
     return { outcome: 'tool_error', reason: `${tool} failed: ${message}${how}`, details };

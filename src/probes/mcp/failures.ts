@@ -6,6 +6,7 @@ import { ProbeFailure, type Outcome, type Phase, type ProbeContext } from '../ty
 import { excerpt, statusText, stripMcpErrorPrefix } from '../text.js';
 import { eraFailure, eraNegotiationFailure, eraProtocolError, rpcErrorIn } from './protocol-failures.js';
 import { isSchemaError, shortMessage, type SeenResponse, type SentAuth } from './responses.js';
+import { nameGatewayRefusal, nameInBandRefusal, type RetryNote } from './gateway-refusals.js';
 
 /** What an HTTP-level rejection of an MCP request looked like. */
 export interface HttpRejection {
@@ -17,6 +18,11 @@ export interface HttpRejection {
   auth?: SentAuth;
   /** The JSON-RPC method(s) of the refused request, when it was seen. */
   rpc?: string;
+  /** A 429's Retry-After, as sent, and what the session did about it. */
+  retryAfter?: string;
+  retry?: RetryNote;
+  /** The servers the refused request named (x-mcp-servers). */
+  servers?: string;
 }
 
 /** The HTTP status of an error the SDK raised, if it carries one. */
@@ -49,6 +55,9 @@ export function httpRejection(err: unknown, responses: readonly SeenResponse[]):
     ...(last?.wwwAuthenticate && { wwwAuthenticate: last.wwwAuthenticate }),
     ...(last && { auth: last.auth }),
     ...(last?.rpc && { rpc: last.rpc }),
+    ...(last?.retryAfter && { retryAfter: last.retryAfter }),
+    ...(last?.retry && { retry: last.retry }),
+    ...(last?.servers && { servers: last.servers }),
   };
 }
 
@@ -206,15 +215,14 @@ const REJECTIONS: readonly RejectionRule[] = [
 export function describeHttpRejection(
   r: HttpRejection,
   ctx: Pick<ProbeContext, 'target'>,
-): { outcome: Outcome; reason: string } {
+): { outcome: Outcome; reason: string; body?: string } {
   const target = ctx.target;
+  const from = `${statusText(r.status)} from ${target.name}`;
+  // LiteLLM's client allowlist, rate limits and missing upstream credentials, named (gateway-refusals.ts).
+  const named = nameGatewayRefusal(r, target, from);
+  if (named) return named;
   const rule = REJECTIONS.find((candidate) => candidate.match(r, target))!;
-  const x: Rejected = {
-    r,
-    target,
-    from: `${statusText(r.status)} from ${target.name}`,
-    body: r.body.trim() ? `: ${excerpt(r.body)}` : '',
-  };
+  const x: Rejected = { r, target, from, body: r.body.trim() ? `: ${excerpt(r.body)}` : '' };
   return { outcome: rule.outcome, reason: rule.reason(x) };
 }
 
@@ -255,9 +263,10 @@ export function classifyMcpError(
   if (eraHttp) return eraHttp;
   if (http) {
     const d = describeHttpRejection(http, ctx);
+    const body = d.body ?? http.body;
     return new ProbeFailure(d.outcome, d.reason, {
       status: http.status,
-      ...(http.body.trim() && { body: excerpt(http.body, 300) }),
+      ...(body.trim() && { body: excerpt(body, 300) }),
       ...(http.status === 401 && http.wwwAuthenticate && { wwwAuthenticate: http.wwwAuthenticate }),
     });
   }
@@ -277,6 +286,10 @@ export function classifyMcpError(
   if (sdk) return sdk;
   if (err instanceof ProtocolError) {
     const said = stripMcpErrorPrefix(err.message);
+    // LiteLLM's rate limit or a missing upstream credential, said as a JSON-RPC error (gateway-refusals.ts).
+    const named = nameInBandRefusal(said, responses.at(-1)?.servers);
+    if (named)
+      return new ProbeFailure(named.outcome, `JSON-RPC error ${err.code} from ${name}${where} — ${named.reason}`);
     return new ProbeFailure('protocol_error', `JSON-RPC error ${err.code} from ${name}${where}: ${said}`);
   }
   if (isSchemaError(err) || (err as Error | undefined)?.name === 'SyntaxError') {

@@ -1,3 +1,4 @@
+import type { RetryNote } from './gateway-refusals.js';
 import type { ServerOutcomes } from '../types.js';
 
 /** An HTTP response the run saw (for reasons: the SDK's errors carry the status, not the headers). */
@@ -13,6 +14,11 @@ export interface SeenResponse {
   rpc?: string;
   /** The start of an error answer's body. */
   body?: string;
+  /** A 429's Retry-After, as sent, and what the session did about it (gateway-refusals.ts retryPlan). */
+  retryAfter?: string;
+  retry?: RetryNote;
+  /** The servers the request named (its x-mcp-servers). */
+  servers?: string;
 }
 
 /** How a request carried credentials, for hints in reasons (never the credential itself). */

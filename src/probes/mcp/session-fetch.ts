@@ -1,4 +1,5 @@
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../../config/duration.js';
 import { maskHeaders } from '../../util/redact.js';
@@ -6,6 +7,7 @@ import { ProbeFailure, type ProbeContext } from '../types.js';
 import { excerpt, statusText } from '../text.js';
 import { bodyFaultReason, watchBody, type BodyFault, type BodyMode, type SseFieldHook } from './body.js';
 import { httpRejection } from './failures.js';
+import { retryAfterMs, retryPlan } from './gateway-refusals.js';
 import { isProtocolViolation, sentAuth, shortMessage, type SeenResponse } from './responses.js';
 import { describeRequest, headersOf } from './sdk-requests.js';
 
@@ -21,6 +23,8 @@ const MAX_RESUMES = 10;
 /** How much of an error answer's body is kept for the reasons. */
 const MAX_KEPT_BODY = 2_000;
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+/** When each run (by its signal) opened its first session: what is left of its timeout for a 429's Retry-After. */
+const runStarts = new WeakMap<AbortSignal, number>();
 
 /** Where the requests of a session that is ended after the run's signal fired go: their own deadline and connection. */
 export interface AfterAbort {
@@ -54,6 +58,8 @@ export class SessionFetch {
   /** Whether the last GET resumed a request's stream (then the SDK giving up on it loses that request's answer). */
   private resumingRequest = false;
   private retryHint: string | undefined;
+  /** Whether a 429 was already sent again after its Retry-After (once per session). */
+  private retried = false;
 
   constructor(
     private readonly ctx: ProbeContext,
@@ -64,6 +70,7 @@ export class SessionFetch {
     this.label = spec.label ? `[${spec.label}] ` : '';
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
     this.failed.catch(() => undefined);
+    if (!runStarts.has(ctx.signal)) runStarts.set(ctx.signal, Date.now());
   }
 
   /** The fetch the SDK's transport is given. */
@@ -124,6 +131,9 @@ export class SessionFetch {
     const seen = this.record(method, url, sent, res, describeRequest(method, init?.body, this.legacySse));
     const type = res.headers.get('content-type');
     this.ctx.step(`${this.label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${suffix}`);
+    if (res.status === 429 && resumeAfter === undefined && !this.closing && (await this.waitedOn429(res, seen))) {
+      return this.send(input, init);
+    }
     // An error's body is kept (the SDK does not always pass it on: a refused server/discover in pin mode).
     if (!res.ok && res.body && resumeAfter === undefined) return this.readError(res, seen);
     if (resumeAfter !== undefined && !res.ok && !this.closing) {
@@ -160,12 +170,39 @@ export class SessionFetch {
     return init?.signal ? AbortSignal.any([init.signal, this.ctx.signal]) : this.ctx.signal;
   }
 
+  /**
+   * A 429 (a rate limit) with a Retry-After that fits in what is left of the run: waits it, once per session, and says
+   * so (true: send the request again). Else notes why not, for the reason.
+   */
+  private async waitedOn429(res: UResponse, seen: SeenResponse): Promise<boolean> {
+    const start = runStarts.get(this.ctx.signal) ?? Date.now();
+    const plan = retryPlan(seen.retryAfter, this.ctx.timeoutMs - (Date.now() - start), this.retried);
+    const ms = seen.retryAfter === undefined ? undefined : retryAfterMs(seen.retryAfter);
+    const asks = `${this.label}the gateway asks to retry after ${formatDuration(ms ?? 0)} (Retry-After)`;
+    if ('note' in plan) {
+      seen.retry = plan.note;
+      if (plan.note === 'beyond_timeout')
+        this.ctx.step(`${asks}: later than this probe's timeout allows, not waited for`);
+      return false;
+    }
+    this.retried = true;
+    seen.retry = 'waited';
+    this.ctx.step(`${asks}: waiting, then sending the request again (once)`);
+    await res.body?.cancel().catch(() => undefined);
+    await sleep(plan.wait, undefined, { signal: this.ctx.signal });
+    return true;
+  }
+
   private record(method: string, url: string, sent: Record<string, string>, res: UResponse, rpc: string): SeenResponse {
     const seen: SeenResponse = { method, url, status: res.status, auth: sentAuth(sent, this.ctx.target.apiKeyHeader) };
     const location = res.headers.get('location');
     const www = res.headers.get('www-authenticate');
+    const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
+    const servers = sent['x-mcp-servers'];
     if (location) seen.location = location;
     if (www) seen.wwwAuthenticate = www;
+    if (retryAfter) seen.retryAfter = retryAfter;
+    if (servers) seen.servers = servers;
     if (rpc && method === 'POST') seen.rpc = rpc;
     this.responses.push(seen);
     return seen;

@@ -1,5 +1,6 @@
 import { Client, type RequestOptions, type Tool } from '@modelcontextprotocol/client';
 import { formatDuration } from '../../config/duration.js';
+import { clientIdHeaderOf } from '../../config/target.js';
 import { isGatewayKeyHeader } from '../../util/credentials.js';
 import { VERSION } from '../../version.js';
 import { bearer, ssoHeaders, USER_AGENT } from '../net/requests.js';
@@ -64,14 +65,17 @@ export interface McpSession {
 
 /**
  * The headers a probe sends, before the SDK adds its own (content-type, accept, session id):
- * the target's extra headers, then the probe's (names lower-cased, so the probe's win whatever
- * their case), `x-mcp-servers` when the probe names servers, and the credentials of `spec.auth`.
+ * the target's extra headers and its clientId (in clientIdHeader), then the probe's (names lower-cased, so the
+ * probe's win whatever their case), `x-mcp-servers` when the probe names servers, and the credentials of `spec.auth`.
  */
 export function sessionHeaders(ctx: ProbeContext, spec: SessionSpec): Record<string, string> {
   const auth = spec.auth ?? { kind: 'key' };
   const keyHeader = ctx.target.apiKeyHeader;
   const headers: Record<string, string> = { 'user-agent': USER_AGENT };
-  for (const [k, v] of [...Object.entries(ctx.target.headers), ...Object.entries(spec.headers)]) {
+  // The target's clientId (who mcpwatch is to a gateway's client allowlist) goes with its headers: a probe's own win.
+  const clientId: [string, string][] =
+    ctx.target.clientId === undefined ? [] : [[clientIdHeaderOf(ctx.target), ctx.target.clientId]];
+  for (const [k, v] of [...Object.entries(ctx.target.headers), ...clientId, ...Object.entries(spec.headers)]) {
     const name = k.toLowerCase();
     // The auth guard's rejection checks: a "no key" request must carry no key in any header
     // (but Authorization, when the key goes elsewhere, is the SSO's: it still gets through).

@@ -131,6 +131,64 @@ describe('SessionFetch: bodies', () => {
   });
 });
 
+describe("SessionFetch: a 429's Retry-After (LiteLLM's rate limits), waited once within the timeout", () => {
+  const LIMITED = '{"detail":"Rate limit exceeded for mcp_server: ev. Limit type: requests."}';
+  /** Answers 429 with `retryAfter` the first `times` POSTs, then 200; counts the POSTs. */
+  const limitedThenOk = (retryAfter: string | undefined, times: number) => {
+    const seen = { posts: 0 };
+    handler = (req, res) => {
+      if (++seen.posts <= times) {
+        res.writeHead(429, { 'content-type': 'application/json', ...(retryAfter && { 'retry-after': retryAfter }) });
+        res.end(LIMITED);
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      req.resume();
+    };
+    return seen;
+  };
+
+  it('a wait that fits: waited, the same request sent again once, and its answer passed on', async () => {
+    const seen = limitedThenOk('1', 1);
+    const { traffic, run } = session({}, { headers: { 'x-mcp-servers': 'ev' } });
+    const started = Date.now();
+    const res = await traffic.fetch(url, { method: 'POST', body: INITIALIZE, headers: { 'x-mcp-servers': 'ev' } });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(seen.posts).toBe(2);
+    expect(traffic.responses.map((r) => [r.status, r.retryAfter, r.retry, r.servers])).toEqual([
+      [429, '1', 'waited', 'ev'],
+      [200, undefined, undefined, 'ev'],
+    ]);
+    expect(run.steps.map((s) => s.msg)).toContainEqual(
+      'the gateway asks to retry after 1s (Retry-After): waiting, then sending the request again (once)',
+    );
+  });
+
+  it('refused again after the wait: not waited a second time', async () => {
+    const seen = limitedThenOk('1', 5);
+    const { traffic } = session();
+    const res = await traffic.fetch(url, { method: 'POST', body: INITIALIZE });
+    expect([res.status, seen.posts]).toEqual([429, 2]);
+    expect(traffic.responses.map((r) => r.retry)).toEqual(['waited', 'second_refusal']);
+    expect(traffic.responses[1]!.body).toBe(LIMITED);
+  });
+
+  it("a wait longer than what is left of the timeout, or none given: no wait, and the answer's body kept", async () => {
+    limitedThenOk('60', 5);
+    const { traffic, run } = session();
+    const started = Date.now();
+    expect((await traffic.fetch(url, { method: 'POST', body: INITIALIZE })).status).toBe(429);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(traffic.responses.map((r) => [r.retryAfter, r.retry, r.body])).toEqual([['60', 'beyond_timeout', LIMITED]]);
+    expect(run.steps.map((s) => s.msg)).toContainEqual(
+      "the gateway asks to retry after 1m (Retry-After): later than this probe's timeout allows, not waited for",
+    );
+    limitedThenOk(undefined, 5);
+    const none = session();
+    expect((await none.traffic.fetch(url, { method: 'POST', body: INITIALIZE })).status).toBe(429);
+    expect(none.traffic.responses.map((r) => r.retry)).toEqual(['no_retry_after']);
+  });
+});
+
 describe("SessionFetch: resuming a request's stream", () => {
   /** POST: an SSE stream that primes (id, retry) and ends before the answer; GET: `onGet`. */
   function primingServer(onGet: Handler): void {

@@ -33,6 +33,20 @@ describe('sessionHeaders', () => {
     });
   });
 
+  it("clientId in clientIdHeader (default x-mcp-client) with every auth, a probe's own header winning", () => {
+    const id = lanTarget({ clientId: 'mcpwatch', headers: { 'X-MCP-Client': 'from-headers' } });
+    expect(sessionHeaders(ctx(id), { servers: [], headers: {} })['x-mcp-client']).toBe('mcpwatch');
+    expect(sessionHeaders(ctx(id), { servers: [], headers: {}, auth: { kind: 'none' } })['x-mcp-client']).toBe(
+      'mcpwatch',
+    );
+    expect(sessionHeaders(ctx(id), { servers: [], headers: { 'x-mcp-client': 'probe' } })['x-mcp-client']).toBe(
+      'probe',
+    );
+    const other = lanTarget({ clientId: 'mcpwatch', clientIdHeader: 'x-client-app' });
+    expect(sessionHeaders(ctx(other), { servers: [], headers: {} })).toMatchObject({ 'x-client-app': 'mcpwatch' });
+    expect(sessionHeaders(ctx(lanTarget()), { servers: [], headers: {} })).not.toHaveProperty('x-mcp-client');
+  });
+
   it('no x-mcp-servers without servers; a key with its prefix is sent as is', () => {
     const h = sessionHeaders(ctx(lanTarget({ apiKey: `Bearer ${KEY}` })), { servers: [], headers: {} });
     expect(h).not.toHaveProperty('x-mcp-servers');
