@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { parseListen } from '../config/fields.js';
 import { expandVars } from '../config/interpolate.js';
+import { agentClient, askedUrl, type AgentClient } from '../config/web-client.js';
 import type { HealthReport } from '../runtime/health-view.js';
 import type { StatusDocument } from '../runtime/status-view.js';
 import { statusLines, statusSummary } from './status-render.js';
 
 // `mcpwatch status`: a running agent's state in a terminal, read from its GET /status and GET /health. It loads
-// none of the agent: a URL, two requests, and the pure renderer (status-render.ts).
+// none of the agent: a URL, two requests, and the pure renderer (status-render.ts). An agent behind a web config
+// (TLS, client certificates, basic auth) is asked as the image's healthcheck asks it (config/web-client.ts).
 
 /** Where the agent is asked when neither --url nor the config's `listen` says. */
 export const DEFAULT_STATUS_URL = 'http://127.0.0.1:9464';
@@ -36,8 +36,11 @@ export async function showStatus(opts: StatusOptions, env: NodeJS.ProcessEnv): P
     process.stderr.write(`mcpwatch status: ${base.error}\n`);
     return 2;
   }
-  const shown = displayUrl(base);
-  const read = await readAgent(base, opts.timeoutMs ?? STATUS_TIMEOUT_MS);
+  // The web config of the agent's config (or MCPWATCH_WEB_CONFIG_FILE), read also when --url names the agent.
+  const client = agentClient(opts.configPath, env);
+  const url = askedUrl(base, client.tls);
+  const shown = displayUrl(url);
+  const read = 'error' in client ? client : await readAgent(url, opts.timeoutMs ?? STATUS_TIMEOUT_MS, client);
   if ('error' in read) {
     if (opts.json) process.stdout.write(`${JSON.stringify({ url: shown, reachable: false, error: read.error })}\n`);
     else process.stderr.write(`mcpwatch status: cannot read mcpwatch at ${shown}: ${read.error}\n`);
@@ -60,8 +63,11 @@ export function parseStatusUrl(s: string): URL | { error: string } {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return { error: `expected an http or https URL, got ${url.protocol.slice(0, -1)}` };
-  // Never echoed: what is written there may be a secret. /status needs no credentials.
-  if (url.username || url.password) return { error: 'credentials in the URL are not used (/status needs none)' };
+  // Never echoed: what is written there may be a secret. Basic auth comes from a file (config/web-client.ts).
+  if (url.username || url.password)
+    return {
+      error: 'credentials in the URL are not used (basic auth: MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE)',
+    };
   url.search = '';
   url.hash = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -119,47 +125,39 @@ function loopbackFor(host: string): string {
 type AgentRead = { status: StatusDocument; health: HealthReport } | { error: string };
 
 /** GET /status and GET /health at once, within one deadline; why not, when either fails. */
-export async function readAgent(base: URL, timeoutMs: number): Promise<AgentRead> {
+export async function readAgent(base: URL, timeoutMs: number, client: AgentClient): Promise<AgentRead> {
   const deadline = AbortSignal.timeout(timeoutMs);
   const [status, health] = await Promise.all([
-    getJson(new URL('status', base), deadline),
-    getJson(new URL('health', base), deadline),
+    getJson(client, new URL('status', base), deadline),
+    getJson(client, new URL('health', base), deadline),
   ]);
   const why = (path: string, a: Answer): string =>
-    'error' in a ? describeError(a.error, base, timeoutMs) : notMcpwatch(path, a);
+    'error' in a ? describeError(a.error, base, timeoutMs) : (a.refused ?? notMcpwatch(path, a));
   if ('error' in status || !isStatus(status.body)) return { error: why('/status', status) };
   if ('error' in health || !isHealth(health.body)) return { error: why('/health', health) };
   return { status: status.body, health: health.body };
 }
 
-type Answer = { code: number; contentType: string; body: unknown } | { error: Error };
+type Answer = { code: number; contentType: string; body: unknown; refused?: string } | { error: Error };
 
 /** One GET, its body parsed as JSON when it is (else undefined); never rejects. */
-function getJson(url: URL, signal: AbortSignal): Promise<Answer> {
-  return new Promise((resolve) => {
-    const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, { headers: { accept: 'application/json' }, agent: false, signal }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`an answer of more than ${MAX_ANSWER_BYTES} bytes`));
-        else chunks.push(c);
-      });
-      res.on('end', () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          body = undefined;
-        }
-        resolve({ code: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body });
-      });
-      res.on('error', (error) => resolve({ error }));
-    });
-    req.on('error', (error) => resolve({ error }));
-  });
+async function getJson(client: AgentClient, url: URL, signal: AbortSignal): Promise<Answer> {
+  try {
+    const a = await client.get(url, { signal, maxBytes: MAX_ANSWER_BYTES });
+    let body: unknown;
+    try {
+      body = JSON.parse(a.body);
+    } catch {
+      body = undefined;
+    }
+    const refused = client.refused(a);
+    return { code: a.code, contentType: a.contentType, body, ...(refused && { refused }) };
+  } catch (err) {
+    return { error: err as Error };
+  }
 }
+
+const CERT_VARS = 'set MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE';
 
 /** Why the agent could not be read, in words: connection refused, timeout, a host not found, … */
 export function describeError(err: Error, base: URL, timeoutMs: number): string {
@@ -172,11 +170,21 @@ export function describeError(err: Error, base: URL, timeoutMs: number): string 
     return `connection refused: nothing listens at ${where} (is mcpwatch running, and is this its listen address?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found: ${base.hostname}${suffix}`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${where} unreachable${suffix}`;
-  if (code === 'ECONNRESET' || code === 'EPIPE')
-    return `the connection to ${where} was closed without an answer${suffix}: is it mcpwatch, and plain HTTP?`;
-  if (code.startsWith('HPE_')) return `not mcpwatch: what ${where} answered is not HTTP${suffix}`;
   const message = err.message.split('\n')[0]!.trim();
+  if (/certificate required/i.test(message) || code.endsWith('ALERT_CERTIFICATE_REQUIRED'))
+    return `TLS failed: the agent requires a client certificate: ${CERT_VARS}`;
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    const hint =
+      base.protocol === 'https:'
+        ? `is it mcpwatch? One that requires a client certificate takes it from ${CERT_VARS.replace('set ', '')}`
+        : 'is it mcpwatch, and plain HTTP? One with TLS (a web config): give an https URL, or its web config ' +
+          '(MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config)';
+    return `the connection to ${where} was closed without an answer${suffix}: ${hint}`;
+  }
+  if (code.startsWith('HPE_')) return `not mcpwatch: what ${where} answered is not HTTP${suffix}`;
   if (/wrong version number/i.test(message)) return `TLS failed: ${where} does not speak TLS (give an http URL)`;
+  if (/alert (unknown ca|bad certificate|certificate unknown|decrypt error)/i.test(message))
+    return `TLS failed: the agent refused the client certificate of MCPWATCH_HEALTH_CERT_FILE (${message})${suffix}`;
   if (code.startsWith('ERR_TLS_') || code.includes('CERT') || /ssl|tls/i.test(message))
     return `TLS failed: ${message}${suffix}`;
   return `${message}${suffix}`;

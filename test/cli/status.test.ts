@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +24,10 @@ describe('parseStatusUrl', () => {
   it.each([
     ['http://', 'expected the agent\'s URL (e.g. http://127.0.0.1:9464), got "http://"'],
     ['ftp://host:21', 'expected an http or https URL, got ftp'],
-    ['http://admin:s3cret@host:9464', 'credentials in the URL are not used (/status needs none)'],
+    [
+      'http://admin:s3cret@host:9464',
+      'credentials in the URL are not used (basic auth: MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE)',
+    ],
   ])('%s is refused', (s, error) => {
     expect(parseStatusUrl(s)).toEqual({ error });
   });
@@ -111,6 +114,28 @@ describe('describeError', () => {
     [err('something else', 'EWHATEVER'), 'something else (EWHATEVER)'],
   ])('%s', (e, text) => {
     expect(describeError(e, base, 5_000)).toContain(text);
+  });
+
+  it("an agent behind a web config: what to set or give, by the URL's scheme and the TLS alert", () => {
+    const tls = new URL('https://127.0.0.1:9464/');
+    const reset = err('socket hang up', 'ECONNRESET');
+    expect(describeError(reset, base, 5_000)).toContain(
+      'give an https URL, or its web config (MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config)',
+    );
+    expect(describeError(reset, tls, 5_000)).toContain(
+      'One that requires a client certificate takes it from MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE',
+    );
+    const required = err(
+      'error:0A00045C:SSL routines::tlsv13 alert certificate required',
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    );
+    expect(describeError(required, tls, 5_000)).toBe(
+      'TLS failed: the agent requires a client certificate: set MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE',
+    );
+    const unknownCa = err('error:0A000418:SSL routines::tlsv1 alert unknown ca', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+    expect(describeError(unknownCa, tls, 5_000)).toContain(
+      'TLS failed: the agent refused the client certificate of MCPWATCH_HEALTH_CERT_FILE (',
+    );
   });
 });
 
@@ -265,5 +290,74 @@ describe('showStatus against local servers', () => {
     const r = await captured(() => showStatus({ json: false, configPath: path, configNamed: true }, {}));
     expect(r.value).toBe(2);
     expect(r.stderr).toContain('listen is not host:port');
+  });
+});
+
+describe('showStatus behind a web config with basic auth (the rules of config/web-client.ts)', () => {
+  const PASSWORD = 'correct horse battery staple';
+  const HASH = '$2y$10$O8LEq.7JhU.30o8DEV92TO2tQL1hxKiaKKxhxk8uyzkFfiPy/DeTm';
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    server = undefined;
+  });
+
+  it('asks with MCPWATCH_HEALTH_USER and its password file; without them, or refused, exit 2 saying what to set', async () => {
+    const want = `Basic ${Buffer.from(`prometheus:${PASSWORD}`).toString('base64')}`;
+    const fixture = (name: string): string => readFileSync(join(REPO, 'test/fixtures/status', name), 'utf8');
+    server = createServer((req, res) => {
+      if (req.headers.authorization !== want) {
+        res.writeHead(401, { 'www-authenticate': 'Basic' });
+        res.end('Unauthorized\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(fixture(`litellm-shard.${req.url === '/status' ? 'status' : 'health'}.json`));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const dir = tempDir();
+    const web = join(dir, 'web.yml');
+    writeFileSync(web, `basic_auth_users:\n  prometheus: '${HASH}'\n`);
+    const pw = join(dir, 'pw');
+    writeFileSync(pw, `${PASSWORD}\n`);
+    // The agent's config names the web config; the status command reads it for its listen and its web.configFile.
+    const config = writeConfig(dir, `listen: 127.0.0.1:${port}\nweb:\n  configFile: ${web}\n`);
+    const run = (env: Record<string, string>, json = false) =>
+      captured(() => showStatus({ json, configPath: config, configNamed: true }, env));
+
+    const ok = await run({ MCPWATCH_HEALTH_USER: 'prometheus', MCPWATCH_HEALTH_PASSWORD_FILE: pw });
+    expect([ok.value, ok.stderr]).toEqual([1, '']);
+    expect(ok.stdout).toContain(`at http://127.0.0.1:${port}:`);
+
+    const none = await run({});
+    expect(none.value).toBe(2);
+    expect(none.stderr).toBe(
+      `mcpwatch status: cannot read mcpwatch at http://127.0.0.1:${port}: ` +
+        `${web} asks for basic auth: set MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE\n`,
+    );
+
+    // Without the web config (an agent named by --url only), a 401 says the same.
+    const url = new URL(`http://127.0.0.1:${port}/`);
+    const unknown = await captured(() =>
+      showStatus({ url, json: true, configPath: join(dir, 'none.yaml'), configNamed: false }, {}),
+    );
+    expect(unknown.value).toBe(2);
+    expect(JSON.parse(unknown.stdout)).toEqual({
+      url: url.origin,
+      reachable: false,
+      error: 'the agent asks for basic auth: set MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE',
+    });
+
+    writeFileSync(join(dir, 'wrong'), 'nope\n');
+    const wrong = await run({ MCPWATCH_HEALTH_USER: 'prometheus', MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'wrong') });
+    expect(wrong.value).toBe(2);
+    expect(wrong.stderr).toContain(
+      'the agent refused the basic auth of MCPWATCH_HEALTH_USER (prometheus): check it and MCPWATCH_HEALTH_PASSWORD_FILE',
+    );
+    for (const r of [ok, none, unknown, wrong]) {
+      expect(`${r.stdout}${r.stderr}`).not.toContain(PASSWORD);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(want.slice(6));
+    }
   });
 });

@@ -1,20 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { hash } from 'bcryptjs';
 import { parse, stringify } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, freePort, REPO, runCli, tempDir } from '../support/agent-proc.js';
+import { VERSION } from '../../src/version.js';
+import { BIN, type CliResult, freePort, REPO, runCli, tempDir } from '../support/agent-proc.js';
 import { killAndWait, spawnProc, waitForUrl } from '../support/proc.js';
 import { makeCa, makeCert, makeSelfSigned, type TestCert } from '../support/test-certs.js';
 
 // `--web.config.file` on the real `mcpwatch run`: the exporter-toolkit web config with certificates made by openssl in
 // the test and a user whose bcrypt hash the test makes. Every route behind basic auth, plain HTTP refused on the TLS
 // port, client certificates, a bad file at start and on reload, a good reload applied without a restart, and the
-// image's healthcheck (node dist/healthcheck.js) against a TLS + basic-auth + mTLS agent.
+// image's healthcheck (node dist/healthcheck.js) and `mcpwatch status` against a TLS + basic-auth + mTLS agent.
 
 const USER = 'prometheus';
 const PASSWORD = 'correct horse battery staple';
@@ -99,14 +101,21 @@ class WebAgent {
     this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
   }
 
-  static async start(dir: string, webConfig: string, ready: Ask, args: string[] = []): Promise<WebAgent> {
+  /** `gw`: the probe's target (a closed port unless given) and how often it runs. */
+  static async start(
+    dir: string,
+    webConfig: string,
+    ready: Ask,
+    args: string[] = [],
+    gw = { url: 'http://127.0.0.1:9', every: '1m' },
+  ): Promise<WebAgent> {
     const port = await freePort();
     const config = join(dir, 'mcpwatch.yaml');
     writeFileSync(
       config,
       `listen: 127.0.0.1:${port}\nstateDir: ${join(dir, 'state')}\n` +
-        'targets:\n  gw: { url: "http://127.0.0.1:9" }\n' +
-        'probes:\n  - { name: gw, type: http, target: gw, every: 1m }\n' +
+        `targets:\n  gw: { url: "${gw.url}" }\n` +
+        `probes:\n  - { name: gw, type: http, target: gw, every: ${gw.every} }\n` +
         'mcpServer: { enabled: true }\n',
     );
     const child = spawn(
@@ -403,7 +412,7 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
     ]);
   });
 
-  describe('TLS + basic auth + client certificates: the image healthcheck (node dist/healthcheck.js), a real Prometheus', () => {
+  describe('TLS + basic auth + client certificates: the image healthcheck (node dist/healthcheck.js), mcpwatch status, a real Prometheus', () => {
     let dir: string;
     let web: string;
     const healthcheck = (env: Record<string, string>): Promise<{ code: number | null; out: string }> =>
@@ -488,7 +497,9 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
       writeFileSync(join(dir, 'wrong-password'), 'nope\n');
       expect(await healthcheck({ ...base, MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'wrong-password') })).toEqual({
         code: 1,
-        out: '401 \n',
+        out:
+          `401 the agent refused the basic auth of MCPWATCH_HEALTH_USER (${USER}): ` +
+          'check it and MCPWATCH_HEALTH_PASSWORD_FILE\n',
       });
       // Without the web config it asks plain HTTP of an HTTPS server: unhealthy, not a false "healthy".
       const { MCPWATCH_WEB_CONFIG_FILE: _w, ...noWeb } = base;
@@ -497,6 +508,119 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
       const cfg = join(dir, 'named.yaml');
       writeFileSync(cfg, `web:\n  configFile: ${web}\n`);
       expect(await healthcheck({ ...noWeb, MCPWATCH_CONFIG: cfg })).toEqual({ code: 0, out: '200 ok\n' });
+    });
+
+    it('mcpwatch status (built) asks it as the healthcheck does: exit 0 or 1 as the status says, 2 naming what is missing', async () => {
+      // The probe's target: a plain local server the test turns from 200 to 500.
+      let answer = 200;
+      const target = createServer((_req, res) => {
+        res.writeHead(answer);
+        res.end('gw\n');
+      });
+      await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+      try {
+        const gw = { url: `http://127.0.0.1:${(target.address() as AddressInfo).port}`, every: '1s' };
+        agent = await WebAgent.start(dir, web, { cert: client, auth: right }, [], gw);
+        const port = agent.port;
+        const creds = {
+          MCPWATCH_HEALTH_CERT_FILE: join(dir, 'health-client.crt'),
+          MCPWATCH_HEALTH_KEY_FILE: join(dir, 'health-client.key'),
+          MCPWATCH_HEALTH_USER: USER,
+          MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'health-password'),
+        };
+        const withWeb = { ...creds, MCPWATCH_WEB_CONFIG_FILE: web };
+        const outputs: string[] = [];
+        const status = async (args: string[], env: Record<string, string>): Promise<CliResult> => {
+          const r = await runCli(['status', ...args], { env });
+          outputs.push(r.stdout, r.stderr);
+          return r;
+        };
+        // An http:// URL asked over https:// (the web config has TLS), with the certificate and the password.
+        const byUrl = ['--url', `http://127.0.0.1:${port}`];
+        await agent.until(async () => (await status(byUrl, withWeb)).code === 0, 'status: all well');
+        const ok = await status(byUrl, withWeb);
+        expect(ok.code, ok.stderr).toBe(0);
+        expect(ok.stdout).toContain(`mcpwatch ${VERSION} at https://127.0.0.1:${port}: up `);
+        expect(ok.stdout).toContain('all well: 1 of 1 probe ok');
+        const json = await status([...byUrl, '--json'], withWeb);
+        expect([json.code, JSON.parse(json.stdout)]).toEqual([
+          0,
+          expect.objectContaining({ url: `https://127.0.0.1:${port}`, reachable: true, ok: true }),
+        ]);
+
+        // --config: the URL from its listen, the web config from its web.configFile (https because of it).
+        const config = join(dir, 'status.yaml');
+        writeFileSync(config, `listen: 0.0.0.0:${port}\nweb:\n  configFile: ${web}\n`);
+        const byConfig = await status(['--config', config], creds);
+        expect([byConfig.code, byConfig.stderr]).toEqual([0, '']);
+        expect(byConfig.stdout).toContain(`at https://127.0.0.1:${port}: up `);
+        // MCPWATCH_CONFIG names it as --config does.
+        expect((await status([], { ...creds, MCPWATCH_CONFIG: config })).code).toBe(0);
+        // No web config known: an https URL with what the environment gives.
+        expect((await status(['--url', `https://127.0.0.1:${port}`], creds)).code).toBe(0);
+
+        // Each piece missing: exit 2, what to set, before anything is sent.
+        const cannot = `mcpwatch status: cannot read mcpwatch at https://127.0.0.1:${port}: `;
+        const { MCPWATCH_HEALTH_PASSWORD_FILE: _p, ...noPassword } = creds;
+        expect(await status(['--config', config], noPassword)).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: `${cannot}${web} asks for basic auth: set MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE\n`,
+        });
+        const { MCPWATCH_HEALTH_CERT_FILE: _c, ...noCert } = creds;
+        expect(await status(['--config', config], noCert)).toEqual({
+          code: 2,
+          stdout: '',
+          stderr:
+            `${cannot}${web} requires a client certificate (RequireAndVerifyClientCert): ` +
+            'set MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE\n',
+        });
+        writeFileSync(join(dir, 'wrong-password'), 'nope\n');
+        const wrong = await status(['--config', config], {
+          ...creds,
+          MCPWATCH_HEALTH_PASSWORD_FILE: join(dir, 'wrong-password'),
+        });
+        expect([wrong.code, wrong.stderr]).toEqual([
+          2,
+          `${cannot}the agent refused the basic auth of MCPWATCH_HEALTH_USER (${USER}): ` +
+            'check it and MCPWATCH_HEALTH_PASSWORD_FILE\n',
+        ]);
+        // Without the web config and without credentials: the agent's refusals, in words.
+        const noAuth = await status(['--url', `https://127.0.0.1:${port}`], {
+          MCPWATCH_HEALTH_CERT_FILE: creds.MCPWATCH_HEALTH_CERT_FILE,
+          MCPWATCH_HEALTH_KEY_FILE: creds.MCPWATCH_HEALTH_KEY_FILE,
+        });
+        expect([noAuth.code, noAuth.stderr]).toEqual([
+          2,
+          `${cannot}the agent asks for basic auth: set MCPWATCH_HEALTH_USER and MCPWATCH_HEALTH_PASSWORD_FILE\n`,
+        ]);
+        const noClientCert = await status(['--url', `https://127.0.0.1:${port}`], {
+          MCPWATCH_HEALTH_USER: USER,
+          MCPWATCH_HEALTH_PASSWORD_FILE: creds.MCPWATCH_HEALTH_PASSWORD_FILE,
+        });
+        // TLS 1.3: the server's alert comes after the handshake, on the request.
+        expect([noClientCert.code, noClientCert.stderr]).toEqual([
+          2,
+          `${cannot}TLS failed: the agent requires a client certificate: ` +
+            'set MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE\n',
+        ]);
+        const plain = await status(byUrl, creds);
+        expect(plain.code).toBe(2);
+        expect(plain.stderr).toContain(`cannot read mcpwatch at http://127.0.0.1:${port}: `);
+        expect(plain.stderr).toContain('give an https URL, or its web config');
+
+        // The target fails: exit 1 with it first.
+        answer = 500;
+        await agent.until(async () => (await status(['--config', config], creds)).code === 1, 'status: failing');
+        const failing = await status(['--config', config], creds);
+        expect(failing.code).toBe(1);
+        expect(failing.stdout).toContain('PROBLEMS: 1 of 1 probe failing');
+        expect(failing.stdout).toMatch(/FAIL +gw +http/);
+
+        for (const out of outputs) expect(out).not.toContain(PASSWORD);
+      } finally {
+        await new Promise((r) => target.close(r));
+      }
     });
   });
 });
