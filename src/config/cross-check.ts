@@ -5,7 +5,7 @@ import { probeTypeOf } from '../probes/table.js';
 import { isLoopbackAddress } from '../util/origins.js';
 import { discoverProblems } from './discover.js';
 import { parseListen } from './fields.js';
-import type { Located } from './issues.js';
+import { suggest, type Located } from './issues.js';
 import { DEFAULT_LISTEN, hasToken } from './schema.js';
 import { rawKeyHeader } from './target.js';
 
@@ -16,6 +16,7 @@ export function crossCheck(raw: Raw): Located[] {
   return [
     ...targetProblems(targets),
     ...discoverProblems(targets),
+    ...templateKeyProblems(targets),
     ...probeProblems(raw.probes, targets),
     ...shardProblems(raw.shard),
     ...containerProblems(raw.logs, targets),
@@ -75,8 +76,62 @@ function targetProblems(targets: Raw): Located[] {
     if (t.apiKey !== undefined && t.apiKeyFile !== undefined) {
       problems.push({ segs: ['targets', name], message: 'set apiKey or apiKeyFile, not both' });
     }
+    if (isRecord(t.keys)) problems.push(...namedKeyProblems(name, t.keys));
     if (isRecord(t.oauth2)) problems.push(...oauth2Problems(name, t, t.oauth2));
     if (isRecord(t.headers)) problems.push(...headerProblems(name, t, t.headers));
+  }
+  return problems;
+}
+
+/** Each named key (`keys.NAME`) is one key: written or in a file, not both, not neither. */
+function namedKeyProblems(target: string, keys: Raw): Located[] {
+  const problems: Located[] = [];
+  for (const [name, k] of Object.entries(keys)) {
+    if (!isRecord(k)) continue;
+    const written = typeof k.apiKey === 'string' && k.apiKey !== '';
+    const file = k.apiKeyFile !== undefined;
+    if (written && file)
+      problems.push({ segs: ['targets', target, 'keys', name], message: 'set apiKey or apiKeyFile, not both' });
+    else if (!written && !file)
+      problems.push({
+        segs: ['targets', target, 'keys', name],
+        message:
+          k.apiKey === '' ? 'apiKey is empty (an unset variable?): set it, or apiKeyFile' : 'set apiKey or apiKeyFile',
+      });
+  }
+  return problems;
+}
+
+/**
+ * Why `key` names none of the target's `keys` (naming those there are, with a "did you mean"), or undefined when it
+ * is one, is not a name, or the target is unknown.
+ */
+export function unknownKey(key: unknown, targetName: unknown, target: unknown): string | undefined {
+  if (typeof key !== 'string' || !isRecord(target)) return undefined;
+  const keys = isRecord(target.keys) ? Object.keys(target.keys) : [];
+  if (keys.includes(key)) return undefined;
+  const hint = suggest(key, keys);
+  const which = hint
+    ? ` (did you mean "${hint}"?)`
+    : keys.length
+      ? ` (keys: ${keys.join(', ')})`
+      : `: target "${String(targetName)}" has no keys (set targets.${String(targetName)}.keys.${key})`;
+  return `unknown key "${key}" of target "${String(targetName)}"${which}`;
+}
+
+/** A discover template's `key` (and an auth_guard template's `outOfScope.key`) must be one of its target's keys. */
+function templateKeyProblems(targets: Raw): Located[] {
+  const problems: Located[] = [];
+  for (const [name, t] of Object.entries(targets)) {
+    if (!isRecord(t) || !isRecord(t.discover) || !Array.isArray(t.discover.probes)) continue;
+    t.discover.probes.forEach((p: unknown, j) => {
+      if (!isRecord(p)) return;
+      const at = ['targets', name, 'discover', 'probes', j];
+      const key = unknownKey(p.key, name, t);
+      if (key) problems.push({ segs: [...at, 'key'], message: key });
+      const scope = isRecord(p.outOfScope) ? unknownKey(p.outOfScope.key, name, t) : undefined;
+      if (scope) problems.push({ segs: [...at, 'outOfScope', 'key'], message: scope });
+    });
   }
   return problems;
 }
@@ -118,6 +173,11 @@ function probeProblems(probes: unknown, targets: Raw): Located[] {
       problems.push({ segs: ['probes', i], message: 'set schedule or every, not both' });
     }
     const target = typeof p.target === 'string' && Object.hasOwn(targets, p.target) ? targets[p.target] : undefined;
+    const badKey = unknownKey(p.key, p.target, target);
+    if (badKey) problems.push({ segs: ['probes', i, 'key'], message: badKey });
+    // The auth guard's out_of_scope check runs as a named key too.
+    const scope = isRecord(p.outOfScope) ? unknownKey(p.outOfScope.key, p.target, target) : undefined;
+    if (scope) problems.push({ segs: ['probes', i, 'outOfScope', 'key'], message: scope });
     const own = typeof p.type === 'string' ? probeTypeOf(p.type)?.crossCheck : undefined;
     for (const x of own?.(p, isRecord(target) ? target : undefined) ?? []) {
       problems.push({ segs: ['probes', i, ...x.at], message: x.message });

@@ -55,6 +55,7 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
         target.apiKey = key;
       } else problems.push({ path: `targets.${target.name}.apiKeyFile`, message: key.error });
     }
+    problems.push(...(await readNamedKeys(target)));
     const tlsFiles: NonNullable<typeof target.tlsFiles> = {};
     for (const [field, slot] of [
       ['caFile', 'ca'],
@@ -103,6 +104,31 @@ export async function loadConfig(path: string, env: Readonly<Record<string, stri
   problems.push(...probeFiles.problems);
   if (problems.length > 0) return { ok: false, path, problems };
   return { ok: true, path, config, warnings: [...parsed.warnings, ...probeFiles.warnings] };
+}
+
+/**
+ * Reads a target's named keys' files (`keys.NAME.apiKeyFile`) into their apiKey. A named key that is empty, or the
+ * target's own key, is a problem: a probe with `key` would not see the gateway as another credential does.
+ */
+async function readNamedKeys(target: Config['targets'][string]): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  for (const [name, k] of Object.entries(target.keys ?? {})) {
+    const at = `targets.${target.name}.keys.${name}`;
+    if (k.apiKeyFile !== undefined) {
+      const key = await readSecretFile(k.apiKeyFile);
+      if (typeof key !== 'string') problems.push({ path: `${at}.apiKeyFile`, message: key.error });
+      else if (key === '') problems.push({ path: `${at}.apiKeyFile`, message: `${k.apiKeyFile} is empty` });
+      else k.apiKey = key;
+    }
+    if (k.apiKey !== undefined && k.apiKey === target.apiKey)
+      problems.push({
+        path: at,
+        message:
+          "is the target's own key (apiKey): a named key is another credential, " +
+          `or a probe with key: ${name} runs as the main key`,
+      });
+  }
+  return problems;
 }
 
 /**

@@ -13,6 +13,7 @@ export function secretsOf(config: Config): string[] {
   };
   for (const t of Object.values(config.targets)) {
     out.push(t.apiKey, t.tlsFiles?.key, t.oauth2?.clientSecret, t.oauth2Key?.pem);
+    for (const k of Object.values(t.keys ?? {})) out.push(k.apiKey);
     headers(t.headers);
   }
   // A discover template's headers are those of every probe made from it.

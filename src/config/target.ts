@@ -1,7 +1,15 @@
 // A gateway the probes talk to (config `targets`): its URL, key, TLS and SSO token settings, and the
 // target as the probes get it once its files are read.
 import { z } from 'zod';
-import { duration, HEADER_NAME, headers, httpUrl, MODERN_PROTOCOL_VERSIONS, protocolSetting } from './fields.js';
+import {
+  duration,
+  HEADER_NAME,
+  headers,
+  httpUrl,
+  MODERN_PROTOCOL_VERSIONS,
+  nameField,
+  protocolSetting,
+} from './fields.js';
 import { isGatewayKeyHeader } from '../util/credentials.js';
 
 export const tlsSchema = z.strictObject({
@@ -48,6 +56,16 @@ export const oauth2Schema = z.strictObject({
   tokenAuthMethod: z.enum(TOKEN_AUTH_METHODS).optional(),
 });
 
+/** Another credential for the same gateway (config `targets.NAME.keys.KEY`): a probe with `key: KEY` runs as it. */
+export const namedKeySchema = z.strictObject({
+  /** An empty key (an unset `${VAR:-}`) means none: a config problem (cross-check). */
+  apiKey: z
+    .string()
+    .optional()
+    .transform((k) => (k === '' ? undefined : k)),
+  apiKeyFile: z.string().min(1).optional(),
+});
+
 export const targetSchema = z
   .strictObject({
     url: httpUrl,
@@ -57,6 +75,11 @@ export const targetSchema = z
       .optional()
       .transform((k) => (k === '' ? undefined : k)),
     apiKeyFile: z.string().min(1).optional(),
+    /**
+     * Other keys of the same gateway, by name (a client's key, a team's): a probe with `key: NAME` sends that one
+     * instead of apiKey, to see the gateway as that key does. Their values are read like apiKey's and masked.
+     */
+    keys: z.record(nameField, namedKeySchema).optional(),
     /**
      * The header that carries the gateway key (`Bearer <key>`), lower-cased: `authorization`, or
      * `x-litellm-api-key` when Authorization carries an SSO token in front of the gateway.
@@ -125,7 +148,19 @@ export type Target = TargetConfig & {
   tlsFiles?: { ca?: string; cert?: string; key?: string };
   /** oauth2.privateKeyFile's key (PEM) and the algorithm it signs with, read when the config is loaded. */
   oauth2Key?: { pem: string; alg: 'RS256' | 'ES256' };
+  /** Set when a probe runs as one of the target's `keys`: that key's name (its value is then in apiKey). */
+  keyName?: string;
 };
+
+/**
+ * Pure: the target as a probe with `key` sees it: the named key in apiKey (sent as the target's own would be), and
+ * its name in keyName. Without `key`, the target itself. An unknown name (the config check refuses it) sends no key.
+ */
+export function targetAs(target: Target, key: string | undefined): Target {
+  if (key === undefined) return target;
+  const named = target.keys && Object.hasOwn(target.keys, key) ? target.keys[key] : undefined;
+  return { ...target, apiKey: named?.apiKey, keyName: key };
+}
 
 /** The header a target sends its key in, as written (apiKeyHeader lower-cased, or the schema's default). */
 export function rawKeyHeader(t: Readonly<Record<string, unknown>>): string {

@@ -32,6 +32,8 @@ const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
   wrong_key: new Set(['invalid_key', 'no_db', 'auth_other']),
   // Refused by the SSO gate before LiteLLM, or let through with the real key: LiteLLM logs no auth error either way.
   no_sso_token: new Set(),
+  // A named key's call to a tool outside its grant: LiteLLM's refusal is no missing or invalid key.
+  out_of_scope: new Set(['auth_other']),
 };
 
 interface Pending {

@@ -5,7 +5,7 @@ import type { Metrics } from './registry.js';
 
 type ProbeLabels = { probe: string; target: string; type: string };
 /** What the recorder reads of a configured probe: its labels. */
-export type RecordedProbe = Pick<Probe, 'name' | 'target' | 'type'>;
+export type RecordedProbe = Pick<Probe, 'name' | 'target' | 'type'> & { key?: string | undefined };
 
 const TOKEN_OUTCOMES: readonly TokenRequestOutcome[] = ['ok', 'rejected', 'error'];
 
@@ -20,6 +20,8 @@ interface Series {
   tls: boolean;
   /** The labels of its mcp_probe_protocol_info series, when set. */
   protocol?: { probe: string; target: string; era: string; version: string };
+  /** The labels of its mcp_probe_key_info series (a probe with `key`). */
+  key?: { probe: string; target: string; key: string };
 }
 
 /** Turns probe results into metrics. The only place that writes probe metrics. */
@@ -60,6 +62,22 @@ export class ProbeRecorder {
       for (const outcome of OUTCOMES) this.m.probeRuns.inc({ ...labels, outcome }, 0);
       this.m.probeSkipped.inc(labels, 0);
       own?.def.declare?.(own.ports, labels);
+    }
+    for (const p of probes) this.declareKey(p);
+  }
+
+  /** The named key a probe runs as (mcp_probe_key_info): set from the config, the old one removed on a change. */
+  private declareKey(p: RecordedProbe): void {
+    const s = this.series.get(p.name);
+    if (!s) return;
+    const labels = p.key !== undefined ? { probe: p.name, target: p.target, key: p.key } : undefined;
+    if (s.key && (!labels || s.key.key !== labels.key || s.key.target !== labels.target)) {
+      this.m.probeKey.remove(s.key);
+      delete s.key;
+    }
+    if (labels) {
+      this.m.probeKey.set(labels, 1);
+      s.key = labels;
     }
   }
 
@@ -173,6 +191,7 @@ export class ProbeRecorder {
     for (const outcome of OUTCOMES) this.m.probeRuns.remove({ ...labels, outcome });
     for (const phase of s.phases) this.m.probePhase.remove({ ...labels, phase });
     if (s.protocol) this.m.probeProtocol.remove(s.protocol);
+    if (s.key) this.m.probeKey.remove(s.key);
     const own = this.typeSeries(labels.type);
     own?.def.forget(own.ports, labels, s.typeState);
     this.series.delete(name);

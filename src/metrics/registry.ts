@@ -104,6 +104,13 @@ export function createMetrics(registry: Registry, opts: { defaultMetrics?: boole
         labelNames: ['probe', 'target', 'era', 'version'] as const,
       }),
     ),
+    probeKey: own(
+      new SeriesGauge({
+        name: 'mcp_probe_key_info',
+        help: "The target's named key the probe runs as (1; config key): its name, never its value.",
+        labelNames: ['probe', 'target', 'key'] as const,
+      }),
+    ),
     tlsCertExpiry: own(
       new SeriesGauge({
         name: 'mcp_probe_tls_cert_expiry_timestamp_seconds',

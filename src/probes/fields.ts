@@ -10,8 +10,15 @@ export const scheduleFields = {
   timeout: duration.optional(),
 };
 
+/**
+ * Run as one of the target's named keys (`targets.NAME.keys`) instead of its own apiKey: the gateway as that key
+ * sees it. Only its name shows anywhere (the result's details, /status, mcp_probe_key_info).
+ */
+export const keyField = z.string().min(1).optional();
+
 export const mcpFields = {
   ...scheduleFields,
+  key: keyField,
   /** Sent as `x-mcp-servers`; omitted when empty (the gateway then uses its defaults). */
   servers: z.array(z.string().min(1)).default([]),
   /** Extra headers for this probe only, on top of the target's. */

@@ -77,8 +77,16 @@ export interface EvidenceSubject {
   guard: boolean;
 }
 
+/**
+ * What every type's details may carry besides its own: `key`, the name of the target's named key the probe ran as
+ * (config `key`; set by the scheduler's run-result, never the key's value).
+ */
+export interface KeyedDetails {
+  key?: string;
+}
+
 /** A result of one type: the common part, its details typed. */
-export type ResultOf<D> = ResultBase & { details?: D };
+export type ResultOf<D> = ResultBase & { details?: D & KeyedDetails };
 
 /** A raw value of the config file, as written (before the schema). */
 export type RawValue = Readonly<Record<string, unknown>>;

@@ -37,6 +37,8 @@ export interface LastRun<T extends ProbeType = ProbeType> {
 interface ProbeStatusBase {
   name: string;
   target: string;
+  /** The target's named key the probe runs as (config `key`): its name, never its value. */
+  key?: string;
   /** `every 30s`, or `cron` and the expression. */
   schedule: string;
   timeout: string;
@@ -165,6 +167,7 @@ function probeStatus(
     name: p.name,
     type: p.type,
     target: p.target,
+    ...('key' in p && p.key !== undefined && { key: p.key }),
     schedule:
       p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
     timeout: formatDuration(p.timeoutMs),

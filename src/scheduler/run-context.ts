@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Probe } from '../config/parse.js';
-import type { Target } from '../config/target.js';
+import { targetAs, type Target } from '../config/target.js';
 import { runDispatcher } from '../probes/net/connections.js';
 import { freshRequests } from '../probes/net/fresh-request.js';
 import type { TokenSource } from '../probes/oauth/token-source.js';
@@ -65,13 +65,15 @@ export interface RunContext {
 /** The context a probe runs in: its per-run connections (made when first used), its step log, its token. */
 export function runContext(probe: Probe, deps: RunDeps, run: RunSetup): RunContext {
   const { signal, phases, logger } = run;
+  // A probe with `key` runs as that named key of its target: every request sends it where the target's key would go.
+  const target = targetAs(deps.target, 'key' in probe ? probe.key : undefined);
   let tls: TlsFacts | undefined;
   const onTls = (facts: TlsFacts): void => {
     tls ??= facts;
   };
   // Made when a probe first uses it: a plain http check sends its one request with `fresh`.
   let dispatcher: ReturnType<typeof runDispatcher> | undefined;
-  const fresh = freshRequests(deps.target, phases, onTls);
+  const fresh = freshRequests(target, phases, onTls);
   const steps: Step[] = [];
   const step = stepLog(steps, run);
   const oauth = deps.oauth?.forRun({ signal, timeoutMs: probe.timeoutMs, redactor: deps.redactor, step });
@@ -79,10 +81,10 @@ export function runContext(probe: Probe, deps: RunDeps, run: RunSetup): RunConte
     signal,
     timeoutMs: probe.timeoutMs,
     logger,
-    target: deps.target,
+    target,
     phases,
     get dispatcher() {
-      return (dispatcher ??= runDispatcher(deps.target, phases, probe.timeoutMs, run.freshConnection, onTls));
+      return (dispatcher ??= runDispatcher(target, phases, probe.timeoutMs, run.freshConnection, onTls));
     },
     request: fresh.request,
     redactor: deps.redactor,

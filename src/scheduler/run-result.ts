@@ -20,7 +20,10 @@ export interface RunFacts {
  * details come from inside that probe), so they belong to `probe.type`.
  */
 export function assembleResult(probe: Probe, out: ProbeOutput, run: RunFacts, redactor: Redactor): ProbeResult {
-  const masked = redactor.maskDeep({ reason: out.reason, details: out.details, steps: run.steps });
+  // A probe run as a named key of its target says which (the name only: its value is in no result).
+  const key = 'key' in probe ? probe.key : undefined;
+  const details = key !== undefined ? { ...out.details, key } : out.details;
+  const masked = redactor.maskDeep({ reason: out.reason, details, steps: run.steps });
   return {
     probe: probe.name,
     type: probe.type,

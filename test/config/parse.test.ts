@@ -32,7 +32,7 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
       'unknown key far from any allowed one lists them',
       `${TARGET}probes:\n  - { name: a, type: http, target: lan, zzzzzzzz: 1 }\n`,
       [
-        'probes[0].zzzzzzzz: unknown key (allowed: name, target, schedule, every, timeout, type, path, method, headers, body, auth, maxBodyBytes, expect)',
+        'probes[0].zzzzzzzz: unknown key (allowed: name, target, schedule, every, timeout, type, path, method, headers, body, auth, key, maxBodyBytes, expect)',
       ],
     ],
     [

@@ -110,9 +110,9 @@ describe('docs/metrics.md against a real scrape', () => {
       `listen: 127.0.0.1:${port}
 stateDir: ${join(dir, 'state')}
 targets:
-  self: { url: "http://127.0.0.1:${port}", apiKey: "\${DOCS_TOKEN}", mcpPath: /mcp, timeout: 5s }
+  self: { url: "http://127.0.0.1:${port}", apiKey: "\${DOCS_TOKEN}", mcpPath: /mcp, timeout: 5s, keys: { other: { apiKey: sk-docs-other-0123456789 } } }
 probes:
-  - { name: docs-http, type: http, target: self, path: /health, auth: false, every: 1s, timeout: 1s }
+  - { name: docs-http, type: http, target: self, key: other, path: /health, auth: false, every: 1s, timeout: 1s }
   - { name: docs-catalog, type: mcp_catalog, target: self, every: 1s, timeout: 1s, expect: { tools: [get_health, not_a_tool] } }
   - { name: docs-call, type: mcp_call, target: self, tool: get_health, every: 1s, timeout: 1s }
   - { name: docs-guard, type: auth_guard, target: self, every: 2s, timeout: 2s }

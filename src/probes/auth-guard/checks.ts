@@ -30,8 +30,17 @@ export function crossCheck(p: RawValue, target: RawValue | undefined): SpecProbl
         "leave the check out, or set the target's oauth2",
     });
   }
+  if (checks.includes('out_of_scope') && p.outOfScope === undefined) {
+    problems.push({
+      at: ['checks'],
+      message:
+        'out_of_scope calls a tool with a named key outside its grant: set outOfScope ' +
+        '({ key: NAME, tool: TOOL, arguments: {...} }), or leave the check out',
+    });
+  }
   if (
     p.validKey !== false &&
+    p.key === undefined &&
     target &&
     (target.apiKey === undefined || target.apiKey === '') &&
     target.apiKeyFile === undefined
@@ -46,11 +55,19 @@ export function crossCheck(p: RawValue, target: RawValue | undefined): SpecProbl
   return problems;
 }
 
-/** The checks left for a target: each is left out of the default list where it does not apply. */
-export function applicableChecks(checks: readonly AuthCheck[], t: TargetConfig | undefined): AuthCheck[] {
+/**
+ * The checks left for a target: each is left out of the default list where it does not apply (out_of_scope without
+ * `outOfScope`).
+ */
+export function applicableChecks(
+  checks: readonly AuthCheck[],
+  t: TargetConfig | undefined,
+  outOfScope = false,
+): AuthCheck[] {
   return checks.filter(
     (c) =>
       (c !== 'no_bearer_prefix' || t?.apiKeyHeader === 'authorization') &&
-      (c !== 'no_sso_token' || t?.oauth2 !== undefined),
+      (c !== 'no_sso_token' || t?.oauth2 !== undefined) &&
+      (c !== 'out_of_scope' || outOfScope),
   );
 }

@@ -1,5 +1,5 @@
 // The auth_guard probe type: requests the gateway must refuse (no key, no `Bearer ` prefix, a wrong key,
-// no SSO token) and, optionally, the real key it must accept.
+// no SSO token, a named key calling a tool outside its grant) and, optionally, the real key it must accept.
 import { lazyRun, type ProbeTypeDef } from '../probe-type.js';
 import { applicableChecks, crossCheck } from './checks.js';
 import type { GuardProbeDetails } from './details.js';
@@ -10,7 +10,10 @@ import { series } from './series.js';
 export const authGuard = {
   schema,
   crossCheck,
-  settle: (spec, target) => ({ ...spec, checks: applicableChecks(spec.checks, target) }),
+  settle: (spec, target) => ({
+    ...spec,
+    checks: applicableChecks(spec.checks, target, spec.outOfScope !== undefined),
+  }),
   run: lazyRun(() => import('./run.js')),
   ownHeaders: (spec) => spec.headers,
   series,

@@ -1,3 +1,5 @@
+import { ProtocolError } from '@modelcontextprotocol/client';
+import { targetAs } from '../../config/target.js';
 import { guardQuery, newGuardKey, newGuardMarker } from '../guard-marks.js';
 import { classifyMcpError, isAuthRejection } from '../mcp/failures.js';
 import { speaking } from '../mcp/protocol.js';
@@ -8,8 +10,8 @@ import { withSsoToken } from '../oauth/with-token.js';
 import { ProbeFailure, type ProbeContext, type ProbeFn, type RejectionDetails } from '../types.js';
 import type { GuardCheck, GuardProbeDetails } from './details.js';
 import type { AuthCheck, AuthGuardProbeConfig } from './schema.js';
-import { judgeGuard, type Attempt } from './verdict.js';
-import { excerpt, statusText } from '../text.js';
+import { judgeGuard, judgeScopedCall, type Attempt, type CallAnswer } from './verdict.js';
+import { excerpt, statusText, stripMcpErrorPrefix } from '../text.js';
 
 /**
  * Opens an MCP session with the given credentials and closes it; throws what openSession throws. A check's session in
@@ -45,13 +47,58 @@ async function open(
 }
 
 /**
- * Tries to open an MCP session with the given credentials and reports how the gateway (or the SSO gate in front of it)
- * answered.
+ * out_of_scope: a session as the named key of `outOfScope` (never the target's own: the config refuses a named key
+ * equal to it) and a tools/call to the tool outside its grant. A JSON-RPC error to the call is the gateway's refusal;
+ * a result is judged by judgeScopedCall; an HTTP refusal is told by `attempt`.
  */
-async function attempt(ctx: ProbeContext, label: GuardCheck, run: () => Promise<void>): Promise<Attempt> {
+async function scopedCall(
+  ctx: ProbeContext,
+  spec: AuthGuardProbeConfig,
+  ssoToken: string | undefined,
+  query: string,
+): Promise<Attempt> {
+  const o = spec.outOfScope!;
+  const target = targetAs(ctx.target, o.key);
+  if (target.apiKey === undefined)
+    return {
+      kind: 'error',
+      outcome: 'internal_error',
+      reason: `key ${o.key} of target ${ctx.target.name} has no value`,
+    };
+  const scoped: ProbeContext = { ...ctx, target };
+  const session = await openSession(scoped, {
+    servers: spec.servers,
+    headers: spec.headers,
+    auth: { kind: 'key' },
+    label: 'out_of_scope',
+    query,
+    ...(ssoToken !== undefined && { ssoToken }),
+    ...(spec.maxResponseBytes && { maxResponseBytes: spec.maxResponseBytes }),
+  });
   try {
-    await run();
-    return { kind: 'session' };
+    ctx.step(`[out_of_scope] tools/call ${o.tool} as key ${o.key}`, { arguments: o.arguments });
+    const r = (await session.call((opts) =>
+      session.client.callTool({ name: o.tool, arguments: o.arguments }, opts),
+    )) as CallAnswer;
+    return judgeScopedCall(o, r);
+  } catch (err) {
+    if (err instanceof ProtocolError && !ctx.signal.aborted) {
+      const said = `JSON-RPC error ${err.code} ${excerpt(stripMcpErrorPrefix(err.message), 100)}`;
+      return { kind: 'rejected', reason: `refused: ${said}`, message: `key ${o.key} calling ${o.tool}: ${said}` };
+    }
+    throw classifyMcpError(err, scoped, session.responses, 'call_tool') ?? err;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Tries to open an MCP session with the given credentials and reports how the gateway (or the SSO gate in front of it)
+ * answered; `run` may tell the answer itself (out_of_scope).
+ */
+async function attempt(ctx: ProbeContext, label: GuardCheck, run: () => Promise<Attempt | void>): Promise<Attempt> {
+  try {
+    return (await run()) ?? { kind: 'session' };
   } catch (err) {
     if (ctx.signal.aborted) throw err; // the run's timeout: reported for the whole run
     if (err instanceof ProbeFailure) {
@@ -89,6 +136,8 @@ function credentialsFor(check: AuthCheck, ctx: ProbeContext, wrongKey: string): 
     }
     case 'wrong_key':
       return { kind: 'raw', value: `Bearer ${wrongKey}` };
+    case 'out_of_scope':
+      return { kind: 'key' }; // sent as the named key by scopedCall
   }
 }
 
@@ -122,10 +171,13 @@ const guardRun: ProbeFn<AuthGuardProbeConfig, GuardProbeDetails> = async (spec, 
     const announced = ctx.guard?.begin(check) ?? { query: guardQuery(newGuardMarker()), end: () => undefined };
     const token = check === 'no_sso_token' ? undefined : ssoToken;
     const a = await attempt(ctx, check, () =>
-      open(ctx, spec, check, credentialsFor(check, ctx, wrongKey), token, announced.query),
+      check === 'out_of_scope'
+        ? scopedCall(ctx, spec, token, announced.query)
+        : open(ctx, spec, check, credentialsFor(check, ctx, wrongKey), token, announced.query),
     ).finally(() => announced.end());
     attempts.push([check, a]);
   }
   if (spec.validKey && !ctx.oauth) valid = await validKey();
-  return judgeGuard(`${ctx.target.name} (${ctx.target.mcpPath})`, attempts, valid);
+  const scope = spec.outOfScope && { key: spec.outOfScope.key, tool: spec.outOfScope.tool };
+  return judgeGuard(`${ctx.target.name} (${ctx.target.mcpPath})`, attempts, valid, scope);
 };

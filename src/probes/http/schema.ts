@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { headers, regex } from '../../config/fields.js';
-import { scheduleFields } from '../fields.js';
+import { keyField, scheduleFields } from '../fields.js';
 
 export const schema = z.strictObject({
   ...scheduleFields,
@@ -10,6 +10,8 @@ export const schema = z.strictObject({
   headers: headers.default({}),
   body: z.string().optional(),
   auth: z.boolean().default(true),
+  /** With auth: send this named key of the target (targets.NAME.keys) instead of its apiKey. */
+  key: keyField,
   maxBodyBytes: z
     .number()
     .int()

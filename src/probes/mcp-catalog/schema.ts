@@ -13,6 +13,13 @@ export const schema = z.strictObject({
       /** Every server in `servers` must contribute at least one tool. */
       serversPresent: z.boolean().default(true),
       /**
+       * Servers the probe's key must not see (its grant leaves them out): one that lists a tool fails the run. With
+       * `key`, this checks the gateway's per-key scoping.
+       */
+      serversAbsent: z.array(z.string().min(1)).default([]),
+      /** Tools the probe's key must not see, by their full name (`mcp_postgres-execute_sql`). */
+      toolsAbsent: z.array(z.string().min(1)).default([]),
+      /**
        * The first catalog seen is kept (in stateDir) as the baseline: any change fails every run until a person
        * accepts it (`mcpwatch accept-catalog NAME`).
        */

@@ -94,15 +94,20 @@ export interface CatalogObservation {
  * (for the servers in `servers`). A pin that cannot be read is mcpwatch's own failure (`internal_error`).
  */
 export function checkCatalog(
-  spec: Pick<McpCatalogProbeConfig, 'name' | 'expect' | 'servers'>,
+  spec: Pick<McpCatalogProbeConfig, 'name' | 'expect' | 'servers'> & { key?: string | undefined },
   c: CatalogObservation,
 ): { outcome: Outcome; reason: string } {
   const { expect } = spec;
   const states = c.servers;
   const missing = expect.tools.filter((t) => !c.names.includes(t));
   const failing = expect.serversPresent ? spec.servers.filter((s) => !states[s]!.up) : [];
-  const down = describeDownServers(states);
+  // A server the key must not see is meant to be missing: not noted as down.
+  const down = describeDownServers(
+    Object.fromEntries(Object.entries(states).filter(([s]) => !expect.serversAbsent.includes(s))),
+  );
   const problems: string[] = [];
+  const leaks = describeLeaks(spec, c);
+  if (leaks) problems.push(leaks);
   if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
   if (failing.length) {
     const failingStates = Object.fromEntries(failing.map((f) => [f, states[f]!]));
@@ -143,6 +148,27 @@ export function checkCatalog(
   const names = c.nameProblems && describeNameProblems(c.nameProblems);
   const namesNote = names ? `; ${names}` : '';
   return { outcome: 'ok', reason: `${summary}${changeNote}${rewordNote}${downNote}${namesNote}` };
+}
+
+/**
+ * The servers and tools of `serversAbsent` / `toolsAbsent` that the catalog shows, as one problem naming them and who
+ * sees them ("key codex sees mcp_postgres, which it must not: …"), or undefined when none shows. A server shows when
+ * it lists a tool (or the gateway reports it working with tools).
+ */
+export function describeLeaks(
+  spec: { key?: string | undefined; expect: Pick<McpCatalogProbeConfig['expect'], 'serversAbsent' | 'toolsAbsent'> },
+  c: Pick<CatalogObservation, 'names' | 'servers' | 'perServer'>,
+): string | undefined {
+  const servers = spec.expect.serversAbsent.filter((s) => c.servers[s]?.up === true || (c.perServer[s] ?? 0) > 0);
+  const tools = spec.expect.toolsAbsent.filter((t) => c.names.includes(t));
+  const seen = [...servers, ...tools];
+  if (!seen.length) return undefined;
+  const who = spec.key !== undefined ? `key ${spec.key}` : "the target's key";
+  const why =
+    spec.key !== undefined
+      ? "the gateway's scoping leaks (check the key's allowed MCP servers)"
+      : 'the gateway shows them to this key (check its allowed MCP servers)';
+  return `${who} sees ${seen.join(', ')}, which it must not: ${why}`;
 }
 
 /** The tools that changed in one of `kinds`, with those kinds only. */

@@ -48,7 +48,25 @@ describe('crossCheck: the guard against its target, as written', () => {
         ['validKey', NO_KEY],
       ],
     ],
-    ['an unknown target: nothing to check against', { checks: [...AUTH_CHECKS] }, undefined, []],
+    [
+      'an unknown target: nothing to check against',
+      { checks: AUTH_CHECKS.filter((c) => c !== 'out_of_scope') },
+      undefined,
+      [],
+    ],
+    [
+      'out_of_scope without outOfScope: nothing to call',
+      { checks: ['out_of_scope'] },
+      { apiKey: 'sk-x' },
+      [
+        [
+          'checks',
+          'out_of_scope calls a tool with a named key outside its grant: set outOfScope ' +
+            '({ key: NAME, tool: TOOL, arguments: {...} }), or leave the check out',
+        ],
+      ],
+    ],
+    ['a guard run as a named key needs no apiKey of the target', { key: 'codex' }, {}, []],
     ["checks that are not a list are the schema's to report", { checks: 'no_sso_token' }, { apiKey: 'sk-x' }, []],
   ])('%s', (_what, probe, target, expected) => {
     const problems = crossCheck({ name: 'g', type: 'auth_guard', target: 'sso', ...probe }, target);
@@ -82,6 +100,16 @@ describe('applicableChecks: the checks left for a target', () => {
     ['no target', undefined, ['no_key', 'wrong_key']],
   ])('%s', (_what, t, expected) => {
     expect(applicableChecks(ALL, t && target(t))).toEqual(expected);
+  });
+
+  it('out_of_scope stays only with an outOfScope to call', () => {
+    expect(applicableChecks(ALL, target({}), true)).toEqual([
+      'no_key',
+      'no_bearer_prefix',
+      'wrong_key',
+      'out_of_scope',
+    ]);
+    expect(applicableChecks(['out_of_scope'], target({}))).toEqual([]);
   });
 
   it('keeps the order and never adds a check', () => {

@@ -32,14 +32,24 @@ describe('serverOf', () => {
 
 describe('checkCatalog', () => {
   const spec = (
-    expect: { tools?: string[]; minTools?: number; serversPresent?: boolean } = {},
+    expect: {
+      tools?: string[];
+      minTools?: number;
+      serversPresent?: boolean;
+      serversAbsent?: string[];
+      toolsAbsent?: string[];
+    } = {},
     servers = ['mcp_fs', 'mcp_db'],
+    key?: string,
   ) => ({
     name: 'cat',
     servers,
+    ...(key !== undefined && { key }),
     expect: {
       tools: expect.tools ?? [],
       serversPresent: expect.serversPresent ?? true,
+      serversAbsent: expect.serversAbsent ?? [],
+      toolsAbsent: expect.toolsAbsent ?? [],
       pinned: false,
       ...(expect.minTools !== undefined && { minTools: expect.minTools }),
     },
@@ -166,6 +176,34 @@ describe('checkCatalog', () => {
       seen(both, {}, noChange, { pinned: { error: 'data/catalogs/pinned/cat.json is not a JSON object' } }),
       'internal_error',
       'the pinned catalog cannot be used: data/catalogs/pinned/cat.json is not a JSON object — fix or remove the file, or accept: mcpwatch accept-catalog cat; expected tool missing: mcp_fs-write — 2 tools (mcp_fs: 1, mcp_db: 1)',
+    ],
+    [
+      "a key's catalog without the servers and tools it must not see: ok",
+      spec({ tools: ['mcp_fs-read'], serversAbsent: ['mcp_db'], toolsAbsent: ['mcp_db-query'] }, [], 'codex'),
+      seen(['mcp_fs-read']),
+      'ok',
+      '1 tools (mcp_fs: 1, mcp_db: 0)',
+    ],
+    [
+      'a key that sees a server and a tool it must not: expectation_failed naming both and the key',
+      spec({ serversAbsent: ['mcp_db', 'mcp_gone'], toolsAbsent: ['mcp_db-query', 'mcp_db-drop'] }, [], 'codex'),
+      seen(both),
+      'expectation_failed',
+      "key codex sees mcp_db, mcp_db-query, which it must not: the gateway's scoping leaks (check the key's allowed MCP servers) — 2 tools (mcp_fs: 1, mcp_db: 1)",
+    ],
+    [
+      "a server the gateway reports working with tools counts as seen; without key, the target's key is named",
+      spec({ serversAbsent: ['mcp_db'] }, []),
+      seen(['mcp_fs-read'], { mcp_db: { status: 'ok', tool_count: 3 } }),
+      'expectation_failed',
+      "the target's key sees mcp_db, which it must not: the gateway shows them to this key (check its allowed MCP servers) — 1 tools (mcp_fs: 1, mcp_db: 0)",
+    ],
+    [
+      'a server the gateway refuses (forbidden) is not seen, nor noted as down: the key must not see it',
+      spec({ serversAbsent: ['mcp_db'] }, [], 'codex'),
+      seen(['mcp_fs-read'], { mcp_db: { status: 'forbidden', http_status: 403 } }),
+      'ok',
+      '1 tools (mcp_fs: 1, mcp_db: 0)',
     ],
     [
       'tool names clients refuse: a warning in the reason, the run ok',

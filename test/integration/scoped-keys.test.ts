@@ -1,0 +1,165 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, writeConfig } from '../support/agent-proc.js';
+import { EVERYTHING_SERVER, FS_SERVER, startLiteLLM, type LiteLLM } from '../support/litellm.js';
+import { ProbeRunner } from '../support/probe-runner.js';
+
+// Each key's view of the gateway (issue 27): probes that run as a named key of their target (`key`), the catalog's
+// serversAbsent / toolsAbsent and the auth guard's out_of_scope check, against REAL LiteLLM 1.110.2 with no database.
+// The keys' grants come from LiteLLM's own `custom_auth` hook (general_settings.custom_auth), a Python module written
+// here that answers each key with a UserAPIKeyAuth whose object_permission lists the MCP servers the key may use, as a
+// virtual key's does in the database. The grants are read from a file on every request, so the test changes them
+// between runs: the right scoping, a grant too wide (a leak), a grant that lost a server.
+
+const VERSION = '1.110.2';
+/** The scoped key (fake, test-only): mcpwatch reads it from a file, as from a compose secret. */
+const CODEX_KEY = 'sk-test-codex-scoped-0123456789';
+const OUTSIDE_TOOL = `${EVERYTHING_SERVER}-echo`;
+
+const HOOK = `# custom_auth for mcpwatch's scoped-keys test: each key's MCP servers from a JSON file read on every request.
+import json
+import os
+
+from litellm.proxy._types import LiteLLM_ObjectPermissionTable, LitellmUserRoles, UserAPIKeyAuth
+
+
+async def user_api_key_auth(request, api_key):
+    key = api_key[7:] if api_key.lower().startswith("bearer ") else api_key
+    # With custom_auth set, the master key goes through this hook too: it stays the admin.
+    if key == os.environ["MCPWATCH_TEST_MASTER"]:
+        return UserAPIKeyAuth(api_key=key, user_role=LitellmUserRoles.PROXY_ADMIN)
+    with open(os.environ["MCPWATCH_TEST_GRANTS"]) as f:
+        grants = json.load(f)
+    if key not in grants:
+        raise Exception("unknown key")
+    return UserAPIKeyAuth(
+        api_key=key,
+        key_alias="codex",
+        object_permission=LiteLLM_ObjectPermissionTable(
+            object_permission_id="perm-codex", mcp_servers=grants[key]
+        ),
+    )
+`;
+
+describe(`scoped keys through real LiteLLM ${VERSION} (custom_auth grants)`, () => {
+  let gw: LiteLLM;
+  let runner: ProbeRunner;
+  let grantsFile: string;
+  const grant = (servers: string[]): void => writeFileSync(grantsFile, JSON.stringify({ [CODEX_KEY]: servers }));
+
+  beforeAll(async () => {
+    const dir = tempDir('mcpwatch-scoped-');
+    writeFileSync(join(dir, 'scoped_auth.py'), HOOK);
+    grantsFile = join(dir, 'grants.json');
+    grant([FS_SERVER]);
+    gw = await startLiteLLM({
+      version: VERSION,
+      config: { general_settings: { custom_auth: 'scoped_auth.user_api_key_auth' } },
+      env: {
+        PYTHONPATH: dir,
+        MCPWATCH_TEST_GRANTS: grantsFile,
+        MCPWATCH_TEST_MASTER: 'sk-test-master-1234567890abcdef',
+      },
+    });
+    const keyFile = join(dir, 'key_codex');
+    writeFileSync(keyFile, `${CODEX_KEY}\n`);
+    const cfg = writeConfig(
+      dir,
+      `targets:
+  litellm:
+    url: ${gw.url}
+    apiKey: ${gw.masterKey}
+    timeout: 60s
+    keys:
+      codex: { apiKeyFile: ${keyFile} }
+probes:
+  # No servers: the key's grant decides what it sees.
+  - name: codex-view
+    type: mcp_catalog
+    target: litellm
+    key: codex
+    expect: { tools: [${FS_SERVER}-read_text_file], serversAbsent: [${EVERYTHING_SERVER}], toolsAbsent: [${OUTSIDE_TOOL}] }
+  - { name: codex-fs, type: mcp_catalog, target: litellm, key: codex, servers: [${FS_SERVER}] }
+  - name: guard
+    type: auth_guard
+    target: litellm
+    checks: [wrong_key, out_of_scope]
+    outOfScope: { key: codex, tool: ${OUTSIDE_TOOL}, arguments: { message: hi } }
+  - { name: master-view, type: mcp_catalog, target: litellm, expect: { tools: [${OUTSIDE_TOOL}] } }
+`,
+    );
+    runner = await ProbeRunner.load(cfg);
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  /** No result shows a key's value (the named key's, the master's). */
+  const noKeys = (r: unknown): void => {
+    const text = JSON.stringify(r);
+    expect(text).not.toContain(CODEX_KEY);
+    expect(text).not.toContain(gw.masterKey);
+  };
+
+  it('the right scoping: the key sees its server only, the master key sees both, a call outside the grant refused', async () => {
+    grant([FS_SERVER]);
+    const view = await runner.run('codex-view');
+    expect(view.outcome, view.reason).toBe('ok');
+    expect(view.details.key).toBe('codex');
+    expect(view.details.catalog.toolsPerServer).toEqual({ [FS_SERVER]: expect.any(Number) as number });
+    const fs = await runner.run('codex-fs');
+    expect(fs.outcome, fs.reason).toBe('ok');
+    const master = await runner.run('master-view');
+    expect(master.outcome, master.reason).toBe('ok');
+    expect(master.details.key).toBeUndefined();
+
+    const guard = await runner.run('guard');
+    expect(guard.outcome, guard.reason).toBe('ok');
+    // LiteLLM 1.110.2 refuses in an error result, in its own words.
+    expect(guard.details.authChecks.out_of_scope).toEqual({
+      enforced: true,
+      reason: 'refused: Error: User not allowed to call this tool.',
+    });
+    expect(guard.reason).toBe('all 2 rejected (wrong_key 401, out_of_scope refused); the real key is accepted');
+    for (const r of [view, fs, master, guard]) noKeys(r);
+  });
+
+  it('a grant too wide: the catalog names the leaked server and tool and the key; out_of_scope is auth_not_enforced', async () => {
+    grant([FS_SERVER, EVERYTHING_SERVER]);
+    const view = await runner.run('codex-view');
+    expect(view.outcome).toBe('expectation_failed');
+    expect(view.reason).toContain(
+      `key codex sees ${EVERYTHING_SERVER}, ${OUTSIDE_TOOL}, which it must not: the gateway's scoping leaks`,
+    );
+    const guard = await runner.run('guard');
+    expect(guard.outcome, guard.reason).toBe('auth_not_enforced');
+    // The everything server's echo answered: the call reached the tool.
+    expect(guard.reason).toBe(
+      `litellm (/mcp/) let key codex call ${OUTSIDE_TOOL}, a tool outside its grant (check out_of_scope; ` +
+        "the tool answered: Echo: hi): the gateway's per-key scoping does not hold: whoever holds that key can use " +
+        'every tool',
+    );
+    expect(guard.details.authChecks.out_of_scope).toEqual({
+      enforced: false,
+      reason: `key codex called ${OUTSIDE_TOOL}, outside its grant: the tool answered: Echo: hi`,
+    });
+    expect(guard.details.authChecks.wrong_key).toMatchObject({ enforced: true });
+    for (const r of [view, guard]) noKeys(r);
+  });
+
+  it('a grant that lost a server: a probe asking for it is refused naming it, the expected tool is missing', async () => {
+    grant([EVERYTHING_SERVER]);
+    // LiteLLM 1.108+ refuses the whole request when x-mcp-servers names a server the key may not use: the catalog
+    // never gets as far as serversPresent, and the refusal names the server.
+    const fs = await runner.run('codex-fs');
+    expect(fs.outcome).toBe('auth_rejected');
+    expect(fs.reason).toContain(`the key may not use MCP server ${FS_SERVER}`);
+    expect(fs.reason).toContain(`The key is not allowed to access the requested MCP servers: ${FS_SERVER}`);
+    const view = await runner.run('codex-view');
+    expect(view.outcome).toBe('expectation_failed');
+    expect(view.reason).toContain(`expected tool missing: ${FS_SERVER}-read_text_file`);
+    for (const r of [fs, view]) noKeys(r);
+  });
+});
