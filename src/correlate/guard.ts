@@ -45,6 +45,12 @@ interface Pending {
   httpSeen: boolean;
 }
 
+/**
+ * How long after a guard request's answer its access line may still come (written after the auth
+ * record, then read through Docker): with none by then, the container's log has no access lines.
+ */
+export const ACCESS_LINE_GRACE_MS = 5_000;
+
 export interface GuardCorrelatorOptions {
   /** Log time may run a little ahead of the request's start (clocks, scheduling). */
   beforeMs?: number;
@@ -56,6 +62,15 @@ export interface GuardCorrelatorOptions {
 export class GuardCorrelator implements GuardAnnouncer {
   private pending: Pending[] = [];
   private readonly seenAddresses = new Map<string, Set<string>>();
+  /** Per container: whether the guard's access lines come there (the last verdict). */
+  private readonly accessLines = new Map<string, boolean>();
+  /** Per container: when (read time) the last marked access line of one of our requests was read there. */
+  private readonly lastAccess = new Map<string, number>();
+  /**
+   * Auth records given to the guard, by container and read time: each wants one of our marked access lines read
+   * there within ACCESS_LINE_GRACE_MS of it (either side: the line may come first).
+   */
+  private due: Array<{ container: string; at: number }> = [];
   private readonly beforeMs: number;
   private readonly afterMs: number;
   private readonly now: () => number;
@@ -88,8 +103,7 @@ export class GuardCorrelator implements GuardAnnouncer {
   private attributeHttp(container: string, rec: LogRecord): Origin {
     const marker = guardMarkerIn(rec.http?.path ?? '');
     if (marker === undefined) return 'external';
-    const p = this.pending.find((x) => x.marker === marker);
-    if (p) p.httpSeen = true;
+    this.accessLine(container, rec);
     if (rec.requesterIp) {
       let set = this.seenAddresses.get(container);
       if (!set) this.seenAddresses.set(container, (set = new Set()));
@@ -109,19 +123,77 @@ export class GuardCorrelator implements GuardAnnouncer {
         t <= (p.endedAt ?? this.now()) + this.afterMs,
     );
     if (quotesGuardKey(rec.text)) {
-      if (candidates[0]) candidates[0].authSeen = true;
+      if (candidates[0]) this.take(candidates[0], container);
       return 'probe';
     }
     const known = this.seenAddresses.get(container);
     if (rec.requesterIp && known && known.size > 0 && !known.has(normalizeIp(rec.requesterIp))) return 'external';
     const p = candidates[0];
     if (!p) return 'external';
-    p.authSeen = true;
+    this.take(p, container);
     return 'probe';
+  }
+
+  /**
+   * Every access line of the log, matched or not (a guard request refused with a status no rule counts, 400, still
+   * proves the access lines come): a marked one of a request of ours is seen.
+   */
+  accessLine(container: string, rec: LogRecord): void {
+    const marker = guardMarkerIn(rec.http?.path ?? '');
+    if (marker === undefined) return;
+    const p = this.pending.find((x) => x.marker === marker);
+    if (!p) return;
+    p.httpSeen = true;
+    this.lastAccess.set(container, this.now());
+    this.accessLines.set(container, true);
+  }
+
+  /**
+   * Per followed container, whether the origin of its auth errors can be told: false when a guard
+   * request whose auth record it logged left no marked access line there within
+   * ACCESS_LINE_GRACE_MS of its answer (LiteLLM drops access lines, e.g.
+   * `LITELLM_DISABLE_ACCESS_LOG_PATHS`), true once one did; absent before any guard request was judged.
+   */
+  originCorrelation(): ReadonlyMap<string, boolean> {
+    this.judge();
+    return this.accessLines;
+  }
+
+  /** Forgets a container no longer followed. */
+  forget(container: string): void {
+    this.accessLines.delete(container);
+    this.lastAccess.delete(container);
+    this.due = this.due.filter((d) => d.container !== container);
+    this.seenAddresses.delete(container);
+  }
+
+  /**
+   * The guard's auth records whose grace is over: their container's access lines come if one of our marked lines was
+   * read there around them. Per container, not per request: with several gateways a record of one can be given to a
+   * request sent to another (same kind, same moment), but a container whose lines come has ours among them.
+   */
+  private judge(): void {
+    const now = this.now();
+    const left: typeof this.due = [];
+    for (const d of this.due) {
+      if (now < d.at + ACCESS_LINE_GRACE_MS) left.push(d);
+      else {
+        const last = this.lastAccess.get(d.container);
+        this.accessLines.set(d.container, last !== undefined && last >= d.at - ACCESS_LINE_GRACE_MS);
+      }
+    }
+    this.due = left;
+  }
+
+  private take(p: Pending, container: string): void {
+    p.authSeen = true;
+    this.due.push({ container, at: this.now() });
+    if (this.due.length > 1000) this.due.shift();
   }
 
   /** Requests long past their window are forgotten. */
   private expire(): void {
+    this.judge();
     const now = this.now();
     this.pending = this.pending.filter((p) => (p.endedAt ?? p.sentAt + 60_000) + this.afterMs + 10_000 > now);
   }

@@ -55,7 +55,7 @@ export function agentHealth(s: AgentState): HealthReport {
     scheduler: s.scheduler.health(),
     stopping: s.stopping,
     eventLoop: { maxDelayMs: eventLoop.maxDelayMs(), limitMs: s.maxEventLoopDelayMs },
-    ...(s.logs && { logs: s.logs.health() }),
+    ...(s.logs && { logs: s.logs.health(), originCorrelation: s.parts.logMatches.originCorrelation() }),
     targets: Object.keys(config.targets),
     probes: config.probes.map((p) => ({
       name: p.name,

@@ -57,6 +57,8 @@ export interface HealthInput {
   stopping: boolean;
   eventLoop: { maxDelayMs: number; limitMs: number };
   logs?: LogHealth;
+  /** Per followed container, whether the guard's marked access lines reach its log (none: not judged yet). */
+  originCorrelation?: ReadonlyMap<string, boolean>;
   targets: readonly string[];
   /** `aboutClient`: the probe tests a client's config file, not the gateway (its type's trait). */
   probes: ReadonlyArray<{ name: string; target: string; aboutClient?: boolean }>;
@@ -105,9 +107,30 @@ export function healthView(input: HealthInput): HealthReport {
         }
       : { status: 'ok', maxDelayMs };
 
-  if (input.logs) checks.logs = { ...input.logs };
+  if (input.logs) checks.logs = withOriginCorrelation({ ...input.logs }, input.originCorrelation);
 
   return { status: overallStatus(checks), checks, targets: targetsHealth(input) };
+}
+
+/** The environment variable by which LiteLLM drops access lines (1.110+): the usual reason they are missing. */
+const ACCESS_LOG_ENV = 'LITELLM_DISABLE_ACCESS_LOG_PATHS';
+
+/**
+ * The logs check, degraded while the guard's marked requests leave no access line in a followed container's log:
+ * the origin of its auth errors cannot be told (every one would be counted as a real client's).
+ */
+function withOriginCorrelation(logs: Check & LogHealth, correlation?: ReadonlyMap<string, boolean>): Check {
+  const missing = [...(correlation ?? [])].filter(([, ok]) => !ok).map(([c]) => c);
+  if (missing.length === 0) return logs;
+  const why =
+    `no access line of the guard's requests in the log of ${missing.join(', ')}: the origin of auth errors cannot ` +
+    `be told there (is ${ACCESS_LOG_ENV} set to the MCP path?)`;
+  return {
+    ...logs,
+    status: 'degraded',
+    message: logs.message ? `${logs.message}; ${why}` : why,
+    originCorrelation: Object.fromEntries(correlation ?? []),
+  };
 }
 
 /** Pure: each target up or down by its gateway's probes; clients' probes counted apart, never marking it down. */

@@ -22,6 +22,8 @@ export class LogMatches implements LogSink {
   private recent: RecentMatch[] = [];
   /** Recent matches of records still open: completed (requester IP, more text) when the record ends. */
   private readonly open = new OpenRecords<RecentMatch>();
+  /** The containers whose log is followed now. */
+  private readonly followed = new Set<string>();
 
   constructor(
     private readonly guards: GuardCorrelator,
@@ -31,7 +33,18 @@ export class LogMatches implements LogSink {
     private readonly serverDown: (server: string) => boolean = () => false,
     readonly records = new RecordRing(),
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    recorder.originCorrelation(() => this.originCorrelation());
+  }
+
+  /**
+   * Per followed container, whether the auth_guard's marked requests leave their access line in its log (the origin
+   * of its auth errors rests on them); none before a guard request was judged there.
+   */
+  originCorrelation(): ReadonlyMap<string, boolean> {
+    const all = this.guards.originCorrelation();
+    return new Map([...all].filter(([c]) => this.followed.has(c)));
+  }
 
   /** Newest first. */
   recentMatches(): RecentMatch[] {
@@ -40,11 +53,14 @@ export class LogMatches implements LogSink {
 
   containerAdded(container: string): void {
     this.recorder.containerAdded(container);
+    this.followed.add(container);
     this.records.following(container, false, this.now());
   }
 
   containerRemoved(container: string): void {
     this.recorder.containerRemoved(container);
+    this.followed.delete(container);
+    this.guards.forget(container);
     this.records.remove(container);
   }
 
@@ -73,6 +89,7 @@ export class LogMatches implements LogSink {
   }
 
   recordEnd(container: string, rec: LogRecord, matched: readonly Match[]): void {
+    if (rec.http) this.guards.accessLine(container, rec);
     if (!rec.duplicate) this.records.add(keptRecord(container, rec.ts ? tsToMs(rec.ts) : this.now(), rec, matched));
     this.open.complete(rec, this.redactor);
   }

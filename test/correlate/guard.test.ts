@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GuardCorrelator } from '../../src/correlate/guard.js';
+import { ACCESS_LINE_GRACE_MS, GuardCorrelator } from '../../src/correlate/guard.js';
 import type { LogRecord } from '../../src/logs/records.js';
 import type { Match } from '../../src/logs/rules.js';
 import { GUARD_MARKER_PARAM } from '../../src/probes/guard-marks.js';
@@ -75,6 +75,78 @@ describe('GuardCorrelator', () => {
         ),
       ),
     ).toBe('probe');
+  });
+
+  describe('whether the access lines reach the log (originCorrelation)', () => {
+    it('per container: a record of one gateway given to a request sent to another judges the container it is in', () => {
+      const c = new GuardCorrelator({ now: clock });
+      // Two guards at the same moment, two gateways: the records may be given to either request.
+      const a = c.begin('no_key');
+      const b = c.begin('no_key');
+      expect(c.attribute('plain', ...auth('malformed_key', now + 1, '10.0.0.5'))).toBe('probe');
+      expect(c.attribute('quiet', ...auth('malformed_key', now + 2, '10.0.0.5'))).toBe('probe');
+      // Only the plain gateway logs access lines; its line is b's, whose record went to the other.
+      expect(c.attribute('plain', ...accessLine(`/mcp/?${b.query}`, now + 3, '10.0.0.5'))).toBe('probe');
+      a.end();
+      b.end();
+      now += ACCESS_LINE_GRACE_MS + 1;
+      expect(new Map(c.originCorrelation())).toEqual(
+        new Map([
+          ['plain', true],
+          ['quiet', false],
+        ]),
+      );
+    });
+
+    it('nothing judged before a guard request was logged; true once its marked access line came', () => {
+      const c = new GuardCorrelator({ now: clock });
+      expect(c.originCorrelation().size).toBe(0);
+      const g = c.begin('no_key');
+      expect(c.attribute('litellm', ...auth('malformed_key', now + 5, '10.0.0.5'))).toBe('probe');
+      now += 10;
+      g.end();
+      expect(c.attribute('litellm', ...accessLine(`/mcp/?${g.query}`, now, '10.0.0.5'))).toBe('probe');
+      now += ACCESS_LINE_GRACE_MS + 1;
+      expect([...c.originCorrelation()]).toEqual([['litellm', true]]);
+    });
+
+    it("false when the guard's auth record came with no marked access line within the grace period, true again when one comes", () => {
+      const c = new GuardCorrelator({ now: clock });
+      const g = c.begin('no_bearer_prefix');
+      expect(c.attribute('litellm', ...auth('malformed_key', now + 5, '10.0.0.5'))).toBe('probe');
+      now += 10;
+      g.end();
+      now += ACCESS_LINE_GRACE_MS - 20;
+      expect(c.originCorrelation().size).toBe(0);
+      now += 20;
+      expect([...c.originCorrelation()]).toEqual([['litellm', false]]);
+      // Access lines back (the variable removed): the next request's line restores it.
+      const g2 = c.begin('no_key');
+      expect(c.attribute('litellm', ...auth('malformed_key', now + 5, '10.0.0.5'))).toBe('probe');
+      expect(c.attribute('litellm', ...accessLine(`/mcp/?${g2.query}`, now + 6, '10.0.0.5'))).toBe('probe');
+      g2.end();
+      expect([...c.originCorrelation()]).toEqual([['litellm', true]]);
+      c.forget('litellm');
+      expect(c.originCorrelation().size).toBe(0);
+    });
+
+    it('an access line no rule matched (a 400) counts as seen', () => {
+      const c = new GuardCorrelator({ now: clock });
+      const g = c.begin('no_key');
+      expect(c.attribute('litellm', ...auth('malformed_key', now + 5, '10.0.0.5'))).toBe('probe');
+      g.end();
+      c.accessLine('litellm', accessLine(`/mcp/?${g.query}`, now + 6, '10.0.0.5', 400)[1]);
+      now += ACCESS_LINE_GRACE_MS * 2;
+      expect([...c.originCorrelation()]).toEqual([['litellm', true]]);
+    });
+
+    it('a request that reached no log (refused before LiteLLM, a connection error) judges nothing', () => {
+      const c = new GuardCorrelator({ now: clock });
+      c.begin('no_sso_token').end();
+      c.begin('no_key').end();
+      now += ACCESS_LINE_GRACE_MS * 3;
+      expect(c.originCorrelation().size).toBe(0);
+    });
   });
 
   it('leaves MCP errors alone', () => {

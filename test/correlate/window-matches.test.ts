@@ -117,6 +117,90 @@ describe('WindowMatches', () => {
     expect(s.externalAuthBefore).toBe(1);
   });
 
+  // The CI failure (a fresh clone on a busy machine): Docker copies stdout and stderr apart, so the
+  // access line of another guard's request (stdout) can be read before its auth record (stderr, the
+  // requester on its second line), stamped before or just after it. Paired in log order, the auth
+  // record found no access line after it and stayed external.
+  it("another guard's access line read before its auth record (stdout overtaking stderr): still the guard's", () => {
+    const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
+    const w = windowOf(guards, { from: T0, to: T0 + 60_000 }, () => false, T0 + 50_000);
+    const marked = (n: number): string => `/mcp?mcpwatch_guard=${String(n).padStart(16, '0')}`;
+    // Request 1: the access line first, stamped 3 ms before the record.
+    feed(w, ...accessLine(marked(1), T0 + 997, '127.0.0.1', 500));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1000, '127.0.0.1'));
+    // Request 2: the access line first in the log, stamped after the record.
+    feed(w, ...accessLine(marked(2), T0 + 1210, '127.0.0.1', 500));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1200, '127.0.0.1'));
+    // Request 3: in order.
+    feed(w, ...authError('auth_other', '', T0 + 1400, '127.0.0.1'));
+    feed(w, ...accessLine(marked(3), T0 + 1410, '127.0.0.1', 401));
+    // A real client's, on the same address, a moment later, its access line first too.
+    feed(w, ...accessLine('/mcp/', T0 + 1598, '127.0.0.1', 500));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1600, '127.0.0.1'));
+    const s = w.summary();
+    expect(s.counts.filter((c) => c.category === 'auth').map((c) => `${c.kind}/${c.origin}=${c.count}`)).toEqual([
+      'malformed_key/probe=2',
+      'auth_other/probe=1',
+      'malformed_key/external=1',
+    ]);
+    expect(s.matches.filter((m) => m.category === 'auth').map((m) => m.origin)).toEqual([
+      'probe',
+      'probe',
+      'probe',
+      'external',
+    ]);
+    expect(s.externalAuthBefore).toBe(1);
+  });
+
+  it("a client elsewhere failing inside the report's own guard request, before any guard address is known: each its own", () => {
+    let now = T0;
+    const guards = new GuardCorrelator({ now: () => now });
+    const req = guards.begin('no_bearer_prefix');
+    now += 40;
+    req.end();
+    now = T0 + 60_000;
+    const w = windowOf(guards, { from: T0 - 1000, to: T0 + 60_000 });
+    // The client's record comes first, inside the guard's window: the correlator, knowing no guard address yet,
+    // gives it to the guard; the guard's own record then finds its request taken.
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 10, '127.0.0.2'));
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 20, '127.0.0.1'));
+    feed(w, ...accessLine(`/mcp?${req.query}`, T0 + 30, '127.0.0.1', 500));
+    feed(w, ...accessLine('/mcp/', T0 + 32, '127.0.0.2', 500));
+    const s = w.summary();
+    expect(s.matches.filter((m) => m.category === 'auth').map((m) => [m.requesterIp, m.origin])).toEqual([
+      ['127.0.0.2', 'external'],
+      ['127.0.0.1', 'probe'],
+    ]);
+    expect(s.counts.filter((c) => c.category === 'auth').map((c) => `${c.kind}/${c.origin}=${c.count}`)).toEqual([
+      'malformed_key/external=1',
+      'malformed_key/probe=1',
+    ]);
+  });
+
+  it("a record without an access line keeps the origin the correlator gave it; a quoted guard key stays the guard's", () => {
+    const guards = new GuardCorrelator({ now: () => T0 + 60_000 });
+    const w = windowOf(guards, { from: T0, to: T0 + 60_000 });
+    // No access line at all (LITELLM_DISABLE_ACCESS_LOG_PATHS): the correlator's word stands.
+    feed(w, ...authError('malformed_key', 'Malformed API Key passed in.', T0 + 1000, '127.0.0.1'));
+    // The guard's wrong key quoted, its access line unmarked (a proxy that strips the query).
+    feed(
+      w,
+      ...authError(
+        'invalid_key',
+        'Invalid proxy server token passed. Received API Key = sk-mcpwatch-guard-0a1b2c',
+        T0 + 5000,
+        '127.0.0.1',
+      ),
+    );
+    feed(w, ...accessLine('/mcp/', T0 + 5010, '127.0.0.1', 401));
+    expect(
+      w
+        .summary()
+        .counts.filter((c) => c.category === 'auth')
+        .map((c) => `${c.kind}/${c.origin}=${c.count}`),
+    ).toEqual(['invalid_key/probe=1', 'malformed_key/external=1']);
+  });
+
   it('leaves out what lies outside the window and keeps the records asked for', () => {
     const guards = new GuardCorrelator({ now: () => T0 });
     const w = windowOf(guards, { from: T0, to: T0 + 10_000 }, (at) => at >= T0 + 5000);

@@ -112,6 +112,10 @@ logs:
     // Nothing else in the auth category, from either side.
     expect(await delta({ category: 'auth', kind: 'missing_key' })).toBe(0);
     expect(await delta({ category: 'auth', kind: 'invalid_key' })).toBe(0);
+    // The guard's marked access lines reach the log: the correlation holds, /health says nothing of it.
+    expect(await agent.metric('mcp_log_origin_correlation_ok', { container: litellm.name })).toBe(1);
+    const health = (await (await agent.get('/health')).json()) as { checks: { logs?: { status: string } } };
+    expect(health.checks.logs?.status).toBe('ok');
     // The access lines split the same way: every guard request is marked in its URL.
     expect(await delta({ category: 'http', origin: 'external' })).toBe(
       statuses.filter((s) => s === 401 || s === 403 || s === 429 || s >= 500).length,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/cli/report-render.js';
 import { badRequest } from '../support/bad-client.js';
 import { runCli, tempDir, writeConfig } from '../support/agent-proc.js';
-import { ensureDocker } from '../support/docker.js';
+import { docker, ensureDocker } from '../support/docker.js';
 import { DEFAULT_LITELLM_VERSION, ensureMcpServers, EVERYTHING_SERVER } from '../support/litellm.js';
 import { startLiteLLMContainer, type LiteLLMContainer } from '../support/litellm-container.js';
 
@@ -347,6 +347,110 @@ ${extraContainers}`,
     expect(whatFailed).toContain(`warning: litellm: [server_down] mcp_broken is down at the gateway (`);
     expect(whatFailed).toMatch(/ _\(not a failure\)_\n/);
     for (const text of [md, JSON.stringify(json), r.stdout, r.stderr]) expect(text).not.toContain(litellm.masterKey);
+  }, 240_000);
+
+  // The CI failure this repeats: a fresh-clone run on a busy machine counted one of another
+  // mcpwatch's guard requests as a real client's. Docker copies stdout and stderr apart, so an
+  // access line (stdout) can come before its request's auth record (stderr) in the log; the report
+  // paired a record only with a marked line after it. Here the report's guard, two other
+  // mcpwatch processes' guards and real bad clients (127.0.0.2) hit the gateway at once, and the
+  // report's split is checked against the log itself, read with `docker logs`: every auth record
+  // from 127.0.0.1 is a guard's (nothing else there sends a bad key), every one from 127.0.0.2 a client's.
+  it("concurrent guards and bad clients: the report's split is the log's own, record by record", async () => {
+    const cfg = writeConfig(
+      dir,
+      `targets:
+  gw: { url: "${litellm.url}", apiKey: "${litellm.masterKey}", timeout: 30s }
+probes:
+  - { name: guard, type: auth_guard, target: gw, servers: [${EVERYTHING_SERVER}], every: 1h }
+  - { name: plain, type: http, target: gw, path: /health/liveliness, every: 1h }
+logs:
+  containers:
+    - { name: ${litellm.name} }
+`,
+      'concurrent.yaml',
+    );
+    await new Promise((res) => setTimeout(res, 2_500)); // the earlier tests' records out of this window
+    const t0 = Date.now();
+    const out = join(dir, 'concurrent');
+    let reporting = true;
+    const reported = report(['--config', cfg, '--out', out, '--json', '--since', `${Date.now() - t0 + 500}ms`]).finally(
+      () => (reporting = false),
+    );
+    // The others start once the report runs (its plain check in the log, its guard 2 s later): inside its window.
+    const since = new Date(t0).toISOString();
+    for (let tries = 0; ; tries++) {
+      const { stdout } = await docker(['logs', '--since', since, litellm.name]);
+      if (stdout.includes('GET /health/liveliness')) break;
+      if (tries > 600) throw new Error("the report's plain check never reached the gateway");
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const clients = (async () => {
+      let sent = 0;
+      while (reporting) {
+        await badRequest(litellm.url, sent % 2 ? `Bearer ${CLIENT_WRONG_KEY}` : litellm.masterKey);
+        sent++;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return sent;
+    })();
+    const otherGuards = Promise.all(
+      [0, 1].map(() => runCli(['probe', 'guard', '--config', cfg], { timeoutMs: 60_000 })),
+    );
+    const r = await reported;
+    const others = await otherGuards;
+    const sent = await clients;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const o of others) expect(o.code, o.stdout + o.stderr).toBe(0);
+    expect(sent).toBeGreaterThan(3);
+    const { json } = written(out);
+    const logs = json.logs!.containers[0]!;
+    const from = Date.parse(json.logs!.from);
+    const to = Date.parse(json.logs!.to);
+
+    // The log's own split, from stderr: each LiteLLM auth record (not the root logger's repeat) and its requester.
+    const { stdout: accessLines, stderr } = await docker(['logs', '--timestamps', litellm.name]);
+    const truth = new Map<string, number>();
+    const lines = stderr
+      .split(String.fromCharCode(27))
+      .join('')
+      .replace(/\[[0-9;]*m/g, '')
+      .split('\n');
+    lines.forEach((line, i) => {
+      const m = /^(\S+) \d\d:\d\d:\d\d - LiteLLM Proxy:ERROR: .*user_api_key_auth\(\): Exception occured - ?(.*)$/.exec(
+        line,
+      );
+      if (!m) return;
+      const at = Date.parse(m[1]!);
+      if (at < from || at > to) return;
+      const ip = /Requester IP Address:(\S+)/.exec(lines[i + 1] ?? '')?.[1];
+      const kind = /Malformed API Key/.test(m[2]!)
+        ? 'malformed_key'
+        : /No api key/.test(m[2]!)
+          ? 'missing_key'
+          : 'auth_other';
+      const origin = ip === '127.0.0.1' ? 'probe' : ip === '127.0.0.2' ? 'external' : `from ${ip}`;
+      truth.set(`${kind}/${origin}`, (truth.get(`${kind}/${origin}`) ?? 0) + 1);
+    });
+    const got = new Map(
+      (logs.counts ?? []).filter((c) => c.category === 'auth').map((c) => [`${c.kind}/${c.origin}`, c.count]),
+    );
+    const sorted = (m: Map<string, number>): Array<[string, number]> => [...m].sort(([a], [b]) => a.localeCompare(b));
+    // Three guards, three requests each (two malformed, one wrong key: auth_other in 1.77): the report's own in its
+    // window, and some of the others' (a process that started sooner may have sent its first before the window).
+    expect((truth.get('malformed_key/probe') ?? 0) + (truth.get('auth_other/probe') ?? 0)).toBeGreaterThan(3);
+    expect((truth.get('malformed_key/external') ?? 0) + (truth.get('auth_other/external') ?? 0)).toBeGreaterThan(3);
+    const inWindow = (l: string): boolean => {
+      const at = Date.parse(l.slice(0, l.indexOf(' ')));
+      return at >= from && at <= to;
+    };
+    expect(
+      sorted(got),
+      `${JSON.stringify(logs.matches, null, 1)}\naccess lines:\n${accessLines
+        .split('\n')
+        .filter((l) => l.includes('127.0.0.1:') && inWindow(l))
+        .join('\n')}`,
+    ).toEqual(sorted(truth));
   }, 240_000);
 
   it('a usage or config error is exit 2 and writes nothing', async () => {

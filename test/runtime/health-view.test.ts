@@ -263,6 +263,47 @@ describe('healthView: checks', () => {
       },
       status: 'degraded',
     },
+    {
+      name: "the guard's access lines seen in every followed log (or none judged yet): the logs check as it was",
+      input: { logs: logsOk, originCorrelation: new Map([['litellm', true]]) },
+      check: 'logs',
+      expected: { ...logsOk },
+      status: 'ok',
+    },
+    {
+      name: "the guard's access lines missing in a followed log: degraded, naming the container and LITELLM_DISABLE_ACCESS_LOG_PATHS",
+      input: {
+        logs: { ...logsOk, containers: { litellm: 'following', other: 'following' } },
+        originCorrelation: new Map([
+          ['litellm', false],
+          ['other', true],
+        ]),
+      },
+      check: 'logs',
+      expected: {
+        ...logsOk,
+        containers: { litellm: 'following', other: 'following' },
+        status: 'degraded',
+        message:
+          "no access line of the guard's requests in the log of litellm: the origin of auth errors cannot be told " +
+          'there (is LITELLM_DISABLE_ACCESS_LOG_PATHS set to the MCP path?)',
+        originCorrelation: { litellm: false, other: true },
+      },
+      status: 'degraded',
+    },
+    {
+      name: 'missing access lines on top of another degradation: both said',
+      input: { logs: logsDegraded, originCorrelation: new Map([['litellm', false]]) },
+      check: 'logs',
+      expected: {
+        ...logsDegraded,
+        message: expect.stringMatching(
+          /^docker is unreachable; no access line of the guard's requests in the log of litellm: .*LITELLM_DISABLE_ACCESS_LOG_PATHS/,
+        ) as unknown as string,
+        originCorrelation: { litellm: false },
+      },
+      status: 'degraded',
+    },
   ];
 
   it.each(cases)('$name', ({ input: over, check, expected, status }) => {
