@@ -6,6 +6,11 @@ export const VERSION_EVERY_MS = 300_000;
 export const VERSION_EAGER_MS = 5_000;
 /** The first ask, this long after the targets are known: start-up belongs to the probes. */
 export const VERSION_FIRST_MS = 10_000;
+/**
+ * While a gateway has never said its version, an unanswered ask is repeated after 10 s, then 20, 40… up to
+ * VERSION_EVERY_MS: a gateway busy or still starting at the first ask is known within a minute or two, not after 5.
+ */
+export const VERSION_UNKNOWN_RETRY_MS = 10_000;
 /** How long after a start the target is asked more often. */
 const EAGER_FOR_MS = 120_000;
 
@@ -28,11 +33,14 @@ interface TargetState {
   shown?: GatewayVersion;
   nextAt: number;
   eagerUntil: number;
+  /** Asks in a row the gateway did not answer. */
+  misses?: number;
 }
 
 /**
- * Which gateway each target runs: asked of the gateway (readiness, OpenAPI) every 5 minutes, every few
- * seconds for two minutes after a container tied to the target started, else from the image of that
+ * Which gateway each target runs: asked of the gateway (readiness, OpenAPI) every 5 minutes (sooner, backing off, while
+ * it has never answered: VERSION_UNKNOWN_RETRY_MS), every few seconds for two minutes after a container tied to the
+ * target started, else from the image of that
  * container. Tells `onChange` the version to show whenever it changes.
  */
 export class VersionWatch {
@@ -94,11 +102,14 @@ export class VersionWatch {
         const v = await this.read(s.target, this.aborts.signal);
         if (this.aborts.signal.aborted) return;
         const at = Date.now();
+        s.misses = v ? 0 : (s.misses ?? 0) + 1;
         if (v) {
           s.said = v;
           s.saidAt = at;
         }
-        s.nextAt = at + (at < s.eagerUntil && !v ? VERSION_EAGER_MS : VERSION_EVERY_MS);
+        const retry =
+          !v && !s.said ? Math.min(VERSION_EVERY_MS, VERSION_UNKNOWN_RETRY_MS * 2 ** (s.misses - 1)) : VERSION_EVERY_MS;
+        s.nextAt = at + (at < s.eagerUntil && !v ? VERSION_EAGER_MS : retry);
         this.show(s, v);
       }
     } finally {

@@ -4,6 +4,7 @@ import {
   VERSION_EAGER_MS,
   VERSION_EVERY_MS,
   VERSION_FIRST_MS,
+  VERSION_UNKNOWN_RETRY_MS,
   VersionWatch,
 } from '../../src/gateway-state/version-watch.js';
 import type { Target } from '../../src/config/target.js';
@@ -46,6 +47,24 @@ describe('VersionWatch', () => {
     w.started('lan', now);
     await w.tick(now + VERSION_EAGER_MS);
     expect(asked()).toBe(2);
+  });
+
+  it('a gateway that never answered is asked again after 10 s, 20 s, 40 s… up to every 5 minutes; once known, every 5 minutes', async () => {
+    const { w, asked } = watch([undefined, undefined, undefined, { version: '1.110.2', source: 'openapi' }, undefined]);
+    w.setTargets({ lan: target('lan') }, 0);
+    await w.tick(0);
+    expect(asked()).toBe(1);
+    for (const [wait, expected] of [
+      [VERSION_UNKNOWN_RETRY_MS - 1_000, 1],
+      [VERSION_UNKNOWN_RETRY_MS + 1_000, 2],
+      [2 * VERSION_UNKNOWN_RETRY_MS + 1_000, 3],
+      [4 * VERSION_UNKNOWN_RETRY_MS + 1_000, 4], // answered
+      [4 * VERSION_UNKNOWN_RETRY_MS + 1_000, 4], // known: not before 5 minutes
+      [VERSION_EVERY_MS + 1_000, 5],
+    ] as const) {
+      await w.tick(Date.now() + wait);
+      expect(asked()).toBe(expected);
+    }
   });
 
   it('the first ask waits a while after start (start-up belongs to the probes); stop ends the reads', async () => {
