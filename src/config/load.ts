@@ -6,6 +6,7 @@ import { probeTypeOf, type AnyProbeTypeDef } from '../probes/table.js';
 import { formatPath } from './interpolate.js';
 import { parseConfig, type Config } from './parse.js';
 import type { ConfigProblem } from './problems.js';
+import { describeFsError } from '../util/errors.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/mcpwatch.yaml';
 
@@ -244,20 +245,5 @@ async function readSecretFile(file: string): Promise<string | { error: string }>
     return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
   } catch (err) {
     return { error: `cannot read ${file}: ${describeFsError(err)}` };
-  }
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    default:
-      return code ?? (err as Error).message;
   }
 }

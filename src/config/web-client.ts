@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { expandVars } from './interpolate.js';
 import { parseWebConfig, type WebConfig } from './web-config.js';
+import { describeFsError } from '../util/errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -87,7 +88,7 @@ export function findWebConfig(
   try {
     text = readFileSync(named.file, 'utf8');
   } catch (err) {
-    return { error: `cannot read web config ${named.file} (${named.namedBy}): ${fsError(err)}` };
+    return { error: `cannot read web config ${named.file} (${named.namedBy}): ${describeFsError(err)}` };
   }
   const parsed = parseWebConfig(text, named.file);
   if (!parsed.ok)
@@ -212,7 +213,7 @@ function readNamed(file: string, variable: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new Error(`cannot read ${variable} ${file}: ${fsError(err)}`, { cause: err });
+    throw new Error(`cannot read ${variable} ${file}: ${describeFsError(err)}`, { cause: err });
   }
 }
 
@@ -250,12 +251,4 @@ function get(url: URL, opts: RequestOptions, maxBytes: number): Promise<AgentAns
     req.on('error', reject);
     req.end();
   });
-}
-
-function fsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return code ?? (err as Error).message;
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import type { ConfigProblem } from './problems.js';
 import { parseWebConfig, type PemSource, type WebSettings } from './web-config.js';
+import { describeFsError } from '../util/errors.js';
 
 export type WebLoadResult =
   { ok: true; settings: WebSettings; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
@@ -19,7 +20,10 @@ export async function loadWebConfig(file: string, namedBy: string): Promise<WebL
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    return { ok: false, problems: [{ path: namedBy, message: `cannot read web config ${file}: ${fsError(err)}` }] };
+    return {
+      ok: false,
+      problems: [{ path: namedBy, message: `cannot read web config ${file}: ${describeFsError(err)}` }],
+    };
   }
   const inFile = (ps: ConfigProblem[]): ConfigProblem[] => ps.map((p) => ({ ...p, path: `${file}: ${p.path}` }));
   const parsed = parseWebConfig(text, file);
@@ -124,7 +128,7 @@ async function readPem(
     try {
       pem = await readFile(src.file, 'utf8');
     } catch (err) {
-      problems.push({ path: src.field, message: `cannot read ${src.file}: ${fsError(err)}` });
+      problems.push({ path: src.field, message: `cannot read ${src.file}: ${describeFsError(err)}` });
       return undefined;
     }
   }
@@ -165,12 +169,4 @@ function contextProblem(err: Error, tls: { key: PemSource; cert: PemSource }): C
   if (/curve|group/i.test(msg))
     return { path: 'tls_server_config.curve_preferences', message: `refused by OpenSSL: ${msg}` };
   return { path: 'tls_server_config', message: `cannot set up TLS: ${msg}` };
-}
-
-function fsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return code ?? (err as Error).message;
 }

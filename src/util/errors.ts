@@ -10,3 +10,19 @@ export function innermostMessage(err: unknown): string {
   }
   return msg;
 }
+
+/** A file-system error in a few words for a config problem: "no such file", "permission denied"…, else its code. */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return code ?? (err as Error).message;
+  }
+}
