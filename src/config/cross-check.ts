@@ -2,7 +2,7 @@
 // the schema fails elsewhere: a target's key and SSO settings, probe names and targets (and each probe type's
 // own cross-checks, from its folder), the targets' discover templates, the shard, the containers, who may reach /mcp.
 import { probeTypeOf } from '../probes/table.js';
-import { isLoopbackAddress } from '../util/origins.js';
+import { isLoopbackHost } from '../util/origins.js';
 import { discoverProblems } from './discover.js';
 import { parseListen } from './fields.js';
 import { suggest, type Located } from './issues.js';
@@ -54,11 +54,6 @@ function mcpServerProblems(m: unknown, web: unknown, listen: unknown): Located[]
       });
   }
   return problems;
-}
-
-/** A listen host only this machine reaches: 127.x, ::1, localhost. */
-function isLoopbackHost(host: string): boolean {
-  return host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
 }
 
 /** Why `name` is no target of the config (naming those there are), or undefined when it is one or not a name. */

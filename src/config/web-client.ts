@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import { expandVars } from './interpolate.js';
 import { parseWebConfig, type WebConfig } from './web-config.js';
 import { describeFsError } from '../util/errors.js';
+import { isLoopbackHost } from '../util/origins.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -191,7 +191,7 @@ export function clientFor(plan: AskPlan): AgentClient | { error: string } {
         signal: opts.signal,
       };
       if (url.protocol === 'https:') {
-        request.rejectUnauthorized = !isLoopback(url.hostname);
+        request.rejectUnauthorized = !isLoopbackHost(url.hostname);
         if (cert && key) Object.assign(request, { cert, key });
       }
       return get(url, request, opts.maxBytes);
@@ -215,13 +215,6 @@ function readNamed(file: string, variable: string): Buffer {
   } catch (err) {
     throw new Error(`cannot read ${variable} ${file}: ${describeFsError(err)}`, { cause: err });
   }
-}
-
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 function get(url: URL, opts: RequestOptions, maxBytes: number): Promise<AgentAnswer> {

@@ -52,6 +52,11 @@ export function isLoopbackAddress(address: string): boolean {
   return a === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 }
 
+/** A host only this machine reaches (a listen address, a URL's host): localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(host: string): boolean {
+  return host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
+}
+
 /** Whether a host name is a loopback one a browser may show in an Origin: localhost, 127.x.x.x or [::1]. */
 export function isLoopbackName(name: string): boolean {
   return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);

@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentClient, askedUrl, askPlan, clientFor, findWebConfig, isLoopback } from '../../src/config/web-client.js';
+import { agentClient, askedUrl, askPlan, clientFor, findWebConfig } from '../../src/config/web-client.js';
+import { isLoopbackHost } from '../../src/util/origins.js';
 import { parseWebConfig, type WebConfig } from '../../src/config/web-config.js';
 import { tempDir } from '../support/agent-proc.js';
 
@@ -233,7 +234,7 @@ describe('the client: files read, the URL, the request', () => {
   });
 });
 
-describe('isLoopback: where the server certificate is not verified', () => {
+describe('isLoopbackHost: where the server certificate is not verified', () => {
   it.each([
     ['127.0.0.1', true],
     ['127.8.9.10', true],
@@ -245,6 +246,6 @@ describe('isLoopback: where the server certificate is not verified', () => {
     ['[fd00::1]', false],
     ['127.0.0.1.nip.io', false],
   ])('%s → %s', (host, want) => {
-    expect(isLoopback(host)).toBe(want);
+    expect(isLoopbackHost(host)).toBe(want);
   });
 });
