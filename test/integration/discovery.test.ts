@@ -254,11 +254,17 @@ describe('the shipped default config (config/mcpwatch.yaml, unedited)', () => {
         .filter((n) => n.startsWith('litellm/'))
         .sort(),
     ).toEqual([...catalogs].sort());
-    // The catalogs read the gateway's own health too (the template's gatewayHealth), and agree with it.
+    // The catalogs read the gateway's own health too (the template's gatewayHealth), and agree with it; each asks
+    // about its own server alone (?server_ids=), not about all three.
     const m = await a.text('/metrics');
     for (const server of [FS_SERVER, EVERYTHING_SERVER, FS2_SERVER]) {
       const probe = `litellm/${server}/mcp_catalog`;
       expect(sampleValue(m, 'mcp_gateway_health_mismatch', { probe, server }), probe).toBe(0);
+      const healthSeries = m
+        .split('\n')
+        .filter((l) => l.startsWith('mcp_gateway_server_healthy{') && l.includes(`probe="${probe}"`));
+      expect(healthSeries, probe).toHaveLength(1);
+      expect(healthSeries[0], probe).toContain(`server="${server}"`);
     }
     expect(s.discovery?.[0]).toMatchObject({ target: 'litellm', every: '5m', list: { source: 'server_list' } });
     expect(a.stdout + a.stderr).not.toContain(ll.masterKey);

@@ -81,19 +81,34 @@ export async function readGatewayServers(
  * and `GET /v1/mcp/server` (ids → names), with the target's key, within what is left of the run
  * (`startedAt` on the run's clock), through the SSO gate with the catalog's token, so that a slow health endpoint
  * (1.109 takes 12 s while an
- * upstream hangs) does not cost the catalog result. Never throws: a failure is in `error`.
+ * upstream hangs) does not cost the catalog result. A probe of some servers (`only`: a discovered server's own
+ * catalog) asks about those alone (`?server_ids=`, which 1.109+ honour: LiteLLM checks each server it is asked about,
+ * so N such probes asking about every server would cost N² checks), and keeps those alone (1.77 ignores the
+ * parameter). Never throws: a failure is in `error`.
  */
 export async function readGatewayHealth(
   ctx: ProbeContext,
   servers: Readonly<Record<string, ServerState>>,
   startedAt: number,
   ssoToken?: string,
+  only: readonly string[] = [],
 ): Promise<NonNullable<CatalogDetails['gatewayHealth']>> {
   const reader = gatewayReader(ctx, startedAt, "the gateway's own health", ssoToken);
   if (!reader) return { servers: {}, error: 'no time left in the run for the gateway health check' };
   try {
-    const [health, list] = await Promise.all([reader.get('/v1/mcp/server/health'), reader.get('/v1/mcp/server')]);
-    return { servers: compareGatewayHealth(serverNamesOf(list), healthEntriesOf(health), servers) };
+    if (only.length === 0) {
+      const [health, list] = await Promise.all([reader.get('/v1/mcp/server/health'), reader.get('/v1/mcp/server')]);
+      return { servers: compareGatewayHealth(serverNamesOf(list), healthEntriesOf(health), servers) };
+    }
+    const names = serverNamesOf(await reader.get('/v1/mcp/server'));
+    const ids = [...names].filter(([, name]) => only.includes(name)).map(([id]) => id);
+    // None of them known to the gateway: nothing to ask (the catalog says they are missing).
+    if (ids.length === 0) return { servers: {} };
+    const query = ids.map((id) => `server_ids=${encodeURIComponent(id)}`).join('&');
+    const health = healthEntriesOf(await reader.get(`/v1/mcp/server/health?${query}`)).filter((e) =>
+      ids.includes(e.id),
+    );
+    return { servers: compareGatewayHealth(names, health, servers) };
   } catch (err) {
     const why = readFailure(ctx, err, reader.signal, reader.left);
     return { servers: {}, error: `could not read the gateway's MCP health: ${why}` };

@@ -71,7 +71,7 @@ const catalogRun: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
     const verdict = checkCatalog(spec, { names, perServer, servers, diff, pinned, nameProblems });
     if (spec.gatewayHealth) {
       // The catalog's result stands whatever the health endpoint says; a disagreement is named.
-      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken);
+      details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken, spec.servers);
       const mismatches = describeMismatches(details.gatewayHealth.servers);
       if (mismatches.length) verdict.reason += `; gateway health disagrees: ${mismatches.join('; ')}`;
       if (details.gatewayHealth.error) ctx.step(details.gatewayHealth.error);

@@ -49,11 +49,11 @@ class HealthServer {
 async function read(
   url: string,
   servers: Record<string, ServerState>,
-  opts: { startedAt?: number; ssoToken?: string; target?: string } = {},
+  opts: { startedAt?: number; ssoToken?: string; target?: string; only?: string[] } = {},
 ) {
   const { out: health, msgs: steps } = await runProbeOnce(
     'mcp_catalog',
-    (_probe, ctx) => readGatewayHealth(ctx, servers, opts.startedAt ?? performance.now(), opts.ssoToken),
+    (_probe, ctx) => readGatewayHealth(ctx, servers, opts.startedAt ?? performance.now(), opts.ssoToken, opts.only),
     {
       url,
       key: KEY,
@@ -114,6 +114,33 @@ describe('readGatewayHealth', () => {
     expect(steps).toContain(`GET ${gw.url}/v1/mcp/server/health  (the gateway's own health)`);
     expect(steps.some((s) => /^← 200 \/v1\/mcp\/server \(\d+ bytes\)$/.test(s))).toBe(true);
     expect(steps.join('\n')).not.toContain('hunter2');
+  });
+
+  it('a probe of one server asks about that one alone (?server_ids=) and keeps it alone, though 1.77 answers every server', async () => {
+    gw.answers['/v1/mcp/server'] = json([
+      { server_id: 'id-fs', server_name: 'mcp_fs' },
+      { server_id: 'id-db', server_name: 'mcp_db' },
+    ]);
+    // 1.77 ignores the parameter and answers for every server: only the asked one is kept.
+    gw.answers['/v1/mcp/server/health?server_ids=id-db'] = json({
+      servers: {
+        'id-fs': { server_id: 'id-fs', status: 'healthy' },
+        'id-db': { server_id: 'id-db', status: 'unhealthy' },
+      },
+    });
+    const { health } = await read(
+      gw.url,
+      { mcp_db: { up: false, tools: 0, reason: 'internal' } },
+      { only: ['mcp_db'] },
+    );
+    expect(health).toEqual({ servers: { mcp_db: { healthy: false, status: 'unhealthy', mismatch: false } } });
+    expect(gw.requests.map((r) => r.url)).toEqual(['/v1/mcp/server', '/v1/mcp/server/health?server_ids=id-db']);
+
+    // A server the gateway does not list: no health asked (the catalog says it is missing).
+    gw.requests = [];
+    const none = await read(gw.url, {}, { only: ['mcp_gone'] });
+    expect(none.health).toEqual({ servers: {} });
+    expect(gw.requests.map((r) => r.url)).toEqual(['/v1/mcp/server']);
   });
 
   it("LiteLLM 1.77's shape: {servers: {id: {server_id, status}}}", async () => {
