@@ -135,6 +135,20 @@ ${extra}`;
     expect(agent.stdout + agent.stderr).not.toContain(ll.masterKey);
   }, 300_000);
 
+  it('a server added at run time, with no restart: LiteLLM without a database refuses to add one (the only run-time way)', async () => {
+    // LiteLLM adds MCP servers at run time only through its database (POST /v1/mcp/server, the UI); its config's
+    // mcp_servers are read at start. With no database (none can run here: Prisma's engine is downloaded from a host
+    // these machines cannot reach) the endpoint refuses, so the servers below change by restarts.
+    const res = await fetch(`${ll.url}/v1/mcp/server`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ll.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ server_name: 'mcp_runtime', transport: 'http', url: 'http://127.0.0.1:9/mcp' }),
+    });
+    expect(res.ok).toBe(false);
+    expect(await res.text()).toMatch(/Database not connected|No connected db|prisma/i);
+    expect(sampleValue(await metrics(), 'mcp_discovery_servers', { target: 'gw' })).toBe(2);
+  });
+
   it('a server added: probed within one discovery interval of the gateway listing it, the change counted', async () => {
     const runsBefore = sumSamples(await metrics(), 'mcp_probe_runs_total', { probe: ev });
     ll = await restartLiteLLM(ll, serversOf(ll, [FS_SERVER, EVERYTHING_SERVER, FS2_SERVER]));
