@@ -19,4 +19,14 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(file, 'utf8')).toBe('two\n');
     expect(readdirSync(join(dir, 'sub'))).toEqual(['a.json']);
   });
+
+  it('writes made at once (two agents on one stateDir, both pid 1 in their containers) each land whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-atomic-'));
+    dirs.push(dir);
+    const file = join(dir, 'a.json');
+    const texts = Array.from({ length: 20 }, (_, i) => `${String(i).repeat(5000)}\n`);
+    await Promise.all(texts.map((t) => writeFileAtomic(file, t)));
+    expect(texts).toContain(readFileSync(file, 'utf8'));
+    expect(readdirSync(dir)).toEqual(['a.json']);
+  });
 });
