@@ -6,7 +6,16 @@ import type { GatewayStatus } from '../gateway-state/gateway-watch.js';
 import { gatewayView, type GatewayView } from '../gateway-state/gateway-view.js';
 import type { LogService } from '../logs/log-service.js';
 import { probeTypeOf, type DetailsByType, type ProbeType } from '../probes/table.js';
-import type { GatewayLog, OAuthFacts, Outcome, Phase, TlsFacts, TokenRequestFact, Trigger } from '../probes/types.js';
+import type {
+  GatewayLog,
+  OAuthFacts,
+  Outcome,
+  Phase,
+  TlsFacts,
+  TokenRequestFact,
+  ToolChanges,
+  Trigger,
+} from '../probes/types.js';
 import type { HistoryEntry, ProbeRecord } from '../scheduler/history.js';
 import type { RecentMatch } from './log-matches.js';
 
@@ -205,7 +214,14 @@ export interface CatalogView {
   fingerprint: string | null;
   toolsPerServer: Record<string, number>;
   tools: string[];
-  lastChange: { at: string; added: string[]; removed: string[]; changedSchemas: string[] } | null;
+  /** `changes`: per tool, what changed (`description`, `annotations`…), when the catalog knew it. */
+  lastChange: {
+    at: string;
+    added: string[];
+    removed: string[];
+    changedSchemas: string[];
+    changes?: ToolChanges;
+  } | null;
   lastOutcome: Outcome | null;
 }
 

@@ -350,7 +350,13 @@ describe('catalogView', () => {
     },
     tools: ['github-issue', 'github-search', 'jira-find'],
     toolsPerServer: { github: 2, jira: 1 },
-    lastChange: { at: T0 + 10_000, added: ['jira-find'], removed: ['github-old'], changedSchemas: ['github-search'] },
+    lastChange: {
+      at: T0 + 10_000,
+      added: ['jira-find'],
+      removed: ['github-old'],
+      changedSchemas: ['github-search'],
+      changes: { 'jira-find': ['added'], 'github-old': ['removed'], 'github-search': ['input_schema', 'description'] },
+    },
   };
   const details: CatalogDetails = {
     catalog: {
@@ -399,6 +405,11 @@ describe('catalogView', () => {
           added: ['jira-find'],
           removed: ['github-old'],
           changedSchemas: ['github-search'],
+          changes: {
+            'jira-find': ['added'],
+            'github-old': ['removed'],
+            'github-search': ['input_schema', 'description'],
+          },
         },
         lastOutcome: 'ok',
       },
