@@ -4,6 +4,7 @@ import {
   formatAge,
   plural,
   type ClientLine,
+  type DiscoveryLine,
   type GatewayContainerLine,
   type GatewaySummary,
   type HealthLine,
@@ -18,6 +19,7 @@ export {
   statusSummary,
   type ClientLine,
   type ContainerLine,
+  type DiscoveryLine,
   type GatewayContainerLine,
   type GatewaySummary,
   type HealthLine,
@@ -37,6 +39,7 @@ export function statusLines(s: StatusSummary): string[] {
     ...probeSection(s.probes),
     ...section('Servers (from the catalog probes)', serverSection(s.servers)),
     ...section('Clients (client_config probes)', clientSection(s.clients)),
+    ...section('Discovered servers', discoverySection(s.discovery)),
     '',
     'Health',
     ...healthSection(s.health),
@@ -113,6 +116,30 @@ function clientSection(clients: ClientLine[]): string[] {
     ...(c.live ? [`${INDENT}live: ${c.live.outcome}: ${c.live.reason}`] : []),
     ...(c.notSent !== undefined ? [`${INDENT}not sent: ${c.notSent}`] : []),
   ]);
+}
+
+function discoverySection(targets: DiscoveryLine[]): string[] {
+  return targets.flatMap((d) => {
+    const listed =
+      d.source === null
+        ? 'no list yet'
+        : `${plural(d.servers.length, 'server')} from ${d.source}, read ${formatAge(d.readAgeSeconds ?? 0)} ago` +
+          (d.restored ? ' (kept from before a restart)' : '');
+    const a = d.lastAttempt;
+    const failed = a && !a.ok;
+    const head = `  ${pad(failed ? 'FAIL' : d.source === null ? '-' : 'ok', 5)}  ${d.target}: ${listed}, every ${d.every}`;
+    const attempt = failed ? [`${INDENT}the last read failed ${formatAge(a.ageSeconds)} ago: ${a.error ?? ''}`] : [];
+    const rows = table(
+      d.servers.map((x) => [
+        '',
+        x.name,
+        x.excluded
+          ? 'excluded'
+          : [x.probes.join(', '), ...x.configured.map((c) => `configured: ${c}`)].filter(Boolean).join('; ') || '-',
+      ]),
+    );
+    return [head, ...attempt, ...rows];
+  });
 }
 
 function healthSection(health: HealthLine[]): string[] {

@@ -2,6 +2,7 @@
 // failing first: pure. `mcpwatch status` prints it (cli/status-render.ts), the page at `/` shows it
 // (server/landing-html.ts).
 import type { Check, HealthReport } from '../runtime/health-view.js';
+import type { DiscoveryStatus } from '../discovery/status.js';
 import type { ProbeStatus, StatusDocument } from '../runtime/status-view.js';
 
 /** One probe: its last run's outcome, reason and age. */
@@ -91,6 +92,20 @@ export interface GatewaySummary {
   versions: Array<{ target: string; version: string | null; source: string | null }>;
 }
 
+/** One target's discovered servers (`discover`): where the list came from, how old it is, the last read. */
+export interface DiscoveryLine {
+  target: string;
+  every: string;
+  /** Null until a list is known. */
+  source: string | null;
+  readAgeSeconds: number | null;
+  /** The list was read back from stateDir at start, not from the gateway since. */
+  restored: boolean;
+  servers: Array<{ name: string; probes: string[]; excluded: boolean; configured: string[] }>;
+  /** The last read: null before the first. A failed one keeps the list. */
+  lastAttempt: { ok: boolean; ageSeconds: number; error?: string } | null;
+}
+
 export interface HealthLine {
   check: string;
   status: string;
@@ -124,6 +139,8 @@ export interface StatusSummary {
   logs: { docker: { up: boolean; endpoint: string; error?: string }; containers: ContainerLine[] } | null;
   /** Null for an agent that does not say (no containers followed, no target versions). */
   gateway: GatewaySummary | null;
+  /** The targets with `discover`, a failed read first. */
+  discovery: DiscoveryLine[];
 }
 
 /** Pure: the summary of an agent's /status and /health, ages counted to `now` (epoch ms). */
@@ -164,6 +181,10 @@ export function statusSummary(url: string, status: StatusDocument, health: Healt
     clients,
     logs: logs ?? null,
     gateway: status.gateway ? gatewaySummary(status.gateway, age) : null,
+    discovery: failingFirst(
+      (status.discovery ?? []).map((d) => discoveryLine(d, age)),
+      (d) => (d.lastAttempt?.ok === false ? 0 : 1),
+    ),
   };
   const failing = failingPhrases(summary);
   return { url, reachable: true, ok: failing.length === 0, failing, ...summary };
@@ -271,6 +292,29 @@ function gatewaySummary(g: NonNullable<StatusDocument['gateway']>, age: (iso: st
   };
 }
 
+function discoveryLine(d: DiscoveryStatus, age: (iso: string) => number): DiscoveryLine {
+  return {
+    target: d.target,
+    every: d.every,
+    source: d.list?.source ?? null,
+    readAgeSeconds: d.list ? age(d.list.readAt) : null,
+    restored: d.list?.restored === true,
+    servers: (d.list?.servers ?? []).map((x) => ({
+      name: x.name,
+      probes: x.probes,
+      excluded: x.excluded === true,
+      configured: Object.values(x.configured ?? {}),
+    })),
+    lastAttempt: d.lastAttempt
+      ? {
+          ok: d.lastAttempt.ok,
+          ageSeconds: age(d.lastAttempt.at),
+          ...(d.lastAttempt.error !== undefined && { error: d.lastAttempt.error }),
+        }
+      : null,
+  };
+}
+
 /** What is wrong with a gateway container, if anything: not running, unhealthy, a restart pending. */
 function gatewayTrouble(c: GatewayContainerLine): string | undefined {
   if (!c.running) return `${c.name} ${c.status === 'missing' ? 'not there' : c.status}`;
@@ -314,6 +358,8 @@ function failingPhrases(s: Omit<StatusSummary, 'url' | 'reachable' | 'ok' | 'fai
     out.push(`${plural(notFollowed.length, 'container')} not followed (${notFollowed.map((c) => c.name).join(', ')})`);
   const gateway = (s.gateway?.containers ?? []).map(gatewayTrouble).filter((t) => t !== undefined);
   if (gateway.length) out.push(`gateway container ${gateway.join(', ')}`);
+  const noList = s.discovery.filter((d) => d.lastAttempt?.ok === false).map((d) => d.target);
+  if (noList.length) out.push(`discovery failing (${noList.join(', ')})`);
   if (s.agent.health !== 'ok') {
     const checks = s.health.filter((h) => h.status !== 'ok').map((h) => h.check);
     out.push(`health ${s.agent.health}${checks.length ? ` (${checks.join(', ')})` : ''}`);

@@ -272,6 +272,57 @@ describe('the gateway itself', () => {
   });
 });
 
+describe('discovery in mcpwatch status', () => {
+  const NOW = Date.parse('2026-12-05T10:00:00.000Z');
+  const withDiscovery = (lastOk: boolean): StatusDocument => ({
+    ...fixture('litellm-shard').status,
+    discovery: [
+      {
+        target: 'litellm',
+        every: '5m',
+        list: {
+          source: 'server_list',
+          readAt: '2026-12-05T09:58:00.000Z',
+          servers: [
+            { name: 'mcp_fs', probes: ['litellm/mcp_fs/mcp_catalog'] },
+            { name: 'mcp_postgres', probes: [], configured: { mcp_catalog: 'pg-catalog' } },
+            { name: 'mcpwatch', excluded: true, probes: [] },
+          ],
+        },
+        lastAttempt: lastOk
+          ? { at: '2026-12-05T09:58:00.000Z', ok: true, source: 'server_list' }
+          : { at: '2026-12-05T09:59:30.000Z', ok: false, error: 'connection refused' },
+      },
+    ],
+  });
+
+  it('each target: where its list came from and how old it is, each server with the probes made for it', () => {
+    const s = statusSummary(URL, withDiscovery(true), fixture('litellm-shard').health, NOW);
+    expect(s.failing.some((f) => f.startsWith('discovery'))).toBe(false);
+    const lines = statusLines(s);
+    const at = lines.indexOf('Discovered servers');
+    expect(lines.slice(at, at + 5)).toEqual([
+      'Discovered servers',
+      '  ok     litellm: 3 servers from server_list, read 2m ago, every 5m',
+      '         mcp_fs        litellm/mcp_fs/mcp_catalog',
+      '         mcp_postgres  configured: pg-catalog',
+      '         mcpwatch      excluded',
+    ]);
+  });
+
+  it('a failed read: failing, with the error, the kept list still shown', () => {
+    const s = statusSummary(URL, withDiscovery(false), fixture('litellm-shard').health, NOW);
+    expect(s.ok).toBe(false);
+    expect(s.failing).toContain('discovery failing (litellm)');
+    const lines = statusLines(s);
+    const at = lines.indexOf('Discovered servers');
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      '  FAIL   litellm: 3 servers from server_list, read 2m ago, every 5m',
+      '         the last read failed 30s ago: connection refused',
+    ]);
+  });
+});
+
 describe('formatAge', () => {
   it.each([
     [0, '0s'],
