@@ -90,11 +90,14 @@ describe('checkPin', () => {
     expect((await run(blocked, [t('fs-a')], { fs: up(1) }, 1000)).pinned).toEqual({
       error: expect.stringMatching(/^cannot read .*blocked\/catalogs\/pinned\/cat\.json: ENOTDIR/),
     });
-    // None yet, and it cannot be written (a folder where the temp file goes; root cannot write there either).
-    const stuck = new CatalogStore(join(dir, 'stuck'), 'cat');
-    mkdirSync(`${stuck.pinPath}.${process.pid}.tmp`, { recursive: true });
+    // None yet, and it cannot be written: a name the file system takes (245 bytes) whose temp file's it does not
+    // (over 255 bytes), a failure root meets too.
+    const long = 'c'.repeat(240);
+    const stuck = new CatalogStore(join(dir, 'stuck'), long);
     expect((await run(stuck, [t('fs-a')], { fs: up(1) }, 1000)).pinned).toEqual({
-      error: expect.stringMatching(/^cannot write the pin .*stuck\/catalogs\/pinned\/cat\.json: EISDIR/),
+      error: expect.stringMatching(
+        new RegExp(`^cannot write the pin .*stuck/catalogs/pinned/${long}\\.json: ENAMETOOLONG`),
+      ),
     });
     await expect(stuck.readPin()).resolves.toBeUndefined();
   });
