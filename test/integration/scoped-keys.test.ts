@@ -1,69 +1,33 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, writeConfig } from '../support/agent-proc.js';
-import { EVERYTHING_SERVER, FS_SERVER, startLiteLLM, type LiteLLM } from '../support/litellm.js';
+import { writeConfig } from '../support/agent-proc.js';
+import { EVERYTHING_SERVER, FS_SERVER, type LiteLLM } from '../support/litellm.js';
 import { ProbeRunner } from '../support/probe-runner.js';
+import { SCOPED_VERSION, startScopedLiteLLM } from '../support/scoped-litellm.js';
 
 // Each key's view of the gateway (issue 27): probes that run as a named key of their target (`key`), the catalog's
 // serversAbsent / toolsAbsent and the auth guard's out_of_scope check, against REAL LiteLLM 1.110.2 with no database.
 // The keys' grants come from LiteLLM's own `custom_auth` hook (general_settings.custom_auth), a Python module written
 // here that answers each key with a UserAPIKeyAuth whose object_permission lists the MCP servers the key may use, as a
-// virtual key's does in the database. The grants are read from a file on every request, so the test changes them
-// between runs: the right scoping, a grant too wide (a leak), a grant that lost a server.
+// virtual key's does in the database (test/support/scoped-litellm.ts). The grants are read from a file on every
+// request, so the test changes them between runs: the right scoping, a grant too wide (a leak), a grant that lost a
+// server.
 
-const VERSION = '1.110.2';
+const VERSION = SCOPED_VERSION;
 /** The scoped key (fake, test-only): mcpwatch reads it from a file, as from a compose secret. */
 const CODEX_KEY = 'sk-test-codex-scoped-0123456789';
 const OUTSIDE_TOOL = `${EVERYTHING_SERVER}-echo`;
 
-const HOOK = `# custom_auth for mcpwatch's scoped-keys test: each key's MCP servers from a JSON file read on every request.
-import json
-import os
-
-from litellm.proxy._types import LiteLLM_ObjectPermissionTable, LitellmUserRoles, UserAPIKeyAuth
-
-
-async def user_api_key_auth(request, api_key):
-    key = api_key[7:] if api_key.lower().startswith("bearer ") else api_key
-    # With custom_auth set, the master key goes through this hook too: it stays the admin.
-    if key == os.environ["MCPWATCH_TEST_MASTER"]:
-        return UserAPIKeyAuth(api_key=key, user_role=LitellmUserRoles.PROXY_ADMIN)
-    with open(os.environ["MCPWATCH_TEST_GRANTS"]) as f:
-        grants = json.load(f)
-    if key not in grants:
-        raise Exception("unknown key")
-    return UserAPIKeyAuth(
-        api_key=key,
-        key_alias="codex",
-        object_permission=LiteLLM_ObjectPermissionTable(
-            object_permission_id="perm-codex", mcp_servers=grants[key]
-        ),
-    )
-`;
-
 describe(`scoped keys through real LiteLLM ${VERSION} (custom_auth grants)`, () => {
   let gw: LiteLLM;
   let runner: ProbeRunner;
-  let grantsFile: string;
-  const grant = (servers: string[]): void => writeFileSync(grantsFile, JSON.stringify({ [CODEX_KEY]: servers }));
+  let grant: (servers: string[]) => void;
 
   beforeAll(async () => {
-    const dir = tempDir('mcpwatch-scoped-');
-    writeFileSync(join(dir, 'scoped_auth.py'), HOOK);
-    grantsFile = join(dir, 'grants.json');
-    grant([FS_SERVER]);
-    gw = await startLiteLLM({
-      version: VERSION,
-      config: { general_settings: { custom_auth: 'scoped_auth.user_api_key_auth' } },
-      env: {
-        PYTHONPATH: dir,
-        MCPWATCH_TEST_GRANTS: grantsFile,
-        MCPWATCH_TEST_MASTER: 'sk-test-master-1234567890abcdef',
-      },
-    });
-    const keyFile = join(dir, 'key_codex');
-    writeFileSync(keyFile, `${CODEX_KEY}\n`);
+    const scoped = await startScopedLiteLLM({ [CODEX_KEY]: [FS_SERVER] });
+    gw = scoped.gw;
+    const dir = scoped.dir;
+    grant = (servers) => scoped.grant({ [CODEX_KEY]: servers });
+    const keyFile = scoped.keyFile('key_codex', CODEX_KEY);
     const cfg = writeConfig(
       dir,
       `targets:
