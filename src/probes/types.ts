@@ -388,6 +388,11 @@ export interface ProbeContext {
   readonly oauth?: OAuthRun;
   /** The targets' negotiated eras (protocol: auto); unset: the process-wide memory (src/probes/mcp/eras.ts). */
   readonly protocols?: ProtocolMemory;
+  /**
+   * The servers the probe's target's `discover` lists now (its `exclude` left out): what the gateway has, as its main
+   * key sees it. Unset when the target does not discover, before its first list, and in one-off runs.
+   */
+  readonly discovered?: readonly string[];
   /** Adds a line to the run's step log (shown by `mcpwatch probe` and `/probe?debug=true`). */
   step(msg: string, data?: Record<string, unknown>): void;
 }

@@ -61,6 +61,8 @@ export class AgentParts {
   private readonly protocols = new EraMemory();
   /** The gateway's log about failed runs, while containers are followed. */
   private readonly evidence: LogEvidence;
+  /** The targets' server lists, once made (discovery()): what a key's catalog is set against. */
+  private lists: Discovery | undefined;
 
   /** `followed`: the containers whose log is followed now (none without log tailing). */
   constructor(
@@ -102,6 +104,11 @@ export class AgentParts {
       guard: this.guards,
       tokensFor: (target) => this.tokens.for(target),
       protocols: this.protocols,
+      discoveredOn: (target) => {
+        const listed = this.lists?.lists().get(target);
+        const exclude = config.discover?.[target]?.exclude;
+        return listed && exclude ? listed.filter((s) => !exclude.includes(s)) : undefined;
+      },
       onSkip: (probe) => records.skipped(probe),
       ...(carriedOver && { carriedOver }),
       ...(stallGraceMs !== undefined && { stallGraceMs }),
@@ -149,14 +156,14 @@ export class AgentParts {
    */
   discovery(config: Config, onChange: () => void): Discovery {
     const { logger, redactor, metrics } = this.deps;
-    return new Discovery(config, {
+    return (this.lists = new Discovery(config, {
       logger: logger.child({ component: 'discovery' }),
       redactor,
       sink: new DiscoveryRecorder(metrics),
       tokensFor: (target) => this.tokens.for(target),
       protocols: this.protocols,
       onChange,
-    });
+    }));
   }
 
   /** The gauges read at scrape time. */

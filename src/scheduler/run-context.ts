@@ -36,6 +36,8 @@ export interface RunDeps {
   oauth?: TokenSource;
   /** The targets' negotiated MCP eras (ProbeContext.protocols). */
   protocols?: ProtocolMemory;
+  /** The servers the target's discovery lists (ProbeContext.discovered). */
+  discovered?: readonly string[];
 }
 
 /** What the run itself decided: its signal, clock and logger, and how it connects and logs its steps. */
@@ -93,6 +95,7 @@ export function runContext(probe: Probe, deps: RunDeps, run: RunSetup): RunConte
     ...(deps.guard && { guard: deps.guard }),
     ...(oauth && { oauth }),
     ...(deps.protocols && { protocols: deps.protocols }),
+    ...(deps.discovered && { discovered: deps.discovered }),
     step,
   };
   const close = async (): Promise<void> => {

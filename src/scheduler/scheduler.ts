@@ -41,6 +41,8 @@ export interface SchedulerDeps {
   tokensFor?: (target: Target) => TokenSource | undefined;
   /** The targets' negotiated MCP eras (protocol: auto), shared by their probes and kept across reloads. */
   protocols?: ProtocolMemory;
+  /** The servers a target's discovery lists now (ProbeContext.discovered); undefined when it does not discover. */
+  discoveredOn?: (target: string) => readonly string[] | undefined;
   /**
    * Probes that ran under the previous config with the same definition: they keep their
    * cadence instead of running again right after a reload. Name → start of their last run.
@@ -287,6 +289,7 @@ export class Scheduler {
             stateDir: this.deps.config.stateDir,
             ...(this.deps.guard && { guard: this.deps.guard }),
             ...(this.deps.protocols && { protocols: this.deps.protocols }),
+            ...discoveredOf(this.deps.discoveredOn, probe.target),
             ...(oauth && { oauth }),
           },
           { trigger, cancel },
@@ -315,4 +318,10 @@ export function phaseOf(name: string, interval: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h % Math.min(interval, 10_000);
+}
+
+/** `{ discovered }` for a run of a probe of `target`, when the target discovers. */
+function discoveredOf(on: SchedulerDeps['discoveredOn'], target: string): { discovered?: readonly string[] } {
+  const list = on?.(target);
+  return list ? { discovered: list } : {};
 }

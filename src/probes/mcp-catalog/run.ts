@@ -68,7 +68,17 @@ const catalogRun: ProbeFn<McpCatalogProbeConfig, CatalogProbeDetails> = async (s
       ...(session.discover && { discover: discoverOf(session.discover) }),
       ...(cache[0] && { listCache: cache[0] }),
     };
-    const verdict = checkCatalog(spec, { names, perServer, servers, diff, pinned, nameProblems });
+    // A key's catalog of no servers is set against the servers the gateway lists (discovery) to its main key.
+    const discovered = spec.key !== undefined && spec.servers.length === 0 ? ctx.discovered : undefined;
+    const verdict = checkCatalog(spec, {
+      names,
+      perServer,
+      servers,
+      diff,
+      pinned,
+      nameProblems,
+      ...(discovered && { discovered }),
+    });
     if (spec.gatewayHealth) {
       // The catalog's result stands whatever the health endpoint says; a disagreement is named.
       details.gatewayHealth = await readGatewayHealth(ctx, servers, startedAt, ssoToken, spec.servers);

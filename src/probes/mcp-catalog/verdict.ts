@@ -10,7 +10,7 @@ import type { CatalogDiff, PinnedState } from './details.js';
 import { describeChanges } from './diff.js';
 import { describeNameProblems, type ToolNameProblem } from './names.js';
 import type { McpCatalogProbeConfig } from './schema.js';
-import { NO_PREFIX } from '../tool-servers.js';
+import { NO_PREFIX, serverOf } from '../tool-servers.js';
 
 /** What each failure reason means for the operator, after "SERVER: REASON — ". */
 const SERVER_HINTS: Record<ServerFailureReason, string> = {
@@ -86,6 +86,8 @@ export interface CatalogObservation {
   pinned?: PinnedState;
   /** Tools whose names clients refuse (a warning). */
   nameProblems?: Readonly<Record<string, readonly ToolNameProblem[]>>;
+  /** A key's catalog of no `servers` on a target that discovers: the servers the gateway lists (ProbeContext). */
+  discovered?: readonly string[];
 }
 
 /**
@@ -108,6 +110,8 @@ export function checkCatalog(
   const problems: string[] = [];
   const leaks = describeLeaks(spec, c);
   if (leaks) problems.push(leaks);
+  const unexpected = describeUnexpected(spec, c);
+  if (unexpected) problems.push(unexpected);
   if (missing.length) problems.push(`expected tool${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}`);
   if (failing.length) {
     const failingStates = Object.fromEntries(failing.map((f) => [f, states[f]!]));
@@ -169,6 +173,34 @@ export function describeLeaks(
       ? "the gateway's scoping leaks (check the key's allowed MCP servers)"
       : 'the gateway shows them to this key (check its allowed MCP servers)';
   return `${who} sees ${seen.join(', ')}, which it must not: ${why}`;
+}
+
+/**
+ * A key's catalog of no `servers` (the key's grant decides what it sees) on a target that discovers: each server the
+ * gateway lists that the key sees and the probe does not expect (no tool of it in `expect.tools`, not in
+ * `serversAbsent`), as one problem naming them and the key, or undefined. A server added to the gateway later shows up
+ * here when the keys see it (LiteLLM #27657: virtual keys that ignore their access groups in discovery).
+ */
+export function describeUnexpected(
+  spec: {
+    key?: string | undefined;
+    servers: readonly string[];
+    expect: Pick<McpCatalogProbeConfig['expect'], 'tools' | 'serversAbsent'>;
+  },
+  c: Pick<CatalogObservation, 'names' | 'servers' | 'discovered'>,
+): string | undefined {
+  const listed = c.discovered;
+  if (spec.key === undefined || spec.servers.length > 0 || !listed?.length) return undefined;
+  const expected = new Set([...spec.expect.tools.map((t) => serverOf(t, listed)), ...spec.expect.serversAbsent]);
+  const sees = (s: string): boolean => c.servers[s]?.up === true || c.names.some((n) => serverOf(n, listed) === s);
+  const unexpected = listed.filter((s) => !expected.has(s) && sees(s));
+  if (!unexpected.length) return undefined;
+  const one = unexpected.length === 1;
+  return (
+    `key ${spec.key} sees ${unexpected.join(', ')}, which the gateway lists and its probe does not expect: ` +
+    `if the key should see ${one ? 'it' : 'them'}, add one of ${one ? 'its' : 'their'} tools to expect.tools; ` +
+    `if not, add ${one ? 'it' : 'them'} to expect.serversAbsent (the gateway's scoping leaks)`
+  );
 }
 
 /** The tools that changed in one of `kinds`, with those kinds only. */

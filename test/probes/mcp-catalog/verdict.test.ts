@@ -59,7 +59,7 @@ describe('checkCatalog', () => {
     names: string[],
     outcomes: ServerOutcomes = {},
     diff = noChange,
-    more: Pick<CatalogObservation, 'pinned' | 'nameProblems'> = {},
+    more: Pick<CatalogObservation, 'pinned' | 'nameProblems' | 'discovered'> = {},
   ): CatalogObservation => {
     const perServer = toolsPerServer(names, ['mcp_fs', 'mcp_db']);
     return { names, perServer, servers: serverStates(['mcp_fs', 'mcp_db'], perServer, outcomes), diff, ...more };
@@ -204,6 +204,36 @@ describe('checkCatalog', () => {
       seen(['mcp_fs-read'], { mcp_db: { status: 'forbidden', http_status: 403 } }),
       'ok',
       '1 tools (mcp_fs: 1, mcp_db: 0)',
+    ],
+    [
+      "a key's catalog on a discovering target: every server it sees is expected (a tool of it, or serversAbsent): ok",
+      spec({ tools: ['mcp_fs-read'], serversAbsent: ['mcp_db'] }, [], 'codex'),
+      seen(['mcp_fs-read'], {}, noChange, { discovered: ['mcp_fs', 'mcp_db', 'mcp_n8n'] }),
+      'ok',
+      '1 tools (mcp_fs: 1, mcp_db: 0)',
+    ],
+    [
+      'a discovered server the key sees and its probe does not expect (a server added later): named with the key',
+      spec({ tools: ['mcp_fs-read'] }, [], 'codex'),
+      seen(['mcp_fs-read', 'mcp_n8n-run'], { mcp_db: { status: 'ok', tool_count: 2 } }, noChange, {
+        discovered: ['mcp_fs', 'mcp_db', 'mcp_n8n', 'mcp_quiet'],
+      }),
+      'expectation_failed',
+      "key codex sees mcp_db, mcp_n8n, which the gateway lists and its probe does not expect: if the key should see them, add one of their tools to expect.tools; if not, add them to expect.serversAbsent (the gateway's scoping leaks) — 2 tools (mcp_fs: 1, mcp_db: 0, mcp_n8n: 1)",
+    ],
+    [
+      "the main key's catalog, or a key's with servers, is not set against the list (they see what they ask for)",
+      spec({ tools: ['mcp_fs-read'] }, []),
+      seen([...both, 'mcp_n8n-run'], {}, noChange, { discovered: ['mcp_fs', 'mcp_db', 'mcp_n8n'] }),
+      'ok',
+      '3 tools (mcp_fs: 1, mcp_db: 1, mcp_n8n: 1)',
+    ],
+    [
+      "a key's catalog with servers: those alone are asked for, so not set against the list",
+      spec({ tools: ['mcp_fs-read'] }, ['mcp_fs', 'mcp_db'], 'codex'),
+      seen([...both, 'mcp_n8n-run'], {}, noChange, { discovered: ['mcp_fs', 'mcp_db', 'mcp_n8n'] }),
+      'ok',
+      '3 tools (mcp_fs: 1, mcp_db: 1, mcp_n8n: 1)',
     ],
     [
       'tool names clients refuse: a warning in the reason, the run ok',
