@@ -51,6 +51,7 @@ export const SERVER_FAILURE_REASONS = [
   'no_tools',
   'auth_required',
   'forbidden',
+  'rate_limited',
   'timeout',
   'unreachable',
   'upstream_error',

@@ -26,6 +26,9 @@ const SERVER_HINTS: Record<ServerFailureReason, string> = {
   timeout:
     "did not list its tools within the gateway's listing timeout " +
     '(an upstream that is slow to start, or blocked on its own backend)',
+  rate_limited:
+    "the gateway did not ask it: over a rate limit (the server's own rpm in its mcp_servers entry, or the key's): " +
+    'it lists again when the window resets (LITELLM_RATE_LIMIT_WINDOW_SIZE)',
   unreachable: 'the gateway cannot reach it',
   upstream_error: 'it answered the gateway with an error',
   internal: "the gateway could not start or query it: check its command and the gateway's log",

@@ -267,6 +267,13 @@ describe('serverStates', () => {
       },
     ],
     [
+      "1.110: a server over its rate limit is rate_limited (LiteLLM's list_outcomes.py category), not upstream_error",
+      ['a'],
+      { a: 0 },
+      { a: { status: 'rate_limited', http_status: 429 } },
+      { a: { up: false, tools: 0, reason: 'rate_limited', said: 'rate_limited (HTTP 429)' } },
+    ],
+    [
       "a status outside the contract is upstream_error, in the gateway's word",
       ['a'],
       { a: 0 },
