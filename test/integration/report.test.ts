@@ -257,8 +257,10 @@ ${extraContainers}`,
         `http_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`,
     );
     const cfg = config(
-      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h }
-  - { name: call-broken, type: mcp_call, target: gw, servers: [mcp_broken], tool: mcp_broken-anything, every: 1h }
+      // The gateway tries to start mcp_broken (a command that exits) on each request: on a loaded machine that can take
+      // longer than the target's 30 s, and the run would be a timeout instead of LiteLLM's words about the server.
+      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h, timeout: 90s }
+  - { name: call-broken, type: mcp_call, target: gw, servers: [mcp_broken], tool: mcp_broken-anything, every: 1h, timeout: 90s }
 `,
     );
     const out = join(dir, 'causes');
