@@ -6,6 +6,8 @@ import type { Logger } from '../util/logger.js';
 import type { GatewayVersion } from './build-version.js';
 import { ContainerStore } from './container-store.js';
 import { ContainerTrack, type ContainerFacts } from './container-track.js';
+import type { KeyInfo } from './key-info.js';
+import { KeyWatch, readKeyInfo, type KeyInfoReader, type TargetKeysStatus } from './key-watch.js';
 import { readGatewayVersion } from './readiness.js';
 import { VersionWatch, type TargetVersion } from './version-watch.js';
 
@@ -16,19 +18,30 @@ export interface GatewaySink {
   containerFacts(f: ContainerFacts): void;
   /** The version a target runs, or undefined (none known, or the target is gone). */
   buildInfo(target: string, v: GatewayVersion | undefined): void;
+  /** What a named key of a target said of itself (GET /key/info), or undefined: the key is gone (a reload). */
+  keyLifetime(target: string, key: string, info: KeyInfo | undefined): void;
 }
 
-/** The gateway's own facts in /status: each followed container, and which version each target runs. */
+/** The gateway's own facts in /status: each followed container, which version each target runs, its keys' lifetimes. */
 export interface GatewayStatus {
   containers: Array<ContainerFacts & { target: string | null; error?: string }>;
   versions: TargetVersion[];
+  /**
+   * Each target's named keys: their lifetimes as the gateway keeps them (targets without named keys absent; none in
+   * a one-off look such as the report's snapshot).
+   */
+  keys?: TargetKeysStatus[];
 }
 
 export interface GatewayWatchOptions {
   /** Ask the targets their version (one replica of the shards does). */
   readVersions: boolean;
-  /** When the first ask is made after start (default 10 s). */
+  /** Ask each target's named keys their lifetimes (GET /key/info); default: as readVersions (one replica asks). */
+  readKeys?: boolean;
+  /** When the first ask is made after start (default 10 s), for versions and keys alike. */
   firstVersionReadMs?: number;
+  /** The key asks (tests); default GET /key/info on the target. */
+  keyReader?: KeyInfoReader;
   /** How often the watched files are looked at, and the containers looked at without an event. */
   filesEveryMs?: number;
   inspectEveryMs?: number;
@@ -40,11 +53,13 @@ const INSPECT_EVERY_MS = 60_000;
 /**
  * The gateway itself, beside its log: each followed container's state from the Docker API (one
  * events stream, an inspect at start, on each of its events and every minute), its watched files,
- * and which version each target runs. Read-only GETs, like the log tailing.
+ * which version each target runs, and each named key's lifetime (the key asking about itself). Read-only GETs,
+ * like the log tailing.
  */
 export class GatewayWatch {
   private readonly tracks = new Map<string, ContainerTrack>();
   private readonly versions: VersionWatch;
+  private readonly keys: KeyWatch;
   private readonly store: ContainerStore;
   private docker: DockerSource | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +78,12 @@ export class GatewayWatch {
   ) {
     this.store = new ContainerStore(config.stateDir);
     this.versions = new VersionWatch(readGatewayVersion, (t, v) => sink.buildInfo(t, v), opts.firstVersionReadMs);
+    this.keys = new KeyWatch(
+      opts.keyReader ?? readKeyInfo,
+      (t, k, info) => sink.keyLifetime(t, k, info),
+      logger,
+      opts.firstVersionReadMs,
+    );
   }
 
   start(): void {
@@ -84,6 +105,7 @@ export class GatewayWatch {
     this.stopped = true;
     clearInterval(this.timer);
     this.versions.stop();
+    this.keys.stop();
     this.eventsStream?.destroy();
     this.wakeEvents?.();
     await this.eventsLoop;
@@ -99,11 +121,13 @@ export class GatewayWatch {
         ...(t.lastError && { error: t.lastError }),
       })),
       versions: this.versions.status(),
+      keys: this.keys.status(),
     };
   }
 
   private apply(config: Config): void {
     this.versions.setTargets(this.opts.readVersions ? config.targets : {});
+    this.keys.setTargets((this.opts.readKeys ?? this.opts.readVersions) ? config.targets : {});
     // The Docker API as the config first names it (a change of logs.docker needs a restart, as for the log tailing).
     if (config.logs && !this.docker && this.started) {
       this.docker = new DockerSource(config.logs.docker);
@@ -132,6 +156,7 @@ export class GatewayWatch {
       started: (name) => {
         this.logger.info({ container: name }, 'container started');
         if (c.target) this.versions.started(c.target);
+        if (c.target) this.keys.started(c.target);
       },
     });
     this.tracks.set(c.name, t);
@@ -145,7 +170,7 @@ export class GatewayWatch {
     const inspectAll = now - this.lastInspectAll >= (this.opts.inspectEveryMs ?? INSPECT_EVERY_MS);
     if (inspectAll) this.lastInspectAll = now;
     await Promise.all([...this.tracks.values()].map((t) => (inspectAll ? t.look() : t.checkFiles())));
-    await this.versions.tick(now);
+    await Promise.all([this.versions.tick(now), this.keys.tick(now)]);
   }
 
   /** One events stream for the followed containers, reconnected with backoff; every container looked at again then. */

@@ -18,7 +18,7 @@ const MAX_BYTES = 64 * 1024;
  */
 export async function readGatewayVersion(target: Target, signal?: AbortSignal): Promise<GatewayVersion | undefined> {
   const base = target.url.replace(/\/+$/, '');
-  const readiness = await get(target, `${base}/health/readiness`, TIMEOUT_MS, signal);
+  const readiness = answered(await gatewayGet(target, `${base}/health/readiness`, { timeoutMs: TIMEOUT_MS, signal }));
   if (readiness?.status === 200) {
     let body: unknown;
     try {
@@ -30,39 +30,52 @@ export async function readGatewayVersion(target: Target, signal?: AbortSignal): 
     if (v) return { version: v, source: 'readiness' };
   }
   if (signal?.aborted) return undefined;
-  const openapi = await get(target, `${base}/openapi.json`, OPENAPI_TIMEOUT_MS, signal);
+  const openapi = answered(await gatewayGet(target, `${base}/openapi.json`, { timeoutMs: OPENAPI_TIMEOUT_MS, signal }));
   const v = openapi?.status === 200 ? versionFromOpenapi(openapi.text) : undefined;
   return v ? { version: v, source: 'openapi' } : undefined;
 }
 
-/** One GET on a connection of its own, at most MAX_BYTES of the body; undefined when it failed. */
-function get(
+/** A GET's answer (at most MAX_BYTES of its body), or why there is none (no key in it: the URL and the error). */
+export type GatewayAnswer = { status: number; text: string } | { error: string };
+
+function answered(a: GatewayAnswer): { status: number; text: string } | undefined {
+  return 'error' in a ? undefined : a;
+}
+
+/**
+ * One GET to the target on a connection of its own, with the target's TLS settings and `headers` (none by default:
+ * the public reads send no key), at most MAX_BYTES of the body. Never throws.
+ */
+export function gatewayGet(
   target: Target,
   url: string,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<{ status: number; text: string } | undefined> {
+  opts: { timeoutMs: number; signal?: AbortSignal; headers?: Readonly<Record<string, string>> },
+): Promise<GatewayAnswer> {
+  const { timeoutMs, signal } = opts;
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(undefined);
+    if (signal?.aborted) return resolve({ error: 'aborted' });
     const u = new URL(url);
     const https = u.protocol === 'https:';
     const req = (https ? httpsRequest : httpRequest)(u, {
       method: 'GET',
       agent: false,
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', ...opts.headers },
       timeout: timeoutMs,
       ...(https && tlsOptions(target)),
     });
-    const timer = setTimeout(() => req.destroy(new Error('timeout')), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
     const onAbort = (): void => void req.destroy(new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const done = (v: { status: number; text: string } | undefined): void => {
+    let settled = false;
+    const done = (v: GatewayAnswer): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve(v);
     };
-    req.on('error', () => done(undefined));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => done({ error: err.message }));
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -76,7 +89,7 @@ function get(
         }
       });
       res.on('end', finish);
-      res.on('error', () => done(undefined));
+      res.on('error', (err) => done({ error: err.message }));
     });
     req.end();
   });

@@ -2,12 +2,13 @@ import type { GatewayVersion } from '../gateway-state/build-version.js';
 import { HEALTH_STATUSES } from '../gateway-state/container-facts.js';
 import type { ContainerFacts } from '../gateway-state/container-track.js';
 import type { GatewaySink } from '../gateway-state/gateway-watch.js';
+import { budgetRemaining, type KeyInfo } from '../gateway-state/key-info.js';
 import type { Metrics } from './registry.js';
 
 /**
  * Turns what the gateway watch reports into metrics. The only place that writes the `mcp_gateway_container_*`,
- * `mcp_gateway_restart_pending` and `mcp_gateway_build_info` families. The watch reports totals (kept across
- * mcpwatch restarts); the counters are raised by what a total grew by.
+ * `mcp_gateway_restart_pending`, `mcp_gateway_build_info` and `mcp_key_*` families. The watch reports totals (kept
+ * across mcpwatch restarts); the counters are raised by what a total grew by.
  */
 export class GatewayRecorder implements GatewaySink {
   private readonly totals = new Map<string, { restarts: number; ooms: number }>();
@@ -53,6 +54,28 @@ export class GatewayRecorder implements GatewaySink {
     if (!v) return;
     this.m.gatewayBuildInfo.set({ target, version: v.version, source: v.source }, 1);
     this.builds.set(target, v);
+  }
+
+  /**
+   * A named key's answer: the series it knows set, the others removed (a key that never expires has no expiry series,
+   * an unlimited one no budget). A key refused as expired keeps the expiry its refusal names (in the past), one refused
+   * as blocked is blocked; nothing is known of a key the gateway cannot tell about (no database) or refuses otherwise.
+   * An ask that failed (no answer, an unexpected one) leaves the series as they were: a gateway down for a while does
+   * not end an expiry alert. Undefined: the key is gone, every series of it removed.
+   */
+  keyLifetime(target: string, key: string, info: KeyInfo | undefined): void {
+    if (info?.state === 'error') return;
+    const labels = { target, key };
+    const set = (g: { set(l: typeof labels, v: number): void; remove(l: typeof labels): void }, v: number | null) => {
+      if (v === null) g.remove(labels);
+      else g.set(labels, v);
+    };
+    const ok = info?.state === 'ok' ? info : undefined;
+    const expiresAt = ok ? ok.expiresAt : info?.state === 'expired' ? info.expiresAt : null;
+    set(this.m.keyExpiry, expiresAt === null ? null : expiresAt / 1000);
+    set(this.m.keyBudgetMax, ok ? ok.maxBudget : null);
+    set(this.m.keyBudgetRemaining, ok ? budgetRemaining(ok) : null);
+    set(this.m.keyBlocked, ok ? (ok.blocked ? 1 : 0) : info?.state === 'blocked' ? 1 : null);
   }
 
   private health(container: string, current: string): void {

@@ -303,6 +303,31 @@ function gatewayFamilies(registers: Registry[]) {
       labelNames: ['target', 'version', 'source'] as const,
       registers,
     }),
+    // Each named key of a target, as the gateway keeps it (GET /key/info asked with the key itself)
+    keyExpiry: new Gauge({
+      name: 'mcp_key_expiry_timestamp_seconds',
+      help: "When the target's named key expires (Unix time), as the gateway says; absent when it never expires.",
+      labelNames: ['target', 'key'] as const,
+      registers,
+    }),
+    keyBudgetRemaining: new Gauge({
+      name: 'mcp_key_budget_remaining',
+      help: "What is left of the named key's budget (max_budget - spend, LiteLLM: USD); absent when unlimited.",
+      labelNames: ['target', 'key'] as const,
+      registers,
+    }),
+    keyBudgetMax: new Gauge({
+      name: 'mcp_key_budget_max',
+      help: "The named key's budget (max_budget, LiteLLM: USD); absent when unlimited.",
+      labelNames: ['target', 'key'] as const,
+      registers,
+    }),
+    keyBlocked: new Gauge({
+      name: 'mcp_key_blocked',
+      help: 'Whether the gateway has blocked the named key (1) or not (0).',
+      labelNames: ['target', 'key'] as const,
+      registers,
+    }),
   };
 }
 

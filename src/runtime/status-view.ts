@@ -4,6 +4,7 @@ import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { DiscoveryStatus } from '../discovery/status.js';
 import type { GatewayStatus } from '../gateway-state/gateway-watch.js';
 import { gatewayView, type GatewayView } from '../gateway-state/gateway-view.js';
+import type { TargetKeysStatus } from '../gateway-state/key-watch.js';
 import type { LogService } from '../logs/log-service.js';
 import { probeTypeOf, type DetailsByType, type ProbeType } from '../probes/table.js';
 import type {
@@ -109,6 +110,11 @@ export interface StatusDocument {
   probes: ProbeStatus[];
   logs?: LogsStatus;
   gateway?: GatewayView;
+  /**
+   * Targets with named keys: each key's lifetime as the gateway keeps it (GET /key/info asked with the key), or why it
+   * is not known (`lifetimes` says once for the target when the gateway has no database).
+   */
+  keys?: TargetKeysStatus[];
   /** Targets with a `discover` block: the server list in use, where it came from and when, the last attempt. */
   discovery?: DiscoveryStatus[];
 }
@@ -161,6 +167,7 @@ export function statusView(input: StatusInput): StatusDocument {
       (input.gateway.containers.length > 0 || input.gateway.versions.length > 0) && {
         gateway: gatewayView(input.gateway),
       }),
+    ...(input.gateway?.keys && input.gateway.keys.length > 0 && { keys: input.gateway.keys }),
     ...(input.discovery && input.discovery.length > 0 && { discovery: input.discovery }),
   };
 }
