@@ -285,8 +285,7 @@ describe("gatewayHealth: LiteLLM's own health set against the catalog, in both e
       mcp_fs: { healthy: true, status: 'healthy', mismatch: false },
       mcp_db: { healthy: true, status: 'healthy', mismatch: true },
       mcp_web: { healthy: false, status: 'unhealthy', mismatch: true },
-      // Not asked about by the catalog: no mismatch either way.
-      mcp_idle: { healthy: false, status: 'unknown' },
+      // mcp_idle: not in the catalog's servers, so not asked about (?server_ids=) and not shown.
     },
   };
 
