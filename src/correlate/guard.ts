@@ -33,7 +33,7 @@ const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
   // Refused by the SSO gate before LiteLLM, or let through with the real key: LiteLLM logs no auth error either way.
   no_sso_token: new Set(),
   // A named key's call to a tool outside its grant: LiteLLM's refusal is no missing or invalid key.
-  out_of_scope: new Set(['auth_other']),
+  out_of_scope: new Set(['tool_not_allowed', 'auth_other']),
 };
 
 interface Pending {

@@ -16,6 +16,7 @@ export const AUTH_KINDS = [
   'blocked_key',
   'no_db',
   'admin_only_route',
+  'tool_not_allowed',
   'auth_other',
 ] as const;
 export const MCP_KINDS = [
@@ -24,6 +25,8 @@ export const MCP_KINDS = [
   'tool_not_found',
   'request_failed',
   'deprecated_auth_header',
+  'rate_limited',
+  'tool_call_refused',
 ] as const;
 export const HTTP_STATUSES_COUNTED = (status: number): boolean =>
   status === 401 || status === 403 || status === 429 || status >= 500;
@@ -64,6 +67,12 @@ const LIST_FAILED = new RegExp(
 const TOOL_NOT_FOUND = /MCP mcp_server_tool_call - error: Tool \S+ not found/;
 const CALL_FAILED = new RegExp(`MCP mcp_server_tool_call - error|Client operation failed for ${SERVER}`);
 const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
+/**
+ * A tool call the gateway refused itself (`HTTPException in MCP tool call: <status>: <detail>`, 1.77 to 1.110): 403 "User
+ * not allowed to call this tool." is per-key scoping (the key's grant leaves the tool's server out), 429 a rate limit
+ * (a server's `rpm`, a key's), anything else another refusal. The client gets a 200 with an error result.
+ */
+const TOOL_CALL_REFUSED = /HTTPException in MCP tool call: (\d{3}): ?(.*)$/m;
 const REQUEST_FAILED = /Error handling MCP request/;
 const SDK_REQUEST_FAILED = /No response message received before stream closed|Stateless session crashed/;
 // An "Error handling MCP request" whose cause is an auth failure: already counted as auth.
@@ -81,6 +90,11 @@ const AUTH_CAUSE = new RegExp(
 
 function fromLiteLLM(rec: LogRecord): boolean {
   return rec.kind === 'litellm' || rec.kind === 'json' || rec.kind === 'echo';
+}
+
+/** The status of a tool call LiteLLM refused itself (TOOL_CALL_REFUSED), if the record is one. */
+function refusalStatus(rec: LogRecord): string | undefined {
+  return fromLiteLLM(rec) ? TOOL_CALL_REFUSED.exec(rec.message)?.[1] : undefined;
 }
 
 /** An upstream MCP failure LiteLLM logs, naming the server when the message does (its first group). */
@@ -114,6 +128,22 @@ export function litellmRules(): Rule[] {
         for (const [re, kind] of AUTH_KIND) if (re.test(detail)) return { kind };
         // 1.77 logs some refusals (a wrong key without a database) with an empty message.
         return { kind: 'auth_other' };
+      },
+    },
+    {
+      name: 'litellm_mcp_tool_not_allowed',
+      category: 'auth',
+      when: 'start',
+      match: (rec) => (refusalStatus(rec) === '403' ? { kind: 'tool_not_allowed' } : undefined),
+    },
+    {
+      name: 'litellm_mcp_tool_call_refused',
+      category: 'mcp',
+      when: 'start',
+      match(rec) {
+        const status = refusalStatus(rec);
+        if (status === undefined || status === '403') return undefined;
+        return { kind: status === '429' ? 'rate_limited' : 'tool_call_refused' };
       },
     },
     {

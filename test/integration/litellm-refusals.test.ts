@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as catalogRun } from '../../src/probes/mcp-catalog/run.js';
 import { run as callRun } from '../../src/probes/mcp-call/run.js';
 import { ensureMcpServers, MASTER_KEY, startLiteLLM, versionsUnderTest, type LiteLLM } from '../support/litellm.js';
+import { asFrames, runPipeline } from '../support/log-pipeline.js';
 import { failureOf, probeHarness } from '../support/run-harness.js';
 
 // LiteLLM's 2026 refusals, named (issue 26), against a REAL LiteLLM (the newest, 1.110.2: env
@@ -114,6 +115,9 @@ describe.each(VERSIONS)("LiteLLM %s's refusals, named", (version) => {
           '\\(said in the answer: no Retry-After\\)$',
       ),
     );
+    // In LiteLLM's log ("HTTPException in MCP tool call: 429: Rate limit exceeded …"), as the log tailing reads it.
+    const logged = runPipeline([asFrames(ll.stderr(), 2)]).matches.map((m) => `${m.category}/${m.kind}`);
+    expect(logged).toContain('mcp/rate_limited');
   });
 
   it('a token-exchange server: the gateway has no credential for it, named', async () => {

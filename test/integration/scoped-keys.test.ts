@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/agent-proc.js';
 import { EVERYTHING_SERVER, FS_SERVER, type LiteLLM } from '../support/litellm.js';
+import { asFrames, runPipeline } from '../support/log-pipeline.js';
 import { ProbeRunner } from '../support/probe-runner.js';
 import { SCOPED_VERSION, startScopedLiteLLM } from '../support/scoped-litellm.js';
 
@@ -88,6 +89,10 @@ probes:
     });
     expect(guard.reason).toBe('all 2 rejected (wrong_key 401, out_of_scope refused); the real key is accepted');
     for (const r of [view, fs, master, guard]) noKeys(r);
+    // The refusal in LiteLLM's own log ("HTTPException in MCP tool call: 403: User not allowed to call this tool."),
+    // as the log tailing reads it: an auth error of its own kind.
+    const logged = runPipeline([asFrames(gw.stderr(), 2)]).matches.map((m) => `${m.category}/${m.kind}`);
+    expect(logged).toContain('auth/tool_not_allowed');
   });
 
   it('a grant too wide: the catalog names the leaked server and tool and the key; out_of_scope is auth_not_enforced', async () => {

@@ -150,6 +150,20 @@ describe('the litellm rule set', () => {
     expect(m).toEqual([{ category: 'mcp', kind, rule: expect.any(String), ...(server && { server }) }]);
   });
 
+  it.each([
+    ['HTTPException in MCP tool call: 403: User not allowed to call this tool.', 'auth', 'tool_not_allowed'],
+    [
+      'HTTPException in MCP tool call: 429: Rate limit exceeded for mcp_server: fe466d795e60b9ed7075baf10c6165b9. ' +
+        'Limit type: requests. Current limit: 1, Remaining: 0. Limit resets at: 2026-12-05 07:20:39 UTC',
+      'mcp',
+      'rate_limited',
+    ],
+    ['HTTPException in MCP tool call: 400: Invalid arguments', 'mcp', 'tool_call_refused'],
+  ])("a tool call the gateway refused itself: '%s' is %s/%s", (message, category, kind) => {
+    const m = new RuleSet(litellmRules()).atStart(recordWith({ message, level: 'ERROR', logger: 'LiteLLM' }));
+    expect(m).toEqual([{ category, kind, rule: expect.any(String) }]);
+  });
+
   it('Error handling MCP request: an MCP error unless an auth failure caused it', () => {
     const rs = new RuleSet(litellmRules());
     expect(

@@ -26,7 +26,7 @@ describe('LogRecorder', () => {
       for (const kind of MCP_KINDS)
         want.push({ labels: { container: 'litellm', category: 'mcp', kind, origin, cause: '' }, value: 0 });
     }
-    expect(want).toHaveLength(2 * (8 + 5));
+    expect(want).toHaveLength(2 * (9 + 7));
     expect(samples(t, 'mcpwatch_log_matches_total')).toEqual(want);
     // nothing is matched or read yet
     expect(samples(t, 'mcpwatch_log_last_match_timestamp_seconds')).toEqual([]);
@@ -38,7 +38,9 @@ describe('LogRecorder', () => {
     rec.containerAdded('b');
     const t = await text();
     expect(samples(t, 'mcpwatch_log_tail_up').map((s) => s.labels.container)).toEqual(['a', 'b']);
-    expect(samples(t, 'mcpwatch_log_matches_total').filter((s) => s.labels.container === 'b')).toHaveLength(26);
+    expect(samples(t, 'mcpwatch_log_matches_total').filter((s) => s.labels.container === 'b')).toHaveLength(
+      2 * (9 + 7),
+    );
   });
 
   it('tailUp sets 1 and 0; containerRemoved removes tail_up', async () => {
