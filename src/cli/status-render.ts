@@ -127,7 +127,8 @@ function discoverySection(targets: DiscoveryLine[]): string[] {
           (d.restored ? ' (kept from before a restart)' : '');
     const a = d.lastAttempt;
     const failed = a && !a.ok;
-    const head = `  ${pad(failed ? 'FAIL' : d.source === null ? '-' : 'ok', 5)}  ${d.target}: ${listed}, every ${d.every}`;
+    const mark = failed ? 'FAIL' : d.source === null ? '-' : 'ok';
+    const head = `  ${pad(mark, 5)}  ${d.target}: ${listed}, every ${d.every}`;
     const attempt = failed ? [`${INDENT}the last read failed ${formatAge(a.ageSeconds)} ago: ${a.error ?? ''}`] : [];
     const rows = table(
       d.servers.map((x) => [
