@@ -68,9 +68,9 @@ const TOOL_NOT_FOUND = /MCP mcp_server_tool_call - error: Tool \S+ not found/;
 const CALL_FAILED = new RegExp(`MCP mcp_server_tool_call - error|Client operation failed for ${SERVER}`);
 const DEPRECATED_HEADER = /The '[^']+' header is deprecated/;
 /**
- * A tool call the gateway refused itself (`HTTPException in MCP tool call: <status>: <detail>`, 1.77 to 1.110): 403 "User
- * not allowed to call this tool." is per-key scoping (the key's grant leaves the tool's server out), 429 a rate limit
- * (a server's `rpm`, a key's), anything else another refusal. The client gets a 200 with an error result.
+ * A tool call the gateway refused itself (`HTTPException in MCP tool call: <status>: <detail>`, 1.77 to 1.110):
+ * 403 "User not allowed to call this tool." is per-key scoping (the key's grant leaves the tool's server out), 429 a
+ * rate limit (a server's `rpm`, a key's), anything else another refusal. The client gets a 200 with an error result.
  */
 const TOOL_CALL_REFUSED = /HTTPException in MCP tool call: (\d{3}): ?(.*)$/m;
 const REQUEST_FAILED = /Error handling MCP request/;
