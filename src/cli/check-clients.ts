@@ -1,8 +1,11 @@
 import { checkClientFile } from '../clients/checks.js';
+import { entryKeys, formatEntryKey, type EntryKey } from '../clients/key-match.js';
 import { readClientFile } from '../clients/read.js';
 import { ClientFileError, type ClientFile, type Finding } from '../clients/types.js';
 import type { Config } from '../config/parse.js';
-import type { LiveResult } from './client-live.js';
+import type { Target } from '../config/target.js';
+import { viewLine, type EntryView } from '../clients/key-match.js';
+import type { KeyView, LiveResult } from './client-live.js';
 import { loadCommandConfig, redactedLogging } from './prologue.js';
 
 /** `FILE:LINE: error|warning: SERVER: [code] message — fix: …` */
@@ -10,12 +13,21 @@ export function formatFinding(f: Finding): string {
   return `${f.file}:${f.line}: ${f.severity}: ${f.server}: [${f.code}] ${f.message} — fix: ${f.fix}`;
 }
 
-/** What the client checks found: every file's findings, each entry's live try, the files that could not be read. */
+/**
+ * What the client checks found: every file's findings, which configured key each entry sends (by name), each entry's
+ * live try, the files that could not be read.
+ */
 export interface ClientChecks {
   findings: Finding[];
+  keys: EntryKey[];
   live: LiveResult[];
+  /** What each entry's key saw through its live try (the tries that listed tools). */
+  views: EntryView[];
   unreadable: string[];
 }
+
+/** The target's own key's view, when the caller has read it already (the report); else read once when needed. */
+export type MainViews = (target: Target) => Promise<KeyView | undefined>;
 
 /**
  * Each file's entries checked against the config's gateways, and with `live` sent as their client
@@ -26,6 +38,7 @@ export async function clientChecks(
   env: NodeJS.ProcessEnv,
   paths: readonly string[],
   live: boolean,
+  mainViews?: MainViews,
 ): Promise<ClientChecks> {
   const findings: Finding[] = [];
   const unreadable: string[] = [];
@@ -40,14 +53,23 @@ export async function clientChecks(
       unreadable.push(err.message);
     }
   }
-  if (!live) return { findings, live: [], unreadable };
+  const keys = entryKeys(files, config.targets, env);
+  if (!live) return { findings, keys, live: [], views: [], unreadable };
   // The probes' code (the MCP SDK, undici) is loaded only to send the entries.
-  const { tryEntries } = await import('./client-live.js');
+  const { tryEntries, readKeyView } = await import('./client-live.js');
   const { redactor, logger } = redactedLogging(config);
-  const tried = await tryEntries(files, config, redactor, logger);
+  const read = new Map<string, Promise<KeyView | undefined>>();
+  const views =
+    mainViews ??
+    ((t: Target): Promise<KeyView | undefined> => {
+      if (!read.has(t.name)) read.set(t.name, readKeyView(t, undefined, { redactor, logger }));
+      return read.get(t.name)!;
+    });
+  const tried = await tryEntries(files, config, redactor, logger, keys, views);
   findings.push(...tried.findings);
   findings.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
-  return { findings, live: tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) })), unreadable };
+  const masked = tried.live.map((l) => ({ ...l, reason: redactor.mask(l.reason) }));
+  return { findings, keys, live: masked, views: tried.views, unreadable };
 }
 
 /** A live try that failed (an entry not tried for a value unknown here is not a failure). */
@@ -71,14 +93,18 @@ export async function checkClients(
     `${configPath}: invalid config: the gateways to check against are unknown`,
   );
   if (!config) return 2;
-  const { findings, live, unreadable } = await clientChecks(config, env, paths, opts.live);
+  const { findings, keys, live, views, unreadable } = await clientChecks(config, env, paths, opts.live);
   if (opts.json) {
-    process.stdout.write(
-      `${JSON.stringify({ findings, live, ...(unreadable.length && { errors: unreadable }) }, null, 2)}\n`,
-    );
+    const doc = { findings, keys, live, ...(opts.live && { views }), ...(unreadable.length && { errors: unreadable }) };
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     for (const f of findings) process.stdout.write(`${formatFinding(f)}\n`);
-    for (const l of live) process.stdout.write(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}\n`);
+    for (const k of keys) process.stdout.write(`${formatEntryKey(k)}\n`);
+    for (const l of live) {
+      process.stdout.write(`${l.file}: ${l.server}: live: ${l.outcome} — ${l.reason}\n`);
+      const view = views.find((v) => v.file === l.file && v.server === l.server);
+      if (view) process.stdout.write(`${l.file}: ${l.server}: ${viewLine(view)}\n`);
+    }
     const errors = findings.filter((f) => f.severity === 'error').length;
     const files = paths.length - unreadable.length;
     process.stdout.write(

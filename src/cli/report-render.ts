@@ -1,9 +1,11 @@
+import { formatEntryKey, type EntryKey } from '../clients/key-match.js';
 import type { Finding } from '../clients/types.js';
 import { formatDuration } from '../config/duration.js';
 import type { WindowSummary } from '../correlate/window-matches.js';
 import type { GatewayView } from '../gateway-state/gateway-view.js';
 import type { ProbeResult } from '../probes/table.js';
-import type { LiveResult } from './client-live.js';
+import { viewLine, type EntryView } from '../clients/key-match.js';
+import { serversSeen, type KeyView, type LiveResult } from './client-live.js';
 import { formatFinding, liveFailed } from './check-clients.js';
 import { formatGatewayFinding, formatGatewayLive, gatewayLiveFailed, type GatewayChecks } from './check-gateway.js';
 import { formatResult } from './format.js';
@@ -40,10 +42,20 @@ export interface Report {
   clients: {
     files: string[];
     findings: Finding[];
+    /** Which configured key each entry sends, by name (absent in reports made before issue 27). */
+    keys?: EntryKey[];
     live: LiveResult[];
+    /** What each entry's key saw through its live try (absent in reports made before issue 27). */
+    views?: EntryView[];
     /** Files that are not a client config mcpwatch can read. */
     errors: string[];
   };
+  /**
+   * Each key's view of each target with named keys (`targets.NAME.keys`): the target's own key and each named key, the
+   * servers and tool counts one unfiltered tools/list as that key shows. Absent when no target has named keys. Facts:
+   * they do not fail the report (probes with `key` and their expectations do).
+   */
+  keyViews?: KeyView[];
   logs: {
     from: string;
     to: string;
@@ -151,6 +163,7 @@ export function renderMarkdown(r: Report): string {
     ...summarySection(r),
     ...targetsSection(r),
     ...probesSection(r),
+    ...keyViewsSection(r),
     ...clientsSection(r),
     ...gatewaySection(r),
     ...gatewayStateSection(r),
@@ -252,6 +265,37 @@ function probesSection(r: Report): string[] {
   return out;
 }
 
+/** Each key's view, a table per target: each key's servers and tools, and what the own key sees that it does not. */
+function keyViewsSection(r: Report): string[] {
+  const views = r.keyViews ?? [];
+  if (views.length === 0) return [];
+  const out = [
+    "## Each key's view",
+    '',
+    'What each key of a target sees of the gateway: one tools/list as that key, naming no servers (its grant decides).',
+    '',
+  ];
+  for (const target of [...new Set(views.map((v) => v.target))]) {
+    const mine = views.filter((v) => v.target === target);
+    const own = serversSeen(mine.find((v) => v.key === undefined)?.toolsPerServer);
+    const rows = mine.map((v) => {
+      const seen = serversSeen(v.toolsPerServer);
+      const sees = v.toolsPerServer
+        ? seen.map((s) => `${s} (${v.toolsPerServer![s]})`).join(', ') || 'no server'
+        : `**${v.outcome}**: ${v.reason}`;
+      const notSeen = v.key === undefined || !v.toolsPerServer ? '' : own.filter((s) => !seen.includes(s)).join(', ');
+      return [
+        v.key === undefined ? 'own key (apiKey)' : code(v.key),
+        sees,
+        notSeen,
+        v.probe ? code(v.probe) : 'read for the report',
+      ];
+    });
+    out.push(`### ${target}`, '', ...table(['key', 'sees (tools)', 'not seen (the own key sees)', 'from'], rows), '');
+  }
+  return out;
+}
+
 /** The client files: what could not be checked, the findings, each entry as its client sends it. */
 function clientsSection(r: Report): string[] {
   const c = r.clients;
@@ -265,12 +309,28 @@ function clientsSection(r: Report): string[] {
   else {
     out.push(...findingsTable(c.findings), '');
   }
+  const keys = c.keys ?? [];
+  if (keys.length) {
+    out.push('The key each entry sends (matched by value, named only):', '');
+    out.push(...keys.map((k) => `- ${cell(formatEntryKey(k))}`), '');
+  }
   if (c.live.length) {
-    const rows = c.live.map((l) => [l.file, l.server, liveFailed(l) ? `**${l.outcome}**` : l.outcome, l.reason]);
+    const rows = c.live.map((l) => [
+      l.file,
+      l.server,
+      liveFailed(l) ? `**${l.outcome}**` : l.outcome,
+      l.reason,
+      viewOf(c.views, l),
+    ]);
     out.push('Each entry sent as its client sends it (initialize + tools/list):', '');
-    out.push(...table(['file', 'server', 'outcome', 'reason'], rows), '');
+    out.push(...table(['file', 'server', 'outcome', 'reason', 'its key sees'], rows), '');
   }
   return out;
+}
+
+function viewOf(views: readonly EntryView[] | undefined, l: LiveResult): string {
+  const v = views?.find((x) => x.file === l.file && x.server === l.server);
+  return v ? viewLine(v) : '';
 }
 
 /** Findings of a file (a client's, or LiteLLM's config) as a table, a row each, errors in bold. */

@@ -2,6 +2,7 @@ import { link, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/prom
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config, Probe } from '../config/parse.js';
+import type { Target } from '../config/target.js';
 import { EVIDENCE_AFTER_MS, evidenceWindow, gatewayLog, subjectOf } from '../correlate/evidence.js';
 import { GuardCorrelator } from '../correlate/guard.js';
 import { WindowMatches } from '../correlate/window-matches.js';
@@ -17,6 +18,7 @@ import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { whyUnreadable } from '../clients/read.js';
 import { clientChecks, type ClientChecks } from './check-clients.js';
+import { keyViewOf, readKeyView, type KeyView, type ViewDeps } from './client-live.js';
 import { gatewayChecks, type GatewayChecks } from './check-gateway.js';
 import { loadCommandConfig, redactedLogging } from './prologue.js';
 import { causesOf } from './report-causes.js';
@@ -68,9 +70,17 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
   // Three phases apart by a failed run's evidence margin, so that what one provokes in the
   // gateway's log (the guard's auth errors, a broken client's) is not another's evidence.
   const guards = new GuardCorrelator();
-  const results = await runProbes(config, { redactor, logger, guards, tokens: new TokenSources() });
+  const tokens = new TokenSources();
+  const results = await runProbes(config, { redactor, logger, guards, tokens });
+  const keyViews = await readKeyViews(config, results, { redactor, logger, tokens });
   if (results.length && opts.clients.length) await sleep(EVIDENCE_AFTER_MS);
-  const clients = await clientChecks(config, env, opts.clients, true);
+  const clients = await clientChecks(
+    config,
+    env,
+    opts.clients,
+    true,
+    mainViewsOf(keyViews, { redactor, logger, tokens }),
+  );
   const gateway = opts.gatewayConfig
     ? await gatewayChecks(opts.gatewayConfig.file, opts.gatewayConfig.envFiles, env, config)
     : undefined;
@@ -84,6 +94,7 @@ export async function writeReport(configPath: string, env: NodeJS.ProcessEnv, op
       started,
       results,
       clients,
+      keyViews,
       logs,
       ...(gateway && { gateway }),
       gatewayState,
@@ -161,6 +172,40 @@ async function runProbes(config: Config, ctx: RunContext): Promise<Ran[]> {
   return results;
 }
 
+/**
+ * Each key's view of each target that has named keys (issue 27): its own key's and each named key's servers and tool
+ * counts, from one unfiltered tools/list as that key. A probe of the config that is such a list (mcp_catalog, no
+ * servers, as that key) is reused; else the view is read now. Targets without `keys` have no views.
+ */
+async function readKeyViews(config: Config, results: readonly Ran[], deps: ViewDeps): Promise<KeyView[]> {
+  const views: KeyView[] = [];
+  for (const target of Object.values(config.targets)) {
+    if (!target.keys || Object.keys(target.keys).length === 0) continue;
+    for (const key of [undefined, ...Object.keys(target.keys)]) {
+      const ran = results.find(
+        ({ probe }) =>
+          probe.type === 'mcp_catalog' &&
+          probe.target === target.name &&
+          probe.key === key &&
+          probe.servers.length === 0,
+      );
+      views.push(ran ? keyViewOf(target.name, key, ran.result, ran.probe.name) : await readKeyView(target, key, deps));
+    }
+  }
+  return views.map((v) => ({ ...v, reason: deps.redactor.mask(v.reason) }));
+}
+
+/** The report's own-key views for the client tries (read once more only for a target the views left out). */
+function mainViewsOf(views: readonly KeyView[], deps: ViewDeps): (t: Target) => Promise<KeyView | undefined> {
+  const read = new Map<string, Promise<KeyView>>();
+  return (t) => {
+    const known = views.find((v) => v.target === t.name && v.key === undefined);
+    if (known) return Promise.resolve(known);
+    if (!read.has(t.name)) read.set(t.name, readKeyView(t, undefined, deps));
+    return read.get(t.name)!;
+  };
+}
+
 /** What the report is made of, besides the config. */
 interface Gathered {
   configPath: string;
@@ -169,6 +214,7 @@ interface Gathered {
   started: number;
   results: Ran[];
   clients: ClientChecks;
+  keyViews: KeyView[];
   logs: Report['logs'];
   gateway?: GatewayChecks;
   gatewayState?: Report['gatewayState'];
@@ -193,9 +239,12 @@ function assemble(config: Config, g: Gathered, redactor: Redactor): Report {
     clients: {
       files: [...g.clientFiles],
       findings: g.clients.findings,
+      keys: g.clients.keys,
       live: g.clients.live,
+      views: g.clients.views,
       errors: g.clients.unreadable,
     },
+    ...(g.keyViews.length && { keyViews: g.keyViews }),
     logs: g.logs,
     ...(g.gateway && { gatewayConfig: g.gateway }),
     ...(g.gatewayState && { gatewayState: g.gatewayState }),

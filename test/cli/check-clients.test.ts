@@ -14,6 +14,10 @@ const KEY = 'sk-live-0123456789abcdef';
 const LAN = 'http://litellm.linuxserver.lan/mcp/';
 const CONFIG = 'targets:\n  lan: { url: "http://litellm.linuxserver.lan", apiKey: sk-x }\nprobes: []\n';
 
+const UNKNOWN_KEY_LINE = (file: string): string =>
+  `${file}:1: key: l: uses a key mcpwatch does not know (neither target lan's own nor one of its keys): ` +
+  'add it to targets.lan.keys to see the gateway as this client does';
+
 let dir: string;
 let configPath: string;
 let good: string;
@@ -84,7 +88,7 @@ describe('mcpwatch check-clients', () => {
   it('a right file: 0, and the count', async () => {
     const r = await captured(() => checkClients(configPath, { K: KEY }, [good], { json: false, live: false }));
     expect(r.value).toBe(0);
-    expect(r.stdout).toBe('1 file checked: 0 errors, 0 warnings\n');
+    expect(r.stdout).toBe(`${UNKNOWN_KEY_LINE(good)}\n1 file checked: 0 errors, 0 warnings\n`);
     expect(r.stderr).toBe('');
   });
 
@@ -95,7 +99,8 @@ describe('mcpwatch check-clients', () => {
     expect(lines[0]).toMatch(new RegExp(`^${bad}:3: warning: l: \\[plaintext_key\\] `));
     expect(lines[1]).toMatch(new RegExp(`^${bad}:3: error: l: \\[missing_bearer_prefix\\] `));
     expect(lines[2]).toMatch(new RegExp(`^${good}:3: warning: l: \\[unresolved_variable\\] K \\(for Authorization\\)`));
-    expect(lines.slice(3)).toEqual(['2 files checked: 1 error, 2 warnings', '']);
+    // The key written in bad.toml is none of the config's: said by name only, counted in no total.
+    expect(lines.slice(3)).toEqual([UNKNOWN_KEY_LINE(bad), '2 files checked: 1 error, 2 warnings', '']);
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
@@ -112,12 +117,13 @@ describe('mcpwatch check-clients', () => {
     const none = join(dir, 'none.toml');
     const r = await captured(() => checkClients(configPath, { K: KEY }, [none, good], { json: false, live: false }));
     expect(r.value).toBe(2);
-    expect(r.stdout).toBe('1 file checked: 0 errors, 0 warnings\n');
+    expect(r.stdout).toBe(`${UNKNOWN_KEY_LINE(good)}\n1 file checked: 0 errors, 0 warnings\n`);
     expect(r.stderr).toBe(`mcpwatch: ${none}: cannot read it (no such file)\n`);
     const json = await captured(() => checkClients(configPath, { K: KEY }, [none], { json: true, live: false }));
     expect(json.value).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       findings: [],
+      keys: [],
       live: [],
       errors: [`${none}: cannot read it (no such file)`],
     });

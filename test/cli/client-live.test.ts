@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tryEntries } from '../../src/cli/client-live.js';
+import { keyViewOf, keyViewProbe, serversSeen, tryEntries, unseenServers } from '../../src/cli/client-live.js';
+import { viewLine } from '../../src/clients/key-match.js';
+import type { ProbeResult } from '../../src/probes/table.js';
 import { readClientFile } from '../../src/clients/read.js';
 import type { Config } from '../../src/config/parse.js';
 import { Redactor } from '../../src/util/redact.js';
@@ -99,12 +101,13 @@ describe('tryEntries', () => {
   });
 
   it('no files, or no entry of a configured gateway: nothing tried', async () => {
-    expect(await tryEntries([], config, new Redactor(), logger)).toEqual({ live: [], findings: [] });
+    expect(await tryEntries([], config, new Redactor(), logger)).toEqual({ live: [], findings: [], views: [] });
     const other = join(dir, 'other.toml');
     writeFileSync(other, '[mcp_servers.x]\nurl = "http://elsewhere.example/mcp/"\n');
     expect(await tryEntries([await readClientFile(other)], config, new Redactor(), logger)).toEqual({
       live: [],
       findings: [],
+      views: [],
     });
   });
 });
@@ -148,5 +151,49 @@ describe('tryEntries: a server the gateway has that is down now', () => {
         fix: expect.stringMatching(/^nothing in this file/),
       },
     ]);
+  });
+});
+
+describe("a key's view (pure parts)", () => {
+  it('the servers a key sees, and those the own key sees that it does not (of those it asks for, if it names any)', () => {
+    const main = { mcp_fs: 14, mcp_postgres: 5, mcp_git: 3 };
+    expect(serversSeen({ a: 1, b: 0, c: 2 })).toEqual(['a', 'c']);
+    expect(unseenServers(main, { mcp_fs: 14 }, [])).toEqual(['mcp_git', 'mcp_postgres']);
+    expect(unseenServers(main, { mcp_fs: 14, mcp_postgres: 0 }, ['mcp_fs', 'mcp_postgres'])).toEqual(['mcp_postgres']);
+    expect(unseenServers(main, main, [])).toEqual([]);
+  });
+
+  it('one line: the key by name, each server with its tools, what it does not see', () => {
+    const v = { file: 'c.toml', server: 'codex', key: 'key codex', sees: { mcp_fs: 14, ev: 1 } };
+    expect(viewLine(v)).toBe('key codex sees mcp_fs (14 tools), ev (1 tool)');
+    expect(viewLine({ ...v, unseen: ['mcp_postgres'] })).toBe(
+      "key codex sees mcp_fs (14 tools), ev (1 tool); not mcp_postgres, which the target's own key sees",
+    );
+    expect(viewLine({ file: 'c.toml', server: 'x', sees: {} })).toBe('its key sees no server');
+  });
+
+  it("the view's probe: an mcp_catalog with no servers and no expectations, as the key; its catalog read back", () => {
+    const target = gatewayConfig('http://gw.lan', 'sk-own-0123456789').targets.gw!;
+    const p = keyViewProbe({ ...target, name: 'gw' }, 'codex', 5000);
+    expect(p).toMatchObject({ type: 'mcp_catalog', target: 'gw', key: 'codex', servers: [], timeoutMs: 5000 });
+    expect(p.type === 'mcp_catalog' && p.expect).toMatchObject({ tools: [], serversPresent: false, serversAbsent: [] });
+    expect(keyViewProbe({ ...target, name: 'gw' }, undefined, 5000)).not.toHaveProperty('key');
+    const ok = {
+      type: 'mcp_catalog',
+      outcome: 'ok',
+      success: true,
+      reason: '14 tools',
+      details: { catalog: { toolsPerServer: { mcp_fs: 14 } } },
+    } as unknown as ProbeResult;
+    expect(keyViewOf('gw', 'codex', ok, 'codex-view')).toEqual({
+      target: 'gw',
+      key: 'codex',
+      outcome: 'ok',
+      reason: '14 tools',
+      toolsPerServer: { mcp_fs: 14 },
+      probe: 'codex-view',
+    });
+    const refused = { type: 'mcp_catalog', outcome: 'auth_rejected', success: false, reason: '401' } as ProbeResult;
+    expect(keyViewOf('gw', undefined, refused)).toEqual({ target: 'gw', outcome: 'auth_rejected', reason: '401' });
   });
 });

@@ -314,6 +314,66 @@ describe('the report', () => {
     expect(md).toMatch(/\| lan \| 1\.77\.1 \| readiness \| 1\.77\.1 \|/);
   });
 
+  it("each key's view: a table per target, the own key first, what a key does not see; entries' keys and views", () => {
+    const r = report({
+      keyViews: [
+        { target: 'lan', outcome: 'ok', reason: '19 tools', toolsPerServer: { mcp_fs: 14, mcp_postgres: 5 } },
+        {
+          target: 'lan',
+          key: 'codex',
+          outcome: 'ok',
+          reason: '14 tools',
+          toolsPerServer: { mcp_fs: 14 },
+          probe: 'codex-view',
+        },
+        { target: 'lan', key: 'webui', outcome: 'auth_rejected', reason: '401 Unauthorized from lan' },
+      ],
+      clients: {
+        files: ['codex.toml'],
+        findings: [],
+        keys: [
+          {
+            file: 'codex.toml',
+            line: 1,
+            client: 'codex',
+            server: 'litellm',
+            target: 'lan',
+            which: 'named',
+            key: 'codex',
+            level: 'info',
+            message: 'uses key codex of target lan',
+          },
+        ],
+        live: [{ file: 'codex.toml', server: 'litellm', outcome: 'ok', reason: '14 tools (mcp_fs: 14)' }],
+        views: [
+          { file: 'codex.toml', server: 'litellm', key: 'key codex', sees: { mcp_fs: 14 }, unseen: ['mcp_postgres'] },
+        ],
+        errors: [],
+      },
+    });
+    const md = renderMarkdown(r);
+    expect(md).toContain(
+      "## Each key's view\n\n" +
+        'What each key of a target sees of the gateway: one tools/list as that key, naming no servers (its grant decides).\n\n' +
+        '### lan\n\n' +
+        '| key | sees (tools) | not seen (the own key sees) | from |\n' +
+        '|---|---|---|---|\n' +
+        '| own key (apiKey) | mcp_fs (14), mcp_postgres (5) |  | read for the report |\n' +
+        '| `codex` | mcp_fs (14) | mcp_postgres | `codex-view` |\n' +
+        '| `webui` | **auth_rejected**: 401 Unauthorized from lan |  | read for the report |\n',
+    );
+    // The views come before the client configs; they fail nothing.
+    expect(md.indexOf("## Each key's view")).toBeLessThan(md.indexOf('## Client configs'));
+    expect(failuresOf(r)).not.toContain(expect.stringContaining('webui'));
+    expect(md).toContain('- codex.toml:1: key: litellm: uses key codex of target lan\n');
+    expect(md).toContain(
+      '| codex.toml | litellm | ok | 14 tools (mcp_fs: 14) | ' +
+        "key codex sees mcp_fs (14 tools); not mcp_postgres, which the target's own key sees |",
+    );
+    // No section without views.
+    expect(renderMarkdown(report())).not.toContain("Each key's view");
+  });
+
   it('names its files by UTC time, sortable and without colons', () => {
     expect(reportStem(new Date('2026-12-02T18:40:05.999Z'))).toBe('mcpwatch-report-20261202T184005Z');
   });

@@ -144,7 +144,7 @@ async function tryLive(
     const c = failure
       ? { outcome: failure.outcome, reason: failure.message }
       : classifyError(err, { signal: ctx.signal, phase: ctx.phases.last, host: hostPortOf(cctx.target) });
-    details.live = { outcome: c.outcome, reason: c.reason };
+    details.live = { outcome: c.outcome, reason: forTheClient(c.reason, entry) };
     // LiteLLM 1.108+ refuses the whole request for a server it does not know, naming it.
     const refused = /may not use MCP server ([^:]+?)(?::|$)/.exec(c.reason);
     if (refused) {
@@ -229,6 +229,40 @@ async function judgeNamed(
   }
 }
 
+/** The allowlist refusal's advice (written for a target's clientId) as a client's file needs it. */
+const ALLOWLIST_ADVICE =
+  /(refused by the gateway's client allowlist \(general_settings\.mcp_allowed_clients\): )(.*)$/s;
+
+/**
+ * A refusal by LiteLLM's client allowlist, said for the entry: the target's clientId is not the client's (it sends
+ * only the headers of its own file), so the fix is a header in the file, or the client's id in the gateway's list.
+ * Any other reason as it is. Exported for its tests.
+ */
+export function forTheClient(reason: string, entry: Pick<ClientEntry, 'client' | 'headers'>): string {
+  const m = ALLOWLIST_ADVICE.exec(reason);
+  if (!m) return reason;
+  const header = /from the (\S+) header \(its mcp_client_id_header\)/.exec(m[2]!)?.[1];
+  const listedValue = /client "(.*)" \(sent in the (\S+) header\) is not listed there/.exec(m[2]!);
+  const client = CLIENT_NAMES[entry.client];
+  let advice: string;
+  if (listedValue) {
+    advice =
+      `this ${client} entry sends client "${listedValue[1]}" in its ${listedValue[2]} header, which is not listed ` +
+      `there: add it to mcp_allowed_clients, or send a listed value`;
+  } else if (header) {
+    const sent = entry.headers.some((h) => h.name.toLowerCase() === header);
+    advice = sent
+      ? `it reads the client application from the ${header} header (its mcp_client_id_header), which this entry ` +
+        'sends, but it did not reach the gateway: is a proxy in between dropping it?'
+      : `it reads the client application from the ${header} header (its mcp_client_id_header), and this ${client} ` +
+        `entry sends none: add a ${header} header with a value listed in mcp_allowed_clients to the entry ` +
+        "(mcpwatch's clientId is not sent for a client)";
+  } else {
+    advice = `${m[2]!.replace(/clientId/g, "the client's id")} (mcpwatch's clientId is not sent for a client)`;
+  }
+  return reason.slice(0, m.index) + m[1]! + advice;
+}
+
 /** Where the entry names its servers (its x-mcp-servers header, else the entry). */
 function serversLine(entry: ClientEntry): number {
   return entry.headers.find((h) => h.name.toLowerCase() === 'x-mcp-servers')?.line ?? entry.line;
@@ -239,10 +273,22 @@ function addFinding(details: ClientConfigDetails, f: LiveFinding): void {
   details.findings.sort((a, b) => a.line - b.line);
 }
 
-/** The entry as a target: its own origin and path, its headers as they are, no key of mcpwatch's and no SSO token. */
+/**
+ * The entry as a target: its own origin and path, its headers as they are, no key of mcpwatch's, no SSO token and no
+ * clientId of mcpwatch's (a client sends the allowlist's header only if its own file does).
+ */
 export function clientTarget(entry: ClientEntry, target: Target, headers: Record<string, string>): Target {
   const u = new URL(entry.url!.text);
-  const { apiKeyFile: _file, oauth2: _oauth2, oauth2Key: _key, ...rest } = target;
+  const {
+    apiKeyFile: _file,
+    oauth2: _oauth2,
+    oauth2Key: _key,
+    clientId: _clientId,
+    clientIdHeader: _clientIdHeader,
+    keys: _keys,
+    keyName: _keyName,
+    ...rest
+  } = target;
   return {
     ...rest,
     name: `${entry.server} (${CLIENT_NAMES[entry.client]})`,
