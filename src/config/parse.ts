@@ -45,13 +45,20 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export function parseConfig(text: string, env: Readonly<Record<string, string | undefined>>): ParseResult {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
+    const lines = text.split(/\r?\n/);
+    const hinted = new Set<number>();
     return {
       ok: false,
       // After the first few, YAML syntax errors are mostly echoes of the first.
-      problems: doc.errors.slice(0, 3).map((e) => ({
-        path: e.linePos ? `yaml (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : 'yaml',
-        message: firstLine(e.message).replace(/ at line \d+, column \d+:?$/, ''),
-      })),
+      problems: doc.errors.slice(0, 3).map((e) => {
+        const line = e.linePos?.[0].line;
+        const hint = line !== undefined && !hinted.has(line) ? unquotedVariableHint(lines[line - 1]) : '';
+        if (hint) hinted.add(line!);
+        return {
+          path: e.linePos ? `yaml (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : 'yaml',
+          message: firstLine(e.message).replace(/ at line \d+, column \d+:?$/, '') + hint,
+        };
+      }),
     };
   }
   const problems: Located[] = interpolateDocument(doc, env).map((p) => ({ segs: p.segments, message: p.message }));
@@ -172,4 +179,13 @@ function settleWeb(raw: RawConfig, warnings: ConfigProblem[]): Pick<Config, 'web
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.trim();
+}
+
+/**
+ * A hint for a YAML error on a line with an unquoted `${VAR}` in a flow mapping or sequence (`{ apiKey: ${KEY} }`):
+ * YAML reads its `{` as a nested mapping, before mcpwatch ever sees the variable. Quoted, it is a string.
+ */
+function unquotedVariableHint(line: string | undefined): string {
+  const m = line && /[{[,]\s*[\w.-]+:\s*(\$\{[^}]*\})/.exec(line);
+  return m ? ` (an unquoted ${m[1]} in { } or [ ]: quote it, "${m[1]}")` : '';
 }

@@ -199,6 +199,15 @@ describe('parseConfig: invalid configs, each problem as path: message', () => {
     ],
     ['not a mapping', '- a\n- b\n', ['(root): the config must be a YAML mapping']],
     ['duplicate YAML keys', 'listen: a:1\nlisten: b:2\n', ['yaml (line 2, column 1): Map keys must be unique']],
+    [
+      'an unquoted ${VAR} in a flow mapping: YAML reads { as a mapping; the hint says to quote it, once',
+      'targets:\n  lan: { url: http://x, apiKey: ${KEY} }\n',
+      [
+        'yaml (line 2, column 34): Unexpected flow-map-start at node end (an unquoted ${KEY} in { } or [ ]: quote it, "${KEY}")',
+        'yaml (line 2, column 35): Unexpected scalar at node end',
+        'yaml (line 2, column 40): Unexpected flow-map-end token in YAML stream: "}"',
+      ],
+    ],
   ];
 
   it.each(cases)('%s', (_name, yaml, expected, env) => {
