@@ -8,6 +8,7 @@ import {
   type GatewayContainerLine,
   type GatewaySummary,
   type HealthLine,
+  type KeyLine,
   type ProbeLine,
   type ServerLine,
   type StatusSummary,
@@ -23,6 +24,7 @@ export {
   type GatewayContainerLine,
   type GatewaySummary,
   type HealthLine,
+  type KeyLine,
   type ProbeLine,
   type ServerLine,
   type StatusSummary,
@@ -40,6 +42,7 @@ export function statusLines(s: StatusSummary): string[] {
     ...section('Servers (from the catalog probes)', serverSection(s.servers)),
     ...section('Clients (client_config probes)', clientSection(s.clients)),
     ...section('Discovered servers', discoverySection(s.discovery)),
+    ...section('Keys (named keys: their lifetimes)', keySection(s.keys)),
     '',
     'Health',
     ...healthSection(s.health),
@@ -141,6 +144,28 @@ function discoverySection(targets: DiscoveryLine[]): string[] {
     );
     return [head, ...attempt, ...rows];
   });
+}
+
+function keySection(keys: StatusSummary['keys']): string[] {
+  // A target whose keys cannot be known (no database) says it once, not once per key.
+  const shown = keys.lines.filter((k) => k.state !== 'no_database');
+  const rows = table(
+    shown.map((k) => {
+      const mark = k.failing ? 'FAIL' : k.state === 'ok' ? 'ok' : '-';
+      const budget =
+        k.maxBudget !== null && k.budgetRemaining !== null ? `budget ${k.budgetRemaining} of ${k.maxBudget} left` : '';
+      const words = [expiryWords(k), budget].filter(Boolean).join(', ');
+      return [mark, `${k.target}/${k.key}`, k.state, k.message ?? words];
+    }),
+  );
+  return [...keys.unavailable.map((u) => `  ${pad('-', 5)}  ${u.target}: ${u.lifetimes}`), ...rows];
+}
+
+/** `expires 2027-01-05 (in 31d)`, `never expires`, or nothing when it is not known. */
+function expiryWords(k: KeyLine): string {
+  if (k.expiresAt === null) return k.state === 'ok' ? 'never expires' : '';
+  const left = k.expiresInSeconds ?? 0;
+  return `expires ${k.expiresAt.slice(0, 10)} (${left < 0 ? 'expired' : `in ${formatAge(left)}`})`;
 }
 
 function healthSection(health: HealthLine[]): string[] {

@@ -106,6 +106,21 @@ export interface DiscoveryLine {
   lastAttempt: { ok: boolean; ageSeconds: number; error?: string } | null;
 }
 
+/** One named key of a target: its lifetime as the gateway keeps it, or what is wrong. */
+export interface KeyLine {
+  target: string;
+  key: string;
+  state: string;
+  /** Refused, blocked, expired, over budget, or an error: what `message` says. */
+  failing: boolean;
+  expiresAt: string | null;
+  /** Seconds until it expires (negative: expired); null when it never does or it is not known. */
+  expiresInSeconds: number | null;
+  maxBudget: number | null;
+  budgetRemaining: number | null;
+  message?: string;
+}
+
 export interface HealthLine {
   check: string;
   status: string;
@@ -141,6 +156,8 @@ export interface StatusSummary {
   gateway: GatewaySummary | null;
   /** The targets with `discover`, a failed read first. */
   discovery: DiscoveryLine[];
+  /** The named keys (`targets.NAME.keys`), failing first; a target whose keys cannot be known says it once. */
+  keys: { lines: KeyLine[]; unavailable: Array<{ target: string; lifetimes: string }> };
 }
 
 /** Pure: the summary of an agent's /status and /health, ages counted to `now` (epoch ms). */
@@ -185,6 +202,7 @@ export function statusSummary(url: string, status: StatusDocument, health: Healt
       (status.discovery ?? []).map((d) => discoveryLine(d, age)),
       (d) => (d.lastAttempt?.ok === false ? 0 : 1),
     ),
+    keys: keySummary(status.keys ?? [], now),
   };
   const failing = failingPhrases(summary);
   return { url, reachable: true, ok: failing.length === 0, failing, ...summary };
@@ -315,6 +333,29 @@ function discoveryLine(d: DiscoveryStatus, age: (iso: string) => number): Discov
   };
 }
 
+/** States of a key that fail (`mcpwatch status` exits 1): the gateway refuses it, or an ask went wrong. */
+const FAILING_KEY_STATES = new Set(['expired', 'blocked', 'refused', 'error']);
+
+function keySummary(targets: NonNullable<StatusDocument['keys']>, now: number): StatusSummary['keys'] {
+  const lines = targets.flatMap((t) =>
+    t.keys.map((k) => ({
+      target: t.target,
+      key: k.key,
+      state: k.state,
+      failing: FAILING_KEY_STATES.has(k.state) || (k.budgetRemaining !== null && k.budgetRemaining <= 0),
+      expiresAt: k.expiresAt,
+      expiresInSeconds: k.expiresAt ? Math.floor((Date.parse(k.expiresAt) - now) / 1000) : null,
+      maxBudget: k.maxBudget,
+      budgetRemaining: k.budgetRemaining,
+      ...(k.message !== undefined && { message: k.message }),
+    })),
+  );
+  return {
+    lines: failingFirst(lines, (k) => (k.failing ? 0 : 1)),
+    unavailable: targets.flatMap((t) => (t.lifetimes ? [{ target: t.target, lifetimes: t.lifetimes }] : [])),
+  };
+}
+
 /** What is wrong with a gateway container, if anything: not running, unhealthy, a restart pending. */
 function gatewayTrouble(c: GatewayContainerLine): string | undefined {
   if (!c.running) return `${c.name} ${c.status === 'missing' ? 'not there' : c.status}`;
@@ -360,6 +401,8 @@ function failingPhrases(s: Omit<StatusSummary, 'url' | 'reachable' | 'ok' | 'fai
   if (gateway.length) out.push(`gateway container ${gateway.join(', ')}`);
   const noList = s.discovery.filter((d) => d.lastAttempt?.ok === false).map((d) => d.target);
   if (noList.length) out.push(`discovery failing (${noList.join(', ')})`);
+  const keys = s.keys.lines.filter((k) => k.failing).map((k) => `${k.target}/${k.key}`);
+  if (keys.length) out.push(`${plural(keys.length, 'key')} refused or spent (${keys.join(', ')})`);
   if (s.agent.health !== 'ok') {
     const checks = s.health.filter((h) => h.status !== 'ok').map((h) => h.check);
     out.push(`health ${s.agent.health}${checks.length ? ` (${checks.join(', ')})` : ''}`);

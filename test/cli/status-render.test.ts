@@ -323,6 +323,78 @@ describe('discovery in mcpwatch status', () => {
   });
 });
 
+describe('named keys in mcpwatch status', () => {
+  const NOW = Date.parse('2026-12-05T10:00:00.000Z');
+  const key = (over: object) => ({
+    askedAt: '2026-12-05T09:58:00.000Z',
+    expiresAt: null,
+    maxBudget: null,
+    spend: null,
+    budgetRemaining: null,
+    blocked: null,
+    ...over,
+  });
+  const doc = (): StatusDocument => ({
+    ...fixture('litellm-shard').status,
+    keys: [
+      {
+        target: 'litellm',
+        keys: [
+          key({
+            key: 'codex',
+            state: 'ok',
+            expiresAt: '2027-01-04T10:00:00.000Z',
+            maxBudget: 100,
+            spend: 12.5,
+            budgetRemaining: 87.5,
+            blocked: false,
+          }),
+          key({
+            key: 'ci',
+            state: 'ok',
+            maxBudget: 10,
+            spend: 12,
+            budgetRemaining: -2,
+            blocked: false,
+            message: "the key's budget is spent (12 of 10)",
+          }),
+          key({
+            key: 'webui',
+            state: 'expired',
+            expiresAt: '2026-12-01T00:00:00.000Z',
+            message: 'the gateway refuses the key: it has expired',
+          }),
+        ],
+      },
+      {
+        target: 'lan',
+        lifetimes: 'unavailable: the gateway has no database (it answered 400: "No connected db.")',
+        keys: [key({ key: 'codex', state: 'no_database' })],
+      },
+    ],
+  });
+
+  it('each key: failing first (refused, spent), its expiry and budget; a target without a database said once', () => {
+    const s = statusSummary(URL, doc(), fixture('litellm-shard').health, NOW);
+    expect(s.failing).toContain('2 keys refused or spent (litellm/ci, litellm/webui)');
+    const lines = statusLines(s);
+    const at = lines.indexOf('Keys (named keys: their lifetimes)');
+    expect(lines.slice(at, at + 5)).toEqual([
+      'Keys (named keys: their lifetimes)',
+      '  -      lan: unavailable: the gateway has no database (it answered 400: "No connected db.")',
+      "  FAIL   litellm/ci     ok       the key's budget is spent (12 of 10)",
+      '  FAIL   litellm/webui  expired  the gateway refuses the key: it has expired',
+      '  ok     litellm/codex  ok       expires 2027-01-04 (in 30d), budget 87.5 of 100 left',
+    ]);
+  });
+
+  it('no named keys: no section, nothing failing', () => {
+    const s = statusSummary(URL, fixture('litellm-shard').status, fixture('litellm-shard').health, NOW);
+    expect(s.keys).toEqual({ lines: [], unavailable: [] });
+    expect(statusLines(s)).not.toContain('Keys (named keys: their lifetimes)');
+  });
+});
+
 describe('formatAge', () => {
   it.each([
     [0, '0s'],
