@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatAge, statusLines, statusSummary } from '../../src/cli/status-render.js';
+import type { KeyLifetimeStatus } from '../../src/gateway-state/key-watch.js';
 import type { HealthReport } from '../../src/runtime/health-view.js';
 import { gatewayView, type StatusDocument } from '../../src/runtime/status-view.js';
 import { REPO } from '../support/agent-proc.js';
@@ -325,7 +326,7 @@ describe('discovery in mcpwatch status', () => {
 
 describe('named keys in mcpwatch status', () => {
   const NOW = Date.parse('2026-12-05T10:00:00.000Z');
-  const key = (over: object) => ({
+  const key = (over: Pick<KeyLifetimeStatus, 'key' | 'state'> & Partial<KeyLifetimeStatus>): KeyLifetimeStatus => ({
     askedAt: '2026-12-05T09:58:00.000Z',
     expiresAt: null,
     maxBudget: null,
