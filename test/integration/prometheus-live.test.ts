@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentProcess, REPO, startAgentWith, tempDir } from '../support/agent-proc.js';
 import { TestHttpServer } from '../support/http-server.js';
 import { ensureDocker, removeContainer, runContainer, uniqueName } from '../support/docker.js';
+import { startEraServer, type EraServer } from '../support/era-servers.js';
 import { startKeycloak, type Keycloak } from '../support/keycloak.js';
 import { startPrometheus, type Prometheus } from '../support/prometheus.js';
 import { makeCa, makeCert } from '../support/test-certs.js';
@@ -17,7 +18,8 @@ import { makeCa, makeCert } from '../support/test-certs.js';
 // gateway for the catalog and auth guard probes; a container replaying LiteLLM log lines feeds the
 // log panels. For the panels of the rest: an https server with a certificate made by openssl (TLS expiry), a real
 // Keycloak issuing the token of a target behind SSO (the OAuth token), a Codex entry with a finding (client
-// findings) and a catalog naming a server that is not there (per-server state).
+// findings), a catalog naming a server that is not there (per-server state), and a target with `discover` whose
+// server list is an MCP SDK server's answering LiteLLM's `GET /v1/mcp/server` (era-servers.ts: discovered servers).
 
 const TOKEN = 'tok-prometheus-test-0123456789';
 
@@ -37,6 +39,7 @@ describe('alerts and dashboard against a real Prometheus', () => {
   let prom: Prometheus;
   let kc: Keycloak;
   let tls: HttpsServer;
+  let listing: EraServer;
   const container = uniqueName('prom-litellm');
 
   beforeAll(async () => {
@@ -58,6 +61,12 @@ describe('alerts and dashboard against a real Prometheus', () => {
       ],
     });
     gw = await new TestHttpServer().start();
+    listing = await startEraServer('dual', {
+      gatewayRoutes: [
+        { id: 'a1b2c3d4-0000-4000-8000-000000000001', name: 'alpha', status: 'healthy', listsTools: true },
+        { id: 'a1b2c3d4-0000-4000-8000-000000000002', name: 'beta', status: 'healthy', listsTools: true },
+      ],
+    });
     kc = await startKeycloak();
     const ca = makeCa('mcpwatch prometheus-live CA', 30);
     const leaf = makeCert(ca, 'gw-tls.test', 20);
@@ -74,6 +83,10 @@ describe('alerts and dashboard against a real Prometheus', () => {
   self: { url: "http://127.0.0.1:${port}", apiKey: "${TOKEN}", mcpPath: /mcp }
   gw-tls: { url: "https://127.0.0.1:${(tls.address() as AddressInfo).port}", tls: { caFile: "${ca.certFile}" } }
   sso: { url: "http://127.0.0.1:${port}", apiKey: "${TOKEN}", apiKeyHeader: x-litellm-api-key, oauth2: { clientId: ${secret.clientId}, clientSecret: "${secret.clientSecret}", tokenUrl: "${kc.tokenUrl}" } }
+  listing:
+    url: "${listing.url}"
+    apiKey: sk-prom-listing-0123456789abcdef
+    discover: { every: 5s, probes: [{ type: mcp_catalog, every: 2s }] }
 probes:
   - { name: gw-live, type: http, target: gw, path: /health/liveliness, every: 250ms, timeout: 1s }
   - { name: self-catalog, type: mcp_catalog, target: self, every: 1s, expect: { tools: [get_health, not_a_tool] } }
@@ -94,6 +107,7 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
     await prom?.stop();
     await agent?.stop();
     await gw?.stop();
+    await listing?.stop();
     tls?.close();
     await kc?.cleanup();
     await removeContainer(container);
@@ -146,13 +160,13 @@ mcpServer: { enabled: true, token: "${TOKEN}" }
         .replaceAll('$job', 'mcpwatch')
         .replaceAll('$target', '.*')
         .replaceAll('$container', '.*');
-    // Discovery (issue 26): no target here has `discover`, so the panel of mcp_discovery_servers and
-    // mcp_discovery_server_info has no data; a discovered target in this config would lift this exception.
-    const awaitingDiscovery = (expr: string): boolean => expr.includes('mcp_discovery_');
+    // The discovered servers' panel: the target `listing`'s two servers, read from its server list.
+    await until('mcp_discovery_server_info', 30_000, async () =>
+      (await prom.query('mcp_discovery_server_info{target="listing"}')).length === 2 ? true : undefined,
+    );
     const empty: string[] = [];
     for (const panel of dash.panels.filter((p) => p.type !== 'row')) {
       for (const t of panel.targets ?? []) {
-        if (awaitingDiscovery(t.expr)) continue;
         const result = await prom.query(fill(t.expr));
         if (result.length === 0) empty.push(`${panel.title}: ${t.expr}`);
       }
