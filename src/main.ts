@@ -6,7 +6,7 @@ import { ConfigError, formatProblem } from './config/problems.js';
 import { parseListen } from './config/fields.js';
 import type { Shard } from './config/shard.js';
 import type { WebSettings } from './config/web-config.js';
-import { webSettingsFor } from './config/web-load.js';
+import { webSettingsOf } from './config/web-load.js';
 import { createMetrics } from './metrics/registry.js';
 import { preloadProbeRuns } from './probes/table.js';
 import { Agent } from './runtime/agent.js';
@@ -62,7 +62,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const load = async (): Promise<LoadResult> => {
     const read = await loadConfig(opts.configPath, opts.env);
     if (!read.ok) return read;
-    const w = await webSettingsFor(opts.webConfigFile, opts.env, read.config.web.configFile, web?.tls);
+    const w = await webSettingsOf(read.config, opts.webConfigFile, opts.env, web?.tls);
     if (!w.ok) return { ok: false, problems: w.problems, path: read.path };
     nextWeb = w.settings;
     const loaded = { ...read, warnings: [...read.warnings, ...w.warnings] };

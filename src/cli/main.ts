@@ -19,7 +19,9 @@ Usage:
                                             --web.config.file (or $MCPWATCH_WEB_CONFIG_FILE) names a web
                                             config in the Prometheus exporter-toolkit format: TLS, client
                                             certificates, basic auth, response headers
-  mcpwatch check-config [--config FILE]     validate the config; print every problem as "path: message"
+  mcpwatch check-config [--config FILE] [--web.config.file FILE]
+                                            validate the config and the web config (as run reads them);
+                                            print every problem as "path: message"
   mcpwatch probe NAME [--config FILE] [--json]
                                             run one probe once and print what was sent and what came back
   mcpwatch accept-catalog PROBE [--config FILE]
@@ -132,8 +134,8 @@ function refuseOtherCommandsFlags(command: string, values: Values): void {
     throw new UsageError(`--shard is for the run command (${command} uses every probe of the config)`);
   if (command !== 'run' && values['web.enable-lifecycle'] !== undefined)
     throw new UsageError('--web.enable-lifecycle is for the run command');
-  if (command !== 'run' && values['web.config.file'] !== undefined)
-    throw new UsageError('--web.config.file is for the run command');
+  if (command !== 'run' && command !== 'check-config' && values['web.config.file'] !== undefined)
+    throw new UsageError('--web.config.file is for the run and check-config commands');
 }
 
 /** The command's own arguments checked, then its module imported and run. */
@@ -150,7 +152,7 @@ async function dispatch(
     case 'check-config': {
       if (rest.length) throw new UsageError(`check-config takes no arguments, got: ${rest.join(' ')}`);
       const { checkConfig } = await import('./check-config.js');
-      return await checkConfig(configPath, env);
+      return await checkConfig(configPath, env, values['web.config.file']);
     }
     case 'probe': {
       if (rest.length !== 1) throw new UsageError('probe needs exactly one probe NAME');

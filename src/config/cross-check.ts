@@ -1,12 +1,9 @@
 // Checks across fields, on the values as written (before the schema), so that they are reported even where
 // the schema fails elsewhere: a target's key and SSO settings, probe names and targets (and each probe type's
-// own cross-checks, from its folder), the targets' discover templates, the shard, the containers, who may reach /mcp.
+// own cross-checks, from its folder), the targets' discover templates, the shard, the containers, /mcp's token.
 import { probeTypeOf } from '../probes/table.js';
-import { isLoopbackHost } from '../util/origins.js';
 import { discoverProblems } from './discover.js';
-import { parseListen } from './fields.js';
 import { suggest, type Located } from './issues.js';
-import { DEFAULT_LISTEN, hasToken } from './schema.js';
 import { rawKeyHeader } from './target.js';
 
 type Raw = Record<string, unknown>;
@@ -20,30 +17,19 @@ export function crossCheck(raw: Raw): Located[] {
     ...probeProblems(raw.probes, targets),
     ...shardProblems(raw.shard),
     ...containerProblems(raw.logs, targets),
-    ...mcpServerProblems(raw.mcpServer, raw.web, raw.listen),
+    ...mcpServerProblems(raw.mcpServer, raw.web),
   ];
 }
 
 /**
- * /mcp is never open by accident: on, with no token, on an address other hosts reach, needs allowUnauthenticated.
  * One token, written or in a file; and an Origin or Host list in `web` or under its old name in mcpServer, not both.
+ * (/mcp open to the network by accident is checked with the web config, whose basic auth may close it: web-load.ts.)
  */
-function mcpServerProblems(m: unknown, web: unknown, listen: unknown): Located[] {
+function mcpServerProblems(m: unknown, web: unknown): Located[] {
   if (!isRecord(m)) return [];
   const problems: Located[] = [];
   if (typeof m.token === 'string' && m.token !== '' && typeof m.tokenFile === 'string' && m.tokenFile !== '')
     problems.push({ segs: ['mcpServer'], message: 'set token or tokenFile, not both' });
-  const address = typeof listen === 'string' ? listen : DEFAULT_LISTEN;
-  const host = parseListen(address)?.host;
-  const enabled = m.enabled === true || (m.enabled === undefined && hasToken(m));
-  if (enabled && !hasToken(m) && m.allowUnauthenticated !== true && host !== undefined && !isLoopbackHost(host))
-    problems.push({
-      segs: ['mcpServer'],
-      message:
-        `/mcp would be open to anyone who reaches ${address} (not a loopback address) with no token: ` +
-        'set mcpServer.token or mcpServer.tokenFile, listen on a loopback address (127.0.0.1:9464), ' +
-        'or set mcpServer.allowUnauthenticated: true if something in front of mcpwatch checks who asks',
-    });
   for (const key of ['allowedOrigins', 'allowedHosts'] as const) {
     const mine = m[key];
     const theirs = isRecord(web) ? web[key] : undefined;

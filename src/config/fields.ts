@@ -13,7 +13,23 @@ export const duration = z.string({ error: 'expected a duration such as 500ms, 10
   return ms;
 });
 
+/**
+ * A probe's `schedule` that is no schedule: the agent never runs the probe on its own, only when asked (`/probe`,
+ * the MCP tool `run_probe`), so that Prometheus schedules it (docs/deployment.md, "Prometheus runs the probes").
+ */
+export const ON_REQUEST = 'on_request';
+
+/**
+ * Whether a probe's settled schedule (config/parse.ts `Schedule`) is ON_REQUEST: the scheduler never starts its
+ * runs, `/probe` and the MCP tool `run_probe` do; /status says `on request`.
+ */
+export function runsOnRequest(spec: { kind: string; expr?: string }): boolean {
+  return spec.kind === ON_REQUEST || (spec.kind === 'cron' && spec.expr === ON_REQUEST);
+}
+
+/** A probe's `schedule`: a cron expression, or ON_REQUEST. */
 export const cronExpr = z.string().superRefine((s, ctx) => {
+  if (s === ON_REQUEST) return;
   const v = cron.validateDetailed(s);
   if (!v.valid) {
     const why = v.errors.map((e) => e.message).join('; ');

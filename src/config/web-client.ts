@@ -14,7 +14,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { parseDocument } from 'yaml';
 import { expandVars } from './interpolate.js';
-import { parseWebConfig, type WebConfig } from './web-config.js';
+import { parseWebConfig, PLAIN_HTTP_TO_TLS, type WebConfig } from './web-config.js';
 import { describeFsError } from '../util/errors.js';
 import { isLoopbackHost } from '../util/origins.js';
 
@@ -197,6 +197,11 @@ export function clientFor(plan: AskPlan): AgentClient | { error: string } {
       return get(url, request, opts.maxBytes);
     },
     refused(answer) {
+      if (answer.code === 400 && answer.body.startsWith(PLAIN_HTTP_TO_TLS))
+        return (
+          `the agent speaks HTTPS (it answered 400 "${PLAIN_HTTP_TO_TLS}"): give an https URL, or its web config ` +
+          '(MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config)'
+        );
       if (answer.code !== 401) return undefined;
       if (user)
         return (

@@ -7,6 +7,12 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigProblem } from './problems.js';
 
+/**
+ * What Go's HTTPS servers (the exporter-toolkit's) answer, with 400, a plain-HTTP request on their TLS port; mcpwatch
+ * answers the same (server/web-gate.ts), and its clients know it (web-client.ts).
+ */
+export const PLAIN_HTTP_TO_TLS = 'Client sent an HTTP request to an HTTPS server.';
+
 /** Go's tls.ClientAuthType names, as the toolkit takes them (`RequireClientCert` is its old name for RequireAny). */
 export const CLIENT_AUTH_TYPES = [
   'NoClientCert',

@@ -3,9 +3,13 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { parseListen } from './fields.js';
+import type { Config } from './parse.js';
 import type { ConfigProblem } from './problems.js';
+import { hasToken } from './schema.js';
 import { parseWebConfig, type PemSource, type WebSettings } from './web-config.js';
 import { describeFsError } from '../util/errors.js';
+import { isLoopbackHost } from '../util/origins.js';
 
 export type WebLoadResult =
   { ok: true; settings: WebSettings; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] };
@@ -114,6 +118,71 @@ export async function webSettingsFor(
       tls ? 'TLS turned on, but the server speaks plain HTTP' : 'TLS turned off, but the server speaks HTTPS',
     );
   return r;
+}
+
+/** What the web config and the /mcp check read of a loaded config. */
+export type WebSide = Pick<Config, 'listen' | 'web'> & {
+  mcpServer: Pick<Config['mcpServer'], 'enabled' | 'token' | 'tokenFile' | 'allowUnauthenticated'>;
+};
+
+/**
+ * The web config of a loaded config (see webConfigFileOf), read and checked, and the one check that needs both:
+ * `/mcp` never open by accident (mcpOpenProblems). What `run` does at start and on every reload (`runningTls`: see
+ * webSettingsFor), and `check-config`.
+ */
+export async function webSettingsOf(
+  config: WebSide,
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  runningTls?: boolean,
+): Promise<
+  { ok: true; settings: WebSettings | null; warnings: ConfigProblem[] } | { ok: false; problems: ConfigProblem[] }
+> {
+  const r = await webSettingsFor(flag, env, config.web.configFile, runningTls);
+  if (!r.ok) return r;
+  const open = mcpOpenProblems(config, r.settings, webConfigFileOf(flag, env, config.web.configFile));
+  return open.length > 0 ? { ok: false, problems: open } : r;
+}
+
+/**
+ * Who besides /mcp's own token checks who asks there, from the web config: its basic auth (every route, /mcp
+ * included, asks for a password when /mcp has no token), or a client certificate the TLS handshake verifies against
+ * `client_ca_file` (RequireAndVerifyClientCert). RequireAnyClientCert does not count: it takes any certificate,
+ * one anybody can make.
+ */
+export function webAuthentication(web: WebSettings | null): 'basic_auth_users' | 'client certificates' | undefined {
+  if (web && Object.keys(web.users).length > 0) return 'basic_auth_users';
+  if (web?.tls?.clientAuth === 'RequireAndVerifyClientCert') return 'client certificates';
+  return undefined;
+}
+
+/**
+ * /mcp is never open by accident: on, with no token, on an address other hosts reach, it needs the web config to
+ * ask who comes (webAuthentication) or `allowUnauthenticated`. `named`: where the web config came from, if any.
+ */
+export function mcpOpenProblems(
+  config: WebSide,
+  web: WebSettings | null,
+  named?: { file: string; namedBy: string },
+): ConfigProblem[] {
+  const m = config.mcpServer;
+  if (!m.enabled || hasToken(m) || m.allowUnauthenticated) return [];
+  const host = parseListen(config.listen)?.host;
+  if (host === undefined || isLoopbackHost(host) || webAuthentication(web) !== undefined) return [];
+  const webNote = named
+    ? `the web config ${named.file}, which has neither`
+    : 'a web config (--web.config.file, MCPWATCH_WEB_CONFIG_FILE or web.configFile)';
+  return [
+    {
+      path: 'mcpServer',
+      message:
+        `/mcp would be open to anyone who reaches ${config.listen} (not a loopback address) with no token: ` +
+        'set mcpServer.token or mcpServer.tokenFile, listen on a loopback address (127.0.0.1:9464), ' +
+        'or set mcpServer.allowUnauthenticated: true if something in front of mcpwatch checks who asks; ' +
+        'or make every caller authenticate: basic_auth_users or client_auth_type: RequireAndVerifyClientCert ' +
+        `in ${webNote}`,
+    },
+  ];
 }
 
 /** The PEM text of an inline value or a file, checked by `check` (an error message, or undefined when fine). */

@@ -1,4 +1,5 @@
 import { formatDuration } from '../config/duration.js';
+import { runsOnRequest } from '../config/fields.js';
 import type { Config, Probe } from '../config/parse.js';
 import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import type { DiscoveryStatus } from '../discovery/status.js';
@@ -185,7 +186,11 @@ function probeStatus(
     target: p.target,
     ...('key' in p && p.key !== undefined && { key: p.key }),
     schedule:
-      p.scheduleSpec.kind === 'every' ? `every ${formatDuration(p.scheduleSpec.ms)}` : `cron ${p.scheduleSpec.expr}`,
+      p.scheduleSpec.kind === 'every'
+        ? `every ${formatDuration(p.scheduleSpec.ms)}`
+        : runsOnRequest(p.scheduleSpec)
+          ? 'on request'
+          : `cron ${p.scheduleSpec.expr}`,
     timeout: formatDuration(p.timeoutMs),
     inFlight,
     ...(nextRun !== undefined && { nextRunAt: iso(nextRun) }),

@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { runsOnRequest } from '../config/fields.js';
 import type { Config, Probe } from '../config/parse.js';
 import type { Target } from '../config/target.js';
 import type { TokenSource } from '../probes/oauth/token-source.js';
@@ -56,7 +57,7 @@ interface Slot {
   logger: Logger;
   timer?: NodeJS.Timeout;
   task?: ScheduledTask;
-  /** When the next tick is due (epoch ms); the stall check compares against it. */
+  /** When the next tick is due (epoch ms; Infinity: the probe runs on request); the stall check compares against it. */
   nextDue: number;
   /** The last run asked for through `request` (/probe): when it started, and its result. */
   asked?: { at: number; result: Promise<ProbeResult | undefined> };
@@ -110,7 +111,10 @@ export class Scheduler {
     for (const slot of this.slots.values()) {
       const { probe } = slot;
       const lastStart = this.deps.carriedOver?.get(probe.name);
-      if (probe.scheduleSpec.kind === 'every') {
+      if (runsOnRequest(probe.scheduleSpec)) {
+        // Never run from here: only request() and runNow() start its runs (Prometheus schedules it through /probe).
+        slot.nextDue = Infinity;
+      } else if (probe.scheduleSpec.kind === 'every') {
         const interval = probe.scheduleSpec.ms;
         // A first run right away, unless the same probe ran recently under the previous config;
         // then each probe keeps its own phase in the interval, so that many probes with one
@@ -179,9 +183,13 @@ export class Scheduler {
     return { result: answer, ...(reused && { reused }) };
   }
 
-  /** When the probe's next scheduled run is due (epoch ms); undefined when this scheduler is not running. */
+  /**
+   * When the probe's next scheduled run is due (epoch ms); undefined when this scheduler is not running, and for a
+   * probe that runs only on request (`schedule: on_request`).
+   */
   nextRun(name: string): number | undefined {
-    return this.running ? this.slots.get(name)?.nextDue : undefined;
+    const due = this.running ? this.slots.get(name)?.nextDue : undefined;
+    return due === Infinity ? undefined : due;
   }
 
   private slotOf(name: string): Slot {

@@ -20,7 +20,7 @@ type Html = { readonly html: string };
 export function landingHtml(input: LandingInput): string {
   const s = statusSummary('', input.status, input.health, input.now);
   const t = (text: string | number): Html => ({ html: escapeHtml(input.mask(String(text))) });
-  const nextRuns = new Map(input.status.probes.map((p) => [p.name, p.nextRunAt]));
+  const nextRuns = new Map(input.status.probes.map((p) => [p.name, onRequest(p.schedule) ? ON_REQUEST : p.nextRunAt]));
   const failing = s.probes.filter((p) => p.state === 'fail').length;
   const title = failing ? `mcpwatch: ${plural(failing, 'probe')} failing` : 'mcpwatch';
   const sections = [
@@ -145,8 +145,18 @@ function probeSection(s: StatusSummary, t: Text, nextRunAt: (name: string) => st
   return section('probes', 'Probes', note, table('probes', heads, rows));
 }
 
+/** What the next-run cell of a probe that runs only when asked (`schedule: on_request`) says, and its tooltip. */
+const ON_REQUEST = 'on request';
+const ON_REQUEST_TITLE = 'schedule: on_request: only /probe (Prometheus) or run_probe runs it';
+
+/** Whether /status's `schedule` of a probe says it runs only when asked (`on request`; `cron on_request` before). */
+function onRequest(schedule: string): boolean {
+  return schedule === ON_REQUEST || schedule === 'cron on_request';
+}
+
 function nextRun(t: Text, running: boolean, iso: string | undefined, now: number): Html {
   if (running) return h`<span class="dim nowrap">running now</span>`;
+  if (iso === ON_REQUEST) return h`<span class="dim nowrap" title="${t(ON_REQUEST_TITLE)}">on request</span>`;
   if (iso === undefined) return h`<span class="dim">-</span>`;
   const seconds = (Date.parse(iso) - now) / 1000;
   return h`<span class="nowrap" title="${t(iso)}">${t(seconds < 1 ? 'due now' : `in ${formatAge(seconds)}`)}</span>`;

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ClientAuthType, WebSettings } from '../config/web-config.js';
+import { PLAIN_HTTP_TO_TLS, type ClientAuthType, type WebSettings } from '../config/web-config.js';
 import type { Logger } from '../util/logger.js';
 import { BasicAuth } from './basic-auth.js';
 
@@ -58,6 +59,40 @@ export function sanValues(subjectaltname: string | undefined): string[] {
     out.push(v.startsWith('"') ? (JSON.parse(v) as string) : v);
   }
   return out;
+}
+
+/** What Go's HTTPS server (the exporter-toolkit's) answers a plain-HTTP request on its TLS port. */
+export const PLAIN_HTTP_ANSWER =
+  'HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n' +
+  `${PLAIN_HTTP_TO_TLS}\n`;
+
+/** How long a new connection to the TLS port may stay silent before its first byte (then it is closed). */
+export const FIRST_BYTE_TIMEOUT_MS = 10_000;
+
+/**
+ * Plain HTTP to the TLS port answered as Go's servers do (400, "Client sent an HTTP request to an HTTPS server."),
+ * not a closed connection: the first byte of each new connection is peeked, a TLS handshake (a record of type 22,
+ * 0x16) goes on to the TLS server with that byte put back, anything else gets the 400 and the connection closed.
+ */
+export function answerPlainHttp(server: NetServer, firstByteTimeoutMs = FIRST_BYTE_TIMEOUT_MS): void {
+  // The TLS server's own listener (it wraps the socket in a TLSSocket), taken off to run after the peek.
+  const tlsListeners = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) => {
+    socket.setTimeout(firstByteTimeoutMs, () => socket.destroy());
+    socket.once('error', () => socket.destroy());
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      socket.setTimeout(0);
+      if (chunk[0] === 0x16) {
+        // The TLS socket reads what is buffered first (Node's TLSSocket takes a socket's unread data).
+        socket.unshift(chunk);
+        for (const listener of tlsListeners) listener.call(server, socket);
+        return;
+      }
+      socket.end(PLAIN_HTTP_ANSWER);
+    });
+  });
 }
 
 /** The toolkit's rate limit: a token bucket of `burst`, one token back every `intervalMs`. */
@@ -120,6 +155,7 @@ export class WebGate {
   install(app: FastifyInstance, opts: { mcpToken?: () => string | undefined } = {}): void {
     if (this.tls) {
       const server = (this.server = app.server as unknown as HttpsServer);
+      answerPlainHttp(server);
       // Before the HTTP server reads the connection: a refused one never gets to send a request.
       server.prependListener('secureConnection', (socket: TLSSocket) => this.checkPeer(socket));
       server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) =>

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { crossCheck } from '../../src/config/cross-check.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { formatProblem } from '../../src/config/problems.js';
+import { runsOnRequest } from '../../src/config/fields.js';
 
 type Case = [string, Record<string, unknown>, Array<[PropertyKey[], string]>];
 const check = (raw: Record<string, unknown>) => crossCheck(raw).map((p) => [p.segs, p.message]);
@@ -233,5 +236,30 @@ describe('crossCheck: shard and containers', () => {
       targets: { lan: { ...LAN, apiKeyFile: '/k' } },
     };
     expect(crossCheck(raw).map((p) => p.segs[0])).toEqual(['targets', 'probes', 'shard', 'logs']);
+  });
+});
+
+describe('schedule: on_request (the probe runs only when asked: /probe, run_probe)', () => {
+  const yaml = (probe: string): string =>
+    `targets:\n  gw: { url: "http://gw", apiKey: sk-x }\nprobes:\n  - { name: p, type: http, target: gw, ${probe} }\n`;
+  const problems = (probe: string): string[] => {
+    const r = parseConfig(yaml(probe), {});
+    return r.ok ? [] : r.problems.map(formatProblem);
+  };
+
+  it('is taken as a schedule, and the scheduler knows it (no timeout-above-interval warning)', () => {
+    const r = parseConfig(yaml('schedule: on_request, timeout: 2m'), {});
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(runsOnRequest(r.config.probes[0]!.scheduleSpec)).toBe(true);
+    expect(r.warnings).toEqual([]);
+    const timed = parseConfig(yaml('every: 30s'), {});
+    expect(timed.ok && runsOnRequest(timed.config.probes[0]!.scheduleSpec)).toBe(false);
+  });
+
+  it('with every: set one of them; another spelling is no cron expression', () => {
+    expect(problems('schedule: on_request, every: 1m')).toEqual(['probes[0]: set schedule or every, not both']);
+    expect(problems('schedule: on-request')).toEqual([
+      expect.stringMatching(/^probes\[0\]\.schedule: invalid cron expression "on-request"/),
+    ]);
   });
 });

@@ -5,6 +5,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { formatProblem } from '../../src/config/problems.js';
 import { secretsOf } from '../../src/config/secrets.js';
+import type { ClientAuthType, WebSettings } from '../../src/config/web-config.js';
+import { mcpOpenProblems, webAuthentication } from '../../src/config/web-load.js';
 import { tempDir } from '../support/agent-proc.js';
 
 // Who may reach the HTTP server (`web`) and /mcp (`mcpServer`), as the config says it: /mcp never open to the
@@ -15,11 +17,41 @@ function problemsOf(yaml: string): string[] {
   return r.ok ? [] : r.problems.map(formatProblem);
 }
 
-const OPEN = (listen: string): string =>
+/** The /mcp check on a parsed config beside a web config (none by default), as `run` and `check-config` make it. */
+function openProblems(
+  yaml: string,
+  web: WebSettings | null = null,
+  named?: { file: string; namedBy: string },
+): string[] {
+  const r = parseConfig(yaml, {});
+  if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+  return mcpOpenProblems(r.config, web, named).map(formatProblem);
+}
+
+const OPEN = (
+  listen: string,
+  where = 'a web config (--web.config.file, MCPWATCH_WEB_CONFIG_FILE or web.configFile)',
+): string =>
   'mcpServer: /mcp would be open to anyone who reaches ' +
   `${listen} (not a loopback address) with no token: set mcpServer.token or mcpServer.tokenFile, listen on a ` +
   'loopback address (127.0.0.1:9464), or set mcpServer.allowUnauthenticated: true if something in front of ' +
-  'mcpwatch checks who asks';
+  'mcpwatch checks who asks; or make every caller authenticate: basic_auth_users or client_auth_type: ' +
+  `RequireAndVerifyClientCert in ${where}`;
+
+const HASH = '$2y$10$O8LEq.7JhU.30o8DEV92TO2tQL1hxKiaKKxhxk8uyzkFfiPy/DeTm';
+const web = (over: Partial<WebSettings> = {}): WebSettings => ({
+  file: '/etc/mcpwatch/web.yml',
+  users: {},
+  headers: {},
+  ...over,
+});
+const mtls = (clientAuth: ClientAuthType): WebSettings =>
+  web({
+    tls: {
+      context: { cert: 'c', key: 'k', minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', honorCipherOrder: true },
+      clientAuth,
+    },
+  });
 
 describe('/mcp is never open to the network by accident', () => {
   it.each([
@@ -46,7 +78,30 @@ describe('/mcp is never open to the network by accident', () => {
     ['off: a section with no token and no enabled', 'mcpServer: { allowUnauthenticated: false }\n', []],
     ['off: enabled false', 'mcpServer: { enabled: false }\n', []],
   ])('%s', (_what, yaml, problems) => {
-    expect(problemsOf(yaml)).toEqual(problems);
+    expect(openProblems(yaml)).toEqual(problems);
+    // Not a problem of the config alone: the web config may close /mcp (its check needs both: web-load.ts).
+    expect(problemsOf(yaml)).toEqual([]);
+  });
+
+  it('the web config closes it: basic auth (every route, /mcp too), or verified client certificates', () => {
+    const on = 'mcpServer: { enabled: true }\n';
+    expect(openProblems(on, web({ users: { alice: HASH } }))).toEqual([]);
+    expect(openProblems(on, mtls('RequireAndVerifyClientCert'))).toEqual([]);
+    expect(webAuthentication(web({ users: { alice: HASH } }))).toBe('basic_auth_users');
+    expect(webAuthentication(mtls('RequireAndVerifyClientCert'))).toBe('client certificates');
+    // Any certificate (one anybody can make), one only if given, none asked for, headers only: still open.
+    const named = { file: '/etc/mcpwatch/web.yml', namedBy: '--web.config.file' };
+    const stillOpen = [OPEN('0.0.0.0:9464', 'the web config /etc/mcpwatch/web.yml, which has neither')];
+    for (const w of [
+      mtls('RequireAnyClientCert'),
+      mtls('VerifyClientCertIfGiven'),
+      mtls('RequestClientCert'),
+      mtls('NoClientCert'),
+      web({ headers: { 'X-Frame-Options': 'deny' } }),
+    ]) {
+      expect(webAuthentication(w)).toBeUndefined();
+      expect(openProblems(on, w, named)).toEqual(stillOpen);
+    }
   });
 
   it('one token: written or in a file, not both (an empty one is none)', () => {

@@ -93,6 +93,35 @@ probes:
     }
   });
 
+  it('check-config: the web config (MCPWATCH_WEB_CONFIG_FILE, web.configFile) read as run reads it', async () => {
+    const web = join(dir, 'web.yml');
+    writeFileSync(
+      web,
+      'basic_auth_users:\n  alice: not-a-hash\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\n',
+    );
+    const env = { GW_KEY: KEY, MCPWATCH_WEB_CONFIG_FILE: web };
+    const bad = await runCli(['check-config', '--config', cfg], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(new RegExp(`^${web.replaceAll('.', '\\.')}: basic_auth_users\\.alice: `));
+    expect(bad.stderr).toBe(`${cfg}: 1 problem\n`);
+    writeFileSync(web, 'http_server_config:\n  headers:\n    X-Frame-Options: deny\n');
+    const good = await runCli(['check-config', '--config', cfg], { env });
+    expect([good.code, good.stdout]).toEqual([
+      0,
+      `${cfg}: OK (1 targets, 2 probes, 0 containers, web config ${web})\n`,
+    ]);
+    // Named in the config, and /mcp on 0.0.0.0 with no token: the web config has no password, so it is open.
+    const open = writeConfig(
+      dir,
+      `listen: 0.0.0.0:9464\nweb: { configFile: ${web} }\nmcpServer: { enabled: true }\n`,
+      'open.yaml',
+    );
+    const refused = await runCli(['check-config', '--config', open]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`mcpServer: /mcp would be open to anyone who reaches 0.0.0.0:9464`);
+    expect(refused.stdout).toContain(`the web config ${web}, which has neither`);
+  });
+
   it("check-config: a client_config probe's missing file is 1 naming it; optional: true makes it a warning, 0", async () => {
     const yaml = (file: string, extra = ''): string =>
       `targets:\n  gw: { url: "${server.url}", apiKey: sk-x }\nprobes:\n` +

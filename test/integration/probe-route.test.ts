@@ -44,6 +44,7 @@ function promtoolCheckMetrics(text: string): { status: number | null; out: strin
 describe('/probe for a scrape, against a real agent and a real Prometheus', () => {
   let up: TestHttpServer;
   let slow: TestHttpServer;
+  let asked: TestHttpServer;
   let agent: AgentProcess;
   let prom: Prometheus | undefined;
   const KEY = 'sk-probe-route-SECRET-0123456789abcdef';
@@ -53,21 +54,24 @@ describe('/probe for a scrape, against a real agent and a real Prometheus', () =
     slow = await new TestHttpServer().start();
     slow.mode = 'slow';
     slow.slowMs = 3_000;
+    asked = await new TestHttpServer().start();
     agent = await startAgentWith(`targets:
   up: { url: "${up.url}", apiKey: "${KEY}" }
   slow: { url: "${slow.url}", timeout: 5s }
   closed: { url: "http://127.0.0.1:1" }
+  asked: { url: "${asked.url}" }
 probes:
   - { name: up, type: http, target: up, every: 1h }
   - { name: down, type: http, target: closed, every: 1h }
   - { name: slow-a, type: http, target: slow, every: 1h }
   - { name: slow-b, type: http, target: slow, every: 1h }
+  - { name: asked, type: http, target: asked, schedule: on_request }
 `);
     // The runs at start are over: a /probe during one would join it.
     await agent.waitFor(
       async () => {
-        const s = (await (await agent.get('/status')).json()) as { probes: Array<{ last?: unknown }> };
-        return s.probes.every((p) => p.last !== undefined);
+        const s = (await (await agent.get('/status')).json()) as { probes: Array<{ name: string; last?: unknown }> };
+        return s.probes.filter((p) => p.name !== 'asked').every((p) => p.last !== undefined);
       },
       20_000,
       'the first runs',
@@ -78,6 +82,39 @@ probes:
     await agent?.stop();
     await up?.stop();
     await slow?.stop();
+    await asked?.stop();
+  });
+
+  it('schedule: on_request: never run by the agent itself; /probe runs it, and /status and the page say "on request"', async () => {
+    type Status = {
+      probes: Array<{ name: string; schedule: string; nextRunAt?: string; last?: { trigger: string }; runs: number }>;
+    };
+    const probeOf = async (): Promise<Status['probes'][number]> =>
+      ((await (await agent.get('/status')).json()) as Status).probes.find((p) => p.name === 'asked')!;
+    // The other probes have run (beforeAll); this one has not, and is not due.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(asked.requests).toBe(0);
+    let p = await probeOf();
+    expect(p).toMatchObject({ schedule: 'on request', runs: 0 });
+    expect(p.nextRunAt).toBeUndefined();
+    expect(p.last).toBeUndefined();
+    expect(await (await agent.get('/metrics')).text()).not.toMatch(/^mcp_probe_success\{[^}]*probe="asked"/m);
+    const page = await (await agent.get('/')).text();
+    expect(page).toMatch(/<span class="name">asked<\/span>[\s\S]*?>on request<\/span>/);
+
+    const res = await agent.get('/probe?name=asked', { headers: { accept: PROMETHEUS_ACCEPT } });
+    expect(await res.text()).toMatch(/^probe_success 1$/m);
+    expect(asked.requests).toBe(1);
+    p = await probeOf();
+    expect(p).toMatchObject({ schedule: 'on request', runs: 1, last: { trigger: 'manual' } });
+    expect(p.nextRunAt).toBeUndefined();
+    // Its run is in /metrics as any run asked for; the page shows it as its last run, and still "on request".
+    expect(await (await agent.get('/metrics')).text()).toMatch(/^mcp_probe_success\{[^}]*probe="asked"[^}]*\} 1$/m);
+    const after = await (await agent.get('/')).text();
+    expect(after).toMatch(/<span class="name">asked<\/span>[\s\S]*? ago<\/span>[\s\S]*?>on request<\/span>/);
+    // And nothing more of its own.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(asked.requests).toBe(1);
   });
 
   it("answers the run's series in the text format for Prometheus's Accept, which promtool finds clean", async () => {
@@ -137,7 +174,9 @@ probes:
     const job = documentedScrapeConfig();
     const address = job.relabel_configs.find((r) => r.target_label === '__address__')!;
     address.replacement = `127.0.0.1:${agent.port}`;
-    job.static_configs = [{ targets: ['up', 'down'] }];
+    // `asked` (schedule: on_request) among them: Prometheus is what runs it.
+    const askedBefore = asked.requests;
+    job.static_configs = [{ targets: ['up', 'down', 'asked'] }];
     job.scrape_interval = '2s';
     job.scrape_timeout = '2s';
     prom = await startPrometheus({ targets: [], scrapeConfigs: [job] });
@@ -145,16 +184,21 @@ probes:
     const success = await poll(
       async () => {
         const r = await prom!.query(`probe_success{job="${jobName}"}`);
-        return r.length === 2 ? r : undefined;
+        return r.length === 3 ? r : undefined;
       },
       30_000,
-      'probe_success of both probes',
+      'probe_success of the three probes',
     );
-    expect(Object.fromEntries(success.map((s) => [s.metric.instance, s.value[1]]))).toEqual({ up: '1', down: '0' });
+    expect(Object.fromEntries(success.map((s) => [s.metric.instance, s.value[1]]))).toEqual({
+      up: '1',
+      down: '0',
+      asked: '1',
+    });
+    expect(asked.requests).toBeGreaterThan(askedBefore);
     // The run's own series come with it, under the same job, and the scrapes themselves are up.
     const phases = await prom.query(`mcp_probe_phase_duration_seconds{job="${jobName}", probe="up"}`);
     expect(phases.length).toBeGreaterThan(0);
     const upSeries = await prom.query(`up{job="${jobName}"}`);
-    expect(upSeries.map((s) => s.value[1])).toEqual(['1', '1']);
+    expect(upSeries.map((s) => s.value[1])).toEqual(['1', '1', '1']);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
@@ -74,12 +74,14 @@ function ask(port: number, path: string, opts: Ask = {}): Promise<Answer> {
   });
 }
 
-/** A plain-HTTP request: its status, or the error that ended it. */
-function askPlain(port: number, path: string): Promise<number | Error> {
+/** A plain-HTTP request: its status and body, or the error that ended it. */
+function askPlain(port: number, path: string): Promise<{ status: number; body: string } | Error> {
   return new Promise((resolve) => {
     const r = httpRequest({ host: '127.0.0.1', port, path, agent: false, timeout: 5_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     r.on('timeout', () => r.destroy(new Error('timed out')));
     r.on('error', (err) => resolve(err));
@@ -101,19 +103,20 @@ class WebAgent {
     this.exited = new Promise((res) => child.on('exit', (code) => res(code)));
   }
 
-  /** `gw`: the probe's target (a closed port unless given) and how often it runs. */
+  /** `gw`: the probe's target (a closed port unless given) and how often it runs; `host`: the address listened on. */
   static async start(
     dir: string,
     webConfig: string,
     ready: Ask,
     args: string[] = [],
     gw = { url: 'http://127.0.0.1:9', every: '1m' },
+    host = '127.0.0.1',
   ): Promise<WebAgent> {
     const port = await freePort();
     const config = join(dir, 'mcpwatch.yaml');
     writeFileSync(
       config,
-      `listen: 127.0.0.1:${port}\nstateDir: ${join(dir, 'state')}\n` +
+      `listen: ${host}:${port}\nstateDir: ${join(dir, 'state')}\n` +
         `targets:\n  gw: { url: "${gw.url}" }\n` +
         `probes:\n  - { name: gw, type: http, target: gw, every: ${gw.every} }\n` +
         'mcpServer: { enabled: true }\n',
@@ -270,9 +273,17 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
     const rebound = await ask(agent.port, '/status', { headers: { origin: 'http://rebound.example' } });
     expect([rebound.status, rebound.headers['x-frame-options']]).toEqual([403, 'deny']);
 
-    // Plain HTTP to the TLS port: refused, no answer.
-    const plain = await askPlain(agent.port, '/metrics');
-    expect(plain).toBeInstanceOf(Error);
+    // Plain HTTP to the TLS port: 400 as Go's exporters answer it (and curl shows it), then TLS on the same port.
+    expect(await askPlain(agent.port, '/metrics')).toEqual({
+      status: 400,
+      body: 'Client sent an HTTP request to an HTTPS server.\n',
+    });
+    const curl = spawnSync('curl', ['-sS', '-i', `http://127.0.0.1:${agent.port}/metrics`], { encoding: 'utf8' });
+    expect(curl.error, 'curl (Debian package curl)').toBeUndefined();
+    expect(curl.stdout).toMatch(
+      /^HTTP\/1\.0 400 Bad Request\r\n[\s\S]*\r\n\r\nClient sent an HTTP request to an HTTPS server\.\n$/,
+    );
+    expect((await ask(agent.port, '/metrics', { auth: right })).status).toBe(200);
   });
 
   it('client certificates: RequireAndVerifyClientCert refuses none and a stranger; a reload to RequireAny takes any', async () => {
@@ -304,7 +315,12 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
     writeFileSync(web, `${yaml('RequireAndVerifyClientCert')}  client_allowed_sans: [other.test]\n`);
     expect((await ask(agent.port, '/-/reload', { method: 'POST', cert: client })).status).toBe(200);
     await expect(ask(agent.port, '/metrics', { cert: client })).rejects.toThrow();
-    expect(agent.stdout).toContain('client certificate has none of client_allowed_sans');
+    // (the log line may reach stdout a moment after the client saw the connection closed)
+    await agent.until(
+      async () => agent!.stdout.includes('client certificate has none of client_allowed_sans'),
+      'the refusal in the log',
+      5_000,
+    );
   });
 
   it('a good reload puts new certificates, users and headers in place; a bad one keeps the running ones', async () => {
@@ -404,12 +420,66 @@ describe('--web.config.file (exporter-toolkit web config)', () => {
       2,
       expect.stringContaining(`web.configFile: cannot read web config ${dir}/gone.yml: no such file`),
     ]);
-    // The flag is the run command's.
-    const usage = await runCli(['check-config', '--config', config, '--web.config.file', 'x.yml']);
-    expect([usage.code, usage.stderr]).toEqual([
-      2,
-      expect.stringContaining('--web.config.file is for the run command'),
+    // check-config reads the same file with the same words (exit 1, its usual format), by the flag too.
+    webConfig(dir, 'basic_auth_users:\n  alice: hunter2\n');
+    const check = await runCli(['check-config', '--config', config, '--web.config.file', join(dir, 'web.yml')]);
+    expect([check.code, check.stdout]).toEqual([
+      1,
+      expect.stringMatching(new RegExp(`^${dir}/web\\.yml: basic_auth_users\\.alice: not a bcrypt hash[^\\n]*\\n$`)),
     ]);
+    // The other commands take no web config.
+    const usage = await runCli(['probe', 'x', '--config', config, '--web.config.file', 'x.yml']);
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining('--web.config.file is for the run')]);
+  });
+
+  it('/mcp on 0.0.0.0 with no token: basic auth closes it, so it starts and /mcp asks for the password; a reload that would open it is refused', async () => {
+    const dir = tlsDir();
+    const withUsers =
+      `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n` +
+      `basic_auth_users:\n  ${USER}: '${passwordHash}'\n`;
+    const web = webConfig(dir, withUsers);
+    // WebAgent's config: mcpServer enabled with no token, here on 0.0.0.0.
+    agent = await WebAgent.start(dir, web, { auth: right }, [], undefined, '0.0.0.0');
+    const [path, opts] = ROUTES.find(([p]) => p === '/mcp')!;
+    const none = await ask(agent.port, path, opts);
+    expect([none.status, none.headers['www-authenticate']]).toEqual([401, 'Basic']);
+    const wrong = await ask(agent.port, path, { ...opts, auth: { user: USER, password: 'wrong' } });
+    expect(wrong.status).toBe(401);
+    // A Bearer token of its own does not get around it: /mcp has none.
+    const bearer = await ask(agent.port, path, { ...opts, headers: { ...opts.headers, authorization: 'Bearer x' } });
+    expect(bearer.status).toBe(401);
+    const ok = await ask(agent.port, path, { ...opts, auth: right });
+    expect(ok.status, ok.body).toBe(200);
+    expect(ok.body).toContain('"protocolVersion"');
+
+    // A web config with TLS but no users would leave /mcp open: the reload is refused, the users stay.
+    writeFileSync(web, 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n');
+    const reload = await ask(agent.port, '/-/reload', { method: 'POST', auth: right });
+    expect(reload.status).toBe(400);
+    expect(JSON.parse(reload.body).errors).toEqual([
+      expect.stringMatching(
+        /^mcpServer: \/mcp would be open to anyone who reaches 0\.0\.0\.0:\d+ \(not a loopback address\) with no token: .*the web config \S+web\.yml, which has neither$/,
+      ),
+    ]);
+    expect((await ask(agent.port, path, opts)).status).toBe(401);
+    expect((await ask(agent.port, path, { ...opts, auth: right })).status).toBe(200);
+    await agent.stop();
+    agent = undefined;
+
+    // At start, the same file is refused: exit 2, nothing served.
+    const config = join(dir, 'mcpwatch.yaml');
+    const r = await runCli(['run', '--config', config, '--web.config.file', web]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('mcpServer: /mcp would be open to anyone who reaches 0.0.0.0:');
+    // RequireAndVerifyClientCert closes it too: only a client with a certificate of client_ca_file gets in.
+    writeFileSync(
+      web,
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' +
+        '  client_ca_file: clients-ca.pem\n  client_auth_type: RequireAndVerifyClientCert\n',
+    );
+    agent = await WebAgent.start(dir, web, { cert: client }, [], undefined, '0.0.0.0');
+    await expect(ask(agent.port, path, opts)).rejects.toThrow();
+    expect((await ask(agent.port, path, { ...opts, cert: client })).status).toBe(200);
   });
 
   describe('TLS + basic auth + client certificates: the image healthcheck (node dist/healthcheck.js), mcpwatch status, a real Prometheus', () => {

@@ -4,6 +4,7 @@ import type { Config } from '../../src/config/parse.js';
 import { PROBE_TABLE } from '../../src/probes/table.js';
 import { ProbeCancelledError } from '../../src/probes/types.js';
 import { type ProbeResult } from '../../src/probes/table.js';
+import { runsOnRequest } from '../../src/config/fields.js';
 import { phaseOf, Scheduler } from '../../src/scheduler/scheduler.js';
 import { Semaphore } from '../../src/scheduler/semaphore.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
@@ -293,6 +294,29 @@ describe('scheduler', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.results).toHaveLength(0);
     expect(server.requests).toBe(1);
+  });
+
+  it('schedule: on_request: never run by the scheduler (no next run, never stalled); request and runNow run it', async () => {
+    h = started(
+      '  - { name: asked, type: http, target: t, schedule: on_request }\n' +
+        '  - { name: timed, type: http, target: t, every: 1h }\n',
+    );
+    expect(runsOnRequest(h.scheduler['slots'].get('asked')!.probe.scheduleSpec)).toBe(true);
+    await until(() => h!.results.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.results.map((r) => r.probe)).toEqual(['timed']);
+    expect(server.requests).toBe(1);
+    expect(h.scheduler.nextRun('asked')).toBeUndefined();
+    expect(h.scheduler.nextRun('timed')).toBeGreaterThan(Date.now());
+    expect(h.scheduler.health(Date.now() + 10 * 3_600_000).stalled).toEqual(['timed']);
+    const answer = await h.scheduler.request('asked', { reuseWithinMs: 10_000, withGatewayLog: false });
+    expect([answer.result.probe, answer.result.trigger, answer.result.success]).toEqual(['asked', 'manual', true]);
+    expect((await h.scheduler.runNow('asked')).probe).toBe('asked');
+    expect(h.results.map((r) => r.probe)).toEqual(['timed', 'asked', 'asked']);
+    // Still nothing of its own after those runs.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.results).toHaveLength(3);
+    expect(h.scheduler.nextRun('asked')).toBeUndefined();
   });
 
   it('reports probes whose tick is overdue as stalled', async () => {

@@ -78,6 +78,20 @@ describe('landingHtml', () => {
     );
   });
 
+  it('a probe that runs only when asked (schedule: on_request): next run "on request", its last run as any', () => {
+    const html = page((s) => {
+      const p = s.probes.find((x) => x.name === 'litellm-catalog')!;
+      p.schedule = 'on request';
+      delete p.nextRunAt;
+    });
+    const row = html.split('\n').find((l) => l.includes('<span class="name">litellm-catalog<'))!;
+    expect(row).toContain('40s ago</span>');
+    expect(row).toMatch(/<span class="dim nowrap" title="[^"]*on_request[^"]*">on request<\/span>/);
+    // Another probe keeps its "-" (no next run known).
+    const other = html.split('\n').find((l) => l.includes('<span class="name">litellm-read<'))!;
+    expect(other).not.toContain('on request');
+  });
+
   it('escapes every text and masks key material, in names, reasons and links alike', () => {
     const html = page((s) => {
       const p = s.probes[0]!;

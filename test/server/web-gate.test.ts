@@ -1,10 +1,22 @@
+import { request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest, type Server as HttpsServer } from 'node:https';
+import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { hashSync } from 'bcryptjs';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSettings } from '../../src/config/web-config.js';
 import { BasicAuth, parseBasicAuth } from '../../src/server/basic-auth.js';
-import { peerRefusal, sanValues, serverAuth, TokenBucket, WebGate } from '../../src/server/web-gate.js';
+import {
+  answerPlainHttp,
+  peerRefusal,
+  PLAIN_HTTP_ANSWER,
+  sanValues,
+  serverAuth,
+  TokenBucket,
+  WebGate,
+} from '../../src/server/web-gate.js';
+import { makeSelfSigned } from '../support/test-certs.js';
 
 // The web config's gate on its own (a bare Fastify app through inject); the real server, TLS and the built agent are
 // in test/integration/web-config.test.ts.
@@ -153,5 +165,74 @@ describe('TokenBucket (rate_limit)', () => {
     expect([b.allow(0), b.allow(0), b.allow(0)]).toEqual([true, true, false]);
     expect([b.allow(999), b.allow(1000), b.allow(1000)]).toEqual([false, true, false]);
     expect([b.allow(10_000), b.allow(10_000), b.allow(10_000)]).toEqual([true, true, false]);
+  });
+});
+
+describe('plain HTTP to the TLS port (answerPlainHttp)', () => {
+  // A real HTTPS server and real clients: what arrives first on a connection is the point.
+  let server: HttpsServer | undefined;
+  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  async function listening(firstByteTimeoutMs?: number): Promise<number> {
+    const cert = makeSelfSigned('plain-http.test', 1);
+    server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) => res.end('over TLS'));
+    answerPlainHttp(server, firstByteTimeoutMs);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  }
+
+  /** Raw bytes to the port, everything that comes back until the server closes. */
+  function raw(port: number, bytes?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => (bytes === undefined ? undefined : s.write(bytes)));
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => (got += d));
+      s.on('close', () => resolve(got));
+      s.on('error', reject);
+    });
+  }
+
+  it("a plain-HTTP request gets Go's 400 and the connection closed; TLS on the same port is served", async () => {
+    const port = await listening();
+    expect(await raw(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(PLAIN_HTTP_ANSWER);
+    expect(PLAIN_HTTP_ANSWER).toMatch(
+      /^HTTP\/1\.0 400 Bad Request\r\n[\s\S]*\r\n\r\nClient sent an HTTP request to an HTTPS server\.\n$/,
+    );
+    // Through Node's HTTP client too: a status and a body, not a reset.
+    const plain = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    expect(plain).toEqual({ status: 400, body: 'Client sent an HTTP request to an HTTPS server.\n' });
+    // The handshake's first byte is put back: TLS works, several times over (each a new connection).
+    for (let i = 0; i < 3; i++) {
+      const body = await new Promise<string>((resolve, reject) => {
+        const r = httpsRequest(
+          { host: '127.0.0.1', port, path: '/', agent: false, rejectUnauthorized: false },
+          (res) => {
+            let b = '';
+            res.on('data', (d: Buffer) => (b += d.toString()));
+            res.on('end', () => resolve(b));
+          },
+        );
+        r.on('error', reject);
+        r.end();
+      });
+      expect(body).toBe('over TLS');
+    }
+  });
+
+  it('a connection that says nothing is closed after the first-byte timeout', async () => {
+    const port = await listening(300);
+    const t0 = Date.now();
+    expect(await raw(port)).toBe('');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 });
