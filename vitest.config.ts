@@ -9,7 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    // Real components (dockerd, LiteLLM) are shared machine-wide: run files one at a time.
+    // Real components (dockerd, LiteLLM) are shared machine-wide: files one at a time when run by hand. `npm test`
+    // runs two at a time, and the Docker-killing ones apart: scripts/test-suites.sh.
     fileParallelism: false,
   },
 });
