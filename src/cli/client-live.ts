@@ -19,7 +19,7 @@ export interface LiveResult {
   reason: string;
 }
 
-/** How long one entry's initialize + tools/list may take. */
+/** How long one entry's initialize + tools/list may take when its target sets no `timeout`. */
 const LIVE_TIMEOUT_MS = 20_000;
 
 /** What a key sees of the gateway: one unfiltered tools/list as that key, or why it could not be read. */
@@ -132,7 +132,8 @@ export async function tryEntries(
     if (!entry.url) continue;
     const target = targetOf(entry.url.text, config.targets);
     if (!target) continue;
-    const probe: Probe = entryProbe(entry, target.name, LIVE_TIMEOUT_MS);
+    // Within the target's timeout, as its probes are (a gateway spawning stdio servers for a session can be slow).
+    const probe: Probe = entryProbe(entry, target.name, target.timeout ?? LIVE_TIMEOUT_MS);
     const result = await runProbe(probe, { target, logger, redactor }, { trigger: 'cli' }).result;
     const d = entryDetails(result);
     const key = keys.find((k) => k.file === entry.file && k.server === entry.server && k.line === entry.line);

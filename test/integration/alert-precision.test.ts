@@ -214,9 +214,10 @@ describe.each(VERSIONS)('alert precision: one server down for 10 minutes behind 
     const health = (await (await agent.get('/health')).json()) as {
       targets: Record<string, { up: boolean; failing: string[]; clients: { probes: string[]; failing: string[] } }>;
     };
+    // Three tries one after another, each within the target's 45 s.
     const cc = await runCli(['check-clients', '--config', agent.configPath, '--live', '--json', ...clientPaths], {
       env: CLIENT_ENV,
-      timeoutMs: 120_000,
+      timeoutMs: 180_000,
     });
     const checked = JSON.parse(cc.stdout) as {
       findings: Array<{ code: string; severity: string }>;
