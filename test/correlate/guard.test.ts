@@ -62,6 +62,18 @@ describe('GuardCorrelator', () => {
     g2.end();
   });
 
+  it("an out_of_scope call's refusal (tool_not_allowed, logged with no requester line) is the guard's once", () => {
+    const c = new GuardCorrelator({ now: clock });
+    const refused = 'HTTPException in MCP tool call: 403: User not allowed to call this tool.';
+    const g = c.begin('out_of_scope');
+    // Its access line (200: the refusal is an error result) teaches the guard's address first.
+    expect(c.attribute('litellm', ...accessLine(`/mcp/?${g.query}`, now, '172.18.0.5'))).toBe('probe');
+    expect(c.attribute('litellm', ...auth('tool_not_allowed', now, undefined, refused))).toBe('probe');
+    g.end();
+    // The request's one record is taken: another key's refusal at the same moment is a real client's.
+    expect(c.attribute('litellm', ...auth('tool_not_allowed', now, undefined, refused))).toBe('external');
+  });
+
   it("recognises the guard's wrong key when LiteLLM quotes it", () => {
     const c = new GuardCorrelator({ now: clock });
     expect(
