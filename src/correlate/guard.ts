@@ -25,8 +25,11 @@ export type Origin = (typeof ORIGINS)[number];
  *   not log expires unused and cannot swallow a real client's record later.
  */
 
+/** What mcpwatch asks that may provoke an auth error: a guard check, or a named key asking about itself. */
+export type OwnRequest = AuthCheck | 'key_info';
+
 /** Auth kinds each check can provoke (LiteLLM logs a missing key on /mcp as malformed). */
-const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
+const KINDS: Record<OwnRequest, ReadonlySet<string>> = {
   no_key: new Set(['missing_key', 'malformed_key', 'auth_other']),
   no_bearer_prefix: new Set(['malformed_key', 'auth_other']),
   wrong_key: new Set(['invalid_key', 'no_db', 'auth_other']),
@@ -34,10 +37,13 @@ const KINDS: Record<AuthCheck, ReadonlySet<string>> = {
   no_sso_token: new Set(),
   // A named key's call to a tool outside its grant: LiteLLM's refusal is no missing or invalid key.
   out_of_scope: new Set(['tool_not_allowed', 'auth_other']),
+  // A named key's GET /key/info (gateway-state/key-watch.ts) that the gateway refuses: no database, the key expired,
+  // blocked or unknown.
+  key_info: new Set(['no_db', 'expired_key', 'blocked_key', 'invalid_key', 'auth_other']),
 };
 
 interface Pending {
-  check: AuthCheck;
+  check: OwnRequest;
   marker: string;
   sentAt: number;
   endedAt?: number;
@@ -82,7 +88,7 @@ export class GuardCorrelator implements GuardAnnouncer {
   }
 
   /** The guard is about to send a request for `check`. */
-  begin(check: AuthCheck): GuardRequest {
+  begin(check: OwnRequest): GuardRequest {
     this.expire();
     const p: Pending = { check, marker: newGuardMarker(), sentAt: this.now(), authSeen: false, httpSeen: false };
     this.pending.push(p);

@@ -7,7 +7,13 @@ import type { GatewayVersion } from './build-version.js';
 import { ContainerStore } from './container-store.js';
 import { ContainerTrack, type ContainerFacts } from './container-track.js';
 import type { KeyInfo } from './key-info.js';
-import { KeyWatch, readKeyInfo, type KeyInfoReader, type TargetKeysStatus } from './key-watch.js';
+import {
+  keyInfoReader,
+  KeyWatch,
+  type KeyInfoReader,
+  type OwnRequestMarks,
+  type TargetKeysStatus,
+} from './key-watch.js';
 import { readGatewayVersion } from './readiness.js';
 import { VersionWatch, type TargetVersion } from './version-watch.js';
 
@@ -42,6 +48,8 @@ export interface GatewayWatchOptions {
   firstVersionReadMs?: number;
   /** The key asks (tests); default GET /key/info on the target. */
   keyReader?: KeyInfoReader;
+  /** Marks the named keys' asks, so the auth errors they provoke in the gateway's log count as mcpwatch's own. */
+  marks?: OwnRequestMarks;
   /** How often the watched files are looked at, and the containers looked at without an event. */
   filesEveryMs?: number;
   inspectEveryMs?: number;
@@ -79,7 +87,7 @@ export class GatewayWatch {
     this.store = new ContainerStore(config.stateDir);
     this.versions = new VersionWatch(readGatewayVersion, (t, v) => sink.buildInfo(t, v), opts.firstVersionReadMs);
     this.keys = new KeyWatch(
-      opts.keyReader ?? readKeyInfo,
+      opts.keyReader ?? keyInfoReader(opts.marks),
       (t, k, info) => sink.keyLifetime(t, k, info),
       logger,
       opts.firstVersionReadMs,

@@ -176,19 +176,35 @@ export class KeyWatch {
 }
 
 /** The reader of the running agent: `GET {url}/key/info` with the key as the target sends it, nothing else of it. */
-export async function readKeyInfo(
-  target: Target,
-  key: { name: string; value: string },
-  signal: AbortSignal,
-): Promise<KeyInfo> {
-  const url = `${target.url.replace(/\/+$/, '')}/key/info`;
-  const a = await gatewayGet(target, url, {
-    timeoutMs: TIMEOUT_MS,
-    signal,
-    headers: { ...target.headers, [target.apiKeyHeader]: `Bearer ${key.value}` },
-  });
-  if ('error' in a) return { state: 'error', status: null, said: `could not ask ${url}: ${mask(a.error, key.value)}` };
-  return parseKeyInfo(a.status, a.text, key.value);
+export const readKeyInfo: KeyInfoReader = keyInfoReader();
+
+/**
+ * Marks mcpwatch's own requests (a query parameter the gateway's access line prints), so that the auth errors a
+ * refused ask provokes in the gateway's log count as mcpwatch's (origin="probe"), not a client's: the guard's
+ * correlator (correlate/guard.ts) is one.
+ */
+export interface OwnRequestMarks {
+  begin(what: 'key_info'): { query: string; end(): void };
+}
+
+/** The reader of GET /key/info, each ask marked through `marks` when given. */
+export function keyInfoReader(marks?: OwnRequestMarks): KeyInfoReader {
+  return async (target, key, signal) => {
+    const url = `${target.url.replace(/\/+$/, '')}/key/info`;
+    const mark = marks?.begin('key_info');
+    try {
+      const a = await gatewayGet(target, mark ? `${url}?${mark.query}` : url, {
+        timeoutMs: TIMEOUT_MS,
+        signal,
+        headers: { ...target.headers, [target.apiKeyHeader]: `Bearer ${key.value}` },
+      });
+      if ('error' in a)
+        return { state: 'error', status: null, said: `could not ask ${url}: ${mask(a.error, key.value)}` };
+      return parseKeyInfo(a.status, a.text, key.value);
+    } finally {
+      mark?.end();
+    }
+  };
 }
 
 function keyStatus(s: KeyState, unavailable: boolean): KeyLifetimeStatus {

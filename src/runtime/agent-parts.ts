@@ -147,6 +147,7 @@ export class AgentParts {
     const { logger, metrics } = this.deps;
     return new GatewayWatch(config, new GatewayRecorder(metrics), logger.child({ component: 'gateway' }), {
       readVersions: shard.index === 0,
+      marks: this.guards,
     });
   }
 

@@ -2,16 +2,20 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Target } from '../../src/config/target.js';
+import { GuardCorrelator } from '../../src/correlate/guard.js';
 import type { KeyInfo } from '../../src/gateway-state/key-info.js';
 import {
   KEYS_AFTER_START_MS,
   KEYS_EVERY_MS,
   KEYS_UNAVAILABLE_EVERY_MS,
   KeyWatch,
+  keyInfoReader,
   readKeyInfo,
 } from '../../src/gateway-state/key-watch.js';
 import { GatewayRecorder } from '../../src/metrics/gateway-recorder.js';
+import { GUARD_MARKER_PARAM } from '../../src/probes/guard-marks.js';
 import { samples, value } from '../support/exposition.js';
+import { accessLine, authError } from '../support/log-records.js';
 import { capturingLogger, recorderOnTestMetrics } from '../support/runtime-config.js';
 
 const CODEX = 'sk-codex-1234567890abcdef';
@@ -215,6 +219,31 @@ describe('readKeyInfo', () => {
     expect(gw.seen[0]![0]).toBe('/key/info');
     expect(gw.seen[0]![1]).toMatchObject({ 'x-litellm-api-key': `Bearer ${CODEX}`, 'x-team': 'a' });
     expect(gw.seen[0]![1].authorization).toBeUndefined();
+  });
+
+  it("marked as mcpwatch's own: the refusal it provokes in the gateway's log is not counted as a client's", async () => {
+    const gw = await server(400, JSON.stringify({ error: { message: 'No connected db.', type: 'no_db_connection' } }));
+    const marks = new GuardCorrelator();
+    const t = target('lan', { codex: CODEX }, { url: gw.url } as Partial<Target>);
+    const info = await keyInfoReader(marks)(t, { name: 'codex', value: CODEX }, new AbortController().signal);
+    expect(info.state).toBe('no_database');
+    const [path] = gw.seen[0]!;
+    expect(path).toMatch(new RegExp(`^/key/info\\?${GUARD_MARKER_PARAM}=[0-9a-f]{16}$`));
+    // LiteLLM's access line of it, and the auth error it logged just before (no_db): both mcpwatch's own.
+    expect(marks.attribute('litellm', ...accessLine(path, Date.now(), '172.18.0.5'))).toBe('probe');
+    expect(
+      marks.attribute(
+        'litellm',
+        ...authError('no_db', 'user_api_key_auth(): Exception occured - No connected db.', Date.now()),
+      ),
+    ).toBe('probe');
+    // A client's own refusal after it is a client's.
+    expect(
+      marks.attribute(
+        'litellm',
+        ...authError('no_db', 'user_api_key_auth(): Exception occured - No connected db.', Date.now()),
+      ),
+    ).toBe('external');
   });
 
   it('no answer: an error naming the URL, not the key', async () => {
