@@ -128,6 +128,11 @@ export class Discovery {
     await Promise.all(reads);
   }
 
+  /** The list in use of one target, if it has one (what lists() has for it, without building the map). */
+  listOf(target: string): readonly string[] | undefined {
+    return this.loops.get(target)?.state.known?.servers;
+  }
+
   /** The list in use of each target that has one. */
   lists(): Map<string, readonly string[]> {
     const out = new Map<string, readonly string[]>();

@@ -163,8 +163,9 @@ export class GatewayWatch {
       },
       started: (name) => {
         this.logger.info({ container: name }, 'container started');
-        if (c.target) this.versions.started(c.target);
-        if (c.target) this.keys.started(c.target);
+        if (!c.target) return;
+        this.versions.started(c.target);
+        this.keys.started(c.target);
       },
     });
     this.tracks.set(c.name, t);

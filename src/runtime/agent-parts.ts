@@ -105,7 +105,7 @@ export class AgentParts {
       tokensFor: (target) => this.tokens.for(target),
       protocols: this.protocols,
       discoveredOn: (target) => {
-        const listed = this.lists?.lists().get(target);
+        const listed = this.lists?.listOf(target);
         const exclude = config.discover?.[target]?.exclude;
         return listed && exclude ? listed.filter((s) => !exclude.includes(s)) : undefined;
       },

@@ -68,9 +68,12 @@ describe('Discovery', () => {
     const { d, events, changes, reads } = discovery(configFor(dir), [ok('fs', 'ev'), failed, ok('fs', 'pg')]);
     expect(events).toEqual([['declare', 'gw']]);
     expect(d.lists().size).toBe(0);
+    expect(d.listOf('gw')).toBeUndefined();
     d.start();
     await until(() => reads() >= 5 && changes() === 2);
     expect(d.lists().get('gw')).toEqual(['fs', 'pg']);
+    expect(d.listOf('gw')).toEqual(['fs', 'pg']);
+    expect(d.listOf('other')).toBeUndefined();
     expect(events.slice(0, 8)).toEqual([
       ['declare', 'gw'],
       ['attempt', 'gw', true],
