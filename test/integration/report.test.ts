@@ -257,10 +257,8 @@ ${extraContainers}`,
         `http_headers = { "x-mcp-servers" = "${EVERYTHING_SERVER}" }\n`,
     );
     const cfg = config(
-      // The gateway tries to start mcp_broken (a command that exits) on each request: on a loaded machine that can take
-      // longer than the target's 30 s, and the run would be a timeout instead of LiteLLM's words about the server.
-      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h, timeout: 90s }
-  - { name: call-broken, type: mcp_call, target: gw, servers: [mcp_broken], tool: mcp_broken-anything, every: 1h, timeout: 90s }
+      `  - { name: broken, type: mcp_catalog, target: gw, servers: [mcp_broken], every: 1h }
+  - { name: call-broken, type: mcp_call, target: gw, servers: [mcp_broken], tool: mcp_broken-anything, every: 1h }
 `,
     );
     const out = join(dir, 'causes');
@@ -287,9 +285,19 @@ ${extraContainers}`,
           {
             kind: 'probe',
             text: expect.stringMatching(
-              // LiteLLM 1.77 answers a call to a server that failed to start with "session is not initialized",
-              // or, by timing, with a 500 "No response received" (a CI run saw it): either way it is the outage's.
-              /^probe call-broken \(mcp_call → gw\): (tool_error: mcp_broken-anything failed: server mcp_broken is down: |http_error: mcp_broken-anything failed: server mcp_broken is down: the gateway got no response from it)/,
+              // LiteLLM 1.77 answers a call to a server that failed to start with "session is not initialized", or,
+              // by timing, with a 500 "No response received", or, with other requests at once (the report runs every
+              // probe together), not at all: reproduced with plain fetch, 2 of 16 calls at 8 at once never answered
+              // (docs/litellm-observed.md). Each way it is the outage's, and each names the server.
+              new RegExp(
+                '^probe call-broken \\(mcp_call → gw\\): (' +
+                  [
+                    'tool_error: mcp_broken-anything failed: server mcp_broken is down: ',
+                    'http_error: mcp_broken-anything failed: server mcp_broken is down: the gateway got no response from it',
+                    'timeout: timeout after 30s in call_tool: mcp_broken-anything \\(server mcp_broken\\) did not answer',
+                  ].join('|') +
+                  ')',
+              ),
             ),
             failed: true,
           },
