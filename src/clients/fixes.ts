@@ -16,6 +16,17 @@ export interface ClientFixes {
 }
 
 const SERVERS = '"x-mcp-servers": "mcp_postgres,mcp_filesystem"';
+
+/**
+ * The missing `Bearer ` of a JSON client's Authorization: before the entry's own variable when the value is one
+ * (`${env:VAR}` stays `${env:VAR}`), else before the client's usual one. A value written out is a key: never echoed.
+ */
+const bearerBefore =
+  (usual: string) =>
+  (h: EntryHeader): string => {
+    const own = h.value.kind === 'template' && /^\$\{[^}\s]+\}$/.test(h.value.text) ? h.value.text : usual;
+    return `add the \`Bearer \` prefix: "Authorization": "Bearer ${own}"`;
+  };
 const BEARER_ONCE = 'write "Bearer " once';
 const NONE_ADDED = (): string => '';
 
@@ -39,7 +50,7 @@ export const CLIENT_FIXES: Record<ClientKind, ClientFixes> = {
       'add "Authorization": "Bearer ${input:litellm-key}" to "headers" ' +
       '(with an input of type promptString, password: true)',
     plaintext: 'use an input: "Authorization": "Bearer ${input:litellm-key}", or "Bearer ${env:LITELLM_KEY}"',
-    bearer: () => 'add the `Bearer ` prefix: "Authorization": "Bearer ${input:litellm-key}"',
+    bearer: bearerBefore('${input:litellm-key}'),
     doubledWhy: NONE_ADDED,
     doubledFix: BEARER_ONCE,
   },
@@ -47,7 +58,7 @@ export const CLIENT_FIXES: Record<ClientKind, ClientFixes> = {
     servers: `add ${SERVERS} to "headers"`,
     key: 'add "Authorization": "Bearer ${LITELLM_KEY}" to "headers"',
     plaintext: 'use a variable: "Authorization": "Bearer ${LITELLM_KEY}"',
-    bearer: () => 'add the `Bearer ` prefix: "Authorization": "Bearer ${LITELLM_KEY}"',
+    bearer: bearerBefore('${LITELLM_KEY}'),
     doubledWhy: NONE_ADDED,
     doubledFix: BEARER_ONCE,
   },

@@ -42,6 +42,23 @@ describe('CLIENT_FIXES', () => {
       'add the `Bearer ` prefix: Authorization = "Bearer <key>", better bearer_token_env_var = "LITELLM_KEY"',
     );
   });
+
+  it("VS Code and mcpServers JSON: the prefix before the entry's own variable, never before a key written out", () => {
+    const fix = (v: string): string => `add the \`Bearer \` prefix: "Authorization": "Bearer ${v}"`;
+    expect(CLIENT_FIXES.vscode.bearer(header({ kind: 'template', text: '${env:GW_KEY}' }))).toBe(fix('${env:GW_KEY}'));
+    expect(CLIENT_FIXES.vscode.bearer(header({ kind: 'template', text: '${input:team-key}' }))).toBe(
+      fix('${input:team-key}'),
+    );
+    expect(CLIENT_FIXES.mcp_json.bearer(header({ kind: 'template', text: '${TEAM_KEY}' }))).toBe(fix('${TEAM_KEY}'));
+    // Not one variable alone (a written-out part may be a key): the client's usual variable.
+    expect(CLIENT_FIXES.vscode.bearer(header({ kind: 'template', text: 'sk-1${env:X}' }))).toBe(
+      fix('${input:litellm-key}'),
+    );
+    expect(CLIENT_FIXES.vscode.bearer(header({ kind: 'literal', text: 'sk-secret' }))).toBe(
+      fix('${input:litellm-key}'),
+    );
+    expect(CLIENT_FIXES.mcp_json.bearer(header({ kind: 'literal', text: 'sk-secret' }))).toBe(fix('${LITELLM_KEY}'));
+  });
 });
 
 describe('doubledBearer', () => {
