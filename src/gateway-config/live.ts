@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import type { Target } from '../config/target.js';
-import { keyHeaders, readLimited, USER_AGENT, joinUrl } from '../probes/net/requests.js';
+import { keyHeaders, readLimited, USER_AGENT } from '../probes/net/requests.js';
+import { joinUrl } from '../util/url.js';
 import { tlsOptions } from '../probes/net/tls-options.js';
 import { innermostMessage } from '../util/errors.js';
 import type { Redactor } from '../util/redact.js';

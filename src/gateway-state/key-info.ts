@@ -16,6 +16,8 @@
 // - an over-budget key is not refused here: /key/info is no LLM route, so the budget check is skipped (200, spend
 //   at or over max_budget).
 
+import { Redactor } from '../util/redact.js';
+
 /** A key's lifetime as the gateway keeps it (times in epoch ms; null: none set). */
 export interface KeyLifetime {
   expiresAt: number | null;
@@ -131,9 +133,11 @@ function finite(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The key, should the gateway quote it, replaced by a mask. */
+/** The key, should the gateway quote it, masked as everything mcpwatch prints is (any other `sk-…` key too). */
 export function mask(text: string, key: string | undefined): string {
-  return key ? text.split(key).join('sk-…') : text;
+  const redactor = new Redactor();
+  redactor.addSecrets([key]);
+  return redactor.mask(text);
 }
 
 function clip(text: string): string {

@@ -2,6 +2,7 @@ import type { Target } from '../config/target.js';
 import type { Logger } from '../util/logger.js';
 import { budgetRemaining, mask, parseKeyInfo, type KeyInfo, type KeyInfoState } from './key-info.js';
 import { gatewayGet } from './readiness.js';
+import { joinUrl } from '../util/url.js';
 
 /** How often each named key asks the gateway about itself. */
 export const KEYS_EVERY_MS = 300_000;
@@ -190,7 +191,7 @@ export interface OwnRequestMarks {
 /** The reader of GET /key/info, each ask marked through `marks` when given. */
 export function keyInfoReader(marks?: OwnRequestMarks): KeyInfoReader {
   return async (target, key, signal) => {
-    const url = `${target.url.replace(/\/+$/, '')}/key/info`;
+    const url = joinUrl(target.url, '/key/info');
     const mark = marks?.begin('key_info');
     try {
       const a = await gatewayGet(target, mark ? `${url}?${mark.query}` : url, {

@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Target } from '../config/target.js';
 import { tlsOptions } from '../probes/net/tls-options.js';
 import { versionFromOpenapi, versionFromReadiness, type GatewayVersion } from './build-version.js';
+import { joinUrl } from '../util/url.js';
 
 const TIMEOUT_MS = 5_000;
 /** FastAPI builds the OpenAPI document on its first request: LiteLLM 1.109 takes a few seconds for it. */
@@ -17,8 +18,9 @@ const MAX_BYTES = 64 * 1024;
  * the target's headers are sent. Undefined when neither says.
  */
 export async function readGatewayVersion(target: Target, signal?: AbortSignal): Promise<GatewayVersion | undefined> {
-  const base = target.url.replace(/\/+$/, '');
-  const readiness = answered(await gatewayGet(target, `${base}/health/readiness`, { timeoutMs: TIMEOUT_MS, signal }));
+  const readiness = answered(
+    await gatewayGet(target, joinUrl(target.url, '/health/readiness'), { timeoutMs: TIMEOUT_MS, signal }),
+  );
   if (readiness?.status === 200) {
     let body: unknown;
     try {
@@ -30,7 +32,9 @@ export async function readGatewayVersion(target: Target, signal?: AbortSignal): 
     if (v) return { version: v, source: 'readiness' };
   }
   if (signal?.aborted) return undefined;
-  const openapi = answered(await gatewayGet(target, `${base}/openapi.json`, { timeoutMs: OPENAPI_TIMEOUT_MS, signal }));
+  const openapi = answered(
+    await gatewayGet(target, joinUrl(target.url, '/openapi.json'), { timeoutMs: OPENAPI_TIMEOUT_MS, signal }),
+  );
   const v = openapi?.status === 200 ? versionFromOpenapi(openapi.text) : undefined;
   return v ? { version: v, source: 'openapi' } : undefined;
 }

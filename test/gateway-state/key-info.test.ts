@@ -93,7 +93,7 @@ describe('parseKeyInfo', () => {
       'a gateway that quotes the key it refuses (a proxy in front, another version): masked',
       403,
       error(`key ${KEY} may not read /key/info`, 'auth_error', 403),
-      { state: 'refused', status: 403, said: 'key sk-… may not read /key/info' },
+      { state: 'refused', status: 403, said: 'key *** may not read /key/info' },
     ],
     [
       'a proxy in front that is not LiteLLM',

@@ -1,5 +1,6 @@
 import { maskHeaders } from '../../util/redact.js';
-import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from '../net/requests.js';
+import { joinUrl } from '../../util/url.js';
+import { keyHeaders, readLimited, ssoHeaders, USER_AGENT } from '../net/requests.js';
 import { withSsoToken } from '../oauth/with-token.js';
 import type { ProbeFn } from '../types.js';
 import type { HttpDetails } from './details.js';

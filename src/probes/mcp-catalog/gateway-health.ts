@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { innermostMessage } from '../../util/errors.js';
-import { joinUrl, keyHeaders, readLimited, ssoHeaders, USER_AGENT } from '../net/requests.js';
+import { joinUrl } from '../../util/url.js';
+import { keyHeaders, readLimited, ssoHeaders, USER_AGENT } from '../net/requests.js';
 import type { ProbeContext, ServerState } from '../types.js';
 import type { CatalogDetails } from './details.js';
 import { compareGatewayHealth, healthEntriesOf, serverNamesOf } from './gateway-health-verdict.js';

@@ -9,7 +9,7 @@ import type { Target } from '../../config/target.js';
 import { settleWithin } from '../../util/deadline.js';
 import { runDispatcher } from '../net/connections.js';
 import { createPhaseClock } from '../net/phases.js';
-import { joinUrl } from '../net/requests.js';
+import { joinUrl } from '../../util/url.js';
 import type { ProbeContext } from '../types.js';
 import { headersOf } from './sdk-requests.js';
 import { RESUME_ATTEMPTS, type SessionFetch } from './session-fetch.js';

@@ -3,21 +3,6 @@ import { VERSION } from '../../version.js';
 
 export const USER_AGENT = `mcpwatch/${VERSION}`;
 
-/** Joins a target URL (which may carry a path prefix) and a probe path. */
-export function joinUrl(base: string, path: string): string {
-  const u = new URL(base);
-  const prefix = u.pathname.replace(/\/+$/, '');
-  const [p, query] = splitOnce(path, '?');
-  u.pathname = prefix + p;
-  u.search = query !== undefined ? `?${query}` : '';
-  return u.toString();
-}
-
-function splitOnce(s: string, sep: string): [string, string | undefined] {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
-}
-
 /** `host:port` of a target, for reasons. */
 export function hostPortOf(target: Target): string {
   const u = new URL(target.url);

@@ -14,7 +14,7 @@ import {
 import { formatDuration } from '../../config/duration.js';
 import type { OAuth2Config, Target } from '../../config/target.js';
 import type { Redactor } from '../../util/redact.js';
-import { joinUrl } from '../net/requests.js';
+import { joinUrl } from '../../util/url.js';
 import { ProbeFailure, type OAuthFacts, type OAuthRun, type TokenRequestFact } from '../types.js';
 import { excerpt } from '../text.js';
 import { oauthFetcher } from './fetcher.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, joinUrl, readLimited } from '../../../src/probes/net/requests.js';
+import { bearer, readLimited } from '../../../src/probes/net/requests.js';
+import { joinUrl } from '../../../src/util/url.js';
 
 describe('http helpers', () => {
   it.each([
