@@ -7,6 +7,7 @@ import { probeTypeOf, type ProbeConfig } from '../probes/table.js';
 import { crossCheck } from './cross-check.js';
 import { formatIssue, type Located } from './issues.js';
 import type { Target } from './target.js';
+import { isLoopbackHost } from '../util/origins.js';
 
 export type Schedule = { kind: 'cron'; expr: string } | { kind: 'every'; ms: number };
 
@@ -113,6 +114,15 @@ function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
     if (t.apiKey === undefined && t.apiKeyFile === undefined) {
       warnings.push({ path: `targets.${name}`, message: 'no apiKey: requests to this target are sent without a key' });
     }
+    const tokenUrl = plainHttpElsewhere(t.oauth2?.tokenUrl);
+    if (tokenUrl) {
+      warnings.push({
+        path: `targets.${name}.oauth2.tokenUrl`,
+        message:
+          `${tokenUrl} is plain http to another host: the MCP SDK sends the client's credentials nowhere but ` +
+          'https (or this machine), so every run of this target fails tls_error; use https',
+      });
+    }
   }
   const probes = raw.probes.map((p, i) => settleProbe(p, targets[p.target], `probes[${i}]`, warnings));
   const discover: NonNullable<Config['discover']> = {};
@@ -135,6 +145,13 @@ function settle(raw: RawConfig, warnings: ConfigProblem[]): Config {
     probes,
     ...(Object.keys(discover).length > 0 && { discover }),
   };
+}
+
+/** The URL (origin and path), when it is plain http to a host other than this machine. */
+function plainHttpElsewhere(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  return u.protocol === 'http:' && !isLoopbackHost(u.hostname) ? `${u.origin}${u.pathname}` : undefined;
 }
 
 /** A probe's schedule and timeout settled (`at`: where it is written, for warnings), and what depends on its target. */

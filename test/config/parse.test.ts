@@ -424,6 +424,29 @@ probes:
     ]);
   });
 
+  it('warns of an oauth2 tokenUrl in plain http to another host (the SDK sends no credentials there)', () => {
+    const at = (tokenUrl: string): string[] => {
+      const r = parseConfig(
+        `targets:\n  t: { url: "https://gw", apiKey: k, apiKeyHeader: x-litellm-api-key, oauth2: { clientId: c, clientSecret: s, tokenUrl: "${tokenUrl}" } }\n`,
+        {},
+      );
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      return r.warnings.map(formatProblem);
+    };
+    expect(at('http://sso.lan/realms/x/protocol/openid-connect/token?x=1')).toEqual([
+      'targets.t.oauth2.tokenUrl: http://sso.lan/realms/x/protocol/openid-connect/token is plain http to another ' +
+        "host: the MCP SDK sends the client's credentials nowhere but https (or this machine), so every run of " +
+        'this target fails tls_error; use https',
+    ]);
+    for (const quiet of [
+      'https://sso.lan/token',
+      'http://127.0.0.1:8080/token',
+      'http://localhost/t',
+      'http://[::1]/t',
+    ])
+      expect(at(quiet), quiet).toEqual([]);
+  });
+
   it('accepts composite durations and IPv6 listen addresses', () => {
     const c = valid(
       `listen: "[::1]:9999"\n${TARGET}probes:\n  - { name: a, type: http, target: lan, every: 1m30s, timeout: 1.5s }\n`,
