@@ -497,6 +497,16 @@ describe('MCP probes against a fake gateway: faults below and inside the protoco
     await expectProtocolErrorAtOnce('cat-plain', 'the SSE stream from gw ended in the middle of an event');
   });
 
+  it("a request's SSE answer that ends cleanly without the answer and no event id: protocol_error at once", async () => {
+    // The SDK would wait for that answer until the timeout: it cannot resume a stream without an event id.
+    gw.rules = [{ on: 'tools/list', fault: { kind: 'sse_end_unanswered' } }];
+    await expectProtocolErrorAtOnce(
+      'cat-plain',
+      'gw ended the stream of its answer to tools/list without the answer, and with no event id to resume it from: ' +
+        'the gateway was stopped or restarted during the request, or dropped it',
+    );
+  });
+
   it('an event that is not JSON on a stream: protocol_error at once, not a timeout', async () => {
     gw.rules = [{ on: 'tools/list', fault: { kind: 'bad_event' } }];
     await expectProtocolErrorAtOnce('cat-plain', /^invalid MCP message from gw: Unexpected token/);

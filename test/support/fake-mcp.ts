@@ -43,6 +43,11 @@ export type Fault =
   | { kind: 'hang' }
   /** 200 text/event-stream, then the stream ends in the middle of an event. */
   | { kind: 'sse_cut' }
+  /**
+   * 200 text/event-stream with a notification and no answer, then a clean end and no event id: what a gateway
+   * stopped during the request sends (LiteLLM 1.109+ under SIGTERM), by timing alone there.
+   */
+  | { kind: 'sse_end_unanswered' }
   /** 200 with `bytes` of body (JSON or one SSE event), sent as fast as the client reads. */
   | { kind: 'huge'; bytes: number; as: 'json' | 'sse' }
   /** 200 application/json with this text (not JSON-RPC, or not JSON at all). */
@@ -316,6 +321,12 @@ export class FakeMcpGateway {
           `event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"protocolVersion":"2025-06-18","capab`,
         );
         res.end();
+        return;
+      case 'sse_end_unanswered':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}\n\n',
+        );
         return;
       case 'bad_event':
         this.hung.add(res);

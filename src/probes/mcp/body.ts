@@ -9,13 +9,13 @@ export type BodyMode = 'plain' | 'request_sse' | 'session_sse';
  * Passes a response body through, failing the run (via `onFault`) when it grows past `limit`
  * (then it stops reading and cancels the source, so memory stays bounded), when the connection
  * breaks mid-body, or when an SSE stream ends where it must not (see BodyMode; a clean end of
- * an event is a blank line).
+ * an event is a blank line). `onEnd`: the body ended cleanly (after the rest of it is passed on).
  */
 export function watchBody(
   source: ReadableStream<Uint8Array>,
   limit: number,
   mode: BodyMode,
-  hooks: { onField?: SseFieldHook },
+  hooks: { onField?: SseFieldHook; onEnd?: () => void },
   onFault: (why: BodyFault) => Error,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
@@ -36,7 +36,10 @@ export function watchBody(
         const midEvent = mode !== 'plain' && tail.trim() !== '' && !/\r?\n\r?\n$|\r\r$/.test(tail);
         if (midEvent) controller.error(onFault('mid_event'));
         else if (mode === 'session_sse') controller.error(onFault('ended'));
-        else controller.close();
+        else {
+          controller.close();
+          hooks.onEnd?.();
+        }
         return;
       }
       seen += r.value.byteLength;

@@ -25,3 +25,30 @@ export function describeRequest(method: string, body: unknown, legacySse: boolea
     return '';
   }
 }
+
+/** The ids of the requests in a POST's JSON-RPC body (a message, or a batch), each as JSON (`1`, `"a"`). */
+export function requestIdsOf(body: unknown): string[] {
+  if (typeof body !== 'string') return [];
+  try {
+    const msg = JSON.parse(body) as unknown;
+    return (Array.isArray(msg) ? msg : [msg])
+      .filter((m): m is { method: string; id: string | number } => isRequest(m))
+      .map((m) => JSON.stringify(m.id));
+  } catch {
+    return [];
+  }
+}
+
+/** The id of a JSON-RPC response (a result or an error), as JSON; undefined for anything else. */
+export function responseIdOf(message: unknown): string | undefined {
+  if (typeof message !== 'object' || message === null || !('id' in message)) return undefined;
+  const m = message as { id: unknown };
+  if (!('result' in message) && !('error' in message)) return undefined;
+  return typeof m.id === 'string' || typeof m.id === 'number' ? JSON.stringify(m.id) : undefined;
+}
+
+function isRequest(m: unknown): boolean {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as { method?: unknown; id?: unknown };
+  return typeof r.method === 'string' && (typeof r.id === 'string' || typeof r.id === 'number');
+}

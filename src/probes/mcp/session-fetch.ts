@@ -1,4 +1,4 @@
-import type { FetchLike } from '@modelcontextprotocol/client';
+import type { FetchLike, Transport } from '@modelcontextprotocol/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { formatDuration } from '../../config/duration.js';
@@ -9,7 +9,7 @@ import { bodyFaultReason, watchBody, type BodyFault, type BodyMode, type SseFiel
 import { httpRejection } from './failures.js';
 import { retryAfterMs, retryPlan } from './gateway-refusals.js';
 import { isProtocolViolation, sentAuth, shortMessage, type SeenResponse } from './responses.js';
-import { describeRequest, headersOf } from './sdk-requests.js';
+import { describeRequest, headersOf, requestIdsOf, responseIdOf } from './sdk-requests.js';
 
 /** Largest response mcpwatch reads from a gateway before giving up on it (per HTTP response). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
@@ -20,6 +20,11 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
  */
 export const RESUME_ATTEMPTS = 3;
 const MAX_RESUMES = 10;
+/**
+ * After a request's SSE answer ended cleanly, how long its answer may still take to reach the SDK (it is already read:
+ * the rest of the stream is parsed in microtasks) before the request counts as never answered.
+ */
+const ANSWER_GRACE_MS = 250;
 /** How much of an error answer's body is kept for the reasons. */
 const MAX_KEPT_BODY = 2_000;
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -58,6 +63,8 @@ export class SessionFetch {
   /** Whether the last GET resumed a request's stream (then the SDK giving up on it loses that request's answer). */
   private resumingRequest = false;
   private retryHint: string | undefined;
+  /** The ids (as JSON) of the requests answered so far, as the transport handed the answers to the SDK. */
+  private readonly answered = new Set<string>();
   /** Whether a 429 was already sent again after its Retry-After (once per session). */
   private retried = false;
 
@@ -80,6 +87,22 @@ export class SessionFetch {
   beginClose(afterAbort?: AfterAbort): void {
     this.closing = true;
     this.afterAbort = afterAbort;
+  }
+
+  /** Sees every message the transport hands the SDK, to know which requests were answered. */
+  observe(transport: Transport): void {
+    let handler: Transport['onmessage'];
+    const seen: NonNullable<Transport['onmessage']> = (message, extra) => {
+      const id = responseIdOf(message);
+      if (id !== undefined) this.answered.add(id);
+      handler?.(message, extra);
+    };
+    Object.defineProperty(transport, 'onmessage', {
+      configurable: true,
+      enumerable: true,
+      get: () => (handler ? seen : undefined),
+      set: (h: Transport['onmessage']) => (handler = h),
+    });
   }
 
   /** The SDK client's onerror: what a stream reported out of band. */
@@ -144,7 +167,8 @@ export class SessionFetch {
       );
     }
     if (!res.body) return res as unknown as Response;
-    return this.watch(res, method, type, resumeAfter !== undefined, init?.signal ?? undefined);
+    const ids = method === 'POST' ? requestIdsOf(init?.body) : [];
+    return this.watch(res, method, type, resumeAfter !== undefined, init?.signal ?? undefined, ids, what);
   }
 
   /**
@@ -227,6 +251,8 @@ export class SessionFetch {
     type: string | null,
     resumed: boolean,
     sdkSignal: AbortSignal | undefined,
+    ids: readonly string[],
+    what: string,
   ): Response {
     const isSse = /text\/event-stream/i.test(type ?? '');
     // A response to a request must not end inside an event; the legacy transport's session stream
@@ -237,11 +263,18 @@ export class SessionFetch {
         : isSse && this.legacySse && method === 'GET'
           ? 'session_sse'
           : 'plain';
-    const onField = this.fieldHook(isSse && (method === 'POST' || resumed));
+    const stream: StreamIds = {};
+    const onField = this.fieldHook(isSse && (method === 'POST' || resumed), stream);
+    // A request's answer stream that ends without the answer and without an event id to resume it from: the SDK would
+    // wait for it until the timeout.
+    const onEnd =
+      mode === 'request_sse' && ids.length > 0 ? () => this.answerStreamEnded(ids, what, stream) : undefined;
     const body = res.body as ReadableStream<Uint8Array>;
     // A body the SDK stopped reading itself (it aborts a request it has given up on, e.g. an initialize answered
     // with a version it does not accept) is not the gateway's fault: the SDK's own error says what happened.
-    const watched = watchBody(body, this.limit, mode, { onField }, (why) => this.bodyFault(why, sdkSignal?.aborted));
+    const watched = watchBody(body, this.limit, mode, { onField, ...(onEnd && { onEnd }) }, (why) =>
+      this.bodyFault(why, sdkSignal?.aborted),
+    );
     return new Response(watched, {
       status: res.status,
       statusText: res.statusText,
@@ -253,12 +286,11 @@ export class SessionFetch {
    * Sees the SSE fields of one response: the last event id of a request's stream (so that a GET resuming after it is
    * known to resume that request), and the server's `retry:` (logged once per value).
    */
-  private fieldHook(requestStream: boolean): SseFieldHook {
-    let streamLastId: string | undefined;
+  private fieldHook(requestStream: boolean, stream: StreamIds): SseFieldHook {
     return (field, value) => {
       if (field === 'id' && requestStream) {
-        if (streamLastId !== undefined) this.requestStreamIds.delete(streamLastId);
-        streamLastId = value;
+        if (stream.lastId !== undefined) this.requestStreamIds.delete(stream.lastId);
+        stream.lastId = value;
         this.requestStreamIds.add(value);
       } else if (field === 'retry' && value !== this.retryHint && /^\d+$/.test(value)) {
         this.retryHint = value;
@@ -266,6 +298,24 @@ export class SessionFetch {
         this.ctx.step(`${this.label}the server asks to reconnect after ${after} if a stream breaks (SSE retry)`);
       }
     };
+  }
+
+  /**
+   * A request's SSE answer ended cleanly: with an event id the SDK resumes it (GET with Last-Event-ID); without one,
+   * an answer not handed to the SDK by now never comes (a gateway stopped or restarted mid-request ends its streams
+   * cleanly), and the session fails at once instead of at the run's timeout.
+   */
+  private answerStreamEnded(ids: readonly string[], what: string, stream: StreamIds): void {
+    if (stream.lastId !== undefined) return;
+    setTimeout(() => {
+      if (this.closing || this.ctx.signal.aborted || ids.every((id) => this.answered.has(id))) return;
+      const to = what ? ` to ${what}` : '';
+      this.ctx.step(`${this.label}the stream of the answer${to} ended without it, with no event id to resume from`);
+      this.fail(
+        `${this.ctx.target.name} ended the stream of its answer${to} without the answer, and with no event id to ` +
+          'resume it from: the gateway was stopped or restarted during the request, or dropped it',
+      );
+    }, ANSWER_GRACE_MS).unref();
   }
 
   private bodyFault(why: BodyFault, sdkAborted = false): Error {
@@ -276,3 +326,8 @@ export class SessionFetch {
 }
 
 type UResponse = Awaited<ReturnType<typeof undiciFetch>>;
+
+/** The event ids one response's SSE stream carried: the last one, if any. */
+interface StreamIds {
+  lastId?: string;
+}

@@ -132,6 +132,7 @@ async function connect(ctx: ProbeContext, spec: SessionSpec, plan: EraPlan): Pro
   const url = sessionUrl(ctx.target, spec.query);
   const traffic = new SessionFetch(ctx, spec);
   const transport = createTransport(ctx.target, url, sessionHeaders(ctx, spec), traffic.fetch);
+  traffic.observe(transport);
   const client = new Client(
     { name: 'mcpwatch', version: VERSION },
     {

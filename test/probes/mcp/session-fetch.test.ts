@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
@@ -112,6 +112,33 @@ describe('SessionFetch: bodies', () => {
     expect(await settled(traffic)).toMatchObject({
       message: 'the SSE stream from gw ended in the middle of an event',
     });
+  });
+
+  it("a request's SSE answer that ends cleanly without its answer fails the session, unless it can be resumed", async () => {
+    const LIST = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+    const note = 'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{}}\n\n';
+    const answered = async (events: string, answer: boolean): Promise<unknown> => {
+      handler = sse(events);
+      const { traffic } = session();
+      // Stands for the SDK's transport: the answers it hands on are what the session sees.
+      const transport = {} as Transport;
+      traffic.observe(transport);
+      transport.onmessage = () => undefined;
+      await (await traffic.fetch(url, { method: 'POST', body: LIST })).text();
+      if (answer) transport.onmessage({ jsonrpc: '2.0', id: 2, result: { tools: [] } });
+      await new Promise((r) => setTimeout(r, 400));
+      return settled(traffic);
+    };
+    expect(await answered(note, false)).toMatchObject({
+      outcome: 'protocol_error',
+      message:
+        'gw ended the stream of its answer to tools/list without the answer, and with no event id to resume it from: ' +
+        'the gateway was stopped or restarted during the request, or dropped it',
+    });
+    // Answered on that stream (the SDK got it): nothing wrong.
+    expect(await answered(note, true)).toBe('pending');
+    // An event id: the SDK resumes the stream with Last-Event-ID (see "resuming a request's stream").
+    expect(await answered(`id: e1\n${note}`, false)).toBe('pending');
   });
 
   it('the legacy session stream must not end while the session is in use; once it is closing, it may', async () => {
