@@ -108,6 +108,8 @@ export interface StartLiteLLMOptions {
   workers?: number;
   /** How long to wait for /health/readiness (default 120 s: the first start compiles bytecode). */
   readyTimeoutMs?: number;
+  /** Output that means LiteLLM will never be ready (1.77's workers die on a config error, its manager stays up). */
+  failOn?: RegExp;
 }
 
 export interface LiteLLM {
@@ -249,6 +251,7 @@ export async function startLiteLLM(opts: StartLiteLLMOptions = {}): Promise<Lite
     await waitForUrl(`${url}/health/readiness`, {
       timeoutMs: opts.readyTimeoutMs ?? 120_000,
       proc,
+      ...(opts.failOn && { failOn: opts.failOn }),
       what: `LiteLLM ${version} (${configPath})`,
     });
   } catch (err) {

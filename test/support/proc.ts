@@ -221,6 +221,11 @@ export interface WaitForUrlOptions {
   accept?: (status: number) => boolean;
   /** A process whose death ends the wait early and whose output goes into the error. */
   proc?: Proc;
+  /**
+   * Output of `proc` that means it will never answer (a process that stays up after a fatal error, as LiteLLM 1.77's
+   * worker manager does): seen, the wait ends at once with the output.
+   */
+  failOn?: RegExp;
   /** Name for the error message (default: the URL). */
   what?: string;
   init?: RequestInit;
@@ -238,10 +243,13 @@ export async function waitForUrl(url: string, opts: WaitForUrlOptions = {}): Pro
     attemptTimeoutMs = 5_000,
     accept = (s) => s >= 200 && s < 300,
     proc,
+    failOn,
     what = url,
   } = opts;
   const started = Date.now();
   for (;;) {
+    const said = proc && failOn ? (failOn.exec(proc.out.text()) ?? failOn.exec(proc.err.text())) : null;
+    if (proc && said) throw new Error(`${what}: the process said "${said[0]}" before ${url} answered\n${proc.tail()}`);
     if (proc && !proc.running) {
       const code = await proc.exited;
       throw new Error(
