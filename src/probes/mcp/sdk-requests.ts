@@ -1,3 +1,5 @@
+import { isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/client';
+
 /** The headers of a request the SDK makes, as a record (the SDK passes a Headers, an array of pairs or a record). */
 export function headersOf(h: unknown): Record<string, string> {
   if (!h) return {};
@@ -31,24 +33,13 @@ export function requestIdsOf(body: unknown): string[] {
   if (typeof body !== 'string') return [];
   try {
     const msg = JSON.parse(body) as unknown;
-    return (Array.isArray(msg) ? msg : [msg])
-      .filter((m): m is { method: string; id: string | number } => isRequest(m))
-      .map((m) => JSON.stringify(m.id));
+    return (Array.isArray(msg) ? msg : [msg]).filter(isJSONRPCRequest).map((m) => JSON.stringify(m.id));
   } catch {
     return [];
   }
 }
 
-/** The id of a JSON-RPC response (a result or an error), as JSON; undefined for anything else. */
+/** The id of a JSON-RPC response (a result or an error, as the SDK tells them), as JSON; else undefined. */
 export function responseIdOf(message: unknown): string | undefined {
-  if (typeof message !== 'object' || message === null || !('id' in message)) return undefined;
-  const m = message as { id: unknown };
-  if (!('result' in message) && !('error' in message)) return undefined;
-  return typeof m.id === 'string' || typeof m.id === 'number' ? JSON.stringify(m.id) : undefined;
-}
-
-function isRequest(m: unknown): boolean {
-  if (typeof m !== 'object' || m === null) return false;
-  const r = m as { method?: unknown; id?: unknown };
-  return typeof r.method === 'string' && (typeof r.id === 'string' || typeof r.id === 'number');
+  return isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? JSON.stringify(message.id) : undefined;
 }
