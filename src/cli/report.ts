@@ -12,7 +12,7 @@ import { readLog } from '../logs/log-window.js';
 import { probeTypeOf, type ProbeResult } from '../probes/table.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { runProbe } from '../scheduler/run.js';
-import { Semaphore } from '../scheduler/semaphore.js';
+import { RunLimits } from '../scheduler/run-limits.js';
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
 import { VERSION } from '../version.js';
@@ -273,16 +273,19 @@ const WRITE_SLACK_MS = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Each probe once, at most maxConcurrentProbes at a time, one token per target; results in the given order. */
+/**
+ * Each probe once, at most maxConcurrentProbes at a time (and a target's own), one token per target; results in the
+ * given order.
+ */
 async function runAll(
   probes: readonly Probe[],
   config: Config,
   { redactor, logger, guards, tokens }: RunContext,
 ): Promise<Ran[]> {
-  const limiter = new Semaphore(config.maxConcurrentProbes);
+  const limits = new RunLimits(config);
   return Promise.all(
     probes.map(async (probe) => {
-      const release = await limiter.acquire();
+      const release = await limits.acquire(probe.target);
       try {
         const target = config.targets[probe.target]!;
         const oauth = tokens.for(target);

@@ -110,6 +110,12 @@ export const targetSchema = z
       .transform((h) => h.toLowerCase())
       .optional(),
     timeout: duration.optional(),
+    /**
+     * Probe runs in flight at once against this target (unset: only the config's maxConcurrentProbes holds them):
+     * for a gateway that spends seconds on each MCP session (LiteLLM 1.109+ starts a stdio server several times for
+     * one list), so that its probes come a few at a time instead of all in the same seconds.
+     */
+    maxConcurrentProbes: z.number().int().min(1).max(1000).optional(),
     tls: tlsSchema.prefault({}),
     oauth2: oauth2Schema.optional(),
   })

@@ -14,7 +14,7 @@ import { SelfRecorder } from '../metrics/self-recorder.js';
 import { EraMemory } from '../probes/mcp/eras.js';
 import { TokenSources } from '../probes/oauth/token-source.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { Semaphore } from '../scheduler/semaphore.js';
+import { RunLimits } from '../scheduler/run-limits.js';
 import { RunTracker } from '../scheduler/tracker.js';
 import type { Logger } from '../util/logger.js';
 import type { Redactor } from '../util/redact.js';
@@ -50,7 +50,7 @@ export class AgentParts {
   readonly records: RunRecords;
   readonly self: SelfRecorder;
   readonly logMatches: LogMatches;
-  readonly semaphore: Semaphore;
+  readonly limits: RunLimits;
   readonly tracker = new RunTracker();
   readonly eventLoop = new EventLoopMonitor();
   /** Tells auth errors the guard provoked from real ones (log origin). */
@@ -76,12 +76,12 @@ export class AgentParts {
       this.records.down.isDown(server),
     );
     this.evidence = new LogEvidence(this.logMatches.records, followed, deps.redactor);
-    this.semaphore = new Semaphore(config.maxConcurrentProbes);
+    this.limits = new RunLimits(config);
   }
 
   /** What follows the running generation: the limit of runs, the probes' series, the shard's series. */
   adopt({ config, shard }: ShardedConfig): void {
-    this.semaphore.setLimit(config.maxConcurrentProbes);
+    this.limits.adopt(config);
     // Before a replaced scheduler stops: its runs that end then are recorded only if their probe stayed the same.
     this.records.declare(config);
     this.self.shard(shard);
@@ -95,7 +95,7 @@ export class AgentParts {
       config,
       logger,
       redactor,
-      limiter: this.semaphore,
+      limiter: this.limits,
       tracker: this.tracker,
       onResult: (result) => records.result(result),
       memoryFor: (name) => records.store.get(name).memory,
@@ -169,6 +169,6 @@ export class AgentParts {
 
   /** The gauges read at scrape time. */
   refreshGauges(): void {
-    this.self.runs(this.tracker.size, this.semaphore.queued);
+    this.self.runs(this.tracker.size, this.limits.queued);
   }
 }

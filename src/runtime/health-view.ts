@@ -92,7 +92,11 @@ export function healthView(input: HealthInput): HealthReport {
         : sched.oldestQueuedMs > QUEUE_DEGRADED_MS
           ? {
               status: 'degraded',
-              message: `runs wait ${formatDuration(sched.oldestQueuedMs)} for a slot: raise maxConcurrentProbes`,
+              message:
+                sched.queuedOn === undefined
+                  ? `runs wait ${formatDuration(sched.oldestQueuedMs)} for a slot: raise maxConcurrentProbes`
+                  : `runs of target ${sched.queuedOn} wait ${formatDuration(sched.oldestQueuedMs)} for a slot: ` +
+                    `raise targets.${sched.queuedOn}.maxConcurrentProbes, or run its probes less often`,
               ...sched,
             }
           : { status: 'ok', ...sched };

@@ -7,8 +7,8 @@ import type { TokenSource } from '../probes/oauth/token-source.js';
 import type { ProbeMemory, ProtocolMemory, Trigger } from '../probes/types.js';
 import type { ProbeResult } from '../probes/table.js';
 import type { Redactor } from '../util/redact.js';
-import type { Semaphore } from './semaphore.js';
 import { probeLogger, runProbe, type RunDeps } from './run.js';
+import type { RunLimits } from './run-limits.js';
 import type { RunTracker } from './tracker.js';
 
 const CANCELLED = 'the run was cancelled: mcpwatch is shutting down or reloading';
@@ -20,7 +20,8 @@ export interface SchedulerDeps {
   config: Config;
   logger: Logger;
   redactor: Redactor;
-  limiter: Semaphore;
+  /** Runs in flight at once: across all probes, and per target. */
+  limiter: RunLimits;
   tracker: RunTracker;
   /** Called with every finished run, scheduled or manual. */
   onResult: (result: ProbeResult, probe: Probe) => void;
@@ -85,6 +86,8 @@ export interface SchedulerHealth {
   inFlight: number;
   queued: number;
   oldestQueuedMs: number;
+  /** The target whose own maxConcurrentProbes holds the run that has waited longest (unset: the limit of all). */
+  queuedOn?: string;
   /** Probes whose tick is overdue by more than the grace period. */
   stalled: string[];
 }
@@ -203,12 +206,14 @@ export class Scheduler {
     const stalled: string[] = [];
     if (this.running)
       for (const slot of this.slots.values()) if (now > slot.nextDue + grace) stalled.push(slot.probe.name);
+    const oldest = this.deps.limiter.oldestWait();
     return {
       running: this.running,
       probes: this.slots.size,
       inFlight: this.deps.tracker.size,
       queued: this.deps.limiter.queued,
-      oldestQueuedMs: Math.round(this.deps.limiter.oldestWaitMs()),
+      oldestQueuedMs: Math.round(oldest.ms),
+      ...(oldest.target !== undefined && { queuedOn: oldest.target }),
       stalled,
     };
   }
@@ -280,8 +285,8 @@ export class Scheduler {
       const result = (async (): Promise<ProbeResult | undefined> => {
         let release: (() => void) | undefined;
         try {
-          // The timeout clock starts when the run gets a slot, not while it queues.
-          release = await this.deps.limiter.acquire(cancel);
+          // The timeout clock starts when the run gets its slots, not while it queues.
+          release = await this.deps.limiter.acquire(probe.target, cancel);
         } catch {
           settle();
           return undefined;

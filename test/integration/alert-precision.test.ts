@@ -48,6 +48,14 @@ const VERSIONS = versionsUnderTest(LITELLM_EDGE_VERSIONS);
  * `check-clients --live` beside them waited past the target's 45 s (CI runs timed out).
  */
 const everySeconds = (version: string): number => (version === '1.77.1' ? 5 : 30);
+/**
+ * Runs against the gateway at once (the target's maxConcurrentProbes), as a deployment of 1.109+ with stdio servers
+ * is advised to set (docs/configuration.md). 1.110.2 spends ~8 s on one session naming fs and ev on an idle 2-core
+ * machine, 15 s each when four come at once; with the other test file's load beside it, the four sessions naming both
+ * servers (the catalog and the three clients), started within the same 10 s, took over the target's 45 s (a CI run
+ * failed so: the codex client's list_tools timed out). Two at a time, each has the gateway nearly to itself.
+ */
+const concurrentRuns = (version: string): string => (version === '1.77.1' ? '' : ', maxConcurrentProbes: 2');
 /** Rounds after a restart before a phase counts as settled, and scrapes taken then (one a round). */
 const SETTLE_ROUNDS = 2;
 const SCRAPES = 3;
@@ -269,7 +277,7 @@ describe.each(VERSIONS)('alert precision: one server down for 10 minutes behind 
       `listen: 127.0.0.1:${port}
 stateDir: ${join(dir, 'state')}
 targets:
-  lan: { url: "${gw.url}", apiKey: "\${GW_KEY}", timeout: 45s }
+  lan: { url: "${gw.url}", apiKey: "\${GW_KEY}", timeout: 45s${concurrentRuns(version)} }
 probes:
   - { name: live, type: http, target: lan, path: /health/liveliness, auth: false, ${every} }
   - { name: ready, type: http, target: lan, path: /health/readiness, auth: false, ${every}, expect: { status: [200], contains: healthy } }
@@ -292,6 +300,14 @@ logs:
   }, 300_000);
   afterAll(async () => {
     await agent?.stop();
+    // MCPWATCH_ALERT_PRECISION_OUT=DIR also keeps the agent's log and the gateway's under DIR/<version>.
+    const keep = process.env.MCPWATCH_ALERT_PRECISION_OUT;
+    if (keep && agent) {
+      mkdirSync(join(keep, version), { recursive: true });
+      writeFileSync(join(keep, version, 'agent.log'), agent.stdout + agent.stderr);
+      const logs = await docker(['logs', '--timestamps', gw.name], { allowFail: true });
+      writeFileSync(join(keep, version, 'litellm.log'), logs.stdout + logs.stderr);
+    }
     await gw?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -33,9 +33,9 @@ describe('AgentParts', () => {
     const probes = new Set(matching(text, 'mcp_probe_runs_total', {}).map((s) => s.labels.probe));
     expect([...probes].sort()).toEqual(sharded.config.probes.map((x) => x.name).sort());
     // The limit now 1: a second holder waits.
-    const release = await p.semaphore.acquire();
-    void p.semaphore.acquire().then((r) => r());
-    expect(p.semaphore.queued).toBe(1);
+    const release = await p.limits.acquire('t');
+    void p.limits.acquire('t').then((r) => r());
+    expect(p.limits.queued).toBe(1);
     release();
   });
 

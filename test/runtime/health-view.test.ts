@@ -197,6 +197,24 @@ describe('healthView: checks', () => {
       status: 'degraded',
     },
     {
+      name: "runs queued for more than 60s on their target's own limit name it",
+      input: { scheduler: scheduler({ queued: 3, oldestQueuedMs: 75_000, queuedOn: 'lan' }) },
+      check: 'scheduler',
+      expected: {
+        status: 'degraded',
+        message:
+          'runs of target lan wait 1m15s for a slot: raise targets.lan.maxConcurrentProbes, or run its probes less often',
+        running: true,
+        probes: 2,
+        inFlight: 1,
+        queued: 3,
+        oldestQueuedMs: 75_000,
+        queuedOn: 'lan',
+        stalled: [],
+      },
+      status: 'degraded',
+    },
+    {
       name: 'runs queued for exactly 60s are still ok',
       input: { scheduler: scheduler({ queued: 1, oldestQueuedMs: 60_000 }) },
       check: 'scheduler',

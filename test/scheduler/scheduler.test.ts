@@ -6,11 +6,11 @@ import { ProbeCancelledError } from '../../src/probes/types.js';
 import { type ProbeResult } from '../../src/probes/table.js';
 import { runsOnRequest } from '../../src/config/fields.js';
 import { phaseOf, Scheduler } from '../../src/scheduler/scheduler.js';
-import { Semaphore } from '../../src/scheduler/semaphore.js';
+import { RunLimits } from '../../src/scheduler/run-limits.js';
 import { RunTracker } from '../../src/scheduler/tracker.js';
 import { Redactor } from '../../src/util/redact.js';
 import { TestHttpServer } from '../support/http-server.js';
-import { localTargetConfig } from '../support/runtime-config.js';
+import { configOf, localTargetConfig } from '../support/runtime-config.js';
 import { until } from '../support/until.js';
 
 // A real local HTTP server stands in for the gateway: these tests are about time (overlap,
@@ -34,7 +34,7 @@ function harness(
     config: cfg,
     logger,
     redactor: new Redactor(),
-    limiter: new Semaphore(limit),
+    limiter: new RunLimits({ ...cfg, maxConcurrentProbes: limit }),
     tracker,
     onResult: (r) => results.push(r),
     onSkip: (p) => skips.push(p.name),
@@ -190,6 +190,25 @@ describe('scheduler', () => {
     await until(() => h!.results.length === 6, 5_000);
     expect(server.maxInFlight).toBe(2);
     // The timeout clock starts when a run gets its slot: queued runs did not time out.
+    expect(h.results.every((r) => r.success)).toBe(true);
+  });
+
+  it("a target's own maxConcurrentProbes: its runs one at a time, the other target's beside them", async () => {
+    server.mode = 'slow';
+    server.slowMs = 300;
+    const cfg = configOf(
+      `targets:\n  t: { url: "${server.url}", maxConcurrentProbes: 1 }\n  u: { url: "${server.url}" }\nprobes:\n` +
+        ['t1', 't2', 't3', 'u1']
+          .map((n) => `  - { name: ${n}, type: http, target: ${n[0]}, every: 1h, timeout: 1s }\n`)
+          .join(''),
+    );
+    // Of all, 2: t's queued runs hold none of them, so u's run goes beside t's first.
+    h = harness(cfg, 2);
+    h.scheduler.start();
+    await until(() => h!.results.length === 4, 5_000);
+    expect(server.maxInFlight).toBe(2);
+    expect(h.results.map((r) => r.probe).indexOf('u1')).toBeLessThan(2);
+    // t's three one after another, each within its 1 s: the timeout starts when the run has its slots.
     expect(h.results.every((r) => r.success)).toBe(true);
   });
 
