@@ -6,7 +6,8 @@
 //     loopback address (the agent's certificate names the host clients reach, not 127.0.0.1);
 //   - a client certificate from MCPWATCH_HEALTH_CERT_FILE and MCPWATCH_HEALTH_KEY_FILE (offered when the server asks);
 //   - basic auth as MCPWATCH_HEALTH_USER with the password in MCPWATCH_HEALTH_PASSWORD_FILE (the web config holds
-//     only hashes) when the web config lists users; with no web config found, whatever of these the environment gives.
+//     only hashes) when the web config lists users; with no web config found, whatever of these the environment gives
+//     (the password then only over https or to a loopback address).
 // A piece the web config requires and the environment lacks is an error before anything is sent. The password is
 // never in a message, a result or anything enumerable: only the request's header carries it.
 import { readFileSync } from 'node:fs';
@@ -183,6 +184,16 @@ export function clientFor(plan: AskPlan): AgentClient | { error: string } {
     webFile: plan.webFile,
     tls: plan.tls,
     get(url, opts) {
+      // With no web config to say the agent takes basic auth over plain HTTP, the password goes only where no one
+      // between can read it: over https, or to this machine.
+      if (authorization && plan.webFile === undefined && url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+        return Promise.reject(
+          new Error(
+            `not sending MCPWATCH_HEALTH_USER's password over plain http to ${url.host}: give an https URL, or the ` +
+              "agent's web config (MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config) if it takes basic auth " +
+              'over http',
+          ),
+        );
       const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
       if (authorization) headers.authorization = authorization;
       const request: RequestOptions & { cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {

@@ -205,6 +205,34 @@ describe('the client: files read, the URL, the request', () => {
     expect(seen.at(-1)?.authorization).toBeUndefined();
   });
 
+  it('with no web config found, the password goes over plain http only to a loopback address', async () => {
+    const dir = tempDir();
+    const pw = join(dir, 'pw');
+    writeFileSync(pw, `${PASSWORD}\n`);
+    const seen: IncomingHttpHeaders[] = [];
+    const base = await guarded(seen);
+    const guessed = clientFor({ tls: false, basicAuth: { user: 'prometheus', passwordFile: pw } });
+    if ('error' in guessed) throw new Error(guessed.error);
+    expect((await guessed.get(new URL('health', base), get)).code).toBe(200);
+    // Refused before anything is sent (192.0.2.1 is TEST-NET-1: nothing answers there).
+    await expect(guessed.get(new URL('http://192.0.2.1:9464/health'), get)).rejects.toThrow(
+      "not sending MCPWATCH_HEALTH_USER's password over plain http to 192.0.2.1:9464: give an https URL, or the " +
+        "agent's web config (MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config) if it takes basic auth over http",
+    );
+    // A web config that lists users and has no TLS says the agent takes basic auth over http: sent as it says.
+    const told = clientFor({
+      webFile: '/etc/mcpwatch/web.yml',
+      tls: false,
+      basicAuth: { user: 'prometheus', passwordFile: pw },
+    });
+    if ('error' in told) throw new Error(told.error);
+    const ac = new AbortController();
+    const pending = told.get(new URL('http://192.0.2.1:9464/health'), { ...get, signal: ac.signal });
+    // It was sent (then aborted: nothing answers there), not refused.
+    ac.abort();
+    await expect(pending).rejects.toThrow('The operation was aborted');
+  });
+
   it('files that cannot be read: an error naming the variable and the file', () => {
     const dir = tempDir();
     expect(clientFor({ tls: true, cert: { certFile: join(dir, 'c.crt'), keyFile: join(dir, 'c.key') } })).toEqual({
