@@ -3,7 +3,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentClient, askedUrl, askPlan, clientFor, findWebConfig } from '../../src/config/web-client.js';
+import {
+  agentClient,
+  askedUrl,
+  askPlan,
+  clientFor,
+  findWebConfig,
+  type AgentClient,
+} from '../../src/config/web-client.js';
 import { isLoopbackHost } from '../../src/util/origins.js';
 import { parseWebConfig, type WebConfig } from '../../src/config/web-config.js';
 import { tempDir } from '../support/agent-proc.js';
@@ -174,14 +181,23 @@ describe('the client: files read, the URL, the request', () => {
 
   const get = { signal: AbortSignal.timeout(5_000), maxBytes: 1024 };
 
-  it('sends the password file (trailing newline dropped) as basic auth; the password in no result or error', async () => {
-    const dir = tempDir();
-    const pw = join(dir, 'pw');
+  /** A password file holding PASSWORD, and a client sending it as prometheus's (`webFile`: its web config). */
+  function passwordClient(webFile?: string): { pw: string; client: AgentClient } {
+    const pw = join(tempDir(), 'pw');
     writeFileSync(pw, `${PASSWORD}\n`);
+    const client = clientFor({
+      tls: false,
+      basicAuth: { user: 'prometheus', passwordFile: pw },
+      ...(webFile && { webFile }),
+    });
+    if ('error' in client) throw new Error(client.error);
+    return { pw, client };
+  }
+
+  it('sends the password file (trailing newline dropped) as basic auth; the password in no result or error', async () => {
+    const { pw, client } = passwordClient();
     const seen: IncomingHttpHeaders[] = [];
     const base = await guarded(seen);
-    const client = clientFor({ tls: false, basicAuth: { user: 'prometheus', passwordFile: pw } });
-    if ('error' in client) throw new Error(client.error);
     const a = await client.get(new URL('health', base), get);
     expect([a.code, a.body]).toEqual([200, '{"status":"ok"}']);
     expect(client.refused(a)).toBeUndefined();
@@ -206,13 +222,8 @@ describe('the client: files read, the URL, the request', () => {
   });
 
   it('with no web config found, the password goes over plain http only to a loopback address', async () => {
-    const dir = tempDir();
-    const pw = join(dir, 'pw');
-    writeFileSync(pw, `${PASSWORD}\n`);
-    const seen: IncomingHttpHeaders[] = [];
-    const base = await guarded(seen);
-    const guessed = clientFor({ tls: false, basicAuth: { user: 'prometheus', passwordFile: pw } });
-    if ('error' in guessed) throw new Error(guessed.error);
+    const guessed = passwordClient().client;
+    const base = await guarded([]);
     expect((await guessed.get(new URL('health', base), get)).code).toBe(200);
     // Refused before anything is sent (192.0.2.1 is TEST-NET-1: nothing answers there).
     await expect(guessed.get(new URL('http://192.0.2.1:9464/health'), get)).rejects.toThrow(
@@ -220,12 +231,7 @@ describe('the client: files read, the URL, the request', () => {
         "agent's web config (MCPWATCH_WEB_CONFIG_FILE, or web.configFile in --config) if it takes basic auth over http",
     );
     // A web config that lists users and has no TLS says the agent takes basic auth over http: sent as it says.
-    const told = clientFor({
-      webFile: '/etc/mcpwatch/web.yml',
-      tls: false,
-      basicAuth: { user: 'prometheus', passwordFile: pw },
-    });
-    if ('error' in told) throw new Error(told.error);
+    const told = passwordClient('/etc/mcpwatch/web.yml').client;
     const ac = new AbortController();
     const pending = told.get(new URL('http://192.0.2.1:9464/health'), { ...get, signal: ac.signal });
     // It was sent (then aborted: nothing answers there), not refused.
