@@ -57,12 +57,15 @@ export async function clientChecks(
   if (!live) return { findings, keys, live: [], views: [], unreadable };
   // The probes' code (the MCP SDK, undici) is loaded only to send the entries.
   const { tryEntries, readKeyView } = await import('./client-live.js');
+  const { TokenSources } = await import('../probes/oauth/token-source.js');
   const { redactor, logger } = redactedLogging(config);
   const read = new Map<string, Promise<KeyView | undefined>>();
+  // The target's own view is read as its probes read it: through an SSO gate with the target's token (oauth2).
+  const tokens = new TokenSources();
   const views =
     mainViews ??
     ((t: Target): Promise<KeyView | undefined> => {
-      if (!read.has(t.name)) read.set(t.name, readKeyView(t, undefined, { redactor, logger }));
+      if (!read.has(t.name)) read.set(t.name, readKeyView(t, undefined, { redactor, logger, tokens }));
       return read.get(t.name)!;
     });
   const tried = await tryEntries(files, config, redactor, logger, keys, views);

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OAuthMetadata } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientChecks } from '../../src/cli/check-clients.js';
 import { tempDir, writeConfig } from '../support/agent-proc.js';
 import { introspectionVerifier, startEraServer, type EraServer } from '../support/era-servers.js';
 import { startKeycloak, type Keycloak } from '../support/keycloak.js';
@@ -153,6 +154,41 @@ describe('OAuth client credentials in both protocol eras (Keycloak, SDK v2 and 1
       for (const r of [call, catalog]) expectNothingLeaked(r);
     },
   );
+
+  it("check-clients --live: an entry with its own token and a key mcpwatch does not know; the target's own view read with the target's token", async () => {
+    // The entry's token, as its client would have it (client credentials of the same realm).
+    const res = await fetch(kc.tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: kc.clients.secret.clientId,
+        client_secret: kc.clients.secret.clientSecret,
+      }),
+    });
+    expect(res.status).toBe(200);
+    const { access_token: token } = (await res.json()) as { access_token: string };
+    const dir = tempDir('mcpwatch-oauth-eras-clients-');
+    const file = writeConfig(
+      dir,
+      `[mcp_servers.gw]\nurl = "${modern.url}/mcp"\nbearer_token_env_var = "SSO_TOKEN"\n` +
+        'http_headers = { "x-litellm-api-key" = "sk-a-client-key-0123456789" }\n',
+      'config.toml',
+    );
+    // The entries are sent with the variables of mcpwatch's environment, as the client's would resolve them.
+    process.env.SSO_TOKEN = token;
+    const checked = await clientChecks(runner.config, process.env, [file], true).finally(
+      () => delete process.env.SSO_TOKEN,
+    );
+    expect(checked.live.map((l) => `${l.outcome}: ${l.reason}`)).toEqual([expect.stringMatching(/^ok: /)]);
+    expect(checked.keys.map((k) => k.which)).toEqual(['unknown']);
+    // What the target's own key sees was read (with mcpwatch's token: without one the gate refuses it), and the
+    // entry sees all of it.
+    expect(checked.views).toEqual([expect.objectContaining({ server: 'gw', sees: { '(none)': 1 }, unseen: [] })]);
+    const text = JSON.stringify(checked);
+    expect(text.includes(token), 'no token is shown').toBe(false);
+    expect(text.includes(kc.clients.secret.clientSecret), 'the client secret is not shown').toBe(false);
+  });
 
   it('tokenUrl set: private_key_jwt to the modern-only server (protocol modern), client_secret_post to the legacy one (protocol legacy)', async () => {
     for (const [name, s, method, spoken] of [
