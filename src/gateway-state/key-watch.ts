@@ -176,9 +176,6 @@ export class KeyWatch {
   }
 }
 
-/** The reader of the running agent: `GET {url}/key/info` with the key as the target sends it, nothing else of it. */
-export const readKeyInfo: KeyInfoReader = keyInfoReader();
-
 /**
  * Marks mcpwatch's own requests (a query parameter the gateway's access line prints), so that the auth errors a
  * refused ask provokes in the gateway's log count as mcpwatch's (origin="probe"), not a client's: the guard's

@@ -10,7 +10,6 @@ import {
   KEYS_UNAVAILABLE_EVERY_MS,
   KeyWatch,
   keyInfoReader,
-  readKeyInfo,
 } from '../../src/gateway-state/key-watch.js';
 import { GatewayRecorder } from '../../src/metrics/gateway-recorder.js';
 import { GUARD_MARKER_PARAM } from '../../src/probes/guard-marks.js';
@@ -189,7 +188,10 @@ describe('KeyWatch', () => {
   });
 });
 
-describe('readKeyInfo', () => {
+describe('keyInfoReader', () => {
+  /** Unmarked: what it sends besides the marks. */
+  const readKeyInfo = keyInfoReader();
+
   let close: (() => void) | undefined;
   afterEach(() => close?.());
 
