@@ -9,7 +9,7 @@ import { bodyFaultReason, watchBody, type BodyFault, type BodyMode, type SseFiel
 import { httpRejection } from './failures.js';
 import { retryAfterMs, retryPlan } from './gateway-refusals.js';
 import { isProtocolViolation, sentAuth, shortMessage, type SeenResponse } from './responses.js';
-import { describeRequest, headersOf, requestIdsOf, responseIdOf } from './sdk-requests.js';
+import { describeRequest, headersOf, postedMessages, requestIdsOf, responseIdOf } from './sdk-requests.js';
 
 /** Largest response mcpwatch reads from a gateway before giving up on it (per HTTP response). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
@@ -136,10 +136,13 @@ export class SessionFetch {
     const url = String(input);
     const sent = headersOf(init?.headers);
     const resumeAfter = this.resumeOf(method, sent);
+    // The body is read once: for the step log, the exchange's record and the ids of the requests it carries.
+    const messages = method === 'POST' ? postedMessages(init?.body) : [];
+    const described = describeRequest(method, messages, this.legacySse);
     const what =
       resumeAfter !== undefined
         ? `(resume the stream after event ${JSON.stringify(resumeAfter)}: the server closed it before the response)`
-        : describeRequest(method, init?.body, this.legacySse);
+        : described;
     const suffix = what ? `  ${what}` : '';
     this.ctx.step(`${this.label}${method} ${url}${suffix}`, { headers: maskHeaders(sent, this.ctx.redactor) });
     const res = await undiciFetch(
@@ -151,7 +154,7 @@ export class SessionFetch {
         redirect: 'manual',
       } as Parameters<typeof undiciFetch>[1],
     );
-    const seen = this.record(method, url, sent, res, describeRequest(method, init?.body, this.legacySse));
+    const seen = this.record(method, url, sent, res, described);
     const type = res.headers.get('content-type');
     this.ctx.step(`${this.label}← ${statusText(res.status)}${type ? ` (${type})` : ''}${suffix}`);
     if (res.status === 429 && resumeAfter === undefined && !this.closing && (await this.waitedOn429(res, seen))) {
@@ -167,7 +170,7 @@ export class SessionFetch {
       );
     }
     if (!res.body) return res as unknown as Response;
-    const ids = method === 'POST' ? requestIdsOf(init?.body) : [];
+    const ids = requestIdsOf(messages);
     return this.watch(res, method, type, resumeAfter !== undefined, init?.signal ?? undefined, ids, what);
   }
 

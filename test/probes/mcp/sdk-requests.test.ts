@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRequest, headersOf } from '../../../src/probes/mcp/sdk-requests.js';
+import { describeRequest, headersOf, postedMessages, requestIdsOf } from '../../../src/probes/mcp/sdk-requests.js';
 
 describe('headersOf', () => {
   it.each<[string, unknown, Record<string, string>]>([
@@ -46,6 +46,21 @@ describe('describeRequest', () => {
     ['a body that is not JSON', 'POST', '{oops', false, ''],
     ['a body that is not text', 'POST', new Uint8Array([1]), false, ''],
   ])('%s', (_what, method, body, legacySse, out) => {
-    expect(describeRequest(method, body, legacySse)).toBe(out);
+    expect(describeRequest(method, method === 'POST' ? postedMessages(body) : [], legacySse)).toBe(out);
+  });
+});
+
+describe('requestIdsOf', () => {
+  it('the ids of the requests of a message or a batch, as JSON; not of notifications or responses', () => {
+    expect(requestIdsOf(postedMessages('{"jsonrpc":"2.0","id":1,"method":"tools/list"}'))).toEqual(['1']);
+    expect(
+      requestIdsOf(
+        postedMessages(
+          '[{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{}},' +
+            '{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":7,"result":{}}]',
+        ),
+      ),
+    ).toEqual(['"a"']);
+    expect(requestIdsOf(postedMessages('{oops'))).toEqual([]);
   });
 });
