@@ -43,7 +43,7 @@ const VERSIONS = versionsUnderTest(LITELLM_EDGE_VERSIONS);
  * The probes' interval: one round of them stands for one minute of a deployment (one evaluation), and like a
  * deployment's minute it must leave the gateway idle part of the time. Measured on 2 cores with fs and ev: a round of
  * these probes costs LiteLLM 1.77.1 a few CPU-seconds, 1.109+ about 40 (each MCP session naming both stdio servers
- * starts them some fifteen times, ~8 CPU-s; the three client tries and the catalog are four such sessions). At 5 s a
+ * starts them some 25 times, ~8 CPU-s; the three client tries and the catalog are four such sessions). At 5 s a
  * round, 1.110.2 was busy all the time: every probe still in flight at its next tick, and a person's
  * `check-clients --live` beside them waited past the target's 45 s (CI runs timed out).
  */
